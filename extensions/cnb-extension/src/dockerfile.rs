@@ -1,0 +1,630 @@
+//! Dockerfiles that can only be what the image extension spec allows.
+//!
+//! - A [`BuildDockerfile`] always starts `ARG base_image` / `FROM ${base_image}`, has one stage and
+//!   only the instructions the spec lists (`ARG`, `COPY`, `ENV`, `LABEL`, `RUN`, `USER`, `WORKDIR`
+//!   are offered here).
+//! - A [`RunDockerfile`] either switches the run image (a single `FROM <image>` line, with a parsed
+//!   [`ImageReference`]) or extends `${base_image}` like a build Dockerfile, optionally marked
+//!   rebasable with the `io.buildpacks.rebasable` label.
+//!
+//! Every value that reaches a line is validated where it enters: names must be identifiers, values
+//! may not contain a line break or NUL, shell words are single-quoted unless they are made only of
+//! characters that mean nothing to a shell, and `ENV`/`LABEL`/`ARG` values are double-quoted with
+//! `\`, `"` and `$` escaped, so no value can add an instruction, run a command or expand a variable.
+
+use crate::image_ref::ImageReference;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// The build arguments every platform passes when it applies a Dockerfile.
+pub const BASE_IMAGE_ARG: &str = "base_image";
+/// A unique id per build; referencing it in a `RUN` busts the layer cache from that point on.
+pub const BUILD_ID_ARG: &str = "build_id";
+/// The user id of the image being extended.
+pub const USER_ID_ARG: &str = "user_id";
+/// The group id of the image being extended.
+pub const GROUP_ID_ARG: &str = "group_id";
+/// The label that declares a run-image extension safe to rebase.
+pub const REBASABLE_LABEL: &str = "io.buildpacks.rebasable";
+
+/// Why a value cannot go into a Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DockerfileError {
+    /// A name (ARG, ENV, label key, command) is not of the expected form.
+    InvalidName {
+        /// What the name is for, e.g. "ENV name".
+        what: &'static str,
+        /// The rejected name, verbatim.
+        name: String,
+        /// The form that was expected.
+        expected: &'static str,
+    },
+    /// A value contains a character that could end the instruction.
+    UnsafeValue {
+        /// What the value is for, e.g. "RUN argument".
+        what: &'static str,
+        /// The rejected value, verbatim.
+        value: String,
+    },
+    /// A path is not of the accepted form.
+    InvalidPath {
+        /// What the path is for.
+        what: &'static str,
+        /// The rejected path.
+        path: String,
+    },
+}
+
+impl fmt::Display for DockerfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidName {
+                what,
+                name,
+                expected,
+            } => write!(f, "invalid {what} {name:?}: expected {expected}"),
+            Self::UnsafeValue { what, value } => write!(
+                f,
+                "unsafe {what} {value:?}: a Dockerfile value may not contain a line break or NUL"
+            ),
+            Self::InvalidPath { what, path } => write!(
+                f,
+                "invalid {what} {path:?}: expected a path of letters, digits and any of ._-+@/ \
+                 (no spaces, quotes or variables)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DockerfileError {}
+
+const IDENTIFIER: &str = "a letter or '_' followed by letters, digits or '_'";
+
+fn check_identifier(what: &'static str, name: &str) -> Result<(), DockerfileError> {
+    let mut bytes = name.bytes();
+    let valid = bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(DockerfileError::InvalidName {
+            what,
+            name: name.to_string(),
+            expected: IDENTIFIER,
+        })
+    }
+}
+
+fn check_single_line(what: &'static str, value: &str) -> Result<(), DockerfileError> {
+    if value.contains(['\n', '\r', '\0']) {
+        Err(DockerfileError::UnsafeValue {
+            what,
+            value: value.to_string(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Characters that have no meaning to a POSIX shell nor to the Dockerfile parser.
+fn is_plain_shell_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_-.,:/@%+=".contains(c)
+}
+
+/// Quotes a value for a Dockerfile `ENV`, `LABEL` or `ARG` line: double quotes, with `\`, `"`
+/// and `$` escaped (the Dockerfile parser expands variables inside double quotes otherwise).
+fn double_quoted(what: &'static str, value: &str) -> Result<String, DockerfileError> {
+    check_single_line(what, value)?;
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        if matches!(c, '\\' | '"' | '$') {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    Ok(quoted)
+}
+
+/// A path for `WORKDIR` or `COPY`: plain characters only, so that neither the Dockerfile parser
+/// nor a shell can read anything into it.
+fn check_path(what: &'static str, path: &str) -> Result<(), DockerfileError> {
+    let valid = !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-+@/".contains(c));
+    if valid {
+        Ok(())
+    } else {
+        Err(DockerfileError::InvalidPath {
+            what,
+            path: path.to_string(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Word {
+    /// Any string: rendered as is when plain, single-quoted otherwise.
+    Literal(String),
+    /// A reference to a Dockerfile build argument, expanded by the shell: `"${name}"`.
+    Variable(String),
+}
+
+/// One command for a `RUN` line: a program and its arguments, chained with `&&`.
+///
+/// Arguments are arbitrary strings (package names, versions from a build plan, paths): each is
+/// passed to the shell as exactly one word, single-quoted unless it is made only of characters
+/// that mean nothing to a shell. The program name must be such a plain word. Errors (a line break
+/// in an argument, a program name with shell syntax) surface when the command is added to a
+/// Dockerfile with `run`.
+///
+/// ```
+/// use cnb_extension::ShellCommand;
+///
+/// let command = ShellCommand::new("microdnf")
+///     .args(["-y", "install"])
+///     .arg("nodejs-20.11.1; rm -rf /")
+///     .and(ShellCommand::new("microdnf").args(["clean", "all"]));
+/// assert_eq!(
+///     command.to_string(),
+///     "microdnf -y install 'nodejs-20.11.1; rm -rf /' && microdnf clean all"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct ShellCommand {
+    commands: Vec<(String, Vec<Word>)>,
+}
+
+impl ShellCommand {
+    /// A command running `program`.
+    pub fn new(program: impl Into<String>) -> Self {
+        Self {
+            commands: vec![(program.into(), Vec::new())],
+        }
+    }
+
+    /// Adds one argument to the last command.
+    pub fn arg(mut self, argument: impl Into<String>) -> Self {
+        if let Some((_, words)) = self.commands.last_mut() {
+            words.push(Word::Literal(argument.into()));
+        }
+        self
+    }
+
+    /// Adds arguments to the last command.
+    pub fn args<I, S>(self, arguments: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        arguments.into_iter().fold(self, Self::arg)
+    }
+
+    /// Adds a reference to a build argument (`"${name}"`) to the last command, e.g. `build_id`.
+    pub fn arg_variable(mut self, name: impl Into<String>) -> Self {
+        if let Some((_, words)) = self.commands.last_mut() {
+            words.push(Word::Variable(name.into()));
+        }
+        self
+    }
+
+    /// Runs `next` after this command when it succeeded (`&&`).
+    pub fn and(mut self, next: ShellCommand) -> Self {
+        self.commands.extend(next.commands);
+        self
+    }
+
+    fn validate(&self) -> Result<(), DockerfileError> {
+        for (program, words) in &self.commands {
+            if program.is_empty() || !program.chars().all(is_plain_shell_char) {
+                return Err(DockerfileError::InvalidName {
+                    what: "RUN program",
+                    name: program.clone(),
+                    expected: "a command name or path of letters, digits and any of _-.,:/@%+=",
+                });
+            }
+            for word in words {
+                match word {
+                    Word::Literal(value) => check_single_line("RUN argument", value)?,
+                    Word::Variable(name) => check_identifier("RUN variable", name)?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ShellCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, (program, words)) in self.commands.iter().enumerate() {
+            if index > 0 {
+                f.write_str(" && ")?;
+            }
+            f.write_str(program)?;
+            for word in words {
+                match word {
+                    Word::Literal(value)
+                        if !value.is_empty() && value.chars().all(is_plain_shell_char) =>
+                    {
+                        write!(f, " {value}")?;
+                    }
+                    Word::Literal(value) => write!(f, " '{}'", value.replace('\'', r"'\''"))?,
+                    Word::Variable(name) => write!(f, " \"${{{name}}}\"")?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Marker for a build-image Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Build {}
+/// Marker for a run-image Dockerfile that extends `${base_image}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Run {}
+
+/// A single-stage Dockerfile over `${base_image}`, built one validated instruction at a time.
+///
+/// Use it as [`BuildDockerfile`], or as the body of [`RunDockerfile::Extend`].
+///
+/// ```
+/// use cnb_extension::{BuildDockerfile, ShellCommand};
+///
+/// let dockerfile = BuildDockerfile::new()
+///     .user_root()
+///     .run(ShellCommand::new("microdnf").args(["-y", "install", "nodejs"]))?
+///     .env("NODE_VERSION", "20")?
+///     .restore_user();
+/// assert_eq!(
+///     dockerfile.to_string(),
+///     "ARG base_image\nFROM ${base_image}\n\nUSER root\nRUN microdnf -y install nodejs\n\
+///      ENV NODE_VERSION=\"20\"\nARG user_id\nARG group_id\nUSER ${user_id}:${group_id}\n"
+/// );
+/// # Ok::<(), cnb_extension::DockerfileError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct Dockerfile<Kind> {
+    lines: Vec<String>,
+    kind: PhantomData<Kind>,
+}
+
+/// A `build.Dockerfile`: applied to the build image before buildpacks run.
+pub type BuildDockerfile = Dockerfile<Build>;
+
+impl<Kind> Default for Dockerfile<Kind> {
+    fn default() -> Self {
+        Self {
+            lines: Vec::new(),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<Kind> Dockerfile<Kind> {
+    /// A Dockerfile that starts `ARG base_image` / `FROM ${base_image}`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn push(mut self, line: String) -> Self {
+        self.lines.push(line);
+        self
+    }
+
+    /// `USER root`, to install packages.
+    pub fn user_root(self) -> Self {
+        self.push("USER root".to_string())
+    }
+
+    /// Restores the user of the image being extended from the `user_id` and `group_id` build
+    /// arguments the platform passes: `ARG user_id`, `ARG group_id`, `USER ${user_id}:${group_id}`.
+    pub fn restore_user(self) -> Self {
+        self.push(format!("ARG {USER_ID_ARG}"))
+            .push(format!("ARG {GROUP_ID_ARG}"))
+            .push(format!("USER ${{{USER_ID_ARG}}}:${{{GROUP_ID_ARG}}}"))
+    }
+
+    /// `ARG name` (without a default), e.g. for a build argument from `extend-config.toml` or for
+    /// [`BUILD_ID_ARG`].
+    ///
+    /// # Errors
+    /// When `name` is not an identifier.
+    pub fn arg(self, name: &str) -> Result<Self, DockerfileError> {
+        check_identifier("ARG name", name)?;
+        Ok(self.push(format!("ARG {name}")))
+    }
+
+    /// `ARG name="default"`.
+    ///
+    /// # Errors
+    /// When `name` is not an identifier or `default` is not a single line.
+    pub fn arg_with_default(self, name: &str, default: &str) -> Result<Self, DockerfileError> {
+        check_identifier("ARG name", name)?;
+        let value = double_quoted("ARG default", default)?;
+        Ok(self.push(format!("ARG {name}={value}")))
+    }
+
+    /// `RUN <command>` in shell form.
+    ///
+    /// # Errors
+    /// When the command's program is not a plain word or an argument is not a single line.
+    #[allow(clippy::needless_pass_by_value)] // by value, so that builder chains read naturally
+    pub fn run(self, command: ShellCommand) -> Result<Self, DockerfileError> {
+        command.validate()?;
+        Ok(self.push(format!("RUN {command}")))
+    }
+
+    /// `ENV name="value"`.
+    ///
+    /// # Errors
+    /// When `name` is not an identifier or `value` is not a single line.
+    pub fn env(self, name: &str, value: &str) -> Result<Self, DockerfileError> {
+        check_identifier("ENV name", name)?;
+        let value = double_quoted("ENV value", value)?;
+        Ok(self.push(format!("ENV {name}={value}")))
+    }
+
+    /// `LABEL key="value"`. Keys are reverse-DNS style: lower-case letters, digits, `.` and `-`.
+    ///
+    /// # Errors
+    /// When `key` is not of that form or `value` is not a single line.
+    pub fn label(self, key: &str, value: &str) -> Result<Self, DockerfileError> {
+        let mut bytes = key.bytes();
+        let valid_key = bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+            && bytes
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+        if !valid_key {
+            return Err(DockerfileError::InvalidName {
+                what: "LABEL key",
+                name: key.to_string(),
+                expected: "a lower-case letter followed by lower-case letters, digits, '.' or '-'",
+            });
+        }
+        let value = double_quoted("LABEL value", value)?;
+        Ok(self.push(format!("LABEL {key}={value}")))
+    }
+
+    /// `WORKDIR <path>`.
+    ///
+    /// # Errors
+    /// When the path is not absolute or holds characters other than letters, digits and `._-+@/`.
+    pub fn workdir(self, path: &str) -> Result<Self, DockerfileError> {
+        check_path("WORKDIR path", path)?;
+        if !path.starts_with('/') {
+            return Err(DockerfileError::InvalidPath {
+                what: "WORKDIR path (must be absolute)",
+                path: path.to_string(),
+            });
+        }
+        Ok(self.push(format!("WORKDIR {path}")))
+    }
+
+    /// `COPY <source> <destination>`, from the extension's build context.
+    ///
+    /// # Errors
+    /// When a path holds characters other than letters, digits and `._-+@/`.
+    pub fn copy(self, source: &str, destination: &str) -> Result<Self, DockerfileError> {
+        check_path("COPY source", source)?;
+        check_path("COPY destination", destination)?;
+        Ok(self.push(format!("COPY {source} {destination}")))
+    }
+
+    /// The number of instructions after `FROM`.
+    #[must_use]
+    pub fn instruction_count(&self) -> usize {
+        self.lines.len()
+    }
+}
+
+impl Dockerfile<Run> {
+    /// Marks the extended run image as safe to rebase: `LABEL io.buildpacks.rebasable=true`.
+    /// Only declare it when the instructions change nothing a rebase would break (no changes
+    /// under paths the new base image might also change).
+    pub fn rebasable(self) -> Self {
+        self.push(format!("LABEL {REBASABLE_LABEL}=true"))
+    }
+}
+
+impl<Kind> fmt::Display for Dockerfile<Kind> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "ARG {BASE_IMAGE_ARG}")?;
+        writeln!(f, "FROM ${{{BASE_IMAGE_ARG}}}")?;
+        writeln!(f)?;
+        for line in &self.lines {
+            writeln!(f, "{line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A `run.Dockerfile`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunDockerfile {
+    /// `FROM <image>` and nothing else: the lifecycle switches the app's run image to `image`
+    /// (the last extension to switch wins) without building anything.
+    Switch(ImageReference),
+    /// Instructions applied over `${base_image}`, the run image.
+    Extend(Dockerfile<Run>),
+}
+
+impl RunDockerfile {
+    /// A run image switch.
+    #[must_use]
+    pub fn switch_to(image: ImageReference) -> Self {
+        Self::Switch(image)
+    }
+}
+
+impl fmt::Display for RunDockerfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Switch(image) => writeln!(f, "FROM {image}"),
+            Self::Extend(dockerfile) => dockerfile.fmt(f),
+        }
+    }
+}
+
+impl From<Dockerfile<Run>> for RunDockerfile {
+    fn from(dockerfile: Dockerfile<Run>) -> Self {
+        Self::Extend(dockerfile)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_dockerfile_always_starts_with_the_base_image() {
+        let rendered = BuildDockerfile::new().to_string();
+        assert!(rendered.starts_with("ARG base_image\nFROM ${base_image}\n"));
+        assert_eq!(rendered.matches("FROM").count(), 1);
+    }
+
+    #[test]
+    fn quotes_every_argument_that_is_not_plain() {
+        let command = ShellCommand::new("echo").args([
+            "plain-1.2.3",
+            "two words",
+            "it's",
+            "$(id)",
+            "`id`",
+            "a;b",
+            "a&&b",
+            "a|b",
+            "${HOME}",
+            "*",
+            "<<EOF",
+            "",
+            "back\\slash",
+        ]);
+        assert_eq!(
+            command.to_string(),
+            r"echo plain-1.2.3 'two words' 'it'\''s' '$(id)' '`id`' 'a;b' 'a&&b' 'a|b' '${HOME}' '*' '<<EOF' '' 'back\slash'"
+        );
+    }
+
+    #[test]
+    fn rejects_line_breaks_and_nul_in_run_arguments() {
+        for value in ["20\nRUN id", "20\r", "a\0b"] {
+            let error = BuildDockerfile::new()
+                .run(ShellCommand::new("echo").arg(value))
+                .unwrap_err();
+            assert_eq!(
+                error,
+                DockerfileError::UnsafeValue {
+                    what: "RUN argument",
+                    value: value.to_string()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_programs_with_shell_syntax() {
+        for program in ["", "rm -rf", "a;b", "$(id)", "x\ny"] {
+            assert!(
+                BuildDockerfile::new()
+                    .run(ShellCommand::new(program))
+                    .is_err(),
+                "{program:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn variables_must_be_identifiers() {
+        let ok = BuildDockerfile::new()
+            .arg(BUILD_ID_ARG)
+            .unwrap()
+            .run(ShellCommand::new("echo").arg_variable(BUILD_ID_ARG))
+            .unwrap();
+        assert!(
+            ok.to_string()
+                .contains("ARG build_id\nRUN echo \"${build_id}\"\n")
+        );
+        assert!(
+            BuildDockerfile::new()
+                .run(ShellCommand::new("echo").arg_variable("x}; id; {"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn env_label_and_arg_values_are_escaped() {
+        let dockerfile = BuildDockerfile::new()
+            .env("A", r#"say "hi" to $USER \ now"#)
+            .unwrap()
+            .label("org.example.version", "1.0 $x")
+            .unwrap()
+            .arg_with_default("MODE", "a\"b")
+            .unwrap();
+        let rendered = dockerfile.to_string();
+        assert!(
+            rendered.contains(r#"ENV A="say \"hi\" to \$USER \\ now""#),
+            "{rendered}"
+        );
+        assert!(rendered.contains(r#"LABEL org.example.version="1.0 \$x""#));
+        assert!(rendered.contains(r#"ARG MODE="a\"b""#));
+    }
+
+    #[test]
+    fn names_are_validated() {
+        assert!(BuildDockerfile::new().env("A B", "x").is_err());
+        assert!(BuildDockerfile::new().env("1A", "x").is_err());
+        assert!(BuildDockerfile::new().env("", "x").is_err());
+        assert!(BuildDockerfile::new().arg("a=b").is_err());
+        assert!(BuildDockerfile::new().label("Org.Example", "x").is_err());
+        assert!(BuildDockerfile::new().label("a b", "x").is_err());
+        assert!(BuildDockerfile::new().env("A", "x\ny").is_err());
+        let error = BuildDockerfile::new().env("A-B", "x").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid ENV name \"A-B\": expected a letter or '_' followed by letters, digits or '_'"
+        );
+    }
+
+    #[test]
+    fn paths_are_validated() {
+        assert!(BuildDockerfile::new().workdir("/opt/app-1").is_ok());
+        assert!(BuildDockerfile::new().workdir("relative").is_err());
+        assert!(BuildDockerfile::new().workdir("/a b").is_err());
+        assert!(BuildDockerfile::new().workdir("/$HOME").is_err());
+        assert!(
+            BuildDockerfile::new()
+                .copy("bin/tool", "/usr/local/bin/")
+                .is_ok()
+        );
+        assert!(BuildDockerfile::new().copy("a\nRUN id", "/x").is_err());
+    }
+
+    #[test]
+    fn run_dockerfile_switch_is_a_single_from_line() {
+        let image: ImageReference = "localhost/run-nodejs-20:latest".parse().unwrap();
+        assert_eq!(
+            RunDockerfile::switch_to(image).to_string(),
+            "FROM localhost/run-nodejs-20:latest\n"
+        );
+    }
+
+    #[test]
+    fn run_dockerfile_extension_can_be_rebasable() {
+        let run: RunDockerfile = Dockerfile::<Run>::new()
+            .user_root()
+            .run(ShellCommand::new("true"))
+            .unwrap()
+            .restore_user()
+            .rebasable()
+            .into();
+        let rendered = run.to_string();
+        assert!(rendered.starts_with("ARG base_image\nFROM ${base_image}\n"));
+        assert!(rendered.ends_with("LABEL io.buildpacks.rebasable=true\n"));
+    }
+}

@@ -1,0 +1,87 @@
+//! Build output in the Paketo style: a header per module, then indented steps and details.
+//!
+//! ```text
+//! UBI Node.js Extension 1.0.0
+//!   Resolving Node.js version
+//!     Candidate version sources (in priority order):
+//!       BP_NODE_VERSION -> "20"
+//! ```
+
+use std::io::{self, Write};
+
+/// Writes Paketo-style log lines. Write errors (a closed stdout) are ignored: logging must never
+/// fail a build.
+#[derive(Debug)]
+pub struct Log<W: Write> {
+    out: W,
+}
+
+impl Log<io::Stdout> {
+    /// Logs to stdout, where the lifecycle shows a module's output.
+    #[must_use]
+    pub fn stdout() -> Self {
+        Self { out: io::stdout() }
+    }
+}
+
+impl<W: Write> Log<W> {
+    /// Logs to `out`, e.g. a `Vec<u8>` in a test.
+    pub fn new(out: W) -> Self {
+        Self { out }
+    }
+
+    fn line(&mut self, indent: &str, text: &str) -> &mut Self {
+        let _ = writeln!(self.out, "{indent}{text}");
+        self
+    }
+
+    /// The module header: `<name> <version>`.
+    pub fn header(&mut self, name: &str, version: &str) -> &mut Self {
+        self.line("", &format!("{name} {version}"))
+    }
+
+    /// A step, indented two spaces.
+    pub fn step(&mut self, text: &str) -> &mut Self {
+        self.line("  ", text)
+    }
+
+    /// A detail of a step, indented four spaces.
+    pub fn detail(&mut self, text: &str) -> &mut Self {
+        self.line("    ", text)
+    }
+
+    /// A detail of a detail, indented six spaces.
+    pub fn subdetail(&mut self, text: &str) -> &mut Self {
+        self.line("      ", text)
+    }
+
+    /// An empty line, to end a module's output.
+    pub fn blank(&mut self) -> &mut Self {
+        self.line("", "")
+    }
+
+    /// The writer.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indents_like_paketo() {
+        let mut log = Log::new(Vec::new());
+        log.header("UBI Node.js Extension", "1.0.0")
+            .step("Resolving Node.js version")
+            .detail("Candidate version sources (in priority order):")
+            .subdetail("BP_NODE_VERSION -> \"20\"")
+            .blank();
+        assert_eq!(
+            String::from_utf8(log.into_inner()).unwrap(),
+            "UBI Node.js Extension 1.0.0\n  Resolving Node.js version\n    Candidate version sources \
+             (in priority order):\n      BP_NODE_VERSION -> \"20\"\n\n"
+        );
+    }
+}

@@ -1,0 +1,710 @@
+//! The extension trait and the runtime that turns a process invocation into a call to it.
+
+use crate::descriptor::ExtensionDescriptor;
+use crate::dockerfile::{BuildDockerfile, DockerfileError, RunDockerfile};
+use crate::extend_config::ExtendConfig;
+use crate::plan::ExtensionPlan;
+use crate::platform::{MissingTargetVariable, Platform, Target};
+use libcnb_data::buildpack::BuildpackApi;
+use libcnb_data::buildpack_plan::BuildpackPlan;
+use serde::de::DeserializeOwned;
+use std::ffi::OsString;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The Buildpack API versions (`api` in `extension.toml`) this runtime implements.
+pub const SUPPORTED_APIS: [BuildpackApi; 3] = [
+    BuildpackApi {
+        major: 0,
+        minor: 10,
+    },
+    BuildpackApi {
+        major: 0,
+        minor: 11,
+    },
+    BuildpackApi {
+        major: 0,
+        minor: 12,
+    },
+];
+
+/// Exit codes, as the spec and the lifecycle read them.
+pub mod exit_code {
+    /// detect passed; generate succeeded.
+    pub const SUCCESS: u8 = 0;
+    /// detect did not pass (not an error: the extension is left out of the group).
+    pub const DETECT_FAIL: u8 = 100;
+    /// An error. Never 100, which would read as a detect failure.
+    pub const ERROR: u8 = 1;
+    /// `extension.toml` declares an API this runtime does not implement.
+    pub const UNSUPPORTED_API: u8 = 254;
+    /// The executable is neither `detect` nor `generate`.
+    pub const UNKNOWN_PHASE: u8 = 255;
+}
+
+/// An image extension: `bin/detect` and `bin/generate`.
+///
+/// Implement it and hand the value to [`extension_main!`](crate::extension_main); the runtime
+/// reads the inputs the spec defines, calls the phase that the executable's name (`argv[0]`)
+/// selects, writes the outputs and exits with the spec's exit code. Module code never exits.
+pub trait Extension {
+    /// The `[metadata]` table of `extension.toml`.
+    type Metadata: DeserializeOwned;
+    /// The extension's own error, shown to the user by [`Extension::on_error`].
+    type Error: fmt::Display;
+
+    /// `bin/detect`: pass with the names the extension can provide, or fail.
+    ///
+    /// # Errors
+    /// An error is reported and the extension is left out of the build (extensions are optional).
+    fn detect(&self, context: DetectContext<Self::Metadata>) -> Result<DetectResult, Self::Error>;
+
+    /// `bin/generate`: the Dockerfiles and build arguments for the entries this extension
+    /// provided. It must satisfy every entry it receives: the lifecycle removes them from the plan.
+    ///
+    /// # Errors
+    /// An error fails the build.
+    fn generate(
+        &self,
+        context: GenerateContext<Self::Metadata>,
+    ) -> Result<GenerateResult, Self::Error>;
+
+    /// Reports an error before the process exits. The default prints `ERROR: <error>` to stderr.
+    fn on_error(&self, error: Error<Self::Error>) {
+        eprintln!("ERROR: {error}");
+    }
+}
+
+/// What `bin/detect` is given.
+#[derive(Debug)]
+pub struct DetectContext<M> {
+    /// The app's source: the working directory, read-only.
+    pub app_dir: PathBuf,
+    /// `CNB_EXTENSION_DIR`: the extension's own directory.
+    pub extension_dir: PathBuf,
+    /// `<platform>` and its `env/` files.
+    pub platform: Platform,
+    /// `CNB_TARGET_*`.
+    pub target: Target,
+    /// `CNB_STACK_ID` when the build image sets it (stacks are deprecated; prefer `target`).
+    pub stack_id: Option<String>,
+    /// `extension.toml`.
+    pub descriptor: ExtensionDescriptor<M>,
+}
+
+/// What `bin/generate` is given.
+#[derive(Debug)]
+pub struct GenerateContext<M> {
+    /// The app's source: the working directory, read-only.
+    pub app_dir: PathBuf,
+    /// `CNB_EXTENSION_DIR`: the extension's own directory.
+    pub extension_dir: PathBuf,
+    /// `<platform>` and its `env/` files.
+    pub platform: Platform,
+    /// `CNB_TARGET_*`.
+    pub target: Target,
+    /// `CNB_STACK_ID` when the build image sets it (stacks are deprecated; prefer `target`).
+    pub stack_id: Option<String>,
+    /// `extension.toml`.
+    pub descriptor: ExtensionDescriptor<M>,
+    /// The Buildpack Plan: the entries of the build plan this extension provided.
+    pub plan: BuildpackPlan,
+}
+
+/// The outcome of detect.
+#[derive(Debug)]
+pub enum DetectResult {
+    /// Passes, offering the plan.
+    Pass(ExtensionPlan),
+    /// Does not pass.
+    Fail,
+}
+
+/// The outputs of generate. Nothing is written unless every output renders.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct GenerateResult {
+    build_dockerfile: Option<BuildDockerfile>,
+    run_dockerfile: Option<RunDockerfile>,
+    extend_config: Option<ExtendConfig>,
+}
+
+impl GenerateResult {
+    /// No outputs (the extension only satisfies plan entries).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes `build.Dockerfile`.
+    pub fn build_dockerfile(mut self, dockerfile: BuildDockerfile) -> Self {
+        self.build_dockerfile = Some(dockerfile);
+        self
+    }
+
+    /// Writes `run.Dockerfile`.
+    pub fn run_dockerfile(mut self, dockerfile: impl Into<RunDockerfile>) -> Self {
+        self.run_dockerfile = Some(dockerfile.into());
+        self
+    }
+
+    /// Writes `extend-config.toml`.
+    pub fn extend_config(mut self, config: ExtendConfig) -> Self {
+        self.extend_config = Some(config);
+        self
+    }
+
+    /// The files this result writes, by name, in the order they are written.
+    #[must_use]
+    pub fn files(&self) -> Vec<(&'static str, String)> {
+        let mut files = Vec::new();
+        if let Some(config) = &self.extend_config {
+            files.push(("extend-config.toml", config.to_toml()));
+        }
+        if let Some(dockerfile) = &self.build_dockerfile {
+            files.push(("build.Dockerfile", dockerfile.to_string()));
+        }
+        if let Some(dockerfile) = &self.run_dockerfile {
+            files.push(("run.Dockerfile", dockerfile.to_string()));
+        }
+        files
+    }
+}
+
+/// A failure of an extension process.
+#[derive(Debug)]
+pub enum Error<E> {
+    /// The executable is neither `detect` nor `generate`.
+    UnknownPhase(String),
+    /// A required input (env var or positional argument) is missing.
+    MissingInput {
+        /// The variable (and argument) that was expected.
+        name: &'static str,
+    },
+    /// An input file could not be read.
+    ReadInput {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// An input file is not what the spec says it is.
+    InvalidInput {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        message: String,
+    },
+    /// `extension.toml` declares an unsupported API.
+    UnsupportedApi {
+        /// The declared API.
+        api: BuildpackApi,
+    },
+    /// `CNB_TARGET_*` is incomplete.
+    Target(MissingTargetVariable),
+    /// The detect plan names an empty entry.
+    EmptyPlanEntryName,
+    /// An output could not be written.
+    WriteOutput {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// A Dockerfile could not be built (a value was rejected).
+    Dockerfile(DockerfileError),
+    /// The extension's own error.
+    Extension(E),
+}
+
+impl<E> From<DockerfileError> for Error<E> {
+    fn from(error: DockerfileError) -> Self {
+        Self::Dockerfile(error)
+    }
+}
+
+impl<E> Error<E> {
+    /// The exit code this error ends the process with.
+    #[must_use]
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::UnknownPhase(_) => exit_code::UNKNOWN_PHASE,
+            Self::UnsupportedApi { .. } => exit_code::UNSUPPORTED_API,
+            _ => exit_code::ERROR,
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownPhase(name) => write!(
+                f,
+                "this program must be run as bin/detect or bin/generate, not {name:?}"
+            ),
+            Self::MissingInput { name } => write!(
+                f,
+                "{name} is not set: run this extension through a CNB lifecycle, which provides it"
+            ),
+            Self::ReadInput { path, source } => {
+                write!(f, "cannot read {}: {source}", path.display())
+            }
+            Self::InvalidInput { path, message } => {
+                write!(f, "invalid {}: {}", path.display(), message.trim_end())
+            }
+            Self::UnsupportedApi { api } => write!(
+                f,
+                "extension.toml declares api = \"{api}\", but this extension runtime implements {}",
+                SUPPORTED_APIS
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Self::Target(error) => error.fmt(f),
+            Self::EmptyPlanEntryName => {
+                f.write_str("the detect plan provides an entry with an empty name")
+            }
+            Self::WriteOutput { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
+            Self::Dockerfile(error) => error.fmt(f),
+            Self::Extension(error) => error.fmt(f),
+        }
+    }
+}
+
+/// The process environment the runtime reads; the real one in [`run`], a map in tests.
+pub(crate) trait Environment {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+struct ProcessEnvironment;
+
+impl Environment for ProcessEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+/// Runs the phase that `argv[0]` names and returns the exit code. Used by
+/// [`extension_main!`](crate::extension_main).
+pub fn run<E: Extension>(extension: &E) -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let app_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    ExitCode::from(run_with(extension, &args, &ProcessEnvironment, &app_dir))
+}
+
+pub(crate) fn run_with<E: Extension>(
+    extension: &E,
+    args: &[OsString],
+    env: &dyn Environment,
+    app_dir: &Path,
+) -> u8 {
+    let phase = args
+        .first()
+        .map(|arg0| {
+            Path::new(arg0)
+                .file_name()
+                .unwrap_or(arg0)
+                .to_string_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default();
+    let outcome = match phase.as_str() {
+        "detect" => run_detect(extension, args, env, app_dir),
+        "generate" => run_generate(extension, args, env, app_dir),
+        _ => Err(Error::UnknownPhase(phase)),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            let code = error.exit_code();
+            extension.on_error(error);
+            code
+        }
+    }
+}
+
+/// An input path: the `CNB_*` variable when set, else the positional argument the lifecycle
+/// also passes (deprecated in the spec since Buildpack API 0.8).
+fn input_path<E>(
+    env: &dyn Environment,
+    name: &'static str,
+    args: &[OsString],
+    position: usize,
+) -> Result<PathBuf, Error<E>> {
+    env.var(name)
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| args.get(position).map(PathBuf::from))
+        .ok_or(Error::MissingInput { name })
+}
+
+struct CommonInputs<M> {
+    extension_dir: PathBuf,
+    platform: Platform,
+    target: Target,
+    stack_id: Option<String>,
+    descriptor: ExtensionDescriptor<M>,
+}
+
+fn read_common<M: DeserializeOwned, E>(
+    env: &dyn Environment,
+    platform_dir: &Path,
+) -> Result<CommonInputs<M>, Error<E>> {
+    let extension_dir = env
+        .var("CNB_EXTENSION_DIR")
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+        .ok_or(Error::MissingInput {
+            name: "CNB_EXTENSION_DIR",
+        })?;
+    let descriptor_path = extension_dir.join("extension.toml");
+    let text = read(&descriptor_path)?;
+    // Check the API before the rest, so that a descriptor of another API version gets the
+    // API error and not a field error.
+    let api = toml::from_str::<ApiOnly>(&text)
+        .map_err(|error| invalid(&descriptor_path, &error))?
+        .api;
+    if !SUPPORTED_APIS.contains(&api) {
+        return Err(Error::UnsupportedApi { api });
+    }
+    let descriptor = toml::from_str(&text).map_err(|error| invalid(&descriptor_path, &error))?;
+    let platform = Platform::from_dir(platform_dir).map_err(|source| Error::ReadInput {
+        path: platform_dir.join("env"),
+        source,
+    })?;
+    let target = Target::from_env(|name| env.var(name)).map_err(Error::Target)?;
+    Ok(CommonInputs {
+        extension_dir,
+        platform,
+        target,
+        stack_id: env.var("CNB_STACK_ID").filter(|value| !value.is_empty()),
+        descriptor,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct ApiOnly {
+    api: BuildpackApi,
+}
+
+fn read<E>(path: &Path) -> Result<String, Error<E>> {
+    std::fs::read_to_string(path).map_err(|source| Error::ReadInput {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn invalid<E>(path: &Path, error: &impl fmt::Display) -> Error<E> {
+    Error::InvalidInput {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    }
+}
+
+fn run_detect<E: Extension>(
+    extension: &E,
+    args: &[OsString],
+    env: &dyn Environment,
+    app_dir: &Path,
+) -> Result<u8, Error<E::Error>> {
+    let platform_dir = input_path(env, "CNB_PLATFORM_DIR", args, 1)?;
+    let plan_path = input_path(env, "CNB_BUILD_PLAN_PATH", args, 2)?;
+    let common = read_common(env, &platform_dir)?;
+    let context = DetectContext {
+        app_dir: app_dir.to_path_buf(),
+        extension_dir: common.extension_dir,
+        platform: common.platform,
+        target: common.target,
+        stack_id: common.stack_id,
+        descriptor: common.descriptor,
+    };
+    match extension.detect(context).map_err(Error::Extension)? {
+        DetectResult::Fail => Ok(exit_code::DETECT_FAIL),
+        DetectResult::Pass(plan) => {
+            if plan.alternatives().iter().flatten().any(String::is_empty) {
+                return Err(Error::EmptyPlanEntryName);
+            }
+            let text = toml::to_string(&plan).map_err(|error| Error::WriteOutput {
+                path: plan_path.clone(),
+                source: io::Error::other(error),
+            })?;
+            std::fs::write(&plan_path, text).map_err(|source| Error::WriteOutput {
+                path: plan_path,
+                source,
+            })?;
+            Ok(exit_code::SUCCESS)
+        }
+    }
+}
+
+fn run_generate<E: Extension>(
+    extension: &E,
+    args: &[OsString],
+    env: &dyn Environment,
+    app_dir: &Path,
+) -> Result<u8, Error<E::Error>> {
+    let output_dir = input_path(env, "CNB_OUTPUT_DIR", args, 1)?;
+    let platform_dir = input_path(env, "CNB_PLATFORM_DIR", args, 2)?;
+    let plan_path = input_path(env, "CNB_BP_PLAN_PATH", args, 3)?;
+    let common = read_common(env, &platform_dir)?;
+    let plan = toml::from_str(&read(&plan_path)?).map_err(|error| invalid(&plan_path, &error))?;
+    if !output_dir.is_dir() {
+        return Err(Error::WriteOutput {
+            path: output_dir,
+            source: io::Error::new(
+                io::ErrorKind::NotFound,
+                "the output directory does not exist",
+            ),
+        });
+    }
+    let context = GenerateContext {
+        app_dir: app_dir.to_path_buf(),
+        extension_dir: common.extension_dir,
+        platform: common.platform,
+        target: common.target,
+        stack_id: common.stack_id,
+        descriptor: common.descriptor,
+        plan,
+    };
+    let result = extension.generate(context).map_err(Error::Extension)?;
+    write_all(&output_dir, &result.files())?;
+    Ok(exit_code::SUCCESS)
+}
+
+/// Writes every file or none: each goes to a temporary name first and is renamed into place;
+/// on any failure the files already renamed are removed again.
+fn write_all<E>(dir: &Path, files: &[(&'static str, String)]) -> Result<(), Error<E>> {
+    let mut written: Vec<PathBuf> = Vec::new();
+    for (name, contents) in files {
+        let path = dir.join(name);
+        let temporary = dir.join(format!(".{name}.partial"));
+        let outcome =
+            std::fs::write(&temporary, contents).and_then(|()| std::fs::rename(&temporary, &path));
+        if let Err(source) = outcome {
+            let _ = std::fs::remove_file(&temporary);
+            for done in &written {
+                let _ = std::fs::remove_file(done);
+            }
+            return Err(Error::WriteOutput { path, source });
+        }
+        written.push(path);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ShellCommand;
+    use std::collections::HashMap;
+
+    impl Environment for HashMap<&'static str, String> {
+        fn var(&self, name: &str) -> Option<String> {
+            self.get(name).cloned()
+        }
+    }
+
+    /// Detect passes unless the app has a `fail` file; generate writes what the platform's
+    /// `MODE` env file asks for.
+    struct Example;
+
+    impl Extension for Example {
+        type Metadata = Option<toml::Table>;
+        type Error = String;
+
+        fn detect(&self, context: DetectContext<Self::Metadata>) -> Result<DetectResult, String> {
+            if context.app_dir.join("error").exists() {
+                return Err("detect broke".to_string());
+            }
+            if context.app_dir.join("fail").exists() {
+                return Ok(DetectResult::Fail);
+            }
+            Ok(DetectResult::Pass(
+                ExtensionPlan::new().provides("thing").build(),
+            ))
+        }
+
+        fn generate(
+            &self,
+            context: GenerateContext<Self::Metadata>,
+        ) -> Result<GenerateResult, String> {
+            let version = context
+                .plan
+                .entries
+                .first()
+                .and_then(|entry| entry.metadata.get("version")?.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let build = BuildDockerfile::new()
+                .run(ShellCommand::new("install").arg(version))
+                .map_err(|e| e.to_string())?;
+            let result = GenerateResult::new().build_dockerfile(build);
+            match context.platform.env("MODE") {
+                Some("config") => Ok(result.extend_config(
+                    ExtendConfig::new()
+                        .build_arg("A", "1")
+                        .map_err(|e| e.to_string())?,
+                )),
+                _ => Ok(result),
+            }
+        }
+    }
+
+    struct Fixture {
+        dir: tempfile::TempDir,
+        env: HashMap<&'static str, String>,
+    }
+
+    impl Fixture {
+        fn new(api: &str) -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            for sub in ["ext", "app", "platform/env", "out"] {
+                std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+            }
+            std::fs::write(
+                dir.path().join("ext/extension.toml"),
+                format!(
+                    "api = \"{api}\"\n[extension]\nid = \"test/example\"\nversion = \"1.0.0\"\n"
+                ),
+            )
+            .unwrap();
+            std::fs::write(
+                dir.path().join("bpplan.toml"),
+                "[[entries]]\nname = \"thing\"\n[entries.metadata]\nversion = \"1.2\"\n",
+            )
+            .unwrap();
+            let path = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
+            let env = HashMap::from([
+                ("CNB_EXTENSION_DIR", path("ext")),
+                ("CNB_PLATFORM_DIR", path("platform")),
+                ("CNB_BUILD_PLAN_PATH", path("plan.toml")),
+                ("CNB_BP_PLAN_PATH", path("bpplan.toml")),
+                ("CNB_OUTPUT_DIR", path("out")),
+                ("CNB_TARGET_OS", "linux".to_string()),
+                ("CNB_TARGET_ARCH", "amd64".to_string()),
+            ]);
+            Self { dir, env }
+        }
+
+        fn path(&self, p: &str) -> PathBuf {
+            self.dir.path().join(p)
+        }
+
+        fn run(&self, phase: &str, positional: &[&str]) -> u8 {
+            let mut args = vec![OsString::from(format!("/cnb/extensions/x/bin/{phase}"))];
+            args.extend(positional.iter().map(|arg| OsString::from(self.path(arg))));
+            run_with(&Example, &args, &self.env, &self.path("app"))
+        }
+    }
+
+    #[test]
+    fn detect_pass_writes_the_plan() {
+        let fixture = Fixture::new("0.10");
+        assert_eq!(fixture.run("detect", &[]), exit_code::SUCCESS);
+        assert_eq!(
+            std::fs::read_to_string(fixture.path("plan.toml")).unwrap(),
+            "[[provides]]\nname = \"thing\"\n"
+        );
+    }
+
+    #[test]
+    fn detect_fail_exits_100_and_an_error_never_does() {
+        let fixture = Fixture::new("0.10");
+        std::fs::write(fixture.path("app/fail"), "").unwrap();
+        assert_eq!(fixture.run("detect", &[]), exit_code::DETECT_FAIL);
+        assert!(!fixture.path("plan.toml").exists());
+        std::fs::write(fixture.path("app/error"), "").unwrap();
+        assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
+    }
+
+    #[test]
+    fn positional_arguments_are_the_fallback() {
+        let mut fixture = Fixture::new("0.10");
+        fixture.env.remove("CNB_PLATFORM_DIR");
+        fixture.env.remove("CNB_BUILD_PLAN_PATH");
+        assert_eq!(fixture.run("detect", &["platform", "plan2.toml"]), 0);
+        assert!(fixture.path("plan2.toml").exists());
+        fixture.env.remove("CNB_OUTPUT_DIR");
+        fixture.env.remove("CNB_BP_PLAN_PATH");
+        assert_eq!(
+            fixture.run("generate", &["out", "platform", "bpplan.toml"]),
+            0
+        );
+        assert!(fixture.path("out/build.Dockerfile").exists());
+    }
+
+    #[test]
+    fn generate_writes_outputs_from_the_buildpack_plan() {
+        let fixture = Fixture::new("0.12");
+        std::fs::write(fixture.path("platform/env/MODE"), "config").unwrap();
+        assert_eq!(fixture.run("generate", &[]), 0);
+        assert_eq!(
+            std::fs::read_to_string(fixture.path("out/build.Dockerfile")).unwrap(),
+            "ARG base_image\nFROM ${base_image}\n\nRUN install 1.2\n"
+        );
+        assert!(fixture.path("out/extend-config.toml").exists());
+        assert!(!fixture.path("out/run.Dockerfile").exists());
+        let leftovers: Vec<_> = std::fs::read_dir(fixture.path("out"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .filter(|name| name.to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn generate_error_writes_nothing() {
+        let fixture = Fixture::new("0.10");
+        std::fs::write(
+            fixture.path("bpplan.toml"),
+            "[[entries]]\nname = \"thing\"\n[entries.metadata]\nversion = \"1\\nRUN id\"\n",
+        )
+        .unwrap();
+        assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
+        assert_eq!(std::fs::read_dir(fixture.path("out")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn unknown_phase_and_unsupported_api_have_their_exit_codes() {
+        let fixture = Fixture::new("0.10");
+        assert_eq!(fixture.run("build", &[]), exit_code::UNKNOWN_PHASE);
+        let fixture = Fixture::new("0.9");
+        assert_eq!(fixture.run("detect", &[]), exit_code::UNSUPPORTED_API);
+    }
+
+    #[test]
+    fn missing_inputs_are_errors_that_name_them() {
+        let mut fixture = Fixture::new("0.10");
+        fixture.env.remove("CNB_TARGET_ARCH");
+        assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
+        fixture.env.remove("CNB_EXTENSION_DIR");
+        assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
+
+        let error: Error<String> = Error::MissingInput {
+            name: "CNB_EXTENSION_DIR",
+        };
+        assert!(
+            error
+                .to_string()
+                .starts_with("CNB_EXTENSION_DIR is not set")
+        );
+    }
+
+    #[test]
+    fn malformed_inputs_are_errors_that_name_the_file() {
+        let fixture = Fixture::new("0.10");
+        std::fs::write(fixture.path("bpplan.toml"), "[[entries]]\nnom = 1\n").unwrap();
+        let plan = fixture.path("bpplan.toml");
+        let text = std::fs::read_to_string(&plan).unwrap();
+        let error: Error<String> =
+            invalid(&plan, &toml::from_str::<BuildpackPlan>(&text).unwrap_err());
+        assert!(error.to_string().contains(&plan.display().to_string()));
+        assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
+
+        std::fs::write(fixture.path("ext/extension.toml"), "api = \"0.10\"\n").unwrap();
+        assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
+    }
+}
