@@ -1,1 +1,36 @@
-//! Test harness (in progress).
+//! Test harness for CNB modules: runs a packaged module directory exactly as the lifecycle does,
+//! and runs the real lifecycle.
+//!
+//! - [`Module`]: a packaged module directory (built from a workspace crate with
+//!   [`Module::package`], or a hand-written fixture with [`Module::from_dir`]).
+//! - [`ModuleRun`]: one phase of one module (`detect`, `generate`, `build`), with the lifecycle's
+//!   positional arguments, `CNB_*` env, the app as working directory, the environment filtered to
+//!   the lifecycle's allow-list plus the platform's env files, and fresh output / layers dirs. It
+//!   returns the exit code, stdout, stderr and the outputs (plan, Dockerfiles, extend-config,
+//!   layers, `launch.toml`), and fails the test if detect or generate modified the app.
+//! - [`Lifecycle`]: the real CNB lifecycle binary, run as an unprivileged user (it refuses root).
+//!
+//! Helpers here panic with a clear message on a broken test setup: they are for tests only.
+
+#![allow(clippy::missing_panics_doc)]
+
+mod lifecycle;
+mod module;
+mod run;
+
+pub use lifecycle::{DetectorOutcome, DetectorRun, Lifecycle, PLATFORM_API};
+pub use module::{Module, ModuleKind, workspace_root};
+pub use run::{
+    BuildOutcome, DetectOutcome, ENV_ALLOW_LIST, GenerateOutcome, ModuleRun, PATH_VARIABLES,
+    Process, TargetEnv,
+};
+
+/// Reads a TOML file into a table, `None` when the file does not exist.
+#[must_use]
+pub fn read_toml(path: &std::path::Path) -> Option<toml::Table> {
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(
+        toml::from_str(&text)
+            .unwrap_or_else(|error| panic!("{} is not valid TOML: {error}", path.display())),
+    )
+}

@@ -1,0 +1,381 @@
+//! The real CNB lifecycle, run on this machine as an unprivileged user.
+
+use crate::module::{Module, ModuleKind, workspace_root};
+use crate::read_toml;
+use std::collections::BTreeMap;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tempfile::TempDir;
+
+/// The Platform API the tests speak (the newest that lifecycle v0.21 and pack share).
+pub const PLATFORM_API: &str = "0.14";
+
+/// The user the lifecycle runs as when the tests run as root (it refuses root).
+const DEFAULT_TEST_USER: &str = "cnbtest";
+
+/// The lifecycle binary.
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    binary: PathBuf,
+}
+
+impl Lifecycle {
+    /// The lifecycle command, through `setpriv` as `user` when one is given, and the `HOME` to
+    /// run it with.
+    fn command(&self, user: Option<&User>) -> (Command, String) {
+        match user {
+            Some(user) => {
+                let mut command = Command::new("setpriv");
+                command
+                    .arg(format!("--reuid={}", user.uid))
+                    .arg(format!("--regid={}", user.gid))
+                    .arg("--clear-groups")
+                    .arg("--")
+                    .arg(&self.binary);
+                (command, user.home.clone())
+            }
+            None => (
+                Command::new(&self.binary),
+                std::env::var("HOME").unwrap_or_else(|_| "/".to_string()),
+            ),
+        }
+    }
+}
+
+/// An unprivileged account from `/etc/passwd`.
+#[derive(Debug, Clone)]
+struct User {
+    name: String,
+    uid: u32,
+    gid: u32,
+    home: String,
+}
+
+impl Lifecycle {
+    /// The lifecycle installed by `tests/install-lifecycle.sh` (part of the README's test
+    /// command) at `target/tools/bin/lifecycle`, or the binary `CNB_LIFECYCLE` names.
+    ///
+    /// Panics, with how to install it, when there is none: a test that needs the lifecycle never
+    /// skips.
+    #[must_use]
+    pub fn locate() -> Self {
+        let binary = std::env::var_os("CNB_LIFECYCLE").map_or_else(
+            || workspace_root().join("target/tools/bin/lifecycle"),
+            PathBuf::from,
+        );
+        assert!(
+            binary.is_file(),
+            "the CNB lifecycle is not installed at {}: run tests/install-lifecycle.sh (the README's \
+             test command does), or set CNB_LIFECYCLE to a lifecycle binary",
+            binary.display()
+        );
+        Self { binary }
+    }
+
+    /// A `detector` run.
+    #[must_use]
+    pub fn detector(&self) -> DetectorRun {
+        DetectorRun {
+            lifecycle: self.clone(),
+            modules: Vec::new(),
+            order: String::new(),
+            app_dir: None,
+            platform_env: BTreeMap::new(),
+            env: BTreeMap::new(),
+            analyzed: None,
+            run_toml: None,
+        }
+    }
+}
+
+/// The unprivileged user to run the lifecycle as, or `None` when the tests are not root.
+fn unprivileged_user() -> Option<User> {
+    let euid = std::fs::metadata("/proc/self")
+        .expect("read /proc/self")
+        .uid();
+    if euid != 0 {
+        return None;
+    }
+    let name = std::env::var("CNB_TEST_USER").unwrap_or_else(|_| DEFAULT_TEST_USER.to_string());
+    let passwd = std::fs::read_to_string("/etc/passwd").expect("read /etc/passwd");
+    let user = passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.first() == Some(&name.as_str()) && fields.len() >= 6).then(|| User {
+            name: name.clone(),
+            uid: fields[2].parse().unwrap_or(0),
+            gid: fields[3].parse().unwrap_or(0),
+            home: fields[5].to_string(),
+        })
+    });
+    let user = user.unwrap_or_else(|| {
+        panic!(
+            "the lifecycle refuses to run as root and the tests run as root, but there is no user \
+             {name:?}: create it (useradd --user-group --create-home {name}, as tests/setup.sh \
+             does) or set CNB_TEST_USER to an unprivileged user"
+        )
+    });
+    assert_ne!(
+        user.uid, 0,
+        "CNB_TEST_USER {:?} must not be root",
+        user.name
+    );
+    Some(user)
+}
+
+/// A `detector` invocation over an order of modules.
+#[derive(Debug, Clone)]
+pub struct DetectorRun {
+    lifecycle: Lifecycle,
+    modules: Vec<Module>,
+    order: String,
+    app_dir: Option<PathBuf>,
+    platform_env: BTreeMap<String, String>,
+    env: BTreeMap<String, String>,
+    analyzed: Option<String>,
+    run_toml: Option<String>,
+}
+
+/// What the detector did.
+#[derive(Debug)]
+pub struct DetectorOutcome {
+    /// The detector's exit code.
+    pub exit_code: i32,
+    /// stdout and stderr together, as a user sees them.
+    pub output: String,
+    /// `<layers>/group.toml`.
+    pub group: Option<toml::Table>,
+    /// `<layers>/plan.toml`.
+    pub plan: Option<toml::Table>,
+    /// `<layers>/analyzed.toml`.
+    pub analyzed: Option<toml::Table>,
+    /// Every file under `<layers>/generated`, by relative path.
+    pub generated: BTreeMap<String, String>,
+    /// The scratch directory (layers, app, modules), kept until the outcome drops.
+    pub workdir: TempDir,
+}
+
+impl DetectorRun {
+    /// Adds a module (extension or buildpack) to the module directories.
+    #[must_use]
+    pub fn module(mut self, module: &Module) -> Self {
+        self.modules.push(module.clone());
+        self
+    }
+
+    /// The `order.toml` text (`[[order]]`, `[[order-extensions]]`).
+    #[must_use]
+    pub fn order(mut self, order: &str) -> Self {
+        self.order = order.to_string();
+        self
+    }
+
+    /// The app (copied, so the detector sees it as its own user would).
+    #[must_use]
+    pub fn app(mut self, dir: impl AsRef<Path>) -> Self {
+        self.app_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// A user-provided variable: `<platform>/env/<name>`.
+    #[must_use]
+    pub fn platform_env(mut self, name: &str, value: &str) -> Self {
+        self.platform_env
+            .insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// A variable of the detector's own environment (the build image's), e.g. `CNB_STACK_ID`.
+    #[must_use]
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// An `analyzed.toml` from a previous phase (without it the detector warns and starts empty).
+    #[must_use]
+    pub fn analyzed(mut self, toml: &str) -> Self {
+        self.analyzed = Some(toml.to_string());
+        self
+    }
+
+    /// The builder's `run.toml` (the run images the extensions may switch to).
+    #[must_use]
+    pub fn run_toml(mut self, toml: &str) -> Self {
+        self.run_toml = Some(toml.to_string());
+        self
+    }
+
+    /// Runs `lifecycle detect` (the detector phase) and collects its outputs.
+    #[must_use]
+    pub fn run(self) -> DetectorOutcome {
+        let user = unprivileged_user();
+        let workdir = tempfile::tempdir().expect("create a scratch dir");
+        let root = workdir.path();
+        let dir = |name: &str| {
+            let path = root.join(name);
+            std::fs::create_dir_all(&path).expect("create a scratch subdir");
+            path
+        };
+        let (buildpacks, extensions, platform, layers, app) = (
+            dir("buildpacks"),
+            dir("extensions"),
+            dir("platform/env"),
+            dir("layers"),
+            dir("app"),
+        );
+        let platform = platform
+            .parent()
+            .expect("platform/env has a parent")
+            .to_path_buf();
+        for module in &self.modules {
+            let parent = match module.kind {
+                ModuleKind::Extension => &extensions,
+                ModuleKind::Buildpack => &buildpacks,
+            };
+            copy_tree(
+                &module.dir,
+                &parent.join(module.escaped_id()).join(&module.version),
+            );
+        }
+        if let Some(source) = &self.app_dir {
+            copy_tree(source, &app);
+        }
+        for (name, value) in &self.platform_env {
+            std::fs::write(platform.join("env").join(name), value)
+                .expect("write a platform env file");
+        }
+        let order = root.join("order.toml");
+        std::fs::write(&order, &self.order).expect("write order.toml");
+        let run_toml = root.join("run.toml");
+        if let Some(text) = &self.run_toml {
+            std::fs::write(&run_toml, text).expect("write run.toml");
+        }
+        let analyzed = layers.join("analyzed.toml");
+        if let Some(text) = &self.analyzed {
+            std::fs::write(&analyzed, text).expect("write analyzed.toml");
+        }
+        open_to_everyone(root);
+        if let Some(user) = &user {
+            chown_tree(&layers, user);
+        }
+
+        let (mut command, home) = self.lifecycle.command(user.as_ref());
+        let output = command
+            .arg("detect")
+            .args(["-log-level", "debug", "-no-color"])
+            .arg("-app")
+            .arg(&app)
+            .arg("-layers")
+            .arg(&layers)
+            .arg("-buildpacks")
+            .arg(&buildpacks)
+            .arg("-extensions")
+            .arg(&extensions)
+            .arg("-order")
+            .arg(&order)
+            .arg("-platform")
+            .arg(&platform)
+            .arg("-analyzed")
+            .arg(&analyzed)
+            .arg("-run")
+            .arg(&run_toml)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("CNB_PLATFORM_API", PLATFORM_API)
+            .envs(&self.env)
+            .current_dir(root)
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run the lifecycle: {error}"));
+
+        let mut generated = BTreeMap::new();
+        collect_files(
+            &layers.join("generated"),
+            &layers.join("generated"),
+            &mut generated,
+        );
+        DetectorOutcome {
+            exit_code: output.status.code().unwrap_or(-1),
+            output: format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+            group: read_toml(&layers.join("group.toml")),
+            plan: read_toml(&layers.join("plan.toml")),
+            analyzed: read_toml(&analyzed),
+            generated,
+            workdir,
+        }
+    }
+}
+
+/// Copies a directory tree, keeping symlinks (`bin/detect` → `generate`) and modes.
+fn copy_tree(source: &Path, destination: &Path) {
+    std::fs::create_dir_all(destination).expect("create a copy destination");
+    for entry in std::fs::read_dir(source)
+        .unwrap_or_else(|error| panic!("list {}: {error}", source.display()))
+    {
+        let entry = entry.expect("a directory entry");
+        let target = destination.join(entry.file_name());
+        let file_type = entry.file_type().expect("a file type");
+        if file_type.is_symlink() {
+            let link = std::fs::read_link(entry.path()).expect("read a symlink");
+            std::os::unix::fs::symlink(link, &target).expect("create a symlink");
+        } else if file_type.is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a file");
+        }
+    }
+}
+
+/// Lets the unprivileged user read (and traverse) everything under `root`.
+fn open_to_everyone(root: &Path) {
+    let metadata = std::fs::symlink_metadata(root).expect("stat a scratch path");
+    if metadata.file_type().is_symlink() {
+        return;
+    }
+    let mode = metadata.permissions().mode();
+    let wanted = if metadata.is_dir() || mode & 0o111 != 0 {
+        mode | 0o755
+    } else {
+        mode | 0o644
+    };
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(wanted)).expect("chmod");
+    if metadata.is_dir() {
+        for entry in std::fs::read_dir(root).expect("list a scratch dir") {
+            open_to_everyone(&entry.expect("a directory entry").path());
+        }
+    }
+}
+
+fn chown_tree(path: &Path, user: &User) {
+    std::os::unix::fs::lchown(path, Some(user.uid), Some(user.gid))
+        .expect("chown for the test user");
+    if path.is_dir() && !path.is_symlink() {
+        for entry in std::fs::read_dir(path).expect("list a dir to chown") {
+            chown_tree(&entry.expect("a directory entry").path(), user);
+        }
+    }
+}
+
+fn collect_files(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(root, &path, files);
+        } else {
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            files.insert(relative, std::fs::read_to_string(&path).unwrap_or_default());
+        }
+    }
+}

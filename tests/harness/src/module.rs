@@ -1,0 +1,93 @@
+//! Packaged module directories.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+pub use packager::descriptor::ModuleKind;
+
+/// A module directory laid out as the lifecycle expects it: the descriptor and `bin/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Module {
+    /// The module directory.
+    pub dir: PathBuf,
+    /// Extension or buildpack.
+    pub kind: ModuleKind,
+    /// The id from the descriptor.
+    pub id: String,
+    /// The version from the descriptor.
+    pub version: String,
+    /// `clear-env` from the descriptor: the platform's env files are then not in the process env.
+    pub clear_env: bool,
+}
+
+/// The workspace root (this crate is `<root>/tests/harness`).
+#[must_use]
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("tests/harness sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+impl Module {
+    /// Reads a module directory (a hand-written fixture, or a packaged module).
+    #[must_use]
+    pub fn from_dir(dir: impl AsRef<Path>) -> Self {
+        let dir = dir.as_ref();
+        let descriptor = packager::descriptor::find_descriptor(dir)
+            .unwrap_or_else(|error| panic!("{} is not a module: {error}", dir.display()));
+        let table: toml::Table = toml::from_str(
+            &std::fs::read_to_string(&descriptor.path).expect("the descriptor was just read"),
+        )
+        .expect("the descriptor was just parsed");
+        let clear_env = table
+            .get(descriptor.kind.table_name())
+            .and_then(|info| info.get("clear-env"))
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false);
+        Self {
+            dir: dir.to_path_buf(),
+            kind: descriptor.kind,
+            id: descriptor.id,
+            version: descriptor.version,
+            clear_env,
+        }
+    }
+
+    /// Packages the workspace crate at `crate_dir` (relative to the workspace root) with the
+    /// packager, exactly as the README's main command does, into
+    /// `target/cnb/test-modules/`. Each crate is packaged once per test process.
+    #[must_use]
+    pub fn package(crate_dir: &str) -> Self {
+        static PACKAGED: OnceLock<Mutex<HashMap<String, Module>>> = OnceLock::new();
+        let cache = PACKAGED.get_or_init(Mutex::default);
+        // Held while packaging: concurrent cargo builds would only queue on cargo's lock anyway.
+        let mut cache = cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(module) = cache.get(crate_dir) {
+            return module.clone();
+        }
+        let root = workspace_root();
+        let out = root.join("target/cnb/test-modules");
+        let packaged = packager::package_module(&root, Path::new(crate_dir), &out)
+            .unwrap_or_else(|error| panic!("cannot package {crate_dir}: {error:#}"));
+        let module = Self::from_dir(&packaged.dir);
+        cache.insert(crate_dir.to_string(), module.clone());
+        module
+    }
+
+    /// The id with `/` replaced by `_`, as directories are named after it.
+    #[must_use]
+    pub fn escaped_id(&self) -> String {
+        self.id.replace('/', "_")
+    }
+
+    /// The executable of a phase: `<dir>/bin/<phase>`.
+    #[must_use]
+    pub fn executable(&self, phase: &str) -> PathBuf {
+        self.dir.join("bin").join(phase)
+    }
+}

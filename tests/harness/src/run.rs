@@ -1,0 +1,427 @@
+//! Running one phase of a module as the lifecycle does.
+
+use crate::module::{Module, ModuleKind};
+use crate::read_toml;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tempfile::TempDir;
+
+/// The variables the lifecycle passes from its own environment to modules
+/// (`env.BuildEnvIncludelist` plus the POSIX path variables of lifecycle v0.21).
+pub const ENV_ALLOW_LIST: [&str; 9] = [
+    "CNB_STACK_ID",
+    "HOSTNAME",
+    "HOME",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// The path variables the lifecycle keeps, and to which platform env files are prepended.
+pub const PATH_VARIABLES: [&str; 5] = [
+    "PATH",
+    "LD_LIBRARY_PATH",
+    "LIBRARY_PATH",
+    "CPATH",
+    "PKG_CONFIG_PATH",
+];
+
+/// `CNB_TARGET_*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetEnv {
+    /// `CNB_TARGET_OS`.
+    pub os: String,
+    /// `CNB_TARGET_ARCH`.
+    pub arch: String,
+    /// `CNB_TARGET_ARCH_VARIANT`.
+    pub arch_variant: Option<String>,
+    /// `CNB_TARGET_DISTRO_NAME`.
+    pub distro_name: Option<String>,
+    /// `CNB_TARGET_DISTRO_VERSION`.
+    pub distro_version: Option<String>,
+}
+
+impl Default for TargetEnv {
+    /// What the lifecycle passes when the run image has no target labels: linux, the machine's
+    /// architecture, and the distro of the machine's `/etc/os-release`.
+    fn default() -> Self {
+        let os_release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+        let field = |key: &str| {
+            os_release.lines().find_map(|line| {
+                let value = line.strip_prefix(key)?.strip_prefix('=')?;
+                Some(value.trim_matches('"').to_string())
+            })
+        };
+        Self {
+            os: "linux".to_string(),
+            arch: match std::env::consts::ARCH {
+                "x86_64" => "amd64",
+                "aarch64" => "arm64",
+                other => other,
+            }
+            .to_string(),
+            arch_variant: None,
+            distro_name: field("ID"),
+            distro_version: field("VERSION_ID"),
+        }
+    }
+}
+
+impl TargetEnv {
+    /// linux/amd64 with the given distro.
+    #[must_use]
+    pub fn linux_amd64(distro_name: &str, distro_version: &str) -> Self {
+        Self {
+            os: "linux".to_string(),
+            arch: "amd64".to_string(),
+            arch_variant: None,
+            distro_name: Some(distro_name.to_string()),
+            distro_version: Some(distro_version.to_string()),
+        }
+    }
+
+    fn vars(&self) -> Vec<(&'static str, String)> {
+        let mut vars = vec![
+            ("CNB_TARGET_OS", self.os.clone()),
+            ("CNB_TARGET_ARCH", self.arch.clone()),
+        ];
+        for (name, value) in [
+            ("CNB_TARGET_ARCH_VARIANT", &self.arch_variant),
+            ("CNB_TARGET_DISTRO_NAME", &self.distro_name),
+            ("CNB_TARGET_DISTRO_VERSION", &self.distro_version),
+        ] {
+            if let Some(value) = value {
+                vars.push((name, value.clone()));
+            }
+        }
+        vars
+    }
+}
+
+/// What every phase returns.
+#[derive(Debug)]
+pub struct Process {
+    /// The exit code (`-1` when killed by a signal).
+    pub exit_code: i32,
+    /// stdout, lossily decoded.
+    pub stdout: String,
+    /// stderr, lossily decoded.
+    pub stderr: String,
+}
+
+/// The result of `bin/detect`.
+#[derive(Debug)]
+pub struct DetectOutcome {
+    /// Exit code and output.
+    pub process: Process,
+    /// The build plan the module wrote (`None` when it wrote nothing).
+    pub plan: Option<toml::Table>,
+}
+
+/// The result of `bin/generate`.
+#[derive(Debug)]
+pub struct GenerateOutcome {
+    /// Exit code and output.
+    pub process: Process,
+    /// `build.Dockerfile`.
+    pub build_dockerfile: Option<String>,
+    /// `run.Dockerfile`.
+    pub run_dockerfile: Option<String>,
+    /// `extend-config.toml`.
+    pub extend_config: Option<toml::Table>,
+    /// Every file name in the output directory, sorted.
+    pub files: Vec<String>,
+}
+
+/// The result of `bin/build`.
+#[derive(Debug)]
+pub struct BuildOutcome {
+    /// Exit code and output.
+    pub process: Process,
+    /// The buildpack's layers directory (`<layers>/<escaped id>`), kept until the outcome drops.
+    pub layers_dir: PathBuf,
+    /// `launch.toml`.
+    pub launch: Option<toml::Table>,
+    /// The layer names (directories of the layers dir), sorted.
+    pub layers: Vec<String>,
+    _layers_root: TempDir,
+}
+
+/// One phase of a module, set up as the lifecycle sets it up.
+#[derive(Debug, Clone)]
+pub struct ModuleRun {
+    module: Module,
+    app_dir: PathBuf,
+    platform_env: BTreeMap<String, String>,
+    lifecycle_env: BTreeMap<String, String>,
+    target: TargetEnv,
+    buildpack_plan: String,
+}
+
+impl ModuleRun {
+    /// Runs `module` on the app in `app_dir`.
+    #[must_use]
+    pub fn new(module: &Module, app_dir: impl AsRef<Path>) -> Self {
+        Self {
+            module: module.clone(),
+            app_dir: app_dir.as_ref().to_path_buf(),
+            platform_env: BTreeMap::new(),
+            lifecycle_env: BTreeMap::new(),
+            target: TargetEnv::default(),
+            buildpack_plan: String::new(),
+        }
+    }
+
+    /// A user-provided variable: a file `<platform>/env/<name>`.
+    #[must_use]
+    pub fn platform_env(mut self, name: &str, value: &str) -> Self {
+        self.platform_env
+            .insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// A variable of the lifecycle's own environment (the build image's env), such as
+    /// `CNB_STACK_ID`. Like the lifecycle, the run passes it on only if it is allow-listed.
+    #[must_use]
+    pub fn lifecycle_env(mut self, name: &str, value: &str) -> Self {
+        self.lifecycle_env
+            .insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// The target (default: as the lifecycle derives it from this machine).
+    #[must_use]
+    pub fn target(mut self, target: TargetEnv) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// The Buildpack Plan given to generate or build, as TOML (`[[entries]] name, metadata`).
+    #[must_use]
+    pub fn buildpack_plan(mut self, plan: &str) -> Self {
+        self.buildpack_plan = plan.to_string();
+        self
+    }
+
+    /// The environment: the allow-listed part of the lifecycle's environment, then the
+    /// platform's env files (prepended to path variables, replacing others) unless the module
+    /// sets `clear-env`.
+    fn base_env(&self) -> BTreeMap<String, String> {
+        let mut lifecycle: BTreeMap<String, String> = std::env::vars().collect();
+        lifecycle.extend(self.lifecycle_env.clone());
+        let mut env: BTreeMap<String, String> = lifecycle
+            .into_iter()
+            .filter(|(name, _)| {
+                ENV_ALLOW_LIST.contains(&name.as_str()) || PATH_VARIABLES.contains(&name.as_str())
+            })
+            .collect();
+        if !self.module.clear_env {
+            for (name, value) in &self.platform_env {
+                let value = match env.get(name) {
+                    Some(existing) if PATH_VARIABLES.contains(&name.as_str()) => {
+                        format!("{value}:{existing}")
+                    }
+                    _ => value.clone(),
+                };
+                env.insert(name.clone(), value);
+            }
+        }
+        env.extend(
+            self.target
+                .vars()
+                .into_iter()
+                .map(|(name, value)| (name.to_string(), value)),
+        );
+        env
+    }
+
+    fn platform_dir(&self, scratch: &Path) -> PathBuf {
+        let platform = scratch.join("platform");
+        std::fs::create_dir_all(platform.join("env")).expect("create the platform dir");
+        for (name, value) in &self.platform_env {
+            std::fs::write(platform.join("env").join(name), value)
+                .expect("write a platform env file");
+        }
+        platform
+    }
+
+    fn module_dir_var(&self) -> &'static str {
+        match self.module.kind {
+            ModuleKind::Extension => "CNB_EXTENSION_DIR",
+            ModuleKind::Buildpack => "CNB_BUILDPACK_DIR",
+        }
+    }
+
+    fn execute(&self, phase: &str, args: &[&Path], env: &BTreeMap<String, String>) -> Process {
+        let executable = self.module.executable(phase);
+        let output = Command::new(&executable)
+            .args(args)
+            .env_clear()
+            .envs(env)
+            .current_dir(&self.app_dir)
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run {}: {error}", executable.display()));
+        Process {
+            exit_code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Runs `bin/detect <platform> <plan>`.
+    #[must_use]
+    pub fn detect(&self) -> DetectOutcome {
+        let scratch = scratch_dir();
+        let platform = self.platform_dir(scratch.path());
+        let plan = scratch.path().join("plan.toml");
+        std::fs::write(&plan, "").expect("create the plan file");
+        let mut env = self.base_env();
+        env.insert(self.module_dir_var().into(), path_string(&self.module.dir));
+        env.insert("CNB_PLATFORM_DIR".into(), path_string(&platform));
+        env.insert("CNB_BUILD_PLAN_PATH".into(), path_string(&plan));
+
+        let before = snapshot(&self.app_dir);
+        let process = self.execute("detect", &[&platform, &plan], &env);
+        assert_app_unchanged(&self.app_dir, &before, "detect");
+        let plan = std::fs::read_to_string(&plan).expect("read the plan file");
+        DetectOutcome {
+            process,
+            plan: (!plan.trim().is_empty()).then(|| {
+                toml::from_str(&plan).unwrap_or_else(|error| {
+                    panic!("detect wrote a plan that is not TOML: {error}\n{plan}")
+                })
+            }),
+        }
+    }
+
+    /// Runs `bin/generate <output> <platform> <plan>` (extensions).
+    #[must_use]
+    pub fn generate(&self) -> GenerateOutcome {
+        assert_eq!(
+            self.module.kind,
+            ModuleKind::Extension,
+            "only extensions generate"
+        );
+        let scratch = scratch_dir();
+        let platform = self.platform_dir(scratch.path());
+        let plan = scratch.path().join("bp-plan.toml");
+        std::fs::write(&plan, &self.buildpack_plan).expect("write the buildpack plan");
+        let output = scratch.path().join("output");
+        std::fs::create_dir(&output).expect("create the output dir");
+        let mut env = self.base_env();
+        env.insert("CNB_EXTENSION_DIR".into(), path_string(&self.module.dir));
+        env.insert("CNB_OUTPUT_DIR".into(), path_string(&output));
+        env.insert("CNB_PLATFORM_DIR".into(), path_string(&platform));
+        env.insert("CNB_BP_PLAN_PATH".into(), path_string(&plan));
+
+        let before = snapshot(&self.app_dir);
+        let process = self.execute("generate", &[&output, &platform, &plan], &env);
+        assert_app_unchanged(&self.app_dir, &before, "generate");
+        let read = |name: &str| std::fs::read_to_string(output.join(name)).ok();
+        let mut files: Vec<String> = std::fs::read_dir(&output)
+            .expect("list the output dir")
+            .map(|entry| {
+                entry
+                    .expect("an output entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        files.sort();
+        GenerateOutcome {
+            process,
+            build_dockerfile: read("build.Dockerfile"),
+            run_dockerfile: read("run.Dockerfile"),
+            extend_config: read_toml(&output.join("extend-config.toml")),
+            files,
+        }
+    }
+
+    /// Runs `bin/build <layers> <platform> <plan>` (buildpacks) with a fresh layers dir.
+    #[must_use]
+    pub fn build(&self) -> BuildOutcome {
+        assert_eq!(
+            self.module.kind,
+            ModuleKind::Buildpack,
+            "only buildpacks build"
+        );
+        let scratch = scratch_dir();
+        let platform = self.platform_dir(scratch.path());
+        let plan = scratch.path().join("bp-plan.toml");
+        std::fs::write(&plan, &self.buildpack_plan).expect("write the buildpack plan");
+        let layers_root = scratch_dir();
+        let layers_dir = layers_root.path().join(self.module.escaped_id());
+        std::fs::create_dir(&layers_dir).expect("create the layers dir");
+        let mut env = self.base_env();
+        env.insert("CNB_BUILDPACK_DIR".into(), path_string(&self.module.dir));
+        env.insert("CNB_LAYERS_DIR".into(), path_string(&layers_dir));
+        env.insert("CNB_PLATFORM_DIR".into(), path_string(&platform));
+        env.insert("CNB_BP_PLAN_PATH".into(), path_string(&plan));
+
+        let process = self.execute("build", &[&layers_dir, &platform, &plan], &env);
+        let mut layers: Vec<String> = std::fs::read_dir(&layers_dir)
+            .expect("list the layers dir")
+            .map(|entry| entry.expect("a layers entry"))
+            .filter(|entry| entry.path().is_dir())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect();
+        layers.sort();
+        BuildOutcome {
+            process,
+            launch: read_toml(&layers_dir.join("launch.toml")),
+            layers_dir,
+            layers,
+            _layers_root: layers_root,
+        }
+    }
+}
+
+fn scratch_dir() -> TempDir {
+    tempfile::tempdir().expect("create a temporary directory")
+}
+
+fn path_string(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Every file and directory under `dir`, with file contents: detect and generate get the app
+/// read-only, so nothing here may change.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    let mut entries = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let Ok(listing) = std::fs::read_dir(&current) else {
+            continue;
+        };
+        for entry in listing.flatten() {
+            let path = entry.path();
+            let relative = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
+            if path.is_dir() {
+                pending.push(path);
+                entries.insert(relative, None);
+            } else {
+                entries.insert(relative, std::fs::read(&path).ok());
+            }
+        }
+    }
+    entries
+}
+
+fn assert_app_unchanged(dir: &Path, before: &BTreeMap<PathBuf, Option<Vec<u8>>>, phase: &str) {
+    let after = snapshot(dir);
+    let changed: Vec<&PathBuf> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|path| before.get(*path) != after.get(*path))
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "{phase} modified the app directory {} (it is read-only to {phase}): {changed:?}",
+        dir.display()
+    );
+}

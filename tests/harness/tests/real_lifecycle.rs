@@ -1,0 +1,246 @@
+//! The real lifecycle (v0.21.17, installed by tests/install-lifecycle.sh) is the judge: its
+//! `detector` runs our example extension (built with cnb-extension and packaged like every
+//! module) in front of a buildpack that requires what the extension provides, and rejects
+//! hand-written extensions that break the spec.
+
+use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
+use std::path::PathBuf;
+
+const STACK_RUN_IMAGE: &str = "localhost/stack-run:1";
+const CURL_RUN_IMAGE: &str = "localhost/curl-run:1";
+const ANALYZED: &str =
+    "[run-image]\nreference = \"localhost/stack-run:1\"\nimage = \"localhost/stack-run:1\"\n";
+const RUN_TOML: &str = "[[images]]\nimage = \"localhost/stack-run:1\"\n\n[[images]]\nimage = \"localhost/curl-run:1\"\n";
+
+/// The exit code of the detector when no group passes (platform spec).
+const FAILED_DETECTION: i32 = 20;
+/// The exit code of the detector when an extension's output is invalid (92-99 are generation
+/// errors other than a failed `bin/generate`).
+const INVALID_GENERATE_OUTPUT: i32 = 92;
+
+fn fixture(path: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures").join(path)
+}
+
+fn curl_extension() -> Module {
+    Module::package("tests/modules/curl-extension")
+}
+
+fn curl_buildpack() -> Module {
+    Module::package("tests/modules/curl-buildpack")
+}
+
+fn order(extension: &Module, buildpack: &Module) -> String {
+    format!(
+        "[[order]]\n[[order.group]]\nid = \"{}\"\nversion = \"{}\"\n\n\
+         [[order-extensions]]\n[[order-extensions.group]]\nid = \"{}\"\nversion = \"{}\"\n",
+        buildpack.id, buildpack.version, extension.id, extension.version
+    )
+}
+
+fn detect(
+    extension: &Module,
+    buildpack: &Module,
+    platform_env: &[(&str, &str)],
+) -> DetectorOutcome {
+    let mut run = Lifecycle::locate()
+        .detector()
+        .module(extension)
+        .module(buildpack)
+        .order(&order(extension, buildpack))
+        .app(fixture("apps/curl-app"))
+        .analyzed(ANALYZED)
+        .run_toml(RUN_TOML);
+    for (name, value) in platform_env {
+        run = run.platform_env(name, value);
+    }
+    run.run()
+}
+
+fn group_ids(outcome: &DetectorOutcome, key: &str) -> Vec<String> {
+    outcome
+        .group
+        .as_ref()
+        .and_then(|group| group.get(key))
+        .and_then(toml::Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|entry| entry.get("id")?.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn run_image(outcome: &DetectorOutcome) -> toml::Table {
+    outcome
+        .analyzed
+        .as_ref()
+        .and_then(|analyzed| analyzed.get("run-image"))
+        .and_then(toml::Value::as_table)
+        .cloned()
+        .unwrap_or_else(|| panic!("no [run-image] in analyzed.toml:\n{}", outcome.output))
+}
+
+fn plan_entry_names(outcome: &DetectorOutcome) -> Vec<String> {
+    outcome
+        .plan
+        .as_ref()
+        .and_then(|plan| plan.get("entries"))
+        .and_then(toml::Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|entry| entry.get("name")?.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const EXPECTED_BUILD_DOCKERFILE: &str = "ARG base_image
+FROM ${base_image}
+
+USER root
+ARG DEBIAN_FRONTEND
+RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u5 && apt-get clean
+ARG user_id
+ARG group_id
+USER ${user_id}:${group_id}
+";
+
+#[test]
+fn detector_keeps_the_extension_and_switches_the_run_image() {
+    let (extension, buildpack) = (curl_extension(), curl_buildpack());
+    let outcome = detect(
+        &extension,
+        &buildpack,
+        &[("BP_CURL_RUN_IMAGE", CURL_RUN_IMAGE)],
+    );
+    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+
+    // group.toml: the extension is kept because the buildpack requires curl.
+    assert_eq!(
+        group_ids(&outcome, "group-extensions"),
+        [extension.id.clone()]
+    );
+    assert_eq!(group_ids(&outcome, "group"), [buildpack.id.clone()]);
+
+    // plan.toml: generate satisfied the curl entry, so buildpacks no longer receive it.
+    assert!(outcome.plan.is_some(), "{}", outcome.output);
+    assert!(!plan_entry_names(&outcome).contains(&"curl".to_string()));
+
+    // The Dockerfiles the lifecycle accepted, where Platform API 0.14 puts them.
+    let dir = extension.escaped_id();
+    assert_eq!(
+        outcome
+            .generated
+            .get(&format!("{dir}/build.Dockerfile"))
+            .map(String::as_str),
+        Some(EXPECTED_BUILD_DOCKERFILE),
+        "{:#?}",
+        outcome.generated
+    );
+    assert_eq!(
+        outcome
+            .generated
+            .get(&format!("{dir}/run.Dockerfile"))
+            .map(String::as_str),
+        Some("FROM localhost/curl-run:1\n")
+    );
+    let extend_config: toml::Table =
+        toml::from_str(&outcome.generated[&format!("{dir}/extend-config.toml")]).unwrap();
+    assert_eq!(
+        extend_config["build"]["args"][0]["name"].as_str(),
+        Some("DEBIAN_FRONTEND")
+    );
+
+    // analyzed.toml: the run image is rewritten to the extension's choice, with nothing to extend.
+    let run_image = run_image(&outcome);
+    assert_eq!(run_image["image"].as_str(), Some(CURL_RUN_IMAGE));
+    assert_eq!(run_image["reference"].as_str(), Some(CURL_RUN_IMAGE));
+    assert_ne!(
+        run_image.get("extend").and_then(toml::Value::as_bool),
+        Some(true)
+    );
+    assert!(
+        outcome.output.contains("Example curl extension 0.1.0"),
+        "{}",
+        outcome.output
+    );
+}
+
+#[test]
+fn detector_records_a_run_image_extension() {
+    let (extension, buildpack) = (curl_extension(), curl_buildpack());
+    let outcome = detect(&extension, &buildpack, &[]);
+    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+
+    let run_dockerfile = &outcome.generated[&format!("{}/run.Dockerfile", extension.escaped_id())];
+    assert!(run_dockerfile.starts_with("ARG base_image\nFROM ${base_image}\n"));
+    assert!(run_dockerfile.ends_with("LABEL io.buildpacks.rebasable=true\n"));
+
+    let run_image = run_image(&outcome);
+    assert_eq!(run_image["image"].as_str(), Some(STACK_RUN_IMAGE));
+    assert_eq!(
+        run_image.get("extend").and_then(toml::Value::as_bool),
+        Some(true)
+    );
+}
+
+#[test]
+fn detector_leaves_the_extension_out_when_no_buildpack_requires_curl() {
+    let extension = curl_extension();
+    let buildpack = Module::from_dir(fixture("buildpacks/no-requirements"));
+    let outcome = detect(
+        &extension,
+        &buildpack,
+        &[("BP_CURL_RUN_IMAGE", CURL_RUN_IMAGE)],
+    );
+    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    assert!(group_ids(&outcome, "group-extensions").is_empty());
+    assert_eq!(group_ids(&outcome, "group"), [buildpack.id.clone()]);
+    assert!(outcome.generated.is_empty(), "{:#?}", outcome.generated);
+    assert_eq!(run_image(&outcome)["image"].as_str(), Some(STACK_RUN_IMAGE));
+}
+
+#[test]
+fn detector_rejects_an_extension_that_requires() {
+    let buildpack = curl_buildpack();
+    let extension = Module::from_dir(fixture("extensions/requires-curl"));
+    let outcome = detect(&extension, &buildpack, &[]);
+    assert!(
+        outcome.output.contains(&format!(
+            "extension {} outputs \"requires\" which is not allowed",
+            extension.id
+        )),
+        "{}",
+        outcome.output
+    );
+    assert!(
+        outcome
+            .output
+            .contains(&format!("err:  {}@0.1.0", extension.id))
+    );
+    // The erroring extension is dropped, so nothing provides curl and no group passes.
+    assert_eq!(outcome.exit_code, FAILED_DETECTION, "{}", outcome.output);
+}
+
+#[test]
+fn detector_rejects_a_build_dockerfile_without_the_base_image_arg() {
+    let buildpack = curl_buildpack();
+    let extension = Module::from_dir(fixture("extensions/no-base-image"));
+    let outcome = detect(&extension, &buildpack, &[]);
+    assert!(
+        outcome.output.contains(&format!(
+            "failed to parse build.Dockerfile for extension {}: build.Dockerfile did not start with required ARG command",
+            extension.id
+        )),
+        "{}",
+        outcome.output
+    );
+    assert_eq!(
+        outcome.exit_code, INVALID_GENERATE_OUTPUT,
+        "{}",
+        outcome.output
+    );
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the real CNB lifecycle v0.21.17 at target/tools/bin/lifecycle with `go install`.
+#
+# tests/lifecycle/go.mod pins github.com/buildpacks/lifecycle v0.21.17 and replaces
+# github.com/osscontainertools/kaniko (which the Go module proxy refuses to serve here) with a
+# stand-in that makes only the `extender` phase fail; see tests/lifecycle/kaniko-stub/README.md.
+set -euo pipefail
+
+LIFECYCLE_VERSION=0.21.17
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin_dir="$root/target/tools/bin"
+binary="$bin_dir/lifecycle"
+
+command -v go >/dev/null || { echo "install-lifecycle: Go is required (https://go.dev/dl/)" >&2; exit 1; }
+
+if [[ -x "$binary" ]] && "$binary" -version 2>/dev/null | grep -qx "$LIFECYCLE_VERSION"; then
+  echo "lifecycle $LIFECYCLE_VERSION already installed at $binary" >&2
+  exit 0
+fi
+
+mkdir -p "$bin_dir"
+cd "$root/tests/lifecycle"
+GOFLAGS=-mod=mod GOBIN="$bin_dir" go install \
+  -ldflags "-X github.com/buildpacks/lifecycle/cmd.Version=$LIFECYCLE_VERSION" \
+  github.com/buildpacks/lifecycle/cmd/lifecycle
+installed="$("$binary" -version)"
+[[ "$installed" == "$LIFECYCLE_VERSION" ]] || { echo "install-lifecycle: got version $installed" >&2; exit 1; }
+echo "lifecycle $installed installed at $binary" >&2

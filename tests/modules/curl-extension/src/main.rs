@@ -1,0 +1,167 @@
+//! An image extension that installs `curl` with the distribution's package manager when a later
+//! buildpack requires `curl`, and either switches the run image (`BP_CURL_RUN_IMAGE`) or extends
+//! it with the same package.
+
+use cnb_extension::log::Log;
+use cnb_extension::{
+    BuildDockerfile, DetectContext, DetectResult, Dockerfile, DockerfileError, ExtendConfig,
+    ExtendConfigError, Extension, ExtensionPlan, GenerateContext, GenerateResult, ImageReference,
+    ImageReferenceError, Run, RunDockerfile, ShellCommand,
+};
+use std::fmt;
+
+/// The platform variable that names a run image to switch to.
+const RUN_IMAGE_ENV: &str = "BP_CURL_RUN_IMAGE";
+
+struct CurlExtension;
+
+#[derive(Debug)]
+enum CurlError {
+    /// The requested version is not a Debian package version.
+    InvalidVersion(String),
+    InvalidRunImage(ImageReferenceError),
+    Dockerfile(DockerfileError),
+    ExtendConfig(ExtendConfigError),
+}
+
+impl fmt::Display for CurlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidVersion(version) => write!(
+                f,
+                "the build plan requests curl version {version:?}, which is not a Debian package version \
+                 (expected digits, then letters, digits and any of .+~:-, e.g. 7.88.1-10+deb12u5)"
+            ),
+            Self::InvalidRunImage(error) => write!(f, "{RUN_IMAGE_ENV}: {error}"),
+            Self::Dockerfile(error) => error.fmt(f),
+            Self::ExtendConfig(error) => error.fmt(f),
+        }
+    }
+}
+
+impl From<DockerfileError> for CurlError {
+    fn from(error: DockerfileError) -> Self {
+        Self::Dockerfile(error)
+    }
+}
+
+impl From<ExtendConfigError> for CurlError {
+    fn from(error: ExtendConfigError) -> Self {
+        Self::ExtendConfig(error)
+    }
+}
+
+fn is_debian_version(version: &str) -> bool {
+    version.starts_with(|c: char| c.is_ascii_digit())
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".+~:-".contains(c))
+}
+
+/// `apt-get update && apt-get install -y --no-install-recommends <package> && apt-get clean`.
+fn install(package: &str) -> ShellCommand {
+    ShellCommand::new("apt-get")
+        .arg("update")
+        .and(
+            ShellCommand::new("apt-get")
+                .args(["install", "-y", "--no-install-recommends"])
+                .arg(package),
+        )
+        .and(ShellCommand::new("apt-get").arg("clean"))
+}
+
+impl Extension for CurlExtension {
+    type Metadata = cnb_extension::libcnb_data::generic::GenericMetadata;
+    type Error = CurlError;
+
+    fn detect(&self, _context: DetectContext<Self::Metadata>) -> Result<DetectResult, CurlError> {
+        Ok(DetectResult::Pass(
+            ExtensionPlan::new()
+                .provides("curl")
+                .or()
+                .provides("curl")
+                .provides("libcurl")
+                .build(),
+        ))
+    }
+
+    fn generate(
+        &self,
+        context: GenerateContext<Self::Metadata>,
+    ) -> Result<GenerateResult, CurlError> {
+        let mut log = Log::stdout();
+        let info = &context.descriptor.extension;
+        log.header(info.display_name(), &info.version.to_string());
+
+        let requested = context
+            .plan
+            .entries
+            .iter()
+            .filter(|entry| entry.name == "curl")
+            .find_map(|entry| entry.metadata.get("version")?.as_str().map(str::to_string));
+        let package = match &requested {
+            Some(version) if !is_debian_version(version) => {
+                return Err(CurlError::InvalidVersion(version.clone()));
+            }
+            Some(version) => {
+                log.step(&format!(
+                    "Installing curl {version} (requested by the build plan)"
+                ));
+                format!("curl={version}")
+            }
+            None => {
+                log.step("Installing curl (no version requested)");
+                "curl".to_string()
+            }
+        };
+
+        let build = BuildDockerfile::new()
+            .user_root()
+            .arg("DEBIAN_FRONTEND")?
+            .run(install(&package))?
+            .restore_user();
+
+        let run = if let Some(image) = context.platform.env_non_empty(RUN_IMAGE_ENV) {
+            let image: ImageReference = image.parse().map_err(CurlError::InvalidRunImage)?;
+            log.step(&format!(
+                "Switching the run image to {image} ({RUN_IMAGE_ENV})"
+            ));
+            RunDockerfile::switch_to(image)
+        } else {
+            log.step("Adding curl to the run image");
+            Dockerfile::<Run>::new()
+                .user_root()
+                .arg("DEBIAN_FRONTEND")?
+                .run(install(&package))?
+                .restore_user()
+                .rebasable()
+                .into()
+        };
+
+        Ok(GenerateResult::new()
+            .build_dockerfile(build)
+            .run_dockerfile(run)
+            .extend_config(
+                ExtendConfig::new()
+                    .build_arg("DEBIAN_FRONTEND", "noninteractive")?
+                    .run_arg("DEBIAN_FRONTEND", "noninteractive")?,
+            ))
+    }
+}
+
+cnb_extension::extension_main!(CurlExtension);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debian_versions() {
+        for ok in ["7.88.1", "7.88.1-10+deb12u5", "1:2.0~rc1"] {
+            assert!(is_debian_version(ok), "{ok}");
+        }
+        for bad in ["", "latest", "7.88; id", "7.88\nRUN id", "$(id)", "7 .88"] {
+            assert!(!is_debian_version(bad), "{bad}");
+        }
+    }
+}
