@@ -37,7 +37,11 @@ pub fn target_dir(workspace_root: &Path) -> anyhow::Result<PathBuf> {
 ///
 /// # Errors
 /// If Cargo cannot be started, fails, or does not leave the binary where expected.
-pub fn build_module_binary(workspace_root: &Path, package: &str, bin: &str) -> anyhow::Result<PathBuf> {
+pub fn build_module_binary(
+    workspace_root: &Path,
+    package: &str,
+    bin: &str,
+) -> anyhow::Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let target_dir = target_dir(workspace_root)?;
     let manifest = workspace_root.join("Cargo.toml");
@@ -45,7 +49,13 @@ pub fn build_module_binary(workspace_root: &Path, package: &str, bin: &str) -> a
     let mut command = Command::new(&cargo);
     command
         .current_dir(workspace_root)
-        .args(["build", "--profile", MODULE_PROFILE, "--target", MODULE_TARGET])
+        .args([
+            "build",
+            "--profile",
+            MODULE_PROFILE,
+            "--target",
+            MODULE_TARGET,
+        ])
         .args(["-p", package, "--bin", bin])
         .arg("--manifest-path")
         .arg(&manifest)
@@ -58,7 +68,10 @@ pub fn build_module_binary(workspace_root: &Path, package: &str, bin: &str) -> a
         .stderr(Stdio::inherit());
 
     let status = command.status().with_context(|| {
-        format!("cannot run {} (set CARGO to the cargo binary)", cargo.display())
+        format!(
+            "cannot run {} (set CARGO to the cargo binary)",
+            cargo.display()
+        )
     })?;
     if !status.success() {
         bail!(

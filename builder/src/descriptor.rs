@@ -32,15 +32,6 @@ impl ModuleKind {
         }
     }
 
-    /// The descriptor's top-level table holding `id` and `version`.
-    #[must_use]
-    pub fn table_name(self) -> &'static str {
-        match self {
-            Self::Extension => "extension",
-            Self::Buildpack => "buildpack",
-        }
-    }
-
     /// The executable that does the module's work; `bin/detect` is a symlink to it.
     #[must_use]
     pub fn main_executable_name(self) -> &'static str {
@@ -84,9 +75,13 @@ impl ModuleDescriptor {
 #[derive(Debug)]
 pub enum DescriptorError {
     /// The directory holds neither `extension.toml` nor `buildpack.toml`.
-    Missing { dir: PathBuf },
+    Missing {
+        dir: PathBuf,
+    },
     /// The directory holds both descriptors.
-    Ambiguous { dir: PathBuf },
+    Ambiguous {
+        dir: PathBuf,
+    },
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -104,7 +99,10 @@ pub enum DescriptorError {
         id: String,
         reason: IdError,
     },
-    InvalidVersion { path: PathBuf, version: String },
+    InvalidVersion {
+        path: PathBuf,
+        version: String,
+    },
 }
 
 impl fmt::Display for DescriptorError {
@@ -144,15 +142,8 @@ impl fmt::Display for DescriptorError {
     }
 }
 
-impl std::error::Error for DescriptorError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Read { source, .. } => Some(source),
-            Self::InvalidId { reason, .. } => Some(reason),
-            _ => None,
-        }
-    }
-}
+// Display already includes every cause, so `source` stays `None` (no repetition in `{:#}`).
+impl std::error::Error for DescriptorError {}
 
 /// Why a module id is invalid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,9 +238,7 @@ pub fn read_descriptor(path: &Path, kind: ModuleKind) -> Result<ModuleDescriptor
     let header = parse_header(&text, kind).map_err(|error| DescriptorError::Parse {
         path: path.to_path_buf(),
         message: one_line(error.message()),
-        line: error
-            .span()
-            .map(|span| line_of(&text, span.start)),
+        line: error.span().map(|span| line_of(&text, span.start)),
     })?;
     validate_id(&header.id).map_err(|reason| DescriptorError::InvalidId {
         path: path.to_path_buf(),
@@ -308,7 +297,12 @@ mod tests {
 
     #[test]
     fn ids() {
-        for id in ["examples/curl-buildpack", "a", "paketo-buildpacks/node.js", "A1/b-2.c"] {
+        for id in [
+            "examples/curl-buildpack",
+            "a",
+            "paketo-buildpacks/node.js",
+            "A1/b-2.c",
+        ] {
             assert_eq!(validate_id(id), Ok(()), "{id}");
         }
         assert_eq!(validate_id(""), Err(IdError::Empty));
@@ -327,8 +321,19 @@ mod tests {
             assert!(is_valid_version(version), "{version}");
         }
         for version in [
-            "", "1", "1.2", "1.2.3.4", "01.2.3", "1.02.3", "1.2.03", "1.2.3-rc1", "v1.2.3",
-            "1..3", "1.2.", " 1.2.3", "1.+2.3",
+            "",
+            "1",
+            "1.2",
+            "1.2.3.4",
+            "01.2.3",
+            "1.02.3",
+            "1.2.03",
+            "1.2.3-rc1",
+            "v1.2.3",
+            "1..3",
+            "1.2.",
+            " 1.2.3",
+            "1.+2.3",
         ] {
             assert!(!is_valid_version(version), "{version:?}");
         }

@@ -96,9 +96,15 @@ impl std::error::Error for ElfParseError {}
 #[derive(Debug)]
 pub enum StaticCheckError {
     /// The file could not be read.
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The file is not a readable 64-bit little-endian ELF file.
-    Parse { path: PathBuf, source: ElfParseError },
+    Parse {
+        path: PathBuf,
+        source: ElfParseError,
+    },
     /// The file is dynamically linked.
     Dynamic {
         path: PathBuf,
@@ -119,8 +125,11 @@ impl fmt::Display for StaticCheckError {
                     separator = "; ";
                 }
                 if !dependencies.needed.is_empty() {
-                    let names: Vec<String> =
-                        dependencies.needed.iter().map(ToString::to_string).collect();
+                    let names: Vec<String> = dependencies
+                        .needed
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect();
                     write!(f, "{separator}needs {}", names.join(", "))?;
                 }
                 f.write_str(
@@ -132,15 +141,8 @@ impl fmt::Display for StaticCheckError {
     }
 }
 
-impl std::error::Error for StaticCheckError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Read { source, .. } => Some(source),
-            Self::Parse { source, .. } => Some(source),
-            Self::Dynamic { .. } => None,
-        }
-    }
-}
+// Display already includes the cause, so `source` stays `None` (no repetition in `{:#}`).
+impl std::error::Error for StaticCheckError {}
 
 /// Fails unless the ELF file at `path` is statically linked (no `PT_INTERP`, no `DT_NEEDED`).
 ///
@@ -231,7 +233,9 @@ fn program_headers(bytes: &[u8], header: &[u8]) -> Result<Vec<ProgramHeader>, El
         // The real count lives in sh_info of the first section header.
         let first_section = slice_at(bytes, shoff, ELF64_SHDR_SIZE as u64)
             .ok_or(ElfParseError::Truncated("section header 0"))?;
-        u64::from(read_u32(first_section, 0x2c).ok_or(ElfParseError::Truncated("section header 0"))?)
+        u64::from(
+            read_u32(first_section, 0x2c).ok_or(ElfParseError::Truncated("section header 0"))?,
+        )
     } else {
         u64::from(phnum)
     };
@@ -246,7 +250,9 @@ fn program_headers(bytes: &[u8], header: &[u8]) -> Result<Vec<ProgramHeader>, El
 
     let table_size = count
         .checked_mul(u64::from(phentsize))
-        .ok_or(ElfParseError::Malformed("program header table size overflows"))?;
+        .ok_or(ElfParseError::Malformed(
+            "program header table size overflows",
+        ))?;
     let table = slice_at(bytes, phoff, table_size)
         .ok_or(ElfParseError::Truncated("the program header table"))?;
 
@@ -409,7 +415,11 @@ mod tests {
     fn garbage_is_not_elf() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("garbage");
-        std::fs::write(&path, b"#!/bin/sh\necho this is not an ELF file at all, honestly\n").unwrap();
+        std::fs::write(
+            &path,
+            b"#!/bin/sh\necho this is not an ELF file at all, honestly\n",
+        )
+        .unwrap();
         let error = check_static(&path).unwrap_err();
         assert!(matches!(
             error,
@@ -482,6 +492,10 @@ mod tests {
     fn unreadable_file_is_a_read_error() {
         let error = check_static(Path::new("/nonexistent/binary")).unwrap_err();
         assert!(matches!(error, StaticCheckError::Read { .. }));
-        assert!(error.to_string().starts_with("cannot read /nonexistent/binary: "));
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot read /nonexistent/binary: ")
+        );
     }
 }

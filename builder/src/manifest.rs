@@ -29,7 +29,11 @@ impl CrateManifest {
             anyhow::anyhow!(
                 "invalid {}: {}",
                 path.display(),
-                error.message().split_whitespace().collect::<Vec<_>>().join(" ")
+                error
+                    .message()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
             )
         })?;
         let Some(package) = manifest.package else {
@@ -153,7 +157,11 @@ mod tests {
     #[test]
     fn main_rs_is_the_package_binary() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "Cargo.toml", "[package]\nname = \"my-module\"\n");
+        write(
+            dir.path(),
+            "Cargo.toml",
+            "[package]\nname = \"my-module\"\n",
+        );
         write(dir.path(), "src/main.rs", "fn main() {}");
         write(dir.path(), "src/bin/helper.rs", "fn main() {}");
         let manifest = CrateManifest::read(dir.path()).unwrap();

@@ -27,7 +27,11 @@ pub fn find_workspace_root(start: &Path) -> anyhow::Result<PathBuf> {
             anyhow::anyhow!(
                 "invalid {}: {}",
                 manifest.display(),
-                error.message().split_whitespace().collect::<Vec<_>>().join(" ")
+                error
+                    .message()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
             )
         })?;
         if table.contains_key("workspace") {
@@ -90,7 +94,11 @@ mod tests {
     #[test]
     fn finds_the_nearest_workspace_above() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("Cargo.toml"), "[workspace]\nmembers = [\"a\"]\n").unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[workspace]\nmembers = [\"a\"]\n",
+        )
+        .unwrap();
         std::fs::create_dir_all(dir.path().join("a/src")).unwrap();
         std::fs::write(dir.path().join("a/Cargo.toml"), "[package]\nname = \"a\"\n").unwrap();
         assert_eq!(

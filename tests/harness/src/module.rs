@@ -43,7 +43,10 @@ impl Module {
         )
         .expect("the descriptor was just parsed");
         let clear_env = table
-            .get(descriptor.kind.table_name())
+            .get(match descriptor.kind {
+                ModuleKind::Extension => "extension",
+                ModuleKind::Buildpack => "buildpack",
+            })
             .and_then(|info| info.get("clear-env"))
             .and_then(toml::Value::as_bool)
             .unwrap_or(false);

@@ -207,6 +207,12 @@ impl ModuleRun {
         self
     }
 
+    /// The environment a phase gets, minus the per-phase `CNB_*` paths: for tests of the harness.
+    #[must_use]
+    pub fn environment_for_test(&self) -> BTreeMap<String, String> {
+        self.base_env()
+    }
+
     /// The environment: the allow-listed part of the lifecycle's environment, then the
     /// platform's env files (prepended to path variables, replacing others) unless the module
     /// sets `clear-env`.

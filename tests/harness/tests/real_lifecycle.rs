@@ -5,6 +5,9 @@
 
 use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
 use std::path::PathBuf;
+// Dependencies of the harness library, not used directly by this test crate.
+use packager as _;
+use tempfile as _;
 
 const STACK_RUN_IMAGE: &str = "localhost/stack-run:1";
 const CURL_RUN_IMAGE: &str = "localhost/curl-run:1";
@@ -121,9 +124,12 @@ fn detector_keeps_the_extension_and_switches_the_run_image() {
     // group.toml: the extension is kept because the buildpack requires curl.
     assert_eq!(
         group_ids(&outcome, "group-extensions"),
-        [extension.id.clone()]
+        std::slice::from_ref(&extension.id)
     );
-    assert_eq!(group_ids(&outcome, "group"), [buildpack.id.clone()]);
+    assert_eq!(
+        group_ids(&outcome, "group"),
+        std::slice::from_ref(&buildpack.id)
+    );
 
     // plan.toml: generate satisfied the curl entry, so buildpacks no longer receive it.
     assert!(outcome.plan.is_some(), "{}", outcome.output);
@@ -198,7 +204,10 @@ fn detector_leaves_the_extension_out_when_no_buildpack_requires_curl() {
     );
     assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
     assert!(group_ids(&outcome, "group-extensions").is_empty());
-    assert_eq!(group_ids(&outcome, "group"), [buildpack.id.clone()]);
+    assert_eq!(
+        group_ids(&outcome, "group"),
+        std::slice::from_ref(&buildpack.id)
+    );
     assert!(outcome.generated.is_empty(), "{:#?}", outcome.generated);
     assert_eq!(run_image(&outcome)["image"].as_str(), Some(STACK_RUN_IMAGE));
 }

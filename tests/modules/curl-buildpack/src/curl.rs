@@ -82,7 +82,10 @@ mod tests {
         let app = tempfile::tempdir().unwrap();
         assert_eq!(read_curl_version(app.path()).unwrap(), None);
         std::fs::write(app.path().join(CURL_VERSION_FILE), " 8.5.0\n").unwrap();
-        assert_eq!(read_curl_version(app.path()).unwrap().as_deref(), Some("8.5.0"));
+        assert_eq!(
+            read_curl_version(app.path()).unwrap().as_deref(),
+            Some("8.5.0")
+        );
         std::fs::write(app.path().join(CURL_VERSION_FILE), "\n").unwrap();
         assert_eq!(read_curl_version(app.path()).unwrap(), None);
     }

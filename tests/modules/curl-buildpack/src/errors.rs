@@ -33,9 +33,9 @@ impl CurlBuildpackError {
             Self::ReadCurlVersion { source, .. } => format!(
                 "{source}\nThe file .curl-version, if present, must be a readable text file holding a curl version, e.g. 8.5.0."
             ),
-            Self::BuildPlanMetadata(cause) => format!(
-                "{cause}\nThis is a bug in the buildpack; please report it."
-            ),
+            Self::BuildPlanMetadata(cause) => {
+                format!("{cause}\nThis is a bug in the buildpack; please report it.")
+            }
             Self::CurlNotFound { path, cause } => format!(
                 "curl was expected to be installed by the image extension examples/curl-extension, \
                  which provides `curl` for this buildpack's build plan, but it is not on PATH \
@@ -89,9 +89,9 @@ mod tests {
         };
         assert_eq!(error.header(), "curl is not installed in the build image");
         assert!(
-            error
-                .body()
-                .starts_with("curl was expected to be installed by the image extension examples/curl-extension"),
+            error.body().starts_with(
+                "curl was expected to be installed by the image extension examples/curl-extension"
+            ),
             "{}",
             error.body()
         );

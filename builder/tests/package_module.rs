@@ -1,0 +1,324 @@
+//! Packages the example buildpack (`tests/modules/curl-buildpack`) for real, and checks the
+//! errors that stop packaging before anything is built.
+
+// Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
+#![allow(clippy::unwrap_used)]
+
+use packager::descriptor::{ModuleDescriptor, ModuleKind};
+use packager::elf::check_static;
+use packager::workspace::find_workspace_root;
+use packager::{layout_module, package_module};
+use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+// Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
+use anyhow as _;
+use clap as _;
+use serde as _;
+use toml as _;
+
+const EXAMPLE_BUILDPACK: &str = "tests/modules/curl-buildpack";
+
+fn workspace_root() -> PathBuf {
+    find_workspace_root(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn entries(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+fn assert_packaged_layout(module: &Path) {
+    assert_eq!(
+        entries(module),
+        BTreeSet::from(["bin".into(), "buildpack.toml".into()])
+    );
+    assert_eq!(
+        std::fs::read(module.join("buildpack.toml")).unwrap(),
+        std::fs::read(
+            workspace_root()
+                .join(EXAMPLE_BUILDPACK)
+                .join("buildpack.toml")
+        )
+        .unwrap(),
+        "the descriptor is copied verbatim"
+    );
+    assert_eq!(mode(module), 0o755);
+    assert_eq!(
+        entries(&module.join("bin")),
+        BTreeSet::from(["build".into(), "detect".into()])
+    );
+    assert_eq!(mode(&module.join("bin/build")), 0o755);
+    assert_eq!(
+        std::fs::read_link(module.join("bin/detect")).unwrap(),
+        Path::new("build")
+    );
+    check_static(&module.join("bin/build")).unwrap();
+}
+
+#[test]
+fn packages_the_example_buildpack_and_replaces_it_cleanly() {
+    let out = tempfile::tempdir().unwrap();
+    let modules = out.path().join("modules");
+
+    let packaged =
+        package_module(&workspace_root(), Path::new(EXAMPLE_BUILDPACK), &modules).unwrap();
+    assert_eq!(packaged.descriptor.kind, ModuleKind::Buildpack);
+    assert_eq!(packaged.descriptor.id, "examples/curl-buildpack");
+    assert_eq!(packaged.descriptor.version, "0.1.0");
+    assert_eq!(packaged.package, "example-curl-buildpack");
+    assert_eq!(packaged.dir, modules.join("examples_curl-buildpack"));
+    assert_packaged_layout(&packaged.dir);
+    assert_eq!(
+        packaged.binary_size,
+        std::fs::metadata(packaged.dir.join("bin/build"))
+            .unwrap()
+            .len()
+    );
+    eprintln!(
+        "packaged binary: {} bytes ({:.2} MiB)",
+        packaged.binary_size,
+        f64::from(u32::try_from(packaged.binary_size).unwrap()) / 1024.0 / 1024.0
+    );
+
+    // The packaged binary runs as bin/detect through its symlink.
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join(".curl-version"), "8.5.0\n").unwrap();
+    let plan = out.path().join("plan.toml");
+    let output = Command::new(packaged.dir.join("bin/detect"))
+        .arg(out.path())
+        .arg(&plan)
+        .current_dir(app.path())
+        .env_clear()
+        .env("CNB_BUILDPACK_DIR", &packaged.dir)
+        .env("CNB_TARGET_OS", "linux")
+        .env("CNB_TARGET_ARCH", "amd64")
+        .env("CNB_TARGET_DISTRO_NAME", "ubuntu")
+        .env("CNB_TARGET_DISTRO_VERSION", "22.04")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan = std::fs::read_to_string(plan).unwrap();
+    assert!(plan.contains("name = \"curl\""), "{plan}");
+    assert!(plan.contains("version = \"8.5.0\""), "{plan}");
+
+    // Packaging again replaces the directory: stray files go, no temporary directory stays.
+    std::fs::write(packaged.dir.join("stray"), "left over").unwrap();
+    let again = package_module(&workspace_root(), Path::new(EXAMPLE_BUILDPACK), &modules).unwrap();
+    assert_eq!(again.dir, packaged.dir);
+    assert_packaged_layout(&again.dir);
+    assert_eq!(
+        entries(&modules),
+        BTreeSet::from(["examples_curl-buildpack".into()])
+    );
+}
+
+#[test]
+fn a_failed_layout_keeps_the_old_module_and_leaves_no_partial_one() {
+    let source = tempfile::tempdir().unwrap();
+    let descriptor_path = source.path().join("buildpack.toml");
+    std::fs::write(
+        &descriptor_path,
+        "[buildpack]\nid = \"a/b\"\nversion = \"1.0.0\"\n",
+    )
+    .unwrap();
+    let descriptor = ModuleDescriptor {
+        kind: ModuleKind::Buildpack,
+        path: descriptor_path,
+        id: "a/b".to_string(),
+        version: "1.0.0".to_string(),
+    };
+    let modules = tempfile::tempdir().unwrap();
+    let old = modules.path().join("a_b");
+    std::fs::create_dir(&old).unwrap();
+    std::fs::write(old.join("marker"), "old").unwrap();
+
+    let missing_binary = source.path().join("no-such-binary");
+    let error = layout_module(&descriptor, &missing_binary, modules.path()).unwrap_err();
+    assert!(
+        format!("{error:#}").starts_with(&format!("cannot copy {}", missing_binary.display())),
+        "{error:#}"
+    );
+    assert_eq!(entries(modules.path()), BTreeSet::from(["a_b".into()]));
+    assert_eq!(entries(&old), BTreeSet::from(["marker".into()]));
+
+    // With a binary, the layout replaces the old directory.
+    let binary = source.path().join("binary");
+    std::fs::write(&binary, "not really a binary").unwrap();
+    let dir = layout_module(&descriptor, &binary, modules.path()).unwrap();
+    assert_eq!(dir, old);
+    assert_eq!(
+        entries(&dir),
+        BTreeSet::from(["bin".into(), "buildpack.toml".into()])
+    );
+    assert_eq!(entries(modules.path()), BTreeSet::from(["a_b".into()]));
+}
+
+/// A module crate in a throwaway directory; packaging must fail before building it.
+fn fake_module(descriptor_name: &str, descriptor: &str) -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    let module = root.path().join("buildpacks/fake");
+    std::fs::create_dir_all(module.join("src")).unwrap();
+    std::fs::write(module.join("Cargo.toml"), "[package]\nname = \"fake\"\n").unwrap();
+    std::fs::write(module.join("src/main.rs"), "fn main() {}\n").unwrap();
+    if !descriptor_name.is_empty() {
+        std::fs::write(module.join(descriptor_name), descriptor).unwrap();
+    }
+    (root, module)
+}
+
+fn packaging_error(descriptor_name: &str, descriptor: &str) -> (String, PathBuf) {
+    let (root, module) = fake_module(descriptor_name, descriptor);
+    let out = root.path().join("out/modules");
+    let error = package_module(root.path(), &module, &out).unwrap_err();
+    assert!(
+        !out.exists(),
+        "nothing is written when the descriptor is bad"
+    );
+    (format!("{error:#}"), module)
+}
+
+#[test]
+fn bad_id_names_the_file() {
+    let (message, module) = packaging_error(
+        "extension.toml",
+        "api = \"0.10\"\n[extension]\nid = \"my extension\"\nversion = \"1.0.0\"\n",
+    );
+    assert_eq!(
+        message,
+        format!(
+            "invalid id \"my extension\" in {}: ' ' is not allowed (ids may contain only ASCII letters, digits, '.', '/' and '-')",
+            module.join("extension.toml").display()
+        )
+    );
+
+    let (message, module) = packaging_error(
+        "buildpack.toml",
+        "[buildpack]\nid = \"sbom\"\nversion = \"1.0.0\"\n",
+    );
+    assert_eq!(
+        message,
+        format!(
+            "invalid id \"sbom\" in {}: this id is reserved by the CNB specification (app, config, generated, sbom cannot be used)",
+            module.join("buildpack.toml").display()
+        )
+    );
+}
+
+#[test]
+fn bad_version_names_the_file() {
+    let (message, module) = packaging_error(
+        "buildpack.toml",
+        "[buildpack]\nid = \"examples/fake\"\nversion = \"1.02.0\"\n",
+    );
+    assert_eq!(
+        message,
+        format!(
+            "invalid version \"1.02.0\" in {}: expected MAJOR.MINOR.PATCH such as \"1.2.3\" (digits only, no leading zeros)",
+            module.join("buildpack.toml").display()
+        )
+    );
+}
+
+#[test]
+fn missing_fields_name_the_file() {
+    let (message, module) = packaging_error(
+        "extension.toml",
+        "api = \"0.10\"\n[extension]\nid = \"a/b\"\n",
+    );
+    assert!(
+        message.starts_with(&format!(
+            "invalid {}",
+            module.join("extension.toml").display()
+        )),
+        "{message}"
+    );
+    assert!(message.contains("version"), "{message}");
+}
+
+#[test]
+fn missing_descriptor_names_the_directory() {
+    let (message, module) = packaging_error("", "");
+    assert_eq!(
+        message,
+        format!(
+            "no extension.toml or buildpack.toml in {}: a module needs exactly one descriptor next to its Cargo.toml",
+            module.display()
+        )
+    );
+}
+
+#[test]
+fn cli_reports_one_error_line_and_fails() {
+    let (root, _module) = fake_module(
+        "buildpack.toml",
+        "[buildpack]\nid = \"app\"\nversion = \"1.0.0\"\n",
+    );
+    std::fs::write(
+        root.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"buildpacks/*\"]\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_packager"))
+        .arg("package")
+        .current_dir(root.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last_line = stderr.lines().last().unwrap();
+    assert!(
+        last_line.starts_with("error: cannot package buildpacks/fake: invalid id \"app\" in "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn cli_with_no_modules_succeeds_quietly() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("Cargo.toml"), "[workspace]\n").unwrap();
+    std::fs::create_dir(root.path().join("extensions")).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_packager"))
+        .args(["package", "--out", "dist"])
+        .current_dir(root.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).starts_with("No module crates in "),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!root.path().join("dist").exists());
+}
+
+#[test]
+fn cli_outside_a_workspace_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_packager"))
+        .arg("package")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: no Cargo workspace at or above "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

