@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need, then runs every test.
+#
+# - Rust >= 1.95 with clippy and rustfmt, and Go >= 1.26 (to build the lifecycle) must be on PATH;
+#   this script fails, saying what is missing, when they are not.
+# - setpriv (util-linux) is installed with apt-get when missing.
+# - The real CNB lifecycle v0.21.17 is installed at target/tools/bin/lifecycle (go install).
+# - As root, the unprivileged user the lifecycle runs as (it refuses root) is created: cnbtest,
+#   or $CNB_TEST_USER.
+# Nothing is skipped: a missing prerequisite is an error.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+fail() { echo "tests/test.sh: $*" >&2; exit 1; }
+step() { echo "==> $*" >&2; }
+
+version_at_least() { # version_at_least <have> <want>
+  [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" == "$2" ]]
+}
+
+step "Checking prerequisites"
+command -v cargo >/dev/null || fail "cargo is required (Rust 1.95 or later, https://rustup.rs)"
+rust_version="$(rustc --version | awk '{print $2}')"
+version_at_least "$rust_version" 1.95.0 || fail "Rust 1.95 or later is required, found $rust_version"
+cargo clippy --version >/dev/null 2>&1 || fail "clippy is required (rustup component add clippy)"
+cargo fmt --version >/dev/null 2>&1 || fail "rustfmt is required (rustup component add rustfmt)"
+command -v go >/dev/null || fail "Go 1.26 or later is required to build the lifecycle (https://go.dev/dl/)"
+go_version="$(go env GOVERSION | sed 's/^go//')"
+version_at_least "$go_version" 1.26 || fail "Go 1.26 or later is required, found $go_version"
+
+if ! command -v setpriv >/dev/null; then
+  [[ "$(id -u)" == 0 ]] || fail "setpriv (util-linux) is required"
+  step "Installing util-linux (setpriv)"
+  apt-get update -q && apt-get install -y -q util-linux
+fi
+
+step "Installing the CNB lifecycle"
+tests/install-lifecycle.sh
+
+if [[ "$(id -u)" == 0 ]]; then
+  user="${CNB_TEST_USER:-cnbtest}"
+  if ! id "$user" >/dev/null 2>&1; then
+    step "Creating the unprivileged user $user for the lifecycle"
+    useradd --user-group --create-home "$user"
+  fi
+fi
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+step "cargo test"
+cargo test --locked --workspace
+step "The main command (README): packaging every module"
+cargo run --locked --release -p packager -- package
+step "All tests passed"
