@@ -318,6 +318,15 @@ impl<Kind> Dockerfile<Kind> {
         self
     }
 
+    /// A `# comment` line, to explain a choice to whoever reads the generated Dockerfile.
+    ///
+    /// # Errors
+    /// When `text` is not a single line.
+    pub fn comment(self, text: &str) -> Result<Self, DockerfileError> {
+        check_single_line("comment", text)?;
+        Ok(self.push(format!("# {text}")))
+    }
+
     /// `USER root`, to install packages.
     pub fn user_root(self) -> Self {
         self.push("USER root".to_string())
@@ -589,6 +598,13 @@ mod tests {
             error.to_string(),
             "invalid ENV name \"A-B\": expected a letter or '_' followed by letters, digits or '_'"
         );
+    }
+
+    #[test]
+    fn comments_are_single_lines() {
+        let dockerfile = BuildDockerfile::new().comment("why: $reasons").unwrap();
+        assert!(dockerfile.to_string().ends_with("\n# why: $reasons\n"));
+        assert!(BuildDockerfile::new().comment("a\nRUN id").is_err());
     }
 
     #[test]

@@ -312,7 +312,7 @@ impl DetectorRun {
 }
 
 /// Copies a directory tree, keeping symlinks (`bin/detect` → `generate`) and modes.
-fn copy_tree(source: &Path, destination: &Path) {
+pub(crate) fn copy_tree(source: &Path, destination: &Path) {
     std::fs::create_dir_all(destination).expect("create a copy destination");
     for entry in std::fs::read_dir(source)
         .unwrap_or_else(|error| panic!("list {}: {error}", source.display()))

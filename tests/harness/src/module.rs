@@ -82,6 +82,14 @@ impl Module {
         module
     }
 
+    /// A copy of this module in `dir` (symlinks and modes kept), e.g. to edit its descriptor for
+    /// a test.
+    #[must_use]
+    pub fn copy_to(&self, dir: impl AsRef<Path>) -> Self {
+        crate::lifecycle::copy_tree(&self.dir, dir.as_ref());
+        Self::from_dir(dir)
+    }
+
     /// The id with `/` replaced by `_`, as directories are named after it.
     #[must_use]
     pub fn escaped_id(&self) -> String {
