@@ -30,10 +30,7 @@ pub fn target_dir(workspace_root: &Path) -> anyhow::Result<PathBuf> {
 /// statically linked, and returns the binary's path
 /// (`<target dir>/x86_64-unknown-linux-gnu/module/<bin>`).
 ///
-/// Runs `$CARGO` (set when the packager runs under Cargo) or `cargo`, with `RUSTFLAGS` set to
-/// [`MODULE_RUSTFLAGS`] and `CARGO_ENCODED_RUSTFLAGS` removed (it would take precedence). Cargo's
-/// output is streamed to this process's stderr. The explicit `--target` keeps the flags away
-/// from build scripts and proc macros.
+/// The same as [`build_module_binaries`] with one binary.
 ///
 /// # Errors
 /// If Cargo cannot be started, fails, or does not leave the binary where expected.
@@ -42,9 +39,37 @@ pub fn build_module_binary(
     package: &str,
     bin: &str,
 ) -> anyhow::Result<PathBuf> {
+    let mut binaries = build_module_binaries(workspace_root, package, &[bin])?;
+    match binaries.pop() {
+        Some(binary) if binaries.is_empty() => Ok(binary),
+        _ => bail!("cargo build of {package} did not return exactly the binary {bin}"),
+    }
+}
+
+/// Builds the binaries `bins` of package `package` in one Cargo invocation, with the module
+/// profile for [`MODULE_TARGET`], statically linked, and returns their paths in the order of
+/// `bins` (`<target dir>/x86_64-unknown-linux-gnu/module/<bin>`).
+///
+/// Runs `$CARGO` (set when the packager runs under Cargo) or `cargo`, with `RUSTFLAGS` set to
+/// [`MODULE_RUSTFLAGS`] and `CARGO_ENCODED_RUSTFLAGS` removed (it would take precedence). Cargo's
+/// output is streamed to this process's stderr. The explicit `--target` keeps the flags away
+/// from build scripts and proc macros.
+///
+/// # Errors
+/// If `bins` is empty, or Cargo cannot be started, fails, or does not leave every binary where
+/// expected.
+pub fn build_module_binaries(
+    workspace_root: &Path,
+    package: &str,
+    bins: &[&str],
+) -> anyhow::Result<Vec<PathBuf>> {
+    if bins.is_empty() {
+        bail!("no binary of {package} to build");
+    }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let target_dir = target_dir(workspace_root)?;
     let manifest = workspace_root.join("Cargo.toml");
+    let bin_args: Vec<&str> = bins.iter().flat_map(|bin| ["--bin", bin]).collect();
 
     let mut command = Command::new(&cargo);
     command
@@ -56,7 +81,8 @@ pub fn build_module_binary(
             "--target",
             MODULE_TARGET,
         ])
-        .args(["-p", package, "--bin", bin])
+        .args(["-p", package])
+        .args(&bin_args)
         .arg("--manifest-path")
         .arg(&manifest)
         .arg("--target-dir")
@@ -75,19 +101,25 @@ pub fn build_module_binary(
     })?;
     if !status.success() {
         bail!(
-            "`cargo build --profile {MODULE_PROFILE} --target {MODULE_TARGET} -p {package} --bin {bin}` failed ({status}); see Cargo's output above"
+            "`cargo build --profile {MODULE_PROFILE} --target {MODULE_TARGET} -p {package} {}` failed ({status}); see Cargo's output above",
+            bin_args.join(" ")
         );
     }
 
-    let binary = target_dir
-        .join(MODULE_TARGET)
-        .join(MODULE_PROFILE)
-        .join(bin);
-    if !binary.is_file() {
-        bail!(
-            "cargo build of {package} succeeded but {} does not exist",
-            binary.display()
-        );
-    }
-    Ok(binary)
+    bins.iter()
+        .map(|bin| {
+            let binary = target_dir
+                .join(MODULE_TARGET)
+                .join(MODULE_PROFILE)
+                .join(bin);
+            if binary.is_file() {
+                Ok(binary)
+            } else {
+                bail!(
+                    "cargo build of {package} succeeded but {} does not exist",
+                    binary.display()
+                )
+            }
+        })
+        .collect()
 }

@@ -5,8 +5,9 @@
 //!
 //! - [`workspace`]: find the workspace root and its module crates;
 //! - [`descriptor`]: read and validate `extension.toml` / `buildpack.toml`;
-//! - [`manifest`]: read a module crate's `Cargo.toml` (package and binary name);
-//! - [`cargo`]: build a module binary statically with the `module` profile;
+//! - [`manifest`]: read a module crate's `Cargo.toml` (package name, the module binary and the
+//!   crate's other binaries);
+//! - [`cargo`]: build a module's binaries statically with the `module` profile;
 //! - [`elf`]: check that a binary is statically linked;
 //! - [`module`]: [`package_module`], which ties these together and lays out the module directory.
 
@@ -18,4 +19,4 @@ pub mod manifest;
 pub mod module;
 pub mod workspace;
 
-pub use module::{PackagedModule, layout_module, package_module};
+pub use module::{ExtraBinary, PackagedBinary, PackagedModule, layout_module, package_module};

@@ -96,6 +96,23 @@ impl CrateManifest {
             ),
         }
     }
+
+    /// The crate's other binaries (every binary but [`Self::module_binary`]), in the order of
+    /// [`Self::binaries`]. The packager builds them like the module binary and places them at
+    /// `bin/<name>` in the module directory (e.g. an exec.d program a buildpack copies into a
+    /// layer).
+    ///
+    /// # Errors
+    /// The errors of [`Self::module_binary`].
+    pub fn extra_binaries(&self) -> anyhow::Result<Vec<&str>> {
+        let main = self.module_binary()?;
+        Ok(self
+            .binaries
+            .iter()
+            .map(String::as_str)
+            .filter(|name| *name != main)
+            .collect())
+    }
 }
 
 #[derive(Deserialize)]
@@ -168,6 +185,7 @@ mod tests {
         assert_eq!(manifest.package_name, "my-module");
         assert_eq!(manifest.binaries, ["my-module", "helper"]);
         assert_eq!(manifest.module_binary().unwrap(), "my-module");
+        assert_eq!(manifest.extra_binaries().unwrap(), ["helper"]);
     }
 
     #[test]
@@ -182,6 +200,7 @@ mod tests {
         let manifest = CrateManifest::read(dir.path()).unwrap();
         assert_eq!(manifest.binaries, ["tool"]);
         assert_eq!(manifest.module_binary().unwrap(), "tool");
+        assert!(manifest.extra_binaries().unwrap().is_empty());
     }
 
     #[test]

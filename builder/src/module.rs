@@ -1,10 +1,10 @@
 //! Packaging one module crate into a CNB module directory.
 
-use crate::cargo::build_module_binary;
+use crate::cargo::build_module_binaries;
 use crate::descriptor::{ModuleDescriptor, find_descriptor};
 use crate::elf::check_static;
 use crate::manifest::CrateManifest;
-use anyhow::Context;
+use anyhow::{Context, bail};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -20,21 +20,44 @@ pub struct PackagedModule {
     pub dir: PathBuf,
     /// Size in bytes of the module's binary.
     pub binary_size: u64,
+    /// The crate's other binaries, packaged at `bin/<name>`, in the crate's binary order.
+    pub extra_binaries: Vec<PackagedBinary>,
+}
+
+/// One of a module crate's other binaries, as packaged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackagedBinary {
+    /// The binary's name: it is packaged at `bin/<name>`.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// A binary to place at `bin/<name>` of a module directory, next to the module's executables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraBinary {
+    /// The file name under `bin/`.
+    pub name: String,
+    /// The built binary to copy.
+    pub path: PathBuf,
 }
 
 /// Builds the module crate in `module_dir` and lays it out in `out_modules_dir`.
 ///
 /// Steps: read and validate the descriptor (`extension.toml` or `buildpack.toml`), read the
-/// package name and binary from the crate's `Cargo.toml`, build the binary statically with
-/// [`build_module_binary`] (Cargo's output goes to stderr), check it with [`check_static`], and
-/// write the module directory with [`layout_module`].
+/// package name and binaries from the crate's `Cargo.toml`, build the module binary and every
+/// other binary of the crate statically in one Cargo run with [`build_module_binaries`] (Cargo's
+/// output goes to stderr), check each with [`check_static`], and write the module directory with
+/// [`layout_module`]: the module binary behind `bin/build` or `bin/generate`, every other binary
+/// at `bin/<its name>`.
 ///
 /// A relative `module_dir` is taken relative to `workspace_root`. The crate must be a member of
 /// the workspace at `workspace_root`.
 ///
 /// # Errors
-/// The first step that fails, with a message naming the file or command at fault. No module
-/// directory is written (or removed) unless every step before the layout succeeded.
+/// The first step that fails, with a message naming the file or command at fault; also when an
+/// extra binary is named like one of the module's executables (`build`, `detect`, `generate`).
+/// No module directory is written (or removed) unless every step before the layout succeeded.
 pub fn package_module(
     workspace_root: &Path,
     module_dir: &Path,
@@ -44,28 +67,75 @@ pub fn package_module(
     let descriptor = find_descriptor(&module_dir)?;
     let manifest = CrateManifest::read(&module_dir)?;
     let bin = manifest.module_binary()?;
+    let extra_names = manifest.extra_binaries()?;
+    for name in &extra_names {
+        if RESERVED_EXECUTABLE_NAMES.contains(name) {
+            bail!(
+                "{} defines a binary named {name:?}, the name of a module executable ({}): rename it",
+                manifest.path.display(),
+                RESERVED_EXECUTABLE_NAMES.join(", ")
+            );
+        }
+    }
 
-    let binary = build_module_binary(workspace_root, &manifest.package_name, bin)
+    let all_names: Vec<&str> = std::iter::once(bin)
+        .chain(extra_names.iter().copied())
+        .collect();
+    let built = build_module_binaries(workspace_root, &manifest.package_name, &all_names)
         .with_context(|| format!("cannot build {} {}", descriptor.kind, descriptor.id))?;
-    check_static(&binary)?;
-    let binary_size = fs::metadata(&binary)
-        .with_context(|| format!("cannot read {}", binary.display()))?
-        .len();
+    if built.len() != all_names.len() {
+        bail!(
+            "cargo build of {} did not return every binary",
+            manifest.package_name
+        );
+    }
+    // (name, path, size) of each binary, the module binary first.
+    let mut built = all_names.iter().zip(built).map(|(name, path)| {
+        check_static(&path)?;
+        let size = fs::metadata(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len();
+        anyhow::Ok(((*name).to_string(), path, size))
+    });
+    let Some(main) = built.next() else {
+        bail!(
+            "cargo build of {} returned no binary",
+            manifest.package_name
+        );
+    };
+    let (_, binary, binary_size) = main?;
+    let others = built.collect::<anyhow::Result<Vec<_>>>()?;
+    let extra_binaries = others
+        .iter()
+        .map(|(name, _, size)| PackagedBinary {
+            name: name.clone(),
+            size: *size,
+        })
+        .collect();
+    let extra: Vec<ExtraBinary> = others
+        .into_iter()
+        .map(|(name, path, _)| ExtraBinary { name, path })
+        .collect();
 
-    let dir = layout_module(&descriptor, &binary, out_modules_dir)?;
+    let dir = layout_module(&descriptor, &binary, &extra, out_modules_dir)?;
     Ok(PackagedModule {
         descriptor,
         package: manifest.package_name,
         dir,
         binary_size,
+        extra_binaries,
     })
 }
+
+/// File names under a module's `bin/` that the CNB contract gives a meaning to.
+const RESERVED_EXECUTABLE_NAMES: [&str; 3] = ["build", "detect", "generate"];
 
 /// Writes the module directory `<out_modules_dir>/<escaped id>/` and returns its path:
 ///
 /// - the descriptor file, copied verbatim;
 /// - extension: `bin/generate` (a copy of `binary`, mode 0755) and `bin/detect` → `generate`;
 /// - buildpack: `bin/build` (a copy of `binary`, mode 0755) and `bin/detect` → `build`;
+/// - each of `extra_binaries` at `bin/<name>` (a copy, mode 0755);
 ///
 /// where `→` is a relative symlink (libcnb picks the phase from the name it is run as).
 ///
@@ -74,12 +144,26 @@ pub fn package_module(
 /// leaves a half-written module directory behind.
 ///
 /// # Errors
-/// If a file cannot be copied or written, or the old directory cannot be replaced.
+/// If a file cannot be copied or written, the old directory cannot be replaced, or an extra
+/// binary's name is not a plain file name or clashes with a module executable.
 pub fn layout_module(
     descriptor: &ModuleDescriptor,
     binary: &Path,
+    extra_binaries: &[ExtraBinary],
     out_modules_dir: &Path,
 ) -> anyhow::Result<PathBuf> {
+    for extra in extra_binaries {
+        let plain = Path::new(&extra.name)
+            .file_name()
+            .is_some_and(|name| name == extra.name.as_str());
+        if !plain || RESERVED_EXECUTABLE_NAMES.contains(&extra.name.as_str()) {
+            bail!(
+                "cannot place a binary at bin/{}: the name must be a plain file name other than {}",
+                extra.name,
+                RESERVED_EXECUTABLE_NAMES.join(", ")
+            );
+        }
+    }
     let escaped_id = descriptor.escaped_id();
     fs::create_dir_all(out_modules_dir)
         .with_context(|| format!("cannot create {}", out_modules_dir.display()))?;
@@ -90,7 +174,7 @@ pub fn layout_module(
         .suffix(".tmp")
         .tempdir_in(out_modules_dir)
         .with_context(|| format!("cannot create a directory in {}", out_modules_dir.display()))?;
-    write_module_files(descriptor, binary, staging.path())?;
+    write_module_files(descriptor, binary, extra_binaries, staging.path())?;
 
     let destination = out_modules_dir.join(&escaped_id);
     remove_existing(&destination)?;
@@ -111,6 +195,7 @@ pub fn layout_module(
 fn write_module_files(
     descriptor: &ModuleDescriptor,
     binary: &Path,
+    extra_binaries: &[ExtraBinary],
     module_dir: &Path,
 ) -> anyhow::Result<()> {
     // The temporary directory is created 0700; packaged modules are read by other users.
@@ -130,15 +215,22 @@ fn write_module_files(
     set_mode(&bin_dir, 0o755)?;
 
     let main_name = descriptor.kind.main_executable_name();
-    let main = bin_dir.join(main_name);
-    fs::copy(binary, &main)
-        .with_context(|| format!("cannot copy {} to {}", binary.display(), main.display()))?;
-    set_mode(&main, 0o755)?;
+    copy_executable(binary, &bin_dir.join(main_name))?;
 
     let detect = bin_dir.join("detect");
     std::os::unix::fs::symlink(main_name, &detect)
         .with_context(|| format!("cannot create symlink {}", detect.display()))?;
+
+    for extra in extra_binaries {
+        copy_executable(&extra.path, &bin_dir.join(&extra.name))?;
+    }
     Ok(())
+}
+
+fn copy_executable(from: &Path, to: &Path) -> anyhow::Result<()> {
+    fs::copy(from, to)
+        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    set_mode(to, 0o755)
 }
 
 fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@
 use packager::descriptor::{ModuleDescriptor, ModuleKind};
 use packager::elf::check_static;
 use packager::workspace::find_workspace_root;
-use packager::{layout_module, package_module};
+use packager::{ExtraBinary, layout_module, package_module};
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -77,6 +77,7 @@ fn packages_the_example_buildpack_and_replaces_it_cleanly() {
     assert_eq!(packaged.package, "example-curl-buildpack");
     assert_eq!(packaged.dir, modules.join("examples_curl-buildpack"));
     assert_packaged_layout(&packaged.dir);
+    assert!(packaged.extra_binaries.is_empty());
     assert_eq!(
         packaged.binary_size,
         std::fs::metadata(packaged.dir.join("bin/build"))
@@ -146,7 +147,7 @@ fn a_failed_layout_keeps_the_old_module_and_leaves_no_partial_one() {
     std::fs::write(old.join("marker"), "old").unwrap();
 
     let missing_binary = source.path().join("no-such-binary");
-    let error = layout_module(&descriptor, &missing_binary, modules.path()).unwrap_err();
+    let error = layout_module(&descriptor, &missing_binary, &[], modules.path()).unwrap_err();
     assert!(
         format!("{error:#}").starts_with(&format!("cannot copy {}", missing_binary.display())),
         "{error:#}"
@@ -157,13 +158,104 @@ fn a_failed_layout_keeps_the_old_module_and_leaves_no_partial_one() {
     // With a binary, the layout replaces the old directory.
     let binary = source.path().join("binary");
     std::fs::write(&binary, "not really a binary").unwrap();
-    let dir = layout_module(&descriptor, &binary, modules.path()).unwrap();
+    let dir = layout_module(&descriptor, &binary, &[], modules.path()).unwrap();
     assert_eq!(dir, old);
     assert_eq!(
         entries(&dir),
         BTreeSet::from(["bin".into(), "buildpack.toml".into()])
     );
     assert_eq!(entries(modules.path()), BTreeSet::from(["a_b".into()]));
+}
+
+fn test_descriptor(dir: &Path) -> ModuleDescriptor {
+    let path = dir.join("buildpack.toml");
+    std::fs::write(&path, "[buildpack]\nid = \"a/b\"\nversion = \"1.0.0\"\n").unwrap();
+    ModuleDescriptor {
+        kind: ModuleKind::Buildpack,
+        path,
+        id: "a/b".to_string(),
+        version: "1.0.0".to_string(),
+    }
+}
+
+#[test]
+fn extra_binaries_are_placed_next_to_the_module_executables() {
+    let source = tempfile::tempdir().unwrap();
+    let descriptor = test_descriptor(source.path());
+    let binary = source.path().join("main");
+    std::fs::write(&binary, "main").unwrap();
+    let helper = source.path().join("helper-build-output");
+    std::fs::write(&helper, "helper").unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let modules = tempfile::tempdir().unwrap();
+    let extra = [ExtraBinary {
+        name: "optimize-memory".to_string(),
+        path: helper,
+    }];
+    let dir = layout_module(&descriptor, &binary, &extra, modules.path()).unwrap();
+    assert_eq!(
+        entries(&dir.join("bin")),
+        BTreeSet::from(["build".into(), "detect".into(), "optimize-memory".into()])
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("bin/optimize-memory")).unwrap(),
+        "helper"
+    );
+    assert_eq!(mode(&dir.join("bin/optimize-memory")), 0o755);
+    assert_eq!(
+        std::fs::read_link(dir.join("bin/detect")).unwrap(),
+        Path::new("build")
+    );
+}
+
+#[test]
+fn extra_binaries_cannot_replace_module_executables_or_escape_bin() {
+    let source = tempfile::tempdir().unwrap();
+    let descriptor = test_descriptor(source.path());
+    let binary = source.path().join("main");
+    std::fs::write(&binary, "main").unwrap();
+    let modules = tempfile::tempdir().unwrap();
+    for name in ["detect", "build", "generate", "../escape", "a/b", ""] {
+        let extra = [ExtraBinary {
+            name: name.to_string(),
+            path: binary.clone(),
+        }];
+        let message = layout_module(&descriptor, &binary, &extra, modules.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with(&format!("cannot place a binary at bin/{name}: ")),
+            "{message}"
+        );
+        assert!(
+            entries(modules.path()).is_empty(),
+            "{name}: nothing written"
+        );
+    }
+}
+
+#[test]
+fn a_binary_named_like_a_module_executable_stops_packaging_before_the_build() {
+    let (root, module) = fake_module(
+        "buildpack.toml",
+        "[buildpack]\nid = \"examples/fake\"\nversion = \"1.0.0\"\n",
+    );
+    std::fs::create_dir_all(module.join("src/bin")).unwrap();
+    std::fs::write(module.join("src/bin/detect.rs"), "fn main() {}\n").unwrap();
+    let out = root.path().join("out/modules");
+    let message = format!(
+        "{:#}",
+        package_module(root.path(), &module, &out).unwrap_err()
+    );
+    assert_eq!(
+        message,
+        format!(
+            "{} defines a binary named \"detect\", the name of a module executable (build, detect, generate): rename it",
+            module.join("Cargo.toml").display()
+        )
+    );
+    assert!(!out.exists());
 }
 
 /// A module crate in a throwaway directory; packaging must fail before building it.
@@ -321,4 +413,58 @@ fn cli_outside_a_workspace_fails() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn packages_every_binary_of_a_module_crate_statically() {
+    // A throwaway workspace with one buildpack crate that has a second binary.
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(
+        root.path().join("Cargo.toml"),
+        "[workspace]\nresolver = \"3\"\nmembers = [\"buildpacks/two\"]\n\n\
+         [profile.module]\ninherits = \"release\"\nstrip = true\npanic = \"abort\"\n",
+    )
+    .unwrap();
+    let module = root.path().join("buildpacks/two");
+    std::fs::create_dir_all(module.join("src/bin")).unwrap();
+    std::fs::write(
+        module.join("Cargo.toml"),
+        "[package]\nname = \"two\"\nedition = \"2024\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        module.join("buildpack.toml"),
+        "api = \"0.10\"\n[buildpack]\nid = \"examples/two\"\nversion = \"1.0.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        module.join("src/main.rs"),
+        "fn main() { println!(\"main\"); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        module.join("src/bin/helper.rs"),
+        "fn main() { println!(\"helper\"); }\n",
+    )
+    .unwrap();
+
+    let out = root.path().join("out/modules");
+    let packaged = package_module(root.path(), Path::new("buildpacks/two"), &out).unwrap();
+    assert_eq!(packaged.dir, out.join("examples_two"));
+    assert_eq!(
+        entries(&packaged.dir.join("bin")),
+        BTreeSet::from(["build".into(), "detect".into(), "helper".into()])
+    );
+    assert_eq!(packaged.extra_binaries.len(), 1);
+    assert_eq!(packaged.extra_binaries[0].name, "helper");
+    let helper = packaged.dir.join("bin/helper");
+    assert_eq!(
+        packaged.extra_binaries[0].size,
+        std::fs::metadata(&helper).unwrap().len()
+    );
+    assert_eq!(mode(&helper), 0o755);
+    check_static(&helper).unwrap();
+    check_static(&packaged.dir.join("bin/build")).unwrap();
+    let output = Command::new(&helper).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "helper\n");
 }

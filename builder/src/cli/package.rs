@@ -45,12 +45,20 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
         eprintln!("==> {}", relative.display());
         let packaged = package_module(&workspace_root, &module_dir, &out_modules_dir)
             .with_context(|| format!("cannot package {}", relative.display()))?;
-        #[allow(clippy::cast_precision_loss)] // Only for display.
-        let mebibytes = packaged.binary_size as f64 / (1024.0 * 1024.0);
         eprintln!(
-            "    {} {} {} ({mebibytes:.2} MiB, statically linked)",
-            packaged.descriptor.kind, packaged.descriptor.id, packaged.descriptor.version
+            "    {} {} {} ({:.2} MiB, statically linked)",
+            packaged.descriptor.kind,
+            packaged.descriptor.id,
+            packaged.descriptor.version,
+            mebibytes(packaged.binary_size)
         );
+        for extra in &packaged.extra_binaries {
+            eprintln!(
+                "    bin/{} ({:.2} MiB, statically linked)",
+                extra.name,
+                mebibytes(extra.size)
+            );
+        }
         println!(
             "{} {} {}",
             packaged.descriptor.id,
@@ -59,4 +67,10 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A size in MiB, for display.
+#[allow(clippy::cast_precision_loss)] // Only for display.
+fn mebibytes(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
 }

@@ -90,6 +90,30 @@ impl Module {
         Self::from_dir(dir)
     }
 
+    /// A copy of this module in `dir` whose descriptor `edit` has changed, e.g. to point an
+    /// extension's `[metadata]` at a fixture file instead of a path of the build image.
+    #[must_use]
+    pub fn copy_with_descriptor(
+        &self,
+        dir: impl AsRef<Path>,
+        edit: impl FnOnce(&mut toml::Table),
+    ) -> Self {
+        let copy = self.copy_to(dir);
+        let descriptor = packager::descriptor::find_descriptor(&copy.dir)
+            .expect("the copy has the descriptor of the original");
+        let mut table: toml::Table = toml::from_str(
+            &std::fs::read_to_string(&descriptor.path).expect("read the copied descriptor"),
+        )
+        .expect("the copied descriptor is TOML");
+        edit(&mut table);
+        std::fs::write(
+            &descriptor.path,
+            toml::to_string(&table).expect("serialize the edited descriptor"),
+        )
+        .expect("write the edited descriptor");
+        Self::from_dir(&copy.dir)
+    }
+
     /// The id with `/` replaced by `_`, as directories are named after it.
     #[must_use]
     pub fn escaped_id(&self) -> String {

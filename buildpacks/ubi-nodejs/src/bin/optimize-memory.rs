@@ -1,0 +1,265 @@
+//! `optimize-memory`: the exec.d program the UBI Node.js Buildpack installs in its `node-env`
+//! layer when `BP_NODE_OPTIMIZE_MEMORY=true`.
+//!
+//! The CNB launcher runs it before the app's process. It reads the container's memory limit from
+//! the cgroup filesystem (v2 `memory.max`, else v1 `memory/memory.limit_in_bytes`) and, when the
+//! container is limited, appends `--max_old_space_size=<75% of the limit in MiB>` to
+//! `NODE_OPTIONS` (keeping the value it has), written as TOML to file descriptor 3, as the exec.d
+//! contract asks. Without a limit, or when `NODE_OPTIONS` already sets the old-space size, it
+//! writes nothing.
+//!
+//! It never stops the app from starting over its optimisation: a cgroup file it cannot read or
+//! parse is reported on stderr and ignored (exit 0). Only a missing file descriptor 3 (not run by
+//! a launcher) is an error.
+//!
+//! Usage: `optimize-memory [CGROUP_ROOT]`; the launcher passes no argument and the cgroup root
+//! is `/sys/fs/cgroup`. The argument is for tests and diagnosis.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+// Dependencies of the buildpack binary and the integration tests, not used by this one.
+#[cfg(test)]
+use cnb_harness as _;
+use libcnb as _;
+#[cfg(test)]
+use packager as _;
+use serde as _;
+use serde_json as _;
+use which as _;
+
+/// Where the cgroup filesystem is mounted in a container.
+const CGROUP_ROOT: &str = "/sys/fs/cgroup";
+/// cgroup v2: the memory limit of the container's cgroup (`max` when unlimited).
+const CGROUP_V2_LIMIT: &str = "memory.max";
+/// cgroup v1: the memory controller's limit (a huge number when unlimited).
+const CGROUP_V1_LIMIT: &str = "memory/memory.limit_in_bytes";
+/// Limits at or above this (1 PiB) mean "no limit": cgroup v1 reports an unlimited group as
+/// 9223372036854771712 (the largest page-aligned i64).
+const NO_LIMIT_THRESHOLD: u64 = 1 << 50;
+const MIB: u64 = 1024 * 1024;
+/// The exec.d output: the file descriptor the launcher reads the TOML from.
+const EXEC_D_OUTPUT: &str = "/dev/fd/3";
+
+fn main() -> ExitCode {
+    let cgroup_root = std::env::args_os()
+        .nth(1)
+        .map_or_else(|| PathBuf::from(CGROUP_ROOT), PathBuf::from);
+    let node_options = std::env::var("NODE_OPTIONS").ok();
+    let output = match exec_d_output(&cgroup_root, node_options.as_deref()) {
+        Ok(output) => output,
+        Err(reason) => {
+            eprintln!("optimize-memory: {reason}; NODE_OPTIONS is left as it is");
+            return ExitCode::SUCCESS;
+        }
+    };
+    let Some(output) = output else {
+        return ExitCode::SUCCESS;
+    };
+    let written = OpenOptions::new()
+        .write(true)
+        .open(EXEC_D_OUTPUT)
+        .and_then(|mut fd3| fd3.write_all(output.as_bytes()));
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!(
+                "optimize-memory: cannot write to {EXEC_D_OUTPUT} ({error}): this exec.d program \
+                 is run by the CNB launcher, which opens file descriptor 3"
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The TOML to write to fd 3, `None` when there is nothing to change.
+fn exec_d_output(cgroup_root: &Path, node_options: Option<&str>) -> Result<Option<String>, String> {
+    let Some(limit) = memory_limit(cgroup_root)? else {
+        return Ok(None);
+    };
+    let Some(heap) = max_old_space_size_mib(limit) else {
+        return Ok(None);
+    };
+    let Some(node_options) = node_options_with_heap(node_options, heap) else {
+        return Ok(None);
+    };
+    let mut table = toml::Table::new();
+    table.insert(
+        "NODE_OPTIONS".to_string(),
+        toml::Value::String(node_options),
+    );
+    toml::to_string(&table)
+        .map(Some)
+        .map_err(|error| format!("cannot write TOML: {error}"))
+}
+
+/// The container's memory limit in bytes, `None` when it has none (or no cgroup file exists).
+fn memory_limit(cgroup_root: &Path) -> Result<Option<u64>, String> {
+    for file in [CGROUP_V2_LIMIT, CGROUP_V1_LIMIT] {
+        let path = cgroup_root.join(file);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                return parse_limit(&text)
+                    .map_err(|reason| format!("{}: {reason}", path.display()));
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
+        }
+    }
+    Ok(None)
+}
+
+/// A cgroup memory limit: bytes, or `max`; huge values mean no limit.
+fn parse_limit(text: &str) -> Result<Option<u64>, String> {
+    let text = text.trim();
+    if text == "max" {
+        return Ok(None);
+    }
+    let bytes: u64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a memory limit (bytes or \"max\")"))?;
+    Ok((bytes < NO_LIMIT_THRESHOLD).then_some(bytes))
+}
+
+/// 75% of the limit, in whole MiB (the limit is first rounded down to MiB); `None` when that is
+/// 0.
+fn max_old_space_size_mib(limit_bytes: u64) -> Option<u64> {
+    let heap = limit_bytes / MIB * 75 / 100;
+    (heap > 0).then_some(heap)
+}
+
+/// `NODE_OPTIONS` with `--max_old_space_size=<heap>` appended; `None` when the user's value
+/// already sets it (either spelling), which is then respected.
+fn node_options_with_heap(existing: Option<&str>, heap_mib: u64) -> Option<String> {
+    let flag = format!("--max_old_space_size={heap_mib}");
+    match existing
+        .map(str::trim)
+        .filter(|options| !options.is_empty())
+    {
+        None => Some(flag),
+        Some(options)
+            if options.split_whitespace().any(|option| {
+                option.starts_with("--max_old_space_size")
+                    || option.starts_with("--max-old-space-size")
+            }) =>
+        {
+            None
+        }
+        Some(options) => Some(format!("{options} {flag}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cgroup(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let root = tempfile::tempdir().unwrap();
+        for (file, content) in files {
+            let path = root.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
+        }
+        root
+    }
+
+    #[test]
+    fn limits() {
+        assert_eq!(parse_limit("max\n"), Ok(None));
+        assert_eq!(parse_limit("134217728\n"), Ok(Some(134_217_728)));
+        assert_eq!(parse_limit("9223372036854771712"), Ok(None));
+        assert!(parse_limit("lots").unwrap_err().contains("\"lots\""));
+        assert!(parse_limit("").is_err());
+    }
+
+    #[test]
+    fn heap_is_75_percent_of_the_limit_in_mib() {
+        assert_eq!(max_old_space_size_mib(128 * MIB), Some(96));
+        assert_eq!(max_old_space_size_mib(1024 * MIB), Some(768));
+        assert_eq!(max_old_space_size_mib(512 * MIB + 1000), Some(384));
+        assert_eq!(max_old_space_size_mib(MIB), None);
+        assert_eq!(max_old_space_size_mib(0), None);
+    }
+
+    #[test]
+    fn node_options_keep_the_users_value() {
+        assert_eq!(
+            node_options_with_heap(None, 96).as_deref(),
+            Some("--max_old_space_size=96")
+        );
+        assert_eq!(
+            node_options_with_heap(Some(" "), 96).as_deref(),
+            Some("--max_old_space_size=96")
+        );
+        assert_eq!(
+            node_options_with_heap(Some("--use-openssl-ca"), 96).as_deref(),
+            Some("--use-openssl-ca --max_old_space_size=96")
+        );
+        for set in [
+            "--max-old-space-size=200",
+            "--use-openssl-ca --max_old_space_size=200",
+        ] {
+            assert_eq!(node_options_with_heap(Some(set), 96), None, "{set}");
+        }
+    }
+
+    #[test]
+    fn cgroup_v2() {
+        let root = cgroup(&[("memory.max", "134217728\n")]);
+        assert_eq!(
+            exec_d_output(root.path(), Some("--use-openssl-ca")).unwrap(),
+            Some("NODE_OPTIONS = \"--use-openssl-ca --max_old_space_size=96\"\n".to_string())
+        );
+        let unlimited = cgroup(&[("memory.max", "max\n")]);
+        assert_eq!(exec_d_output(unlimited.path(), None).unwrap(), None);
+    }
+
+    #[test]
+    fn cgroup_v1() {
+        let root = cgroup(&[("memory/memory.limit_in_bytes", "268435456\n")]);
+        assert_eq!(
+            exec_d_output(root.path(), None).unwrap(),
+            Some("NODE_OPTIONS = \"--max_old_space_size=192\"\n".to_string())
+        );
+        let unlimited = cgroup(&[("memory/memory.limit_in_bytes", "9223372036854771712\n")]);
+        assert_eq!(exec_d_output(unlimited.path(), None).unwrap(), None);
+    }
+
+    #[test]
+    fn v2_wins_over_v1() {
+        let root = cgroup(&[
+            ("memory.max", "134217728"),
+            ("memory/memory.limit_in_bytes", "268435456"),
+        ]);
+        assert_eq!(memory_limit(root.path()), Ok(Some(134_217_728)));
+    }
+
+    #[test]
+    fn no_cgroup_files_means_no_limit() {
+        let root = cgroup(&[]);
+        assert_eq!(exec_d_output(root.path(), Some("--x")).unwrap(), None);
+    }
+
+    #[test]
+    fn a_malformed_limit_is_reported_with_the_file() {
+        let root = cgroup(&[("memory.max", "garbage")]);
+        let reason = exec_d_output(root.path(), None).unwrap_err();
+        assert!(reason.starts_with(&root.path().join("memory.max").display().to_string()));
+        assert!(reason.contains("\"garbage\""), "{reason}");
+    }
+
+    #[test]
+    fn the_output_is_toml_with_quotes_escaped() {
+        let root = cgroup(&[("memory.max", "134217728")]);
+        let output = exec_d_output(root.path(), Some(r#"--title="a b""#))
+            .unwrap()
+            .unwrap();
+        let table: toml::Table = toml::from_str(&output).unwrap();
+        assert_eq!(
+            table["NODE_OPTIONS"].as_str(),
+            Some(r#"--title="a b" --max_old_space_size=96"#)
+        );
+    }
+}

@@ -1,0 +1,348 @@
+//! Detection: is this a Node.js app, and which Node.js versions does it ask for?
+
+use crate::config::{BP_NODE_PROJECT_PATH, BP_NODE_VERSION, Config};
+use crate::errors::NodejsBuildpackError;
+use crate::package_json::{PACKAGE_JSON, PackageJson, read_package_json};
+use libcnb::data::build_plan::{BuildPlan, BuildPlanBuilder, Require};
+use serde::Serialize;
+use std::path::Path;
+
+/// The build plan entry the ubi-nodejs-extension provides and this buildpack requires.
+pub(crate) const NODE: &str = "node";
+/// The app file that names a Node.js version, as nvm reads it.
+pub(crate) const NVMRC: &str = ".nvmrc";
+/// The app file that names a Node.js version, as nodenv and others read it.
+pub(crate) const NODE_VERSION_FILE: &str = ".node-version";
+
+/// Where a requested Node.js version comes from, in priority order (highest first): the order
+/// in which the ubi-nodejs-extension, like Paketo's node-engine, picks the requirement to honour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VersionSource {
+    BpNodeVersion,
+    PackageJson,
+    Nvmrc,
+    NodeVersionFile,
+}
+
+impl VersionSource {
+    /// `metadata.version-source` of the requirement.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::BpNodeVersion => BP_NODE_VERSION,
+            Self::PackageJson => PACKAGE_JSON,
+            Self::Nvmrc => NVMRC,
+            Self::NodeVersionFile => NODE_VERSION_FILE,
+        }
+    }
+}
+
+/// One requested version: the constraint exactly as written (trimmed), and its source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct VersionRequest {
+    pub(crate) source: VersionSource,
+    /// Passed through verbatim (`>=20 <21`, `v20.11.1`, `lts/*`, `node`): the extension
+    /// resolves it.
+    pub(crate) version: String,
+}
+
+/// The outcome of detection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Detection {
+    /// A Node.js app, with its version requests in priority order (possibly none).
+    NodeApp(Vec<VersionRequest>),
+    /// Not a Node.js app; the one-line reason to log.
+    NotNodeApp(String),
+}
+
+/// Detects a Node.js app: `package.json` in the project directory (the app root, or
+/// `BP_NODE_PROJECT_PATH`), and collects its version requests.
+pub(crate) fn detect(app_dir: &Path, config: &Config) -> Result<Detection, NodejsBuildpackError> {
+    let project_dir = config.project_dir(app_dir)?;
+    let Some(package_json) = read_package_json(&project_dir)? else {
+        let reason = match &config.project_path {
+            Some(path) => format!(
+                "No {PACKAGE_JSON} in {} ({BP_NODE_PROJECT_PATH}): not a Node.js app",
+                path.display()
+            ),
+            None => format!("No {PACKAGE_JSON} in the app root: not a Node.js app"),
+        };
+        return Ok(Detection::NotNodeApp(reason));
+    };
+    collect_version_requests(config, &package_json, &project_dir).map(Detection::NodeApp)
+}
+
+/// The version requests, highest priority first: `BP_NODE_VERSION`, `package.json`
+/// `engines.node`, `.nvmrc`, `.node-version` (the files in the project directory). Sources that
+/// are absent or blank are left out.
+pub(crate) fn collect_version_requests(
+    config: &Config,
+    package_json: &PackageJson,
+    project_dir: &Path,
+) -> Result<Vec<VersionRequest>, NodejsBuildpackError> {
+    let candidates = [
+        (VersionSource::BpNodeVersion, config.node_version.clone()),
+        (
+            VersionSource::PackageJson,
+            package_json.engines_node.clone(),
+        ),
+        (
+            VersionSource::Nvmrc,
+            read_version_file(&project_dir.join(NVMRC))?,
+        ),
+        (
+            VersionSource::NodeVersionFile,
+            read_version_file(&project_dir.join(NODE_VERSION_FILE))?,
+        ),
+    ];
+    Ok(candidates
+        .into_iter()
+        .filter_map(|(source, version)| version.map(|version| VersionRequest { source, version }))
+        .collect())
+}
+
+/// The trimmed content of a version file; `None` when it does not exist or is blank.
+fn read_version_file(path: &Path) -> Result<Option<String>, NodejsBuildpackError> {
+    match std::fs::read_to_string(path) {
+        Ok(content) => Ok(Some(content.trim().to_string()).filter(|version| !version.is_empty())),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(NodejsBuildpackError::ReadAppFile {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// `[requires.metadata]` of a `node` requirement.
+#[derive(Debug, Serialize)]
+struct NodeRequirementMetadata<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    #[serde(rename = "version-source", skip_serializing_if = "Option::is_none")]
+    version_source: Option<&'static str>,
+    /// Node.js is needed to build the app (npm install) ...
+    build: bool,
+    /// ... and to run it.
+    launch: bool,
+}
+
+/// The build plan: provides `node` and requires it once per version request (in priority order),
+/// or once without a version when the app asks for none.
+///
+/// The requirement is what makes the lifecycle keep the ubi-nodejs-extension (it provides
+/// `node`), so no other buildpack is needed for the extension to be chosen. Providing `node` too
+/// keeps detection passing on a builder without the extension; the build then explains what is
+/// missing. When the extension runs it satisfies every `node` entry and the lifecycle removes
+/// them, so this buildpack's Buildpack Plan holds `node` only when no extension installed it.
+pub(crate) fn build_plan(requests: &[VersionRequest]) -> Result<BuildPlan, NodejsBuildpackError> {
+    let metadata: Vec<NodeRequirementMetadata<'_>> = if requests.is_empty() {
+        vec![NodeRequirementMetadata {
+            version: None,
+            version_source: None,
+            build: true,
+            launch: true,
+        }]
+    } else {
+        requests
+            .iter()
+            .map(|request| NodeRequirementMetadata {
+                version: Some(&request.version),
+                version_source: Some(request.source.as_str()),
+                build: true,
+                launch: true,
+            })
+            .collect()
+    };
+    let mut builder = BuildPlanBuilder::new().provides(NODE);
+    for metadata in metadata {
+        let mut require = Require::new(NODE);
+        require
+            .metadata(metadata)
+            .map_err(|error| NodejsBuildpackError::BuildPlanMetadata(error.to_string()))?;
+        builder = builder.requires(require);
+    }
+    Ok(builder.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn write(dir: &Path, name: &str, content: &str) {
+        std::fs::write(dir.join(name), content).unwrap();
+    }
+
+    fn package_json(engines_node: Option<&str>) -> PackageJson {
+        PackageJson {
+            path: PathBuf::from("package.json"),
+            engines_node: engines_node.map(String::from),
+            start_script: None,
+            main: None,
+        }
+    }
+
+    fn request(source: VersionSource, version: &str) -> VersionRequest {
+        VersionRequest {
+            source,
+            version: version.to_string(),
+        }
+    }
+
+    #[test]
+    fn all_sources_in_priority_order() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), NVMRC, "lts/*\n");
+        write(dir.path(), NODE_VERSION_FILE, " 22 \n");
+        let config = Config {
+            node_version: Some("~20".to_string()),
+            ..Config::default()
+        };
+        let requests =
+            collect_version_requests(&config, &package_json(Some(">=18")), dir.path()).unwrap();
+        assert_eq!(
+            requests,
+            [
+                request(VersionSource::BpNodeVersion, "~20"),
+                request(VersionSource::PackageJson, ">=18"),
+                request(VersionSource::Nvmrc, "lts/*"),
+                request(VersionSource::NodeVersionFile, "22"),
+            ]
+        );
+    }
+
+    #[test]
+    fn version_files_are_passed_through_verbatim_but_trimmed() {
+        let dir = tempfile::tempdir().unwrap();
+        for content in ["v20.11.1", "node", "lts/iron", "lts/*"] {
+            write(dir.path(), NVMRC, &format!("\t{content}\r\n"));
+            let requests =
+                collect_version_requests(&Config::default(), &package_json(None), dir.path())
+                    .unwrap();
+            assert_eq!(requests, [request(VersionSource::Nvmrc, content)]);
+        }
+    }
+
+    #[test]
+    fn absent_and_blank_sources_are_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), NVMRC, "\n  \n");
+        let requests =
+            collect_version_requests(&Config::default(), &package_json(None), dir.path()).unwrap();
+        assert!(requests.is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_version_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(NODE_VERSION_FILE)).unwrap();
+        let error = collect_version_requests(&Config::default(), &package_json(None), dir.path())
+            .unwrap_err();
+        assert!(
+            matches!(&error, NodejsBuildpackError::ReadAppFile { path, .. } if path.ends_with(NODE_VERSION_FILE)),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn detect_needs_package_json_in_the_project_dir() {
+        let app = tempfile::tempdir().unwrap();
+        assert_eq!(
+            detect(app.path(), &Config::default()).unwrap(),
+            Detection::NotNodeApp("No package.json in the app root: not a Node.js app".into())
+        );
+
+        std::fs::create_dir(app.path().join("web")).unwrap();
+        write(&app.path().join("web"), PACKAGE_JSON, "{}");
+        write(&app.path().join("web"), NODE_VERSION_FILE, "22");
+        write(app.path(), NVMRC, "20");
+        let in_web = Config {
+            project_path: Some(PathBuf::from("web")),
+            ..Config::default()
+        };
+        // The version files are read from the project directory, not the app root.
+        assert_eq!(
+            detect(app.path(), &in_web).unwrap(),
+            Detection::NodeApp(vec![request(VersionSource::NodeVersionFile, "22")])
+        );
+        assert_eq!(
+            detect(app.path(), &Config::default()).unwrap(),
+            Detection::NotNodeApp("No package.json in the app root: not a Node.js app".into())
+        );
+
+        let elsewhere = Config {
+            project_path: Some(PathBuf::from("api")),
+            ..Config::default()
+        };
+        std::fs::create_dir(app.path().join("api")).unwrap();
+        assert_eq!(
+            detect(app.path(), &elsewhere).unwrap(),
+            Detection::NotNodeApp(
+                "No package.json in api (BP_NODE_PROJECT_PATH): not a Node.js app".into()
+            )
+        );
+    }
+
+    #[test]
+    fn malformed_package_json_fails_detection_with_an_error() {
+        let app = tempfile::tempdir().unwrap();
+        write(app.path(), PACKAGE_JSON, "{ nope");
+        assert!(matches!(
+            detect(app.path(), &Config::default()),
+            Err(NodejsBuildpackError::PackageJsonSyntax { .. })
+        ));
+    }
+
+    fn plan_toml(requests: &[VersionRequest]) -> toml::Table {
+        toml::Table::try_from(build_plan(requests).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn plan_requires_node_once_per_source() {
+        let plan = plan_toml(&[
+            request(VersionSource::BpNodeVersion, "~20"),
+            request(VersionSource::Nvmrc, "lts/*"),
+        ]);
+        let expected: toml::Table = toml::from_str(
+            r#"
+            [[provides]]
+            name = "node"
+
+            [[requires]]
+            name = "node"
+            [requires.metadata]
+            version = "~20"
+            version-source = "BP_NODE_VERSION"
+            build = true
+            launch = true
+
+            [[requires]]
+            name = "node"
+            [requires.metadata]
+            version = "lts/*"
+            version-source = ".nvmrc"
+            build = true
+            launch = true
+            "#,
+        )
+        .unwrap();
+        assert_eq!(plan, expected);
+    }
+
+    #[test]
+    fn plan_without_version_requests_still_requires_node() {
+        let expected: toml::Table = toml::from_str(
+            r#"
+            [[provides]]
+            name = "node"
+
+            [[requires]]
+            name = "node"
+            [requires.metadata]
+            build = true
+            launch = true
+            "#,
+        )
+        .unwrap();
+        assert_eq!(plan_toml(&[]), expected);
+    }
+}

@@ -1,0 +1,250 @@
+//! This buildpack's errors and how they are shown: a header that says what failed, a body that
+//! says why and what to do, with the offending input quoted.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// The ubi-nodejs-extension, named in messages about a missing Node.js.
+pub(crate) const EXTENSION_ID: &str = "paketo-community/ubi-nodejs-extension";
+
+/// Everything that can go wrong in this buildpack.
+#[derive(Debug)]
+pub(crate) enum NodejsBuildpackError {
+    /// `BP_NODE_PROJECT_PATH` is not a relative path inside the app.
+    InvalidProjectPath { value: String, reason: &'static str },
+    /// `BP_NODE_PROJECT_PATH` names no directory of the app.
+    MissingProjectDir { value: String, path: PathBuf },
+    /// `BP_NODE_OPTIMIZE_MEMORY` is neither true nor false.
+    InvalidOptimizeMemory { value: String },
+    /// A file of the app (package.json, .nvmrc, .node-version) exists but cannot be read.
+    ReadAppFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// package.json is not valid JSON.
+    PackageJsonSyntax { path: PathBuf, message: String },
+    /// A package.json field this buildpack reads has the wrong type.
+    PackageJsonField {
+        path: PathBuf,
+        field: &'static str,
+        expected: &'static str,
+        found: String,
+    },
+    /// The build plan metadata could not be serialized (a bug in this buildpack).
+    BuildPlanMetadata(String),
+    /// `node` is not on `PATH` at build time.
+    NodeNotFound {
+        path_env: String,
+        /// The Buildpack Plan still holds `node`: no image extension satisfied it.
+        requested_in_plan: bool,
+    },
+    /// `npm` is not on `PATH` at build time, although `node` is.
+    NpmNotFound { path_env: String, node: PathBuf },
+    /// `node --version` failed or printed something that is not a version.
+    NodeVersion { node: PathBuf, detail: String },
+    /// The packaged buildpack lacks its exec.d program (a packaging bug).
+    ExecDProgramMissing { path: PathBuf },
+    /// A file of the `node-env` layer could not be written.
+    WriteLayerFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The SBOM could not be serialized (a bug in this buildpack).
+    Sbom(String),
+}
+
+impl NodejsBuildpackError {
+    /// A one-line header saying what failed.
+    pub(crate) fn header(&self) -> String {
+        match self {
+            Self::InvalidProjectPath { .. } => "Invalid BP_NODE_PROJECT_PATH".to_string(),
+            Self::MissingProjectDir { .. } => {
+                "BP_NODE_PROJECT_PATH does not name a directory of the app".to_string()
+            }
+            Self::InvalidOptimizeMemory { .. } => "Invalid BP_NODE_OPTIMIZE_MEMORY".to_string(),
+            Self::ReadAppFile { path, .. } => format!("Cannot read {}", path.display()),
+            Self::PackageJsonSyntax { path, .. } | Self::PackageJsonField { path, .. } => {
+                format!("Invalid {}", path.display())
+            }
+            Self::BuildPlanMetadata(_) => "Cannot write the build plan".to_string(),
+            Self::NodeNotFound { .. } => "Node.js is not installed in the build image".to_string(),
+            Self::NpmNotFound { .. } => "npm is not installed in the build image".to_string(),
+            Self::NodeVersion { node, .. } => {
+                format!("Cannot determine the version of {}", node.display())
+            }
+            Self::ExecDProgramMissing { path } => {
+                format!("The buildpack is incomplete: {} is missing", path.display())
+            }
+            Self::WriteLayerFile { path, .. } => format!("Cannot write {}", path.display()),
+            Self::Sbom(_) => "Cannot write the SBOM".to_string(),
+        }
+    }
+
+    /// The body: the cause and what to do.
+    pub(crate) fn body(&self) -> String {
+        match self {
+            Self::InvalidProjectPath { value, reason } => format!(
+                "BP_NODE_PROJECT_PATH={value:?} {reason}.\nSet it to the directory of the Node.js \
+                 project relative to the app root, e.g. BP_NODE_PROJECT_PATH=frontend, or unset it \
+                 when package.json is in the app root."
+            ),
+            Self::MissingProjectDir { value, path } => format!(
+                "BP_NODE_PROJECT_PATH={value:?}, but {} is not a directory.\nSet it to the \
+                 directory of the app that holds package.json, relative to the app root.",
+                path.display()
+            ),
+            Self::InvalidOptimizeMemory { value } => format!(
+                "BP_NODE_OPTIMIZE_MEMORY={value:?} is not a boolean.\nSet it to \"true\" to limit \
+                 the V8 heap to 75% of the container's memory at launch, or to \"false\"."
+            ),
+            Self::ReadAppFile { path, source } => {
+                let name = path
+                    .file_name()
+                    .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+                format!("{source}\nThe file {name}, if present, must be a readable text file.")
+            }
+            Self::PackageJsonSyntax { message, .. } => format!(
+                "It is not valid JSON: {message}.\nFix the file (`node -e \"require('./package.json')\"` \
+                 shows the same problem)."
+            ),
+            Self::PackageJsonField {
+                field,
+                expected,
+                found,
+                ..
+            } => format!(
+                "`{field}` must be {expected}, but it is {found}.\nFix the field in package.json."
+            ),
+            Self::BuildPlanMetadata(cause) | Self::Sbom(cause) => {
+                format!("{cause}\nThis is a bug in the buildpack; please report it.")
+            }
+            Self::NodeNotFound {
+                path_env,
+                requested_in_plan,
+            } => {
+                let plan = if *requested_in_plan {
+                    "The build plan still requests node, so no image extension installed it: \
+                     the extension did not run."
+                } else {
+                    "No image extension reported node as missing either."
+                };
+                format!(
+                    "`node` is not on PATH ({path_env:?}). This buildpack uses the Node.js that \
+                     the image extension {EXTENSION_ID} installs from the distribution's RPMs \
+                     into the build image. {plan}\nAdd {EXTENSION_ID} to the builder's \
+                     order-extensions (builder.toml [[order-extensions]]) and build with a \
+                     platform that runs image extensions (Platform API 0.10 or later), or use a \
+                     build image that has Node.js on PATH."
+                )
+            }
+            Self::NpmNotFound { path_env, node } => format!(
+                "`node` is at {}, but `npm` is not on PATH ({path_env:?}).\nThe image extension \
+                 {EXTENSION_ID} installs npm with Node.js; check that it ran (its generate phase \
+                 lists the RPMs it installs) and that the Node.js packages of the build image \
+                 include npm.",
+                node.display()
+            ),
+            Self::NodeVersion { detail, .. } => format!(
+                "{detail}\nCheck that the node on PATH runs in the build image (`node --version`)."
+            ),
+            Self::ExecDProgramMissing { .. } => "BP_NODE_OPTIMIZE_MEMORY=true needs the exec.d \
+                 program bin/optimize-memory, which the packager builds from this crate.\nPackage \
+                 the buildpack with `cargo run -p packager -- package`; meanwhile unset \
+                 BP_NODE_OPTIMIZE_MEMORY."
+                .to_string(),
+            Self::WriteLayerFile { source, .. } => {
+                format!("{source}\nCheck the permissions and free space of the layers directory.")
+            }
+        }
+    }
+}
+
+impl fmt::Display for NodejsBuildpackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.header(), self.body())
+    }
+}
+
+impl std::error::Error for NodejsBuildpackError {}
+
+impl From<NodejsBuildpackError> for libcnb::Error<NodejsBuildpackError> {
+    fn from(error: NodejsBuildpackError) -> Self {
+        Self::BuildpackError(error)
+    }
+}
+
+/// Prints an error to stderr: a header line, then the body.
+pub(crate) fn print_error(error: &libcnb::Error<NodejsBuildpackError>) {
+    match error {
+        libcnb::Error::BuildpackError(error) => {
+            eprintln!("ERROR: {}", error.header());
+            for line in error.body().lines() {
+                eprintln!("  {line}");
+            }
+        }
+        // Framework errors (bad CNB environment, unwritable files, ...): libcnb's own message.
+        framework_error => {
+            eprintln!("ERROR: the buildpack framework failed (libcnb)");
+            eprintln!("  {framework_error}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_not_found_names_the_extension_and_order_extensions() {
+        let error = NodejsBuildpackError::NodeNotFound {
+            path_env: "/nonexistent".to_string(),
+            requested_in_plan: true,
+        };
+        assert_eq!(
+            error.header(),
+            "Node.js is not installed in the build image"
+        );
+        let body = error.body();
+        assert!(
+            body.starts_with("`node` is not on PATH (\"/nonexistent\")."),
+            "{body}"
+        );
+        assert!(
+            body.contains("the image extension paketo-community/ubi-nodejs-extension installs"),
+            "{body}"
+        );
+        assert!(body.contains("the extension did not run"), "{body}");
+        assert!(body.contains("order-extensions"), "{body}");
+    }
+
+    #[test]
+    fn package_json_errors_name_the_file_and_quote_the_input() {
+        let error = NodejsBuildpackError::PackageJsonField {
+            path: PathBuf::from("/workspace/package.json"),
+            field: "engines.node",
+            expected: "a string",
+            found: "20".to_string(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "Invalid /workspace/package.json: `engines.node` must be a string, but it is 20.\n\
+             Fix the field in package.json."
+        );
+    }
+
+    #[test]
+    fn project_path_errors_quote_the_value() {
+        let error = NodejsBuildpackError::InvalidProjectPath {
+            value: "../other".to_string(),
+            reason: "leaves the app directory",
+        };
+        assert_eq!(error.header(), "Invalid BP_NODE_PROJECT_PATH");
+        assert!(
+            error
+                .body()
+                .starts_with("BP_NODE_PROJECT_PATH=\"../other\" leaves the app directory.\n"),
+            "{}",
+            error.body()
+        );
+    }
+}

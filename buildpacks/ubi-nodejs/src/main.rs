@@ -1,0 +1,265 @@
+//! UBI Node.js Buildpack (`paketo-community/ubi-nodejs-buildpack`): the companion of the image
+//! extension `paketo-community/ubi-nodejs-extension`, as Paketo RFC 0056 planned it.
+//!
+//! - **detect** passes for Node.js apps (`package.json` in the app root or in
+//!   `BP_NODE_PROJECT_PATH`) and requires `node`, once per version source found
+//!   (`BP_NODE_VERSION`, `package.json` `engines.node`, `.nvmrc`, `.node-version`), so that the
+//!   lifecycle keeps the extension, which provides `node` and installs Node.js from RPMs.
+//! - **build** checks `node` and `npm` in the (extended) build image, reads the extension's
+//!   hand-off file, contributes the `node-env` layer (env defaults, optional exec.d program that
+//!   sizes the V8 heap), the launch SBOM of the runtime, and a default `web` process.
+
+mod config;
+mod detect;
+mod errors;
+mod node_env_layer;
+mod package_json;
+mod process;
+mod runtime;
+mod sbom;
+
+use crate::config::Config;
+use crate::detect::{Detection, NODE, build_plan, detect};
+use crate::errors::NodejsBuildpackError;
+use crate::node_env_layer::{
+    ENV_DEFAULTS, NodeEnvLayerMetadata, handle_node_env_layer, node_home,
+    optimize_memory_description,
+};
+use crate::package_json::read_package_json;
+use crate::process::select_web_process;
+use crate::runtime::{
+    HAND_OFF_PATH, NodeRuntime, find_node_runtime, major_mismatch, npm_version, read_hand_off,
+};
+use crate::sbom::{RuntimeComponent, cyclonedx_json, owning_rpm};
+use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
+use libcnb::data::launch::LaunchBuilder;
+use libcnb::data::sbom::SbomFormat;
+use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
+use libcnb::generic::{GenericMetadata, GenericPlatform};
+use libcnb::sbom::Sbom;
+use libcnb::{Buildpack, Platform, buildpack_main};
+use std::path::Path;
+
+// Dev-dependencies of the integration tests, not used by this binary's unit tests.
+#[cfg(test)]
+use cnb_harness as _;
+#[cfg(test)]
+use packager as _;
+
+pub(crate) struct UbiNodejsBuildpack;
+
+impl Buildpack for UbiNodejsBuildpack {
+    type Platform = GenericPlatform;
+    type Metadata = GenericMetadata;
+    type Error = NodejsBuildpackError;
+
+    fn detect(&self, context: DetectContext<Self>) -> libcnb::Result<DetectResult, Self::Error> {
+        let config = Config::from_platform_env(context.platform.env())?;
+        match detect(&context.app_dir, &config)? {
+            Detection::NodeApp(requests) => DetectResultBuilder::pass()
+                .build_plan(build_plan(&requests)?)
+                .build(),
+            Detection::NotNodeApp(reason) => {
+                println!("{reason}");
+                DetectResultBuilder::fail().build()
+            }
+        }
+    }
+
+    fn build(&self, context: BuildContext<Self>) -> libcnb::Result<BuildResult, Self::Error> {
+        let buildpack = &context.buildpack_descriptor.buildpack;
+        println!(
+            "{} {}",
+            buildpack.name.as_deref().unwrap_or(buildpack.id.as_str()),
+            buildpack.version
+        );
+        let config = Config::from_platform_env(context.platform.env())?;
+        let project_dir = config.project_dir(&context.app_dir)?;
+
+        let runtime = resolve_runtime(&context)?;
+
+        println!("  Configuring the Node.js environment (layer node-env, build and launch)");
+        let metadata = NodeEnvLayerMetadata {
+            node_version: runtime.version.version.clone(),
+            node_home: node_home(&runtime.node).to_string_lossy().into_owned(),
+            optimize_memory: config.optimize_memory,
+        };
+        let mut env: Vec<(&str, &str)> = ENV_DEFAULTS.to_vec();
+        env.push(("NODE_HOME", &metadata.node_home));
+        env.sort_unstable();
+        for (name, value) in env {
+            println!("    {name} -> {value:?} (default)");
+        }
+        if let Some(program) = handle_node_env_layer(&context, &metadata)? {
+            println!(
+                "  Writing exec.d/{}",
+                program
+                    .file_name()
+                    .map_or_else(String::new, |name| name.to_string_lossy().into_owned())
+            );
+            for line in optimize_memory_description() {
+                println!("    {line}");
+            }
+        }
+
+        let sbom = runtime_sbom(&context, &runtime)?;
+
+        let mut result = BuildResultBuilder::new().launch_sbom(sbom);
+        println!("  Assigning the default process");
+        match read_package_json(&project_dir)? {
+            Some(package_json) => {
+                let selection = select_web_process(&package_json, &project_dir);
+                for warning in &selection.warnings {
+                    println!("    Warning: {warning}");
+                }
+                if let Some(web) = selection.process {
+                    let working_dir = (project_dir != context.app_dir).then(|| project_dir.clone());
+                    println!(
+                        "    web: {} ({})",
+                        web.command_line().join(" "),
+                        web.reason()
+                    );
+                    if let Some(dir) = &working_dir {
+                        println!("    working directory: {}", dir.display());
+                    }
+                    result = result.launch(
+                        LaunchBuilder::new()
+                            .process(web.to_process(working_dir))
+                            .build(),
+                    );
+                } else {
+                    println!(
+                        "    None: package.json has no scripts.start or usable main, and {} has none of \
+                         server.js, app.js, index.js; a later buildpack may contribute one",
+                        project_dir.display()
+                    );
+                }
+            }
+            None => println!(
+                "    None: no package.json in {}; a later buildpack may contribute one",
+                project_dir.display()
+            ),
+        }
+        result.build()
+    }
+
+    fn on_error(&self, error: libcnb::Error<Self::Error>) {
+        errors::print_error(&error);
+    }
+}
+
+/// Finds the Node.js the extension installed, logging what the plan and the hand-off say.
+fn resolve_runtime(
+    context: &BuildContext<UbiNodejsBuildpack>,
+) -> Result<NodeRuntime, NodejsBuildpackError> {
+    println!("  Resolving Node.js");
+    let requested = context
+        .buildpack_plan
+        .entries
+        .iter()
+        .filter(|entry| entry.name == NODE)
+        .count();
+    if requested == 0 {
+        println!(
+            "    node is no longer requested by the build plan: an image extension provided it"
+        );
+    } else {
+        let entries = if requested == 1 { "entry" } else { "entries" };
+        println!(
+            "    Warning: the build plan still requests node ({requested} {entries}): the \
+             ubi-nodejs-extension did not run; using the node on PATH"
+        );
+    }
+    let hand_off = match read_hand_off(Path::new(HAND_OFF_PATH)) {
+        Ok(Some(hand_off)) => {
+            println!(
+                "    The ubi-nodejs-extension installed Node.js {} ({})",
+                hand_off.major, hand_off.stack
+            );
+            Some(hand_off)
+        }
+        Ok(None) => {
+            println!("    No hand-off from the ubi-nodejs-extension ({HAND_OFF_PATH} is absent)");
+            None
+        }
+        Err(reason) => {
+            println!("    Warning: {reason}; ignoring it");
+            None
+        }
+    };
+
+    let runtime = find_node_runtime(std::env::var_os("PATH").as_ref(), requested > 0)?;
+    println!(
+        "    node v{} at {}",
+        runtime.version.version,
+        runtime.node.display()
+    );
+    println!("    npm at {}", runtime.npm.display());
+    if let Some(warning) = hand_off
+        .as_ref()
+        .and_then(|hand_off| major_mismatch(hand_off, &runtime.version))
+    {
+        println!("    Warning: {warning}");
+    }
+    Ok(runtime)
+}
+
+/// The launch SBOM (`CycloneDX`) of the runtime, with RPM data when `rpm` is available.
+fn runtime_sbom(
+    context: &BuildContext<UbiNodejsBuildpack>,
+    runtime: &NodeRuntime,
+) -> Result<Sbom, NodejsBuildpackError> {
+    println!("  Writing the SBOM of the runtime (launch.sbom.cdx.json)");
+    let rpm = which::which("rpm").ok();
+    let node_rpm = rpm.as_ref().and_then(|rpm| owning_rpm(rpm, &runtime.node));
+    // npm from the same package as node (no separate npm RPM) is listed with npm's own version.
+    let npm_rpm = rpm
+        .as_ref()
+        .and_then(|rpm| owning_rpm(rpm, &runtime.npm))
+        .filter(|npm| node_rpm.as_ref() != Some(npm));
+    match &rpm {
+        Some(rpm) if node_rpm.is_none() => println!(
+            "    {} knows no package that owns {}: versions from node and npm",
+            rpm.display(),
+            runtime.node.display()
+        ),
+        Some(_) => {}
+        None => println!("    rpm is not installed: versions from node and npm"),
+    }
+
+    let mut components = vec![RuntimeComponent {
+        name: "nodejs",
+        generic_name: "node",
+        version: runtime.version.version.clone(),
+        rpm: node_rpm,
+    }];
+    let npm_version =
+        npm_version(&runtime.npm).or_else(|| npm_rpm.as_ref().map(|rpm| rpm.version.clone()));
+    if let Some(version) = npm_version {
+        components.push(RuntimeComponent {
+            name: "npm",
+            generic_name: "npm",
+            version,
+            rpm: npm_rpm,
+        });
+    }
+    for component in &components {
+        println!(
+            "    {} {} ({})",
+            component.name,
+            component.version,
+            component.purl()
+        );
+    }
+
+    let buildpack = &context.buildpack_descriptor.buildpack;
+    let json = cyclonedx_json(
+        &components,
+        buildpack.id.as_str(),
+        &buildpack.version.to_string(),
+    )
+    .map_err(|error| NodejsBuildpackError::Sbom(error.to_string()))?;
+    Ok(Sbom::from_bytes(SbomFormat::CycloneDxJson, json))
+}
+
+buildpack_main!(UbiNodejsBuildpack);

@@ -1,0 +1,277 @@
+//! The Node.js runtime in the build image: `node` and `npm` on `PATH`, the version of `node`,
+//! and the hand-off file the ubi-nodejs-extension writes into the extended build image.
+
+use crate::errors::NodejsBuildpackError;
+use serde::Deserialize;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Written by the ubi-nodejs-extension's build.Dockerfile: the Node.js major it installed and
+/// the stack it installed it for.
+pub(crate) const HAND_OFF_PATH: &str =
+    "/usr/share/paketo-community/ubi-nodejs-extension/runtime.toml";
+
+/// The content of [`HAND_OFF_PATH`]. Unknown keys are ignored (the extension may add some).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct RuntimeHandOff {
+    /// The Node.js major version the extension installed, e.g. 20.
+    pub(crate) major: u64,
+    /// The stack it installed it for, e.g. `io.buildpacks.stacks.ubi8`.
+    pub(crate) stack: String,
+}
+
+/// Reads the hand-off file: `Ok(None)` when it does not exist (the extension did not run, or is
+/// an older one), `Err` with a one-line reason when it exists but cannot be read or parsed.
+pub(crate) fn read_hand_off(path: &Path) -> Result<Option<RuntimeHandOff>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
+    };
+    toml::from_str(&text).map(Some).map_err(|error| {
+        format!(
+            "invalid {}: {}",
+            path.display(),
+            error
+                .message()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    })
+}
+
+/// A Node.js version as `node --version` prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NodeVersion {
+    /// Without the leading `v`, e.g. `20.11.1`.
+    pub(crate) version: String,
+    pub(crate) major: u64,
+}
+
+/// Parses the output of `node --version` (`v20.11.1`).
+pub(crate) fn parse_node_version(output: &str) -> Option<NodeVersion> {
+    let version = output.trim();
+    let version = version.strip_prefix('v').unwrap_or(version);
+    let mut parts = version.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let numeric = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
+    // major.minor.patch, with an optional pre-release suffix on the patch (v23.0.0-rc.1).
+    let minor = parts.next()?;
+    let patch = parts.next()?;
+    let patch_number = patch.split(['-', '+']).next()?;
+    (numeric(minor) && numeric(patch_number)).then(|| NodeVersion {
+        version: version.to_string(),
+        major,
+    })
+}
+
+/// The warning to log when the hand-off's major differs from the running node's.
+pub(crate) fn major_mismatch(hand_off: &RuntimeHandOff, node: &NodeVersion) -> Option<String> {
+    (hand_off.major != node.major).then(|| {
+        format!(
+            "The ubi-nodejs-extension installed Node.js {}, but `node --version` is v{}: another \
+             node comes first on PATH.",
+            hand_off.major, node.version
+        )
+    })
+}
+
+/// `node` and `npm` as found on `PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NodeRuntime {
+    pub(crate) node: PathBuf,
+    pub(crate) npm: PathBuf,
+    pub(crate) version: NodeVersion,
+}
+
+/// Finds `node` and `npm` on `path_env` (the `PATH` of this process) and runs `node --version`.
+///
+/// `requested_in_plan`: whether the Buildpack Plan still holds `node`, for the error message.
+pub(crate) fn find_node_runtime(
+    path_env: Option<&OsString>,
+    requested_in_plan: bool,
+) -> Result<NodeRuntime, NodejsBuildpackError> {
+    let path_text = path_env
+        .as_ref()
+        .map(|path| path.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let find = |name: &str| {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        which::which_in(name, path_env, cwd).ok()
+    };
+    let node = find("node").ok_or_else(|| NodejsBuildpackError::NodeNotFound {
+        path_env: path_text.clone(),
+        requested_in_plan,
+    })?;
+    let npm = find("npm").ok_or_else(|| NodejsBuildpackError::NpmNotFound {
+        path_env: path_text,
+        node: node.clone(),
+    })?;
+    let version = node_version(&node)?;
+    Ok(NodeRuntime { node, npm, version })
+}
+
+fn node_version(node: &Path) -> Result<NodeVersion, NodejsBuildpackError> {
+    let error = |detail: String| NodejsBuildpackError::NodeVersion {
+        node: node.to_path_buf(),
+        detail,
+    };
+    let output = Command::new(node)
+        .arg("--version")
+        .output()
+        .map_err(|source| {
+            error(format!(
+                "`{} --version` did not run: {source}",
+                node.display()
+            ))
+        })?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(error(format!(
+            "`{} --version` failed ({}): {}",
+            node.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    parse_node_version(&stdout).ok_or_else(|| {
+        error(format!(
+            "`{} --version` printed {:?}, not a version such as v20.11.1",
+            node.display(),
+            stdout.trim()
+        ))
+    })
+}
+
+/// `npm --version`, or `None` if it fails (the version is only informational).
+pub(crate) fn npm_version(npm: &Path) -> Option<String> {
+    let output = Command::new(npm)
+        .arg("--version")
+        .env("NPM_CONFIG_UPDATE_NOTIFIER", "false")
+        .output()
+        .ok()?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    (output.status.success() && !version.is_empty() && !version.contains(char::is_whitespace))
+        .then_some(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_versions() {
+        assert_eq!(
+            parse_node_version("v20.11.1\n"),
+            Some(NodeVersion {
+                version: "20.11.1".into(),
+                major: 20
+            })
+        );
+        assert_eq!(parse_node_version("22.0.0").map(|v| v.major), Some(22));
+        assert_eq!(
+            parse_node_version("v23.0.0-rc.1").map(|v| v.version),
+            Some("23.0.0-rc.1".into())
+        );
+        for bad in [
+            "",
+            "v",
+            "vx.1.2",
+            "v20",
+            "v20.1",
+            "v20.x.1",
+            "node: not found",
+        ] {
+            assert_eq!(parse_node_version(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn hand_off_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runtime.toml");
+        assert_eq!(read_hand_off(&path), Ok(None));
+
+        std::fs::write(
+            &path,
+            "major = 20\nstack = \"io.buildpacks.stacks.ubi8\"\nfuture-key = 1\n",
+        )
+        .unwrap();
+        assert_eq!(
+            read_hand_off(&path),
+            Ok(Some(RuntimeHandOff {
+                major: 20,
+                stack: "io.buildpacks.stacks.ubi8".into()
+            }))
+        );
+
+        std::fs::write(&path, "major = \"twenty\"\n").unwrap();
+        let message = read_hand_off(&path).unwrap_err();
+        assert!(
+            message.starts_with(&format!("invalid {}: ", path.display())),
+            "{message}"
+        );
+        assert!(!message.contains('\n'), "{message}");
+    }
+
+    #[test]
+    fn major_mismatch_is_a_warning() {
+        let hand_off = RuntimeHandOff {
+            major: 22,
+            stack: "io.buildpacks.stacks.ubi9".into(),
+        };
+        let node = parse_node_version("v22.3.0").unwrap();
+        assert_eq!(major_mismatch(&hand_off, &node), None);
+        let other = parse_node_version("v20.11.1").unwrap();
+        assert_eq!(
+            major_mismatch(&hand_off, &other).as_deref(),
+            Some(
+                "The ubi-nodejs-extension installed Node.js 22, but `node --version` is v20.11.1: \
+                 another node comes first on PATH."
+            )
+        );
+    }
+
+    #[test]
+    fn missing_node_and_npm() {
+        let empty = tempfile::tempdir().unwrap();
+        let path = empty.path().as_os_str().to_os_string();
+        assert!(matches!(
+            find_node_runtime(Some(&path), true),
+            Err(NodejsBuildpackError::NodeNotFound {
+                requested_in_plan: true,
+                ..
+            })
+        ));
+
+        // A node without npm.
+        let node = empty.path().join("node");
+        std::fs::write(&node, "#!/bin/sh\necho v20.11.1\n").unwrap();
+        std::fs::set_permissions(&node, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        assert!(matches!(
+            find_node_runtime(Some(&path), false),
+            Err(NodejsBuildpackError::NpmNotFound { node: found, .. }) if found == node
+        ));
+    }
+
+    #[test]
+    fn a_node_that_prints_no_version_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, script) in [("node", "#!/bin/sh\necho hello\n"), ("npm", "#!/bin/sh\n")] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, script).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .unwrap();
+        }
+        let error =
+            find_node_runtime(Some(&dir.path().as_os_str().to_os_string()), false).unwrap_err();
+        assert!(
+            error.body().contains("printed \"hello\", not a version"),
+            "{}",
+            error.body()
+        );
+    }
+}

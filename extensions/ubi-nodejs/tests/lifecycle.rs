@@ -1,0 +1,170 @@
+//! The real lifecycle's `detector` (v0.21.17) over an order with both Node.js modules: the
+//! ubi-nodejs-extension in `[[order-extensions]]` and the ubi-nodejs-buildpack, which requires
+//! `node`, on a fixture app. It checks the group, the plan routing (the extension satisfies the
+//! `node` entries, so they leave the plan) and the generated files the lifecycle accepted.
+
+// Test helpers panic on a broken setup (clippy.toml allows unwrap only inside #[test] fns).
+#![allow(clippy::unwrap_used)]
+
+use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
+use std::path::PathBuf;
+
+// Dependencies of the extension binary, not used by this test crate.
+use cnb_extension as _;
+use node_semver as _;
+use serde as _;
+use serde_json as _;
+
+const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
+
+fn fixture(path: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures").join(path)
+}
+
+fn detect(app: &str, platform_env: &[(&str, &str)]) -> (DetectorOutcome, Module, Module) {
+    let scratch = tempfile::tempdir().unwrap();
+    let catalogue = fixture("ubi-nodejs/images-ubi9-local-run-images.json");
+    let extension = Module::package("extensions/ubi-nodejs").copy_with_descriptor(
+        scratch.path().join("extension"),
+        |descriptor| {
+            descriptor["metadata"].as_table_mut().unwrap().insert(
+                "catalogue".to_string(),
+                toml::Value::String(catalogue.to_str().unwrap().to_string()),
+            );
+        },
+    );
+    let buildpack = Module::package("buildpacks/ubi-nodejs");
+    let order = format!(
+        "[[order]]\n[[order.group]]\nid = \"{}\"\nversion = \"{}\"\n\n\
+         [[order-extensions]]\n[[order-extensions.group]]\nid = \"{}\"\nversion = \"{}\"\n",
+        buildpack.id, buildpack.version, extension.id, extension.version
+    );
+    let mut run = Lifecycle::locate()
+        .detector()
+        .module(&extension)
+        .module(&buildpack)
+        .order(&order)
+        .app(fixture("apps").join(app))
+        .env("CNB_STACK_ID", "io.buildpacks.stacks.ubi9")
+        .analyzed(&format!(
+            "[run-image]\nreference = \"{STACK_RUN_IMAGE}\"\nimage = \"{STACK_RUN_IMAGE}\"\n"
+        ))
+        .run_toml(&format!(
+            "[[images]]\nimage = \"{STACK_RUN_IMAGE}\"\n\n\
+             [[images]]\nimage = \"localhost/paketo/run-nodejs-20-ubi9-base:0.0.42\"\n\n\
+             [[images]]\nimage = \"localhost/paketo/run-nodejs-22-ubi9-base:0.0.42\"\n"
+        ));
+    for (name, value) in platform_env {
+        run = run.platform_env(name, value);
+    }
+    // The copied extension is read by the detector while `scratch` lives.
+    let outcome = run.run();
+    drop(scratch);
+    (outcome, extension, buildpack)
+}
+
+fn ids(outcome: &DetectorOutcome, key: &str) -> Vec<String> {
+    outcome
+        .group
+        .as_ref()
+        .and_then(|group| group.get(key))
+        .and_then(toml::Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|entry| entry.get("id")?.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn plan_names(outcome: &DetectorOutcome) -> Vec<String> {
+    outcome
+        .plan
+        .as_ref()
+        .and_then(|plan| plan.get("entries"))
+        .and_then(toml::Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|entry| entry.get("name")?.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn both_modules_route_node_through_the_extension() {
+    // package.json engines ">=20 <21": the buildpack requires node with that version, the
+    // extension resolves it to the stack's nodejs-20 stream and switches to its run image.
+    let (outcome, extension, buildpack) = detect("node-npm-engines", &[]);
+    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    assert_eq!(
+        ids(&outcome, "group-extensions"),
+        std::slice::from_ref(&extension.id)
+    );
+    assert_eq!(ids(&outcome, "group"), std::slice::from_ref(&buildpack.id));
+    assert!(
+        !plan_names(&outcome).contains(&"node".to_string()),
+        "the extension satisfied node, so the buildpack must not receive it: {:#?}",
+        outcome.plan
+    );
+
+    let dir = extension.escaped_id();
+    let build = &outcome.generated[&format!("{dir}/build.Dockerfile")];
+    assert!(
+        build.starts_with("ARG base_image\nFROM ${base_image}\n"),
+        "{build}"
+    );
+    assert!(
+        build.contains("microdnf -y module enable nodejs:20 && "),
+        "{build}"
+    );
+    assert!(build.ends_with("USER ${user_id}:${group_id}\n"), "{build}");
+    assert_eq!(
+        outcome.generated[&format!("{dir}/run.Dockerfile")],
+        "FROM localhost/paketo/run-nodejs-20-ubi9-base:0.0.42\n"
+    );
+
+    let run_image = outcome.analyzed.as_ref().unwrap()["run-image"]
+        .as_table()
+        .unwrap();
+    assert_eq!(
+        run_image["image"].as_str(),
+        Some("localhost/paketo/run-nodejs-20-ubi9-base:0.0.42")
+    );
+    assert!(
+        outcome.output.contains("UBI Node.js Extension 0.1.0"),
+        "{}",
+        outcome.output
+    );
+    assert!(
+        !outcome.output.contains("not found in run metadata"),
+        "the run image is listed in run.toml: {}",
+        outcome.output
+    );
+}
+
+#[test]
+fn the_override_wins_and_an_unsupported_request_fails_the_build() {
+    let (outcome, extension, _) = detect(
+        "node-npm-engines",
+        &[("BP_UBI_RUN_IMAGE_OVERRIDE", "localhost/mirror/node:20")],
+    );
+    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    assert_eq!(
+        outcome.generated[&format!("{}/run.Dockerfile", extension.escaped_id())],
+        "FROM localhost/mirror/node:20\n"
+    );
+
+    // BP_NODE_VERSION=14: no stream of the stack satisfies it. generate fails, and the detector
+    // reports an extension generate error (exit 91) and writes no Dockerfiles.
+    let (outcome, extension, _) = detect("node-npm-engines", &[("BP_NODE_VERSION", "14")]);
+    assert_eq!(outcome.exit_code, 91, "{}", outcome.output);
+    assert!(outcome.output.contains("\"14\""), "{}", outcome.output);
+    assert!(
+        !outcome
+            .generated
+            .contains_key(&format!("{}/build.Dockerfile", extension.escaped_id()))
+    );
+}
