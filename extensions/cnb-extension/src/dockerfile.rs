@@ -425,6 +425,56 @@ impl<Kind> Dockerfile<Kind> {
         Ok(self.push(format!("COPY {source} {destination}")))
     }
 
+    /// Writes a file into the image: `RUN mkdir -p <dir> && printf '%b' '<contents>' > <path>
+    /// && chmod <mode> <path>`, with the contents encoded so that any text (quotes, `$`,
+    /// backslashes, several lines) arrives byte for byte and nothing in it reaches the shell.
+    ///
+    /// Use it to hand information to a companion buildpack: `ENV` from a `build.Dockerfile` does
+    /// not reach buildpacks (the lifecycle filters their environment to an allow-list), a file
+    /// does.
+    ///
+    /// # Errors
+    /// When `path` is not absolute or holds characters other than letters, digits and `._-+@/`,
+    /// `contents` holds a NUL, or `mode` is above `0o7777`.
+    pub fn write_file(
+        self,
+        path: &str,
+        contents: &str,
+        mode: u32,
+    ) -> Result<Self, DockerfileError> {
+        check_path("file path", path)?;
+        let Some((dir, _)) = path.rsplit_once('/').filter(|_| path.starts_with('/')) else {
+            return Err(DockerfileError::InvalidPath {
+                what: "file path (must be absolute)",
+                path: path.to_string(),
+            });
+        };
+        if mode > 0o7777 {
+            return Err(DockerfileError::InvalidName {
+                what: "file mode",
+                name: format!("{mode:o}"),
+                expected: "a mode of at most 7777 (octal)",
+            });
+        }
+        if contents.contains('\0') {
+            return Err(DockerfileError::UnsafeValue {
+                what: "file contents",
+                value: contents.to_string(),
+            });
+        }
+        // printf's %b expands backslash escapes in its argument: escape every backslash, then
+        // encode line breaks, so the argument is a single line and expands to `contents`.
+        let encoded = contents
+            .replace('\\', r"\\")
+            .replace('\n', r"\n")
+            .replace('\r', r"\r")
+            .replace('\'', r"'\''");
+        let dir = if dir.is_empty() { "/" } else { dir };
+        Ok(self.push(format!(
+            "RUN mkdir -p {dir} && printf '%b' '{encoded}' > {path} && chmod {mode:o} {path}"
+        )))
+    }
+
     /// The number of instructions after `FROM`.
     #[must_use]
     pub fn instruction_count(&self) -> usize {
@@ -597,6 +647,63 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "invalid ENV name \"A-B\": expected a letter or '_' followed by letters, digits or '_'"
+        );
+    }
+
+    #[test]
+    fn write_file_delivers_any_text_byte_for_byte() {
+        let contents = "major = 20\nstack = \"ubi8\"\nodd: $(id) `id` 'q' \\n \\ %s %b\r\nend";
+        let dockerfile = BuildDockerfile::new()
+            .write_file("/usr/share/x/runtime.toml", contents, 0o644)
+            .unwrap()
+            .to_string();
+        let run = dockerfile.lines().last().unwrap();
+        assert_eq!(dockerfile.lines().count(), 4, "{dockerfile}");
+        // Run the line as the image's shell would, with / moved into a temporary directory.
+        let root = tempfile::tempdir().unwrap();
+        let script = run.strip_prefix("RUN ").unwrap().replace(
+            "/usr/share/x",
+            &format!("{}/usr/share/x", root.path().display()),
+        );
+        let status = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .status()
+            .unwrap();
+        assert!(status.success(), "{script}");
+        let written = root.path().join("usr/share/x/runtime.toml");
+        assert_eq!(std::fs::read_to_string(&written).unwrap(), contents);
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&written).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o644);
+    }
+
+    #[test]
+    fn write_file_rejects_bad_paths_and_nul() {
+        assert!(
+            BuildDockerfile::new()
+                .write_file("relative/x", "", 0o644)
+                .is_err()
+        );
+        assert!(
+            BuildDockerfile::new()
+                .write_file("/a b/x", "", 0o644)
+                .is_err()
+        );
+        assert!(
+            BuildDockerfile::new()
+                .write_file("/x/$y", "", 0o644)
+                .is_err()
+        );
+        assert!(
+            BuildDockerfile::new()
+                .write_file("/x", "a\0b", 0o644)
+                .is_err()
+        );
+        assert!(
+            BuildDockerfile::new()
+                .write_file("/x", "", 0o10000)
+                .is_err()
         );
     }
 

@@ -55,6 +55,12 @@ impl<W: Write> Log<W> {
         self.line("      ", text)
     }
 
+    /// A warning: something the user should know, that does not fail the build
+    /// (`  Warning: <text>`).
+    pub fn warning(&mut self, text: &str) -> &mut Self {
+        self.line("  Warning: ", text)
+    }
+
     /// An empty line, to end a module's output.
     pub fn blank(&mut self) -> &mut Self {
         self.line("", "")
@@ -77,11 +83,13 @@ mod tests {
             .step("Resolving Node.js version")
             .detail("Candidate version sources (in priority order):")
             .subdetail("BP_NODE_VERSION -> \"20\"")
+            .warning("the patch level comes from the stream")
             .blank();
         assert_eq!(
             String::from_utf8(log.into_inner()).unwrap(),
             "UBI Node.js Extension 1.0.0\n  Resolving Node.js version\n    Candidate version sources \
-             (in priority order):\n      BP_NODE_VERSION -> \"20\"\n\n"
+             (in priority order):\n      BP_NODE_VERSION -> \"20\"\n  Warning: the patch level \
+             comes from the stream\n\n"
         );
     }
 }
