@@ -2,8 +2,8 @@
 //! buildpack, restore the build user.
 
 use crate::packages::Install;
-use crate::stack::Stack;
 use cnb_extension::{BuildDockerfile, DockerfileError, ShellCommand};
+use ubi_common::stack::Stack;
 
 /// Where the build image records the installed runtime for the companion buildpack
 /// (`paketo-community/ubi-nodejs-buildpack`): `major = <N>` and `stack = "<stack id>"`.

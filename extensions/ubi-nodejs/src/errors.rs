@@ -1,12 +1,10 @@
 //! Everything that can stop generate, each with the offending input quoted and what to do.
 
-use crate::stack::Stack;
-use cnb_extension::{DockerfileError, ImageReferenceError};
+use cnb_extension::DockerfileError;
 use std::fmt;
-use std::path::PathBuf;
-
-/// The platform variable that replaces the run image.
-pub(crate) const RUN_IMAGE_OVERRIDE_ENV: &str = "BP_UBI_RUN_IMAGE_OVERRIDE";
+use ubi_common::catalogue::CatalogueError;
+use ubi_common::run_image::RunImageError;
+use ubi_common::stack::{Stack, StackError};
 
 /// Why generate failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,47 +27,18 @@ pub(crate) enum UbiNodejsError {
         majors: Vec<u32>,
         default_major: u32,
     },
-    /// `[metadata] catalogue` in extension.toml is not an absolute path.
-    CataloguePathNotAbsolute { path: PathBuf },
-    /// The catalogue file does not exist.
-    CatalogueMissing { path: PathBuf },
-    /// The catalogue file cannot be read.
-    CatalogueUnreadable { path: PathBuf, reason: String },
-    /// The catalogue is not JSON of the expected shape.
-    CatalogueInvalid { path: PathBuf, reason: String },
-    /// The catalogue has no `nodejs*` image.
-    CatalogueNoNodejs { path: PathBuf },
-    /// A `nodejs*` image is not named `nodejs-<integer>`.
-    CatalogueInvalidName { path: PathBuf, name: String },
-    /// Two images have the same major.
-    CatalogueDuplicateMajor { path: PathBuf, names: Vec<String> },
-    /// No Node.js image is marked `is_default_run_image`.
-    CatalogueNoDefault { path: PathBuf, names: Vec<String> },
-    /// Several Node.js images are marked `is_default_run_image`.
-    CatalogueMultipleDefaults { path: PathBuf, names: Vec<String> },
-    /// A catalogue entry's `run_image` looks like a full reference but is not one.
-    CatalogueInvalidRunImage {
-        path: PathBuf,
-        name: String,
-        error: ImageReferenceError,
-    },
-    /// `CNB_STACK_ID` is not a UBI stack.
-    UnknownStackId(String),
-    /// No `CNB_STACK_ID`, and the target is not RHEL 8, 9 or 10.
-    UnknownTarget {
-        distro_name: Option<String>,
-        distro_version: Option<String>,
-    },
+    /// The stack's catalogue cannot be used (ubi-common names the file).
+    Catalogue(CatalogueError),
+    /// The build is not on a UBI stack.
+    Stack(StackError),
     /// The stack has no packages for the resolved major.
     UnsupportedMajor {
         major: u32,
         stack: Stack,
         supported: &'static [u32],
     },
-    /// `BP_UBI_RUN_IMAGE_OVERRIDE` is not an image reference.
-    InvalidRunImageOverride(ImageReferenceError),
-    /// The run image named after the stack's convention does not parse (a bug).
-    InvalidRunImageName(ImageReferenceError),
+    /// No run image can be chosen (an invalid override or catalogue entry).
+    RunImage(RunImageError),
     /// A Dockerfile line was rejected (a bug: every value is validated before).
     Dockerfile(DockerfileError),
 }
@@ -80,6 +49,24 @@ impl From<DockerfileError> for UbiNodejsError {
     }
 }
 
+impl From<CatalogueError> for UbiNodejsError {
+    fn from(error: CatalogueError) -> Self {
+        Self::Catalogue(error)
+    }
+}
+
+impl From<StackError> for UbiNodejsError {
+    fn from(error: StackError) -> Self {
+        Self::Stack(error)
+    }
+}
+
+impl From<RunImageError> for UbiNodejsError {
+    fn from(error: RunImageError) -> Self {
+        Self::RunImage(error)
+    }
+}
+
 fn join<T: fmt::Display>(items: &[T]) -> String {
     items
         .iter()
@@ -87,16 +74,6 @@ fn join<T: fmt::Display>(items: &[T]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-fn or_unset(value: Option<&String>) -> String {
-    value.map_or_else(|| "<unset>".to_string(), |value| format!("{value:?}"))
-}
-
-const USE_A_UBI_BUILDER: &str = "Build with a Paketo UBI builder (ubi8, ubi9 or ubi10 base stack).";
-
-const CATALOGUE_SHAPE: &str = "Expected the stack's images.json: JSON with an \"images\" array \
-     whose Node.js entries are named \"nodejs-<major>\", exactly one of them with \
-     \"is_default_run_image\": true. The build image is broken: use a Paketo UBI builder.";
 
 impl fmt::Display for UbiNodejsError {
     #[allow(clippy::too_many_lines)] // one arm per error, each a message
@@ -138,90 +115,8 @@ impl fmt::Display for UbiNodejsError {
                  {default_major}.",
                 join(majors)
             ),
-            Self::CataloguePathNotAbsolute { path } => write!(
-                f,
-                "extension.toml sets [metadata] catalogue = {:?}, which is not an absolute path: \
-                 set it to the absolute path of the stack's images.json (default {}).",
-                path.display().to_string(),
-                crate::catalogue::DEFAULT_PATH
-            ),
-            Self::CatalogueMissing { path } => write!(
-                f,
-                "the Node.js version catalogue {} does not exist. The Paketo UBI build images \
-                 ship it and this extension needs it to know which Node.js versions the stack \
-                 offers. {USE_A_UBI_BUILDER}",
-                path.display()
-            ),
-            Self::CatalogueUnreadable { path, reason } => write!(
-                f,
-                "cannot read the Node.js version catalogue {}: {reason}. The file must be \
-                 readable by the build user.",
-                path.display()
-            ),
-            Self::CatalogueInvalid { path, reason } => write!(
-                f,
-                "the Node.js version catalogue {} is not valid: {reason}. {CATALOGUE_SHAPE}",
-                path.display()
-            ),
-            Self::CatalogueNoNodejs { path } => write!(
-                f,
-                "the Node.js version catalogue {} lists no Node.js image (no \"images\" entry \
-                 whose name starts with \"nodejs\"): this stack offers no Node.js. \
-                 {USE_A_UBI_BUILDER}",
-                path.display()
-            ),
-            Self::CatalogueInvalidName { path, name } => write!(
-                f,
-                "the Node.js version catalogue {} has an image named {name:?}: expected \
-                 \"nodejs-<major>\" with an integer major version, e.g. \"nodejs-22\". \
-                 {CATALOGUE_SHAPE}",
-                path.display()
-            ),
-            Self::CatalogueDuplicateMajor { path, names } => write!(
-                f,
-                "the Node.js version catalogue {} lists the same major version twice ({}). \
-                 {CATALOGUE_SHAPE}",
-                path.display(),
-                join(names)
-            ),
-            Self::CatalogueNoDefault { path, names } => write!(
-                f,
-                "the Node.js version catalogue {} marks none of its Node.js images ({}) as the \
-                 default. {CATALOGUE_SHAPE}",
-                path.display(),
-                join(names)
-            ),
-            Self::CatalogueMultipleDefaults { path, names } => write!(
-                f,
-                "the Node.js version catalogue {} marks several Node.js images as the default \
-                 ({}). {CATALOGUE_SHAPE}",
-                path.display(),
-                join(names)
-            ),
-            Self::CatalogueInvalidRunImage { path, name, error } => write!(
-                f,
-                "the Node.js version catalogue {} gives {name:?} a run_image that is not a valid \
-                 image reference: {error}. Fix the entry, or set {RUN_IMAGE_OVERRIDE_ENV} to the \
-                 run image to use.",
-                path.display()
-            ),
-            Self::UnknownStackId(stack_id) => write!(
-                f,
-                "unsupported stack {stack_id:?} (CNB_STACK_ID): this extension supports {}. \
-                 {USE_A_UBI_BUILDER}",
-                join(&Stack::ALL)
-            ),
-            Self::UnknownTarget {
-                distro_name,
-                distro_version,
-            } => write!(
-                f,
-                "cannot tell which UBI stack this is: CNB_STACK_ID is not set and the target \
-                 distro is {} {} (CNB_TARGET_DISTRO_NAME, CNB_TARGET_DISTRO_VERSION); expected \
-                 rhel 8.x, 9.x or 10.x. {USE_A_UBI_BUILDER}",
-                or_unset(distro_name.as_ref()),
-                or_unset(distro_version.as_ref())
-            ),
+            Self::Catalogue(error) => error.fmt(f),
+            Self::Stack(error) => error.fmt(f),
             Self::UnsupportedMajor {
                 major,
                 stack,
@@ -232,17 +127,7 @@ impl fmt::Display for UbiNodejsError {
                  Node.js {} on {stack}. Request one of those major versions.",
                 join(supported)
             ),
-            Self::InvalidRunImageOverride(error) => write!(
-                f,
-                "{RUN_IMAGE_OVERRIDE_ENV}: {error}. Set it to the run image to use, e.g. \
-                 registry.example.com/paketo/run-nodejs-22-ubi9-base:latest, or unset it to get \
-                 the stack's Node.js run image."
-            ),
-            Self::InvalidRunImageName(error) => write!(
-                f,
-                "internal error: the run image named after the stack's convention is invalid: \
-                 {error}. Please report this; set {RUN_IMAGE_OVERRIDE_ENV} to work around it."
-            ),
+            Self::RunImage(error) => error.fmt(f),
             Self::Dockerfile(error) => write!(
                 f,
                 "internal error: {error}. Please report this: every value is validated before it \
@@ -257,7 +142,12 @@ impl std::error::Error for UbiNodejsError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cnb_extension::ImageReferenceError;
     use std::fmt::Write;
+    use std::path::PathBuf;
+    use ubi_common::catalogue::Runtime;
+
+    const NODE: Runtime = Runtime::NODEJS;
 
     fn path() -> PathBuf {
         PathBuf::from("/etc/buildpacks/images.json")
@@ -290,52 +180,70 @@ mod tests {
                 majors: vec![20, 22, 24],
                 default_major: 24,
             },
-            UbiNodejsError::CataloguePathNotAbsolute {
+            UbiNodejsError::Catalogue(CatalogueError::PathNotAbsolute {
                 path: PathBuf::from("images.json"),
-            },
-            UbiNodejsError::CatalogueMissing { path: path() },
-            UbiNodejsError::CatalogueUnreadable {
+            }),
+            UbiNodejsError::Catalogue(CatalogueError::Missing {
                 path: path(),
+                runtime: NODE,
+            }),
+            UbiNodejsError::Catalogue(CatalogueError::Unreadable {
+                path: path(),
+                runtime: NODE,
                 reason: "Permission denied (os error 13)".to_string(),
-            },
-            UbiNodejsError::CatalogueInvalid {
+            }),
+            UbiNodejsError::Catalogue(CatalogueError::Invalid {
                 path: path(),
+                runtime: NODE,
                 reason: "expected value at line 1 column 1".to_string(),
-            },
-            UbiNodejsError::CatalogueNoNodejs { path: path() },
-            UbiNodejsError::CatalogueInvalidName {
+            }),
+            UbiNodejsError::Catalogue(CatalogueError::NoEntries {
                 path: path(),
+                runtime: NODE,
+            }),
+            UbiNodejsError::Catalogue(CatalogueError::InvalidName {
+                path: path(),
+                runtime: NODE,
                 name: "nodejs-latest".to_string(),
-            },
-            UbiNodejsError::CatalogueDuplicateMajor {
+            }),
+            UbiNodejsError::Catalogue(CatalogueError::DuplicateMajor {
                 path: path(),
+                runtime: NODE,
                 names: vec!["nodejs-20".to_string(), "nodejs-020".to_string()],
-            },
-            UbiNodejsError::CatalogueNoDefault {
+            }),
+            UbiNodejsError::Catalogue(CatalogueError::NoDefault {
                 path: path(),
+                runtime: NODE,
                 names: names(),
-            },
-            UbiNodejsError::CatalogueMultipleDefaults {
+            }),
+            UbiNodejsError::Catalogue(CatalogueError::MultipleDefaults {
                 path: path(),
+                runtime: NODE,
                 names: names(),
-            },
-            UbiNodejsError::CatalogueInvalidRunImage {
+            }),
+            UbiNodejsError::RunImage(RunImageError::CatalogueInvalidRunImage {
                 path: path(),
+                runtime: NODE,
                 name: "nodejs-20".to_string(),
-                error: image_error("localhost/Run"),
-            },
-            UbiNodejsError::UnknownStackId("io.buildpacks.stacks.jammy".to_string()),
-            UbiNodejsError::UnknownTarget {
+                error: Box::new(image_error("localhost/Run")),
+            }),
+            UbiNodejsError::Stack(StackError::UnknownStackId(
+                "io.buildpacks.stacks.jammy".to_string(),
+            )),
+            UbiNodejsError::Stack(StackError::UnknownTarget {
                 distro_name: Some("ubuntu".to_string()),
                 distro_version: None,
-            },
+            }),
             UbiNodejsError::UnsupportedMajor {
                 major: 16,
                 stack: Stack::Ubi10,
                 supported: &[22, 24],
             },
-            UbiNodejsError::InvalidRunImageOverride(image_error("run image")),
-            UbiNodejsError::InvalidRunImageName(image_error("Run")),
+            UbiNodejsError::RunImage(RunImageError::InvalidOverride {
+                runtime: NODE,
+                error: image_error("run image"),
+            }),
+            UbiNodejsError::RunImage(RunImageError::InvalidConventionalName(image_error("Run"))),
             UbiNodejsError::Dockerfile(DockerfileError::UnsafeValue {
                 what: "RUN argument",
                 value: "a\nb".to_string(),

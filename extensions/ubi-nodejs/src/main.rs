@@ -9,19 +9,13 @@
 //!   installs that major with microdnf and records it for the companion buildpack, and a
 //!   `run.Dockerfile` that switches to the matching run image.
 
-mod catalogue;
 mod dockerfiles;
 mod errors;
 mod packages;
-mod run_image;
-mod stack;
 mod version;
 
-use crate::catalogue::Catalogue;
-use crate::errors::{RUN_IMAGE_OVERRIDE_ENV, UbiNodejsError};
+use crate::errors::UbiNodejsError;
 use crate::packages::Install;
-use crate::run_image::RunImageOrigin;
-use crate::stack::Stack;
 use crate::version::Resolution;
 use cnb_extension::log::Log;
 use cnb_extension::{
@@ -30,6 +24,9 @@ use cnb_extension::{
 };
 use serde::Deserialize;
 use std::path::PathBuf;
+use ubi_common::catalogue::{self, Catalogue, Runtime};
+use ubi_common::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
+use ubi_common::stack::Stack;
 
 #[cfg(test)]
 use cnb_harness as _;
@@ -98,7 +95,8 @@ impl Extension for UbiNodejsExtension {
                 .metadata
                 .and_then(|metadata| metadata.catalogue),
         )?;
-        let catalogue = Catalogue::load(&catalogue_path)?;
+        let catalogue = Catalogue::load(&catalogue_path, Runtime::NODEJS)?;
+        let default_major = catalogue.require_default()?;
         log.detail(&format!(
             "Node.js versions of the stack ({}): {} (default {})",
             catalogue.path.display(),
@@ -108,7 +106,7 @@ impl Extension for UbiNodejsExtension {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(", "),
-            catalogue.default_major
+            default_major
         ));
 
         let resolved = version::resolve(winner, &catalogue, stack)?;
@@ -127,8 +125,13 @@ impl Extension for UbiNodejsExtension {
 
         let install = Install::new(stack, major)?;
         let override_image = context.platform.env(RUN_IMAGE_OVERRIDE_ENV);
-        let (run_image, run_image_origin) =
-            run_image::select(stack, major, &catalogue, override_image)?;
+        let (run_image, run_image_origin) = run_image::select(
+            stack,
+            Runtime::NODEJS,
+            major,
+            Some(&catalogue),
+            override_image,
+        )?;
         if run_image_origin == RunImageOrigin::Override {
             log.step(&format!(
                 "Using run image specified by {RUN_IMAGE_OVERRIDE_ENV} {run_image}"

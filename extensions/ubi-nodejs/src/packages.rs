@@ -2,8 +2,8 @@
 //! links, as the upstream extension installs them.
 
 use crate::errors::UbiNodejsError;
-use crate::stack::Stack;
 use cnb_extension::ShellCommand;
+use ubi_common::stack::Stack;
 
 /// The packages installed on ubi8 for Node.js 16, 18 and 20.
 const UBI8_GCC: &[&str] = &[

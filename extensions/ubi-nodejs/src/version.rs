@@ -11,11 +11,11 @@
 //!    `16.5.x`) select the stream the stack ships instead of failing; the patch level then comes
 //!    from the distribution's stream, not from the request.
 
-use crate::catalogue::Catalogue;
 use crate::errors::UbiNodejsError;
-use crate::stack::Stack;
 use cnb_extension::libcnb_data::buildpack_plan::BuildpackPlan;
 use node_semver::{Range, Version};
+use ubi_common::catalogue::Catalogue;
+use ubi_common::stack::Stack;
 
 /// The plan entry name this extension provides and resolves.
 const NODE: &str = "node";
@@ -100,7 +100,8 @@ pub(crate) struct Resolved {
     pub(crate) resolution: Resolution,
 }
 
-/// Resolves the winning candidate against the catalogue's streams.
+/// Resolves the winning candidate against the catalogue's streams (whose default
+/// [`Catalogue::require_default`] has checked).
 pub(crate) fn resolve(
     candidate: &Candidate,
     catalogue: &Catalogue,
@@ -112,9 +113,10 @@ pub(crate) fn resolve(
         source: candidate.source_label(),
         reason,
     })?;
+    let default_major = catalogue.require_default()?;
     let Some(range) = range else {
         return Ok(Resolved {
-            major: catalogue.default_major,
+            major: default_major,
             resolution: Resolution::Default,
         });
     };
@@ -138,7 +140,7 @@ pub(crate) fn resolve(
         source: candidate.source_label(),
         stack,
         majors,
-        default_major: catalogue.default_major,
+        default_major,
     })
 }
 
@@ -255,15 +257,16 @@ mod tests {
     fn catalogue(majors: &[u32], default_major: u32) -> Catalogue {
         Catalogue {
             path: PathBuf::from("/etc/buildpacks/images.json"),
+            runtime: ubi_common::catalogue::Runtime::NODEJS,
             streams: majors
                 .iter()
-                .map(|&major| crate::catalogue::Stream {
+                .map(|&major| ubi_common::catalogue::Stream {
                     major,
                     name: format!("nodejs-{major}"),
                     run_image: None,
                 })
                 .collect(),
-            default_major,
+            marked_default: Some(default_major),
         }
     }
 

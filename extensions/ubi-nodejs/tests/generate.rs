@@ -13,7 +13,7 @@ use tempfile::TempDir;
 use cnb_extension as _;
 use node_semver as _;
 use serde as _;
-use serde_json as _;
+use ubi_common as _;
 
 const STACK_ID: &str = "CNB_STACK_ID";
 const UBI8: &str = "io.buildpacks.stacks.ubi8";

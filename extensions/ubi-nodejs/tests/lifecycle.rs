@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use cnb_extension as _;
 use node_semver as _;
 use serde as _;
-use serde_json as _;
+use ubi_common as _;
 
 const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
 

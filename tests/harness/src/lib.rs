@@ -8,7 +8,8 @@
 //!   the lifecycle's allow-list plus the platform's env files, and fresh output / layers dirs. It
 //!   returns the exit code, stdout, stderr and the outputs (plan, Dockerfiles, extend-config,
 //!   layers, `launch.toml`), and fails the test if detect or generate modified the app.
-//! - [`Lifecycle`]: the real CNB lifecycle binary, run as an unprivileged user (it refuses root).
+//! - [`Lifecycle`]: the real CNB lifecycle binary, run as an unprivileged user (it refuses root):
+//!   its `detector` ([`DetectorRun`]) and its `builder` ([`BuilderRun`]).
 //!
 //! Helpers here panic with a clear message on a broken test setup: they are for tests only.
 
@@ -18,7 +19,9 @@ mod lifecycle;
 mod module;
 mod run;
 
-pub use lifecycle::{DetectorOutcome, DetectorRun, Lifecycle, PLATFORM_API};
+pub use lifecycle::{
+    BuilderOutcome, BuilderRun, DetectorOutcome, DetectorRun, Lifecycle, PLATFORM_API,
+};
 pub use module::{Module, ModuleKind, workspace_root};
 pub use run::{
     BuildOutcome, DetectOutcome, ENV_ALLOW_LIST, GenerateOutcome, ModuleRun, PATH_VARIABLES,

@@ -87,6 +87,21 @@ impl Lifecycle {
             run_toml: None,
         }
     }
+
+    /// A `builder` run.
+    #[must_use]
+    pub fn builder(&self) -> BuilderRun {
+        BuilderRun {
+            lifecycle: self.clone(),
+            modules: Vec::new(),
+            group: String::new(),
+            plan: String::new(),
+            app_dir: None,
+            platform_env: BTreeMap::new(),
+            env: BTreeMap::new(),
+            analyzed: None,
+        }
+    }
 }
 
 /// The unprivileged user to run the lifecycle as, or `None` when the tests are not root.
@@ -306,6 +321,197 @@ impl DetectorRun {
             plan: read_toml(&layers.join("plan.toml")),
             analyzed: read_toml(&analyzed),
             generated,
+            workdir,
+        }
+    }
+}
+
+/// A `builder` invocation: the build phase of a group of buildpacks over an app, as after
+/// detection (and after the extensions' generate step, which removes the plan entries the
+/// extensions satisfied).
+#[derive(Debug, Clone)]
+pub struct BuilderRun {
+    lifecycle: Lifecycle,
+    modules: Vec<Module>,
+    group: String,
+    plan: String,
+    app_dir: Option<PathBuf>,
+    platform_env: BTreeMap<String, String>,
+    env: BTreeMap<String, String>,
+    analyzed: Option<String>,
+}
+
+/// What the builder did.
+#[derive(Debug)]
+pub struct BuilderOutcome {
+    /// The builder's exit code.
+    pub exit_code: i32,
+    /// stdout and stderr together, as a user sees them.
+    pub output: String,
+    /// `<layers>/config/metadata.toml` (processes, buildpacks, labels), when written.
+    pub metadata: Option<toml::Table>,
+    /// The layers directory (`<layers>`; a buildpack's layers are in `<layers>/<escaped id>`).
+    pub layers_dir: PathBuf,
+    /// The app directory the buildpacks built in (a copy of the given app).
+    pub app_dir: PathBuf,
+    /// The scratch directory (layers, app, buildpacks), kept until the outcome drops.
+    pub workdir: TempDir,
+}
+
+impl BuilderOutcome {
+    /// The layers directory of one buildpack: `<layers>/<escaped id>`.
+    #[must_use]
+    pub fn buildpack_layers(&self, module: &Module) -> PathBuf {
+        self.layers_dir.join(module.escaped_id())
+    }
+}
+
+impl BuilderRun {
+    /// Adds a buildpack to the buildpacks directory (`<buildpacks>/<escaped id>/<version>`).
+    #[must_use]
+    pub fn module(mut self, module: &Module) -> Self {
+        self.modules.push(module.clone());
+        self
+    }
+
+    /// The `group.toml` text (`[[group]]` entries with `id`, `version`, `api`).
+    #[must_use]
+    pub fn group(mut self, group: &str) -> Self {
+        self.group = group.to_string();
+        self
+    }
+
+    /// The `plan.toml` text (`[[entries]]` with `providers` and `requires`), as the detector
+    /// (and the extensions' generate step) left it. Empty by default.
+    #[must_use]
+    pub fn plan(mut self, plan: &str) -> Self {
+        self.plan = plan.to_string();
+        self
+    }
+
+    /// The app (copied into a directory the unprivileged user owns: the build may write to it).
+    #[must_use]
+    pub fn app(mut self, dir: impl AsRef<Path>) -> Self {
+        self.app_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// A user-provided variable: `<platform>/env/<name>`.
+    #[must_use]
+    pub fn platform_env(mut self, name: &str, value: &str) -> Self {
+        self.platform_env
+            .insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// A variable of the builder's own environment (the build image's), e.g. `PATH` (default:
+    /// this process's `PATH`), which the builder passes on to the buildpacks.
+    #[must_use]
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// An `analyzed.toml` (e.g. with `[run-image.target]`, where the builder takes
+    /// `CNB_TARGET_*` from; without it, the builder warns and takes the distro from this
+    /// machine's `/etc/os-release`).
+    #[must_use]
+    pub fn analyzed(mut self, toml: &str) -> Self {
+        self.analyzed = Some(toml.to_string());
+        self
+    }
+
+    /// Runs `lifecycle build` (the builder phase) and collects its outputs.
+    #[must_use]
+    pub fn run(self) -> BuilderOutcome {
+        let user = unprivileged_user();
+        let workdir = tempfile::tempdir().expect("create a scratch dir");
+        let root = workdir.path();
+        let dir = |name: &str| {
+            let path = root.join(name);
+            std::fs::create_dir_all(&path).expect("create a scratch subdir");
+            path
+        };
+        let (buildpacks, platform, layers, app) = (
+            dir("buildpacks"),
+            dir("platform/env"),
+            dir("layers"),
+            dir("app"),
+        );
+        let platform = platform
+            .parent()
+            .expect("platform/env has a parent")
+            .to_path_buf();
+        for module in &self.modules {
+            assert_eq!(
+                module.kind,
+                ModuleKind::Buildpack,
+                "the builder runs buildpacks only ({} is an extension)",
+                module.id
+            );
+            copy_tree(
+                &module.dir,
+                &buildpacks.join(module.escaped_id()).join(&module.version),
+            );
+        }
+        if let Some(source) = &self.app_dir {
+            copy_tree(source, &app);
+        }
+        for (name, value) in &self.platform_env {
+            std::fs::write(platform.join("env").join(name), value)
+                .expect("write a platform env file");
+        }
+        let group = root.join("group.toml");
+        std::fs::write(&group, &self.group).expect("write group.toml");
+        let plan = root.join("plan.toml");
+        std::fs::write(&plan, &self.plan).expect("write plan.toml");
+        let analyzed = root.join("analyzed.toml");
+        if let Some(text) = &self.analyzed {
+            std::fs::write(&analyzed, text).expect("write analyzed.toml");
+        }
+        open_to_everyone(root);
+        if let Some(user) = &user {
+            chown_tree(&layers, user);
+            chown_tree(&app, user);
+        }
+
+        let (mut command, home) = self.lifecycle.command(user.as_ref());
+        let output = command
+            .arg("build")
+            .args(["-log-level", "debug", "-no-color"])
+            .arg("-app")
+            .arg(&app)
+            .arg("-layers")
+            .arg(&layers)
+            .arg("-group")
+            .arg(&group)
+            .arg("-plan")
+            .arg(&plan)
+            .arg("-buildpacks")
+            .arg(&buildpacks)
+            .arg("-platform")
+            .arg(&platform)
+            .arg("-analyzed")
+            .arg(&analyzed)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("CNB_PLATFORM_API", PLATFORM_API)
+            .envs(&self.env)
+            .current_dir(root)
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run the lifecycle: {error}"));
+
+        BuilderOutcome {
+            exit_code: output.status.code().unwrap_or(-1),
+            output: format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+            metadata: read_toml(&layers.join("config").join("metadata.toml")),
+            layers_dir: layers,
+            app_dir: app,
             workdir,
         }
     }

@@ -1,24 +1,51 @@
-//! Which UBI stack the build image belongs to: from `CNB_STACK_ID`, else from the target distro.
+//! Which Paketo UBI stack the build image belongs to: from `CNB_STACK_ID`, else from the target
+//! distro (`CNB_TARGET_DISTRO_NAME` / `CNB_TARGET_DISTRO_VERSION`).
+//!
+//! ```
+//! use cnb_extension::Target;
+//! use ubi_common::stack::{Stack, StackOrigin};
+//!
+//! let target = Target {
+//!     os: "linux".into(),
+//!     arch: "amd64".into(),
+//!     arch_variant: None,
+//!     distro_name: Some("rhel".into()),
+//!     distro_version: Some("9.4".into()),
+//! };
+//! let (stack, origin) = Stack::detect(None, &target).unwrap();
+//! assert_eq!(stack, Stack::Ubi9);
+//! assert_eq!(origin.to_string(), "target distro rhel 9.4");
+//! assert_eq!(stack.id(), "io.buildpacks.stacks.ubi9");
+//!
+//! assert!(Stack::detect(Some("io.buildpacks.stacks.jammy"), &target).is_err());
+//! ```
 
-use crate::errors::UbiNodejsError;
 use cnb_extension::Target;
 use std::fmt;
 
 /// A Paketo UBI base stack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stack {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stack {
+    /// `io.buildpacks.stacks.ubi8` (RHEL 8).
     Ubi8,
+    /// `io.buildpacks.stacks.ubi9` (RHEL 9).
     Ubi9,
+    /// `io.buildpacks.stacks.ubi10` (RHEL 10).
     Ubi10,
 }
 
 /// Where the stack was read from, for the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum StackOrigin {
+pub enum StackOrigin {
     /// `CNB_STACK_ID`.
     StackId,
     /// `CNB_TARGET_DISTRO_NAME` / `CNB_TARGET_DISTRO_VERSION`, e.g. `rhel` `9.4`.
-    Target { name: String, version: String },
+    Target {
+        /// The distro name, `rhel`.
+        name: String,
+        /// The distro version, e.g. `9.4`.
+        version: String,
+    },
 }
 
 impl fmt::Display for StackOrigin {
@@ -30,11 +57,61 @@ impl fmt::Display for StackOrigin {
     }
 }
 
+/// The build is not on a UBI stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StackError {
+    /// `CNB_STACK_ID` is set but is not a UBI stack.
+    UnknownStackId(String),
+    /// No `CNB_STACK_ID`, and the target is not RHEL 8, 9 or 10.
+    UnknownTarget {
+        /// `CNB_TARGET_DISTRO_NAME`.
+        distro_name: Option<String>,
+        /// `CNB_TARGET_DISTRO_VERSION`.
+        distro_version: Option<String>,
+    },
+}
+
+/// The advice that ends the errors about a build image that is not a Paketo UBI one.
+pub const USE_A_UBI_BUILDER: &str =
+    "Build with a Paketo UBI builder (ubi8, ubi9 or ubi10 base stack).";
+
+fn or_unset(value: Option<&String>) -> String {
+    value.map_or_else(|| "<unset>".to_string(), |value| format!("{value:?}"))
+}
+
+impl fmt::Display for StackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownStackId(stack_id) => write!(
+                f,
+                "unsupported stack {stack_id:?} (CNB_STACK_ID): this extension supports {}. \
+                 {USE_A_UBI_BUILDER}",
+                Stack::ALL.map(Stack::id).join(", ")
+            ),
+            Self::UnknownTarget {
+                distro_name,
+                distro_version,
+            } => write!(
+                f,
+                "cannot tell which UBI stack this is: CNB_STACK_ID is not set and the target \
+                 distro is {} {} (CNB_TARGET_DISTRO_NAME, CNB_TARGET_DISTRO_VERSION); expected \
+                 rhel 8.x, 9.x or 10.x. {USE_A_UBI_BUILDER}",
+                or_unset(distro_name.as_ref()),
+                or_unset(distro_version.as_ref())
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StackError {}
+
 impl Stack {
-    pub(crate) const ALL: [Stack; 3] = [Stack::Ubi8, Stack::Ubi9, Stack::Ubi10];
+    /// Every stack, oldest first.
+    pub const ALL: [Stack; 3] = [Stack::Ubi8, Stack::Ubi9, Stack::Ubi10];
 
     /// The stack id, e.g. `io.buildpacks.stacks.ubi9`.
-    pub(crate) fn id(self) -> &'static str {
+    #[must_use]
+    pub const fn id(self) -> &'static str {
         match self {
             Self::Ubi8 => "io.buildpacks.stacks.ubi8",
             Self::Ubi9 => "io.buildpacks.stacks.ubi9",
@@ -42,8 +119,19 @@ impl Stack {
         }
     }
 
+    /// The short name, e.g. `ubi9`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Ubi8 => "ubi8",
+            Self::Ubi9 => "ubi9",
+            Self::Ubi10 => "ubi10",
+        }
+    }
+
     /// The RHEL major version the stack is built on.
-    fn rhel_major(self) -> u32 {
+    #[must_use]
+    pub const fn rhel_major(self) -> u32 {
         match self {
             Self::Ubi8 => 8,
             Self::Ubi9 => 9,
@@ -53,18 +141,23 @@ impl Stack {
 
     /// The stack of the build: `CNB_STACK_ID` when the build image sets it (it is then the only
     /// input consulted), else the target's distro (`rhel` and a version such as `9.4`).
-    pub(crate) fn detect(
+    ///
+    /// # Errors
+    /// [`StackError::UnknownStackId`] when `stack_id` is not a UBI stack id;
+    /// [`StackError::UnknownTarget`] when there is no stack id and the target is not RHEL 8, 9
+    /// or 10.
+    pub fn detect(
         stack_id: Option<&str>,
         target: &Target,
-    ) -> Result<(Stack, StackOrigin), UbiNodejsError> {
+    ) -> Result<(Stack, StackOrigin), StackError> {
         if let Some(stack_id) = stack_id {
             return Self::ALL
                 .into_iter()
                 .find(|stack| stack.id() == stack_id)
                 .map(|stack| (stack, StackOrigin::StackId))
-                .ok_or_else(|| UbiNodejsError::UnknownStackId(stack_id.to_string()));
+                .ok_or_else(|| StackError::UnknownStackId(stack_id.to_string()));
         }
-        let unknown = || UbiNodejsError::UnknownTarget {
+        let unknown = || StackError::UnknownTarget {
             distro_name: target.distro_name.clone(),
             distro_version: target.distro_version.clone(),
         };
@@ -114,16 +207,18 @@ mod tests {
     #[test]
     fn the_stack_id_names_the_stack() {
         let any_target = target(Some("ubuntu"), Some("24.04"));
-        for (id, stack) in [
-            ("io.buildpacks.stacks.ubi8", Stack::Ubi8),
-            ("io.buildpacks.stacks.ubi9", Stack::Ubi9),
-            ("io.buildpacks.stacks.ubi10", Stack::Ubi10),
+        for (id, stack, name) in [
+            ("io.buildpacks.stacks.ubi8", Stack::Ubi8, "ubi8"),
+            ("io.buildpacks.stacks.ubi9", Stack::Ubi9, "ubi9"),
+            ("io.buildpacks.stacks.ubi10", Stack::Ubi10, "ubi10"),
         ] {
             assert_eq!(
                 Stack::detect(Some(id), &any_target).unwrap(),
                 (stack, StackOrigin::StackId)
             );
             assert_eq!(stack.id(), id);
+            assert_eq!(stack.to_string(), id);
+            assert_eq!(stack.name(), name);
         }
     }
 
@@ -137,9 +232,16 @@ mod tests {
             "io.buildpacks.stacks.ubi8 ",
         ] {
             let error = Stack::detect(Some(id), &target(Some("rhel"), Some("8.10"))).unwrap_err();
-            assert_eq!(error, UbiNodejsError::UnknownStackId(id.to_string()));
+            assert_eq!(error, StackError::UnknownStackId(id.to_string()));
             assert!(error.to_string().contains(&format!("{id:?}")), "{error}");
         }
+        assert_eq!(
+            StackError::UnknownStackId("io.buildpacks.stacks.jammy".to_string()).to_string(),
+            "unsupported stack \"io.buildpacks.stacks.jammy\" (CNB_STACK_ID): this extension \
+             supports io.buildpacks.stacks.ubi8, io.buildpacks.stacks.ubi9, \
+             io.buildpacks.stacks.ubi10. Build with a Paketo UBI builder (ubi8, ubi9 or ubi10 \
+             base stack)."
+        );
     }
 
     #[test]
@@ -164,6 +266,7 @@ mod tests {
         }
         let (_, origin) = Stack::detect(None, &target(Some("rhel"), Some("9.4"))).unwrap();
         assert_eq!(origin.to_string(), "target distro rhel 9.4");
+        assert_eq!(StackOrigin::StackId.to_string(), "CNB_STACK_ID");
     }
 
     #[test]
@@ -180,7 +283,7 @@ mod tests {
             let error = Stack::detect(None, &target(name, version)).unwrap_err();
             assert_eq!(
                 error,
-                UbiNodejsError::UnknownTarget {
+                StackError::UnknownTarget {
                     distro_name: name.map(str::to_string),
                     distro_version: version.map(str::to_string),
                 }
@@ -194,6 +297,13 @@ mod tests {
             "cannot tell which UBI stack this is: CNB_STACK_ID is not set and the target distro is \
              \"ubuntu\" \"24.04\" (CNB_TARGET_DISTRO_NAME, CNB_TARGET_DISTRO_VERSION); expected \
              rhel 8.x, 9.x or 10.x. Build with a Paketo UBI builder (ubi8, ubi9 or ubi10 base stack)."
+        );
+        let message = Stack::detect(None, &target(Some("ubuntu"), None))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("the target distro is \"ubuntu\" <unset> "),
+            "{message}"
         );
     }
 }

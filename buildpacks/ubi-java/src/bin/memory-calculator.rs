@@ -1,0 +1,61 @@
+//! The exec.d program of the UBI Java buildpack: run by the CNB launcher before the app, it adds
+//! the JVM memory flags for this container to `JAVA_TOOL_OPTIONS` (see
+//! `ubi_java_buildpack::launch`). It writes the variable as TOML to file descriptor 3, as the
+//! exec.d contract asks, logs to stderr, and exits non-zero with one clear error line when the
+//! memory is too small or a setting is invalid (the launcher then does not start the app).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::ExitCode;
+use ubi_java_buildpack::launch::{System, run};
+
+// Dependencies of the crate that this binary does not use.
+#[cfg(test)]
+use cnb_harness as _;
+use libcnb as _;
+use serde as _;
+use serde_json as _;
+#[cfg(test)]
+use tempfile as _;
+#[cfg(test)]
+use toml as _;
+use ubi_common as _;
+use which as _;
+use zip as _;
+
+/// The exec.d output file descriptor.
+const OUTPUT: &str = "/dev/fd/3";
+
+fn main() -> ExitCode {
+    let env: BTreeMap<String, String> = std::env::vars_os()
+        .map(|(name, value)| {
+            (
+                name.to_string_lossy().into_owned(),
+                value.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    let output = match run(&env, &System::default()) {
+        Ok(output) => output,
+        Err(error) => {
+            eprintln!("ERROR: memory-calculator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for message in &output.messages {
+        eprintln!("{message}");
+    }
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .open(OUTPUT)
+        .and_then(|mut file| file.write_all(output.to_toml().as_bytes()));
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!(
+                "ERROR: memory-calculator: cannot write to {OUTPUT} (it runs as an exec.d program of the CNB launcher, which opens it): {error}"
+            );
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! This buildpack's errors and how they are shown.
+
+use std::fmt;
+use std::path::PathBuf;
+use ubi_common::jvm::JvmVersionError;
+
+/// The extension that installs the JDK this buildpack configures.
+pub(crate) const EXTENSION_ID: &str = "paketo-community/ubi-java-extension";
+
+/// Everything that can go wrong in this buildpack.
+#[derive(Debug)]
+pub(crate) enum UbiJavaBuildpackError {
+    /// The app asks for a Java version that is not one (user error).
+    VersionRequest(JvmVersionError),
+    /// A file or directory of the app cannot be read.
+    ReadApp {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The build plan metadata could not be serialized (a bug in this buildpack).
+    BuildPlanMetadata(String),
+    /// There is no `javac` on `PATH`: the extension did not install a JDK.
+    JdkNotFound { path: String, cause: String },
+    /// `javac` is not in a `bin` directory, so there is no `JAVA_HOME` to derive.
+    JdkLayout { javac: PathBuf, resolved: PathBuf },
+    /// The packaged exec.d program is missing (a packaging bug).
+    ExecDProgramMissing { path: PathBuf },
+    /// A layer file cannot be written.
+    WriteLayer {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The SBOM could not be serialized (a bug in this buildpack).
+    Sbom(String),
+}
+
+impl UbiJavaBuildpackError {
+    /// A one-line header saying what failed.
+    pub(crate) fn header(&self) -> String {
+        match self {
+            Self::VersionRequest(_) => "Invalid Java version request".to_string(),
+            Self::ReadApp { path, .. } => format!("Cannot read {}", path.display()),
+            Self::BuildPlanMetadata(_) => "Cannot write the build plan".to_string(),
+            Self::JdkNotFound { .. } => "No JDK in the build image".to_string(),
+            Self::JdkLayout { javac, .. } => {
+                format!("Cannot tell JAVA_HOME from {}", javac.display())
+            }
+            Self::ExecDProgramMissing { .. } => "The buildpack is incomplete".to_string(),
+            Self::WriteLayer { path, .. } => format!("Cannot write {}", path.display()),
+            Self::Sbom(_) => "Cannot write the SBOM".to_string(),
+        }
+    }
+
+    /// The body: the cause and what to do.
+    pub(crate) fn body(&self) -> String {
+        match self {
+            Self::VersionRequest(error) => format!(
+                "{error}.\nThe Java version is read from BP_JVM_VERSION, .sdkmanrc, .java-version, \
+                 META-INF/MANIFEST.MF, pom.xml and build.gradle(.kts), in this order."
+            ),
+            Self::ReadApp { source, .. } => format!("{source}\nCheck the file's permissions."),
+            Self::BuildPlanMetadata(cause) | Self::Sbom(cause) => {
+                format!("{cause}\nThis is a bug in the buildpack; please report it.")
+            }
+            Self::JdkNotFound { path, cause } => format!(
+                "javac is not on PATH ({cause}; PATH={path:?}).\nThe JDK is installed into the \
+                 build image by the image extension {EXTENSION_ID}, which provides `jdk` and `jre` \
+                 for this buildpack's build plan. Add {EXTENSION_ID} to the builder's \
+                 order-extensions (builder.toml [[order-extensions]]), and build with a platform \
+                 that runs image extensions (pack 0.29 or later, with a UBI builder)."
+            ),
+            Self::JdkLayout { javac, resolved } => format!(
+                "{} resolves to {}, which is not in a bin directory of a JDK.\nInstall the JDK \
+                 from its RPM (java-<version>-openjdk-devel), as {EXTENSION_ID} does.",
+                javac.display(),
+                resolved.display()
+            ),
+            Self::ExecDProgramMissing { path } => format!(
+                "{} is missing: the buildpack was not packaged with its exec.d program.\nPackage \
+                 it with `cargo run -p packager -- package`, which places every binary of the \
+                 crate in bin/.",
+                path.display()
+            ),
+            Self::WriteLayer { source, .. } => format!("{source}"),
+        }
+    }
+}
+
+impl fmt::Display for UbiJavaBuildpackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.header(), self.body())
+    }
+}
+
+impl std::error::Error for UbiJavaBuildpackError {}
+
+impl From<UbiJavaBuildpackError> for libcnb::Error<UbiJavaBuildpackError> {
+    fn from(error: UbiJavaBuildpackError) -> Self {
+        Self::BuildpackError(error)
+    }
+}
+
+impl From<JvmVersionError> for UbiJavaBuildpackError {
+    fn from(error: JvmVersionError) -> Self {
+        Self::VersionRequest(error)
+    }
+}
+
+/// Prints an error to stderr: a header line, then the body.
+pub(crate) fn print_error(error: &libcnb::Error<UbiJavaBuildpackError>) {
+    match error {
+        libcnb::Error::BuildpackError(error) => {
+            eprintln!("ERROR: {}", error.header());
+            for line in error.body().lines() {
+                eprintln!("  {line}");
+            }
+        }
+        // Framework errors (bad CNB environment, unwritable files, ...): libcnb's own message.
+        framework_error => {
+            eprintln!("ERROR: the buildpack framework failed (libcnb)");
+            eprintln!("  {framework_error}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jdk_not_found_names_the_extension_and_order_extensions() {
+        let error = UbiJavaBuildpackError::JdkNotFound {
+            path: "/usr/bin:/bin".to_string(),
+            cause: "cannot find binary path".to_string(),
+        };
+        assert_eq!(error.header(), "No JDK in the build image");
+        assert_eq!(
+            error.body(),
+            "javac is not on PATH (cannot find binary path; PATH=\"/usr/bin:/bin\").\n\
+             The JDK is installed into the build image by the image extension \
+             paketo-community/ubi-java-extension, which provides `jdk` and `jre` for this \
+             buildpack's build plan. Add paketo-community/ubi-java-extension to the builder's \
+             order-extensions (builder.toml [[order-extensions]]), and build with a platform \
+             that runs image extensions (pack 0.29 or later, with a UBI builder)."
+        );
+    }
+
+    #[test]
+    fn version_errors_say_where_versions_come_from() {
+        let app = tempfile::tempdir().unwrap();
+        let error = ubi_common::jvm::requested_version(app.path(), Some("seventeen")).unwrap_err();
+        let error = UbiJavaBuildpackError::from(error);
+        assert_eq!(error.header(), "Invalid Java version request");
+        assert_eq!(
+            error.body(),
+            "BP_JVM_VERSION=\"seventeen\" is not a Java version (the major version \"seventeen\" \
+             is not a number); use a major version such as 17 or 21.\nThe Java version is read \
+             from BP_JVM_VERSION, .sdkmanrc, .java-version, META-INF/MANIFEST.MF, pom.xml and \
+             build.gradle(.kts), in this order."
+        );
+    }
+}

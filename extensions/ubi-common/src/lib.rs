@@ -1,0 +1,16 @@
+//! Shared by the UBI image extensions and their companion buildpacks.
+//!
+//! - [`jvm`]: the JVM version an app asks for (`BP_JVM_VERSION`, `.sdkmanrc`, `.java-version`,
+//!   `META-INF/MANIFEST.MF`, `pom.xml`, `build.gradle(.kts)`), normalised to a major version.
+//! - [`stack`]: which UBI stack (ubi8, ubi9, ubi10) the build is on, from `CNB_STACK_ID` or the
+//!   target distro.
+//! - [`catalogue`]: the stack's `/etc/buildpacks/images.json`, read for one runtime
+//!   (`nodejs-<N>` or `java-<N>` entries, the default, their run images).
+//! - [`run_image`]: the run image to switch to (`BP_UBI_RUN_IMAGE_OVERRIDE`, a full reference
+//!   in the catalogue, or Paketo's naming for the stack).
+
+pub mod jvm;
+
+pub mod catalogue;
+pub mod run_image;
+pub mod stack;

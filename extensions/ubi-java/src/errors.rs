@@ -1,0 +1,271 @@
+//! Everything that can stop generate, each with the offending input quoted and what to do.
+
+use crate::catalogue::Fallback;
+use cnb_extension::DockerfileError;
+use std::fmt;
+use std::path::PathBuf;
+use ubi_common::catalogue::CatalogueError;
+use ubi_common::jvm::{BP_JVM_VERSION, JvmVersionError};
+use ubi_common::run_image::RunImageError;
+use ubi_common::stack::{Stack, StackError};
+
+/// Why generate failed.
+#[derive(Debug)]
+pub(crate) enum UbiJavaError {
+    /// A `jdk`/`jre` entry's `metadata.version` or `metadata.version-source` is not a string.
+    PlanValueNotAString {
+        entry: &'static str,
+        key: &'static str,
+        value: String,
+    },
+    /// The deciding request is not a Java version, or holds characters no version has.
+    InvalidVersion {
+        request: String,
+        source: String,
+        reason: String,
+    },
+    /// The app's version files decide and one is broken (`ubi_common::jvm` says which).
+    AppVersion(JvmVersionError),
+    /// The stack offers no such Java major.
+    UnsupportedVersion {
+        major: u32,
+        request: String,
+        source: String,
+        stack: Stack,
+        majors: Vec<u32>,
+        listed_by: String,
+    },
+    /// Neither the catalogue nor the built-in table offers Java on this stack.
+    NoJava {
+        stack: Stack,
+        path: PathBuf,
+        fallback: Fallback,
+    },
+    /// The stack's catalogue cannot be used (ubi-common names the file).
+    Catalogue(CatalogueError),
+    /// The build is not on a UBI stack.
+    Stack(StackError),
+    /// No run image can be chosen (an invalid override or catalogue entry).
+    RunImage(RunImageError),
+    /// A Dockerfile line was rejected (a bug: every value is validated before).
+    Dockerfile(DockerfileError),
+}
+
+impl From<DockerfileError> for UbiJavaError {
+    fn from(error: DockerfileError) -> Self {
+        Self::Dockerfile(error)
+    }
+}
+
+impl From<CatalogueError> for UbiJavaError {
+    fn from(error: CatalogueError) -> Self {
+        Self::Catalogue(error)
+    }
+}
+
+impl From<StackError> for UbiJavaError {
+    fn from(error: StackError) -> Self {
+        Self::Stack(error)
+    }
+}
+
+impl From<RunImageError> for UbiJavaError {
+    fn from(error: RunImageError) -> Self {
+        Self::RunImage(error)
+    }
+}
+
+fn join<T: fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for UbiJavaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PlanValueNotAString { entry, key, value } => write!(
+                f,
+                "the Buildpack Plan's {entry} entry has metadata.{key} = {value}, which is not a \
+                 string. The buildpack that requires {entry} must write it as a string, e.g. \
+                 {key} = {}.",
+                if *key == "version" {
+                    "\"17\""
+                } else {
+                    "\"pom.xml\""
+                }
+            ),
+            Self::InvalidVersion {
+                request,
+                source,
+                reason,
+            } => write!(
+                f,
+                "the Java version {request:?} requested by {source} is not a Java version \
+                 ({reason}). Request a major version or a version such as \"17\", \"21.0.2\", \
+                 \"21.*\" or \"1.8\"."
+            ),
+            Self::AppVersion(error) => write!(
+                f,
+                "{error}. It decides the Java version: neither {BP_JVM_VERSION} nor the build \
+                 plan asks for one."
+            ),
+            Self::UnsupportedVersion {
+                major,
+                request,
+                source,
+                stack,
+                majors,
+                listed_by,
+            } => write!(
+                f,
+                "unable to map requested Java version {request:?} ({source}) to a UBI supported \
+                 runtime: {stack} offers Java {} ({listed_by}), not {major}. Ask for one of \
+                 those major versions, e.g. {BP_JVM_VERSION}={}.",
+                join(majors),
+                majors.last().copied().unwrap_or(17)
+            ),
+            Self::NoJava {
+                stack,
+                path,
+                fallback,
+            } => write!(
+                f,
+                "{stack} offers no Java this extension knows of: the Java version catalogue {} \
+                 {}, and Paketo publishes no Java run image for {}. Build on the ubi8 or ubi9 \
+                 stack, or with a builder whose images.json lists java-<major> images.",
+                path.display(),
+                match fallback {
+                    Fallback::Missing => "does not exist",
+                    Fallback::NoJavaEntries => "lists no java-<major> image",
+                },
+                stack.name()
+            ),
+            Self::Catalogue(error) => error.fmt(f),
+            Self::Stack(error) => error.fmt(f),
+            Self::RunImage(error) => error.fmt(f),
+            Self::Dockerfile(error) => write!(
+                f,
+                "internal error: {error}. Please report this: every value is validated before it \
+                 reaches a Dockerfile."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for UbiJavaError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cnb_extension::ImageReferenceError;
+    use std::fmt::Write;
+    use ubi_common::catalogue::Runtime;
+    use ubi_common::jvm::{InvalidVersion, VersionSource};
+
+    const JAVA: Runtime = Runtime::JAVA;
+
+    fn path() -> PathBuf {
+        PathBuf::from("/etc/buildpacks/images.json")
+    }
+
+    fn image_error(input: &str) -> ImageReferenceError {
+        input.parse::<cnb_extension::ImageReference>().unwrap_err()
+    }
+
+    fn all() -> Vec<UbiJavaError> {
+        vec![
+            UbiJavaError::PlanValueNotAString {
+                entry: "jdk",
+                key: "version",
+                value: "17".to_string(),
+            },
+            UbiJavaError::PlanValueNotAString {
+                entry: "jre",
+                key: "version-source",
+                value: "[\"a\"]".to_string(),
+            },
+            UbiJavaError::InvalidVersion {
+                request: "17; id".to_string(),
+                source: "BP_JVM_VERSION".to_string(),
+                reason: "it contains the character ';'".to_string(),
+            },
+            UbiJavaError::InvalidVersion {
+                request: "seventeen".to_string(),
+                source: "build plan jdk from pom.xml".to_string(),
+                reason: "the major version \"seventeen\" is not a number".to_string(),
+            },
+            UbiJavaError::AppVersion(JvmVersionError::Invalid {
+                source: VersionSource::JavaVersionFile,
+                setting: "content".to_string(),
+                value: "latest".to_string(),
+                reason: InvalidVersion {
+                    reason: "the major version \"latest\" is not a number".to_string(),
+                },
+            }),
+            UbiJavaError::UnsupportedVersion {
+                major: 8,
+                request: "1.8".to_string(),
+                source: "app .java-version".to_string(),
+                stack: Stack::Ubi9,
+                majors: vec![17, 21],
+                listed_by: "catalogue /etc/buildpacks/images.json".to_string(),
+            },
+            UbiJavaError::NoJava {
+                stack: Stack::Ubi10,
+                path: path(),
+                fallback: Fallback::NoJavaEntries,
+            },
+            UbiJavaError::Catalogue(CatalogueError::Invalid {
+                path: path(),
+                runtime: JAVA,
+                reason: "expected value at line 1 column 1".to_string(),
+            }),
+            UbiJavaError::Catalogue(CatalogueError::InvalidName {
+                path: path(),
+                runtime: JAVA,
+                name: "java-latest".to_string(),
+            }),
+            UbiJavaError::Catalogue(CatalogueError::MultipleDefaults {
+                path: path(),
+                runtime: JAVA,
+                names: vec!["java-17".to_string(), "java-21".to_string()],
+            }),
+            UbiJavaError::Stack(StackError::UnknownStackId(
+                "io.buildpacks.stacks.jammy".to_string(),
+            )),
+            UbiJavaError::RunImage(RunImageError::InvalidOverride {
+                runtime: JAVA,
+                error: image_error("run image"),
+            }),
+            UbiJavaError::RunImage(RunImageError::CatalogueInvalidRunImage {
+                path: path(),
+                runtime: JAVA,
+                name: "java-21".to_string(),
+                error: Box::new(image_error("localhost/Run")),
+            }),
+            UbiJavaError::Dockerfile(DockerfileError::UnsafeValue {
+                what: "RUN argument",
+                value: "a\nb".to_string(),
+            }),
+        ]
+    }
+
+    /// Every message, pinned: `tests/snapshots/errors.txt` beside this crate's sources. Set
+    /// `UPDATE_SNAPSHOTS=1` to rewrite it after a deliberate change, and review the diff.
+    #[test]
+    fn messages_snapshot() {
+        let mut rendered = String::new();
+        for error in all() {
+            write!(rendered, "{error}\n\n").unwrap();
+        }
+        let snapshot =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/errors.txt");
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&snapshot, &rendered).unwrap();
+        }
+        assert_eq!(rendered, std::fs::read_to_string(&snapshot).unwrap());
+    }
+}

@@ -1,0 +1,185 @@
+//! `paketo-community/ubi-java-extension`: an image extension for the Paketo UBI stacks that
+//! installs the JDK the app asks for from the distribution's RPMs into the build image and
+//! switches the run image to the stack's Java run image of the same major.
+//!
+//! - **detect** always passes and provides `jdk` and `jre`, or `jdk`, or `jre` (as upstream): the
+//!   extension takes part whenever a buildpack requires either, Paketo's or ours.
+//! - **generate** picks the Java major (`BP_JVM_VERSION` > the Buildpack Plan's `jdk`/`jre`
+//!   versions > the app's own files > the stack's default, see `version.rs`), checks it against
+//!   the Java versions of the stack (the catalogue's `java-<major>` entries, else a built-in
+//!   table, see `catalogue.rs`), and writes a `build.Dockerfile` that installs that JDK with
+//!   microdnf and records it for the companion buildpack, and a `run.Dockerfile` that switches
+//!   to the matching run image.
+
+mod catalogue;
+mod dockerfiles;
+mod errors;
+mod packages;
+mod version;
+
+use crate::errors::UbiJavaError;
+use crate::packages::{Install, java_home};
+use crate::version::{JDK, JRE};
+use cnb_extension::log::Log;
+use cnb_extension::{
+    DetectContext, DetectResult, Extension, ExtensionPlan, GenerateContext, GenerateResult,
+    RunDockerfile,
+};
+use serde::Deserialize;
+use std::path::PathBuf;
+use ubi_common::catalogue::{self as common_catalogue, Runtime};
+use ubi_common::jvm::BP_JVM_VERSION;
+use ubi_common::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
+use ubi_common::stack::Stack;
+
+#[cfg(test)]
+use cnb_harness as _;
+#[cfg(test)]
+use tempfile as _;
+#[cfg(test)]
+use toml as _;
+
+/// The `[metadata]` table of `extension.toml`.
+#[derive(Debug, Deserialize)]
+struct Metadata {
+    /// The stack's catalogue (default `/etc/buildpacks/images.json`). A setting of the builder,
+    /// never of the app, so that tests can point it at a fixture.
+    catalogue: Option<PathBuf>,
+}
+
+struct UbiJavaExtension;
+
+impl Extension for UbiJavaExtension {
+    type Metadata = Option<Metadata>;
+    type Error = UbiJavaError;
+
+    fn detect(&self, _: DetectContext<Self::Metadata>) -> Result<DetectResult, Self::Error> {
+        Ok(DetectResult::Pass(
+            ExtensionPlan::new()
+                .provides(JDK)
+                .provides(JRE)
+                .or()
+                .provides(JDK)
+                .or()
+                .provides(JRE)
+                .build(),
+        ))
+    }
+
+    fn generate(
+        &self,
+        context: GenerateContext<Self::Metadata>,
+    ) -> Result<GenerateResult, Self::Error> {
+        let mut log = Log::stdout();
+        let info = &context.descriptor.extension;
+        log.header(info.display_name(), &info.version.to_string());
+
+        if !context
+            .plan
+            .entries
+            .iter()
+            .any(|entry| entry.name == JDK || entry.name == JRE)
+        {
+            // As upstream (libjvm's Generate): nothing asked for a JVM, nothing to do.
+            log.step("No jdk or jre in the Buildpack Plan: nothing to install")
+                .blank();
+            return Ok(GenerateResult::new());
+        }
+
+        log.step("Resolving Java version");
+        let candidates = version::candidates(
+            &context.plan,
+            context.platform.env(BP_JVM_VERSION),
+            &context.app_dir,
+        )?;
+        if candidates.list.is_empty() {
+            log.detail(
+                "No version requested (BP_JVM_VERSION, the build plan's jdk and jre, the app's \
+                 .sdkmanrc, .java-version, MANIFEST.MF, pom.xml, build.gradle(.kts))",
+            );
+        } else {
+            log.detail("Candidate version sources (in priority order):");
+            for candidate in &candidates.list {
+                log.subdetail(&format!("{} -> {:?}", candidate.origin, candidate.version));
+            }
+        }
+        if let Some(error) = &candidates.ignored_app_error {
+            log.detail(&format!(
+                "Ignored (a higher-priority source decides): {}",
+                error.to_string().escape_debug()
+            ));
+        }
+        let request = version::decide(&candidates)?;
+        if let Some(request) = &request {
+            log.blank().detail(&format!(
+                "Using the highest-priority request: {} -> {:?} (Java {})",
+                request.candidate.origin, request.candidate.version, request.major
+            ));
+        }
+
+        let (stack, stack_origin) = Stack::detect(context.stack_id.as_deref(), &context.target)?;
+        log.detail(&format!("Stack {stack} (from {stack_origin})"));
+
+        let catalogue_path = common_catalogue::configured_path(
+            context
+                .descriptor
+                .metadata
+                .and_then(|metadata| metadata.catalogue),
+        )?;
+        let versions = catalogue::java_versions(&catalogue_path, stack)?;
+        log.detail(&format!(
+            "Java versions of the stack ({}): {} (default {}: {})",
+            versions.listed_by(),
+            versions
+                .majors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            versions.default_major,
+            versions.default_origin
+        ));
+
+        if request.is_none() {
+            log.detail(&format!(
+                "No version requested: using the default, {}",
+                versions.default_major
+            ));
+        }
+        let major = versions.choose(request.as_ref())?;
+        log.blank()
+            .step(&format!("Selected Java major version {major}"));
+
+        let (run_image, run_image_origin) = run_image::select(
+            stack,
+            Runtime::JAVA,
+            major,
+            versions.catalogue.as_ref(),
+            context.platform.env(RUN_IMAGE_OVERRIDE_ENV),
+        )?;
+        if run_image_origin == RunImageOrigin::Override {
+            log.step(&format!(
+                "Using run image specified by {RUN_IMAGE_OVERRIDE_ENV} {run_image}"
+            ));
+        } else {
+            log.step(&format!("Run image {run_image} (from {run_image_origin})"));
+        }
+
+        let install = Install::new(stack, major);
+        log.step("Installing with microdnf:")
+            .detail(&install.packages.join(" "))
+            .step(&format!(
+                "JAVA_HOME {} (recorded for the companion buildpack in {})",
+                java_home(major),
+                dockerfiles::RUNTIME_FILE
+            ))
+            .blank();
+
+        let build = dockerfiles::build_dockerfile(&install, stack)?;
+        Ok(GenerateResult::new()
+            .build_dockerfile(build)
+            .run_dockerfile(RunDockerfile::switch_to(run_image)))
+    }
+}
+
+cnb_extension::extension_main!(UbiJavaExtension);

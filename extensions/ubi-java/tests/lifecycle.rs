@@ -1,0 +1,203 @@
+//! The real lifecycle's `detector` (v0.21.17) over an order with both Java modules: the
+//! ubi-java-extension in `[[order-extensions]]` and the companion ubi-java-buildpack, which
+//! requires `jdk` and `jre` (with the version the app asks for), on fixture apps. It checks the
+//! group, the plan routing (the extension satisfies `jdk` and `jre`, so they leave the plan), the
+//! generated files the lifecycle accepted and the run image it recorded in analyzed.toml.
+
+// Test helpers panic on a broken setup (clippy.toml allows unwrap only inside #[test] fns).
+#![allow(clippy::unwrap_used)]
+
+use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
+use std::path::PathBuf;
+
+// Dependencies of the extension binary, not used by this test crate.
+use cnb_extension as _;
+use serde as _;
+use ubi_common as _;
+
+const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
+
+fn fixture(path: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures").join(path)
+}
+
+fn detect(app: &str, platform_env: &[(&str, &str)]) -> (DetectorOutcome, Module, Module) {
+    let scratch = tempfile::tempdir().unwrap();
+    let catalogue = fixture("ubi-java/images-ubi9-local-run-images.json");
+    let extension = Module::package("extensions/ubi-java").copy_with_descriptor(
+        scratch.path().join("extension"),
+        |descriptor| {
+            descriptor["metadata"].as_table_mut().unwrap().insert(
+                "catalogue".to_string(),
+                toml::Value::String(catalogue.to_str().unwrap().to_string()),
+            );
+        },
+    );
+    let buildpack = Module::package("buildpacks/ubi-java");
+    let order = format!(
+        "[[order]]\n[[order.group]]\nid = \"{}\"\nversion = \"{}\"\n\n\
+         [[order-extensions]]\n[[order-extensions.group]]\nid = \"{}\"\nversion = \"{}\"\n",
+        buildpack.id, buildpack.version, extension.id, extension.version
+    );
+    let run_toml = [11, 17, 21].iter().fold(
+        format!("[[images]]\nimage = \"{STACK_RUN_IMAGE}\"\n"),
+        |toml, major| {
+            toml + &format!(
+                "\n[[images]]\nimage = \"localhost/paketo/run-java-{major}-ubi9-base:0.0.42\"\n"
+            )
+        },
+    );
+    let mut run = Lifecycle::locate()
+        .detector()
+        .module(&extension)
+        .module(&buildpack)
+        .order(&order)
+        .app(fixture("apps").join(app))
+        .env("CNB_STACK_ID", "io.buildpacks.stacks.ubi9")
+        .analyzed(&format!(
+            "[run-image]\nreference = \"{STACK_RUN_IMAGE}\"\nimage = \"{STACK_RUN_IMAGE}\"\n"
+        ))
+        .run_toml(&run_toml);
+    for (name, value) in platform_env {
+        run = run.platform_env(name, value);
+    }
+    // The copied extension is read by the detector while `scratch` lives.
+    let outcome = run.run();
+    drop(scratch);
+    (outcome, extension, buildpack)
+}
+
+fn ids(outcome: &DetectorOutcome, key: &str) -> Vec<String> {
+    outcome
+        .group
+        .as_ref()
+        .and_then(|group| group.get(key))
+        .and_then(toml::Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|entry| entry.get("id")?.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn plan_names(outcome: &DetectorOutcome) -> Vec<String> {
+    outcome
+        .plan
+        .as_ref()
+        .and_then(|plan| plan.get("entries"))
+        .and_then(toml::Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|entry| entry.get("name")?.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn analyzed_run_image(outcome: &DetectorOutcome) -> Option<&str> {
+    outcome.analyzed.as_ref()?["run-image"]
+        .as_table()?
+        .get("image")?
+        .as_str()
+}
+
+#[test]
+fn both_modules_route_jdk_and_jre_through_the_extension() {
+    // pom.xml maven.compiler.release 21: the buildpack requires jdk and jre 21 (from pom.xml),
+    // the extension installs OpenJDK 21 and switches to the catalogue's Java 21 run image.
+    let (outcome, extension, buildpack) = detect("java-maven-release-21", &[]);
+    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    assert_eq!(
+        ids(&outcome, "group-extensions"),
+        std::slice::from_ref(&extension.id)
+    );
+    assert_eq!(ids(&outcome, "group"), std::slice::from_ref(&buildpack.id));
+    let names = plan_names(&outcome);
+    assert!(
+        !names.contains(&"jdk".to_string()) && !names.contains(&"jre".to_string()),
+        "the extension satisfied jdk and jre, so the buildpack must not receive them: {:#?}",
+        outcome.plan
+    );
+
+    let dir = extension.escaped_id();
+    let build = &outcome.generated[&format!("{dir}/build.Dockerfile")];
+    assert!(
+        build.starts_with("ARG base_image\nFROM ${base_image}\n\nUSER root\n"),
+        "{build}"
+    );
+    assert!(
+        build.contains(
+            "\nRUN microdnf --setopt=install_weak_deps=0 --setopt=tsflags=nodocs install -y \
+             openssl-devel java-21-openjdk-devel nss_wrapper-libs which && microdnf clean all\n"
+        ),
+        "{build}"
+    );
+    assert!(
+        build.contains(" 21 io.buildpacks.stacks.ubi9 /usr/lib/jvm/java-21-openjdk > "),
+        "{build}"
+    );
+    assert!(build.ends_with("USER ${user_id}:${group_id}\n"), "{build}");
+    assert_eq!(
+        outcome.generated[&format!("{dir}/run.Dockerfile")],
+        "FROM localhost/paketo/run-java-21-ubi9-base:0.0.42\n"
+    );
+    assert_eq!(
+        analyzed_run_image(&outcome),
+        Some("localhost/paketo/run-java-21-ubi9-base:0.0.42")
+    );
+    for expected in [
+        "UBI Java Extension 0.1.0",
+        "build plan jdk from pom.xml -> \"21\"",
+    ] {
+        assert!(
+            outcome.output.contains(expected),
+            "{expected:?} not in {}",
+            outcome.output
+        );
+    }
+    assert!(
+        !outcome.output.contains("not found in run metadata"),
+        "the run image is listed in run.toml: {}",
+        outcome.output
+    );
+}
+
+#[test]
+fn bp_jvm_version_wins_and_an_unsupported_request_fails_the_build() {
+    // The user's BP_JVM_VERSION over the pom's 21.
+    let (outcome, extension, _) = detect("java-maven-release-21", &[("BP_JVM_VERSION", "17")]);
+    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    assert_eq!(
+        outcome.generated[&format!("{}/run.Dockerfile", extension.escaped_id())],
+        "FROM localhost/paketo/run-java-17-ubi9-base:0.0.42\n"
+    );
+
+    // The override wins over the catalogue's run image.
+    let (outcome, extension, _) = detect(
+        "java-sdkmanrc",
+        &[("BP_UBI_RUN_IMAGE_OVERRIDE", "localhost/mirror/java:17")],
+    );
+    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    assert_eq!(
+        outcome.generated[&format!("{}/run.Dockerfile", extension.escaped_id())],
+        "FROM localhost/mirror/java:17\n"
+    );
+
+    // Java 8: the ubi9 catalogue offers 11, 17, 21. generate fails, and the detector reports an
+    // extension generate error (exit 91) and writes no Dockerfiles.
+    let (outcome, extension, _) = detect("java-maven-release-21", &[("BP_JVM_VERSION", "1.8")]);
+    assert_eq!(outcome.exit_code, 91, "{}", outcome.output);
+    assert!(
+        outcome.output.contains("offers Java 11, 17, 21"),
+        "{}",
+        outcome.output
+    );
+    assert!(
+        !outcome
+            .generated
+            .contains_key(&format!("{}/build.Dockerfile", extension.escaped_id()))
+    );
+}
