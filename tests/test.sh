@@ -3,7 +3,9 @@
 #
 # - Rust >= 1.95 with clippy and rustfmt, and Go >= 1.26 (to build the lifecycle) must be on PATH;
 #   this script fails, saying what is missing, when they are not.
-# - setpriv (util-linux) is installed with apt-get when missing.
+# - setpriv (util-linux), and podman, buildah, runc, skopeo and umoci (container builds and OCI
+#   layouts without a Docker daemon) are installed with apt-get when missing; podman is configured
+#   for this sandbox as ../shared/docs/machine-notes.md describes.
 # - The real CNB lifecycle v0.21.17 is installed at target/tools/bin/lifecycle (go install).
 # - As root, the unprivileged user the lifecycle runs as (it refuses root) is created: cnbtest,
 #   or $CNB_TEST_USER.
@@ -30,10 +32,23 @@ command -v go >/dev/null || fail "Go 1.26 or later is required to build the life
 go_version="$(go env GOVERSION | sed 's/^go//')"
 version_at_least "$go_version" 1.26 || fail "Go 1.26 or later is required, found $go_version"
 
-if ! command -v setpriv >/dev/null; then
-  [[ "$(id -u)" == 0 ]] || fail "setpriv (util-linux) is required"
-  step "Installing util-linux (setpriv)"
-  apt-get update -q && apt-get install -y -q util-linux
+missing_packages=()
+for pair in setpriv:util-linux podman:podman buildah:buildah runc:runc skopeo:skopeo umoci:umoci; do
+  command -v "${pair%%:*}" >/dev/null || missing_packages+=("${pair#*:}")
+done
+if ((${#missing_packages[@]})); then
+  [[ "$(id -u)" == 0 ]] || fail "these packages are required: ${missing_packages[*]}"
+  step "Installing ${missing_packages[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing_packages[@]}" \
+    || fail "cannot install ${missing_packages[*]} with apt-get"
+fi
+containers_conf=/etc/containers/containers.conf
+if [[ "$(id -u)" == 0 ]] && ! grep -qs 'runtime = "runc"' "$containers_conf"; then
+  # This sandbox lacks CAP_SYS_RESOURCE (no ulimits) and has hybrid cgroups (runc, not crun).
+  step "Configuring podman ($containers_conf)"
+  mkdir -p /etc/containers
+  printf '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n' > "$containers_conf"
 fi
 
 step "Installing the CNB lifecycle"
