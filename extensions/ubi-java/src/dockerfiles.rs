@@ -2,28 +2,22 @@
 //! buildpack, restore the build user.
 
 use crate::packages::{Install, java_home};
-use cnb_extension::{BuildDockerfile, DockerfileError, ShellCommand};
+use cnb_extension::{BuildDockerfile, DockerfileError};
 use ubi_common::stack::Stack;
 
 /// Where the build image records the installed JDK for the companion buildpack
 /// (`paketo-community/ubi-java-buildpack`): `major = <N>`, `stack = "<stack id>"` and
 /// `java_home = "<path>"`. It is part of the extended build image, so it survives into the
 /// build; upstream's marker files at `/` (`/bpi.paketo.ubi.java.version`) are not written.
-pub(crate) const RUNTIME_DIR: &str = "/usr/share/paketo-community/ubi-java-extension";
 pub(crate) const RUNTIME_FILE: &str = "/usr/share/paketo-community/ubi-java-extension/runtime.toml";
 
-/// Writes the runtime file, world-readable. The script holds only validated values: the major
-/// is an integer, the stack id comes from a fixed set and `JAVA_HOME` is built from the major,
-/// so nothing needs escaping.
-fn write_runtime_file(major: u32, stack: Stack) -> ShellCommand {
-    let script = format!(
-        "umask 022 && mkdir -p {RUNTIME_DIR} && printf \"major = %s\\nstack = \\\"%s\\\"\\n\
-         java_home = \\\"%s\\\"\\n\" {major} {stack} {home} > {RUNTIME_FILE} && chmod 0644 \
-         {RUNTIME_FILE}",
-        stack = stack.id(),
-        home = java_home(major)
-    );
-    ShellCommand::new("sh").arg("-c").arg(script)
+/// The runtime file's contents: TOML the companion reads.
+fn runtime_toml(major: u32, stack: Stack) -> String {
+    format!(
+        "major = {major}\nstack = \"{}\"\njava_home = \"{}\"\n",
+        stack.id(),
+        java_home(major)
+    )
 }
 
 /// The `build.Dockerfile` that installs `install` on `stack`.
@@ -51,14 +45,13 @@ pub(crate) fn build_dockerfile(
         .comment(&format!(
             "Tells the companion buildpack which Java was installed: {RUNTIME_FILE}"
         ))?
-        .run(write_runtime_file(install.major, stack))?
+        .write_file(RUNTIME_FILE, &runtime_toml(install.major, stack), 0o644)?
         .restore_user())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn ubi9_java_21() {
@@ -77,11 +70,11 @@ mod tests {
              openssl-devel java-21-openjdk-devel nss_wrapper-libs which && microdnf clean all\n\
              # Tells the companion buildpack which Java was installed: \
              /usr/share/paketo-community/ubi-java-extension/runtime.toml\n\
-             RUN sh -c 'umask 022 && mkdir -p /usr/share/paketo-community/ubi-java-extension && \
-             printf \"major = %s\\nstack = \\\"%s\\\"\\njava_home = \\\"%s\\\"\\n\" 21 \
-             io.buildpacks.stacks.ubi9 /usr/lib/jvm/java-21-openjdk > \
-             /usr/share/paketo-community/ubi-java-extension/runtime.toml && chmod 0644 \
-             /usr/share/paketo-community/ubi-java-extension/runtime.toml'\n\
+             RUN mkdir -p /usr/share/paketo-community/ubi-java-extension && printf '%b' \
+             'major = 21\\nstack = \"io.buildpacks.stacks.ubi9\"\\njava_home = \
+             \"/usr/lib/jvm/java-21-openjdk\"\\n' > \
+             /usr/share/paketo-community/ubi-java-extension/runtime.toml && chmod 644 \
+             /usr/share/paketo-community/ubi-java-extension/runtime.toml\n\
              ARG user_id\n\
              ARG group_id\n\
              USER ${user_id}:${group_id}\n"
@@ -89,8 +82,8 @@ mod tests {
     }
 
     #[test]
-    fn the_runtime_script_writes_the_runtime_file() {
-        // Run the script as the Dockerfile's shell would, in a temporary root.
+    fn the_runtime_file_is_toml_the_companion_reads() {
+        // cnb-extension's write_file delivers these bytes (tested there by running the line).
         for (major, stack, expected) in [
             (
                 8,
@@ -105,27 +98,10 @@ mod tests {
                  java_home = \"/usr/lib/jvm/java-21-openjdk\"\n",
             ),
         ] {
-            let dir = tempfile::tempdir().unwrap();
-            let root = dir.path().to_str().unwrap();
-            let command = write_runtime_file(major, stack).to_string();
-            let script = command
-                .strip_prefix("sh -c '")
-                .and_then(|rest| rest.strip_suffix('\''))
-                .unwrap()
-                .replace("/usr/share/", &format!("{root}/usr/share/"));
-            let status = std::process::Command::new("sh")
-                .args(["-c", &script])
-                .status()
-                .unwrap();
-            assert!(status.success());
-            let file = format!("{root}{RUNTIME_FILE}");
-            let text = std::fs::read_to_string(&file).unwrap();
+            let text = runtime_toml(major, stack);
             assert_eq!(text, expected);
-            // It is TOML the companion can read.
             let table: toml::Table = toml::from_str(&text).unwrap();
             assert_eq!(table["major"].as_integer(), Some(i64::from(major)));
-            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o644);
         }
     }
 }

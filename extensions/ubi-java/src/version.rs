@@ -489,17 +489,16 @@ mod tests {
                 "{value:?}: {error:?}"
             );
         }
-        // Accepted by parse_major (the suffix after '-' is ignored), rejected here.
+        // An app file with shell syntax is rejected where it is read (ubi-common's parse_major).
         let dir = app(&[(".java-version", "21-$(id)\n")]);
-        let error = decide(&candidates(&plan(&[]), None, dir.path()).unwrap()).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "the Java version \"21-$(id)\" requested by app .java-version is not a Java version \
-             (it contains the character '$'). Request a major version or a version such as \
-             \"17\", \"21.0.2\", \"21.*\" or \"1.8\"."
+        let error = candidates(&plan(&[]), None, dir.path()).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains(".java-version") && message.contains("21-$(id)"),
+            "{message}"
         );
         let dir = app(&[(".sdkmanrc", "java=17.0.10-tem'\n")]);
-        assert!(decide(&candidates(&plan(&[]), None, dir.path()).unwrap()).is_err());
+        assert!(candidates(&plan(&[]), None, dir.path()).is_err());
         let error = decide(&candidates(&plan(&[]), Some("17\nRUN id"), app(&[]).path()).unwrap())
             .unwrap_err();
         assert!(

@@ -145,9 +145,9 @@ const RUNTIME_FILE: &str = "/usr/share/paketo-community/ubi-java-extension/runti
 fn runtime_lines(major: u32, stack: &str, java_home: &str) -> String {
     format!(
         "# Tells the companion buildpack which Java was installed: {RUNTIME_FILE}\n\
-         RUN sh -c 'umask 022 && mkdir -p /usr/share/paketo-community/ubi-java-extension && \
-         printf \"major = %s\\nstack = \\\"%s\\\"\\njava_home = \\\"%s\\\"\\n\" {major} {stack} \
-         {java_home} > {RUNTIME_FILE} && chmod 0644 {RUNTIME_FILE}'\n"
+         RUN mkdir -p /usr/share/paketo-community/ubi-java-extension && printf '%b' \
+         'major = {major}\\nstack = \"{stack}\"\\njava_home = \"{java_home}\"\\n' > \
+         {RUNTIME_FILE} && chmod 644 {RUNTIME_FILE}\n"
     )
 }
 

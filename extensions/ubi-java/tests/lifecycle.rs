@@ -136,7 +136,10 @@ fn both_modules_route_jdk_and_jre_through_the_extension() {
         "{build}"
     );
     assert!(
-        build.contains(" 21 io.buildpacks.stacks.ubi9 /usr/lib/jvm/java-21-openjdk > "),
+        build.contains(
+            "'major = 21\\nstack = \"io.buildpacks.stacks.ubi9\"\\njava_home = \
+             \"/usr/lib/jvm/java-21-openjdk\"\\n' > "
+        ),
         "{build}"
     );
     assert!(build.ends_with("USER ${user_id}:${group_id}\n"), "{build}");

@@ -2,24 +2,17 @@
 //! buildpack, restore the build user.
 
 use crate::packages::Install;
-use cnb_extension::{BuildDockerfile, DockerfileError, ShellCommand};
+use cnb_extension::{BuildDockerfile, DockerfileError};
 use ubi_common::stack::Stack;
 
 /// Where the build image records the installed runtime for the companion buildpack
 /// (`paketo-community/ubi-nodejs-buildpack`): `major = <N>` and `stack = "<stack id>"`.
-pub(crate) const RUNTIME_DIR: &str = "/usr/share/paketo-community/ubi-nodejs-extension";
 pub(crate) const RUNTIME_FILE: &str =
     "/usr/share/paketo-community/ubi-nodejs-extension/runtime.toml";
 
-/// Writes the runtime file, world-readable. The script holds only validated values: the major
-/// is an integer and the stack id comes from a fixed set, so nothing needs escaping.
-fn write_runtime_file(major: u32, stack: Stack) -> ShellCommand {
-    let script = format!(
-        "umask 022 && mkdir -p {RUNTIME_DIR} && printf \"major = %s\\nstack = \\\"%s\\\"\\n\" \
-         {major} {stack} > {RUNTIME_FILE} && chmod 0644 {RUNTIME_FILE}",
-        stack = stack.id()
-    );
-    ShellCommand::new("sh").arg("-c").arg(script)
+/// The runtime file's contents: TOML the companion reads.
+fn runtime_toml(major: u32, stack: Stack) -> String {
+    format!("major = {major}\nstack = \"{}\"\n", stack.id())
 }
 
 /// The `build.Dockerfile` that installs `install` on `stack`.
@@ -46,14 +39,13 @@ pub(crate) fn build_dockerfile(
         .comment(&format!(
             "Tells the companion buildpack which Node.js was installed: {RUNTIME_FILE}"
         ))?
-        .run(write_runtime_file(install.major, stack))?
+        .write_file(RUNTIME_FILE, &runtime_toml(install.major, stack), 0o644)?
         .restore_user())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn ubi8_node_20() {
@@ -73,10 +65,10 @@ mod tests {
              nodejs npm nodejs-nodemon nss_wrapper which python3 && microdnf clean all\n\
              # Tells the companion buildpack which Node.js was installed: \
              /usr/share/paketo-community/ubi-nodejs-extension/runtime.toml\n\
-             RUN sh -c 'umask 022 && mkdir -p /usr/share/paketo-community/ubi-nodejs-extension && \
-             printf \"major = %s\\nstack = \\\"%s\\\"\\n\" 20 io.buildpacks.stacks.ubi8 > \
-             /usr/share/paketo-community/ubi-nodejs-extension/runtime.toml && chmod 0644 \
-             /usr/share/paketo-community/ubi-nodejs-extension/runtime.toml'\n\
+             RUN mkdir -p /usr/share/paketo-community/ubi-nodejs-extension && printf '%b' \
+             'major = 20\\nstack = \"io.buildpacks.stacks.ubi8\"\\n' > \
+             /usr/share/paketo-community/ubi-nodejs-extension/runtime.toml && chmod 644 \
+             /usr/share/paketo-community/ubi-nodejs-extension/runtime.toml\n\
              ARG user_id\n\
              ARG group_id\n\
              USER ${user_id}:${group_id}\n"
@@ -84,27 +76,10 @@ mod tests {
     }
 
     #[test]
-    fn the_runtime_script_writes_the_runtime_file() {
-        // Run the script as the Dockerfile's shell would, in a temporary root.
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().to_str().unwrap();
-        let command = write_runtime_file(22, Stack::Ubi10).to_string();
-        let script = command
-            .strip_prefix("sh -c '")
-            .and_then(|rest| rest.strip_suffix('\''))
-            .unwrap()
-            .replace("/usr/share/", &format!("{root}/usr/share/"));
-        let status = std::process::Command::new("sh")
-            .args(["-c", &script])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let file = format!("{root}{RUNTIME_FILE}");
-        assert_eq!(
-            std::fs::read_to_string(&file).unwrap(),
-            "major = 22\nstack = \"io.buildpacks.stacks.ubi10\"\n"
-        );
-        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o644);
+    fn the_runtime_file_is_toml_the_companion_reads() {
+        // cnb-extension's write_file delivers these bytes (tested there by running the line).
+        let table: toml::Table = toml::from_str(&runtime_toml(22, Stack::Ubi10)).unwrap();
+        assert_eq!(table["major"].as_integer(), Some(22));
+        assert_eq!(table["stack"].as_str(), Some("io.buildpacks.stacks.ubi10"));
     }
 }

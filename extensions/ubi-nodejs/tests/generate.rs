@@ -102,9 +102,8 @@ const RUNTIME_FILE: &str = "/usr/share/paketo-community/ubi-nodejs-extension/run
 fn runtime_lines(major: u32, stack: &str) -> String {
     format!(
         "# Tells the companion buildpack which Node.js was installed: {RUNTIME_FILE}\n\
-         RUN sh -c 'umask 022 && mkdir -p /usr/share/paketo-community/ubi-nodejs-extension && \
-         printf \"major = %s\\nstack = \\\"%s\\\"\\n\" {major} {stack} > {RUNTIME_FILE} && \
-         chmod 0644 {RUNTIME_FILE}'\n"
+         RUN mkdir -p /usr/share/paketo-community/ubi-nodejs-extension && printf '%b' \
+         'major = {major}\\nstack = \"{stack}\"\\n' > {RUNTIME_FILE} && chmod 644 {RUNTIME_FILE}\n"
     )
 }
 

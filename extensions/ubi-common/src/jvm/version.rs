@@ -45,6 +45,16 @@ pub fn parse_major(raw: &str) -> Result<u32, InvalidVersion> {
     if value.is_empty() {
         return Err(invalid("it is empty"));
     }
+    // Every form below is made of these; anything else (spaces, quotes, `$`, `;`, line breaks)
+    // is not a version, wherever in the value it appears.
+    if let Some(character) = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._+*-".contains(*c)))
+    {
+        return Err(invalid(format!(
+            "it holds {character:?}; a version is letters, digits and any of ._+*-"
+        )));
+    }
     match value.split_once('-') {
         None => parse_plain(value),
         Some(("", _)) => Err(invalid("it starts with '-'")),
@@ -167,6 +177,22 @@ mod tests {
             (".17", "component 1 is empty"),
             ("17.", "component 2 is empty"),
             ("-17", "it starts with '-'"),
+            (
+                "21-$(id)",
+                "it holds '$'; a version is letters, digits and any of ._+*-",
+            ),
+            (
+                "17; id",
+                "it holds ';'; a version is letters, digits and any of ._+*-",
+            ),
+            (
+                "17\nRUN id",
+                "it holds '\\n'; a version is letters, digits and any of ._+*-",
+            ),
+            (
+                "\"17\"",
+                "it holds '\"'; a version is letters, digits and any of ._+*-",
+            ),
             ("17-", "it ends with '-'"),
             ("+7", "there is no version before '+'"),
             (
@@ -179,11 +205,11 @@ mod tests {
             ("*", "the major version \"*\" is not a number"),
             (
                 "17.0/1",
-                "the component \"0/1\" holds characters other than letters, digits, '_' and '*'",
+                "it holds '/'; a version is letters, digits and any of ._+*-",
             ),
             (
                 "${java.version}",
-                "the major version \"${java\" is not a number",
+                "it holds '$'; a version is letters, digits and any of ._+*-",
             ),
             (
                 "99999999999",
@@ -191,7 +217,7 @@ mod tests {
             ),
             (
                 "some vendor-abc",
-                "the major version \"some vendor\" is not a number",
+                "it holds ' '; a version is letters, digits and any of ._+*-",
             ),
             ("vendor-abc", "the major version \"vendor\" is not a number"),
         ];
