@@ -32,6 +32,7 @@ use libcnb::data::process_type;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, Env, Platform, buildpack_main};
+use std::path::Path;
 use ubi_common::jvm::{BP_JVM_VERSION, JvmVersionRequest, requested_version};
 use ubi_java_buildpack::classes::{count_app_classes, count_jvm_classes};
 
@@ -157,6 +158,26 @@ fn contribute_jdk(
 ) -> Result<JvmFacts, libcnb::Error<UbiJavaBuildpackError>> {
     let path = std::env::var_os("PATH");
     let jdk = jdk::find_jdk(path.as_deref())?;
+    match jdk::read_hand_off(Path::new(jdk::HAND_OFF_PATH)) {
+        Ok(Some(hand_off)) => {
+            println!(
+                "  The ubi-java-extension installed Java {} at {} ({})",
+                hand_off.major,
+                hand_off.java_home.display(),
+                hand_off.stack
+            );
+            if let Some(major) = jdk.major()
+                && major != hand_off.major
+            {
+                println!(
+                    "    WARNING: javac on PATH is Java {major}, not the Java {} the extension installed: another JDK comes first on PATH",
+                    hand_off.major
+                );
+            }
+        }
+        Ok(None) => {}
+        Err(reason) => println!("    WARNING: {reason}"),
+    }
     println!(
         "  JDK: {} ({}{})",
         jdk.home.display(),
