@@ -2,47 +2,18 @@
 //! (`/usr/bin/javac` -> `/etc/alternatives/javac` -> `/usr/lib/jvm/java-17-openjdk-.../bin/javac`).
 
 use crate::errors::UbiJavaBuildpackError;
-use serde::Deserialize;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use ubi_common::jvm::parse_major;
 
-/// Written by the ubi-java-extension's build.Dockerfile into the extended build image: the Java
-/// major it installed, the stack, and the JDK's home.
-pub(crate) const HAND_OFF_PATH: &str =
-    "/usr/share/paketo-community/ubi-java-extension/runtime.toml";
+pub(crate) use ubi_common::hand_off::{JAVA_RUNTIME_FILE as HAND_OFF_PATH, JavaRuntime};
 
-/// The content of [`HAND_OFF_PATH`]. Unknown keys are ignored (the extension may add some).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub(crate) struct RuntimeHandOff {
-    /// The Java major version the extension installed, e.g. 17.
-    pub(crate) major: u32,
-    /// The stack it installed it for, e.g. `io.buildpacks.stacks.ubi8`.
-    pub(crate) stack: String,
-    /// Where the RPM put the JDK, e.g. `/usr/lib/jvm/java-17-openjdk`.
-    pub(crate) java_home: PathBuf,
-}
-
-/// Reads the hand-off file: `Ok(None)` when it does not exist (the extension did not run),
-/// `Err` with a one-line reason when it exists but cannot be read or parsed.
-pub(crate) fn read_hand_off(path: &Path) -> Result<Option<RuntimeHandOff>, String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
-    };
-    toml::from_str(&text).map(Some).map_err(|error| {
-        format!(
-            "invalid {}: {}",
-            path.display(),
-            error
-                .message()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        )
-    })
+/// Reads the hand-off file the ubi-java-extension's build.Dockerfile writes: `Ok(None)` when it
+/// does not exist (the extension did not run), `Err` with a one-line reason when it exists but
+/// cannot be read or parsed.
+pub(crate) fn read_hand_off(path: &Path) -> Result<Option<JavaRuntime>, String> {
+    ubi_common::hand_off::read(path)
 }
 
 /// A JDK found on `PATH`.
@@ -167,21 +138,9 @@ mod tests {
             "major = 21\nstack = \"io.buildpacks.stacks.ubi9\"\njava_home = \"/usr/lib/jvm/java-21-openjdk\"\n",
         )
         .unwrap();
-        assert_eq!(
-            read_hand_off(&path),
-            Ok(Some(RuntimeHandOff {
-                major: 21,
-                stack: "io.buildpacks.stacks.ubi9".to_string(),
-                java_home: PathBuf::from("/usr/lib/jvm/java-21-openjdk"),
-            }))
-        );
-        std::fs::write(&path, "major = \"x\"\n").unwrap();
-        let error = read_hand_off(&path).unwrap_err();
-        assert!(
-            error.starts_with(&format!("invalid {}", path.display())),
-            "{error}"
-        );
+        assert_eq!(read_hand_off(&path).unwrap().unwrap().major, 21);
     }
+
     use std::os::unix::fs::PermissionsExt;
 
     #[test]

@@ -17,6 +17,7 @@ use cnb_harness as _;
 use libcnb as _;
 use serde as _;
 use serde_json as _;
+#[cfg(test)]
 use toml as _;
 use ubi_common as _;
 #[cfg(not(test))]

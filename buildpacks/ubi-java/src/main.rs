@@ -162,9 +162,7 @@ fn contribute_jdk(
         Ok(Some(hand_off)) => {
             println!(
                 "  The ubi-java-extension installed Java {} at {} ({})",
-                hand_off.major,
-                hand_off.java_home.display(),
-                hand_off.stack
+                hand_off.major, hand_off.java_home, hand_off.stack
             );
             if let Some(major) = jdk.major()
                 && major != hand_off.major

@@ -45,6 +45,8 @@ use std::path::Path;
 use cnb_harness as _;
 #[cfg(test)]
 use packager as _;
+// The exec.d program's dependency (its output is TOML).
+use toml as _;
 
 pub(crate) struct UbiNodejsBuildpack;
 

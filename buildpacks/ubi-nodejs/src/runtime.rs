@@ -2,44 +2,17 @@
 //! and the hand-off file the ubi-nodejs-extension writes into the extended build image.
 
 use crate::errors::NodejsBuildpackError;
-use serde::Deserialize;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Written by the ubi-nodejs-extension's build.Dockerfile: the Node.js major it installed and
-/// the stack it installed it for.
-pub(crate) const HAND_OFF_PATH: &str =
-    "/usr/share/paketo-community/ubi-nodejs-extension/runtime.toml";
+pub(crate) use ubi_common::hand_off::{NODEJS_RUNTIME_FILE as HAND_OFF_PATH, NodejsRuntime};
 
-/// The content of [`HAND_OFF_PATH`]. Unknown keys are ignored (the extension may add some).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub(crate) struct RuntimeHandOff {
-    /// The Node.js major version the extension installed, e.g. 20.
-    pub(crate) major: u64,
-    /// The stack it installed it for, e.g. `io.buildpacks.stacks.ubi8`.
-    pub(crate) stack: String,
-}
-
-/// Reads the hand-off file: `Ok(None)` when it does not exist (the extension did not run, or is
-/// an older one), `Err` with a one-line reason when it exists but cannot be read or parsed.
-pub(crate) fn read_hand_off(path: &Path) -> Result<Option<RuntimeHandOff>, String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
-    };
-    toml::from_str(&text).map(Some).map_err(|error| {
-        format!(
-            "invalid {}: {}",
-            path.display(),
-            error
-                .message()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        )
-    })
+/// Reads the hand-off file the ubi-nodejs-extension's build.Dockerfile writes: `Ok(None)` when
+/// it does not exist (the extension did not run), `Err` with a one-line reason when it exists
+/// but cannot be read or parsed.
+pub(crate) fn read_hand_off(path: &Path) -> Result<Option<NodejsRuntime>, String> {
+    ubi_common::hand_off::read(path)
 }
 
 /// A Node.js version as `node --version` prints it.
@@ -68,8 +41,8 @@ pub(crate) fn parse_node_version(output: &str) -> Option<NodeVersion> {
 }
 
 /// The warning to log when the hand-off's major differs from the running node's.
-pub(crate) fn major_mismatch(hand_off: &RuntimeHandOff, node: &NodeVersion) -> Option<String> {
-    (hand_off.major != node.major).then(|| {
+pub(crate) fn major_mismatch(hand_off: &NodejsRuntime, node: &NodeVersion) -> Option<String> {
+    (u64::from(hand_off.major) != node.major).then(|| {
         format!(
             "The ubi-nodejs-extension installed Node.js {}, but `node --version` is v{}: another \
              node comes first on PATH.",
@@ -201,7 +174,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             read_hand_off(&path),
-            Ok(Some(RuntimeHandOff {
+            Ok(Some(NodejsRuntime {
                 major: 20,
                 stack: "io.buildpacks.stacks.ubi8".into()
             }))
@@ -218,7 +191,7 @@ mod tests {
 
     #[test]
     fn major_mismatch_is_a_warning() {
-        let hand_off = RuntimeHandOff {
+        let hand_off = NodejsRuntime {
             major: 22,
             stack: "io.buildpacks.stacks.ubi9".into(),
         };

@@ -16,6 +16,7 @@ use packager as _;
 use serde as _;
 use serde_json as _;
 use tempfile as _;
+use ubi_common as _;
 use which as _;
 
 /// The exit code of the detector when no group passes (platform spec).
@@ -55,41 +56,16 @@ fn detect(app: &str, with_extension: bool) -> DetectorOutcome {
         .run()
 }
 
-fn group_ids(outcome: &DetectorOutcome, key: &str) -> Vec<String> {
-    outcome
-        .group
-        .as_ref()
-        .and_then(|group| group.get(key))
-        .and_then(toml::Value::as_array)
-        .map(|entries| {
-            entries
-                .iter()
-                .filter_map(|entry| entry.get("id")?.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn plan_entries(outcome: &DetectorOutcome) -> Vec<toml::Value> {
-    outcome
-        .plan
-        .as_ref()
-        .and_then(|plan| plan.get("entries"))
-        .and_then(toml::Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-}
-
 #[test]
 fn the_extension_is_kept_and_satisfies_node() {
     let outcome = detect("node-npm-engines", true);
     assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
     assert_eq!(
-        group_ids(&outcome, "group-extensions"),
+        outcome.group_ids("group-extensions"),
         ["examples/provides-node"]
     );
     assert_eq!(
-        group_ids(&outcome, "group"),
+        outcome.group_ids("group"),
         ["paketo-community/ubi-nodejs-buildpack"]
     );
     assert!(outcome.plan.is_some(), "{}", outcome.output);
@@ -102,7 +78,8 @@ fn the_extension_is_kept_and_satisfies_node() {
     );
     // The extension satisfied every node entry: none is left for the buildpack's build.
     assert!(
-        plan_entries(&outcome)
+        outcome
+            .plan_entries()
             .iter()
             .all(|entry| entry.get("name").and_then(toml::Value::as_str) != Some("node")),
         "{:?}\n{}",
@@ -116,10 +93,10 @@ fn without_an_extension_the_build_receives_the_node_requirements() {
     let outcome = detect("node-npm-engines", false);
     assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
     assert_eq!(
-        group_ids(&outcome, "group"),
+        outcome.group_ids("group"),
         ["paketo-community/ubi-nodejs-buildpack"]
     );
-    let entries = plan_entries(&outcome);
+    let entries = outcome.plan_entries();
     assert_eq!(entries.len(), 1, "{entries:?}");
     let entry = &entries[0];
     assert_eq!(

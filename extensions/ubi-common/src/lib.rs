@@ -6,11 +6,13 @@
 //!   target distro.
 //! - [`catalogue`]: the stack's `/etc/buildpacks/images.json`, read for one runtime
 //!   (`nodejs-<N>` or `java-<N>` entries, the default, their run images).
+//! - [`hand_off`]: the runtime file an extension leaves in the build image for its companion.
 //! - [`run_image`]: the run image to switch to (`BP_UBI_RUN_IMAGE_OVERRIDE`, a full reference
 //!   in the catalogue, or Paketo's naming for the stack).
 
 pub mod jvm;
 
 pub mod catalogue;
+pub mod hand_off;
 pub mod run_image;
 pub mod stack;

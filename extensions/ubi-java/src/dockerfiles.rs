@@ -3,21 +3,19 @@
 
 use crate::packages::{Install, java_home};
 use cnb_extension::{BuildDockerfile, DockerfileError};
+pub(crate) use ubi_common::hand_off::JAVA_RUNTIME_FILE as RUNTIME_FILE;
+use ubi_common::hand_off::{JavaRuntime, to_toml};
 use ubi_common::stack::Stack;
 
-/// Where the build image records the installed JDK for the companion buildpack
-/// (`paketo-community/ubi-java-buildpack`): `major = <N>`, `stack = "<stack id>"` and
-/// `java_home = "<path>"`. It is part of the extended build image, so it survives into the
+/// The runtime file's contents: TOML the companion (`paketo-community/ubi-java-buildpack`)
+/// reads with the same type. It is part of the extended build image, so it survives into the
 /// build; upstream's marker files at `/` (`/bpi.paketo.ubi.java.version`) are not written.
-pub(crate) const RUNTIME_FILE: &str = "/usr/share/paketo-community/ubi-java-extension/runtime.toml";
-
-/// The runtime file's contents: TOML the companion reads.
 fn runtime_toml(major: u32, stack: Stack) -> String {
-    format!(
-        "major = {major}\nstack = \"{}\"\njava_home = \"{}\"\n",
-        stack.id(),
-        java_home(major)
-    )
+    to_toml(&JavaRuntime {
+        major,
+        stack: stack.id().to_string(),
+        java_home: java_home(major),
+    })
 }
 
 /// The `build.Dockerfile` that installs `install` on `stack`.

@@ -67,36 +67,6 @@ fn detect(app: &str, platform_env: &[(&str, &str)]) -> (DetectorOutcome, Module,
     (outcome, extension, buildpack)
 }
 
-fn ids(outcome: &DetectorOutcome, key: &str) -> Vec<String> {
-    outcome
-        .group
-        .as_ref()
-        .and_then(|group| group.get(key))
-        .and_then(toml::Value::as_array)
-        .map(|entries| {
-            entries
-                .iter()
-                .filter_map(|entry| entry.get("id")?.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn plan_names(outcome: &DetectorOutcome) -> Vec<String> {
-    outcome
-        .plan
-        .as_ref()
-        .and_then(|plan| plan.get("entries"))
-        .and_then(toml::Value::as_array)
-        .map(|entries| {
-            entries
-                .iter()
-                .filter_map(|entry| entry.get("name")?.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn analyzed_run_image(outcome: &DetectorOutcome) -> Option<&str> {
     outcome.analyzed.as_ref()?["run-image"]
         .as_table()?
@@ -111,11 +81,14 @@ fn both_modules_route_jdk_and_jre_through_the_extension() {
     let (outcome, extension, buildpack) = detect("java-maven-release-21", &[]);
     assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
     assert_eq!(
-        ids(&outcome, "group-extensions"),
+        outcome.group_ids("group-extensions"),
         std::slice::from_ref(&extension.id)
     );
-    assert_eq!(ids(&outcome, "group"), std::slice::from_ref(&buildpack.id));
-    let names = plan_names(&outcome);
+    assert_eq!(
+        outcome.group_ids("group"),
+        std::slice::from_ref(&buildpack.id)
+    );
+    let names = outcome.plan_entry_names();
     assert!(
         !names.contains(&"jdk".to_string()) && !names.contains(&"jre".to_string()),
         "the extension satisfied jdk and jre, so the buildpack must not receive them: {:#?}",

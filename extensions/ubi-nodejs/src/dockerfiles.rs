@@ -3,16 +3,16 @@
 
 use crate::packages::Install;
 use cnb_extension::{BuildDockerfile, DockerfileError};
+use ubi_common::hand_off::{NODEJS_RUNTIME_FILE as RUNTIME_FILE, NodejsRuntime, to_toml};
 use ubi_common::stack::Stack;
 
-/// Where the build image records the installed runtime for the companion buildpack
-/// (`paketo-community/ubi-nodejs-buildpack`): `major = <N>` and `stack = "<stack id>"`.
-pub(crate) const RUNTIME_FILE: &str =
-    "/usr/share/paketo-community/ubi-nodejs-extension/runtime.toml";
-
-/// The runtime file's contents: TOML the companion reads.
+/// The runtime file's contents: TOML the companion (`paketo-community/ubi-nodejs-buildpack`)
+/// reads with the same type.
 fn runtime_toml(major: u32, stack: Stack) -> String {
-    format!("major = {major}\nstack = \"{}\"\n", stack.id())
+    to_toml(&NodejsRuntime {
+        major,
+        stack: stack.id().to_string(),
+    })
 }
 
 /// The `build.Dockerfile` that installs `install` on `stack`.

@@ -63,36 +63,6 @@ fn detect(app: &str, platform_env: &[(&str, &str)]) -> (DetectorOutcome, Module,
     (outcome, extension, buildpack)
 }
 
-fn ids(outcome: &DetectorOutcome, key: &str) -> Vec<String> {
-    outcome
-        .group
-        .as_ref()
-        .and_then(|group| group.get(key))
-        .and_then(toml::Value::as_array)
-        .map(|entries| {
-            entries
-                .iter()
-                .filter_map(|entry| entry.get("id")?.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn plan_names(outcome: &DetectorOutcome) -> Vec<String> {
-    outcome
-        .plan
-        .as_ref()
-        .and_then(|plan| plan.get("entries"))
-        .and_then(toml::Value::as_array)
-        .map(|entries| {
-            entries
-                .iter()
-                .filter_map(|entry| entry.get("name")?.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[test]
 fn both_modules_route_node_through_the_extension() {
     // package.json engines ">=20 <21": the buildpack requires node with that version, the
@@ -100,12 +70,15 @@ fn both_modules_route_node_through_the_extension() {
     let (outcome, extension, buildpack) = detect("node-npm-engines", &[]);
     assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
     assert_eq!(
-        ids(&outcome, "group-extensions"),
+        outcome.group_ids("group-extensions"),
         std::slice::from_ref(&extension.id)
     );
-    assert_eq!(ids(&outcome, "group"), std::slice::from_ref(&buildpack.id));
+    assert_eq!(
+        outcome.group_ids("group"),
+        std::slice::from_ref(&buildpack.id)
+    );
     assert!(
-        !plan_names(&outcome).contains(&"node".to_string()),
+        !outcome.plan_entry_names().contains(&"node".to_string()),
         "the extension satisfied node, so the buildpack must not receive it: {:#?}",
         outcome.plan
     );

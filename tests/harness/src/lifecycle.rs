@@ -170,6 +170,55 @@ pub struct DetectorOutcome {
     pub workdir: TempDir,
 }
 
+impl DetectorOutcome {
+    /// The ids in `group.toml` under `key`: `group` (buildpacks) or `group-extensions`.
+    #[must_use]
+    pub fn group_ids(&self, key: &str) -> Vec<String> {
+        self.group
+            .as_ref()
+            .and_then(|group| group.get(key))
+            .and_then(toml::Value::as_array)
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|entry| entry.get("id")?.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The entries of `plan.toml` (what the buildpacks' build receives).
+    #[must_use]
+    pub fn plan_entries(&self) -> Vec<toml::Value> {
+        self.plan
+            .as_ref()
+            .and_then(|plan| plan.get("entries"))
+            .and_then(toml::Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The names of the entries of `plan.toml`.
+    #[must_use]
+    pub fn plan_entry_names(&self) -> Vec<String> {
+        self.plan_entries()
+            .iter()
+            .filter_map(|entry| entry.get("name")?.as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// `[run-image]` of `analyzed.toml`; panics with the detector's output when there is none.
+    #[must_use]
+    pub fn run_image(&self) -> toml::Table {
+        self.analyzed
+            .as_ref()
+            .and_then(|analyzed| analyzed.get("run-image"))
+            .and_then(toml::Value::as_table)
+            .cloned()
+            .unwrap_or_else(|| panic!("no [run-image] in analyzed.toml:\n{}", self.output))
+    }
+}
+
 impl DetectorRun {
     /// Adds a module (extension or buildpack) to the module directories.
     #[must_use]

@@ -60,46 +60,6 @@ fn detect(
     run.run()
 }
 
-fn group_ids(outcome: &DetectorOutcome, key: &str) -> Vec<String> {
-    outcome
-        .group
-        .as_ref()
-        .and_then(|group| group.get(key))
-        .and_then(toml::Value::as_array)
-        .map(|entries| {
-            entries
-                .iter()
-                .filter_map(|entry| entry.get("id")?.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn run_image(outcome: &DetectorOutcome) -> toml::Table {
-    outcome
-        .analyzed
-        .as_ref()
-        .and_then(|analyzed| analyzed.get("run-image"))
-        .and_then(toml::Value::as_table)
-        .cloned()
-        .unwrap_or_else(|| panic!("no [run-image] in analyzed.toml:\n{}", outcome.output))
-}
-
-fn plan_entry_names(outcome: &DetectorOutcome) -> Vec<String> {
-    outcome
-        .plan
-        .as_ref()
-        .and_then(|plan| plan.get("entries"))
-        .and_then(toml::Value::as_array)
-        .map(|entries| {
-            entries
-                .iter()
-                .filter_map(|entry| entry.get("name")?.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 const EXPECTED_BUILD_DOCKERFILE: &str = "ARG base_image
 FROM ${base_image}
 
@@ -123,17 +83,17 @@ fn detector_keeps_the_extension_and_switches_the_run_image() {
 
     // group.toml: the extension is kept because the buildpack requires curl.
     assert_eq!(
-        group_ids(&outcome, "group-extensions"),
+        outcome.group_ids("group-extensions"),
         std::slice::from_ref(&extension.id)
     );
     assert_eq!(
-        group_ids(&outcome, "group"),
+        outcome.group_ids("group"),
         std::slice::from_ref(&buildpack.id)
     );
 
     // plan.toml: generate satisfied the curl entry, so buildpacks no longer receive it.
     assert!(outcome.plan.is_some(), "{}", outcome.output);
-    assert!(!plan_entry_names(&outcome).contains(&"curl".to_string()));
+    assert!(!outcome.plan_entry_names().contains(&"curl".to_string()));
 
     // The Dockerfiles the lifecycle accepted, where Platform API 0.14 puts them.
     let dir = extension.escaped_id();
@@ -161,7 +121,7 @@ fn detector_keeps_the_extension_and_switches_the_run_image() {
     );
 
     // analyzed.toml: the run image is rewritten to the extension's choice, with nothing to extend.
-    let run_image = run_image(&outcome);
+    let run_image = outcome.run_image();
     assert_eq!(run_image["image"].as_str(), Some(CURL_RUN_IMAGE));
     assert_eq!(run_image["reference"].as_str(), Some(CURL_RUN_IMAGE));
     assert_ne!(
@@ -185,7 +145,7 @@ fn detector_records_a_run_image_extension() {
     assert!(run_dockerfile.starts_with("ARG base_image\nFROM ${base_image}\n"));
     assert!(run_dockerfile.ends_with("LABEL io.buildpacks.rebasable=true\n"));
 
-    let run_image = run_image(&outcome);
+    let run_image = outcome.run_image();
     assert_eq!(run_image["image"].as_str(), Some(STACK_RUN_IMAGE));
     assert_eq!(
         run_image.get("extend").and_then(toml::Value::as_bool),
@@ -203,13 +163,13 @@ fn detector_leaves_the_extension_out_when_no_buildpack_requires_curl() {
         &[("BP_CURL_RUN_IMAGE", CURL_RUN_IMAGE)],
     );
     assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
-    assert!(group_ids(&outcome, "group-extensions").is_empty());
+    assert!(outcome.group_ids("group-extensions").is_empty());
     assert_eq!(
-        group_ids(&outcome, "group"),
+        outcome.group_ids("group"),
         std::slice::from_ref(&buildpack.id)
     );
     assert!(outcome.generated.is_empty(), "{:#?}", outcome.generated);
-    assert_eq!(run_image(&outcome)["image"].as_str(), Some(STACK_RUN_IMAGE));
+    assert_eq!(outcome.run_image()["image"].as_str(), Some(STACK_RUN_IMAGE));
 }
 
 #[test]

@@ -17,6 +17,7 @@ use serde as _;
 use serde_json as _;
 #[cfg(test)]
 use tempfile as _;
+#[cfg(test)]
 use toml as _;
 use ubi_common as _;
 use which as _;

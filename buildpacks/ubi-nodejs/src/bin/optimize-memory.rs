@@ -28,6 +28,7 @@ use libcnb as _;
 use packager as _;
 use serde as _;
 use serde_json as _;
+use ubi_common as _;
 use which as _;
 
 /// Where the cgroup filesystem is mounted in a container.
