@@ -1,4 +1,5 @@
-//! Packages the workspace's CNB modules (image extensions and buildpacks).
+//! Packages the workspace's CNB modules (image extensions and buildpacks) into module
+//! directories, buildpackages (`.cnb`) and builders, without a Docker daemon.
 //!
 //! The `packager` binary is the command line ([`cli`]); the rest of this library is what it is
 //! made of, usable from tests and other tools:
@@ -9,14 +10,28 @@
 //!   crate's other binaries);
 //! - [`cargo`]: build a module's binaries statically with the `module` profile;
 //! - [`elf`]: check that a binary is statically linked;
-//! - [`module`]: [`package_module`], which ties these together and lays out the module directory.
+//! - [`module`]: [`package_module`], which ties these together and lays out the module directory;
+//! - [`oci`]: normalized tar layers, gzip, digests, OCI image layouts and `.cnb` archives;
+//! - [`buildpackage`]: a module directory as a `.cnb` buildpackage (pack's format and labels);
+//! - [`builder_toml`]: pack's `builder.toml`, read and checked by pack's rules;
+//! - [`builders`]: the builder definitions under `builder/builders/` and their rendering;
+//! - [`builder_image`]: a builder image as an OCI layout (`packager builder create`).
 
+pub mod builder_image;
+pub mod builder_toml;
+pub mod builders;
+pub mod buildpackage;
 pub mod cargo;
 pub mod cli;
 pub mod descriptor;
 pub mod elf;
 pub mod manifest;
 pub mod module;
+pub mod oci;
 pub mod workspace;
+
+// The unit tests share the dev-dependencies of the integration tests.
+#[cfg(test)]
+use cnb_harness as _;
 
 pub use module::{ExtraBinary, PackagedBinary, PackagedModule, layout_module, package_module};

@@ -6,7 +6,13 @@ use std::process::ExitCode;
 
 // Dependencies of the library that this binary does not name (for `unused_crate_dependencies`).
 use anyhow as _;
+#[cfg(test)]
+use cnb_harness as _;
+use flate2 as _;
 use serde as _;
+use serde_json as _;
+use sha2 as _;
+use tar as _;
 use tempfile as _;
 use toml as _;
 

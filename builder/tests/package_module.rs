@@ -16,7 +16,12 @@ use std::process::Command;
 // Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
 use anyhow as _;
 use clap as _;
+use cnb_harness as _;
+use flate2 as _;
 use serde as _;
+use serde_json as _;
+use sha2 as _;
+use tar as _;
 use toml as _;
 
 const EXAMPLE_BUILDPACK: &str = "tests/modules/curl-buildpack";

@@ -1,12 +1,17 @@
 //! The `packager` command line.
 
+mod builder;
+mod check;
 mod package;
 
 use clap::{Parser, Subcommand};
 
+pub use builder::{BuilderArgs, BuilderCommand, CreateArgs};
+pub use check::CheckArgs;
 pub use package::PackageArgs;
 
-/// Packages this workspace's image extensions and buildpacks.
+/// Packages this workspace's image extensions and buildpacks, and makes builders, without a
+/// Docker daemon.
 ///
 /// Progress goes to stderr, results to stdout.
 #[derive(Debug, Parser)]
@@ -18,9 +23,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build every module crate (`extensions/*`, `buildpacks/*`) and lay it out as a CNB module
-    /// directory in `<out>/modules/<id with / replaced by _>/`.
+    /// Build every module crate (`extensions/*`, `buildpacks/*`), lay it out as
+    /// `<out>/modules/<id with / replaced by _>/` and as the buildpackage
+    /// `<out>/modules/<id with / replaced by _>.cnb`, then check and render every builder
+    /// definition `builder/builders/<name>/builder.toml` to `<out>/builders/<name>/builder.toml`.
     Package(PackageArgs),
+    /// Check builder.toml files by pack's rules; every problem is printed as
+    /// `<file>:<line>: <key>: <message>`.
+    Check(CheckArgs),
+    /// Builder images.
+    Builder(BuilderArgs),
 }
 
 /// Runs the parsed command.
@@ -30,6 +42,8 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Package(args) => package::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Builder(args) => builder::run(&args),
     }
 }
 
@@ -46,10 +60,54 @@ mod tests {
     #[test]
     fn package_out_is_optional() {
         let cli = Cli::try_parse_from(["packager", "package"]).unwrap();
-        let Command::Package(args) = cli.command;
+        let Command::Package(args) = cli.command else {
+            panic!("not package")
+        };
         assert_eq!(args.out, None);
         let cli = Cli::try_parse_from(["packager", "package", "--out", "dist"]).unwrap();
-        let Command::Package(args) = cli.command;
+        let Command::Package(args) = cli.command else {
+            panic!("not package")
+        };
         assert_eq!(args.out, Some("dist".into()));
+    }
+
+    #[test]
+    fn check_needs_files() {
+        assert!(Cli::try_parse_from(["packager", "check"]).is_err());
+        let cli = Cli::try_parse_from(["packager", "check", "a.toml", "b.toml"]).unwrap();
+        let Command::Check(args) = cli.command else {
+            panic!("not check")
+        };
+        assert_eq!(args.files.len(), 2);
+    }
+
+    #[test]
+    fn builder_create_arguments() {
+        let cli = Cli::try_parse_from([
+            "packager",
+            "builder",
+            "create",
+            "--config",
+            "builder.toml",
+            "--build-image",
+            "build:v1",
+            "--lifecycle",
+            "lifecycle",
+            "--output",
+            "out",
+        ])
+        .unwrap();
+        let Command::Builder(BuilderArgs {
+            command: BuilderCommand::Create(args),
+        }) = cli.command
+        else {
+            panic!("not builder create")
+        };
+        assert_eq!(args.build_image, "build:v1");
+        assert_eq!(args.launcher, None);
+        assert!(
+            Cli::try_parse_from(["packager", "builder", "create", "--config", "x"]).is_err(),
+            "the build image, lifecycle and output are required"
+        );
     }
 }

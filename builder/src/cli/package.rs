@@ -1,14 +1,19 @@
-//! `packager package`: package every module crate of the workspace.
+//! `packager package`: package every module crate of the workspace, as a directory and as a
+//! buildpackage, and render every builder definition.
 
+use crate::builders::{PackagedCnb, discover_definitions, render};
+use crate::buildpackage::write_buildpackage;
 use crate::module::package_module;
 use crate::workspace::{discover_modules, find_workspace_root};
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
+use std::time::Instant;
 
 #[derive(Debug, Args)]
 pub struct PackageArgs {
-    /// Output directory; modules are written to `<DIR>/modules/` [default: <workspace root>/target/cnb]
+    /// Output directory; modules are written to `<DIR>/modules/`, builders to `<DIR>/builders/`
+    /// [default: <workspace root>/target/cnb]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
@@ -38,6 +43,8 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
         workspace_root.display(),
         out_modules_dir.display()
     );
+    let started = Instant::now();
+    let mut buildpackages = Vec::new();
     for module_dir in module_dirs {
         let relative = module_dir
             .strip_prefix(&workspace_root)
@@ -59,12 +66,48 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
                 mebibytes(extra.size)
             );
         }
+        let cnb = out_modules_dir.join(format!("{}.cnb", packaged.descriptor.escaped_id()));
+        let package = write_buildpackage(&packaged.dir, &cnb)
+            .with_context(|| format!("cannot write the buildpackage of {}", relative.display()))?;
+        let size = std::fs::metadata(&cnb)
+            .with_context(|| format!("cannot read {}", cnb.display()))?
+            .len();
+        eprintln!(
+            "    {} ({:.2} MiB, layer {})",
+            cnb.display(),
+            mebibytes(size),
+            package.layer.diff_id
+        );
         println!(
-            "{} {} {}",
+            "{} {} {} {}",
             packaged.descriptor.id,
             packaged.descriptor.version,
-            packaged.dir.display()
+            packaged.dir.display(),
+            cnb.display()
         );
+        buildpackages.push(PackagedCnb {
+            details: package.details,
+            cnb,
+        });
+    }
+    eprintln!(
+        "Packaged {} module(s) in {:.1} s",
+        buildpackages.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let definitions = discover_definitions(&workspace_root)?;
+    if !definitions.is_empty() {
+        eprintln!(
+            "Checking and rendering {} builder definition(s) into {}",
+            definitions.len(),
+            out.join("builders").display()
+        );
+    }
+    for definition in &definitions {
+        let rendered = render(definition, &buildpackages, &out.join("builders"))?;
+        eprintln!("==> {} ({})", definition.name, rendered.display());
+        println!("builder {} {}", definition.name, rendered.display());
     }
     Ok(())
 }

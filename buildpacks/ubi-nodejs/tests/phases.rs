@@ -12,6 +12,7 @@ use std::process::Command;
 // Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
 use libcnb as _;
 use serde as _;
+use ubi_common as _;
 use which as _;
 
 const NOT_INSTALLED: &str = "ERROR: Node.js is not installed in the build image\n";

@@ -10,6 +10,10 @@
 //!   layers, `launch.toml`), and fails the test if detect or generate modified the app.
 //! - [`Lifecycle`]: the real CNB lifecycle binary, run as an unprivileged user (it refuses root):
 //!   its `detector` ([`DetectorRun`]) and its `builder` ([`BuilderRun`]).
+//! - [`Podman`]: images imported from a root filesystem the test writes ([`RootFs`], e.g.
+//!   [`RootFs::static_run_image`]), containers run detached, [`http_get`] to probe them.
+//! - [`oci`]: OCI layouts and `.cnb` files read with skopeo and umoci, loaded into podman
+//!   (`skopeo copy`) and run; [`oci::BuildImage`], a small build image as an OCI layout.
 //!
 //! Helpers here panic with a clear message on a broken test setup: they are for tests only.
 
@@ -17,12 +21,17 @@
 
 mod lifecycle;
 mod module;
+pub mod oci;
+mod podman;
 mod run;
 
 pub use lifecycle::{
     BuilderOutcome, BuilderRun, DetectorOutcome, DetectorRun, Lifecycle, PLATFORM_API,
 };
 pub use module::{Module, ModuleKind, workspace_root};
+pub use podman::{
+    Container, Image, Podman, RootFs, STATIC_RUN_GID, STATIC_RUN_UID, free_port, http_get,
+};
 pub use run::{
     BuildOutcome, DetectOutcome, ENV_ALLOW_LIST, GenerateOutcome, ModuleRun, PATH_VARIABLES,
     Process, TargetEnv,

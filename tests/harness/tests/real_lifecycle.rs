@@ -7,6 +7,7 @@ use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
 use std::path::PathBuf;
 // Dependencies of the harness library, not used directly by this test crate.
 use packager as _;
+use serde_json as _;
 use tempfile as _;
 
 const STACK_RUN_IMAGE: &str = "localhost/stack-run:1";

@@ -1,0 +1,597 @@
+//! Buildpackages (`.cnb` files) in the format pack writes and reads.
+//!
+//! A `.cnb` file is an uncompressed tar of an OCI image layout (see [`crate::oci`]) holding one
+//! image whose single gzip layer carries the module at `/cnb/buildpacks/<escaped id>/<version>/`
+//! (or `/cnb/extensions/...`), and whose config carries the labels
+//! `io.buildpacks.buildpackage.metadata` and `io.buildpacks.buildpack.layers` (or
+//! `io.buildpacks.extension.layers`). [`ModuleDetails`] is what a descriptor says about a module,
+//! in the shapes pack puts into those labels.
+
+use crate::descriptor::{ModuleKind, find_descriptor};
+use crate::oci::{self, Image, LayerBlob, LayerBuilder, LoadedImage, Owner};
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The buildpackage's main module: its [`ModuleInfo`] (plus `stacks` for buildpacks).
+pub const METADATA_LABEL: &str = "io.buildpacks.buildpackage.metadata";
+/// [`ModuleLayers`] of the buildpacks of an image.
+pub const BUILDPACK_LAYERS_LABEL: &str = "io.buildpacks.buildpack.layers";
+/// [`ModuleLayers`] of the extensions of an image.
+pub const EXTENSION_LAYERS_LABEL: &str = "io.buildpacks.extension.layers";
+/// The architecture of every image the packager writes: module binaries are built for
+/// `x86_64` only (the only target of the project's machines).
+pub const ARCHITECTURE: &str = "amd64";
+
+impl ModuleKind {
+    /// Where modules of this kind live in an image: `/cnb/extensions` or `/cnb/buildpacks`.
+    #[must_use]
+    pub fn image_dir(self) -> &'static str {
+        match self {
+            Self::Extension => "/cnb/extensions",
+            Self::Buildpack => "/cnb/buildpacks",
+        }
+    }
+
+    /// The label listing the layers of modules of this kind.
+    #[must_use]
+    pub fn layers_label(self) -> &'static str {
+        match self {
+            Self::Extension => EXTENSION_LAYERS_LABEL,
+            Self::Buildpack => BUILDPACK_LAYERS_LABEL,
+        }
+    }
+}
+
+/// A module's identity and description, as in pack's `dist.ModuleInfo` (JSON keys in pack's
+/// order, empty fields left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleInfo {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub homepage: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<License>,
+}
+
+/// A license of a module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct License {
+    #[serde(rename = "type", default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub uri: String,
+}
+
+/// A target a module supports (`[[targets]]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub arch: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub distros: Vec<Distro>,
+}
+
+/// A distribution of a [`Target`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Distro {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub version: String,
+}
+
+/// A legacy stack a buildpack supports (`[[stacks]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stack {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mixins: Vec<String>,
+}
+
+/// One group of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEntry {
+    pub group: Vec<ModuleRef>,
+}
+
+/// A module in an order group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleRef {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub version: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+}
+
+/// One module's entry in a layers label (pack's `dist.ModuleLayerInfo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleLayerInfo {
+    pub api: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stacks: Vec<Stack>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Target>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub order: Vec<OrderEntry>,
+    #[serde(rename = "layerDiffID")]
+    pub layer_diff_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub homepage: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+}
+
+/// A layers label: id → version → layer info.
+pub type ModuleLayers = BTreeMap<String, BTreeMap<String, ModuleLayerInfo>>;
+
+/// The `io.buildpacks.buildpackage.metadata` label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageMetadata {
+    #[serde(flatten)]
+    pub info: ModuleInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stacks: Option<Vec<Stack>>,
+}
+
+/// What a module's descriptor says, in the shapes of pack's labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleDetails {
+    pub kind: ModuleKind,
+    pub info: ModuleInfo,
+    /// The Buildpack API (`api`).
+    pub api: String,
+    pub targets: Vec<Target>,
+    pub stacks: Vec<Stack>,
+    /// The order of a composite buildpack.
+    pub order: Vec<OrderEntry>,
+}
+
+impl ModuleDetails {
+    /// Reads the descriptor of the module directory `dir` (a packaged module or a module crate).
+    ///
+    /// # Errors
+    /// If the directory has no valid descriptor, or a field has the wrong type.
+    pub fn read(dir: &Path) -> anyhow::Result<Self> {
+        let descriptor = find_descriptor(dir)?;
+        let text = std::fs::read_to_string(&descriptor.path)
+            .with_context(|| format!("cannot read {}", descriptor.path.display()))?;
+        let raw: RawDescriptor = toml::from_str(&text).map_err(|error| {
+            anyhow::anyhow!(
+                "invalid {}: {}",
+                descriptor.path.display(),
+                error
+                    .message()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        })?;
+        let header = match descriptor.kind {
+            ModuleKind::Extension => raw.extension,
+            ModuleKind::Buildpack => raw.buildpack,
+        }
+        .unwrap_or_default();
+        Ok(Self {
+            kind: descriptor.kind,
+            info: ModuleInfo {
+                id: descriptor.id,
+                name: header.name,
+                version: descriptor.version,
+                description: header.description,
+                homepage: header.homepage,
+                keywords: header.keywords,
+                licenses: header
+                    .licenses
+                    .into_iter()
+                    .map(|license| License {
+                        kind: license.kind,
+                        uri: license.uri,
+                    })
+                    .collect(),
+            },
+            api: raw.api.unwrap_or_else(|| "0.1".to_string()),
+            targets: raw
+                .targets
+                .into_iter()
+                .map(|target| Target {
+                    os: target.os,
+                    arch: target.arch,
+                    variant: target.variant.or(target.arch_variant).unwrap_or_default(),
+                    distros: target
+                        .distros
+                        .into_iter()
+                        .map(|distro| Distro {
+                            name: distro.name,
+                            version: distro.version,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            stacks: raw
+                .stacks
+                .into_iter()
+                .map(|stack| Stack {
+                    id: stack.id,
+                    mixins: stack.mixins,
+                })
+                .collect(),
+            order: raw
+                .order
+                .into_iter()
+                .map(|entry| OrderEntry {
+                    group: entry
+                        .group
+                        .into_iter()
+                        .map(|module| ModuleRef {
+                            id: module.id,
+                            version: module.version,
+                            optional: module.optional,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+    }
+
+    /// `<id>@<version>`.
+    #[must_use]
+    pub fn full_name(&self) -> String {
+        format!("{}@{}", self.info.id, self.info.version)
+    }
+
+    /// The id with `/` replaced by `_`.
+    #[must_use]
+    pub fn escaped_id(&self) -> String {
+        self.info.id.replace('/', "_")
+    }
+
+    /// The module's directory in an image: `/cnb/<buildpacks|extensions>/<escaped id>/<version>`.
+    #[must_use]
+    pub fn image_path(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.kind.image_dir(),
+            self.escaped_id(),
+            self.info.version
+        )
+    }
+
+    /// This module's entry in a layers label, for its layer `diff_id`.
+    #[must_use]
+    pub fn layer_info(&self, diff_id: &str) -> ModuleLayerInfo {
+        ModuleLayerInfo {
+            api: self.api.clone(),
+            stacks: self.stacks.clone(),
+            targets: self.targets.clone(),
+            order: self.order.clone(),
+            layer_diff_id: diff_id.to_string(),
+            homepage: self.info.homepage.clone(),
+            name: self.info.name.clone(),
+        }
+    }
+
+    /// The `io.buildpacks.buildpackage.metadata` label: the module info, and for buildpacks the
+    /// stacks (`[{"id":"*"}]`, any stack, when the descriptor names none: it declares targets).
+    #[must_use]
+    pub fn package_metadata(&self) -> PackageMetadata {
+        PackageMetadata {
+            info: self.info.clone(),
+            stacks: match self.kind {
+                ModuleKind::Extension => None,
+                ModuleKind::Buildpack if self.stacks.is_empty() => Some(vec![Stack {
+                    id: "*".to_string(),
+                    mixins: Vec::new(),
+                }]),
+                ModuleKind::Buildpack => Some(self.stacks.clone()),
+            },
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawDescriptor {
+    api: Option<String>,
+    buildpack: Option<RawHeader>,
+    extension: Option<RawHeader>,
+    #[serde(default)]
+    targets: Vec<RawTarget>,
+    #[serde(default)]
+    stacks: Vec<RawStack>,
+    #[serde(default)]
+    order: Vec<RawOrderEntry>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawHeader {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    homepage: String,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    licenses: Vec<RawLicense>,
+}
+
+#[derive(Deserialize)]
+struct RawLicense {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    uri: String,
+}
+
+#[derive(Deserialize)]
+struct RawTarget {
+    #[serde(default)]
+    os: String,
+    #[serde(default)]
+    arch: String,
+    variant: Option<String>,
+    #[serde(rename = "arch-variant")]
+    arch_variant: Option<String>,
+    #[serde(default)]
+    distros: Vec<RawDistro>,
+}
+
+#[derive(Deserialize)]
+struct RawDistro {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    version: String,
+}
+
+#[derive(Deserialize)]
+struct RawStack {
+    id: String,
+    #[serde(default)]
+    mixins: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawOrderEntry {
+    #[serde(default)]
+    group: Vec<RawModuleRef>,
+}
+
+#[derive(Deserialize)]
+struct RawModuleRef {
+    id: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    optional: bool,
+}
+
+/// The layer of the module directory `dir`: `<image dir>/<escaped id>` and
+/// `<image dir>/<escaped id>/<version>` (0755), then the directory's contents normalized as
+/// [`LayerBuilder::tree`] does.
+///
+/// # Errors
+/// If the directory cannot be read.
+pub fn module_layer(dir: &Path, details: &ModuleDetails) -> anyhow::Result<LayerBlob> {
+    let mut layer = LayerBuilder::new();
+    let module_root = format!("{}/{}", details.kind.image_dir(), details.escaped_id());
+    layer.dir(&module_root, 0o755, Owner::ROOT)?;
+    let versioned = details.image_path();
+    layer.dir(&versioned, 0o755, Owner::ROOT)?;
+    layer.tree(dir, &versioned)?;
+    layer.into_layer()
+}
+
+/// A buildpackage written by [`write_buildpackage`] or read by [`read_buildpackage`].
+#[derive(Debug, Clone)]
+pub struct Buildpackage {
+    /// The main module (the one named by `io.buildpacks.buildpackage.metadata`).
+    pub details: ModuleDetails,
+    /// Its layer.
+    pub layer: LayerBlob,
+    /// The `.cnb` file.
+    pub path: PathBuf,
+}
+
+/// Writes the module directory `module_dir` as the buildpackage `path`: one gzip layer, the
+/// labels, os linux, architecture [`ARCHITECTURE`], tagged with the module version. Byte for
+/// byte reproducible.
+///
+/// # Errors
+/// If the module directory cannot be read or the file cannot be written.
+pub fn write_buildpackage(module_dir: &Path, path: &Path) -> anyhow::Result<Buildpackage> {
+    let details = ModuleDetails::read(module_dir)?;
+    let layer = module_layer(module_dir, &details)
+        .with_context(|| format!("cannot make the layer of {}", module_dir.display()))?;
+    let layers: ModuleLayers = BTreeMap::from([(
+        details.info.id.clone(),
+        BTreeMap::from([(
+            details.info.version.clone(),
+            details.layer_info(&layer.diff_id),
+        )]),
+    )]);
+    let labels = BTreeMap::from([
+        (
+            METADATA_LABEL.to_string(),
+            serde_json::to_string(&details.package_metadata())?,
+        ),
+        (
+            details.kind.layers_label().to_string(),
+            serde_json::to_string(&layers)?,
+        ),
+    ]);
+    let image = Image {
+        config: serde_json::json!({
+            "architecture": ARCHITECTURE,
+            "created": oci::NORMALIZED_TIME,
+            "history": [{
+                "created": oci::NORMALIZED_TIME,
+                "created_by": format!("packager: {} {}", details.kind, details.full_name()),
+            }],
+            "os": "linux",
+            "config": {"Labels": labels},
+            "rootfs": {"type": "layers", "diff_ids": [layer.diff_id]},
+        }),
+        layers: vec![layer.clone()],
+    };
+    image
+        .write_archive(path, &details.info.version)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Buildpackage {
+        details,
+        layer,
+        path: path.to_path_buf(),
+    })
+}
+
+/// Reads the buildpackage `path` (written by [`write_buildpackage`] or by
+/// `pack buildpack package --format file`): its main module, from the labels, and that module's
+/// layer.
+///
+/// # Errors
+/// If the file is not a buildpackage, or its labels or layers are inconsistent.
+pub fn read_buildpackage(path: &Path) -> anyhow::Result<Buildpackage> {
+    let image = oci::read_archive(path, None)?;
+    buildpackage_of_image(&image, path)
+        .with_context(|| format!("{} is not a buildpackage", path.display()))
+}
+
+fn buildpackage_of_image(image: &LoadedImage, path: &Path) -> anyhow::Result<Buildpackage> {
+    let metadata: PackageMetadata = serde_json::from_str(
+        image
+            .label(METADATA_LABEL)
+            .with_context(|| format!("no label {METADATA_LABEL}"))?,
+    )
+    .with_context(|| format!("invalid label {METADATA_LABEL}"))?;
+    let kind = if image.label(BUILDPACK_LAYERS_LABEL).is_some() {
+        ModuleKind::Buildpack
+    } else if image.label(EXTENSION_LAYERS_LABEL).is_some() {
+        ModuleKind::Extension
+    } else {
+        bail!("neither {BUILDPACK_LAYERS_LABEL} nor {EXTENSION_LAYERS_LABEL} is set");
+    };
+    let layers: ModuleLayers = serde_json::from_str(
+        image
+            .label(kind.layers_label())
+            .context("the layers label was just found")?,
+    )
+    .with_context(|| format!("invalid label {}", kind.layers_label()))?;
+    let info = layers
+        .get(&metadata.info.id)
+        .and_then(|versions| versions.get(&metadata.info.version))
+        .with_context(|| {
+            format!(
+                "{} does not list {}@{}",
+                kind.layers_label(),
+                metadata.info.id,
+                metadata.info.version
+            )
+        })?;
+    let layer = image
+        .layers
+        .iter()
+        .find(|layer| layer.diff_id == info.layer_diff_id)
+        .with_context(|| format!("no layer with diff id {}", info.layer_diff_id))?
+        .clone();
+    Ok(Buildpackage {
+        details: ModuleDetails {
+            kind,
+            info: metadata.info,
+            api: info.api.clone(),
+            targets: info.targets.clone(),
+            stacks: info.stacks.clone(),
+            order: info.order.clone(),
+        },
+        layer,
+        path: path.to_path_buf(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn reads_details_from_a_descriptor() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            &dir.path().join("buildpack.toml"),
+            r#"api = "0.10"
+[buildpack]
+id = "a/b"
+version = "1.2.3"
+name = "B"
+homepage = "https://example.com"
+keywords = ["x"]
+[[buildpack.licenses]]
+type = "Apache-2.0"
+[[targets]]
+os = "linux"
+arch = "arm64"
+arch-variant = "v8"
+[[targets.distros]]
+name = "rhel"
+version = "8"
+[metadata]
+anything = 1
+"#,
+        );
+        let details = ModuleDetails::read(dir.path()).unwrap();
+        assert_eq!(details.kind, ModuleKind::Buildpack);
+        assert_eq!(details.api, "0.10");
+        assert_eq!(details.full_name(), "a/b@1.2.3");
+        assert_eq!(details.image_path(), "/cnb/buildpacks/a_b/1.2.3");
+        assert_eq!(details.targets[0].variant, "v8");
+        assert_eq!(
+            serde_json::to_string(&details.package_metadata()).unwrap(),
+            r#"{"id":"a/b","name":"B","version":"1.2.3","homepage":"https://example.com","keywords":["x"],"licenses":[{"type":"Apache-2.0"}],"stacks":[{"id":"*"}]}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&details.layer_info("sha256:00")).unwrap(),
+            r#"{"api":"0.10","targets":[{"os":"linux","arch":"arm64","variant":"v8","distros":[{"name":"rhel","version":"8"}]}],"layerDiffID":"sha256:00","name":"B"}"#
+                .replace(r#","name":"B"}"#, r#","homepage":"https://example.com","name":"B"}"#)
+        );
+    }
+
+    #[test]
+    fn writes_and_reads_a_buildpackage_reproducibly() {
+        let dir = tempfile::tempdir().unwrap();
+        let module = dir.path().join("module");
+        write(
+            &module.join("extension.toml"),
+            "api = \"0.10\"\n[extension]\nid = \"x/ext\"\nversion = \"0.1.0\"\n",
+        );
+        write(&module.join("bin/generate"), "#!/bin/sh\n");
+        std::os::unix::fs::symlink("generate", module.join("bin/detect")).unwrap();
+        let first = write_buildpackage(&module, &dir.path().join("a.cnb")).unwrap();
+        let second = write_buildpackage(&module, &dir.path().join("b.cnb")).unwrap();
+        assert_eq!(
+            std::fs::read(&first.path).unwrap(),
+            std::fs::read(&second.path).unwrap()
+        );
+        let read = read_buildpackage(&first.path).unwrap();
+        assert_eq!(read.details.kind, ModuleKind::Extension);
+        assert_eq!(read.details.info.id, "x/ext");
+        assert_eq!(read.layer.diff_id, first.layer.diff_id);
+        assert_eq!(read.layer.blob.digest, first.layer.blob.digest);
+    }
+}

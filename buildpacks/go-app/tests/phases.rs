@@ -1,0 +1,447 @@
+//! The packaged buildpack (`bin/detect`, `bin/build`, built statically by the packager) run as
+//! the lifecycle runs it (`ModuleRun`), on the Go fixture apps, with this machine's Go on `PATH`.
+//!
+//! `go-toolchain` asks for go1.25.14, which this machine does not have: its build downloads the
+//! toolchain from the Go module proxy (the network is needed, as for `go install`).
+
+// Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
+#![allow(clippy::unwrap_used)]
+
+use cnb_harness::{BuildOutcome, Module, ModuleRun, workspace_root};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+// Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
+use libcnb as _;
+use serde as _;
+use sha2 as _;
+use toml as _;
+use ureq as _;
+use which as _;
+use zip as _;
+
+const HEADER: &str = "Go App Buildpack 0.1.0\n";
+
+/// The version of the go on `PATH` (`go1.26.8` on the project's machines).
+fn machine_go() -> String {
+    let output = Command::new("go")
+        .args(["env", "GOVERSION"])
+        .env("GOTOOLCHAIN", "local")
+        .current_dir("/")
+        .output()
+        .expect("Go on PATH (tests/test.sh requires it)");
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+fn buildpack() -> Module {
+    Module::package("buildpacks/go-app")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures/apps").join(name)
+}
+
+/// A copy of a fixture app (the build removes the sources).
+fn app_copy(name: &str) -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(name), copy.path());
+    copy
+}
+
+fn copy_dir(source: &Path, destination: &Path) {
+    for entry in std::fs::read_dir(source).unwrap() {
+        let entry = entry.unwrap();
+        let target = destination.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn read(path: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(path.as_ref())
+        .unwrap_or_else(|error| panic!("read {}: {error}", path.as_ref().display()))
+}
+
+fn assert_contains(haystack: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            haystack.contains(needle),
+            "missing {needle:?} in:\n{haystack}"
+        );
+    }
+}
+
+/// `launch.toml` processes as (type, command, default).
+fn processes(outcome: &BuildOutcome) -> Vec<(String, Vec<String>, bool)> {
+    let launch = outcome.launch.as_ref().expect("launch.toml");
+    launch["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|process| {
+            (
+                process["type"].as_str().unwrap().to_string(),
+                process["command"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|part| part.as_str().unwrap().to_string())
+                    .collect(),
+                process
+                    .get("default")
+                    .and_then(toml::Value::as_bool)
+                    .unwrap_or(false),
+            )
+        })
+        .collect()
+}
+
+fn sbom(outcome: &BuildOutcome) -> serde_json::Value {
+    serde_json::from_str(&read(outcome.layers_dir.join("targets.sbom.cdx.json"))).unwrap()
+}
+
+#[test]
+fn detect_passes_for_go_apps() {
+    let buildpack = buildpack();
+    for (app, line) in [
+        ("go-http", "Go app (go.mod)\n"),
+        ("go-multi-cmd", "Go app (go.mod)\n"),
+        ("go-cgo", "Go app (go.mod)\n"),
+    ] {
+        let outcome = ModuleRun::new(&buildpack, fixture(app)).detect();
+        assert_eq!(
+            outcome.process.exit_code, 0,
+            "{app}: {}",
+            outcome.process.stderr
+        );
+        assert_eq!(outcome.process.stdout, line, "{app}");
+        assert_eq!(outcome.plan, None, "{app}: no build plan");
+    }
+    // Sources under cmd/*/ without go.mod.
+    let app = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(app.path().join("cmd/tool")).unwrap();
+    std::fs::write(
+        app.path().join("cmd/tool/main.go"),
+        "package main\nfunc main() {}\n",
+    )
+    .unwrap();
+    let outcome = ModuleRun::new(&buildpack, app.path()).detect();
+    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    assert_eq!(outcome.process.stdout, "Go app (*.go under cmd/*/)\n");
+}
+
+#[test]
+fn detect_fails_for_other_apps() {
+    let outcome = ModuleRun::new(&buildpack(), fixture("empty-app")).detect();
+    assert_eq!(outcome.process.exit_code, 100);
+    assert_eq!(
+        outcome.process.stdout,
+        "No Go app: no go.mod, no *.go at the root or under cmd/*/ (set BP_GO_TARGETS to the \
+         directories of the main packages)\n"
+    );
+}
+
+#[test]
+fn detect_rejects_an_invalid_bp_go_targets() {
+    let outcome = ModuleRun::new(&buildpack(), fixture("go-multi-cmd"))
+        .platform_env("BP_GO_TARGETS", "cmd/a:/etc")
+        .detect();
+    assert_ne!(outcome.process.exit_code, 0);
+    assert_ne!(outcome.process.exit_code, 100);
+    assert_eq!(
+        outcome.process.stderr,
+        "ERROR: Invalid BP_GO_TARGETS\n  BP_GO_TARGETS=\"cmd/a:/etc\": the target \"/etc\" must \
+         be relative to the app directory (no leading '/').\n  BP_GO_TARGETS is a \
+         colon-separated list of directories relative to the app, each holding a main package, \
+         e.g. BP_GO_TARGETS=cmd/server:cmd/worker.\n"
+    );
+}
+
+#[test]
+fn build_go_http_with_the_go_on_path() {
+    let app = app_copy("go-http");
+    let outcome = ModuleRun::new(&buildpack(), app.path()).build();
+    let log = &outcome.process.stdout;
+    assert_eq!(
+        outcome.process.exit_code, 0,
+        "{log}\n{}",
+        outcome.process.stderr
+    );
+    assert!(log.starts_with(HEADER), "{log}");
+    let go = machine_go();
+    assert_contains(
+        log,
+        &[
+            "  Targets\n    . -> go-http\n",
+            "    Requested >= 1.24 (go.mod go line: 1.24)\n",
+            &format!("    Using {go} from PATH ("),
+            "  Go caches: starting empty (first build)\n",
+            "  Building (CGO_ENABLED=0, GOFLAGS=-modcacherw -mod=readonly)\n",
+            "    Running 'go build -o ",
+            "/targets/bin/go-http -buildmode=exe -trimpath .'\n",
+            "    go-http: static (no program interpreter, no shared library)",
+            &format!("    go-http: example.com/go-http {go}, 0 dependencies\n"),
+            "  Removing the source code (BP_KEEP_FILES keeps none)\n",
+            "  Processes (direct, no shell)\n    go-http (default): ",
+        ],
+    );
+    // No go layer: the build image's go satisfied go.mod.
+    assert_eq!(outcome.layers, ["go-cache", "targets"]);
+    let binary = outcome.layers_dir.join("targets/bin/go-http");
+    packager::elf::check_static(&binary).unwrap();
+    assert_eq!(
+        processes(&outcome),
+        [(
+            "go-http".to_string(),
+            vec![binary.to_string_lossy().into_owned()],
+            true
+        )]
+    );
+    let layer = |name: &str| -> toml::Table {
+        toml::from_str(&read(outcome.layers_dir.join(format!("{name}.toml")))).unwrap()
+    };
+    assert_eq!(
+        layer("targets")["types"],
+        toml::Value::Table(toml::from_str("launch = true\nbuild = false\ncache = false").unwrap())
+    );
+    assert_eq!(
+        layer("go-cache")["types"],
+        toml::Value::Table(toml::from_str("launch = false\nbuild = false\ncache = true").unwrap())
+    );
+    assert_eq!(
+        layer("targets")["metadata"]["binaries"],
+        toml::Value::Array(vec!["go-http".into()])
+    );
+    // The caches are in the layer, not in HOME.
+    assert!(outcome.layers_dir.join("go-cache/build").is_dir());
+
+    let sbom = sbom(&outcome);
+    assert_eq!(sbom["bomFormat"], "CycloneDX");
+    assert_eq!(sbom["specVersion"], "1.5");
+    assert_eq!(sbom["components"][0]["name"], "go-http");
+    assert_eq!(sbom["components"][0]["type"], "application");
+    let properties: BTreeMap<String, String> = sbom["components"][0]["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(properties["go:toolchain"], go);
+    assert_eq!(properties["go:module"], "example.com/go-http");
+    assert_eq!(properties["go:build:CGO_ENABLED"], "0");
+    assert_eq!(properties["go:build:-buildmode"], "exe");
+    assert_eq!(properties["go:build:-trimpath"], "true");
+    assert_eq!(
+        sbom["components"][1]["purl"].as_str().unwrap(),
+        format!("pkg:golang/stdlib@{}", go.trim_start_matches("go"))
+    );
+
+    // The sources are gone.
+    assert!(listing(app.path()).is_empty(), "{:?}", listing(app.path()));
+}
+
+#[test]
+fn build_go_multi_cmd_one_binary_per_command() {
+    let app = app_copy("go-multi-cmd");
+    let outcome = ModuleRun::new(&buildpack(), app.path())
+        .platform_env("BP_KEEP_FILES", "README.md")
+        .platform_env("BP_GO_BUILD_LDFLAGS", "-s -w")
+        .build();
+    let log = &outcome.process.stdout;
+    assert_eq!(
+        outcome.process.exit_code, 0,
+        "{log}\n{}",
+        outcome.process.stderr
+    );
+    assert_contains(
+        log,
+        &[
+            "  Targets\n    cmd/a -> a\n    cmd/b -> b\n",
+            "/targets/bin/a -buildmode=exe -trimpath '-ldflags=-s -w' ./cmd/a'\n",
+            "/targets/bin/b -buildmode=exe -trimpath '-ldflags=-s -w' ./cmd/b'\n",
+            "  Removing the source code but BP_KEEP_FILES=README.md\n",
+            "    Kept README.md\n",
+        ],
+    );
+    let bin = outcome.layers_dir.join("targets/bin");
+    assert_eq!(listing(&bin), ["a", "b"]);
+    let types: Vec<(String, bool)> = processes(&outcome)
+        .into_iter()
+        .map(|(name, _, default)| (name, default))
+        .collect();
+    assert_eq!(types, [("a".to_string(), true), ("b".to_string(), false)]);
+    for name in ["a", "b"] {
+        packager::elf::check_static(&bin.join(name)).unwrap();
+        let output = Command::new(bin.join(name)).output().unwrap();
+        assert_eq!(
+            String::from_utf8(output.stdout).unwrap(),
+            format!("hello from {name}\n")
+        );
+    }
+    assert_eq!(listing(app.path()), ["README.md"]);
+    let sbom = sbom(&outcome);
+    assert_eq!(sbom["dependencies"][1]["ref"], "binary:b");
+}
+
+#[test]
+fn build_go_cgo_fails_with_why_and_what_to_do() {
+    let app = app_copy("go-cgo");
+    let outcome = ModuleRun::new(&buildpack(), app.path()).build();
+    assert_ne!(outcome.process.exit_code, 0);
+    assert!(
+        outcome.process.stderr.starts_with(
+            "ERROR: The app needs cgo, which a static image cannot run\n  These files import \"C\" \
+             without a `cgo` build constraint:\n    main.go\n  A cgo binary links the C library \
+             dynamically"
+        ),
+        "{}",
+        outcome.process.stderr
+    );
+    // Nothing was built, nothing removed.
+    assert!(app.path().join("main.go").is_file());
+}
+
+#[test]
+fn build_go_cgo_when_asked_must_still_be_static() {
+    // BP_GO_CGO=true alone: gcc links libc dynamically, and the ELF check refuses it.
+    let app = app_copy("go-cgo");
+    let outcome = ModuleRun::new(&buildpack(), app.path())
+        .platform_env("BP_GO_CGO", "true")
+        .build();
+    assert_ne!(outcome.process.exit_code, 0, "{}", outcome.process.stdout);
+    assert_contains(
+        &outcome.process.stderr,
+        &[
+            "ERROR: A binary is not statically linked\n  go-cgo is dynamically linked (program \
+             interpreter /lib64/ld-linux-x86-64.so.2; needs libc.so.6)",
+            "With BP_GO_CGO=true, link statically: BP_GO_BUILD_LDFLAGS=\"-linkmode=external \
+             -extldflags=-static\"",
+        ],
+    );
+
+    // With static external linking (glibc's libc.a), the same app passes.
+    let app = app_copy("go-cgo");
+    let outcome = ModuleRun::new(&buildpack(), app.path())
+        .platform_env("BP_GO_CGO", "true")
+        .platform_env(
+            "BP_GO_BUILD_LDFLAGS",
+            "-linkmode=external -extldflags=-static",
+        )
+        .build();
+    assert_eq!(
+        outcome.process.exit_code, 0,
+        "{}\n{}",
+        outcome.process.stdout, outcome.process.stderr
+    );
+    let binary = outcome.layers_dir.join("targets/bin/go-cgo");
+    packager::elf::check_static(&binary).unwrap();
+    let output = Command::new(&binary).output().unwrap();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "the answer from C: 42\n"
+    );
+}
+
+#[test]
+fn build_rejects_flags_that_defeat_a_static_binary() {
+    let app = app_copy("go-http");
+    let outcome = ModuleRun::new(&buildpack(), app.path())
+        .platform_env("BP_GO_BUILD_FLAGS", "-buildmode=pie")
+        .build();
+    assert_ne!(outcome.process.exit_code, 0);
+    assert!(
+        outcome.process.stderr.starts_with(
+            "ERROR: Invalid BP_GO_BUILD_FLAGS\n  BP_GO_BUILD_FLAGS=\"-buildmode=pie\": \
+             -buildmode=pie cannot give a static executable (Go links a PIE dynamically"
+        ),
+        "{}",
+        outcome.process.stderr
+    );
+}
+
+#[test]
+fn build_refuses_a_version_outside_the_inventory() {
+    let app = app_copy("go-http");
+    let outcome = ModuleRun::new(&buildpack(), app.path())
+        .platform_env("BP_GO_VERSION", "1.26.9")
+        .build();
+    assert_ne!(outcome.process.exit_code, 0);
+    let expected = format!(
+        "ERROR: Go 1.26.9 is not available\n  BP_GO_VERSION asks for Go 1.26.9; the go on PATH \
+         is {}, and this buildpack installs only the versions it knows the checksum of. For \
+         linux/amd64 these are: 1.27.3, 1.27.2, 1.26.10, 1.26.8, 1.25.14.\n",
+        machine_go().trim_start_matches("go")
+    );
+    assert!(
+        outcome.process.stderr.starts_with(&expected),
+        "{}",
+        outcome.process.stderr
+    );
+}
+
+#[test]
+fn build_verifies_the_toolchain_checksum_before_extracting() {
+    // A mirror (GOPROXY=file://...) that serves a zip that is not the real go1.25.14.
+    let mirror = tempfile::tempdir().unwrap();
+    let zip_dir = mirror.path().join("golang.org/toolchain/@v");
+    std::fs::create_dir_all(&zip_dir).unwrap();
+    std::fs::write(
+        zip_dir.join("v0.0.1-go1.25.14.linux-amd64.zip"),
+        b"PK not really a toolchain",
+    )
+    .unwrap();
+    let app = app_copy("go-toolchain");
+    let outcome = ModuleRun::new(&buildpack(), app.path())
+        .platform_env(
+            "GOPROXY",
+            &format!("file://{},direct", mirror.path().display()),
+        )
+        .build();
+    assert_ne!(outcome.process.exit_code, 0);
+    assert_contains(
+        &outcome.process.stdout,
+        &[
+            "    Installing Go 1.25.14 (no cached toolchain)\n",
+            &format!(
+                "      Downloading file://{}/golang.org/toolchain/@v/v0.0.1-go1.25.14.linux-amd64.zip\n",
+                mirror.path().display()
+            ),
+        ],
+    );
+    assert!(
+        outcome
+            .process
+            .stderr
+            .starts_with("ERROR: The downloaded Go toolchain does not match its checksum\n"),
+        "{}",
+        outcome.process.stderr
+    );
+    assert_contains(
+        &outcome.process.stderr,
+        &[
+            "expected 1bb543a7745d4c6e045a1bfdb4c4d5a0b05b71ee8b8ff72c0a351598b26991a4 (the buildpack's inventory).\n  Nothing was extracted.",
+        ],
+    );
+    // The layer exists but holds nothing.
+    assert!(listing(&outcome.layers_dir.join("go")).is_empty());
+    assert!(!outcome.layers_dir.join("targets").exists());
+}
