@@ -273,6 +273,14 @@ impl DetectorRun {
     /// Runs `lifecycle detect` (the detector phase) and collects its outputs.
     #[must_use]
     pub fn run(self) -> DetectorOutcome {
+        self.run_timed().0
+    }
+
+    /// [`DetectorRun::run`], with the wall time of the lifecycle process alone (from spawn to
+    /// exit; without the setup of the scratch dirs or the reading of the outputs): for
+    /// benchmarks.
+    #[must_use]
+    pub fn run_timed(self) -> (DetectorOutcome, std::time::Duration) {
         let user = unprivileged_user();
         let workdir = tempfile::tempdir().expect("create a scratch dir");
         let root = workdir.path();
@@ -325,6 +333,7 @@ impl DetectorRun {
         }
 
         let (mut command, home) = self.lifecycle.command(user.as_ref());
+        let started = std::time::Instant::now();
         let output = command
             .arg("detect")
             .args(["-log-level", "debug", "-no-color"])
@@ -352,6 +361,7 @@ impl DetectorRun {
             .current_dir(root)
             .output()
             .unwrap_or_else(|error| panic!("cannot run the lifecycle: {error}"));
+        let elapsed = started.elapsed();
 
         let mut generated = BTreeMap::new();
         collect_files(
@@ -359,7 +369,7 @@ impl DetectorRun {
             &layers.join("generated"),
             &mut generated,
         );
-        DetectorOutcome {
+        let outcome = DetectorOutcome {
             exit_code: output.status.code().unwrap_or(-1),
             output: format!(
                 "{}{}",
@@ -371,7 +381,8 @@ impl DetectorRun {
             analyzed: read_toml(&analyzed),
             generated,
             workdir,
-        }
+        };
+        (outcome, elapsed)
     }
 }
 

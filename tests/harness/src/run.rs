@@ -278,9 +278,28 @@ impl ModuleRun {
         }
     }
 
-    /// Runs `bin/detect <platform> <plan>`.
+    /// The command of a phase (`detect`, or `generate` for extensions), prepared exactly as
+    /// [`ModuleRun::detect`] and [`ModuleRun::generate`] run it: the positional arguments, the
+    /// environment, the app as working directory, over a fresh scratch directory (platform, plan,
+    /// output dir) that lives as long as the returned [`TempDir`]. For benchmarks: running it
+    /// repeatedly times the phase as the lifecycle pays for it, process spawn included.
     #[must_use]
-    pub fn detect(&self) -> DetectOutcome {
+    pub fn command(&self, phase: &str) -> (Command, TempDir) {
+        let prepared = match phase {
+            "detect" => self.prepare_detect(),
+            "generate" => self.prepare_generate(),
+            other => panic!("no prepared command for phase {other:?}: detect or generate"),
+        };
+        let mut command = Command::new(self.module.executable(phase));
+        command
+            .args(&prepared.args)
+            .env_clear()
+            .envs(&prepared.env)
+            .current_dir(&self.app_dir);
+        (command, prepared.scratch)
+    }
+
+    fn prepare_detect(&self) -> Prepared {
         let scratch = scratch_dir();
         let platform = self.platform_dir(scratch.path());
         let plan = scratch.path().join("plan.toml");
@@ -289,24 +308,14 @@ impl ModuleRun {
         env.insert(self.module_dir_var().into(), path_string(&self.module.dir));
         env.insert("CNB_PLATFORM_DIR".into(), path_string(&platform));
         env.insert("CNB_BUILD_PLAN_PATH".into(), path_string(&plan));
-
-        let before = snapshot(&self.app_dir);
-        let process = self.execute("detect", &[&platform, &plan], &env);
-        assert_app_unchanged(&self.app_dir, &before, "detect");
-        let plan = std::fs::read_to_string(&plan).expect("read the plan file");
-        DetectOutcome {
-            process,
-            plan: (!plan.trim().is_empty()).then(|| {
-                toml::from_str(&plan).unwrap_or_else(|error| {
-                    panic!("detect wrote a plan that is not TOML: {error}\n{plan}")
-                })
-            }),
+        Prepared {
+            args: vec![platform, plan],
+            env,
+            scratch,
         }
     }
 
-    /// Runs `bin/generate <output> <platform> <plan>` (extensions).
-    #[must_use]
-    pub fn generate(&self) -> GenerateOutcome {
+    fn prepare_generate(&self) -> Prepared {
         assert_eq!(
             self.module.kind,
             ModuleKind::Extension,
@@ -323,9 +332,43 @@ impl ModuleRun {
         env.insert("CNB_OUTPUT_DIR".into(), path_string(&output));
         env.insert("CNB_PLATFORM_DIR".into(), path_string(&platform));
         env.insert("CNB_BP_PLAN_PATH".into(), path_string(&plan));
+        Prepared {
+            args: vec![output, platform, plan],
+            env,
+            scratch,
+        }
+    }
+
+    /// Runs `bin/detect <platform> <plan>`.
+    #[must_use]
+    pub fn detect(&self) -> DetectOutcome {
+        let prepared = self.prepare_detect();
+        let plan = prepared.args[1].clone();
+        let args: Vec<&Path> = prepared.args.iter().map(PathBuf::as_path).collect();
 
         let before = snapshot(&self.app_dir);
-        let process = self.execute("generate", &[&output, &platform, &plan], &env);
+        let process = self.execute("detect", &args, &prepared.env);
+        assert_app_unchanged(&self.app_dir, &before, "detect");
+        let plan = std::fs::read_to_string(&plan).expect("read the plan file");
+        DetectOutcome {
+            process,
+            plan: (!plan.trim().is_empty()).then(|| {
+                toml::from_str(&plan).unwrap_or_else(|error| {
+                    panic!("detect wrote a plan that is not TOML: {error}\n{plan}")
+                })
+            }),
+        }
+    }
+
+    /// Runs `bin/generate <output> <platform> <plan>` (extensions).
+    #[must_use]
+    pub fn generate(&self) -> GenerateOutcome {
+        let prepared = self.prepare_generate();
+        let output = prepared.args[0].clone();
+        let args: Vec<&Path> = prepared.args.iter().map(PathBuf::as_path).collect();
+
+        let before = snapshot(&self.app_dir);
+        let process = self.execute("generate", &args, &prepared.env);
         assert_app_unchanged(&self.app_dir, &before, "generate");
         let read = |name: &str| std::fs::read_to_string(output.join(name)).ok();
         let mut files: Vec<String> = std::fs::read_dir(&output)
@@ -385,6 +428,13 @@ impl ModuleRun {
             _layers_root: layers_root,
         }
     }
+}
+
+/// A phase's positional arguments and environment, over its scratch directory.
+struct Prepared {
+    args: Vec<PathBuf>,
+    env: BTreeMap<String, String>,
+    scratch: TempDir,
 }
 
 fn scratch_dir() -> TempDir {
