@@ -13,6 +13,7 @@ use std::path::PathBuf;
 // Dependencies of the extension binary, not used by this test crate.
 use cnb_extension as _;
 use serde as _;
+use toml as _;
 use ubi_common as _;
 
 const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
@@ -24,14 +25,10 @@ fn fixture(path: &str) -> PathBuf {
 fn detect(app: &str, platform_env: &[(&str, &str)]) -> (DetectorOutcome, Module, Module) {
     let scratch = tempfile::tempdir().unwrap();
     let catalogue = fixture("ubi-java/images-ubi9-local-run-images.json");
-    let extension = Module::package("extensions/ubi-java").copy_with_descriptor(
+    let extension = Module::package("extensions/ubi-java").copy_with_metadata(
         scratch.path().join("extension"),
-        |descriptor| {
-            descriptor["metadata"].as_table_mut().unwrap().insert(
-                "catalogue".to_string(),
-                toml::Value::String(catalogue.to_str().unwrap().to_string()),
-            );
-        },
+        "catalogue",
+        catalogue.to_str().unwrap(),
     );
     let buildpack = Module::package("buildpacks/ubi-java");
     let order = format!(

@@ -35,19 +35,18 @@ fn packaged() -> Module {
 /// A copy of the packaged extension whose `[metadata] catalogue` is `catalogue`; the copy lives
 /// as long as the returned directory.
 fn with_catalogue(catalogue: &Path) -> (Module, TempDir) {
+    let packaged = packaged();
+    assert_eq!(
+        packaged.metadata_string("catalogue").as_deref(),
+        Some("/etc/buildpacks/images.json"),
+        "the packaged extension reads the stack's catalogue"
+    );
     let dir = tempfile::tempdir().unwrap();
-    let module = packaged().copy_with_descriptor(dir.path().join("extension"), |descriptor| {
-        let metadata = descriptor["metadata"].as_table_mut().unwrap();
-        assert_eq!(
-            metadata["catalogue"].as_str(),
-            Some("/etc/buildpacks/images.json"),
-            "the packaged extension reads the stack's catalogue"
-        );
-        metadata.insert(
-            "catalogue".to_string(),
-            toml::Value::String(catalogue.to_str().unwrap().to_string()),
-        );
-    });
+    let module = packaged.copy_with_metadata(
+        dir.path().join("extension"),
+        "catalogue",
+        catalogue.to_str().unwrap(),
+    );
     (module, dir)
 }
 

@@ -61,14 +61,10 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 /// The packaged extension, copied with its catalogue pointed at the fixture of the stack.
 fn extension(crate_dir: &str, catalogue: &str, scratch: &Path) -> Module {
     let catalogue = fixture(catalogue);
-    Module::package(crate_dir).copy_with_descriptor(
+    Module::package(crate_dir).copy_with_metadata(
         scratch.join(crate_dir.replace('/', "_")),
-        |descriptor| {
-            descriptor["metadata"].as_table_mut().unwrap().insert(
-                "catalogue".to_string(),
-                toml::Value::String(catalogue.to_str().unwrap().to_string()),
-            );
-        },
+        "catalogue",
+        catalogue.to_str().unwrap(),
     )
 }
 

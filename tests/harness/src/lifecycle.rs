@@ -41,6 +41,34 @@ impl Lifecycle {
             ),
         }
     }
+
+    /// Runs `lifecycle <phase> -log-level debug -no-color <flags>` in `root`, as `user` when
+    /// one is given, with only `PATH`, `HOME`, `CNB_PLATFORM_API` and `env` in its environment.
+    fn run_phase(
+        &self,
+        user: Option<&User>,
+        phase: &str,
+        flags: &[(&str, &Path)],
+        env: &BTreeMap<String, String>,
+        root: &Path,
+    ) -> std::process::Output {
+        let (mut command, home) = self.command(user);
+        command
+            .arg(phase)
+            .args(["-log-level", "debug", "-no-color"]);
+        for (flag, path) in flags {
+            command.arg(flag).arg(path);
+        }
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("CNB_PLATFORM_API", PLATFORM_API)
+            .envs(env)
+            .current_dir(root)
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run the lifecycle: {error}"))
+    }
 }
 
 /// An unprivileged account from `/etc/passwd`.
@@ -282,86 +310,34 @@ impl DetectorRun {
     #[must_use]
     pub fn run_timed(self) -> (DetectorOutcome, std::time::Duration) {
         let user = unprivileged_user();
-        let workdir = tempfile::tempdir().expect("create a scratch dir");
-        let root = workdir.path();
-        let dir = |name: &str| {
-            let path = root.join(name);
-            std::fs::create_dir_all(&path).expect("create a scratch subdir");
-            path
-        };
-        let (buildpacks, extensions, platform, layers, app) = (
-            dir("buildpacks"),
-            dir("extensions"),
-            dir("platform/env"),
-            dir("layers"),
-            dir("app"),
+        let scratch = Scratch::new(&self.modules, self.app_dir.as_deref(), &self.platform_env);
+        let order = write(scratch.root().join("order.toml"), Some(&self.order));
+        let run_toml = write(scratch.root().join("run.toml"), self.run_toml.as_deref());
+        let analyzed = write(
+            scratch.layers.join("analyzed.toml"),
+            self.analyzed.as_deref(),
         );
-        let platform = platform
-            .parent()
-            .expect("platform/env has a parent")
-            .to_path_buf();
-        for module in &self.modules {
-            let parent = match module.kind {
-                ModuleKind::Extension => &extensions,
-                ModuleKind::Buildpack => &buildpacks,
-            };
-            copy_tree(
-                &module.dir,
-                &parent.join(module.escaped_id()).join(&module.version),
-            );
-        }
-        if let Some(source) = &self.app_dir {
-            copy_tree(source, &app);
-        }
-        for (name, value) in &self.platform_env {
-            std::fs::write(platform.join("env").join(name), value)
-                .expect("write a platform env file");
-        }
-        let order = root.join("order.toml");
-        std::fs::write(&order, &self.order).expect("write order.toml");
-        let run_toml = root.join("run.toml");
-        if let Some(text) = &self.run_toml {
-            std::fs::write(&run_toml, text).expect("write run.toml");
-        }
-        let analyzed = layers.join("analyzed.toml");
-        if let Some(text) = &self.analyzed {
-            std::fs::write(&analyzed, text).expect("write analyzed.toml");
-        }
-        open_to_everyone(root);
-        if let Some(user) = &user {
-            chown_tree(&layers, user);
-        }
+        scratch.hand_to(user.as_ref(), &[&scratch.layers]);
 
-        let (mut command, home) = self.lifecycle.command(user.as_ref());
         let started = std::time::Instant::now();
-        let output = command
-            .arg("detect")
-            .args(["-log-level", "debug", "-no-color"])
-            .arg("-app")
-            .arg(&app)
-            .arg("-layers")
-            .arg(&layers)
-            .arg("-buildpacks")
-            .arg(&buildpacks)
-            .arg("-extensions")
-            .arg(&extensions)
-            .arg("-order")
-            .arg(&order)
-            .arg("-platform")
-            .arg(&platform)
-            .arg("-analyzed")
-            .arg(&analyzed)
-            .arg("-run")
-            .arg(&run_toml)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("CNB_PLATFORM_API", PLATFORM_API)
-            .envs(&self.env)
-            .current_dir(root)
-            .output()
-            .unwrap_or_else(|error| panic!("cannot run the lifecycle: {error}"));
+        let output = self.lifecycle.run_phase(
+            user.as_ref(),
+            "detect",
+            &[
+                ("-app", &scratch.app),
+                ("-layers", &scratch.layers),
+                ("-buildpacks", &scratch.buildpacks),
+                ("-extensions", &scratch.extensions),
+                ("-order", &order),
+                ("-platform", &scratch.platform),
+                ("-analyzed", &analyzed),
+                ("-run", &run_toml),
+            ],
+            &self.env,
+            scratch.root(),
+        );
         let elapsed = started.elapsed();
+        let layers = scratch.layers.clone();
 
         let mut generated = BTreeMap::new();
         collect_files(
@@ -371,16 +347,12 @@ impl DetectorRun {
         );
         let outcome = DetectorOutcome {
             exit_code: output.status.code().unwrap_or(-1),
-            output: format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ),
+            output: combined_output(&output),
             group: read_toml(&layers.join("group.toml")),
             plan: read_toml(&layers.join("plan.toml")),
             analyzed: read_toml(&analyzed),
             generated,
-            workdir,
+            workdir: scratch.workdir,
         };
         (outcome, elapsed)
     }
@@ -484,24 +456,6 @@ impl BuilderRun {
     /// Runs `lifecycle build` (the builder phase) and collects its outputs.
     #[must_use]
     pub fn run(self) -> BuilderOutcome {
-        let user = unprivileged_user();
-        let workdir = tempfile::tempdir().expect("create a scratch dir");
-        let root = workdir.path();
-        let dir = |name: &str| {
-            let path = root.join(name);
-            std::fs::create_dir_all(&path).expect("create a scratch subdir");
-            path
-        };
-        let (buildpacks, platform, layers, app) = (
-            dir("buildpacks"),
-            dir("platform/env"),
-            dir("layers"),
-            dir("app"),
-        );
-        let platform = platform
-            .parent()
-            .expect("platform/env has a parent")
-            .to_path_buf();
         for module in &self.modules {
             assert_eq!(
                 module.kind,
@@ -509,72 +463,131 @@ impl BuilderRun {
                 "the builder runs buildpacks only ({} is an extension)",
                 module.id
             );
-            copy_tree(
-                &module.dir,
-                &buildpacks.join(module.escaped_id()).join(&module.version),
-            );
         }
-        if let Some(source) = &self.app_dir {
-            copy_tree(source, &app);
-        }
-        for (name, value) in &self.platform_env {
-            std::fs::write(platform.join("env").join(name), value)
-                .expect("write a platform env file");
-        }
-        let group = root.join("group.toml");
-        std::fs::write(&group, &self.group).expect("write group.toml");
-        let plan = root.join("plan.toml");
-        std::fs::write(&plan, &self.plan).expect("write plan.toml");
-        let analyzed = root.join("analyzed.toml");
-        if let Some(text) = &self.analyzed {
-            std::fs::write(&analyzed, text).expect("write analyzed.toml");
-        }
-        open_to_everyone(root);
-        if let Some(user) = &user {
-            chown_tree(&layers, user);
-            chown_tree(&app, user);
-        }
+        let user = unprivileged_user();
+        let scratch = Scratch::new(&self.modules, self.app_dir.as_deref(), &self.platform_env);
+        let group = write(scratch.root().join("group.toml"), Some(&self.group));
+        let plan = write(scratch.root().join("plan.toml"), Some(&self.plan));
+        let analyzed = write(
+            scratch.root().join("analyzed.toml"),
+            self.analyzed.as_deref(),
+        );
+        scratch.hand_to(user.as_ref(), &[&scratch.layers, &scratch.app]);
 
-        let (mut command, home) = self.lifecycle.command(user.as_ref());
-        let output = command
-            .arg("build")
-            .args(["-log-level", "debug", "-no-color"])
-            .arg("-app")
-            .arg(&app)
-            .arg("-layers")
-            .arg(&layers)
-            .arg("-group")
-            .arg(&group)
-            .arg("-plan")
-            .arg(&plan)
-            .arg("-buildpacks")
-            .arg(&buildpacks)
-            .arg("-platform")
-            .arg(&platform)
-            .arg("-analyzed")
-            .arg(&analyzed)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("CNB_PLATFORM_API", PLATFORM_API)
-            .envs(&self.env)
-            .current_dir(root)
-            .output()
-            .unwrap_or_else(|error| panic!("cannot run the lifecycle: {error}"));
+        let output = self.lifecycle.run_phase(
+            user.as_ref(),
+            "build",
+            &[
+                ("-app", &scratch.app),
+                ("-layers", &scratch.layers),
+                ("-group", &group),
+                ("-plan", &plan),
+                ("-buildpacks", &scratch.buildpacks),
+                ("-platform", &scratch.platform),
+                ("-analyzed", &analyzed),
+            ],
+            &self.env,
+            scratch.root(),
+        );
 
         BuilderOutcome {
             exit_code: output.status.code().unwrap_or(-1),
-            output: format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ),
-            metadata: read_toml(&layers.join("config").join("metadata.toml")),
-            layers_dir: layers,
-            app_dir: app,
-            workdir,
+            output: combined_output(&output),
+            metadata: read_toml(&scratch.layers.join("config").join("metadata.toml")),
+            layers_dir: scratch.layers,
+            app_dir: scratch.app,
+            workdir: scratch.workdir,
         }
     }
+}
+
+/// The scratch directory a lifecycle phase runs in: the modules laid out as the lifecycle reads
+/// them (`buildpacks/` and `extensions/`, each `<escaped id>/<version>/`), a copy of the app,
+/// `platform/env/` with the user-provided variables, and an empty `layers/`.
+struct Scratch {
+    workdir: TempDir,
+    buildpacks: PathBuf,
+    extensions: PathBuf,
+    platform: PathBuf,
+    layers: PathBuf,
+    app: PathBuf,
+}
+
+impl Scratch {
+    fn new(
+        modules: &[Module],
+        app: Option<&Path>,
+        platform_env: &BTreeMap<String, String>,
+    ) -> Self {
+        let workdir = tempfile::tempdir().expect("create a scratch dir");
+        let dir = |name: &str| {
+            let path = workdir.path().join(name);
+            std::fs::create_dir_all(&path).expect("create a scratch subdir");
+            path
+        };
+        let scratch = Self {
+            buildpacks: dir("buildpacks"),
+            extensions: dir("extensions"),
+            platform: dir("platform/env")
+                .parent()
+                .expect("platform/env has a parent")
+                .to_path_buf(),
+            layers: dir("layers"),
+            app: dir("app"),
+            workdir,
+        };
+        for module in modules {
+            let parent = match module.kind {
+                ModuleKind::Extension => &scratch.extensions,
+                ModuleKind::Buildpack => &scratch.buildpacks,
+            };
+            copy_tree(
+                &module.dir,
+                &parent.join(module.escaped_id()).join(&module.version),
+            );
+        }
+        if let Some(source) = app {
+            copy_tree(source, &scratch.app);
+        }
+        for (name, value) in platform_env {
+            std::fs::write(scratch.platform.join("env").join(name), value)
+                .expect("write a platform env file");
+        }
+        scratch
+    }
+
+    fn root(&self) -> &Path {
+        self.workdir.path()
+    }
+
+    /// Lets `user` read everything, and gives it the directories the phase writes to.
+    fn hand_to(&self, user: Option<&User>, writable: &[&Path]) {
+        open_to_everyone(self.root());
+        if let Some(user) = user {
+            for dir in writable {
+                chown_tree(dir, user);
+            }
+        }
+    }
+}
+
+/// Writes `text` (when there is some) to `path`, and returns `path`: an input file the phase is
+/// pointed at whether or not it exists.
+fn write(path: PathBuf, text: Option<&str>) -> PathBuf {
+    if let Some(text) = text {
+        std::fs::write(&path, text)
+            .unwrap_or_else(|error| panic!("write {}: {error}", path.display()));
+    }
+    path
+}
+
+/// stdout and stderr together, as a user sees them.
+fn combined_output(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 /// Copies a directory tree, keeping symlinks (`bin/detect` → `generate`) and modes.

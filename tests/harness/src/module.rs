@@ -114,6 +114,36 @@ impl Module {
         Self::from_dir(&copy.dir)
     }
 
+    /// A copy of this module in `dir` whose descriptor's `[metadata]` sets `key` to `value`,
+    /// e.g. to point an extension at a fixture file instead of a path of the build image.
+    #[must_use]
+    pub fn copy_with_metadata(&self, dir: impl AsRef<Path>, key: &str, value: &str) -> Self {
+        self.copy_with_descriptor(dir, |descriptor| {
+            descriptor
+                .entry("metadata")
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                .as_table_mut()
+                .expect("[metadata] is a table")
+                .insert(key.to_string(), toml::Value::String(value.to_string()));
+        })
+    }
+
+    /// The value of `key` in the descriptor's `[metadata]`, when it is a string.
+    #[must_use]
+    pub fn metadata_string(&self, key: &str) -> Option<String> {
+        let descriptor =
+            packager::descriptor::find_descriptor(&self.dir).expect("a module has its descriptor");
+        let table: toml::Table = toml::from_str(
+            &std::fs::read_to_string(&descriptor.path).expect("read the descriptor"),
+        )
+        .expect("the descriptor is TOML");
+        table
+            .get("metadata")?
+            .get(key)?
+            .as_str()
+            .map(str::to_string)
+    }
+
     /// The id with `/` replaced by `_`, as directories are named after it.
     #[must_use]
     pub fn escaped_id(&self) -> String {
