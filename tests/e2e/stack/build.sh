@@ -77,10 +77,10 @@ mkdir -p "$out"
 
 # 1. The base: a Debian root filesystem with dnf (Debian packages dnf, not microdnf).
 base="localhost/e2e/debian-dnf:$suite"
-base_hash="$(echo "$suite minbase dnf ca-certificates" | sha256sum | cut -c1-16)"
+base_hash="$(echo "$suite minbase dnf rpm ca-certificates" | sha256sum | cut -c1-16)"
 if [ "$(image_hash "$base")" != "$base_hash" ]; then
-  log "debootstrap $suite (minbase, dnf, ca-certificates) from $mirror"
-  debootstrap --variant=minbase --include=dnf,ca-certificates "$suite" "$work/rootfs" "$mirror" \
+  log "debootstrap $suite (minbase, dnf, rpm, ca-certificates) from $mirror"
+  debootstrap --variant=minbase --include=dnf,rpm,ca-certificates "$suite" "$work/rootfs" "$mirror" \
     > "$work/debootstrap.log" 2>&1 || { tail -30 "$work/debootstrap.log" >&2; fail "debootstrap failed"; }
   rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"*
   tar -C "$work/rootfs" -c . | podman import --quiet --change "LABEL e2e.stack.hash=$base_hash" - "$base" >/dev/null

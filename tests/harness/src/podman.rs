@@ -101,6 +101,19 @@ impl Podman {
         self.import(&tarball, reference, changes)
     }
 
+    /// An image already in podman's storage (made by another step, e.g. `skopeo copy`);
+    /// dropping the value leaves the image there.
+    #[must_use]
+    pub fn existing(&self, reference: &str) -> Image {
+        let id = self.run_ok(&["image", "inspect", "--format", "{{.Id}}", reference]);
+        Image {
+            podman: self.clone(),
+            reference: reference.to_string(),
+            id,
+            removed: true,
+        }
+    }
+
     /// `podman run --detach <options> <image> <command>`; the container is removed when the
     /// returned value drops (or by [`Container::remove`]).
     #[must_use]
@@ -145,6 +158,11 @@ impl Image {
     pub fn inspect(&self, format: &str) -> String {
         self.podman
             .run_ok(&["image", "inspect", "--format", format, &self.reference])
+    }
+
+    /// Leaves the image in podman's storage when the value drops (other tests use it).
+    pub fn keep(mut self) {
+        self.removed = true;
     }
 
     /// Removes the image; panics with podman's stderr when that fails.
