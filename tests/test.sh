@@ -4,13 +4,25 @@
 # - Rust >= 1.95 with clippy and rustfmt, and Go >= 1.26 (to build the lifecycle) must be on PATH;
 #   this script fails, saying what is missing, when they are not.
 # - setpriv (util-linux), and podman, buildah, runc, skopeo and umoci (container builds and OCI
-#   layouts without a Docker daemon) are installed with apt-get when missing; podman is configured
-#   for this sandbox as ../shared/docs/machine-notes.md describes.
+#   layouts without a Docker daemon), debootstrap, rpmbuild (rpm) and createrepo_c (the
+#   end-to-end stack, tests/e2e) and Maven are installed with apt-get when missing; podman is
+#   configured for this sandbox as ../shared/docs/machine-notes.md describes. Node.js with npm and
+#   a JDK (javac) must be on PATH: the end-to-end stack packages them as RPMs.
 # - The real CNB lifecycle v0.21.17 is installed at target/tools/bin/lifecycle (go install).
 # - As root, the unprivileged user the lifecycle runs as (it refuses root) is created: cnbtest,
 #   or $CNB_TEST_USER.
 # Nothing is skipped: a missing prerequisite is an error.
+#
+#   tests/test.sh          everything: fmt, clippy, every test (end-to-end included), main command
+#   tests/test.sh --e2e    the prerequisites, then only the end-to-end suite (tests/e2e)
 set -euo pipefail
+
+mode=all
+case "${1:-}" in
+  "") ;;
+  --e2e) mode=e2e ;;
+  *) echo "usage: tests/test.sh [--e2e]" >&2; exit 2 ;;
+esac
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -33,8 +45,13 @@ go_version="$(go env GOVERSION | sed 's/^go//')"
 version_at_least "$go_version" 1.26 || fail "Go 1.26 or later is required, found $go_version"
 
 missing_packages=()
-for pair in setpriv:util-linux podman:podman buildah:buildah runc:runc skopeo:skopeo umoci:umoci; do
+for pair in setpriv:util-linux podman:podman buildah:buildah runc:runc skopeo:skopeo umoci:umoci \
+  debootstrap:debootstrap rpmbuild:rpm createrepo_c:createrepo-c mvn:maven; do
   command -v "${pair%%:*}" >/dev/null || missing_packages+=("${pair#*:}")
+done
+for tool in node npm javac jar; do
+  command -v "$tool" >/dev/null \
+    || fail "$tool is required: the end-to-end stack packages this machine's Node.js and JDK as RPMs"
 done
 if ((${#missing_packages[@]})); then
   [[ "$(id -u)" == 0 ]] || fail "these packages are required: ${missing_packages[*]}"
@@ -60,6 +77,13 @@ if [[ "$(id -u)" == 0 ]]; then
     step "Creating the unprivileged user $user for the lifecycle"
     useradd --user-group --create-home "$user"
   fi
+fi
+
+if [[ "$mode" == e2e ]]; then
+  step "cargo test -p e2e-tests (the end-to-end suite)"
+  cargo test --locked -p e2e-tests -- --nocapture
+  step "The end-to-end suite passed"
+  exit 0
 fi
 
 step "cargo fmt --check"

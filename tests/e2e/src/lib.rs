@@ -20,8 +20,8 @@
 
 use cnb_harness::{Container, Podman, RootFs, STATIC_RUN_GID, STATIC_RUN_UID, workspace_root};
 use packager::builder_image::{CreateOptions, create_builder};
-use packager::buildpackage::{ModuleDetails, write_buildpackage};
 use packager::builders::{Definition, PackagedCnb, render};
+use packager::buildpackage::{ModuleDetails, write_buildpackage};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -57,6 +57,13 @@ pub fn e2e_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| workspace_root().join("target"), PathBuf::from)
         .join("e2e")
+}
+
+/// `<target>/e2e/work`: emptied when the builder is created (once per test process), so one
+/// end-to-end run at a time (image tags are shared too); holds the builder's files and every
+/// build's directories.
+fn work_dir() -> PathBuf {
+    e2e_dir().join("work")
 }
 
 /// Runs a command; panics with its output when it cannot start or fails. Returns stdout and
@@ -106,7 +113,7 @@ impl Stack {
                 .map(|(key, value)| (key.to_string(), value.to_string()))
                 .collect();
             let stack = Stack { values };
-            stack.import_static_run_image();
+            Stack::import_static_run_image();
             stack
         })
     }
@@ -121,7 +128,7 @@ impl Stack {
 
     /// Paketo's static run image (CA bundle, tzdata, passwd; no shell, no libc) with the
     /// distro labels of Paketo's jammy static run image.
-    fn import_static_run_image(&self) {
+    fn import_static_run_image() {
         let podman = Podman::locate();
         let image = podman.import_rootfs(
             RootFs::static_run_image(STATIC_RUN_UID, STATIC_RUN_GID),
@@ -163,38 +170,16 @@ impl Builder {
 
     fn create() -> Builder {
         let stack = Stack::get();
-        std::fs::create_dir_all(e2e_dir()).expect("create the e2e dir");
-        let scratch = tempfile::tempdir_in(e2e_dir()).expect("create a scratch dir");
+        let work = work_dir();
+        if work.exists() {
+            std::fs::remove_dir_all(&work)
+                .unwrap_or_else(|error| panic!("empty {}: {error}", work.display()));
+        }
+        std::fs::create_dir_all(&work).expect("create the work dir");
+        let scratch = tempfile::tempdir_in(&work).expect("create a scratch dir");
         let started = Instant::now();
 
-        // Our modules as buildpackages, and the definition rendered to point at them.
-        let cnb_dir = scratch.path().join("modules");
-        std::fs::create_dir_all(&cnb_dir).expect("create the modules dir");
-        let packages: Vec<PackagedCnb> = MODULE_CRATES
-            .iter()
-            .map(|crate_dir| {
-                let module = cnb_harness::Module::package(crate_dir);
-                let cnb = cnb_dir.join(format!("{}.cnb", module.escaped_id()));
-                write_buildpackage(&module.dir, &cnb).expect("write the buildpackage");
-                let details = ModuleDetails::read(&module.dir).expect("read the module");
-                PackagedCnb { details, cnb }
-            })
-            .collect();
-        let definition = Definition {
-            name: "e2e".to_string(),
-            path: workspace_root().join("tests/e2e/builder.toml"),
-        };
-        let builder_toml = render(&definition, &packages, &scratch.path().join("builders"))
-            .expect("render tests/e2e/builder.toml");
-        let rendered = std::fs::read_to_string(&builder_toml).expect("read the rendered file");
-        for key in ["NODE_RUN_IMAGE", "JAVA_RUN_IMAGE"] {
-            assert!(
-                rendered.contains(&format!("image = \"{}\"", stack.value(key))),
-                "tests/e2e/builder.toml must list the stack's run image {} ({key}): this \
-                 machine's Node.js or JDK major differs from the definition's",
-                stack.value(key)
-            );
-        }
+        let builder_toml = render_definition(stack, scratch.path());
 
         // The build image as an OCI layout, the builder over it, loaded into podman.
         let build_layout = scratch.path().join("build-image");
@@ -205,18 +190,21 @@ impl Builder {
             &format!("oci:{}:latest", build_layout.display()),
         ]));
         let builder_layout = scratch.path().join("builder");
-        let lifecycle = workspace_root().join("target/tools/bin/lifecycle");
-        assert!(
-            lifecycle.is_file(),
-            "{} is missing: run tests/install-lifecycle.sh",
-            lifecycle.display()
-        );
+        let tools = workspace_root().join("target/tools/bin");
+        let (lifecycle, launcher) = (tools.join("lifecycle"), tools.join("launcher"));
+        for binary in [&lifecycle, &launcher] {
+            assert!(
+                binary.is_file(),
+                "{} is missing: run tests/install-lifecycle.sh",
+                binary.display()
+            );
+        }
         let created = create_builder(&CreateOptions {
             config: builder_toml.clone(),
             build_image: build_layout,
             build_image_tag: Some("latest".to_string()),
             lifecycle,
-            launcher: None,
+            launcher: Some(launcher),
             output: builder_layout.clone(),
             output_tag: "latest".to_string(),
         })
@@ -269,6 +257,40 @@ impl Builder {
             _scratch: scratch,
         }
     }
+}
+
+/// Our modules as buildpackages in `<scratch>/modules`, and `tests/e2e/builder.toml` rendered to
+/// point at them (`<scratch>/builders/e2e/builder.toml`), checked against the stack's run images.
+fn render_definition(stack: &Stack, scratch: &Path) -> PathBuf {
+    // Our modules as buildpackages, and the definition rendered to point at them.
+    let cnb_dir = scratch.join("modules");
+    std::fs::create_dir_all(&cnb_dir).expect("create the modules dir");
+    let packages: Vec<PackagedCnb> = MODULE_CRATES
+        .iter()
+        .map(|crate_dir| {
+            let module = cnb_harness::Module::package(crate_dir);
+            let cnb = cnb_dir.join(format!("{}.cnb", module.escaped_id()));
+            write_buildpackage(&module.dir, &cnb).expect("write the buildpackage");
+            let details = ModuleDetails::read(&module.dir).expect("read the module");
+            PackagedCnb { details, cnb }
+        })
+        .collect();
+    let definition = Definition {
+        name: "e2e".to_string(),
+        path: workspace_root().join("tests/e2e/builder.toml"),
+    };
+    let builder_toml = render(&definition, &packages, &scratch.join("builders"))
+        .expect("render tests/e2e/builder.toml");
+    let rendered = std::fs::read_to_string(&builder_toml).expect("read the rendered file");
+    for key in ["NODE_RUN_IMAGE", "JAVA_RUN_IMAGE"] {
+        assert!(
+            rendered.contains(&format!("image = \"{}\"", stack.value(key))),
+            "tests/e2e/builder.toml must list the stack's run image {} ({key}): this \
+                 machine's Node.js or JDK major differs from the definition's",
+            stack.value(key)
+        );
+    }
+    builder_toml
 }
 
 /// One phase's output and duration.
@@ -344,7 +366,18 @@ impl AppBuild {
     #[must_use]
     pub fn new(name: &str, source: &Path) -> Self {
         Builder::get();
-        let cache = tempfile::tempdir_in(e2e_dir()).expect("create the cache dir");
+        let podman = Podman::locate();
+        // podman build's layer cache would make a first build look like a rebuild.
+        let extended = podman.run_ok(&[
+            "images",
+            "--format",
+            "{{.Repository}}:{{.Tag}}",
+            &format!("localhost/e2e/extended-{name}"),
+        ]);
+        for image in extended.lines() {
+            let _ = podman.run_ok(&["rmi", "--force", image]);
+        }
+        let cache = tempfile::tempdir_in(work_dir()).expect("create the cache dir");
         chown_cnb(cache.path());
         Self {
             name: name.to_string(),
@@ -353,7 +386,7 @@ impl AppBuild {
             network: false,
             platform_env: BTreeMap::new(),
             cache,
-            scratch: tempfile::tempdir_in(e2e_dir()).expect("create a scratch dir"),
+            scratch: tempfile::tempdir_in(work_dir()).expect("create a scratch dir"),
             builds: 0,
         }
     }
@@ -447,12 +480,7 @@ impl AppBuild {
     /// args `build_id` (new each build), `user_id`, `group_id` (the builder's user) and the
     /// extension's `extend-config.toml` build args; the context is `context.build` or `context`
     /// of the extension's output, else the app. Returns the image to build in.
-    fn extend(
-        &self,
-        layers: &Path,
-        workspace: &Path,
-        group: &toml::Table,
-    ) -> (String, Vec<Step>) {
+    fn extend(&self, layers: &Path, workspace: &Path, group: &toml::Table) -> (String, Vec<Step>) {
         let builder = Builder::get();
         let mut base = BUILDER_IMAGE.to_string();
         let mut steps = Vec::new();
@@ -521,7 +549,10 @@ impl AppBuild {
         run(Command::new("skopeo").args([
             "copy",
             "--quiet",
-            &format!("oci:{}:{tag}", builder.layout_repo.join(name).join(tag).display()),
+            &format!(
+                "oci:{}:{tag}",
+                builder.layout_repo.join(name).join(tag).display()
+            ),
             &format!("containers-storage:{}", self.image),
         ]));
     }
@@ -568,7 +599,10 @@ impl Phases<'_> {
             .args(["--env", "CNB_EXPERIMENTAL_MODE=warn"])
             .args(["--volume", &volume(self.layers, "/layers")])
             .args(["--volume", &volume(self.workspace, "/workspace")])
-            .args(["--volume", &format!("{}:ro", volume(self.platform, "/platform"))])
+            .args([
+                "--volume",
+                &format!("{}:ro", volume(self.platform, "/platform")),
+            ])
             .args(["--volume", &volume(self.cache, "/cache")])
             .args(["--volume", &volume(&self.builder.layout_repo, LAYOUT_MOUNT)])
             .arg(image)
@@ -616,7 +650,11 @@ fn generated_dockerfiles(generated: &Path) -> BTreeMap<String, String> {
         return dockerfiles;
     };
     for extension in extensions.flatten() {
-        for file in std::fs::read_dir(extension.path()).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(extension.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let name = file.file_name().to_string_lossy().into_owned();
             if name.ends_with("Dockerfile") {
                 let text = std::fs::read_to_string(file.path()).expect("read a Dockerfile");
