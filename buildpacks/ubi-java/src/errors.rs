@@ -20,7 +20,7 @@ pub(crate) enum UbiJavaBuildpackError {
     /// The build plan metadata could not be serialized (a bug in this buildpack).
     BuildPlanMetadata(String),
     /// There is no `javac` on `PATH`: the extension did not install a JDK.
-    JdkNotFound { path: String, cause: String },
+    JdkNotFound { path: String },
     /// `javac` is not in a `bin` directory, so there is no `JAVA_HOME` to derive.
     JdkLayout { javac: PathBuf, resolved: PathBuf },
     /// The packaged exec.d program is missing (a packaging bug).
@@ -62,8 +62,8 @@ impl UbiJavaBuildpackError {
             Self::BuildPlanMetadata(cause) | Self::Sbom(cause) => {
                 format!("{cause}\nThis is a bug in the buildpack; please report it.")
             }
-            Self::JdkNotFound { path, cause } => format!(
-                "javac is not on PATH ({cause}; PATH={path:?}).\nThe JDK is installed into the \
+            Self::JdkNotFound { path } => format!(
+                "javac is not on PATH (PATH={path:?}).\nThe JDK is installed into the \
                  build image by the image extension {EXTENSION_ID}, which provides `jdk` and `jre` \
                  for this buildpack's build plan. Add {EXTENSION_ID} to the builder's \
                  order-extensions (builder.toml [[order-extensions]]), and build with a platform \
@@ -131,12 +131,11 @@ mod tests {
     fn jdk_not_found_names_the_extension_and_order_extensions() {
         let error = UbiJavaBuildpackError::JdkNotFound {
             path: "/usr/bin:/bin".to_string(),
-            cause: "cannot find binary path".to_string(),
         };
         assert_eq!(error.header(), "No JDK in the build image");
         assert_eq!(
             error.body(),
-            "javac is not on PATH (cannot find binary path; PATH=\"/usr/bin:/bin\").\n\
+            "javac is not on PATH (PATH=\"/usr/bin:/bin\").\n\
              The JDK is installed into the build image by the image extension \
              paketo-community/ubi-java-extension, which provides `jdk` and `jre` for this \
              buildpack's build plan. Add paketo-community/ubi-java-extension to the builder's \

@@ -51,12 +51,10 @@ impl Jdk {
 /// Finds `javac` on `path` (a `PATH` value) and the JDK around it.
 pub(crate) fn find_jdk(path: Option<&OsStr>) -> Result<Jdk, UbiJavaBuildpackError> {
     let search_path = path.unwrap_or_default();
-    let javac = which::which_in("javac", Some(search_path), "/").map_err(|error| {
-        UbiJavaBuildpackError::JdkNotFound {
+    let javac = ubi_common::program::find_on_path("javac", Some(search_path), Path::new("/"))
+        .ok_or_else(|| UbiJavaBuildpackError::JdkNotFound {
             path: search_path.to_string_lossy().into_owned(),
-            cause: error.to_string(),
-        }
-    })?;
+        })?;
     let resolved_javac = javac
         .canonicalize()
         .map_err(|source| UbiJavaBuildpackError::ReadApp {

@@ -20,5 +20,3 @@ use serde_json as _;
 #[cfg(test)]
 use toml as _;
 use ubi_common as _;
-#[cfg(not(test))]
-use which as _;

@@ -40,6 +40,8 @@ use ubi_java_buildpack::classes::{count_app_classes, count_jvm_classes};
 use cnb_harness as _;
 #[cfg(test)]
 use tempfile as _;
+#[cfg(test)]
+use which as _;
 
 pub(crate) struct UbiJavaBuildpack;
 
@@ -216,7 +218,7 @@ fn contribute_jdk(
         }
     };
 
-    let rpm = which::which_in("rpm", path.as_deref(), "/").ok();
+    let rpm = ubi_common::program::find_on_path("rpm", path.as_deref(), Path::new("/"));
     let (components, origin) = sbom::jdk_components(
         &jdk,
         rpm.as_deref(),

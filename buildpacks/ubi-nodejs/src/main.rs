@@ -45,6 +45,8 @@ use std::path::Path;
 use cnb_harness as _;
 #[cfg(test)]
 use packager as _;
+#[cfg(test)]
+use which as _;
 // The exec.d program's dependency (its output is TOML).
 use toml as _;
 
@@ -212,7 +214,9 @@ fn runtime_sbom(
     runtime: &NodeRuntime,
 ) -> Result<Sbom, NodejsBuildpackError> {
     println!("  Writing the SBOM of the runtime (launch.sbom.cdx.json)");
-    let rpm = which::which("rpm").ok();
+    let rpm = std::env::current_dir().ok().and_then(|cwd| {
+        ubi_common::program::find_on_path("rpm", std::env::var_os("PATH").as_deref(), &cwd)
+    });
     let node_rpm = rpm.as_ref().and_then(|rpm| owning_rpm(rpm, &runtime.node));
     // npm from the same package as node (no separate npm RPM) is listed with npm's own version.
     let npm_rpm = rpm

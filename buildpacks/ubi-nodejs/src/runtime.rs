@@ -72,7 +72,7 @@ pub(crate) fn find_node_runtime(
         .unwrap_or_default();
     let find = |name: &str| {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        which::which_in(name, path_env, cwd).ok()
+        ubi_common::program::find_on_path(name, path_env.map(OsString::as_os_str), &cwd)
     };
     let node = find("node").ok_or_else(|| NodejsBuildpackError::NodeNotFound {
         path_env: path_text.clone(),

@@ -9,10 +9,12 @@
 //! - [`hand_off`]: the runtime file an extension leaves in the build image for its companion.
 //! - [`run_image`]: the run image to switch to (`BP_UBI_RUN_IMAGE_OVERRIDE`, a full reference
 //!   in the catalogue, or Paketo's naming for the stack).
+//! - [`program`]: a program on `PATH`, for the companion buildpacks.
 
 pub mod jvm;
 
 pub mod catalogue;
 pub mod hand_off;
+pub mod program;
 pub mod run_image;
 pub mod stack;

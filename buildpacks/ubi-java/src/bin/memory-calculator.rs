@@ -20,6 +20,7 @@ use tempfile as _;
 #[cfg(test)]
 use toml as _;
 use ubi_common as _;
+#[cfg(test)]
 use which as _;
 use zip as _;
 

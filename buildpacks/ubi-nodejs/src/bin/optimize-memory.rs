@@ -29,6 +29,7 @@ use packager as _;
 use serde as _;
 use serde_json as _;
 use ubi_common as _;
+#[cfg(test)]
 use which as _;
 
 /// Where the cgroup filesystem is mounted in a container.
