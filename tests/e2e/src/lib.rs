@@ -411,32 +411,9 @@ impl AppBuild {
     /// with podman; the app image is written to the layout repository and loaded into podman.
     pub fn build(&mut self) -> BuildReport {
         let builder = Builder::get();
-        self.builds += 1;
         let started = Instant::now();
-        let build_dir = self.scratch.path().join(format!("build-{}", self.builds));
-        let (workspace, layers, platform) = (
-            build_dir.join("workspace"),
-            build_dir.join("layers"),
-            build_dir.join("platform"),
-        );
-        for dir in [&workspace, &layers, &platform.join("env")] {
-            std::fs::create_dir_all(dir).expect("create a build dir");
-        }
-        run(Command::new("cp")
-            .arg("-a")
-            .arg(format!("{}/.", self.source.display()))
-            .arg(&workspace));
-        for (name, value) in &self.platform_env {
-            std::fs::write(platform.join("env").join(name), value).expect("write a platform env");
-        }
-        chown_cnb(&build_dir);
-        let phases = Phases {
-            builder,
-            workspace: &workspace,
-            layers: &layers,
-            platform: &platform,
-            cache: self.cache.path(),
-        };
+        let phases = self.next_build();
+        let (workspace, layers) = (phases.workspace.clone(), phases.layers.clone());
         let layout_flags = ["-layout", "-layout-dir", LAYOUT_MOUNT];
         let mut steps = vec![
             phases.run(
@@ -473,6 +450,60 @@ impl AppBuild {
             build_image,
             total: started.elapsed(),
         }
+    }
+
+    /// A new build's directories (the app copied, the platform env written, all owned by the
+    /// cnb user) and the phases over them.
+    fn next_build(&mut self) -> Phases<'static> {
+        self.builds += 1;
+        let build_dir = self.scratch.path().join(format!("build-{}", self.builds));
+        let phases = Phases {
+            builder: Builder::get(),
+            workspace: build_dir.join("workspace"),
+            layers: build_dir.join("layers"),
+            platform: build_dir.join("platform"),
+            cache: self.cache.path().to_path_buf(),
+        };
+        for dir in [
+            &phases.workspace,
+            &phases.layers,
+            &phases.platform.join("env"),
+        ] {
+            std::fs::create_dir_all(dir).expect("create a build dir");
+        }
+        run(Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", self.source.display()))
+            .arg(&phases.workspace));
+        for (name, value) in &self.platform_env {
+            std::fs::write(phases.platform.join("env").join(name), value)
+                .expect("write a platform env");
+        }
+        chown_cnb(&build_dir);
+        phases
+    }
+
+    /// A build that must stop at detection: the analyzer succeeds, the detector fails. Returns
+    /// the detector's exit code and output.
+    pub fn detect_failure(&mut self) -> (i32, String) {
+        let phases = self.next_build();
+        phases.run(
+            "analyzer",
+            BUILDER_IMAGE,
+            false,
+            &["-layout", "-layout-dir", LAYOUT_MOUNT, &self.image],
+        );
+        let output = phases
+            .command("detector", BUILDER_IMAGE, false, &[])
+            .output()
+            .expect("run podman");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!output.status.success(), "the detector passed:\n{text}");
+        (output.status.code().unwrap_or(-1), text)
     }
 
     /// What the lifecycle's extender does for the build image, with `podman build`: each
@@ -576,20 +607,31 @@ impl AppBuild {
     }
 }
 
-/// The mounts and environment every phase runs with.
+/// The mounts and environment every phase of one build runs with.
 struct Phases<'a> {
     builder: &'a Builder,
-    workspace: &'a Path,
-    layers: &'a Path,
-    platform: &'a Path,
-    cache: &'a Path,
+    workspace: PathBuf,
+    layers: PathBuf,
+    platform: PathBuf,
+    cache: PathBuf,
 }
 
 impl Phases<'_> {
-    /// `podman run` of `/cnb/lifecycle/<phase> <args>` in `image` as the cnb user, with the
-    /// layers, app, platform, cache and layout repository mounted; panics when it fails.
+    /// `podman run` of `/cnb/lifecycle/<phase> <args>` in `image` as the cnb user; panics when
+    /// it fails.
     fn run(&self, phase: &str, image: &str, network: bool, args: &[&str]) -> Step {
         let started = Instant::now();
+        let output = run(&mut self.command(phase, image, network, args));
+        Step {
+            name: phase.to_string(),
+            output,
+            duration: started.elapsed(),
+        }
+    }
+
+    /// The `podman run` of a phase, with the layers, app, platform, cache and layout repository
+    /// mounted.
+    fn command(&self, phase: &str, image: &str, network: bool, args: &[&str]) -> Command {
         let volume = |source: &Path, target: &str| format!("{}:{target}", source.display());
         let mut command = Command::new("podman");
         command
@@ -597,23 +639,18 @@ impl Phases<'_> {
             .args(["--network", if network { "host" } else { "none" }])
             .args(["--env", &format!("CNB_PLATFORM_API={PLATFORM_API}")])
             .args(["--env", "CNB_EXPERIMENTAL_MODE=warn"])
-            .args(["--volume", &volume(self.layers, "/layers")])
-            .args(["--volume", &volume(self.workspace, "/workspace")])
+            .args(["--volume", &volume(&self.layers, "/layers")])
+            .args(["--volume", &volume(&self.workspace, "/workspace")])
             .args([
                 "--volume",
-                &format!("{}:ro", volume(self.platform, "/platform")),
+                &format!("{}:ro", volume(&self.platform, "/platform")),
             ])
-            .args(["--volume", &volume(self.cache, "/cache")])
+            .args(["--volume", &volume(&self.cache, "/cache")])
             .args(["--volume", &volume(&self.builder.layout_repo, LAYOUT_MOUNT)])
             .arg(image)
             .arg(format!("/cnb/lifecycle/{phase}"))
             .args(args);
-        let output = run(&mut command);
-        Step {
-            name: phase.to_string(),
-            output,
-            duration: started.elapsed(),
-        }
+        command
     }
 }
 

@@ -355,3 +355,22 @@ fn record_go_image_sizes(app: &AppBuild) {
     record("static run image bytes", size(STATIC_RUN_IMAGE));
     record("go-app binary bytes", binary_bytes);
 }
+
+/// A version the stack does not have, or one carrying shell syntax, stops the build in the
+/// extension's `generate` (the detector's exit code 91), with the reason in the log and no
+/// Dockerfile applied.
+#[test]
+fn node_versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_generate() {
+    Stack::get();
+    let app = workspace_root().join("tests/fixtures/apps/node-npm-engines");
+    let mut missing = AppBuild::new("node-15", &app).platform_env("BP_NODE_VERSION", "15");
+    let (code, output) = missing.detect_failure();
+    assert_eq!(code, 91, "{output}");
+    assert_contains(&output, &["BP_NODE_VERSION", "\"15\"", "20"]);
+
+    let mut injection =
+        AppBuild::new("node-injection", &app).platform_env("BP_NODE_VERSION", "20; id");
+    let (code, output) = injection.detect_failure();
+    assert_eq!(code, 91, "{output}");
+    assert_contains(&output, &["BP_NODE_VERSION", "20; id"]);
+}
