@@ -8,7 +8,12 @@
 //!   the buildpackages alone;
 //! - every module binary's size (stripped, static) against the 2 MiB target, and every `.cnb`;
 //! - `packager builder create` over the test build image (cnb-harness) with our four UBI modules
-//!   and the real lifecycle: wall time and the layout's size.
+//!   and the real lifecycle: wall time, the layout's size, and the layers the builder adds over
+//!   the build image (gzip and uncompressed bytes, per layer).
+//!
+//! With `BENCH_ROWS=<file>` (`tests/bench.sh`), the figures are also appended to `<file>` as
+//! tab-separated rows `figure, value, target, held` (the binary sizes come from the modules
+//! bench).
 
 // A benchmark: unwrap and panics are how it reports a broken setup.
 #![allow(clippy::unwrap_used, clippy::cast_precision_loss)]
@@ -16,6 +21,7 @@
 use cnb_harness::oci::BuildImage;
 use cnb_harness::{Lifecycle, workspace_root};
 use packager::buildpackage::write_buildpackage;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -23,9 +29,7 @@ use std::time::{Duration, Instant};
 // Dependencies of the library that this benchmark does not name (for `unused_crate_dependencies`).
 use anyhow as _;
 use clap as _;
-use flate2 as _;
 use serde as _;
-use serde_json as _;
 use sha2 as _;
 use tar as _;
 use toml as _;
@@ -76,15 +80,39 @@ fn dir_size(dir: &Path) -> u64 {
         .sum()
 }
 
+/// `BENCH_ROWS=<file>`: the combined table's rows (`figure, value, target, held`, tab-separated)
+/// appended to the file.
+struct BenchRows(Option<std::fs::File>);
+
+impl BenchRows {
+    fn from_env() -> Self {
+        Self(std::env::var_os("BENCH_ROWS").map(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .unwrap()
+        }))
+    }
+
+    /// A figure without a target.
+    fn row(&mut self, figure: &str, value: &str) {
+        if let Some(file) = &mut self.0 {
+            writeln!(file, "{figure}\t{value}\t-\t-").unwrap();
+        }
+    }
+}
+
 fn main() {
     let scratch = tempfile::tempdir().unwrap();
-    let modules_dir = bench_package(scratch.path());
-    report_sizes(&modules_dir);
-    bench_builder(scratch.path(), &modules_dir);
+    let mut rows = BenchRows::from_env();
+    let modules_dir = bench_package(scratch.path(), &mut rows);
+    report_sizes(&modules_dir, &mut rows);
+    bench_builder(scratch.path(), &modules_dir, &mut rows);
 }
 
 /// Times `packager package`; returns the modules directory of one run.
-fn bench_package(scratch: &Path) -> PathBuf {
+fn bench_package(scratch: &Path, rows: &mut BenchRows) -> PathBuf {
     let out = |name: &str| scratch.join(name).display().to_string();
 
     println!("== packager package (all modules, builders rendered)");
@@ -101,6 +129,10 @@ fn bench_package(scratch: &Path) -> PathBuf {
         "warm cargo build, 3 runs: min {:.2} s, median {:.2} s",
         warm[0].as_secs_f64(),
         warm[1].as_secs_f64()
+    );
+    rows.row(
+        "packaging: `packager package` (all modules and builders) from a warm cargo cache",
+        &format!("{:.2} s", warm[1].as_secs_f64()),
     );
 
     let modules_dir = scratch.join("run-0/modules");
@@ -125,7 +157,7 @@ fn bench_package(scratch: &Path) -> PathBuf {
 }
 
 /// Sizes of the module binaries and buildpackages.
-fn report_sizes(modules_dir: &Path) {
+fn report_sizes(modules_dir: &Path, rows: &mut BenchRows) {
     let module_dirs: Vec<PathBuf> = sorted_entries(modules_dir)
         .into_iter()
         .filter(|path| path.is_dir())
@@ -159,6 +191,10 @@ fn report_sizes(modules_dir: &Path) {
         let bytes = std::fs::metadata(&cnb).unwrap().len();
         let label = format!("{name}.cnb");
         println!("{label:<58} {bytes:>9} bytes  {:.2} MiB", mib(bytes));
+        rows.row(
+            &format!(".cnb {}", name.trim_start_matches("paketo-community_")),
+            &format!("{:.2} MiB", mib(bytes)),
+        );
     }
     println!(
         "over 2 MiB: {}",
@@ -170,8 +206,8 @@ fn report_sizes(modules_dir: &Path) {
     );
 }
 
-/// Times `packager builder create` over the test build image.
-fn bench_builder(scratch: &Path, modules_dir: &Path) {
+/// Times `packager builder create` over the test build image; measures the layers it adds.
+fn bench_builder(scratch: &Path, modules_dir: &Path, rows: &mut BenchRows) {
     println!("\n== packager builder create (test build image, our 4 UBI modules, lifecycle)");
     let _ = Lifecycle::locate();
     let lifecycle = std::env::var_os("CNB_LIFECYCLE").map_or_else(
@@ -232,5 +268,95 @@ fn bench_builder(scratch: &Path, modules_dir: &Path) {
         mib(dir_size(&layout)),
         mib(dir_size(&build_image)),
         mib(std::fs::metadata(&lifecycle).unwrap().len())
+    );
+    rows.row(
+        "builder assembly: `packager builder create` (lifecycle, 4 UBI modules) over the test build image",
+        &format!("{:.2} s", times[1].as_secs_f64()),
+    );
+    added_layers(&build_image, &layout, rows);
+}
+
+/// The layers the builder adds on top of the build image's: each one's gzip and uncompressed
+/// size, and their sums.
+fn added_layers(build_image: &Path, layout: &Path, rows: &mut BenchRows) {
+    let base = packager::oci::read_layout(build_image, Some("bench")).unwrap();
+    let builder = packager::oci::read_layout(layout, Some("bench")).unwrap();
+    assert_eq!(
+        builder.layers[..base.layers.len()]
+            .iter()
+            .map(|layer| &layer.diff_id)
+            .collect::<Vec<_>>(),
+        base.layers
+            .iter()
+            .map(|layer| &layer.diff_id)
+            .collect::<Vec<_>>(),
+        "the builder starts with the build image's layers"
+    );
+    let added = &builder.layers[base.layers.len()..];
+    // The module layers by diff id, from the builder's labels; the packager writes the
+    // directories and the lifecycle first, the config files (order, stack, run) last.
+    let mut names = std::collections::BTreeMap::new();
+    for label in [
+        "io.buildpacks.buildpack.layers",
+        "io.buildpacks.extension.layers",
+    ] {
+        let modules: serde_json::Value =
+            serde_json::from_str(builder.label(label).unwrap_or("{}")).unwrap();
+        for (id, versions) in modules.as_object().unwrap() {
+            for info in versions.as_object().unwrap().values() {
+                names.insert(
+                    info["layerDiffID"].as_str().unwrap().to_string(),
+                    id.clone(),
+                );
+            }
+        }
+    }
+    println!(
+        "layers added over the build image ({} layers, {} in the build image):",
+        added.len(),
+        base.layers.len()
+    );
+    let (mut gzip_total, mut tar_total) = (0, 0);
+    for (index, layer) in added.iter().enumerate() {
+        let name = names.get(&layer.diff_id).map_or(
+            match index {
+                0 => "directories",
+                1 => "lifecycle",
+                _ => "config file",
+            },
+            String::as_str,
+        );
+        let gzip = layer.blob.bytes().unwrap();
+        let mut tar = 0u64;
+        let mut decoder = flate2::read::GzDecoder::new(&gzip[..]);
+        let mut buffer = vec![0; 1 << 16];
+        loop {
+            let read = decoder.read(&mut buffer).unwrap();
+            if read == 0 {
+                break;
+            }
+            tar += read as u64;
+        }
+        println!(
+            "  {name}: {:.2} MiB gzip, {:.2} MiB uncompressed",
+            mib(layer.blob.size),
+            mib(tar)
+        );
+        gzip_total += layer.blob.size;
+        tar_total += tar;
+    }
+    println!(
+        "  total: {:.2} MiB gzip, {:.2} MiB uncompressed",
+        mib(gzip_total),
+        mib(tar_total)
+    );
+    rows.row(
+        "builder layers added over the build image (lifecycle, 4 UBI modules, config)",
+        &format!(
+            "{:.2} MiB gzip, {:.2} MiB uncompressed ({} layers)",
+            mib(gzip_total),
+            mib(tar_total),
+            added.len()
+        ),
     );
 }

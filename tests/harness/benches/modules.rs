@@ -9,21 +9,28 @@
 //!   as working directory; process spawn included) on fixture apps: the median of
 //!   [`MODULE_RUNS`] runs against the targets (detect 2 ms, generate 5 ms), next to the same
 //!   spawn of an empty static Rust program (the physical floor; the overhead over it is what the
-//!   module itself costs) and of the dynamically linked `/bin/true`;
+//!   module itself costs) and of the dynamically linked `/bin/true`; the runs are interleaved
+//!   (each round runs every command once), so that all see the same load of the machine;
 //! - the real lifecycle's `detector` over our UBI builder's order (both UBI extensions in
 //!   `[[order-extensions]]`, both companions in `[[order]]`) on a Node.js fixture app: the median
 //!   of [`DETECTOR_RUNS`] runs of the lifecycle process alone (detect and generate of every
 //!   module, as users pay for it);
 //! - every packaged module binary's size (stripped, static) against the 2 MiB target.
 //!
-//! Machines are noisy: read the overhead over `/bin/true` and the ratios rather than the
+//! Machines are noisy: read the overhead over the floor and the ratios rather than the
 //! absolute milliseconds.
+//!
+//! With `BENCH_CALLGRIND=1`, each module phase also runs once under `valgrind --tool=callgrind`:
+//! its instruction count, repeatable where milliseconds are not. With `BENCH_ROWS=<file>`
+//! (`tests/bench.sh`), the figures are also appended to `<file>` as tab-separated rows
+//! `figure, value, target, held`.
 
 // A benchmark: unwrap and panics are how it reports a broken setup.
 #![allow(clippy::unwrap_used, clippy::cast_precision_loss)]
 
 use cnb_harness::{Lifecycle, Module, ModuleKind, ModuleRun, TargetEnv, workspace_root};
 use std::fmt::Write;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -95,28 +102,31 @@ fn plan_from_requires(plan: &toml::Table) -> String {
     toml::to_string(&table).unwrap()
 }
 
-/// The median wall time of `command` (spawn to exit, output captured as the lifecycle does),
-/// after one warm-up run that must succeed.
-fn time(command: &mut Command, runs: usize) -> Duration {
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{} failed:\n{}{}",
-        command.get_program().display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    median(
-        (0..runs)
-            .map(|_| {
-                let started = Instant::now();
-                let output = command.output().unwrap();
-                let elapsed = started.elapsed();
-                assert!(output.status.success());
-                elapsed
-            })
-            .collect(),
-    )
+/// The median wall time of each command (spawn to exit, output captured as the lifecycle
+/// does) over `runs` rounds, each round running every command once in turn, so that all of them
+/// see the same load of the machine (the floor is only a floor when measured alongside); after
+/// one warm-up run of each, which must succeed.
+fn time_interleaved(commands: &mut [Command], runs: usize) -> Vec<Duration> {
+    for command in commands.iter_mut() {
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{} failed:\n{}{}",
+            command.get_program().display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let mut samples = vec![Vec::with_capacity(runs); commands.len()];
+    for _ in 0..runs {
+        for (command, samples) in commands.iter_mut().zip(&mut samples) {
+            let started = Instant::now();
+            let output = command.output().unwrap();
+            samples.push(started.elapsed());
+            assert!(output.status.success());
+        }
+    }
+    samples.into_iter().map(median).collect()
 }
 
 /// An empty Rust program (`fn main() {}`) built as our module binaries are (static, stripped,
@@ -165,6 +175,73 @@ struct Row {
     app: &'static str,
     median: Duration,
     target: Option<Duration>,
+    /// Instructions of one run under callgrind (`BENCH_CALLGRIND=1`).
+    instructions: Option<u64>,
+}
+
+/// The instructions `command`'s program executes (the process alone, not its children), from
+/// one run under `valgrind --tool=callgrind` with the same arguments, environment and working
+/// directory; `None` unless `BENCH_CALLGRIND=1`.
+fn instructions(command: &Command, scratch: &Path) -> Option<u64> {
+    if std::env::var_os("BENCH_CALLGRIND").is_none_or(|value| value != "1") {
+        return None;
+    }
+    // The command's environment is the lifecycle's: find valgrind on this process's PATH.
+    let valgrind = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join("valgrind"))
+        .find(|path| path.is_file())
+        .expect("valgrind on PATH (BENCH_CALLGRIND=1)");
+    let out = scratch.join("callgrind.out");
+    let mut run = Command::new(valgrind);
+    run.args(["--tool=callgrind", "--trace-children=no"])
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(command.get_program())
+        .args(command.get_args())
+        .env_clear()
+        .envs(
+            command
+                .get_envs()
+                .filter_map(|(name, value)| value.map(|value| (name, value))),
+        );
+    if let Some(dir) = command.get_current_dir() {
+        run.current_dir(dir);
+    }
+    let output = run.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "callgrind run failed:\n{stderr}");
+    let collected = stderr
+        .lines()
+        .find_map(|line| line.split_once("Collected :"))
+        .unwrap_or_else(|| panic!("no instruction count from callgrind:\n{stderr}"))
+        .1;
+    Some(collected.trim().replace(',', "").parse().unwrap())
+}
+
+/// `BENCH_ROWS=<file>`: the combined table's rows (`figure, value, target, held`, tab-separated)
+/// appended to the file.
+struct BenchRows(Option<std::fs::File>);
+
+impl BenchRows {
+    fn from_env() -> Self {
+        Self(std::env::var_os("BENCH_ROWS").map(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .unwrap()
+        }))
+    }
+
+    fn row(&mut self, figure: &str, value: &str, target: &str, held: Option<bool>) {
+        if let Some(file) = &mut self.0 {
+            let held = match held {
+                Some(true) => "held",
+                Some(false) => "missed",
+                None => "-",
+            };
+            writeln!(file, "{figure}\t{value}\t{target}\t{held}").unwrap();
+        }
+    }
 }
 
 fn main() {
@@ -183,23 +260,6 @@ fn main() {
     let java_buildpack = Module::package("buildpacks/ubi-java");
     let go_app = Module::package("buildpacks/go-app");
 
-    let mut rows = Vec::new();
-    let mut measure = |module: &Module, phase: &'static str, app: &'static str, plan: &str| {
-        let (mut command, _scratch) = run_of(module, app).buildpack_plan(plan).command(phase);
-        let median = time(&mut command, MODULE_RUNS);
-        let target = match phase {
-            "detect" => DETECT_TARGET,
-            _ => GENERATE_TARGET,
-        };
-        rows.push(Row {
-            module: module.id.clone(),
-            phase,
-            app,
-            median,
-            target: Some(target),
-        });
-    };
-
     // Companions first: their detect plans are what the extensions' generate receives.
     let node_app = "node-npm-engines";
     let java_app = "java-maven-release-21";
@@ -210,34 +270,61 @@ fn main() {
     let node_plan = plan_from_requires(node_plan.plan.as_ref().unwrap());
     let java_plan = plan_from_requires(java_plan.plan.as_ref().unwrap());
 
-    measure(&nodejs_extension, "detect", node_app, "");
-    measure(&nodejs_extension, "generate", node_app, &node_plan);
-    measure(&java_extension, "detect", java_app, "");
-    measure(&java_extension, "generate", java_app, &java_plan);
-    measure(&nodejs_buildpack, "detect", node_app, "");
-    measure(&java_buildpack, "detect", java_app, "");
-    measure(&go_app, "detect", "go-http", "");
-
+    let phases: [(&Module, &'static str, &'static str, &str); 7] = [
+        (&nodejs_extension, "detect", node_app, ""),
+        (&nodejs_extension, "generate", node_app, &node_plan),
+        (&java_extension, "detect", java_app, ""),
+        (&java_extension, "generate", java_app, &java_plan),
+        (&nodejs_buildpack, "detect", node_app, ""),
+        (&java_buildpack, "detect", java_app, ""),
+        (&go_app, "detect", "go-http", ""),
+    ];
+    let mut rows = Vec::new();
+    let mut commands = Vec::new();
+    let mut scratches = Vec::new();
+    for (module, phase, app, plan) in phases {
+        let (command, run_scratch) = run_of(module, app).buildpack_plan(plan).command(phase);
+        commands.push(command);
+        scratches.push(run_scratch);
+        rows.push(Row {
+            module: module.id.clone(),
+            phase,
+            app,
+            median: Duration::ZERO,
+            target: Some(if phase == "detect" {
+                DETECT_TARGET
+            } else {
+                GENERATE_TARGET
+            }),
+            instructions: None,
+        });
+    }
     // The floor: the same spawn (arguments, env, working directory) of a program that does
     // nothing: static as our binaries are, and the dynamically linked /bin/true for scale.
-    let (command, _scratch) = run_of(&nodejs_extension, node_app).command("detect");
     let empty = empty_static_binary(scratch.path());
-    let floor = time(&mut bare_spawn(&empty, &command), MODULE_RUNS);
-    let dynamic = time(
-        &mut bare_spawn(Path::new("/bin/true"), &command),
-        MODULE_RUNS,
-    );
-    for (name, median) in [
-        ("empty static Rust binary (spawn floor)", floor),
-        ("/bin/true (dynamically linked)", dynamic),
+    for (name, program) in [
+        ("empty static Rust binary (spawn floor)", empty.as_path()),
+        ("/bin/true (dynamically linked)", Path::new("/bin/true")),
     ] {
+        commands.push(bare_spawn(program, &commands[0]));
         rows.push(Row {
             module: name.to_string(),
             phase: "-",
             app: node_app,
-            median,
+            median: Duration::ZERO,
             target: None,
+            instructions: None,
         });
+    }
+    let medians = time_interleaved(&mut commands, MODULE_RUNS);
+    for (index, (row, median)) in rows.iter_mut().zip(medians).enumerate() {
+        row.median = median;
+        row.instructions = instructions(
+            &commands[index],
+            scratches
+                .get(index)
+                .map_or(scratch.path(), |dir| dir.path()),
+        );
     }
 
     let detector = detector_median(
@@ -252,7 +339,7 @@ fn main() {
 
     print_tables(
         &rows,
-        floor,
+        &rows[phases.len()],
         detector,
         &[
             &nodejs_extension,
@@ -264,35 +351,72 @@ fn main() {
     );
 }
 
-fn print_tables(rows: &[Row], floor: Duration, detector: Duration, modules: &[&Module]) {
+fn print_tables(rows: &[Row], floor: &Row, detector: Duration, modules: &[&Module]) {
+    let floor_instructions = floor.instructions.map_or(String::new(), |count| {
+        format!(" ({:.2} M instructions)", count as f64 / 1e6)
+    });
+    let floor = floor.median;
     let node_app = "node-npm-engines";
+    let mut bench_rows = BenchRows::from_env();
     println!(
         "\nModule phases, as the lifecycle runs them (median of {MODULE_RUNS}, spawn included)\n"
     );
     println!(
-        "| module | phase | app | median ms | over floor ms | target ms | held |\n\
-         | --- | --- | --- | ---: | ---: | ---: | --- |"
+        "| module | phase | app | median ms | over floor ms | instructions | target ms | held |\n\
+         | --- | --- | --- | ---: | ---: | ---: | ---: | --- |"
     );
     for row in rows {
-        let (target, held) = row.target.map_or(("-".to_string(), "-"), |target| {
-            (
-                format!("{:.0}", ms(target)),
-                if row.median < target { "yes" } else { "NO" },
-            )
+        let (target, held) = row.target.map_or(("-".to_string(), None), |target| {
+            (format!("{:.0}", ms(target)), Some(row.median < target))
         });
+        let instructions = row.instructions.map_or("-".to_string(), |count| {
+            format!("{:.2} M", count as f64 / 1e6)
+        });
+        let over_floor = ms(row.median.saturating_sub(floor));
         println!(
-            "| {} | {} | {} | {:.2} | {:.2} | {target} | {held} |",
+            "| {} | {} | {} | {:.2} | {over_floor:.2} | {instructions} | {target} | {} |",
             row.module,
             row.phase,
             row.app,
             ms(row.median),
-            ms(row.median.saturating_sub(floor)),
+            held.map_or("-", |held| if held { "yes" } else { "NO" }),
         );
+        let short = row.module.trim_start_matches("paketo-community/");
+        if row.target.is_some() {
+            let mut value = format!(
+                "{:.2} ms ({over_floor:.2} over the spawn floor",
+                ms(row.median)
+            );
+            if let Some(count) = row.instructions {
+                write!(value, "; {:.2} M instructions", count as f64 / 1e6).unwrap();
+            }
+            value.push(')');
+            bench_rows.row(
+                &format!("{} {short} on {}", row.phase, row.app),
+                &value,
+                &format!("< {target} ms"),
+                held,
+            );
+        }
     }
+    bench_rows.row(
+        "spawn floor: an empty static Rust binary spawned the same way",
+        &format!("{:.2} ms{floor_instructions}", ms(floor)),
+        "-",
+        None,
+    );
     println!(
         "\nlifecycle detector over the UBI order (2 extensions, 2 companions) on {node_app}: \
          median of {DETECTOR_RUNS}: {:.1} ms\n",
         ms(detector)
+    );
+    bench_rows.row(
+        &format!(
+            "lifecycle `detector` over the UBI order (2 extensions, 2 companions) on {node_app}"
+        ),
+        &format!("{:.1} ms", ms(detector)),
+        "-",
+        None,
     );
 
     println!(
@@ -300,12 +424,22 @@ fn print_tables(rows: &[Row], floor: Duration, detector: Duration, modules: &[&M
     );
     for module in modules {
         for (name, size) in binaries(&module.dir.join("bin")) {
+            let held = size < SIZE_TARGET;
             println!(
                 "| {}/bin/{name} | {:.2} | {:.0} | {} |",
                 module.id,
                 mib(size),
                 mib(SIZE_TARGET),
-                if size < SIZE_TARGET { "yes" } else { "NO" }
+                if held { "yes" } else { "NO" }
+            );
+            bench_rows.row(
+                &format!(
+                    "binary {} bin/{name} (stripped, static)",
+                    module.id.trim_start_matches("paketo-community/")
+                ),
+                &format!("{:.2} MiB ({size} bytes)", mib(size)),
+                &format!("< {:.0} MiB", mib(SIZE_TARGET)),
+                Some(held),
             );
         }
     }
