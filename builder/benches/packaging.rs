@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 // Dependencies of the library that this benchmark does not name (for `unused_crate_dependencies`).
 use anyhow as _;
 use clap as _;
+use elf_check as _;
 use serde as _;
 use sha2 as _;
 use tar as _;

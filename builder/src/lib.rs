@@ -24,7 +24,7 @@ pub mod buildpackage;
 pub mod cargo;
 pub mod cli;
 pub mod descriptor;
-pub mod elf;
+pub use elf_check as elf;
 pub mod manifest;
 pub mod module;
 pub mod oci;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow as _;
 #[cfg(test)]
 use cnb_harness as _;
+use elf_check as _;
 use flate2 as _;
 use serde as _;
 use serde_json as _;

@@ -21,6 +21,7 @@ use std::process::{Command, Output};
 // Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
 use anyhow as _;
 use clap as _;
+use elf_check as _;
 use flate2 as _;
 use serde as _;
 use sha2 as _;

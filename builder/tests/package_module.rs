@@ -17,6 +17,7 @@ use std::process::Command;
 use anyhow as _;
 use clap as _;
 use cnb_harness as _;
+use elf_check as _;
 use flate2 as _;
 use serde as _;
 use serde_json as _;

@@ -18,6 +18,7 @@ use std::process::Command;
 // Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
 use anyhow as _;
 use clap as _;
+use elf_check as _;
 use serde as _;
 use serde_json as _;
 use sha2 as _;

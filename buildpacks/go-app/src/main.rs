@@ -294,7 +294,7 @@ fn plan(
 fn check_static(binaries: &[PathBuf], cgo: bool) -> Result<(), GoAppError> {
     println!("  Checking that the binaries are static");
     for binary in binaries {
-        packager::elf::check_static(binary).map_err(|error| GoAppError::NotStatic {
+        elf_check::check_static(binary).map_err(|error| GoAppError::NotStatic {
             detail: error_detail(&error),
             cgo,
         })?;
@@ -738,8 +738,8 @@ fn remove_sources(app_dir: &Path, keep_files: &[String]) -> Result<(), GoAppErro
     Ok(())
 }
 
-fn error_detail(error: &packager::elf::StaticCheckError) -> String {
-    use packager::elf::StaticCheckError;
+fn error_detail(error: &elf_check::StaticCheckError) -> String {
+    use elf_check::StaticCheckError;
     match error {
         StaticCheckError::Dynamic { path, dependencies } => {
             let mut parts = Vec::new();

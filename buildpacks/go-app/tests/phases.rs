@@ -202,7 +202,7 @@ fn build_go_http_with_the_go_on_path() {
     // No go layer: the build image's go satisfied go.mod.
     assert_eq!(outcome.layers, ["go-cache", "targets"]);
     let binary = outcome.layers_dir.join("targets/bin/go-http");
-    packager::elf::check_static(&binary).unwrap();
+    elf_check::check_static(&binary).unwrap();
     assert_eq!(
         processes(&outcome),
         [(
@@ -290,7 +290,7 @@ fn build_go_multi_cmd_one_binary_per_command() {
         .collect();
     assert_eq!(types, [("a".to_string(), true), ("b".to_string(), false)]);
     for name in ["a", "b"] {
-        packager::elf::check_static(&bin.join(name)).unwrap();
+        elf_check::check_static(&bin.join(name)).unwrap();
         let output = Command::new(bin.join(name)).output().unwrap();
         assert_eq!(
             String::from_utf8(output.stdout).unwrap(),
@@ -353,7 +353,7 @@ fn build_go_cgo_when_asked_must_still_be_static() {
         outcome.process.stdout, outcome.process.stderr
     );
     let binary = outcome.layers_dir.join("targets/bin/go-cgo");
-    packager::elf::check_static(&binary).unwrap();
+    elf_check::check_static(&binary).unwrap();
     let output = Command::new(&binary).output().unwrap();
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),

@@ -116,7 +116,7 @@ fn builder_builds_a_static_binary_and_it_serves_on_the_static_run_image() {
     }
     let layers = outcome.buildpack_layers(&module);
     let binary = layers.join("targets/bin/go-http");
-    packager::elf::check_static(&binary).unwrap();
+    elf_check::check_static(&binary).unwrap();
 
     // The process, as the exporter will write it: the binary itself, the default, no shell.
     let metadata = outcome.metadata.as_ref().unwrap();
@@ -243,7 +243,7 @@ fn builder_installs_the_toolchain_as_an_unprivileged_user() {
         outcome.output
     );
     let layers = outcome.buildpack_layers(&module);
-    packager::elf::check_static(&layers.join("targets/bin/go-toolchain")).unwrap();
+    elf_check::check_static(&layers.join("targets/bin/go-toolchain")).unwrap();
     // A build and cache layer: the lifecycle keeps it for the next build (and gives its bin/ to
     // later buildpacks); the cache-only layer is there too.
     let go_toml: toml::Table = toml::from_str(&read(layers.join("go.toml"))).unwrap();

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
+use elf_check as _;
 use libcnb as _;
-use packager as _;
 use serde as _;
 use serde_json as _;
 use sha2 as _;
