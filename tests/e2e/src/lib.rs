@@ -366,17 +366,7 @@ impl AppBuild {
     #[must_use]
     pub fn new(name: &str, source: &Path) -> Self {
         Builder::get();
-        let podman = Podman::locate();
-        // podman build's layer cache would make a first build look like a rebuild.
-        let extended = podman.run_ok(&[
-            "images",
-            "--format",
-            "{{.Repository}}:{{.Tag}}",
-            &format!("localhost/e2e/extended-{name}"),
-        ]);
-        for image in extended.lines() {
-            let _ = podman.run_ok(&["rmi", "--force", image]);
-        }
+        remove_extended_images(name);
         let cache = tempfile::tempdir_in(work_dir()).expect("create the cache dir");
         chown_cnb(cache.path());
         Self {
@@ -604,6 +594,26 @@ impl AppBuild {
             &["--network", "host", "--env", &format!("PORT={port}")],
             &[],
         )
+    }
+}
+
+/// Removes the images an earlier run extended for the app `name`: podman build's layer cache
+/// would make a first build look like a rebuild. One app at a time: `podman images` fails when
+/// another test removes an image while it lists them.
+fn remove_extended_images(name: &str) {
+    static REMOVING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = REMOVING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let podman = Podman::locate();
+    let extended = podman.run_ok(&[
+        "images",
+        "--format",
+        "{{.Repository}}:{{.Tag}}",
+        &format!("localhost/e2e/extended-{name}"),
+    ]);
+    for image in extended.lines() {
+        let _ = podman.run_ok(&["rmi", "--force", image]);
     }
 }
 
