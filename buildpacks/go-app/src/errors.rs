@@ -5,6 +5,7 @@ use crate::download::{InstallError, ProxyError};
 use crate::flags::FlagError;
 use crate::targets::{DetectError, TargetError};
 use crate::version::RequestError;
+use buildpack_errors::HeaderAndBody;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -70,9 +71,9 @@ pub(crate) enum GoAppError {
     Sbom(String),
 }
 
-impl GoAppError {
+impl HeaderAndBody for GoAppError {
     /// A one-line header saying what failed.
-    pub(crate) fn header(&self) -> String {
+    fn header(&self) -> String {
         match self {
             Self::Targets(_) => "Invalid BP_GO_TARGETS".to_string(),
             Self::NoTargets { .. } => "No main package to build".to_string(),
@@ -104,7 +105,7 @@ impl GoAppError {
 
     /// The body: the cause and what to do.
     #[allow(clippy::too_many_lines)]
-    pub(crate) fn body(&self) -> String {
+    fn body(&self) -> String {
         const BUG: &str = "This is a bug in the buildpack; please report it.";
         match self {
             Self::Targets(error) => format!(
@@ -235,22 +236,6 @@ impl From<DetectError> for GoAppError {
         match error {
             DetectError::Target(error) => Self::Targets(error),
             DetectError::Read { path, source } => Self::ReadApp { path, source },
-        }
-    }
-}
-
-/// Prints an error to stderr: a header line, then the body.
-pub(crate) fn print_error(error: &libcnb::Error<GoAppError>) {
-    match error {
-        libcnb::Error::BuildpackError(error) => {
-            eprintln!("ERROR: {}", error.header());
-            for line in error.body().lines() {
-                eprintln!("  {line}");
-            }
-        }
-        framework_error => {
-            eprintln!("ERROR: the buildpack framework failed (libcnb)");
-            eprintln!("  {framework_error}");
         }
     }
 }

@@ -175,7 +175,7 @@ impl Buildpack for GoAppBuildpack {
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
-        errors::print_error(&error);
+        buildpack_errors::print_error(&error);
     }
 }
 
@@ -801,6 +801,7 @@ buildpack_main!(GoAppBuildpack);
 mod tests {
     use super::*;
     use crate::version::{GoVersion, RequestSource};
+    use buildpack_errors::HeaderAndBody;
 
     fn go(version: &str) -> Go {
         Go {

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
+use buildpack_errors as _;
 use elf_check as _;
 use libcnb as _;
 use serde as _;

@@ -1,5 +1,6 @@
 //! This buildpack's errors and how they are shown.
 
+use buildpack_errors::HeaderAndBody;
 use std::fmt;
 use std::path::PathBuf;
 use ubi_common::jvm::JvmVersionError;
@@ -34,9 +35,9 @@ pub(crate) enum UbiJavaBuildpackError {
     Sbom(String),
 }
 
-impl UbiJavaBuildpackError {
+impl HeaderAndBody for UbiJavaBuildpackError {
     /// A one-line header saying what failed.
-    pub(crate) fn header(&self) -> String {
+    fn header(&self) -> String {
         match self {
             Self::VersionRequest(_) => "Invalid Java version request".to_string(),
             Self::ReadApp { path, .. } => format!("Cannot read {}", path.display()),
@@ -52,7 +53,7 @@ impl UbiJavaBuildpackError {
     }
 
     /// The body: the cause and what to do.
-    pub(crate) fn body(&self) -> String {
+    fn body(&self) -> String {
         match self {
             Self::VersionRequest(error) => format!(
                 "{error}.\nThe Java version is read from BP_JVM_VERSION, .sdkmanrc, .java-version, \
@@ -103,23 +104,6 @@ impl From<UbiJavaBuildpackError> for libcnb::Error<UbiJavaBuildpackError> {
 impl From<JvmVersionError> for UbiJavaBuildpackError {
     fn from(error: JvmVersionError) -> Self {
         Self::VersionRequest(error)
-    }
-}
-
-/// Prints an error to stderr: a header line, then the body.
-pub(crate) fn print_error(error: &libcnb::Error<UbiJavaBuildpackError>) {
-    match error {
-        libcnb::Error::BuildpackError(error) => {
-            eprintln!("ERROR: {}", error.header());
-            for line in error.body().lines() {
-                eprintln!("  {line}");
-            }
-        }
-        // Framework errors (bad CNB environment, unwritable files, ...): libcnb's own message.
-        framework_error => {
-            eprintln!("ERROR: the buildpack framework failed (libcnb)");
-            eprintln!("  {framework_error}");
-        }
     }
 }
 

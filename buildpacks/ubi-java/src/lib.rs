@@ -12,6 +12,7 @@ pub mod launch;
 pub mod memory;
 
 // Dependencies of the build binary only.
+use buildpack_errors as _;
 #[cfg(test)]
 use cnb_harness as _;
 use libcnb as _;

@@ -117,7 +117,7 @@ impl Buildpack for UbiJavaBuildpack {
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
-        errors::print_error(&error);
+        buildpack_errors::print_error(&error);
     }
 }
 

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
+use buildpack_errors as _;
 use libcnb as _;
 use serde as _;
 use serde_json as _;

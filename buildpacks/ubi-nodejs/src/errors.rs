@@ -1,6 +1,7 @@
 //! This buildpack's errors and how they are shown: a header that says what failed, a body that
 //! says why and what to do, with the offending input quoted.
 
+use buildpack_errors::HeaderAndBody;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -53,9 +54,9 @@ pub(crate) enum NodejsBuildpackError {
     Sbom(String),
 }
 
-impl NodejsBuildpackError {
+impl HeaderAndBody for NodejsBuildpackError {
     /// A one-line header saying what failed.
-    pub(crate) fn header(&self) -> String {
+    fn header(&self) -> String {
         match self {
             Self::InvalidProjectPath { .. } => "Invalid BP_NODE_PROJECT_PATH".to_string(),
             Self::MissingProjectDir { .. } => {
@@ -81,7 +82,7 @@ impl NodejsBuildpackError {
     }
 
     /// The body: the cause and what to do.
-    pub(crate) fn body(&self) -> String {
+    fn body(&self) -> String {
         match self {
             Self::InvalidProjectPath { value, reason } => format!(
                 "BP_NODE_PROJECT_PATH={value:?} {reason}.\nSet it to the directory of the Node.js \
@@ -170,23 +171,6 @@ impl std::error::Error for NodejsBuildpackError {}
 impl From<NodejsBuildpackError> for libcnb::Error<NodejsBuildpackError> {
     fn from(error: NodejsBuildpackError) -> Self {
         Self::BuildpackError(error)
-    }
-}
-
-/// Prints an error to stderr: a header line, then the body.
-pub(crate) fn print_error(error: &libcnb::Error<NodejsBuildpackError>) {
-    match error {
-        libcnb::Error::BuildpackError(error) => {
-            eprintln!("ERROR: {}", error.header());
-            for line in error.body().lines() {
-                eprintln!("  {line}");
-            }
-        }
-        // Framework errors (bad CNB environment, unwritable files, ...): libcnb's own message.
-        framework_error => {
-            eprintln!("ERROR: the buildpack framework failed (libcnb)");
-            eprintln!("  {framework_error}");
-        }
     }
 }
 

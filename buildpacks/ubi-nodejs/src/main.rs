@@ -148,7 +148,7 @@ impl Buildpack for UbiNodejsBuildpack {
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
-        errors::print_error(&error);
+        buildpack_errors::print_error(&error);
     }
 }
 

@@ -115,6 +115,7 @@ fn field_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use buildpack_errors::HeaderAndBody;
 
     fn parse(text: &str) -> Result<PackageJson, NodejsBuildpackError> {
         parse_package_json(PathBuf::from("/app/package.json"), text)

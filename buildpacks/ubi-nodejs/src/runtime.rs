@@ -133,6 +133,7 @@ pub(crate) fn npm_version(npm: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use buildpack_errors::HeaderAndBody;
 
     #[test]
     fn node_versions() {

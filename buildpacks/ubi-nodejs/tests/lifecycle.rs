@@ -11,6 +11,7 @@ use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
 use std::path::PathBuf;
 
 // Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
+use buildpack_errors as _;
 use libcnb as _;
 use packager as _;
 use serde as _;

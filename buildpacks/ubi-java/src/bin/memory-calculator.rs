@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use ubi_java_buildpack::launch::{System, run};
 
 // Dependencies of the crate that this binary does not use.
+use buildpack_errors as _;
 #[cfg(test)]
 use cnb_harness as _;
 use libcnb as _;

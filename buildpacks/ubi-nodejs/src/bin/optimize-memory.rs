@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 // Dependencies of the buildpack binary and the integration tests, not used by this one.
+use buildpack_errors as _;
 #[cfg(test)]
 use cnb_harness as _;
 use libcnb as _;

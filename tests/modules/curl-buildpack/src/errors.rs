@@ -1,5 +1,6 @@
 //! This buildpack's errors and how they are shown.
 
+use buildpack_errors::HeaderAndBody;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -17,7 +18,7 @@ pub(crate) enum CurlBuildpackError {
     CurlNotFound { path: String, cause: String },
 }
 
-impl CurlBuildpackError {
+impl HeaderAndBody for CurlBuildpackError {
     /// A one-line header saying what failed.
     fn header(&self) -> String {
         match self {
@@ -57,23 +58,6 @@ impl std::error::Error for CurlBuildpackError {}
 impl From<CurlBuildpackError> for libcnb::Error<CurlBuildpackError> {
     fn from(error: CurlBuildpackError) -> Self {
         Self::BuildpackError(error)
-    }
-}
-
-/// Prints an error to stderr: a header line, then the body.
-pub(crate) fn print_error(error: &libcnb::Error<CurlBuildpackError>) {
-    match error {
-        libcnb::Error::BuildpackError(error) => {
-            eprintln!("ERROR: {}", error.header());
-            for line in error.body().lines() {
-                eprintln!("  {line}");
-            }
-        }
-        // Framework errors (bad CNB environment, unwritable files, ...): libcnb's own message.
-        framework_error => {
-            eprintln!("ERROR: the buildpack framework failed (libcnb)");
-            eprintln!("  {framework_error}");
-        }
     }
 }
 

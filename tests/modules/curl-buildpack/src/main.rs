@@ -68,7 +68,7 @@ impl Buildpack for CurlBuildpack {
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
-        errors::print_error(&error);
+        buildpack_errors::print_error(&error);
     }
 }
 

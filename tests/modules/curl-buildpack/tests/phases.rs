@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 use tempfile::TempDir;
 
 // Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
+use buildpack_errors as _;
 use libcnb as _;
 use serde as _;
 use which as _;
