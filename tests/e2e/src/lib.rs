@@ -72,17 +72,35 @@ fn run(command: &mut Command) -> String {
     let output = command
         .output()
         .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = output_text(&output);
     assert!(
         output.status.success(),
         "{command:?} failed ({}):\n{text}",
         output.status
     );
     text
+}
+
+/// A command's stdout and stderr together.
+fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// `skopeo copy --quiet <source> <destination>` (e.g. `containers-storage:<image>`,
+/// `oci:<dir>:<tag>`).
+fn skopeo_copy(source: &str, destination: &str) {
+    run(Command::new("skopeo").args(["copy", "--quiet", source, destination]));
+}
+
+/// Where the lifecycle's layout mode keeps `image` (`<registry>/<repository>:<tag>`) in the
+/// layout repository: `<repository dir>/<registry>/<repository>/<tag>`; and the tag.
+fn layout_dir<'a>(layout_repo: &Path, image: &'a str) -> (PathBuf, &'a str) {
+    let (name, tag) = image.rsplit_once(':').expect("a tagged image");
+    (layout_repo.join(name).join(tag), tag)
 }
 
 /// `chown -R 1002:1000 <dir>`: the phases run as the cnb user.
@@ -153,11 +171,6 @@ pub struct Builder {
     pub rpms: PathBuf,
     /// The builder's `CNB_USER_ID:CNB_GROUP_ID` as its image config's `User`.
     pub user: (String, String),
-    /// The rendered builder.toml.
-    pub builder_toml: PathBuf,
-    /// How long packaging, rendering and `builder create` took, and the layers it added.
-    pub create_time: Duration,
-    pub added_layers: usize,
     _scratch: tempfile::TempDir,
 }
 
@@ -177,18 +190,15 @@ impl Builder {
         }
         std::fs::create_dir_all(&work).expect("create the work dir");
         let scratch = tempfile::tempdir_in(&work).expect("create a scratch dir");
-        let started = Instant::now();
 
         let builder_toml = render_definition(stack, scratch.path());
 
         // The build image as an OCI layout, the builder over it, loaded into podman.
         let build_layout = scratch.path().join("build-image");
-        run(Command::new("skopeo").args([
-            "copy",
-            "--quiet",
+        skopeo_copy(
             &format!("containers-storage:{}", stack.value("BUILD_IMAGE")),
             &format!("oci:{}:latest", build_layout.display()),
-        ]));
+        );
         let builder_layout = scratch.path().join("builder");
         let tools = workspace_root().join("target/tools/bin");
         let (lifecycle, launcher) = (tools.join("lifecycle"), tools.join("launcher"));
@@ -199,7 +209,7 @@ impl Builder {
                 binary.display()
             );
         }
-        let created = create_builder(&CreateOptions {
+        create_builder(&CreateOptions {
             config: builder_toml.clone(),
             build_image: build_layout,
             build_image_tag: Some("latest".to_string()),
@@ -209,13 +219,10 @@ impl Builder {
             output_tag: "latest".to_string(),
         })
         .expect("packager builder create");
-        let create_time = started.elapsed();
-        run(Command::new("skopeo").args([
-            "copy",
-            "--quiet",
+        skopeo_copy(
             &format!("oci:{}:latest", builder_layout.display()),
             &format!("containers-storage:{BUILDER_IMAGE}"),
-        ]));
+        );
         let user = Podman::locate().run_ok(&[
             "image",
             "inspect",
@@ -235,15 +242,12 @@ impl Builder {
             stack.value("NODE_RUN_IMAGE"),
             stack.value("JAVA_RUN_IMAGE"),
         ] {
-            let (name, tag) = image.rsplit_once(':').expect("a tagged image");
-            let dir = layout_repo.join(name).join(tag);
+            let (dir, tag) = layout_dir(&layout_repo, image);
             std::fs::create_dir_all(&dir).expect("create a layout dir");
-            run(Command::new("skopeo").args([
-                "copy",
-                "--quiet",
+            skopeo_copy(
                 &format!("containers-storage:{image}"),
                 &format!("oci:{}:{tag}", dir.display()),
-            ]));
+            );
         }
         chown_cnb(&layout_repo);
 
@@ -251,9 +255,6 @@ impl Builder {
             layout_repo,
             rpms: PathBuf::from(stack.value("RPMS")),
             user: (uid.to_string(), gid.to_string()),
-            builder_toml,
-            create_time,
-            added_layers: created.added_layers,
             _scratch: scratch,
         }
     }
@@ -311,8 +312,6 @@ pub struct BuildReport {
     pub analyzed: toml::Table,
     /// The generated Dockerfiles, by `<escaped extension id>/<kind>.Dockerfile`.
     pub dockerfiles: BTreeMap<String, String>,
-    /// The image the `builder` phase ran in (the builder, or the extended builder).
-    pub build_image: String,
     pub total: Duration,
 }
 
@@ -437,7 +436,6 @@ impl AppBuild {
             group,
             analyzed,
             dockerfiles: generated_dockerfiles(&layers.join("generated")),
-            build_image,
             total: started.elapsed(),
         }
     }
@@ -487,11 +485,7 @@ impl AppBuild {
             .command("detector", BUILDER_IMAGE, false, &[])
             .output()
             .expect("run podman");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let text = output_text(&output);
         assert!(!output.status.success(), "the detector passed:\n{text}");
         (output.status.code().unwrap_or(-1), text)
     }
@@ -519,12 +513,8 @@ impl AppBuild {
             }
             let started = Instant::now();
             let tag = format!("localhost/e2e/extended-{}:{}", self.name, index + 1);
-            let build_id = format!(
-                "{}-{}-{}",
-                std::process::id(),
-                self.builds,
-                started.elapsed().as_nanos()
-            );
+            // New for every build, as the extender's (a UUID there).
+            let build_id = format!("{}-{}-{}", std::process::id(), self.builds, index + 1);
             let mut args: Vec<String> = vec![
                 "build".into(),
                 "--network".into(),
@@ -566,23 +556,11 @@ impl AppBuild {
 
     /// Loads the app image the exporter wrote into podman, as `self.image`.
     fn load_image(&self, builder: &Builder) {
-        let (name, tag) = self.image.rsplit_once(':').expect("a tagged image");
-        run(Command::new("skopeo").args([
-            "copy",
-            "--quiet",
-            &format!(
-                "oci:{}:{tag}",
-                builder.layout_repo.join(name).join(tag).display()
-            ),
+        let (dir, tag) = layout_dir(&builder.layout_repo, &self.image);
+        skopeo_copy(
+            &format!("oci:{}:{tag}", dir.display()),
             &format!("containers-storage:{}", self.image),
-        ]));
-    }
-
-    /// The app image's OCI layout directory in the layout repository.
-    #[must_use]
-    pub fn layout(&self) -> PathBuf {
-        let (name, tag) = self.image.rsplit_once(':').expect("a tagged image");
-        Builder::get().layout_repo.join(name).join(tag)
+        );
     }
 
     /// Starts the app image (its default process) with `PORT=<port>` on the host's network.
