@@ -13,6 +13,19 @@
 
 pub mod jvm;
 
+/// `items` as `a, b, c`: the lists of majors the extensions log and put in their errors.
+///
+/// ```
+/// assert_eq!(ubi_common::comma_separated(&[18, 20, 22]), "18, 20, 22");
+/// ```
+pub fn comma_separated<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub mod catalogue;
 pub mod hand_off;
 pub mod program;

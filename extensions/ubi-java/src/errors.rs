@@ -5,6 +5,7 @@ use cnb_extension::DockerfileError;
 use std::fmt;
 use std::path::PathBuf;
 use ubi_common::catalogue::CatalogueError;
+use ubi_common::comma_separated;
 use ubi_common::jvm::{BP_JVM_VERSION, JvmVersionError};
 use ubi_common::run_image::RunImageError;
 use ubi_common::stack::{Stack, StackError};
@@ -75,14 +76,6 @@ impl From<RunImageError> for UbiJavaError {
     }
 }
 
-fn join<T: fmt::Display>(items: &[T]) -> String {
-    items
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl fmt::Display for UbiJavaError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -124,7 +117,7 @@ impl fmt::Display for UbiJavaError {
                 "unable to map requested Java version {request:?} ({source}) to a UBI supported \
                  runtime: {stack} offers Java {} ({listed_by}), not {major}. Ask for one of \
                  those major versions, e.g. {BP_JVM_VERSION}={}.",
-                join(majors),
+                comma_separated(majors),
                 majors.last().copied().unwrap_or(17)
             ),
             Self::NoJava {

@@ -130,12 +130,7 @@ impl Extension for UbiJavaExtension {
         log.detail(&format!(
             "Java versions of the stack ({}): {} (default {}: {})",
             versions.listed_by(),
-            versions
-                .majors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
+            ubi_common::comma_separated(&versions.majors),
             versions.default_major,
             versions.default_origin
         ));

@@ -3,6 +3,7 @@
 use cnb_extension::DockerfileError;
 use std::fmt;
 use ubi_common::catalogue::CatalogueError;
+use ubi_common::comma_separated;
 use ubi_common::run_image::RunImageError;
 use ubi_common::stack::{Stack, StackError};
 
@@ -67,14 +68,6 @@ impl From<RunImageError> for UbiNodejsError {
     }
 }
 
-fn join<T: fmt::Display>(items: &[T]) -> String {
-    items
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl fmt::Display for UbiNodejsError {
     #[allow(clippy::too_many_lines)] // one arm per error, each a message
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -113,7 +106,7 @@ impl fmt::Display for UbiNodejsError {
                  constraint comes from {source}: request one of these major versions (e.g. \
                  \"~{default_major}\"), or remove the request to get the default, Node.js \
                  {default_major}.",
-                join(majors)
+                comma_separated(majors)
             ),
             Self::Catalogue(error) => error.fmt(f),
             Self::Stack(error) => error.fmt(f),
@@ -125,7 +118,7 @@ impl fmt::Display for UbiNodejsError {
                 f,
                 "unsupported Node.js version {major} for image {stack}: this extension installs \
                  Node.js {} on {stack}. Request one of those major versions.",
-                join(supported)
+                comma_separated(supported)
             ),
             Self::RunImage(error) => error.fmt(f),
             Self::Dockerfile(error) => write!(

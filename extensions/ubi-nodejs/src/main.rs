@@ -100,12 +100,7 @@ impl Extension for UbiNodejsExtension {
         log.detail(&format!(
             "Node.js versions of the stack ({}): {} (default {})",
             catalogue.path.display(),
-            catalogue
-                .majors()
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
+            ubi_common::comma_separated(&catalogue.majors()),
             default_major
         ));
 
