@@ -4,7 +4,7 @@
 use crate::packages::{Install, java_home};
 use cnb_extension::{BuildDockerfile, DockerfileError};
 pub(crate) use ubi_common::hand_off::JAVA_RUNTIME_FILE as RUNTIME_FILE;
-use ubi_common::hand_off::{JavaRuntime, to_toml};
+use ubi_common::hand_off::{JavaRuntime, install_dockerfile, to_toml};
 use ubi_common::stack::Stack;
 
 /// The runtime file's contents: TOML the companion (`paketo-community/ubi-java-buildpack`)
@@ -29,22 +29,12 @@ pub(crate) fn build_dockerfile(
     install: &Install,
     stack: Stack,
 ) -> Result<BuildDockerfile, DockerfileError> {
-    Ok(BuildDockerfile::new()
-        .user_root()
-        .comment(
-            "build_id is deliberately not referenced: these layers stay cached until the build \
-             image or this file changes (a stack release, another Java major).",
-        )?
-        .comment(
-            "Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on \
-             every build.",
-        )?
-        .run(install.command())?
-        .comment(&format!(
-            "Tells the companion buildpack which Java was installed: {RUNTIME_FILE}"
-        ))?
-        .write_file(RUNTIME_FILE, &runtime_toml(install.major, stack), 0o644)?
-        .restore_user())
+    install_dockerfile(
+        "Java",
+        install.command(),
+        RUNTIME_FILE,
+        &runtime_toml(install.major, stack),
+    )
 }
 
 #[cfg(test)]

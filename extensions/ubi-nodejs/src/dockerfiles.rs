@@ -3,7 +3,9 @@
 
 use crate::packages::Install;
 use cnb_extension::{BuildDockerfile, DockerfileError};
-use ubi_common::hand_off::{NODEJS_RUNTIME_FILE as RUNTIME_FILE, NodejsRuntime, to_toml};
+use ubi_common::hand_off::{
+    NODEJS_RUNTIME_FILE as RUNTIME_FILE, NodejsRuntime, install_dockerfile, to_toml,
+};
 use ubi_common::stack::Stack;
 
 /// The runtime file's contents: TOML the companion (`paketo-community/ubi-nodejs-buildpack`)
@@ -25,22 +27,12 @@ pub(crate) fn build_dockerfile(
     install: &Install,
     stack: Stack,
 ) -> Result<BuildDockerfile, DockerfileError> {
-    Ok(BuildDockerfile::new()
-        .user_root()
-        .comment(
-            "build_id is deliberately not referenced: these layers stay cached until the build \
-             image or this file changes (a stack release, another Node.js major).",
-        )?
-        .comment(
-            "Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on \
-             every build.",
-        )?
-        .run(install.command())?
-        .comment(&format!(
-            "Tells the companion buildpack which Node.js was installed: {RUNTIME_FILE}"
-        ))?
-        .write_file(RUNTIME_FILE, &runtime_toml(install.major, stack), 0o644)?
-        .restore_user())
+    install_dockerfile(
+        "Node.js",
+        install.command(),
+        RUNTIME_FILE,
+        &runtime_toml(install.major, stack),
+    )
 }
 
 #[cfg(test)]
