@@ -1,0 +1,17 @@
+//! Reading input a build must not trust (the app's files, `<platform>/env`, the stack's
+//! catalogue) in bounded time and memory, and quoting it in messages without echoing it whole.
+//!
+//! - [`read_regular_file`]: a regular file only (checked on the opened file, so a FIFO or a
+//!   device never blocks the reader), at most a given number of bytes; symbolic links are
+//!   followed, as the lifecycle and libcnb follow them.
+//! - [`read_app_file`] and [`resolve_in_app`]: the same for a path inside the app directory,
+//!   which must still be inside it once every link is resolved.
+//! - [`quoted`]: a value quoted for a message, cut after [`QUOTE_LIMIT`] characters.
+
+mod file;
+mod quote;
+
+pub use file::{
+    ReadError, ReadErrorKind, read_app_file, read_app_text, read_regular_file, resolve_in_app,
+};
+pub use quote::{QUOTE_LIMIT, quoted};
