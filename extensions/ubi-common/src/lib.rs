@@ -9,6 +9,8 @@
 //! - [`hand_off`]: the runtime file an extension leaves in the build image for its companion.
 //! - [`run_image`]: the run image to switch to (`BP_UBI_RUN_IMAGE_OVERRIDE`, a full reference
 //!   in the catalogue, or Paketo's naming for the stack).
+//! - [`nodejs`]: the Node.js version an app asks for (the plan's `node` entries, node ranges,
+//!   nvm aliases), resolved by the extension and checked by the companion.
 //! - [`program`]: a program on `PATH`, for the companion buildpacks.
 
 pub mod jvm;
@@ -28,6 +30,7 @@ pub fn comma_separated<T: std::fmt::Display>(items: &[T]) -> String {
 
 pub mod catalogue;
 pub mod hand_off;
+pub mod nodejs;
 pub mod program;
 pub mod run_image;
 pub mod stack;

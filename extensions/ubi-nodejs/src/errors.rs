@@ -4,8 +4,10 @@ use cnb_extension::DockerfileError;
 use std::fmt;
 use ubi_common::catalogue::CatalogueError;
 use ubi_common::comma_separated;
+use ubi_common::nodejs::PlanValueNotAString;
 use ubi_common::run_image::RunImageError;
 use ubi_common::stack::{Stack, StackError};
+use untrusted_input::quoted;
 
 /// Why generate failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,13 +15,10 @@ pub(crate) enum UbiNodejsError {
     /// The Buildpack Plan has no `node` entry.
     NodeNotRequested,
     /// A `node` entry's `metadata.version` or `metadata.version-source` is not a string.
-    PlanValueNotAString { key: &'static str, value: String },
-    /// The winning version request is not a Node.js range (or holds characters no range has).
-    InvalidVersionRequest {
-        request: String,
-        source: String,
-        reason: String,
-    },
+    PlanValueNotAString(PlanValueNotAString),
+    /// The winning version request is neither a Node.js range nor an nvm alias: the message
+    /// ([`ubi_common::nodejs::RequestError::message`], shared with the companion).
+    InvalidVersionRequest(String),
     /// No Node.js stream of the stack satisfies the request.
     UnsatisfiableVersion {
         request: String,
@@ -50,6 +49,12 @@ impl From<DockerfileError> for UbiNodejsError {
     }
 }
 
+impl From<PlanValueNotAString> for UbiNodejsError {
+    fn from(error: PlanValueNotAString) -> Self {
+        Self::PlanValueNotAString(error)
+    }
+}
+
 impl From<CatalogueError> for UbiNodejsError {
     fn from(error: CatalogueError) -> Self {
         Self::Catalogue(error)
@@ -77,22 +82,8 @@ impl fmt::Display for UbiNodejsError {
                  entry, so there is nothing to install. This extension runs only when a buildpack \
                  requires node; check the builder's order.",
             ),
-            Self::PlanValueNotAString { key, value } => write!(
-                f,
-                "the Buildpack Plan's node entry has metadata.{key} = {value}, which is not a \
-                 string. The buildpack that requires node must write it as a string, e.g. \
-                 {key} = \"20\"."
-            ),
-            Self::InvalidVersionRequest {
-                request,
-                source,
-                reason,
-            } => write!(
-                f,
-                "the Node.js version {request:?} requested by {source} is not a version range \
-                 ({reason}). Request a version or range as package.json engines.node accepts it, \
-                 e.g. \"22\", \"~22.11\", \"^20.0.0\" or \">=20 <25\"."
-            ),
+            Self::PlanValueNotAString(error) => error.fmt(f),
+            Self::InvalidVersionRequest(message) => f.write_str(message),
             Self::UnsatisfiableVersion {
                 request,
                 source,
@@ -101,11 +92,12 @@ impl fmt::Display for UbiNodejsError {
                 default_major,
             } => write!(
                 f,
-                "failed to satisfy \"node\" dependency version constraint {request:?}: no \
+                "failed to satisfy \"node\" dependency version constraint {}: no \
                  compatible versions on \"{stack}\" stack. Supported versions are: [{}]. The \
                  constraint comes from {source}: request one of these major versions (e.g. \
                  \"~{default_major}\"), or remove the request to get the default, Node.js \
                  {default_major}.",
+                quoted(request),
                 comma_separated(majors)
             ),
             Self::Catalogue(error) => error.fmt(f),
@@ -139,6 +131,7 @@ mod tests {
     use std::fmt::Write;
     use std::path::PathBuf;
     use ubi_common::catalogue::Runtime;
+    use ubi_common::nodejs::RequestError;
 
     const NODE: Runtime = Runtime::NODEJS;
 
@@ -157,15 +150,17 @@ mod tests {
     fn all() -> Vec<UbiNodejsError> {
         vec![
             UbiNodejsError::NodeNotRequested,
-            UbiNodejsError::PlanValueNotAString {
+            UbiNodejsError::PlanValueNotAString(PlanValueNotAString {
                 key: "version",
                 value: "20".to_string(),
-            },
-            UbiNodejsError::InvalidVersionRequest {
-                request: "20; id".to_string(),
-                source: "package.json".to_string(),
-                reason: "it contains the character ';'".to_string(),
-            },
+            }),
+            UbiNodejsError::InvalidVersionRequest(
+                RequestError::NotARange("it contains the character ';'".to_string())
+                    .message("20; id", "package.json"),
+            ),
+            UbiNodejsError::InvalidVersionRequest(
+                RequestError::UnknownLtsLine("nope".to_string()).message("lts/nope", ".nvmrc"),
+            ),
             UbiNodejsError::UnsatisfiableVersion {
                 request: "~14".to_string(),
                 source: "BP_NODE_VERSION".to_string(),

@@ -16,7 +16,6 @@ mod version;
 
 use crate::errors::UbiNodejsError;
 use crate::packages::Install;
-use crate::version::Resolution;
 use cnb_extension::log::Log;
 use cnb_extension::{
     DetectContext, DetectResult, Extension, ExtensionPlan, GenerateContext, GenerateResult,
@@ -25,8 +24,10 @@ use cnb_extension::{
 use serde::Deserialize;
 use std::path::PathBuf;
 use ubi_common::catalogue::{self, Catalogue, Runtime};
+use ubi_common::nodejs::Resolution;
 use ubi_common::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
 use ubi_common::stack::Stack;
+use untrusted_input::quoted;
 
 #[cfg(test)]
 use cnb_harness as _;
@@ -71,19 +72,19 @@ impl Extension for UbiNodejsExtension {
         log.detail("Candidate version sources (in priority order):");
         for candidate in &candidates {
             log.subdetail(&format!(
-                "{} -> {:?}",
+                "{} -> {}",
                 candidate.source_label(),
-                candidate.constraint
+                quoted(&candidate.constraint)
             ));
         }
         // `candidates` is never empty (no `node` entry is an error); only the first one counts.
         let Some(winner) = candidates.first() else {
             return Err(UbiNodejsError::NodeNotRequested);
         };
+        let request = quoted(&winner.constraint);
         log.blank().detail(&format!(
-            "Using the highest-priority request: {} -> {:?}",
+            "Using the highest-priority request: {} -> {request}",
             winner.source_label(),
-            winner.constraint
         ));
 
         let (stack, stack_origin) = Stack::detect(context.stack_id.as_deref(), &context.target)?;
@@ -108,11 +109,14 @@ impl Extension for UbiNodejsExtension {
         let major = resolved.major;
         log.detail(&match resolved.resolution {
             Resolution::Default => format!("No version requested: using the default, {major}"),
-            Resolution::Newest => format!("{:?} matches Node.js {major}", winner.constraint),
+            Resolution::Newest => format!("{request} matches Node.js {major}"),
             Resolution::Stream => format!(
-                "{:?} matches a release of Node.js {major}: UBI ships one build per major, so \
-                 the patch level comes from the distribution's Node.js {major} stream",
-                winner.constraint
+                "{request} matches a release of Node.js {major}: UBI ships one build per major, \
+                 so the patch level comes from the distribution's Node.js {major} stream"
+            ),
+            Resolution::Alias(alias) => format!(
+                "{request} is the nvm alias {alias}, for {}: Node.js {major}",
+                alias.meaning()
             ),
         });
         log.blank()

@@ -65,7 +65,8 @@ const UBI9: &[&str] = &[
     "python3",
 ];
 
-/// The packages installed on ubi10 for Node.js 22 (`nodejs`, named without its major).
+/// The packages installed on ubi10 for Node.js 22 (`nodejs`, named without its major); python3
+/// for node-gyp (native modules), as upstream installs it there.
 const UBI10_22: &[&str] = &[
     "make",
     "gcc",
@@ -77,9 +78,11 @@ const UBI10_22: &[&str] = &[
     "nodejs-npm",
     "nss_wrapper-libs",
     "which",
+    "python3",
 ];
 
-/// The packages installed on ubi10 for Node.js 24 (`nodejs24`, named with its major).
+/// The packages installed on ubi10 for Node.js 24 (`nodejs24`, named with its major); python3 as
+/// for 22.
 const UBI10_24: &[&str] = &[
     "make",
     "gcc",
@@ -91,6 +94,7 @@ const UBI10_24: &[&str] = &[
     "nodejs24-npm",
     "nss_wrapper-libs",
     "which",
+    "python3",
 ];
 
 /// ubi10's packages install `node-<major>`, `npm-<major>`, `npx-<major>`; the plain names must
@@ -270,7 +274,7 @@ mod tests {
             command(Stack::Ubi10, 22),
             format!(
                 "{INSTALL} make gcc gcc-c++ git openssl-devel nodejs nodejs-nodemon nodejs-npm \
-                 nss_wrapper-libs which && ln -sf /usr/bin/node-22 /usr/bin/node && \
+                 nss_wrapper-libs which python3 && ln -sf /usr/bin/node-22 /usr/bin/node && \
                  ln -sf /usr/bin/npm-22 /usr/bin/npm && ln -sf /usr/bin/npx-22 /usr/bin/npx && \
                  microdnf clean all"
             )
@@ -279,7 +283,7 @@ mod tests {
             command(Stack::Ubi10, 24),
             format!(
                 "{INSTALL} make gcc gcc-c++ git openssl-devel nodejs24 nodejs-nodemon nodejs24-npm \
-                 nss_wrapper-libs which && ln -sf /usr/bin/node-24 /usr/bin/node && \
+                 nss_wrapper-libs which python3 && ln -sf /usr/bin/node-24 /usr/bin/node && \
                  ln -sf /usr/bin/npm-24 /usr/bin/npm && ln -sf /usr/bin/npx-24 /usr/bin/npx && \
                  microdnf clean all"
             )
@@ -322,6 +326,24 @@ mod tests {
              installs Node.js 18, 20, 22, 24 on io.buildpacks.stacks.ubi9. Request one of those \
              major versions."
         );
+    }
+
+    /// Issue 13 (parity): node-gyp needs Python to build native modules; upstream installs it
+    /// on every stack, ubi10 included.
+    #[test]
+    fn every_install_has_python_for_node_gyp() {
+        for stack in Stack::ALL {
+            for &major in supported_majors(stack) {
+                let install = Install::new(stack, major).unwrap();
+                assert!(
+                    install
+                        .packages
+                        .iter()
+                        .any(|package| package.starts_with("python3")),
+                    "{stack} {major}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -11,9 +11,10 @@ use tempfile::TempDir;
 
 // Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
 use cnb_extension as _;
-use node_semver as _;
+use fuzz_check as _;
 use serde as _;
 use ubi_common as _;
+use untrusted_input as _;
 
 const STACK_ID: &str = "CNB_STACK_ID";
 const UBI8: &str = "io.buildpacks.stacks.ubi8";
@@ -190,7 +191,7 @@ fn ubi10_from_the_target_with_nvmrc() {
         format!(
             "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
              RUN {INSTALL} make gcc gcc-c++ git openssl-devel nodejs24 nodejs-nodemon \
-             nodejs24-npm nss_wrapper-libs which && ln -sf /usr/bin/node-24 /usr/bin/node && \
+             nodejs24-npm nss_wrapper-libs which python3 && ln -sf /usr/bin/node-24 /usr/bin/node && \
              ln -sf /usr/bin/npm-24 /usr/bin/npm && ln -sf /usr/bin/npx-24 /usr/bin/npx && \
              microdnf clean all\n{}{RESTORE_USER}",
             runtime_lines(24, "io.buildpacks.stacks.ubi10")
@@ -414,13 +415,107 @@ fn hostile_values_are_rejected_and_nothing_is_written() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(&[(Some("x\\nRUN id"), "~99")]))
         .generate();
-    assert_failure(&outcome, &["The constraint comes from x\\nRUN id:"]);
+    assert_failure(&outcome, &["The constraint comes from \"x\\nRUN id\":"]);
     assert!(
         outcome
             .process
             .stdout
-            .contains("      x\\nRUN id -> \"~99\"\n")
+            .contains("      \"x\\nRUN id\" -> \"~99\"\n")
     );
+}
+
+/// Issue 13: `~x` or `=*` in package.json `engines.node` aborted generate (exit 134, "entered
+/// unreachable code" in the range parser). Now an error naming the request and its source.
+#[test]
+fn wildcards_after_an_operator_are_errors_not_aborts() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
+    for version in ["~x", "=*", "~0.x.0 ~x", "^x.1"] {
+        let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+            .lifecycle_env(STACK_ID, UBI8)
+            .buildpack_plan(&plan(&[(Some("package.json"), version)]))
+            .generate();
+        assert_failure(
+            &outcome,
+            &[&format!(
+                "ERROR: the Node.js version {version:?} requested by package.json is not a \
+                 version range"
+            )],
+        );
+    }
+}
+
+/// Issue 13: nvm aliases in `.nvmrc` resolve against the stack's catalogue, and the log says
+/// how; an unknown LTS codename is an error that lists the known ones.
+#[test]
+fn nvm_aliases_resolve_against_the_catalogue() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
+    for (alias, major, meaning) in [
+        ("lts/*", 24, "the newest LTS (even) major offered"),
+        ("node", 24, "the newest major offered"),
+        ("stable", 24, "the newest major offered"),
+        ("lts/iron", 20, "the LTS line iron"),
+        ("lts/hydrogen", 18, "the LTS line hydrogen"),
+    ] {
+        let outcome = ModuleRun::new(&module, app("node-nvmrc"))
+            .lifecycle_env(STACK_ID, UBI8)
+            .buildpack_plan(&plan(&[(Some(".nvmrc"), alias)]))
+            .generate();
+        assert_success(&outcome);
+        assert_eq!(
+            outcome.run_dockerfile.as_deref(),
+            Some(format!("FROM paketobuildpacks/run-nodejs-{major}-ubi8-base\n").as_str())
+        );
+        let logged = format!(
+            "    {alias:?} is the nvm alias {alias}, for {meaning}: Node.js {major}\n\n  \
+             Selected Node.js major version {major}\n"
+        );
+        assert!(
+            outcome.process.stdout.contains(&logged),
+            "{logged:?} not in {}",
+            outcome.process.stdout
+        );
+    }
+    let outcome = ModuleRun::new(&module, app("node-nvmrc"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/nope")]))
+        .generate();
+    assert_failure(
+        &outcome,
+        &[
+            "ERROR: the Node.js version \"lts/nope\" requested by .nvmrc names the LTS line \
+             \"nope\", which nvm does not know.",
+            "krypton (24)",
+        ],
+    );
+    // A line the stack does not offer.
+    let outcome = ModuleRun::new(&module, app("node-nvmrc"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/fermium")]))
+        .generate();
+    assert_failure(
+        &outcome,
+        &["failed to satisfy \"node\" dependency version constraint \"lts/fermium\""],
+    );
+}
+
+/// Issue 13: a huge request is quoted by a bounded prefix in the log and the error.
+#[test]
+fn a_huge_request_is_quoted_short() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
+    let huge = "2".repeat(10 << 20);
+    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(Some("BP_NODE_VERSION"), &huge)]))
+        .generate();
+    assert_failure(
+        &outcome,
+        &[
+            "is not a version range (it is longer than 256 bytes)",
+            "(cut, 10485760 bytes in all)",
+        ],
+    );
+    assert!(outcome.process.stderr.len() < 1024);
+    assert!(outcome.process.stdout.len() < 4096);
 }
 
 #[test]
