@@ -3,6 +3,7 @@
 use crate::errors::NodejsBuildpackError;
 use libcnb::Env;
 use std::path::{Component, Path, PathBuf};
+use untrusted_input::{ReadErrorKind, resolve_in_app};
 
 /// The Node.js version the user asks for, ahead of every file of the app.
 pub(crate) const BP_NODE_VERSION: &str = "BP_NODE_VERSION";
@@ -61,28 +62,31 @@ impl Config {
 
     /// The directory of the Node.js project: the app root, or `BP_NODE_PROJECT_PATH` inside it.
     ///
-    /// The directory must exist and, with symlinks resolved, stay inside the app.
+    /// The directory must exist and, with symbolic links resolved, stay inside the app.
     pub(crate) fn project_dir(&self, app_dir: &Path) -> Result<PathBuf, NodejsBuildpackError> {
         let Some(relative) = &self.project_path else {
             return Ok(app_dir.to_path_buf());
         };
         let dir = app_dir.join(relative);
         let value = relative.to_string_lossy().into_owned();
-        if !dir.is_dir() {
-            return Err(NodejsBuildpackError::MissingProjectDir { value, path: dir });
+        match resolve_in_app(app_dir, relative) {
+            Ok(Some(resolved)) if resolved.is_dir() => Ok(dir),
+            Ok(_) => Err(NodejsBuildpackError::MissingProjectDir { value, path: dir }),
+            Err(error) if matches!(error.kind, ReadErrorKind::OutsideApp) => {
+                Err(NodejsBuildpackError::InvalidProjectPath {
+                    value,
+                    reason: "leads out of the app directory through a symbolic link",
+                })
+            }
+            Err(error) => Err(NodejsBuildpackError::AppFile(error)),
         }
-        let inside = match (dir.canonicalize(), app_dir.canonicalize()) {
-            (Ok(dir), Ok(app)) => dir.starts_with(app),
-            _ => false,
-        };
-        if inside {
-            Ok(dir)
-        } else {
-            Err(NodejsBuildpackError::InvalidProjectPath {
-                value,
-                reason: "leads out of the app directory through a symlink",
-            })
-        }
+    }
+
+    /// The file `name` of the project, relative to the app root.
+    pub(crate) fn project_file(&self, name: &str) -> PathBuf {
+        self.project_path
+            .as_ref()
+            .map_or_else(|| PathBuf::from(name), |dir| dir.join(name))
     }
 }
 
@@ -206,5 +210,30 @@ mod tests {
             with("escape").project_dir(&app),
             Err(NodejsBuildpackError::InvalidProjectPath { value, .. }) if value == "escape"
         ));
+        // A directory reached through a link inside the app is fine.
+        std::os::unix::fs::symlink("web", app.join("site")).unwrap();
+        assert_eq!(with("site").project_dir(&app).unwrap(), app.join("site"));
+        // A file is no project directory; a dangling link is an error naming it.
+        std::fs::write(app.join("file"), "").unwrap();
+        assert!(matches!(
+            with("file").project_dir(&app),
+            Err(NodejsBuildpackError::MissingProjectDir { .. })
+        ));
+        std::os::unix::fs::symlink("nowhere", app.join("dangling")).unwrap();
+        assert!(matches!(
+            with("dangling").project_dir(&app),
+            Err(NodejsBuildpackError::AppFile(error))
+                if matches!(error.kind, ReadErrorKind::DanglingLink)
+        ));
+    }
+
+    #[test]
+    fn project_files_are_relative_to_the_app() {
+        assert_eq!(
+            Config::default().project_file("package.json"),
+            Path::new("package.json")
+        );
+        let config = config(&[(BP_NODE_PROJECT_PATH, "./api/")]).unwrap();
+        assert_eq!(config.project_file(".nvmrc"), Path::new("api/.nvmrc"));
     }
 }

@@ -6,13 +6,15 @@ use crate::package_json::{PACKAGE_JSON, PackageJson, read_package_json};
 use libcnb::data::build_plan::{BuildPlan, BuildPlanBuilder, Require};
 use serde::Serialize;
 use std::path::Path;
+use ubi_common::nodejs::NODE;
+use untrusted_input::{quoted, read_app_text};
 
-/// The build plan entry the ubi-nodejs-extension provides and this buildpack requires.
-pub(crate) const NODE: &str = "node";
 /// The app file that names a Node.js version, as nvm reads it.
 pub(crate) const NVMRC: &str = ".nvmrc";
 /// The app file that names a Node.js version, as nodenv and others read it.
 pub(crate) const NODE_VERSION_FILE: &str = ".node-version";
+/// The largest `.nvmrc` or `.node-version` read, in bytes: one version, maybe some comments.
+pub(crate) const VERSION_FILE_LIMIT: u64 = 4096;
 
 /// Where a requested Node.js version comes from, in priority order (highest first): the order
 /// in which the ubi-nodejs-extension, like Paketo's node-engine, picks the requirement to honour.
@@ -57,18 +59,18 @@ pub(crate) enum Detection {
 /// Detects a Node.js app: `package.json` in the project directory (the app root, or
 /// `BP_NODE_PROJECT_PATH`), and collects its version requests.
 pub(crate) fn detect(app_dir: &Path, config: &Config) -> Result<Detection, NodejsBuildpackError> {
-    let project_dir = config.project_dir(app_dir)?;
-    let Some(package_json) = read_package_json(&project_dir)? else {
+    config.project_dir(app_dir)?;
+    let Some(package_json) = read_package_json(app_dir, &config.project_file(PACKAGE_JSON))? else {
         let reason = match &config.project_path {
             Some(path) => format!(
                 "No {PACKAGE_JSON} in {} ({BP_NODE_PROJECT_PATH}): not a Node.js app",
-                path.display()
+                quoted(&path.to_string_lossy())
             ),
             None => format!("No {PACKAGE_JSON} in the app root: not a Node.js app"),
         };
         return Ok(Detection::NotNodeApp(reason));
     };
-    collect_version_requests(config, &package_json, &project_dir).map(Detection::NodeApp)
+    collect_version_requests(config, &package_json, app_dir).map(Detection::NodeApp)
 }
 
 /// The version requests, highest priority first: `BP_NODE_VERSION`, `package.json`
@@ -77,21 +79,25 @@ pub(crate) fn detect(app_dir: &Path, config: &Config) -> Result<Detection, Nodej
 pub(crate) fn collect_version_requests(
     config: &Config,
     package_json: &PackageJson,
-    project_dir: &Path,
+    app_dir: &Path,
 ) -> Result<Vec<VersionRequest>, NodejsBuildpackError> {
+    let version_file = |name| {
+        Ok::<_, NodejsBuildpackError>(
+            read_app_text(app_dir, &config.project_file(name), VERSION_FILE_LIMIT)?
+                .as_deref()
+                .and_then(version_file_request),
+        )
+    };
     let candidates = [
         (VersionSource::BpNodeVersion, config.node_version.clone()),
         (
             VersionSource::PackageJson,
             package_json.engines_node.clone(),
         ),
-        (
-            VersionSource::Nvmrc,
-            read_version_file(&project_dir.join(NVMRC))?,
-        ),
+        (VersionSource::Nvmrc, version_file(NVMRC)?),
         (
             VersionSource::NodeVersionFile,
-            read_version_file(&project_dir.join(NODE_VERSION_FILE))?,
+            version_file(NODE_VERSION_FILE)?,
         ),
     ];
     Ok(candidates
@@ -100,16 +106,14 @@ pub(crate) fn collect_version_requests(
         .collect())
 }
 
-/// The trimmed content of a version file; `None` when it does not exist or is blank.
-fn read_version_file(path: &Path) -> Result<Option<String>, NodejsBuildpackError> {
-    match std::fs::read_to_string(path) {
-        Ok(content) => Ok(Some(content.trim().to_string()).filter(|version| !version.is_empty())),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(NodejsBuildpackError::ReadAppFile {
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
+/// The version a `.nvmrc` or `.node-version` holds: its first line that is not blank once a
+/// `#` comment is cut off (nvm reads comments), trimmed; `None` when there is none.
+pub(crate) fn version_file_request(text: &str) -> Option<String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.lines()
+        .map(|line| line.split('#').next().unwrap_or_default().trim())
+        .find(|line| !line.is_empty())
+        .map(str::to_string)
 }
 
 /// `[requires.metadata]` of a `node` requirement.
@@ -238,8 +242,104 @@ mod tests {
         let error = collect_version_requests(&Config::default(), &package_json(None), dir.path())
             .unwrap_err();
         assert!(
-            matches!(&error, NodejsBuildpackError::ReadAppFile { path, .. } if path.ends_with(NODE_VERSION_FILE)),
+            matches!(&error, NodejsBuildpackError::AppFile(error) if error.path.ends_with(NODE_VERSION_FILE)),
             "{error:?}"
+        );
+    }
+
+    /// Issue 13: `.nvmrc` linked to `/etc/shadow` was copied into plan.toml; a FIFO blocked
+    /// detect; a huge file was read whole.
+    #[test]
+    fn version_files_are_bounded_regular_files_inside_the_app() {
+        use std::os::unix::fs::symlink;
+        use untrusted_input::ReadErrorKind;
+
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("shadow"), "root:secret\n").unwrap();
+        let kind = |app: &Path, name: &str| match collect_version_requests(
+            &Config::default(),
+            &package_json(None),
+            app,
+        ) {
+            Err(NodejsBuildpackError::AppFile(error)) => {
+                assert_eq!(error.path, app.join(name));
+                assert!(!error.to_string().contains("secret"));
+                error.kind
+            }
+            other => panic!("{other:?}"),
+        };
+        for name in [NVMRC, NODE_VERSION_FILE] {
+            let app = tempfile::tempdir().unwrap();
+            symlink(outside.path().join("shadow"), app.path().join(name)).unwrap();
+            assert!(matches!(kind(app.path(), name), ReadErrorKind::OutsideApp));
+
+            let app = tempfile::tempdir().unwrap();
+            let status = std::process::Command::new("mkfifo")
+                .arg(app.path().join(name))
+                .status()
+                .unwrap();
+            assert!(status.success());
+            assert!(matches!(
+                kind(app.path(), name),
+                ReadErrorKind::NotRegular("a FIFO")
+            ));
+
+            let app = tempfile::tempdir().unwrap();
+            write(app.path(), name, &"2".repeat(5000));
+            assert!(matches!(
+                kind(app.path(), name),
+                ReadErrorKind::TooLarge {
+                    limit: VERSION_FILE_LIMIT
+                }
+            ));
+
+            let app = tempfile::tempdir().unwrap();
+            symlink("missing", app.path().join(name)).unwrap();
+            assert!(matches!(
+                kind(app.path(), name),
+                ReadErrorKind::DanglingLink
+            ));
+        }
+    }
+
+    #[test]
+    fn version_files_may_hold_comments() {
+        for (text, version) in [
+            (
+                "# the LTS we deploy\nlts/iron # until April\n",
+                Some("lts/iron"),
+            ),
+            ("\u{feff}v20.11.1\r\n", Some("v20.11.1")),
+            ("\n\n  22  \n23\n", Some("22")),
+            ("# nothing\n\n", None),
+            ("", None),
+        ] {
+            assert_eq!(version_file_request(text).as_deref(), version, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn fuzz_node_version_file() {
+        let seeds = [
+            "v20.11.1\n",
+            "lts/*\n",
+            "lts/iron # comment\n",
+            "# comment\n22\n",
+            "\u{feff}24.*\r\n",
+            "node",
+        ];
+        fuzz_check::fuzz_text(
+            ".nvmrc / .node-version (ubi-nodejs-buildpack)",
+            &seeds,
+            |input| {
+                if let Some(version) = version_file_request(input) {
+                    assert!(
+                        !version.contains('\n') && !version.contains('#'),
+                        "{version:?}"
+                    );
+                    let _ = ubi_common::nodejs::Request::parse(&version);
+                }
+            },
         );
     }
 
@@ -277,7 +377,7 @@ mod tests {
         assert_eq!(
             detect(app.path(), &elsewhere).unwrap(),
             Detection::NotNodeApp(
-                "No package.json in api (BP_NODE_PROJECT_PATH): not a Node.js app".into()
+                "No package.json in \"api\" (BP_NODE_PROJECT_PATH): not a Node.js app".into()
             )
         );
     }

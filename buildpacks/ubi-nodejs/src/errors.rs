@@ -4,6 +4,8 @@
 use buildpack_errors::HeaderAndBody;
 use std::fmt;
 use std::path::PathBuf;
+use ubi_common::nodejs::PlanValueNotAString;
+use untrusted_input::{ReadError, quoted};
 
 /// The ubi-nodejs-extension, named in messages about a missing Node.js.
 pub(crate) const EXTENSION_ID: &str = "paketo-community/ubi-nodejs-extension";
@@ -17,11 +19,9 @@ pub(crate) enum NodejsBuildpackError {
     MissingProjectDir { value: String, path: PathBuf },
     /// `BP_NODE_OPTIMIZE_MEMORY` is neither true nor false.
     InvalidOptimizeMemory { value: String },
-    /// A file of the app (package.json, .nvmrc, .node-version) exists but cannot be read.
-    ReadAppFile {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// A file of the app (package.json, .nvmrc, .node-version) or the project directory exists
+    /// but cannot be read: not a regular file, too large, a dangling link, outside the app.
+    AppFile(ReadError),
     /// package.json is not valid JSON.
     PackageJsonSyntax { path: PathBuf, message: String },
     /// A package.json field this buildpack reads has the wrong type.
@@ -43,6 +43,18 @@ pub(crate) enum NodejsBuildpackError {
     NpmNotFound { path_env: String, node: PathBuf },
     /// `node --version` failed or printed something that is not a version.
     NodeVersion { node: PathBuf, detail: String },
+    /// A `node` entry of the Buildpack Plan has a value that is not a string.
+    PlanValue(PlanValueNotAString),
+    /// The plan's winning request is no version request: the message, shared with the
+    /// extension ([`ubi_common::nodejs::RequestError::message`]).
+    InvalidVersionRequest(String),
+    /// No extension installed Node.js and the node on `PATH` does not serve the request.
+    NodeDoesNotSatisfy {
+        request: String,
+        source: String,
+        node: PathBuf,
+        version: String,
+    },
     /// The packaged buildpack lacks its exec.d program (a packaging bug).
     ExecDProgramMissing { path: PathBuf },
     /// A file of the `node-env` layer could not be written.
@@ -63,7 +75,7 @@ impl HeaderAndBody for NodejsBuildpackError {
                 "BP_NODE_PROJECT_PATH does not name a directory of the app".to_string()
             }
             Self::InvalidOptimizeMemory { .. } => "Invalid BP_NODE_OPTIMIZE_MEMORY".to_string(),
-            Self::ReadAppFile { path, .. } => format!("Cannot read {}", path.display()),
+            Self::AppFile(error) => format!("Cannot read {}", error.path.display()),
             Self::PackageJsonSyntax { path, .. } | Self::PackageJsonField { path, .. } => {
                 format!("Invalid {}", path.display())
             }
@@ -72,6 +84,12 @@ impl HeaderAndBody for NodejsBuildpackError {
             Self::NpmNotFound { .. } => "npm is not installed in the build image".to_string(),
             Self::NodeVersion { node, .. } => {
                 format!("Cannot determine the version of {}", node.display())
+            }
+            Self::PlanValue(_) | Self::InvalidVersionRequest(_) => {
+                "Invalid Node.js version request".to_string()
+            }
+            Self::NodeDoesNotSatisfy { .. } => {
+                "The Node.js on PATH is not the requested version".to_string()
             }
             Self::ExecDProgramMissing { path } => {
                 format!("The buildpack is incomplete: {} is missing", path.display())
@@ -85,25 +103,28 @@ impl HeaderAndBody for NodejsBuildpackError {
     fn body(&self) -> String {
         match self {
             Self::InvalidProjectPath { value, reason } => format!(
-                "BP_NODE_PROJECT_PATH={value:?} {reason}.\nSet it to the directory of the Node.js \
+                "BP_NODE_PROJECT_PATH={} {reason}.\nSet it to the directory of the Node.js \
                  project relative to the app root, e.g. BP_NODE_PROJECT_PATH=frontend, or unset it \
-                 when package.json is in the app root."
+                 when package.json is in the app root.",
+                quoted(value)
             ),
             Self::MissingProjectDir { value, path } => format!(
-                "BP_NODE_PROJECT_PATH={value:?}, but {} is not a directory.\nSet it to the \
+                "BP_NODE_PROJECT_PATH={}, but {} is not a directory.\nSet it to the \
                  directory of the app that holds package.json, relative to the app root.",
-                path.display()
+                quoted(value),
+                quoted(&path.to_string_lossy())
             ),
             Self::InvalidOptimizeMemory { value } => format!(
-                "BP_NODE_OPTIMIZE_MEMORY={value:?} is not a boolean.\nSet it to \"true\" to limit \
-                 the V8 heap to 75% of the container's memory at launch, or to \"false\"."
+                "BP_NODE_OPTIMIZE_MEMORY={} is not a boolean.\nSet it to \"true\" to limit \
+                 the V8 heap to 75% of the container's memory at launch, or to \"false\".",
+                quoted(value)
             ),
-            Self::ReadAppFile { path, source } => {
-                let name = path
-                    .file_name()
-                    .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
-                format!("{source}\nThe file {name}, if present, must be a readable text file.")
-            }
+            Self::AppFile(error) => format!(
+                "{error}.\nA package.json, .nvmrc or .node-version of the app, and the \
+                 BP_NODE_PROJECT_PATH directory, must be regular files (a directory for the \
+                 project) inside the app directory; symbolic links may point only inside the \
+                 app. Replace or remove it."
+            ),
             Self::PackageJsonSyntax { message, .. } => format!(
                 "It is not valid JSON: {message}.\nFix the file (`node -e \"require('./package.json')\"` \
                  shows the same problem)."
@@ -148,6 +169,22 @@ impl HeaderAndBody for NodejsBuildpackError {
             Self::NodeVersion { detail, .. } => format!(
                 "{detail}\nCheck that the node on PATH runs in the build image (`node --version`)."
             ),
+            Self::PlanValue(error) => error.to_string(),
+            Self::InvalidVersionRequest(message) => message.clone(),
+            Self::NodeDoesNotSatisfy {
+                request,
+                source,
+                node,
+                version,
+            } => format!(
+                "The app asks for Node.js {} ({source}), but {} is v{version}. The build plan \
+                 still requests node, so no image extension installed it.\nAdd {EXTENSION_ID} to \
+                 the builder's order-extensions (builder.toml [[order-extensions]]) and build \
+                 with a platform that runs image extensions, or request a version that v{version} \
+                 satisfies.",
+                quoted(request),
+                node.display()
+            ),
             Self::ExecDProgramMissing { .. } => "BP_NODE_OPTIMIZE_MEMORY=true needs the exec.d \
                  program bin/optimize-memory, which the packager builds from this crate.\nPackage \
                  the buildpack with `cargo run -p packager -- package`; meanwhile unset \
@@ -167,6 +204,18 @@ impl fmt::Display for NodejsBuildpackError {
 }
 
 impl std::error::Error for NodejsBuildpackError {}
+
+impl From<ReadError> for NodejsBuildpackError {
+    fn from(error: ReadError) -> Self {
+        Self::AppFile(error)
+    }
+}
+
+impl From<PlanValueNotAString> for NodejsBuildpackError {
+    fn from(error: PlanValueNotAString) -> Self {
+        Self::PlanValue(error)
+    }
+}
 
 impl From<NodejsBuildpackError> for libcnb::Error<NodejsBuildpackError> {
     fn from(error: NodejsBuildpackError) -> Self {

@@ -4,9 +4,12 @@
 //! - **detect** passes for Node.js apps (`package.json` in the app root or in
 //!   `BP_NODE_PROJECT_PATH`) and requires `node`, once per version source found
 //!   (`BP_NODE_VERSION`, `package.json` `engines.node`, `.nvmrc`, `.node-version`), so that the
-//!   lifecycle keeps the extension, which provides `node` and installs Node.js from RPMs.
-//! - **build** checks `node` and `npm` in the (extended) build image, reads the extension's
-//!   hand-off file, contributes the `node-env` layer (env defaults, optional exec.d program that
+//!   lifecycle keeps the extension, which provides `node` and installs Node.js from RPMs. The
+//!   app's files are read only as regular files inside the app (links inside it followed), at
+//!   most 1 MiB for `package.json` and 4 KiB for a version file; any other case is an error.
+//! - **build** checks `node` and `npm` in the (extended) build image (when no extension
+//!   installed Node.js, the node found must serve the plan's request, by the rules the
+//!   extension resolves it with: `ubi_common::nodejs`), reads the extension's hand-off file, contributes the `node-env` layer (env defaults, optional exec.d program that
 //!   sizes the V8 heap), the launch SBOM of the runtime, and a default `web` process.
 
 mod config;
@@ -19,16 +22,17 @@ mod runtime;
 mod sbom;
 
 use crate::config::Config;
-use crate::detect::{Detection, NODE, build_plan, detect};
+use crate::detect::{Detection, build_plan, detect};
 use crate::errors::NodejsBuildpackError;
 use crate::node_env_layer::{
     ENV_DEFAULTS, NodeEnvLayerMetadata, handle_node_env_layer, node_home,
     optimize_memory_description,
 };
-use crate::package_json::read_package_json;
+use crate::package_json::{PACKAGE_JSON, read_package_json};
 use crate::process::select_web_process;
 use crate::runtime::{
-    HAND_OFF_PATH, NodeRuntime, find_node_runtime, major_mismatch, npm_version, read_hand_off,
+    HAND_OFF_PATH, NodeRuntime, check_request, find_node_runtime, major_mismatch, npm_version,
+    read_hand_off,
 };
 use crate::sbom::{RuntimeComponent, cyclonedx_json, owning_rpm};
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
@@ -110,7 +114,7 @@ impl Buildpack for UbiNodejsBuildpack {
 
         let mut result = BuildResultBuilder::new().launch_sbom(sbom);
         println!("  Assigning the default process");
-        match read_package_json(&project_dir)? {
+        match read_package_json(&context.app_dir, &config.project_file(PACKAGE_JSON))? {
             Some(package_json) => {
                 let selection = select_web_process(&package_json, &project_dir);
                 for warning in &selection.warnings {
@@ -120,7 +124,7 @@ impl Buildpack for UbiNodejsBuildpack {
                     let working_dir = (project_dir != context.app_dir).then(|| project_dir.clone());
                     println!(
                         "    web: {} ({})",
-                        web.command_line().join(" "),
+                        untrusted_input::bounded(&web.command_line().join(" ")),
                         web.reason()
                     );
                     if let Some(dir) = &working_dir {
@@ -157,12 +161,9 @@ fn resolve_runtime(
     context: &BuildContext<UbiNodejsBuildpack>,
 ) -> Result<NodeRuntime, NodejsBuildpackError> {
     println!("  Resolving Node.js");
-    let requested = context
-        .buildpack_plan
-        .entries
-        .iter()
-        .filter(|entry| entry.name == NODE)
-        .count();
+    // The plan's node entries, highest priority first, as the extension ranks them.
+    let candidates = ubi_common::nodejs::candidates(&context.buildpack_plan)?;
+    let requested = candidates.len();
     if requested == 0 {
         println!(
             "    node is no longer requested by the build plan: an image extension provided it"
@@ -171,7 +172,7 @@ fn resolve_runtime(
         let entries = if requested == 1 { "entry" } else { "entries" };
         println!(
             "    Warning: the build plan still requests node ({requested} {entries}): the \
-             ubi-nodejs-extension did not run; using the node on PATH"
+             ubi-nodejs-extension did not run; using the node on PATH if it serves the request"
         );
     }
     let hand_off = match read_hand_off(Path::new(HAND_OFF_PATH)) {
@@ -199,6 +200,12 @@ fn resolve_runtime(
         runtime.node.display()
     );
     println!("    npm at {}", runtime.npm.display());
+    if let Some(winner) = candidates.first() {
+        println!(
+            "    {}",
+            check_request(winner, &runtime.node, &runtime.version)?
+        );
+    }
     if let Some(warning) = hand_off
         .as_ref()
         .and_then(|hand_off| major_mismatch(hand_off, &runtime.version))

@@ -3,9 +3,13 @@
 use crate::errors::NodejsBuildpackError;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
+use untrusted_input::{bounded, read_app_text};
 
 /// The file name.
 pub(crate) const PACKAGE_JSON: &str = "package.json";
+
+/// The largest `package.json` read, in bytes: real ones, dependencies and all, are tens of KB.
+pub(crate) const PACKAGE_JSON_LIMIT: u64 = 1 << 20;
 
 /// What this buildpack needs from a `package.json`. Blank strings count as absent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,15 +24,16 @@ pub(crate) struct PackageJson {
     pub(crate) main: Option<String>,
 }
 
-/// Reads `<project_dir>/package.json`; `None` when there is none.
+/// Reads the app's `relative` `package.json` (e.g. `api/package.json`); `None` when there is
+/// none. It must be a regular file of at most [`PACKAGE_JSON_LIMIT`] bytes inside the app (links
+/// inside the app are followed); a dangling link is an error.
 pub(crate) fn read_package_json(
-    project_dir: &Path,
+    app_dir: &Path,
+    relative: &Path,
 ) -> Result<Option<PackageJson>, NodejsBuildpackError> {
-    let path = project_dir.join(PACKAGE_JSON);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => parse_package_json(path, &text).map(Some),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(NodejsBuildpackError::ReadAppFile { path, source }),
+    match read_app_text(app_dir, relative, PACKAGE_JSON_LIMIT)? {
+        Some(text) => parse_package_json(app_dir.join(relative), &text).map(Some),
+        None => Ok(None),
     }
 }
 
@@ -100,15 +105,11 @@ fn field_error(
     expected: &'static str,
     found: &Value,
 ) -> NodejsBuildpackError {
-    let mut found = found.to_string();
-    if found.chars().count() > 60 {
-        found = found.chars().take(57).chain("...".chars()).collect();
-    }
     NodejsBuildpackError::PackageJsonField {
         path,
         field,
         expected,
-        found,
+        found: bounded(&found.to_string()),
     }
 }
 
@@ -216,17 +217,95 @@ mod tests {
         let NodejsBuildpackError::PackageJsonField { found, .. } = error else {
             panic!("{error:?}");
         };
-        assert_eq!(found.chars().count(), 60);
-        assert!(found.ends_with("..."));
+        assert!(found.ends_with("… (cut, 204 bytes in all)"), "{found}");
+        assert!(found.len() < 120, "{found}");
+    }
+
+    fn read(dir: &Path) -> Result<Option<PackageJson>, NodejsBuildpackError> {
+        read_package_json(dir, Path::new(PACKAGE_JSON))
     }
 
     #[test]
     fn read_package_json_is_none_without_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(read_package_json(dir.path()).unwrap(), None);
+        assert_eq!(read(dir.path()).unwrap(), None);
         std::fs::write(dir.path().join(PACKAGE_JSON), r#"{"main": "a.js"}"#).unwrap();
-        let package = read_package_json(dir.path()).unwrap().unwrap();
+        let package = read(dir.path()).unwrap().unwrap();
         assert_eq!(package.main.as_deref(), Some("a.js"));
         assert_eq!(package.path, dir.path().join(PACKAGE_JSON));
+    }
+
+    /// Issue 13: a dangling link was "not a Node.js app", a FIFO blocked detect forever, a link
+    /// out of the app was followed; a huge file was read whole.
+    #[test]
+    fn only_a_bounded_regular_file_inside_the_app_is_read() {
+        use std::os::unix::fs::symlink;
+        use untrusted_input::ReadErrorKind;
+
+        let kind = |dir: &Path| match read(dir) {
+            Err(NodejsBuildpackError::AppFile(error)) => {
+                assert_eq!(error.path, dir.join(PACKAGE_JSON));
+                error.kind
+            }
+            other => panic!("{other:?}"),
+        };
+        let dangling = tempfile::tempdir().unwrap();
+        symlink("missing.json", dangling.path().join(PACKAGE_JSON)).unwrap();
+        assert!(matches!(kind(dangling.path()), ReadErrorKind::DanglingLink));
+
+        let fifo = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(fifo.path().join(PACKAGE_JSON))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(matches!(
+            kind(fifo.path()),
+            ReadErrorKind::NotRegular("a FIFO")
+        ));
+
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.json"), "{}").unwrap();
+        let escape = tempfile::tempdir().unwrap();
+        symlink(
+            outside.path().join("secret.json"),
+            escape.path().join(PACKAGE_JSON),
+        )
+        .unwrap();
+        assert!(matches!(kind(escape.path()), ReadErrorKind::OutsideApp));
+
+        let huge = tempfile::tempdir().unwrap();
+        let text = format!("{{\"x\": \"{}\"}}", "x".repeat(2 << 20));
+        std::fs::write(huge.path().join(PACKAGE_JSON), text).unwrap();
+        assert!(matches!(
+            kind(huge.path()),
+            ReadErrorKind::TooLarge {
+                limit: PACKAGE_JSON_LIMIT
+            }
+        ));
+
+        // A link inside the app works.
+        let inside = tempfile::tempdir().unwrap();
+        std::fs::write(inside.path().join("real.json"), r#"{"main": "a.js"}"#).unwrap();
+        symlink("real.json", inside.path().join(PACKAGE_JSON)).unwrap();
+        assert!(read(inside.path()).unwrap().is_some());
+    }
+
+    #[test]
+    fn fuzz_package_json() {
+        let seeds = [
+            r#"{"name": "app", "main": "src/server.js", "engines": {"node": ">=20 <21", "npm": "10"}, "scripts": {"start": "node server.js", "test": "jest"}, "dependencies": {"express": "^4"}}"#,
+            include_str!("../../../tests/fixtures/apps/node-npm-engines/package.json"),
+            include_str!("../../../tests/fixtures/apps/node-nvmrc/package.json"),
+            r#"{"engines": {"node": 20}, "scripts": null, "main": ["x"]}"#,
+            "\u{feff}{}",
+            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+        ];
+        fuzz_check::fuzz_text("package.json (ubi-nodejs-buildpack)", &seeds, |input| {
+            if let Err(error) = parse_package_json(PathBuf::from("/workspace/package.json"), input)
+            {
+                assert!(error.to_string().len() < 1024, "{error}");
+            }
+        });
     }
 }

@@ -82,8 +82,9 @@ pub(crate) fn select_web_process(
             };
         }
         warnings.push(format!(
-            "package.json main {main:?} is not a file of the app (tried {main}, {main}.js and \
-             {main}/index.js); ignoring it"
+            "package.json main {} is not a file of the app (tried it, with .js and as a \
+             directory with index.js); ignoring it",
+            untrusted_input::quoted(main)
         ));
     }
     let process = CONVENTIONAL_ENTRY_POINTS

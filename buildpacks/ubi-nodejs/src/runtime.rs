@@ -2,9 +2,12 @@
 //! and the hand-off file the ubi-nodejs-extension writes into the extended build image.
 
 use crate::errors::NodejsBuildpackError;
+use nodejs_semver::Version;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use ubi_common::nodejs::{Candidate, Request};
+use untrusted_input::quoted;
 
 pub(crate) use ubi_common::hand_off::{NODEJS_RUNTIME_FILE as HAND_OFF_PATH, NodejsRuntime};
 
@@ -21,6 +24,8 @@ pub(crate) struct NodeVersion {
     /// Without the leading `v`, e.g. `20.11.1`.
     pub(crate) version: String,
     pub(crate) major: u64,
+    /// The same, for range checks.
+    pub(crate) semver: Version,
 }
 
 /// Parses the output of `node --version` (`v20.11.1`).
@@ -34,9 +39,48 @@ pub(crate) fn parse_node_version(output: &str) -> Option<NodeVersion> {
     let minor = parts.next()?;
     let patch = parts.next()?;
     let patch_number = patch.split(['-', '+']).next()?;
-    (numeric(minor) && numeric(patch_number)).then(|| NodeVersion {
+    if !(numeric(minor) && numeric(patch_number)) {
+        return None;
+    }
+    Some(NodeVersion {
         version: version.to_string(),
         major,
+        semver: Version::parse(version).ok()?,
+    })
+}
+
+/// When no extension installed Node.js (the plan still holds `node`), the node on `PATH` must
+/// serve the plan's winning request, as [`Request::accepts`] decides: a range it satisfies,
+/// an nvm alias of its major. Returns the line to log.
+pub(crate) fn check_request(
+    winner: &Candidate,
+    node: &Path,
+    version: &NodeVersion,
+) -> Result<String, NodejsBuildpackError> {
+    let source = winner.source_label();
+    let request = Request::parse(&winner.constraint).map_err(|error| {
+        NodejsBuildpackError::InvalidVersionRequest(error.message(&winner.constraint, &source))
+    })?;
+    if !request.accepts(&version.semver) {
+        return Err(NodejsBuildpackError::NodeDoesNotSatisfy {
+            request: winner.constraint.clone(),
+            source,
+            node: node.to_path_buf(),
+            version: version.version.clone(),
+        });
+    }
+    Ok(match request {
+        Request::Default => format!("No version requested: v{} will do", version.version),
+        Request::Range(_) => format!(
+            "v{} satisfies {} ({source})",
+            version.version,
+            quoted(&winner.constraint)
+        ),
+        Request::Alias(alias) => format!(
+            "v{} serves the nvm alias {alias}, for {} ({source})",
+            version.version,
+            alias.meaning()
+        ),
     })
 }
 
@@ -106,14 +150,14 @@ fn node_version(node: &Path) -> Result<NodeVersion, NodejsBuildpackError> {
             "`{} --version` failed ({}): {}",
             node.display(),
             output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
+            quoted(String::from_utf8_lossy(&output.stderr).trim())
         )));
     }
     parse_node_version(&stdout).ok_or_else(|| {
         error(format!(
-            "`{} --version` printed {:?}, not a version such as v20.11.1",
+            "`{} --version` printed {}, not a version such as v20.11.1",
             node.display(),
-            stdout.trim()
+            quoted(stdout.trim())
         ))
     })
 }
@@ -135,13 +179,21 @@ mod tests {
     use super::*;
     use buildpack_errors::HeaderAndBody;
 
+    fn candidate(source: &str, constraint: &str) -> Candidate {
+        Candidate {
+            source: Some(source.to_string()),
+            constraint: constraint.to_string(),
+        }
+    }
+
     #[test]
     fn node_versions() {
         assert_eq!(
             parse_node_version("v20.11.1\n"),
             Some(NodeVersion {
                 version: "20.11.1".into(),
-                major: 20
+                major: 20,
+                semver: Version::from((20, 11, 1)),
             })
         );
         assert_eq!(parse_node_version("22.0.0").map(|v| v.major), Some(22));
@@ -160,6 +212,97 @@ mod tests {
         ] {
             assert_eq!(parse_node_version(bad), None, "{bad:?}");
         }
+    }
+
+    /// Issue 13: the companion accepted whatever node was on PATH for a request the extension
+    /// did not install (`^99` with the extension absent): a warning only. Now an error.
+    #[test]
+    fn the_node_found_must_serve_the_request() {
+        let node = Path::new("/usr/bin/node");
+        let v20 = parse_node_version("v20.20.2").unwrap();
+        for (source, request, line) in [
+            (
+                "package.json",
+                ">=20 <21",
+                "v20.20.2 satisfies \">=20 <21\" (package.json)",
+            ),
+            (
+                ".nvmrc",
+                "lts/iron",
+                "v20.20.2 serves the nvm alias lts/iron, for the LTS line iron (.nvmrc)",
+            ),
+            (
+                ".nvmrc",
+                "lts/*",
+                "v20.20.2 serves the nvm alias lts/*, for the newest LTS (even) major offered (.nvmrc)",
+            ),
+            (
+                "BP_NODE_VERSION",
+                "",
+                "No version requested: v20.20.2 will do",
+            ),
+        ] {
+            assert_eq!(
+                check_request(&candidate(source, request), node, &v20).unwrap(),
+                line
+            );
+        }
+        let error = check_request(&candidate("BP_NODE_VERSION", "^99"), node, &v20).unwrap_err();
+        assert_eq!(
+            error.header(),
+            "The Node.js on PATH is not the requested version"
+        );
+        assert!(
+            error.body().starts_with(
+                "The app asks for Node.js \"^99\" (BP_NODE_VERSION), but /usr/bin/node is \
+                 v20.20.2. The build plan still requests node, so no image extension installed it."
+            ),
+            "{}",
+            error.body()
+        );
+        for request in ["lts/jod", "20.11.1", "<20"] {
+            assert!(matches!(
+                check_request(&candidate(".nvmrc", request), node, &v20),
+                Err(NodejsBuildpackError::NodeDoesNotSatisfy { .. })
+            ));
+        }
+        for request in ["lts/nope", "~x", "20 foo"] {
+            assert!(matches!(
+                check_request(&candidate(".nvmrc", request), node, &v20),
+                Err(NodejsBuildpackError::InvalidVersionRequest(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn fuzz_companion_node_version() {
+        let seeds = [
+            "v20.11.1",
+            "v23.0.0-rc.1",
+            "20.20.2\n",
+            ">=20 <21",
+            "lts/*",
+            "lts/iron",
+            "node",
+            "^99",
+            "~x",
+            "=*",
+            "20 || 22",
+        ];
+        let node = Path::new("/usr/bin/node");
+        let v20 = parse_node_version("v20.20.2").unwrap();
+        fuzz_check::fuzz_text(
+            "Node.js version check (ubi-nodejs-buildpack)",
+            &seeds,
+            |input| {
+                if let Some(version) = parse_node_version(input) {
+                    let _ = check_request(&candidate(".nvmrc", ">=20"), node, &version);
+                }
+                if let Err(error) = check_request(&candidate("package.json", input), node, &v20) {
+                    assert!(error.body().len() < 2048, "{}", error.body());
+                }
+            },
+        );
     }
 
     #[test]

@@ -12,12 +12,15 @@ use std::path::PathBuf;
 
 // Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
+use fuzz_check as _;
 use libcnb as _;
+use nodejs_semver as _;
 use packager as _;
 use serde as _;
 use serde_json as _;
 use tempfile as _;
 use ubi_common as _;
+use untrusted_input as _;
 use which as _;
 
 /// The exit code of the detector when no group passes (platform spec).

@@ -5,15 +5,19 @@
 #![allow(clippy::unwrap_used)]
 
 use cnb_harness::{BuildOutcome, Module, ModuleRun, workspace_root};
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 // Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
+use fuzz_check as _;
 use libcnb as _;
+use nodejs_semver as _;
 use serde as _;
 use ubi_common as _;
+use untrusted_input as _;
 use which as _;
 
 const NOT_INSTALLED: &str = "ERROR: Node.js is not installed in the build image\n";
@@ -190,7 +194,179 @@ fn detect_errors_on_malformed_package_json_naming_the_file() {
     );
 }
 
+/// Runs detect as the lifecycle does, but without the harness's snapshot of the app (which
+/// would read a FIFO itself) and killed after 20 s: a hang fails the test instead of the suite.
+fn detect_bounded(run: &ModuleRun) -> Output {
+    let (mut command, _scratch) = run.command("detect");
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("detect still running after 20 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn mkfifo(path: &Path) {
+    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+/// Issue 13 (15): a dangling package.json link made detect exit 100, "not a Node.js app".
+#[test]
+fn detect_errors_on_a_dangling_package_json() {
+    let app = tempfile::tempdir().unwrap();
+    symlink("package.real.json", app.path().join("package.json")).unwrap();
+    let outcome = ModuleRun::new(&buildpack(), app.path()).detect();
+    assert_eq!(outcome.process.exit_code, 1, "{}", outcome.process.stdout);
+    let stderr = &outcome.process.stderr;
+    assert!(
+        stderr.starts_with(&format!(
+            "ERROR: Cannot read {}\n  {} is a symbolic link to a file that does not exist.",
+            app.path().join("package.json").display(),
+            app.path().join("package.json").display()
+        )),
+        "{stderr}"
+    );
+}
+
+/// Issue 13 (4): a FIFO named package.json, .nvmrc or .node-version blocked detect forever.
+#[test]
+fn detect_errors_on_a_fifo_instead_of_waiting() {
+    for name in ["package.json", ".nvmrc", ".node-version"] {
+        let app = tempfile::tempdir().unwrap();
+        if name != "package.json" {
+            std::fs::write(app.path().join("package.json"), "{}").unwrap();
+        }
+        mkfifo(&app.path().join(name));
+        let output = detect_bounded(&ModuleRun::new(&buildpack(), app.path()));
+        assert_eq!(output.status.code(), Some(1), "{name}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "{} is a FIFO, not a regular file",
+                app.path().join(name).display()
+            )),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+/// Issue 13 (8): `.nvmrc` linked to /etc/shadow copied that file into plan.toml; a project path
+/// linked out of the app was followed. Links inside the app keep working.
+#[test]
+fn detect_refuses_app_files_outside_the_app() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("shadow"), "root:$6$secret\n").unwrap();
+    std::fs::write(outside.path().join("package.json"), "{}").unwrap();
+    for name in [".nvmrc", ".node-version", "package.json"] {
+        let app = tempfile::tempdir().unwrap();
+        if name != "package.json" {
+            std::fs::write(app.path().join("package.json"), "{}").unwrap();
+        }
+        symlink(outside.path().join("shadow"), app.path().join(name)).unwrap();
+        let outcome = ModuleRun::new(&buildpack(), app.path()).detect();
+        assert_eq!(outcome.process.exit_code, 1, "{name}");
+        assert_eq!(outcome.plan, None);
+        assert!(
+            outcome.process.stderr.contains(&format!(
+                "{} leads outside the app directory through a symbolic link",
+                app.path().join(name).display()
+            )),
+            "{name}: {}",
+            outcome.process.stderr
+        );
+        assert!(!outcome.process.stderr.contains("secret"));
+        assert!(!outcome.process.stdout.contains("secret"));
+    }
+
+    let app = tempfile::tempdir().unwrap();
+    symlink(outside.path(), app.path().join("api")).unwrap();
+    let outcome = ModuleRun::new(&buildpack(), app.path())
+        .platform_env("BP_NODE_PROJECT_PATH", "api")
+        .detect();
+    assert_eq!(outcome.process.exit_code, 1);
+    assert!(
+        outcome.process.stderr.contains(
+            "BP_NODE_PROJECT_PATH=\"api\" leads out of the app directory through a symbolic link"
+        ),
+        "{}",
+        outcome.process.stderr
+    );
+
+    // Inside the app, links are followed.
+    let app = tempfile::tempdir().unwrap();
+    std::fs::create_dir(app.path().join("config")).unwrap();
+    std::fs::write(app.path().join("config/node-version"), "lts/iron\n").unwrap();
+    std::fs::write(app.path().join("package.json"), "{}").unwrap();
+    symlink("config/node-version", app.path().join(".nvmrc")).unwrap();
+    let plan = detect_plan(&ModuleRun::new(&buildpack(), app.path()));
+    assert_eq!(plan, expected_plan(&[("lts/iron", ".nvmrc")]));
+}
+
 // --- build ------------------------------------------------------------------------------------
+
+/// Issue 13 (16): with the extension absent, the node on PATH was used whatever the plan asked
+/// for (a warning only). Now the build fails naming the request, its source and the node found.
+#[test]
+fn build_fails_when_the_node_found_does_not_serve_the_request() {
+    let plan = |version: &str, source: &str| {
+        format!(
+            "[[entries]]\nname = \"node\"\n[entries.metadata]\nversion = \"{version}\"\n\
+             version-source = \"{source}\"\n"
+        )
+    };
+    let node_version = machine_node_version();
+    let outcome = ModuleRun::new(&buildpack(), app("node-npm-engines"))
+        .buildpack_plan(&plan("^99", "BP_NODE_VERSION"))
+        .build();
+    assert_eq!(outcome.process.exit_code, 1, "{}", outcome.process.stdout);
+    assert!(outcome.launch.is_none());
+    let stderr = &outcome.process.stderr;
+    assert!(
+        stderr.starts_with(
+            "ERROR: The Node.js on PATH is not the requested version\n  The app asks for \
+             Node.js \"^99\" (BP_NODE_VERSION), but "
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(" is v{node_version}. ")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("order-extensions"), "{stderr}");
+
+    // An nvm alias the node found serves, and one no node serves.
+    let outcome = ModuleRun::new(&buildpack(), app("node-npm-engines"))
+        .buildpack_plan(&plan("node", ".nvmrc"))
+        .build();
+    assert_build_succeeded(&outcome);
+    assert!(
+        outcome.process.stdout.contains(&format!(
+            "    v{node_version} serves the nvm alias node, for the newest major offered (.nvmrc)\n"
+        )),
+        "{}",
+        outcome.process.stdout
+    );
+    let outcome = ModuleRun::new(&buildpack(), app("node-npm-engines"))
+        .buildpack_plan(&plan("lts/nope", ".nvmrc"))
+        .build();
+    assert_eq!(outcome.process.exit_code, 1);
+    assert!(
+        outcome
+            .process
+            .stderr
+            .starts_with("ERROR: Invalid Node.js version request\n"),
+        "{}",
+        outcome.process.stderr
+    );
+}
 
 #[test]
 fn build_configures_node_and_launches_npm_start() {
@@ -413,7 +589,7 @@ fn build_says_the_extension_did_not_run_when_the_plan_still_requests_node() {
     assert!(
         outcome.process.stdout.contains(
             "    Warning: the build plan still requests node (1 entry): the \
-             ubi-nodejs-extension did not run; using the node on PATH\n"
+             ubi-nodejs-extension did not run; using the node on PATH if it serves the request\n"
         ),
         "{}",
         outcome.process.stdout

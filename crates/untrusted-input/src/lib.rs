@@ -6,7 +6,8 @@
 //!   followed, as the lifecycle and libcnb follow them.
 //! - [`read_app_file`] and [`resolve_in_app`]: the same for a path inside the app directory,
 //!   which must still be inside it once every link is resolved.
-//! - [`quoted`]: a value quoted for a message, cut after [`QUOTE_LIMIT`] characters.
+//! - [`quoted`]: a value quoted for a message, cut after [`QUOTE_LIMIT`] characters;
+//!   [`bounded`]: the same, but a short plain value (a number, a JSON fragment) as it is.
 
 mod file;
 mod quote;
@@ -14,4 +15,4 @@ mod quote;
 pub use file::{
     ReadError, ReadErrorKind, read_app_file, read_app_text, read_regular_file, resolve_in_app,
 };
-pub use quote::{QUOTE_LIMIT, quoted};
+pub use quote::{QUOTE_LIMIT, bounded, quoted};

@@ -25,6 +25,26 @@ pub fn quoted(value: &str) -> String {
     }
 }
 
+/// `value` as it is when it is short and one plain line (a number or a JSON or TOML fragment
+/// that already shows its own quotes), else [`quoted`].
+///
+/// ```
+/// use untrusted_input::bounded;
+///
+/// assert_eq!(bounded("20"), "20");
+/// assert_eq!(bounded(r#"["node","x"]"#), r#"["node","x"]"#);
+/// assert_eq!(bounded("a\nb"), r#""a\nb""#);
+/// assert!(bounded(&"x".repeat(1000)).ends_with("… (cut, 1000 bytes in all)"));
+/// ```
+#[must_use]
+pub fn bounded(value: &str) -> String {
+    if value.chars().count() <= QUOTE_LIMIT && !value.chars().any(char::is_control) {
+        value.to_string()
+    } else {
+        quoted(value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

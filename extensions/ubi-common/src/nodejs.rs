@@ -28,7 +28,7 @@
 use cnb_extension::libcnb_data::buildpack_plan::BuildpackPlan;
 use nodejs_semver::{Range, Version};
 use std::fmt;
-use untrusted_input::quoted;
+use untrusted_input::{bounded, quoted};
 
 /// The plan entry name the extension provides and the companion requires.
 pub const NODE: &str = "node";
@@ -96,17 +96,13 @@ pub struct PlanValueNotAString {
 
 impl fmt::Display for PlanValueNotAString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The TOML value as it is (one line), quoted only when it must be cut.
-        let value = if self.value.chars().count() > untrusted_input::QUOTE_LIMIT {
-            quoted(&self.value)
-        } else {
-            self.value.clone()
-        };
         write!(
             f,
-            "the Buildpack Plan's node entry has metadata.{} = {value}, which is not a string. \
-             The buildpack that requires node must write it as a string, e.g. {} = \"20\".",
-            self.key, self.key
+            "the Buildpack Plan's node entry has metadata.{} = {}, which is not a string. The \
+             buildpack that requires node must write it as a string, e.g. {} = \"20\".",
+            self.key,
+            bounded(&self.value),
+            self.key
         )
     }
 }

@@ -24,12 +24,16 @@ use std::process::ExitCode;
 use buildpack_errors as _;
 #[cfg(test)]
 use cnb_harness as _;
+#[cfg(test)]
+use fuzz_check as _;
 use libcnb as _;
+use nodejs_semver as _;
 #[cfg(test)]
 use packager as _;
 use serde as _;
 use serde_json as _;
 use ubi_common as _;
+use untrusted_input as _;
 #[cfg(test)]
 use which as _;
 
