@@ -265,6 +265,39 @@ mod tests {
         );
     }
 
+    /// Issue 13 (9): a 10 MB value was echoed whole in errors; now a bounded prefix that says
+    /// it was cut.
+    #[test]
+    fn hostile_values_are_quoted_short() {
+        let huge = "x".repeat(10 << 20);
+        for error in [
+            NodejsBuildpackError::InvalidProjectPath {
+                value: huge.clone(),
+                reason: "leaves the app directory",
+            },
+            NodejsBuildpackError::MissingProjectDir {
+                value: huge.clone(),
+                path: PathBuf::from(&huge),
+            },
+            NodejsBuildpackError::InvalidOptimizeMemory {
+                value: huge.clone(),
+            },
+            NodejsBuildpackError::NodeDoesNotSatisfy {
+                request: huge.clone(),
+                source: ".nvmrc".to_string(),
+                node: PathBuf::from("/usr/bin/node"),
+                version: "20.20.2".to_string(),
+            },
+        ] {
+            let message = error.to_string();
+            assert!(message.len() < 1024, "{}", &message[..1024]);
+            assert!(
+                message.contains("… (cut, 10485760 bytes in all)"),
+                "{message}"
+            );
+        }
+    }
+
     #[test]
     fn project_path_errors_quote_the_value() {
         let error = NodejsBuildpackError::InvalidProjectPath {
