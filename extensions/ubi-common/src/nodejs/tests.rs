@@ -166,6 +166,31 @@ fn wildcards_after_any_operator_are_results_not_panics() {
     }
 }
 
+/// Every request of up to 4 characters over the characters that mean something in a range (a
+/// complete search, ~30,000 inputs: node-semver panicked on several of them) parses to a result,
+/// and resolves and checks without a panic.
+#[test]
+fn every_short_request_is_a_result() {
+    let alphabet: Vec<char> = "01x*.-~^<>=| v".chars().collect();
+    let mut requests = vec![String::new()];
+    let mut last = vec![String::new()];
+    for _ in 0..4 {
+        last = last
+            .iter()
+            .flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}")))
+            .collect();
+        requests.extend(last.iter().cloned());
+    }
+    let installed = version("1.0.0");
+    for request in &requests {
+        if let Ok(parsed) = Request::parse(request) {
+            let _ = parsed.resolve(&[0, 1, 10], 1);
+            let _ = parsed.accepts(&installed);
+        }
+    }
+    assert!(requests.len() > 30_000);
+}
+
 #[test]
 fn requests_that_are_not_ranges_are_errors_that_quote_them() {
     for (request, reason) in [
