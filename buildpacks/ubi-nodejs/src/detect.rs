@@ -59,6 +59,7 @@ pub(crate) enum Detection {
 /// Detects a Node.js app: `package.json` in the project directory (the app root, or
 /// `BP_NODE_PROJECT_PATH`), and collects its version requests.
 pub(crate) fn detect(app_dir: &Path, config: &Config) -> Result<Detection, NodejsBuildpackError> {
+    // BP_NODE_PROJECT_PATH must name a directory inside the app; its files are read below.
     config.project_dir(app_dir)?;
     let Some(package_json) = read_package_json(app_dir, &config.project_file(PACKAGE_JSON))? else {
         let reason = match &config.project_path {

@@ -9,8 +9,9 @@
 //!   most 1 MiB for `package.json` and 4 KiB for a version file; any other case is an error.
 //! - **build** checks `node` and `npm` in the (extended) build image (when no extension
 //!   installed Node.js, the node found must serve the plan's request, by the rules the
-//!   extension resolves it with: `ubi_common::nodejs`), reads the extension's hand-off file, contributes the `node-env` layer (env defaults, optional exec.d program that
-//!   sizes the V8 heap), the launch SBOM of the runtime, and a default `web` process.
+//!   extension resolves it with: `ubi_common::nodejs`), reads the extension's hand-off file,
+//!   contributes the `node-env` layer (env defaults, optional exec.d program that sizes the V8
+//!   heap), the launch SBOM of the runtime, and a default `web` process.
 
 mod config;
 mod detect;
