@@ -17,6 +17,7 @@ use serde as _;
 use serde_json as _;
 use ubi_common as _;
 use ubi_java_buildpack as _;
+use untrusted_input as _;
 use which as _;
 use zip as _;
 
