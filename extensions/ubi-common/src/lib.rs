@@ -26,6 +26,23 @@ pub fn comma_separated<T: std::fmt::Display>(items: &[T]) -> String {
         .join(", ")
 }
 
+/// `text` as it is when it is short (at most 4 × [`untrusted_input::QUOTE_LIMIT`] bytes), else
+/// quoted and cut with [`untrusted_input::quoted`]: for messages that embed an untrusted text
+/// which reads best unquoted (a parser's message, a TOML value).
+///
+/// ```
+/// assert_eq!(ubi_common::bounded("expected value at line 1 column 1"), "expected value at line 1 column 1");
+/// assert!(ubi_common::bounded(&"x".repeat(10_000)).ends_with("… (cut, 10000 bytes in all)"));
+/// ```
+#[must_use]
+pub fn bounded(text: &str) -> String {
+    if text.len() <= 4 * untrusted_input::QUOTE_LIMIT {
+        text.to_string()
+    } else {
+        untrusted_input::quoted(text)
+    }
+}
+
 pub mod catalogue;
 pub mod hand_off;
 pub mod program;

@@ -4,15 +4,18 @@
 // Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
-use cnb_harness::{GenerateOutcome, Module, ModuleRun, TargetEnv, workspace_root};
+use cnb_harness::{GenerateOutcome, Module, ModuleRun, TargetEnv, spawn_retrying, workspace_root};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 // Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
 use cnb_extension as _;
 use serde as _;
 use ubi_common as _;
+use untrusted_input as _;
 
 const STACK_ID: &str = "CNB_STACK_ID";
 const UBI8: &str = "io.buildpacks.stacks.ubi8";
@@ -505,12 +508,12 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(Some(("99", "x\nRUN id"))))
         .generate();
-    assert_failure(&outcome, &["\"99\" (build plan jdk from x\\nRUN id) "]);
+    assert_failure(&outcome, &["\"99\" (build plan jdk from \"x\\nRUN id\") "]);
     assert!(
         outcome
             .process
             .stdout
-            .contains("      build plan jdk from x\\nRUN id -> \"99\"\n")
+            .contains("      build plan jdk from \"x\\nRUN id\" -> \"99\"\n")
     );
 }
 
@@ -672,5 +675,180 @@ fn the_packaged_binary_is_small() {
     assert_eq!(
         std::fs::read_link(module.dir.join("bin/detect")).unwrap(),
         PathBuf::from("generate")
+    );
+}
+
+/// Runs a prepared phase (`ModuleRun::command`) for at most 30 s: `(exit code, stdout,
+/// stderr, how long)`, the exit code `None` when it had to be killed. For inputs that used to
+/// hang (FIFOs, expansion bombs), which the harness's own runs would wait on forever.
+fn run_bounded(run: &ModuleRun, phase: &str) -> (Option<i32>, String, String, Duration) {
+    let (mut command, _scratch) = run.command(phase);
+    let started = Instant::now();
+    let mut child = spawn_retrying(command.stdout(Stdio::piped()).stderr(Stdio::piped())).unwrap();
+    while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let finished = child.try_wait().unwrap().is_some();
+    if !finished {
+        child.kill().unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        finished.then(|| output.status.code().unwrap_or(-1)),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        started.elapsed(),
+    )
+}
+
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let status = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(status.unwrap().success());
+}
+
+#[test]
+fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalogue = dir.path().join("images.json");
+    std::fs::write(
+        &catalogue,
+        r#"{"images": [{"name": "javascript-tools", "run_image": "x"}, {"name": "nodejsfoo"}, {"name": "java-21", "run_image": "run-java-21"}, {"name": "nodejs-22", "is_default_run_image": true}]}"#,
+    )
+    .unwrap();
+    let (module, _module_dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(jdk_package(&outcome), "java-21-openjdk-devel");
+
+    std::fs::write(
+        &catalogue,
+        r#"{"images": [{"name": "java-0", "run_image": "run-java-0"}, {"name": "java-21"}]}"#,
+    )
+    .unwrap();
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_failure(
+        &outcome,
+        &[&format!(
+            "the Java version catalogue {} has an image named \"java-0\", but the stack's RPMs \
+             cannot install Java 0",
+            catalogue.display()
+        )],
+    );
+}
+
+#[test]
+fn fifos_are_errors_not_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo_catalogue = dir.path().join("images.json");
+    mkfifo(&fifo_catalogue);
+    let (module, _module_dir) = with_catalogue(&fifo_catalogue);
+    let run = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(None));
+    let (code, _, stderr, took) = run_bounded(&run, "generate");
+    assert_eq!(code, Some(1), "{took:?} {stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "ERROR: cannot read the Java version catalogue {}: it is a FIFO, not a regular \
+             file. The file must be readable by the build user.\n",
+            fifo_catalogue.display()
+        )
+    );
+
+    let catalogue = fixture("images-ubi9.json");
+    let (module, _module_dir) = with_catalogue(&catalogue);
+    for file in [
+        ".sdkmanrc",
+        ".java-version",
+        "META-INF/MANIFEST.MF",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+    ] {
+        let app = tempfile::tempdir().unwrap();
+        mkfifo(&app.path().join(file));
+        let run = ModuleRun::new(&module, app.path())
+            .lifecycle_env(STACK_ID, UBI9)
+            .buildpack_plan(JDK_ONLY);
+        let (code, _, stderr, took) = run_bounded(&run, "generate");
+        assert_eq!(code, Some(1), "{file}: {took:?} {stderr}");
+        assert!(
+            stderr.starts_with(&format!(
+                "ERROR: cannot read the app's Java version: {} is a FIFO, not a regular file.",
+                app.path().join(file).display()
+            )),
+            "{file}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_pom_expansion_bomb_fails_quickly_naming_the_file() {
+    // The 641-byte pom of issue 13: nine levels of properties, each referencing the next ten
+    // times (generate ran past 30 s building a 200 MB string).
+    let mut properties = "<p9>lol</p9>".to_string();
+    for level in 0..9 {
+        let value = format!("${{p{}}}", level + 1).repeat(10);
+        write!(properties, "<p{level}>{value}</p{level}>").unwrap();
+    }
+    let pom = format!(
+        "<project><properties><maven.compiler.release>${{p0}}</maven.compiler.release>{properties}</properties></project>"
+    );
+    let app = app_with(&[("pom.xml", &pom)]);
+    let (module, _module_dir) = with_catalogue(&fixture("images-ubi9.json"));
+    let run = ModuleRun::new(&module, app.path())
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(JDK_ONLY);
+    let (code, _, stderr, took) = run_bounded(&run, "generate");
+    assert_eq!(code, Some(1), "{took:?} {stderr}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(
+        stderr.starts_with(
+            "ERROR: pom.xml sets the Java version with <maven.compiler.release>, but its ${...} \
+             property references expand to more than 1024 bytes"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_ten_megabyte_java_version_prints_a_short_error() {
+    let (module, _module_dir) = with_catalogue(&fixture("images-ubi9.json"));
+    // Under the read limit: the value is refused and quoted cut.
+    let app = app_with(&[(".java-version", &"1".repeat(60_000))]);
+    let outcome = ModuleRun::new(&module, app.path())
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(JDK_ONLY)
+        .generate();
+    assert_failure(&outcome, &["… (cut, 60000 bytes in all)"]);
+    assert!(
+        outcome.process.stderr.len() < 1000,
+        "{}",
+        outcome.process.stderr
+    );
+    assert!(
+        outcome.process.stdout.len() < 1000,
+        "{}",
+        outcome.process.stdout
+    );
+    // 10 MB: over the read limit.
+    let app = app_with(&[(".java-version", &"1".repeat(10 << 20))]);
+    let outcome = ModuleRun::new(&module, app.path())
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(JDK_ONLY)
+        .generate();
+    assert_failure(&outcome, &[".java-version is larger than 65536 bytes"]);
+    assert!(
+        outcome.process.stderr.len() < 1000,
+        "{}",
+        outcome.process.stderr
     );
 }
