@@ -45,6 +45,9 @@ impl HeaderAndBody for UbiJavaBuildpackError {
     /// A one-line header saying what failed.
     fn header(&self) -> String {
         match self {
+            Self::VersionRequest(JvmVersionError::Read(error)) => {
+                format!("Cannot read {}", error.path.display())
+            }
             Self::VersionRequest(_) => "Invalid Java version request".to_string(),
             Self::ReadApp { path, .. } => format!("Cannot read {}", path.display()),
             Self::AppFile(error) => format!("Cannot read {}", error.path.display()),

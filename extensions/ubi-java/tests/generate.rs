@@ -4,11 +4,10 @@
 // Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
-use cnb_harness::{GenerateOutcome, Module, ModuleRun, TargetEnv, spawn_retrying, workspace_root};
+use cnb_harness::{GenerateOutcome, Module, ModuleRun, Process, TargetEnv, workspace_root};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tempfile::TempDir;
 
 // Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
@@ -678,27 +677,9 @@ fn the_packaged_binary_is_small() {
     );
 }
 
-/// Runs a prepared phase (`ModuleRun::command`) for at most 30 s: `(exit code, stdout,
-/// stderr, how long)`, the exit code `None` when it had to be killed. For inputs that used to
-/// hang (FIFOs, expansion bombs), which the harness's own runs would wait on forever.
-fn run_bounded(run: &ModuleRun, phase: &str) -> (Option<i32>, String, String, Duration) {
-    let (mut command, _scratch) = run.command(phase);
-    let started = Instant::now();
-    let mut child = spawn_retrying(command.stdout(Stdio::piped()).stderr(Stdio::piped())).unwrap();
-    while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let finished = child.try_wait().unwrap().is_some();
-    if !finished {
-        child.kill().unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    (
-        finished.then(|| output.status.code().unwrap_or(-1)),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        started.elapsed(),
-    )
+/// Generate, killed after 30 s: the process (`None` when it hung) and how long it ran.
+fn generate_bounded(run: &ModuleRun) -> (Option<Process>, Duration) {
+    run.run_bounded("generate", Duration::from_secs(30))
 }
 
 fn mkfifo(path: &Path) {
@@ -752,10 +733,11 @@ fn fifos_are_errors_not_hangs() {
     let run = ModuleRun::new(&module, app("empty-app"))
         .lifecycle_env(STACK_ID, UBI9)
         .buildpack_plan(&plan(None));
-    let (code, _, stderr, took) = run_bounded(&run, "generate");
-    assert_eq!(code, Some(1), "{took:?} {stderr}");
+    let (process, took) = generate_bounded(&run);
+    let process = process.unwrap_or_else(|| panic!("generate hung ({took:?})"));
+    assert_eq!(process.exit_code, 1, "{}", process.stderr);
     assert_eq!(
-        stderr,
+        process.stderr,
         format!(
             "ERROR: cannot read the Java version catalogue {}: it is a FIFO, not a regular \
              file. The file must be readable by the build user.\n",
@@ -778,14 +760,16 @@ fn fifos_are_errors_not_hangs() {
         let run = ModuleRun::new(&module, app.path())
             .lifecycle_env(STACK_ID, UBI9)
             .buildpack_plan(JDK_ONLY);
-        let (code, _, stderr, took) = run_bounded(&run, "generate");
-        assert_eq!(code, Some(1), "{file}: {took:?} {stderr}");
+        let (process, took) = generate_bounded(&run);
+        let process = process.unwrap_or_else(|| panic!("generate hung on {file} ({took:?})"));
+        assert_eq!(process.exit_code, 1, "{file}: {}", process.stderr);
         assert!(
-            stderr.starts_with(&format!(
+            process.stderr.starts_with(&format!(
                 "ERROR: cannot read the app's Java version: {} is a FIFO, not a regular file.",
                 app.path().join(file).display()
             )),
-            "{file}: {stderr}"
+            "{file}: {}",
+            process.stderr
         );
     }
 }
@@ -794,28 +778,23 @@ fn fifos_are_errors_not_hangs() {
 fn a_pom_expansion_bomb_fails_quickly_naming_the_file() {
     // The 641-byte pom of issue 13: nine levels of properties, each referencing the next ten
     // times (generate ran past 30 s building a 200 MB string).
-    let mut properties = "<p9>lol</p9>".to_string();
-    for level in 0..9 {
-        let value = format!("${{p{}}}", level + 1).repeat(10);
-        write!(properties, "<p{level}>{value}</p{level}>").unwrap();
-    }
-    let pom = format!(
-        "<project><properties><maven.compiler.release>${{p0}}</maven.compiler.release>{properties}</properties></project>"
-    );
+    let pom = std::fs::read_to_string(fixture("pom-expansion-bomb.xml")).unwrap();
     let app = app_with(&[("pom.xml", &pom)]);
     let (module, _module_dir) = with_catalogue(&fixture("images-ubi9.json"));
     let run = ModuleRun::new(&module, app.path())
         .lifecycle_env(STACK_ID, UBI9)
         .buildpack_plan(JDK_ONLY);
-    let (code, _, stderr, took) = run_bounded(&run, "generate");
-    assert_eq!(code, Some(1), "{took:?} {stderr}");
+    let (process, took) = generate_bounded(&run);
+    let process = process.unwrap_or_else(|| panic!("generate hung ({took:?})"));
+    assert_eq!(process.exit_code, 1, "{}", process.stderr);
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert!(
-        stderr.starts_with(
+        process.stderr.starts_with(
             "ERROR: pom.xml sets the Java version with <maven.compiler.release>, but its ${...} \
              property references expand to more than 1024 bytes"
         ),
-        "{stderr}"
+        "{}",
+        process.stderr
     );
 }
 

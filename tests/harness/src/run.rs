@@ -326,6 +326,51 @@ impl ModuleRun {
         (command, prepared.scratch)
     }
 
+    /// Runs a phase (`detect`, or `generate` for extensions) prepared as
+    /// [`ModuleRun::command`] prepares it, killed after `limit`: the process (`None` when it had
+    /// to be killed) and how long it ran. For inputs that used to hang a module (FIFOs,
+    /// expansion bombs); unlike [`ModuleRun::detect`] it reads nothing of the app directory
+    /// itself (which would block on a FIFO too).
+    #[must_use]
+    pub fn run_bounded(&self, phase: &str, limit: Duration) -> (Option<Process>, Duration) {
+        let (mut command, _scratch) = self.command(phase);
+        let started = Instant::now();
+        let mut child = spawn_retrying(
+            command
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        )
+        .unwrap_or_else(|error| panic!("cannot run {phase}: {error}"));
+        // Drain the pipes while waiting, so that a chatty module cannot block on a full pipe.
+        let stdout = child.stdout.take().map(drain);
+        let stderr = child.stderr.take().map(drain);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for the phase") {
+                break Some(status);
+            }
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let took = started.elapsed();
+        let text = |pipe: Option<std::thread::JoinHandle<Vec<u8>>>| {
+            pipe.and_then(|pipe| pipe.join().ok())
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default()
+        };
+        let (stdout, stderr) = (text(stdout), text(stderr));
+        let process = status.map(|status| Process {
+            exit_code: status.code().unwrap_or(-1),
+            stdout,
+            stderr,
+        });
+        (process, took)
+    }
+
     fn prepare_detect(&self) -> Prepared {
         let scratch = scratch_dir();
         let platform = self.platform_dir(scratch.path());
@@ -455,6 +500,15 @@ impl ModuleRun {
             _layers_root: layers_root,
         }
     }
+}
+
+/// Reads a child's pipe to its end on a thread.
+fn drain(mut pipe: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    })
 }
 
 /// A phase's positional arguments and environment, over its scratch directory.
