@@ -19,10 +19,7 @@ pub(crate) fn jvm_app_marker(app_dir: &Path) -> Result<Option<String>, UbiJavaBu
     {
         return Ok(Some((*file).to_string()));
     }
-    Ok(root_jars(app_dir)?
-        .first()
-        .and_then(|jar| jar.file_name())
-        .map(|name| name.to_string_lossy().into_owned()))
+    Ok(root_jars(app_dir)?.first().map(|jar| file_name(jar)))
 }
 
 /// The `*.jar` files at the app root, sorted: regular files, inside the app once links are
@@ -109,20 +106,32 @@ pub(crate) fn executable_jar(
         several => Ok((
             None,
             Some(format!(
-                "several JARs at the root ({}): none is chosen",
+                "{} JARs at the root ({}{}): none is chosen",
+                several.len(),
                 several
                     .iter()
+                    .take(SHOWN_JARS)
                     .map(|jar| file_name(jar))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                if several.len() > SHOWN_JARS {
+                    ", ..."
+                } else {
+                    ""
+                }
             )),
         )),
     }
 }
 
+/// How many of several root JARs the log names.
+const SHOWN_JARS: usize = 5;
+
+/// A JAR's file name as the log shows it: control characters escaped, so that it stays on its
+/// line (a file name is at most 255 bytes).
 fn file_name(path: &Path) -> String {
     path.file_name()
-        .map(|name| name.to_string_lossy().into_owned())
+        .map(|name| name.to_string_lossy().escape_debug().to_string())
         .unwrap_or_default()
 }
 
@@ -244,7 +253,7 @@ mod tests {
             executable_jar(app.path()).unwrap(),
             (
                 None,
-                Some("several JARs at the root (app.jar, other.jar): none is chosen".to_string())
+                Some("2 JARs at the root (app.jar, other.jar): none is chosen".to_string())
             )
         );
     }
@@ -299,6 +308,28 @@ mod tests {
             .unwrap();
         let error = root_jars(app.path()).unwrap_err();
         assert!(error.to_string().contains("outside the app"), "{error}");
+    }
+
+    #[test]
+    fn many_jars_and_odd_names_stay_one_short_line() {
+        let app = tempfile::tempdir().unwrap();
+        for index in 0..100 {
+            std::fs::write(app.path().join(format!("lib-{index:03}.jar")), "").unwrap();
+        }
+        let (_, note) = executable_jar(app.path()).unwrap();
+        assert_eq!(
+            note.as_deref(),
+            Some(
+                "100 JARs at the root (lib-000.jar, lib-001.jar, lib-002.jar, lib-003.jar, \
+                 lib-004.jar, ...): none is chosen"
+            )
+        );
+        let app = tempfile::tempdir().unwrap();
+        std::fs::write(app.path().join("a\nRUN id.jar"), "").unwrap();
+        assert_eq!(
+            jvm_app_marker(app.path()).unwrap().as_deref(),
+            Some("a\\nRUN id.jar")
+        );
     }
 
     #[test]
