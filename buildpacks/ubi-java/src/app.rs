@@ -3,6 +3,7 @@
 use crate::errors::UbiJavaBuildpackError;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use ubi_common::jvm::manifest::{MANIFEST_LIMIT, read_app_manifest};
 use ubi_common::jvm::{MANIFEST_PATH, Manifest};
 
 /// Files whose presence at the app root makes it a JVM app (besides a `*.jar`).
@@ -18,13 +19,14 @@ pub(crate) fn jvm_app_marker(app_dir: &Path) -> Result<Option<String>, UbiJavaBu
     {
         return Ok(Some((*file).to_string()));
     }
-    Ok(root_jars(app_dir)?
-        .first()
-        .and_then(|jar| jar.file_name())
-        .map(|name| name.to_string_lossy().into_owned()))
+    Ok(root_jars(app_dir)?.first().map(|jar| file_name(jar)))
 }
 
-/// The `*.jar` files at the app root, sorted.
+/// The `*.jar` files at the app root, sorted: regular files, inside the app once links are
+/// resolved.
+///
+/// # Errors
+/// When the app directory cannot be listed, or a `*.jar` is a link out of the app or to nothing.
 pub(crate) fn root_jars(app_dir: &Path) -> Result<Vec<PathBuf>, UbiJavaBuildpackError> {
     let read_error = |source| UbiJavaBuildpackError::ReadApp {
         path: app_dir.to_path_buf(),
@@ -32,8 +34,13 @@ pub(crate) fn root_jars(app_dir: &Path) -> Result<Vec<PathBuf>, UbiJavaBuildpack
     };
     let mut jars = Vec::new();
     for entry in std::fs::read_dir(app_dir).map_err(read_error)? {
-        let path = entry.map_err(read_error)?.path();
-        if path.extension().is_some_and(|extension| extension == "jar") && path.is_file() {
+        let name = entry.map_err(read_error)?.file_name();
+        let path = app_dir.join(&name);
+        if path.extension().is_some_and(|extension| extension == "jar")
+            && untrusted_input::resolve_in_app(app_dir, Path::new(&name))
+                .map_err(UbiJavaBuildpackError::AppFile)?
+                .is_some_and(|resolved| resolved.is_file())
+        {
             jars.push(path);
         }
     }
@@ -62,41 +69,34 @@ pub(crate) enum ExecutableJar {
 pub(crate) fn executable_jar(
     app_dir: &Path,
 ) -> Result<(Option<ExecutableJar>, Option<String>), UbiJavaBuildpackError> {
-    let manifest_path = app_dir.join(MANIFEST_PATH);
-    match std::fs::read(&manifest_path) {
-        Ok(bytes) => {
-            let manifest = Manifest::parse(&String::from_utf8_lossy(&bytes));
-            if let Some(main_class) = manifest.get("Main-Class") {
-                return Ok((
-                    Some(ExecutableJar::Exploded {
-                        main_class: main_class.to_string(),
-                        class_path: manifest
-                            .get("Class-Path")
-                            .map(|entries| entries.split_whitespace().map(String::from).collect())
-                            .unwrap_or_default(),
-                    }),
-                    None,
-                ));
-            }
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(source) => {
-            return Err(UbiJavaBuildpackError::ReadApp {
-                path: manifest_path,
-                source,
-            });
-        }
+    if let Some(manifest) = read_app_manifest(app_dir).map_err(UbiJavaBuildpackError::AppFile)?
+        && let Some(main_class) = manifest
+            .main_class()
+            .map_err(UbiJavaBuildpackError::InvalidMainClass)?
+    {
+        // A class name (checked): `java` cannot take it for an option.
+        return Ok((
+            Some(ExecutableJar::Exploded {
+                main_class: main_class.to_string(),
+                class_path: manifest
+                    .get("Class-Path")
+                    .map(|entries| entries.split_whitespace().map(String::from).collect())
+                    .unwrap_or_default(),
+            }),
+            None,
+        ));
     }
     match root_jars(app_dir)?.as_slice() {
         [] => Ok((None, None)),
         [jar] => match jar_main_class(jar) {
-            Ok(Some(main_class)) => Ok((
+            Ok(Some(Ok(main_class))) => Ok((
                 Some(ExecutableJar::Jar {
                     path: jar.clone(),
                     main_class,
                 }),
                 None,
             )),
+            Ok(Some(Err(invalid))) => Ok((None, Some(format!("{}: {invalid}", file_name(jar))))),
             Ok(None) => Ok((None, Some(format!("{} has no Main-Class", file_name(jar))))),
             Err(reason) => Ok((
                 None,
@@ -106,25 +106,40 @@ pub(crate) fn executable_jar(
         several => Ok((
             None,
             Some(format!(
-                "several JARs at the root ({}): none is chosen",
+                "{} JARs at the root ({}{}): none is chosen",
+                several.len(),
                 several
                     .iter()
+                    .take(SHOWN_JARS)
                     .map(|jar| file_name(jar))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                if several.len() > SHOWN_JARS {
+                    ", ..."
+                } else {
+                    ""
+                }
             )),
         )),
     }
 }
 
+/// How many of several root JARs the log names.
+const SHOWN_JARS: usize = 5;
+
+/// A JAR's file name as the log shows it: control characters escaped, so that it stays on its
+/// line (a file name is at most 255 bytes).
 fn file_name(path: &Path) -> String {
     path.file_name()
-        .map(|name| name.to_string_lossy().into_owned())
+        .map(|name| name.to_string_lossy().escape_debug().to_string())
         .unwrap_or_default()
 }
 
-/// The `Main-Class` of a JAR's manifest; the error is why the JAR cannot be read.
-fn jar_main_class(jar: &Path) -> Result<Option<String>, String> {
+/// The `Main-Class` of a JAR's manifest (or why it is not a class name); the error is why the
+/// JAR cannot be read.
+fn jar_main_class(
+    jar: &Path,
+) -> Result<Option<Result<String, ubi_common::jvm::manifest::InvalidMainClass>>, String> {
     let file = std::fs::File::open(jar).map_err(|error| error.to_string())?;
     let mut archive = zip::ZipArchive::new(file).map_err(|error| error.to_string())?;
     let mut entry = match archive.by_name(MANIFEST_PATH) {
@@ -136,12 +151,13 @@ fn jar_main_class(jar: &Path) -> Result<Option<String>, String> {
     let mut bytes = Vec::new();
     entry
         .by_ref()
-        .take(1024 * 1024)
+        .take(MANIFEST_LIMIT)
         .read_to_end(&mut bytes)
         .map_err(|error| error.to_string())?;
     Ok(Manifest::parse(&String::from_utf8_lossy(&bytes))
-        .get("Main-Class")
-        .map(String::from))
+        .main_class()
+        .map(|main_class| main_class.map(String::from))
+        .transpose())
 }
 
 #[cfg(test)]
@@ -237,8 +253,82 @@ mod tests {
             executable_jar(app.path()).unwrap(),
             (
                 None,
-                Some("several JARs at the root (app.jar, other.jar): none is chosen".to_string())
+                Some("2 JARs at the root (app.jar, other.jar): none is chosen".to_string())
             )
+        );
+    }
+
+    #[test]
+    fn a_main_class_that_is_not_a_class_name_is_refused() {
+        let app = tempfile::tempdir().unwrap();
+        std::fs::create_dir(app.path().join("META-INF")).unwrap();
+        std::fs::write(
+            app.path().join(MANIFEST_PATH),
+            "Manifest-Version: 1.0\nMain-Class: -XX:+PrintFlagsFinal\n",
+        )
+        .unwrap();
+        let error = executable_jar(app.path()).unwrap_err();
+        assert!(
+            matches!(&error, UbiJavaBuildpackError::InvalidMainClass(invalid) if invalid.value == "-XX:+PrintFlagsFinal"),
+            "{error:?}"
+        );
+        std::fs::remove_file(app.path().join(MANIFEST_PATH)).unwrap();
+        write_jar(
+            &app.path().join("app.jar"),
+            Some("Main-Class: -XX:+PrintFlagsFinal\n"),
+        );
+        let (found, note) = executable_jar(app.path()).unwrap();
+        assert_eq!(found, None);
+        assert_eq!(
+            note.as_deref(),
+            Some(
+                "app.jar: Main-Class: \"-XX:+PrintFlagsFinal\" is not a Java class name: \
+                 expected Java identifiers (letters, digits, '_' and '$', not starting with a \
+                 digit) separated by dots, e.g. com.example.Main"
+            )
+        );
+    }
+
+    #[test]
+    fn app_files_are_untrusted_input() {
+        let app = tempfile::tempdir().unwrap();
+        std::fs::create_dir(app.path().join("META-INF")).unwrap();
+        let status = std::process::Command::new("mkfifo")
+            .arg(app.path().join(MANIFEST_PATH))
+            .status();
+        assert!(status.unwrap().success());
+        assert!(matches!(
+            executable_jar(app.path()),
+            Err(UbiJavaBuildpackError::AppFile(_))
+        ));
+        let outside = tempfile::tempdir().unwrap();
+        write_jar(&outside.path().join("x.jar"), Some("Main-Class: Secret\n"));
+        let app = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path().join("x.jar"), app.path().join("app.jar"))
+            .unwrap();
+        let error = root_jars(app.path()).unwrap_err();
+        assert!(error.to_string().contains("outside the app"), "{error}");
+    }
+
+    #[test]
+    fn many_jars_and_odd_names_stay_one_short_line() {
+        let app = tempfile::tempdir().unwrap();
+        for index in 0..100 {
+            std::fs::write(app.path().join(format!("lib-{index:03}.jar")), "").unwrap();
+        }
+        let (_, note) = executable_jar(app.path()).unwrap();
+        assert_eq!(
+            note.as_deref(),
+            Some(
+                "100 JARs at the root (lib-000.jar, lib-001.jar, lib-002.jar, lib-003.jar, \
+                 lib-004.jar, ...): none is chosen"
+            )
+        );
+        let app = tempfile::tempdir().unwrap();
+        std::fs::write(app.path().join("a\nRUN id.jar"), "").unwrap();
+        assert_eq!(
+            jvm_app_marker(app.path()).unwrap().as_deref(),
+            Some("a\\nRUN id.jar")
         );
     }
 

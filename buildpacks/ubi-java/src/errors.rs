@@ -3,7 +3,9 @@
 use buildpack_errors::HeaderAndBody;
 use std::fmt;
 use std::path::PathBuf;
-use ubi_common::jvm::JvmVersionError;
+use ubi_common::jvm::manifest::InvalidMainClass;
+use ubi_common::jvm::{JvmVersionError, MANIFEST_PATH};
+use untrusted_input::ReadError;
 
 /// The extension that installs the JDK this buildpack configures.
 pub(crate) const EXTENSION_ID: &str = "paketo-community/ubi-java-extension";
@@ -18,6 +20,10 @@ pub(crate) enum UbiJavaBuildpackError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A file of the app is not a regular file inside the app, or is too large (user error).
+    AppFile(ReadError),
+    /// The exploded JAR's `Main-Class` is not a class name (user error).
+    InvalidMainClass(InvalidMainClass),
     /// The build plan metadata could not be serialized (a bug in this buildpack).
     BuildPlanMetadata(String),
     /// There is no `javac` on `PATH`: the extension did not install a JDK.
@@ -39,8 +45,13 @@ impl HeaderAndBody for UbiJavaBuildpackError {
     /// A one-line header saying what failed.
     fn header(&self) -> String {
         match self {
+            Self::VersionRequest(JvmVersionError::Read(error)) => {
+                format!("Cannot read {}", error.path.display())
+            }
             Self::VersionRequest(_) => "Invalid Java version request".to_string(),
             Self::ReadApp { path, .. } => format!("Cannot read {}", path.display()),
+            Self::AppFile(error) => format!("Cannot read {}", error.path.display()),
+            Self::InvalidMainClass(_) => format!("Invalid Main-Class in {MANIFEST_PATH}"),
             Self::BuildPlanMetadata(_) => "Cannot write the build plan".to_string(),
             Self::JdkNotFound { .. } => "No JDK in the build image".to_string(),
             Self::JdkLayout { javac, .. } => {
@@ -60,6 +71,14 @@ impl HeaderAndBody for UbiJavaBuildpackError {
                  META-INF/MANIFEST.MF, pom.xml and build.gradle(.kts), in this order."
             ),
             Self::ReadApp { source, .. } => format!("{source}\nCheck the file's permissions."),
+            Self::AppFile(error) => format!(
+                "{error}.\nThe app's files are read only as regular files inside the app \
+                 directory (links within it work): replace it with such a file, or remove it."
+            ),
+            Self::InvalidMainClass(error) => format!(
+                "{error}.\n`java` runs the exploded JAR's Main-Class: fix the manifest, or remove \
+                 {MANIFEST_PATH} if the app is not an executable JAR."
+            ),
             Self::BuildPlanMetadata(cause) | Self::Sbom(cause) => {
                 format!("{cause}\nThis is a bug in the buildpack; please report it.")
             }

@@ -21,3 +21,4 @@ use serde_json as _;
 #[cfg(test)]
 use toml as _;
 use ubi_common as _;
+use untrusted_input as _;

@@ -4,11 +4,12 @@
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
-use cnb_harness::{BuildOutcome, Module, ModuleRun, workspace_root};
+use cnb_harness::{BuildOutcome, Module, ModuleRun, Process, workspace_root};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
@@ -17,6 +18,7 @@ use serde as _;
 use serde_json as _;
 use ubi_common as _;
 use ubi_java_buildpack as _;
+use untrusted_input as _;
 use which as _;
 use zip as _;
 
@@ -580,4 +582,131 @@ fn build_with_only_the_jre_from_the_extension() {
     // The major comes from the request (.sdkmanrc); the JVM's classes are counted at launch.
     assert_eq!(launch_env["JAVA_HOME.default"], "/usr/lib/jvm/jre-17");
     assert!(!launch_env.contains_key("BPI_JVM_CLASS_COUNT.default"));
+}
+
+/// Detect, killed after 30 s: the process (`None` when it hung) and how long it ran.
+fn detect_bounded(app: &Path) -> (Option<Process>, Duration) {
+    ModuleRun::new(&buildpack(), app).run_bounded("detect", Duration::from_secs(30))
+}
+
+/// Detect failed with an error (not 0, not 100 "not a JVM app"): its stderr.
+fn detect_error(app: &Path) -> String {
+    let (process, took) = detect_bounded(app);
+    let process = process.unwrap_or_else(|| panic!("detect hung ({took:?})"));
+    assert!(
+        ![0, 100].contains(&process.exit_code),
+        "{} {}",
+        process.exit_code,
+        process.stdout
+    );
+    assert!(process.stdout.len() < 1000, "{}", process.stdout);
+    assert!(process.stderr.len() < 1000, "{}", process.stderr);
+    process.stderr
+}
+
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+#[test]
+fn detect_fails_clearly_on_app_files_that_are_fifos() {
+    for file in [
+        ".sdkmanrc",
+        ".java-version",
+        "META-INF/MANIFEST.MF",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+    ] {
+        let app = tempfile::tempdir().unwrap();
+        // A JVM app whatever the FIFO is (a FIFO is not a marker file).
+        std::fs::write(app.path().join("app.jar"), "").unwrap();
+        let fifo = app.path().join(file);
+        mkfifo(&fifo);
+        let stderr = detect_error(app.path());
+        assert!(
+            stderr.starts_with(&format!(
+                "ERROR: Cannot read {path}\n  cannot read the app's Java version: {path} is a \
+                 FIFO, not a regular file.",
+                path = fifo.display()
+            )),
+            "{file}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn detect_fails_quickly_on_a_pom_expansion_bomb() {
+    // The 641-byte pom of issue 13: detect ran past 30 s building a 200 MB string.
+    let app = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        workspace_root().join("tests/fixtures/ubi-java/pom-expansion-bomb.xml"),
+        app.path().join("pom.xml"),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let stderr = detect_error(app.path());
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        stderr.starts_with(
+            "ERROR: Invalid Java version request\n  pom.xml sets the Java version with \
+             <maven.compiler.release>, but its ${...} property references expand to more than \
+             1024 bytes"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn detect_quotes_a_long_java_version_cut_and_refuses_a_huge_one() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("pom.xml"), "<project/>").unwrap();
+    std::fs::write(app.path().join(".java-version"), "1".repeat(60_000)).unwrap();
+    let stderr = detect_error(app.path());
+    assert!(stderr.contains("… (cut, 60000 bytes in all)"), "{stderr}");
+    // 10 MB printed 20 MB before.
+    std::fs::write(app.path().join(".java-version"), "1".repeat(10 << 20)).unwrap();
+    let stderr = detect_error(app.path());
+    assert!(
+        stderr.contains(".java-version is larger than 65536 bytes, the most read from it"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn detect_refuses_a_java_version_linked_out_of_the_app() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("shadow"), "root:secret-hash:19000\n").unwrap();
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("pom.xml"), "<project/>").unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("shadow"),
+        app.path().join(".java-version"),
+    )
+    .unwrap();
+    let stderr = detect_error(app.path());
+    assert!(stderr.contains("outside the app directory"), "{stderr}");
+    assert!(!stderr.contains("secret"), "{stderr}");
+}
+
+#[test]
+fn build_refuses_a_main_class_that_is_a_jvm_option() {
+    let app = prebuilt_jar_app();
+    std::fs::write(
+        app.path().join("META-INF/MANIFEST.MF"),
+        "Manifest-Version: 1.0\nBuild-Jdk-Spec: 17\nMain-Class: -XX:+PrintFlagsFinal\n",
+    )
+    .unwrap();
+    let outcome = ModuleRun::new(&buildpack(), app.path()).build();
+    assert_ne!(outcome.process.exit_code, 0, "{}", outcome.process.stdout);
+    assert_eq!(outcome.launch, None);
+    assert!(
+        outcome.process.stderr.starts_with(
+            "ERROR: Invalid Main-Class in META-INF/MANIFEST.MF\n  Main-Class: \
+             \"-XX:+PrintFlagsFinal\" is not a Java class name"
+        ),
+        "{}",
+        outcome.process.stderr
+    );
 }

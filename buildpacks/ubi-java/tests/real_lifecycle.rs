@@ -16,6 +16,7 @@ use serde as _;
 use serde_json as _;
 use ubi_common as _;
 use ubi_java_buildpack as _;
+use untrusted_input as _;
 use zip as _;
 
 /// The run image's target, as the analyzer records it for a UBI 8 run image.

@@ -4,8 +4,13 @@
 //! A jam stack descriptor: a top-level `images` array with one entry per run image. The entries
 //! of a runtime are named `<prefix>-<major>` (`nodejs-22`, `java-21`), one entry of the file may
 //! be marked `"is_default_run_image": true`, and each has a `run_image` (a short jam name such as
-//! `run-java-21`, or a full image reference). Other entries (`default`, other runtimes) and other
-//! keys are ignored. A [`Runtime`] says which entries to read.
+//! `run-java-21`, or a full image reference). Other entries (`default`, other runtimes, names
+//! that merely start like ours: `javascript-tools`, `nodejsfoo`) and other keys are ignored. A
+//! [`Runtime`] says which entries to read, and which majors the stack's RPMs can install: an
+//! entry of ours with another major (`java-0`, `java-22`, `nodejs-23`) is an error naming it.
+//!
+//! The file is read as untrusted input: a regular file only (a FIFO is an error, not a wait),
+//! at most [`CATALOGUE_LIMIT`] bytes; values are quoted cut in messages.
 //!
 //! ```
 //! use std::path::Path;
@@ -28,14 +33,21 @@
 use crate::stack::USE_A_UBI_BUILDER;
 use serde::Deserialize;
 use std::fmt;
-use std::io;
 use std::path::{Path, PathBuf};
+use untrusted_input::{ReadErrorKind, quoted};
 
 /// Where the UBI build images put the catalogue.
 pub const DEFAULT_PATH: &str = "/etc/buildpacks/images.json";
 
+/// The most bytes read from the catalogue (the stacks' are about 2 KiB).
+pub const CATALOGUE_LIMIT: u64 = 1024 * 1024;
+
+/// The most digits of a major in an entry's name (`u32` has 10).
+const MAX_MAJOR_DIGITS: usize = 10;
+
 /// A runtime the catalogue lists images for: which entries to read, and how to speak of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Runtimes are equal when their prefixes are.
+#[derive(Debug, Clone, Copy)]
 pub struct Runtime {
     /// The entries' name prefix: `nodejs` reads `nodejs-<major>`.
     pub prefix: &'static str,
@@ -46,6 +58,11 @@ pub struct Runtime {
     /// Whether exactly one entry must be the default ([`Catalogue::require_default`]); when
     /// false, at most one may be.
     pub default_required: bool,
+    /// Whether the stacks' RPMs can install a major: only the runtime's long-term-support
+    /// lines are packaged.
+    pub installable: fn(u32) -> bool,
+    /// Those majors, for messages.
+    pub installable_description: &'static str,
 }
 
 impl Runtime {
@@ -55,6 +72,9 @@ impl Runtime {
         name: "Node.js",
         example_major: 22,
         default_required: true,
+        // The `nodejs` module streams and packages of RHEL 8 to 10: 10, 12, ..., 24.
+        installable: |major| major >= 10 && major % 2 == 0,
+        installable_description: "the LTS lines, even majors from 10",
     };
     /// Java: `java-<major>`; the stacks mark a Node.js entry as their default, so none of these
     /// need be.
@@ -63,8 +83,20 @@ impl Runtime {
         name: "Java",
         example_major: 21,
         default_required: false,
+        // RHEL packages OpenJDK's LTS releases: java-1.8.0-openjdk, then java-<N>-openjdk for 11,
+        // 17 and every fourth major after it (21, 25, ...).
+        installable: |major| major == 8 || major == 11 || (major >= 17 && (major - 17) % 4 == 0),
+        installable_description: "the LTS releases 8, 11, 17, 21, 25 and every fourth after",
     };
 }
+
+impl PartialEq for Runtime {
+    fn eq(&self, other: &Self) -> bool {
+        self.prefix == other.prefix
+    }
+}
+
+impl Eq for Runtime {}
 
 /// The catalogue to read: `[metadata] catalogue` of extension.toml (a setting of the builder,
 /// never of the app), else [`DEFAULT_PATH`].
@@ -126,20 +158,31 @@ impl Catalogue {
     /// [`CatalogueError::Missing`] when the file does not exist, [`CatalogueError::Unreadable`]
     /// when it cannot be read, and the errors of [`Catalogue::parse`].
     pub fn load(path: &Path, runtime: Runtime) -> Result<Self, CatalogueError> {
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            if error.kind() == io::ErrorKind::NotFound {
-                CatalogueError::Missing {
-                    path: path.to_path_buf(),
-                    runtime,
-                }
-            } else {
-                CatalogueError::Unreadable {
-                    path: path.to_path_buf(),
-                    runtime,
-                    reason: error.to_string(),
-                }
-            }
-        })?;
+        let unreadable = |reason: String| CatalogueError::Unreadable {
+            path: path.to_path_buf(),
+            runtime,
+            reason,
+        };
+        let bytes = untrusted_input::read_regular_file(path, CATALOGUE_LIMIT)
+            .map_err(|error| {
+                unreadable(match error.kind {
+                    ReadErrorKind::NotRegular(what) => format!("it is {what}, not a regular file"),
+                    ReadErrorKind::TooLarge { limit } => {
+                        format!("it is larger than {limit} bytes, the most read from it")
+                    }
+                    ReadErrorKind::DanglingLink => {
+                        "it is a symbolic link to a file that does not exist".to_string()
+                    }
+                    ReadErrorKind::OutsideApp => error.to_string(),
+                    ReadErrorKind::Io(error) => error.to_string(),
+                })
+            })?
+            .ok_or_else(|| CatalogueError::Missing {
+                path: path.to_path_buf(),
+                runtime,
+            })?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text".to_string()))?;
         Self::parse(path, &text, runtime)
     }
 
@@ -148,34 +191,47 @@ impl Catalogue {
     ///
     /// # Errors
     /// [`CatalogueError::Invalid`] when the text is not JSON with an `images` array of named
-    /// entries; [`CatalogueError::InvalidName`] when an entry starting with the prefix is not
-    /// `<prefix>-<integer>`; [`CatalogueError::DuplicateMajor`],
+    /// entries; [`CatalogueError::InvalidName`] when an entry named `<prefix>-...` is not
+    /// `<prefix>-<integer>`; [`CatalogueError::NotInstallable`] when the stacks' RPMs cannot
+    /// install its major; [`CatalogueError::DuplicateMajor`],
     /// [`CatalogueError::MultipleDefaults`].
     pub fn parse(path: &Path, text: &str, runtime: Runtime) -> Result<Self, CatalogueError> {
         let images: ImagesJson =
             serde_json::from_str(text).map_err(|error| CatalogueError::Invalid {
                 path: path.to_path_buf(),
                 runtime,
-                reason: error.to_string(),
+                reason: untrusted_input::bounded(&error.to_string()),
             })?;
         let mut streams: Vec<Stream> = Vec::new();
         // (name, major) of the entries marked as the default.
         let mut defaults: Vec<(String, u32)> = Vec::new();
         for image in images.images {
-            if !image.name.starts_with(runtime.prefix) {
-                continue;
-            }
-            let major = image
+            // Ours: `<prefix>-...`; `javascript-tools` or `nodejsfoo` belong to someone else.
+            let Some(major) = image
                 .name
                 .strip_prefix(runtime.prefix)
                 .and_then(|rest| rest.strip_prefix('-'))
-                .filter(|major| !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()))
+            else {
+                continue;
+            };
+            let major = Some(major)
+                .filter(|major| {
+                    (1..=MAX_MAJOR_DIGITS).contains(&major.len())
+                        && major.bytes().all(|b| b.is_ascii_digit())
+                })
                 .and_then(|major| major.parse::<u32>().ok())
                 .ok_or_else(|| CatalogueError::InvalidName {
                     path: path.to_path_buf(),
                     runtime,
                     name: image.name.clone(),
                 })?;
+            if !(runtime.installable)(major) {
+                return Err(CatalogueError::NotInstallable {
+                    path: path.to_path_buf(),
+                    runtime,
+                    name: image.name,
+                });
+            }
             if let Some(other) = streams.iter().find(|stream| stream.major == major) {
                 return Err(CatalogueError::DuplicateMajor {
                     path: path.to_path_buf(),
@@ -290,7 +346,16 @@ pub enum CatalogueError {
         /// The runtime looked for.
         runtime: Runtime,
     },
-    /// An entry starting with the prefix is not named `<prefix>-<integer>`.
+    /// An entry named `<prefix>-<integer>` whose major the stacks' RPMs cannot install.
+    NotInstallable {
+        /// The file.
+        path: PathBuf,
+        /// The runtime looked for.
+        runtime: Runtime,
+        /// The entry's name.
+        name: String,
+    },
+    /// An entry named `<prefix>-...` is not named `<prefix>-<integer>`.
     InvalidName {
         /// The file.
         path: PathBuf,
@@ -339,6 +404,7 @@ impl CatalogueError {
             | Self::Invalid { path, .. }
             | Self::NoEntries { path, .. }
             | Self::InvalidName { path, .. }
+            | Self::NotInstallable { path, .. }
             | Self::DuplicateMajor { path, .. }
             | Self::NoDefault { path, .. }
             | Self::MultipleDefaults { path, .. } => path,
@@ -372,6 +438,7 @@ impl fmt::Display for Shape {
 }
 
 impl fmt::Display for CatalogueError {
+    #[allow(clippy::too_many_lines)] // one arm per error, each a message
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::PathNotAbsolute { path } => write!(
@@ -425,14 +492,33 @@ impl fmt::Display for CatalogueError {
                 name,
             } => write!(
                 f,
-                "the {} version catalogue {} has an image named {name:?}: expected \
+                "the {} version catalogue {} has an image named {}: expected \
                  \"{prefix}-<major>\" with an integer major version, e.g. \
                  \"{prefix}-{example}\". {}",
                 runtime.name,
                 path.display(),
+                quoted(name),
                 Shape(*runtime),
                 prefix = runtime.prefix,
                 example = runtime.example_major
+            ),
+            Self::NotInstallable {
+                path,
+                runtime,
+                name,
+            } => write!(
+                f,
+                "the {name} version catalogue {} has an image named {entry:?}, but the stack's \
+                 RPMs cannot install {name} {major}: they package {}. {}",
+                path.display(),
+                runtime.installable_description,
+                Shape(*runtime),
+                name = runtime.name,
+                entry = name,
+                major = name
+                    .strip_prefix(runtime.prefix)
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .unwrap_or(name),
             ),
             Self::DuplicateMajor {
                 path,
@@ -731,14 +817,13 @@ mod tests {
     #[test]
     fn the_major_must_be_an_integer() {
         for name in [
-            "nodejs",
             "nodejs-",
             "nodejs-twenty",
             "nodejs-20-minimal",
             "nodejs-20.1",
             "nodejs-+20",
             "nodejs-99999999999",
-            "nodejs20",
+            "nodejs-00000000020",
         ] {
             let error = parse(&images(&[image(name, true)])).unwrap_err();
             assert_eq!(
@@ -752,7 +837,7 @@ mod tests {
             );
             assert!(error.to_string().contains(&format!("{name:?}")), "{error}");
         }
-        for name in ["java", "java-17-jre", "java-1.8", "javascript"] {
+        for name in ["java-17-jre", "java-1.8", "java-tools"] {
             let error = parse_java(&images(&[image(name, false)])).unwrap_err();
             assert_eq!(
                 error.to_string(),
@@ -766,6 +851,151 @@ mod tests {
                 )
             );
         }
+    }
+
+    #[test]
+    fn names_that_are_not_ours_are_ignored() {
+        let text = images(&[
+            image("javascript-tools", true),
+            image("nodejsfoo", false),
+            image("java", false),
+            image("nodejs", false),
+            image("javascript-17", false),
+            image("nodejs20", false),
+            image("java-21", false),
+            image("nodejs-22", true),
+        ]);
+        let node = parse(&text).unwrap();
+        assert_eq!((node.majors(), node.require_default()), (vec![22], Ok(22)));
+        let java = parse_java(&text).unwrap();
+        assert_eq!((java.majors(), java.marked_default), (vec![21], None));
+    }
+
+    #[test]
+    fn majors_the_rpms_cannot_install_are_errors() {
+        for (name, installable) in [
+            ("java-0", false),
+            ("java-7", false),
+            ("java-8", true),
+            ("java-9", false),
+            ("java-11", true),
+            ("java-16", false),
+            ("java-17", true),
+            ("java-21", true),
+            ("java-22", false),
+            ("java-25", true),
+            ("java-29", true),
+        ] {
+            let result = parse_java(&images(&[image(name, false)]));
+            assert_eq!(result.is_ok(), installable, "{name}");
+        }
+        let error = parse_java(&images(&[image("java-0", false)])).unwrap_err();
+        assert_eq!(
+            error,
+            CatalogueError::NotInstallable {
+                path: path(),
+                runtime: Runtime::JAVA,
+                name: "java-0".to_string(),
+            }
+        );
+        assert!(
+            error.to_string().starts_with(
+                "the Java version catalogue /etc/buildpacks/images.json has an image named \
+                 \"java-0\", but the stack's RPMs cannot install Java 0: they package the LTS \
+                 releases 8, 11, 17, 21, 25 and every fourth after. Expected the stack's \
+                 images.json: "
+            ),
+            "{error}"
+        );
+        for (name, installable) in [
+            ("nodejs-0", false),
+            ("nodejs-8", false),
+            ("nodejs-10", true),
+            ("nodejs-16", true),
+            ("nodejs-23", false),
+            ("nodejs-24", true),
+        ] {
+            let result = parse(&images(&[image(name, true)]));
+            assert_eq!(result.is_ok(), installable, "{name}");
+        }
+        assert!(
+            parse(&images(&[image("nodejs-0", true)]))
+                .unwrap_err()
+                .to_string()
+                .contains(
+                    "cannot install Node.js 0: they package the LTS lines, even majors from 10"
+                )
+        );
+    }
+
+    #[test]
+    fn a_fifo_or_a_large_file_is_an_error_not_a_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("images.json");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(status.unwrap().success());
+        assert_eq!(
+            Catalogue::load(&fifo, Runtime::JAVA)
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "cannot read the Java version catalogue {}: it is a FIFO, not a regular file. \
+                 The file must be readable by the build user.",
+                fifo.display()
+            )
+        );
+        let large = dir.path().join("large.json");
+        let padding = " ".repeat(usize::try_from(CATALOGUE_LIMIT).unwrap());
+        std::fs::write(&large, images(&[image("nodejs-22", true)]) + &padding).unwrap();
+        assert!(
+            Catalogue::load(&large, Runtime::NODEJS)
+                .unwrap_err()
+                .to_string()
+                .contains(": it is larger than 1048576 bytes, the most read from it."),
+        );
+        let dangling = dir.path().join("dangling.json");
+        std::os::unix::fs::symlink("missing", &dangling).unwrap();
+        assert!(matches!(
+            Catalogue::load(&dangling, Runtime::NODEJS),
+            Err(CatalogueError::Unreadable { .. })
+        ));
+        std::fs::write(&large, b"{\"images\": [\xff]}").unwrap();
+        assert!(
+            Catalogue::load(&large, Runtime::NODEJS)
+                .unwrap_err()
+                .to_string()
+                .contains(": it is not UTF-8 text.")
+        );
+    }
+
+    #[test]
+    fn hostile_values_are_quoted_cut() {
+        let long = "x".repeat(100_000);
+        let error = parse(&format!(
+            r#"{{"images": [{{"name": "nodejs-22", "is_default_run_image": "{long}"}}]}}"#
+        ))
+        .unwrap_err();
+        assert!(error.to_string().len() < 800, "{error}");
+        assert!(error.to_string().contains("(cut, "), "{error}");
+        let error = parse(&images(&[image(&format!("nodejs-{long}"), true)])).unwrap_err();
+        assert!(error.to_string().len() < 800, "{error}");
+    }
+
+    #[test]
+    fn fuzz_catalogue() {
+        let fixtures = [
+            include_str!("../../../tests/fixtures/ubi-nodejs/images-ubi8.json"),
+            include_str!("../../../tests/fixtures/ubi-nodejs/images-ubi9.json"),
+            include_str!("../../../tests/fixtures/ubi-java/images-ubi9-local-run-images.json"),
+            r#"{"images": [{"name": "javascript-tools"}, {"name": "java-0"}, {"name": "nodejs-020", "is_default_run_image": true}]}"#,
+        ];
+        fuzz_check::fuzz_text("catalogue (images.json)", &fixtures, |input| {
+            for runtime in [Runtime::NODEJS, Runtime::JAVA] {
+                if let Ok(catalogue) = Catalogue::parse(Path::new(PATH), input, runtime) {
+                    let _ = catalogue.require_default();
+                }
+            }
+        });
     }
 
     #[test]

@@ -9,6 +9,7 @@ use ubi_common::comma_separated;
 use ubi_common::jvm::{BP_JVM_VERSION, JvmVersionError};
 use ubi_common::run_image::RunImageError;
 use ubi_common::stack::{Stack, StackError};
+use untrusted_input::quoted;
 
 /// Why generate failed.
 #[derive(Debug)]
@@ -81,9 +82,10 @@ impl fmt::Display for UbiJavaError {
         match self {
             Self::PlanValueNotAString { entry, key, value } => write!(
                 f,
-                "the Buildpack Plan's {entry} entry has metadata.{key} = {value}, which is not a \
+                "the Buildpack Plan's {entry} entry has metadata.{key} = {}, which is not a \
                  string. The buildpack that requires {entry} must write it as a string, e.g. \
                  {key} = {}.",
+                untrusted_input::bounded(value),
                 if *key == "version" {
                     "\"17\""
                 } else {
@@ -96,9 +98,10 @@ impl fmt::Display for UbiJavaError {
                 reason,
             } => write!(
                 f,
-                "the Java version {request:?} requested by {source} is not a Java version \
+                "the Java version {} requested by {source} is not a Java version \
                  ({reason}). Request a major version or a version such as \"17\", \"21.0.2\", \
-                 \"21.*\" or \"1.8\"."
+                 \"21.*\" or \"1.8\".",
+                quoted(request)
             ),
             Self::AppVersion(error) => write!(
                 f,
@@ -114,9 +117,10 @@ impl fmt::Display for UbiJavaError {
                 listed_by,
             } => write!(
                 f,
-                "unable to map requested Java version {request:?} ({source}) to a UBI supported \
+                "unable to map requested Java version {} ({source}) to a UBI supported \
                  runtime: {stack} offers Java {} ({listed_by}), not {major}. Ask for one of \
                  those major versions, e.g. {BP_JVM_VERSION}={}.",
+                quoted(request),
                 comma_separated(majors),
                 majors.last().copied().unwrap_or(17)
             ),
@@ -180,6 +184,11 @@ mod tests {
                 key: "version-source",
                 value: "[\"a\"]".to_string(),
             },
+            UbiJavaError::PlanValueNotAString {
+                entry: "jdk",
+                key: "version",
+                value: format!("[{}]", "1, ".repeat(100_000)),
+            },
             UbiJavaError::InvalidVersion {
                 request: "17; id".to_string(),
                 source: "BP_JVM_VERSION".to_string(),
@@ -221,6 +230,26 @@ mod tests {
                 runtime: JAVA,
                 name: "java-latest".to_string(),
             }),
+            UbiJavaError::Catalogue(CatalogueError::NotInstallable {
+                path: path(),
+                runtime: JAVA,
+                name: "java-0".to_string(),
+            }),
+            UbiJavaError::Catalogue(CatalogueError::Unreadable {
+                path: path(),
+                runtime: JAVA,
+                reason: "it is a FIFO, not a regular file".to_string(),
+            }),
+            UbiJavaError::AppVersion(JvmVersionError::Expansion {
+                source: VersionSource::Pom,
+                setting: "<maven.compiler.release>".to_string(),
+                error: ubi_common::jvm::ExpansionError::TooManySubstitutions,
+            }),
+            UbiJavaError::InvalidVersion {
+                request: "1".repeat(10 << 20),
+                source: "build plan jdk from .java-version".to_string(),
+                reason: "it is 10485760 bytes long; a version is at most 64".to_string(),
+            },
             UbiJavaError::Catalogue(CatalogueError::MultipleDefaults {
                 path: path(),
                 runtime: JAVA,

@@ -100,7 +100,7 @@ impl Extension for UbiJavaExtension {
         } else {
             log.detail("Candidate version sources (in priority order):");
             for candidate in &candidates.list {
-                log.subdetail(&format!("{} -> {:?}", candidate.origin, candidate.version));
+                log.subdetail(&candidate.to_string());
             }
         }
         if let Some(error) = &candidates.ignored_app_error {
@@ -112,8 +112,8 @@ impl Extension for UbiJavaExtension {
         let request = version::decide(&candidates)?;
         if let Some(request) = &request {
             log.blank().detail(&format!(
-                "Using the highest-priority request: {} -> {:?} (Java {})",
-                request.candidate.origin, request.candidate.version, request.major
+                "Using the highest-priority request: {} (Java {})",
+                request.candidate, request.major
             ));
         }
 

@@ -26,6 +26,7 @@ use cnb_extension::libcnb_data::buildpack_plan::BuildpackPlan;
 use std::fmt;
 use std::path::Path;
 use ubi_common::jvm::{self, BP_JVM_VERSION, JvmVersionError, VersionSource};
+use untrusted_input::quoted;
 
 /// The plan entry names this extension provides.
 pub(crate) const JDK: &str = "jdk";
@@ -55,11 +56,19 @@ impl fmt::Display for Origin {
             Self::Plan { entry, source } => write!(
                 f,
                 "build plan {entry} from {}",
-                // The source is any string a buildpack wrote: escaped, it stays on one line.
-                source.as_deref().map_or_else(
-                    || UNKNOWN_SOURCE.to_string(),
-                    |s| s.escape_debug().to_string()
-                )
+                // The source is any string a buildpack wrote: the known ones as they are, others
+                // quoted (escaped and cut), so that it stays short and on one line.
+                match source.as_deref() {
+                    None => UNKNOWN_SOURCE.to_string(),
+                    Some(source)
+                        if VersionSource::ALL
+                            .iter()
+                            .any(|known| known.as_str() == source) =>
+                    {
+                        source.to_string()
+                    }
+                    Some(source) => quoted(source),
+                }
             ),
             Self::App(source) => write!(f, "app {}", source.file().unwrap_or(source.as_str())),
         }
@@ -72,6 +81,13 @@ pub(crate) struct Candidate {
     pub(crate) origin: Origin,
     /// The value, trimmed.
     pub(crate) version: String,
+}
+
+/// `<origin> -> "<version>"`, the version quoted (cut after 64 characters), as the log shows it.
+impl fmt::Display for Candidate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} -> {}", self.origin, quoted(&self.version))
+    }
 }
 
 /// Every candidate, highest priority first.
@@ -416,8 +432,8 @@ mod tests {
                 "build plan jdk from build.gradle -> \"21\"",
                 "build plan jre from build.gradle.kts -> \"21\"",
                 "build plan jdk from <unknown> -> \"11\"",
-                "build plan jre from some-buildpack -> \"17\"",
-                "build plan jdk from x\\nRUN id -> \"25\"",
+                "build plan jre from \"some-buildpack\" -> \"17\"",
+                "build plan jdk from \"x\\nRUN id\" -> \"25\"",
             ]
         );
         // Other entries of the plan are not candidates.

@@ -4,15 +4,17 @@
 // Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
-use cnb_harness::{GenerateOutcome, Module, ModuleRun, TargetEnv, workspace_root};
+use cnb_harness::{GenerateOutcome, Module, ModuleRun, Process, TargetEnv, workspace_root};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tempfile::TempDir;
 
 // Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
 use cnb_extension as _;
 use serde as _;
 use ubi_common as _;
+use untrusted_input as _;
 
 const STACK_ID: &str = "CNB_STACK_ID";
 const UBI8: &str = "io.buildpacks.stacks.ubi8";
@@ -505,12 +507,12 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(Some(("99", "x\nRUN id"))))
         .generate();
-    assert_failure(&outcome, &["\"99\" (build plan jdk from x\\nRUN id) "]);
+    assert_failure(&outcome, &["\"99\" (build plan jdk from \"x\\nRUN id\") "]);
     assert!(
         outcome
             .process
             .stdout
-            .contains("      build plan jdk from x\\nRUN id -> \"99\"\n")
+            .contains("      build plan jdk from \"x\\nRUN id\" -> \"99\"\n")
     );
 }
 
@@ -672,5 +674,160 @@ fn the_packaged_binary_is_small() {
     assert_eq!(
         std::fs::read_link(module.dir.join("bin/detect")).unwrap(),
         PathBuf::from("generate")
+    );
+}
+
+/// Generate, killed after 30 s: the process (`None` when it hung) and how long it ran.
+fn generate_bounded(run: &ModuleRun) -> (Option<Process>, Duration) {
+    run.run_bounded("generate", Duration::from_secs(30))
+}
+
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let status = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(status.unwrap().success());
+}
+
+#[test]
+fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalogue = dir.path().join("images.json");
+    std::fs::write(
+        &catalogue,
+        r#"{"images": [{"name": "javascript-tools", "run_image": "x"}, {"name": "nodejsfoo"}, {"name": "java-21", "run_image": "run-java-21"}, {"name": "nodejs-22", "is_default_run_image": true}]}"#,
+    )
+    .unwrap();
+    let (module, _module_dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(jdk_package(&outcome), "java-21-openjdk-devel");
+
+    std::fs::write(
+        &catalogue,
+        r#"{"images": [{"name": "java-0", "run_image": "run-java-0"}, {"name": "java-21"}]}"#,
+    )
+    .unwrap();
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_failure(
+        &outcome,
+        &[&format!(
+            "the Java version catalogue {} has an image named \"java-0\", but the stack's RPMs \
+             cannot install Java 0",
+            catalogue.display()
+        )],
+    );
+}
+
+#[test]
+fn fifos_are_errors_not_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo_catalogue = dir.path().join("images.json");
+    mkfifo(&fifo_catalogue);
+    let (module, _module_dir) = with_catalogue(&fifo_catalogue);
+    let run = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(None));
+    let (process, took) = generate_bounded(&run);
+    let process = process.unwrap_or_else(|| panic!("generate hung ({took:?})"));
+    assert_eq!(process.exit_code, 1, "{}", process.stderr);
+    assert_eq!(
+        process.stderr,
+        format!(
+            "ERROR: cannot read the Java version catalogue {}: it is a FIFO, not a regular \
+             file. The file must be readable by the build user.\n",
+            fifo_catalogue.display()
+        )
+    );
+
+    let catalogue = fixture("images-ubi9.json");
+    let (module, _module_dir) = with_catalogue(&catalogue);
+    for file in [
+        ".sdkmanrc",
+        ".java-version",
+        "META-INF/MANIFEST.MF",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+    ] {
+        let app = tempfile::tempdir().unwrap();
+        mkfifo(&app.path().join(file));
+        let run = ModuleRun::new(&module, app.path())
+            .lifecycle_env(STACK_ID, UBI9)
+            .buildpack_plan(JDK_ONLY);
+        let (process, took) = generate_bounded(&run);
+        let process = process.unwrap_or_else(|| panic!("generate hung on {file} ({took:?})"));
+        assert_eq!(process.exit_code, 1, "{file}: {}", process.stderr);
+        assert!(
+            process.stderr.starts_with(&format!(
+                "ERROR: cannot read the app's Java version: {} is a FIFO, not a regular file.",
+                app.path().join(file).display()
+            )),
+            "{file}: {}",
+            process.stderr
+        );
+    }
+}
+
+#[test]
+fn a_pom_expansion_bomb_fails_quickly_naming_the_file() {
+    // The 641-byte pom of issue 13: nine levels of properties, each referencing the next ten
+    // times (generate ran past 30 s building a 200 MB string).
+    let pom = std::fs::read_to_string(fixture("pom-expansion-bomb.xml")).unwrap();
+    let app = app_with(&[("pom.xml", &pom)]);
+    let (module, _module_dir) = with_catalogue(&fixture("images-ubi9.json"));
+    let run = ModuleRun::new(&module, app.path())
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(JDK_ONLY);
+    let (process, took) = generate_bounded(&run);
+    let process = process.unwrap_or_else(|| panic!("generate hung ({took:?})"));
+    assert_eq!(process.exit_code, 1, "{}", process.stderr);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(
+        process.stderr.starts_with(
+            "ERROR: pom.xml sets the Java version with <maven.compiler.release>, but its ${...} \
+             property references expand to more than 1024 bytes"
+        ),
+        "{}",
+        process.stderr
+    );
+}
+
+#[test]
+fn a_ten_megabyte_java_version_prints_a_short_error() {
+    let (module, _module_dir) = with_catalogue(&fixture("images-ubi9.json"));
+    // Under the read limit: the value is refused and quoted cut.
+    let app = app_with(&[(".java-version", &"1".repeat(60_000))]);
+    let outcome = ModuleRun::new(&module, app.path())
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(JDK_ONLY)
+        .generate();
+    assert_failure(&outcome, &["… (cut, 60000 bytes in all)"]);
+    assert!(
+        outcome.process.stderr.len() < 1000,
+        "{}",
+        outcome.process.stderr
+    );
+    assert!(
+        outcome.process.stdout.len() < 1000,
+        "{}",
+        outcome.process.stdout
+    );
+    // 10 MB: over the read limit.
+    let app = app_with(&[(".java-version", &"1".repeat(10 << 20))]);
+    let outcome = ModuleRun::new(&module, app.path())
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(JDK_ONLY)
+        .generate();
+    assert_failure(&outcome, &[".java-version is larger than 65536 bytes"]);
+    assert!(
+        outcome.process.stderr.len() < 1000,
+        "{}",
+        outcome.process.stderr
     );
 }

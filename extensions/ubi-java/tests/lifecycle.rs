@@ -15,6 +15,7 @@ use cnb_extension as _;
 use serde as _;
 use toml as _;
 use ubi_common as _;
+use untrusted_input as _;
 
 const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
 

@@ -34,7 +34,7 @@ pub use podman::{
 };
 pub use run::{
     BuildOutcome, DetectOutcome, ENV_ALLOW_LIST, GenerateOutcome, ModuleRun, PATH_VARIABLES,
-    Process, TargetEnv,
+    Process, TargetEnv, spawn_retrying,
 };
 
 /// Reads a TOML file into a table, `None` when the file does not exist.

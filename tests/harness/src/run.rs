@@ -4,8 +4,30 @@ use crate::module::{Module, ModuleKind};
 use crate::read_toml;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 use tempfile::TempDir;
+
+/// Spawns `command`, retrying for up to two seconds while its executable is busy (`ETXTBSY`):
+/// a module another test thread has just copied stays open for writing in any child forked
+/// meanwhile, until that child execs.
+///
+/// # Errors
+/// As [`Command::spawn`].
+pub fn spawn_retrying(command: &mut Command) -> std::io::Result<Child> {
+    let started = Instant::now();
+    loop {
+        match command.spawn() {
+            Err(error)
+                if error.kind() == std::io::ErrorKind::ExecutableFileBusy
+                    && started.elapsed() < Duration::from_secs(2) =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            spawned => return spawned,
+        }
+    }
+}
 
 /// The variables the lifecycle passes from its own environment to modules
 /// (`env.BuildEnvIncludelist` plus the POSIX path variables of lifecycle v0.21).
@@ -264,13 +286,18 @@ impl ModuleRun {
 
     fn execute(&self, phase: &str, args: &[&Path], env: &BTreeMap<String, String>) -> Process {
         let executable = self.module.executable(phase);
-        let output = Command::new(&executable)
-            .args(args)
-            .env_clear()
-            .envs(env)
-            .current_dir(&self.app_dir)
-            .output()
-            .unwrap_or_else(|error| panic!("cannot run {}: {error}", executable.display()));
+        let output = spawn_retrying(
+            Command::new(&executable)
+                .args(args)
+                .env_clear()
+                .envs(env)
+                .current_dir(&self.app_dir)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        )
+        .and_then(Child::wait_with_output)
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", executable.display()));
         Process {
             exit_code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -297,6 +324,51 @@ impl ModuleRun {
             .envs(&prepared.env)
             .current_dir(&self.app_dir);
         (command, prepared.scratch)
+    }
+
+    /// Runs a phase (`detect`, or `generate` for extensions) prepared as
+    /// [`ModuleRun::command`] prepares it, killed after `limit`: the process (`None` when it had
+    /// to be killed) and how long it ran. For inputs that used to hang a module (FIFOs,
+    /// expansion bombs); unlike [`ModuleRun::detect`] it reads nothing of the app directory
+    /// itself (which would block on a FIFO too).
+    #[must_use]
+    pub fn run_bounded(&self, phase: &str, limit: Duration) -> (Option<Process>, Duration) {
+        let (mut command, _scratch) = self.command(phase);
+        let started = Instant::now();
+        let mut child = spawn_retrying(
+            command
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        )
+        .unwrap_or_else(|error| panic!("cannot run {phase}: {error}"));
+        // Drain the pipes while waiting, so that a chatty module cannot block on a full pipe.
+        let stdout = child.stdout.take().map(drain);
+        let stderr = child.stderr.take().map(drain);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for the phase") {
+                break Some(status);
+            }
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let took = started.elapsed();
+        let text = |pipe: Option<std::thread::JoinHandle<Vec<u8>>>| {
+            pipe.and_then(|pipe| pipe.join().ok())
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default()
+        };
+        let (stdout, stderr) = (text(stdout), text(stderr));
+        let process = status.map(|status| Process {
+            exit_code: status.code().unwrap_or(-1),
+            stdout,
+            stderr,
+        });
+        (process, took)
     }
 
     fn prepare_detect(&self) -> Prepared {
@@ -428,6 +500,15 @@ impl ModuleRun {
             _layers_root: layers_root,
         }
     }
+}
+
+/// Reads a child's pipe to its end on a thread.
+fn drain(mut pipe: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    })
 }
 
 /// A phase's positional arguments and environment, over its scratch directory.

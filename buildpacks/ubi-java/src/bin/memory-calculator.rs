@@ -21,6 +21,7 @@ use tempfile as _;
 #[cfg(test)]
 use toml as _;
 use ubi_common as _;
+use untrusted_input as _;
 #[cfg(test)]
 use which as _;
 use zip as _;

@@ -59,9 +59,23 @@ fn toolchain_version(rest: &str) -> Option<String> {
     call_argument(of.trim_start())
 }
 
+/// How far after a declaration its literal value is looked for: a literal is a few characters,
+/// and a bounded look keeps the scan linear however many unterminated declarations a script
+/// holds.
+const LITERAL_WINDOW: usize = 64;
+
+/// The first [`LITERAL_WINDOW`] bytes of `text` (cut on a character boundary).
+fn window(text: &str) -> &str {
+    let mut end = text.len().min(LITERAL_WINDOW);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// The literal single argument of a call: `(17)`, `("21")`, `('21')`.
 fn call_argument(rest: &str) -> Option<String> {
-    let inside = rest.strip_prefix('(')?;
+    let inside = window(rest.strip_prefix('(')?);
     let end = inside.find(')')?;
     literal(inside[..end].trim())
 }
@@ -114,6 +128,7 @@ fn compatibility_version(rest: &str) -> Option<String> {
             .is_some_and(|c| c.is_ascii_digit())
             .then(|| constant.replace('_', "."));
     }
+    let value = window(value);
     let end = value.find(['\n', ';', ')', '}']).unwrap_or(value.len());
     literal(value[..end].trim())
 }
@@ -263,6 +278,36 @@ mod tests {
             version_settings("languageVersion = JavaLanguageVersion.of(\"latest\")"),
             [pair("languageVersion", "latest")]
         );
+    }
+
+    #[test]
+    fn unterminated_declarations_are_linear() {
+        // 1.3 MB: each declaration looked for its `)` to the end of the script (6 s before).
+        let script = format!(
+            "{}\njava {{ toolchain {{ languageVersion = JavaLanguageVersion.of(21) }} }}",
+            "jvmToolchain(".repeat(100_000)
+        );
+        let started = std::time::Instant::now();
+        assert_eq!(version_settings(&script), [pair("languageVersion", "21")]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        for script in [
+            "sourceCompatibility = '".repeat(30_000),
+            "languageVersion = JavaLanguageVersion.of(".repeat(17_000),
+            "targetCompatibility = JavaVersion.toVersion(".repeat(16_000),
+        ] {
+            let started = std::time::Instant::now();
+            let _ = version_settings(&script);
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(1),
+                "{:?} on {:?}",
+                started.elapsed(),
+                &script[..30]
+            );
+        }
     }
 
     #[test]

@@ -13,8 +13,16 @@
 //! | `build.gradle`, `build.gradle.kts` | the toolchain `languageVersion`, `jvmToolchain(...)`, `target`/`sourceCompatibility` |
 //!
 //! No source: `Ok(None)`, and the caller uses its default. A source that names something that is
-//! not a Java version is an error naming the source, the setting and the value; a source that
-//! exists but says nothing (a pom without these settings, a computed Gradle version) is skipped.
+//! not a Java version is an error naming the source, the setting and the value (quoted, cut
+//! after 64 characters); a source that exists but says nothing (a pom without these settings, a
+//! computed Gradle version) is skipped.
+//!
+//! The files are untrusted input, read with `untrusted_input`: regular files only (a FIFO is an
+//! error, not a wait), inside the app once links are resolved (links within the app work), and
+//! at most [`VERSION_FILE_LIMIT`] bytes for `.sdkmanrc` and `.java-version`, [`BUILD_FILE_LIMIT`]
+//! for `pom.xml` and the Gradle scripts, [`manifest::MANIFEST_LIMIT`] for the manifest. A pom's
+//! `${...}` expansion is bounded too ([`MAX_EXPANSION`] bytes, [`MAX_SUBSTITUTIONS`]
+//! substitutions per setting).
 //!
 //! ```
 //! use ubi_common::jvm::{requested_version, VersionSource};
@@ -34,10 +42,17 @@ mod pom;
 mod version;
 
 pub use manifest::{MANIFEST_PATH, Manifest};
-pub use version::{InvalidVersion, parse_major};
+pub use pom::{ExpansionError, MAX_EXPANSION, MAX_SUBSTITUTIONS};
+pub use version::{InvalidVersion, MAX_VERSION_LENGTH, parse_major};
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use untrusted_input::{ReadError, quoted};
+
+/// The most bytes read from `.sdkmanrc` or `.java-version` (a line or two in practice).
+pub const VERSION_FILE_LIMIT: u64 = 64 * 1024;
+/// The most bytes read from `pom.xml`, `build.gradle` or `build.gradle.kts`.
+pub const BUILD_FILE_LIMIT: u64 = 4 * 1024 * 1024;
 
 /// The platform variable that selects the JVM version (Paketo's name).
 pub const BP_JVM_VERSION: &str = "BP_JVM_VERSION";
@@ -98,6 +113,16 @@ impl VersionSource {
             other => Some(other.as_str()),
         }
     }
+
+    /// The most bytes read from the file.
+    #[must_use]
+    pub const fn limit(self) -> u64 {
+        match self {
+            Self::BpJvmVersion | Self::Sdkmanrc | Self::JavaVersionFile => VERSION_FILE_LIMIT,
+            Self::Manifest => manifest::MANIFEST_LIMIT,
+            Self::Pom | Self::BuildGradle | Self::BuildGradleKts => BUILD_FILE_LIMIT,
+        }
+    }
 }
 
 impl fmt::Display for VersionSource {
@@ -131,13 +156,18 @@ pub enum JvmVersionError {
         /// Why it is not a version.
         reason: InvalidVersion,
     },
-    /// A source file exists but cannot be read.
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The error.
-        error: std::io::Error,
+    /// A setting's `${...}` references expand beyond the bounds (a pom).
+    Expansion {
+        /// The source.
+        source: VersionSource,
+        /// The setting within it.
+        setting: String,
+        /// Which bound.
+        error: ExpansionError,
     },
+    /// A source file exists but cannot be read: not a regular file, too large, a link out of
+    /// the app or to nothing, no permission (the error names the file).
+    Read(ReadError),
 }
 
 impl fmt::Display for JvmVersionError {
@@ -150,7 +180,8 @@ impl fmt::Display for JvmVersionError {
                 ..
             } => write!(
                 f,
-                "{BP_JVM_VERSION}={value:?} is not a Java version ({reason}); use a major version such as 17 or 21"
+                "{BP_JVM_VERSION}={} is not a Java version ({reason}); use a major version such as 17 or 21",
+                quoted(value)
             ),
             Self::Invalid {
                 source,
@@ -159,10 +190,20 @@ impl fmt::Display for JvmVersionError {
                 reason,
             } => write!(
                 f,
-                "{} asks for Java {value:?} ({setting}), which is not a Java version ({reason}); use a major version such as 17 or 21, or set {BP_JVM_VERSION}",
+                "{} asks for Java {} ({setting}), which is not a Java version ({reason}); use a major version such as 17 or 21, or set {BP_JVM_VERSION}",
+                source.file().unwrap_or(source.as_str()),
+                quoted(value)
+            ),
+            Self::Expansion {
+                source,
+                setting,
+                error,
+            } => write!(
+                f,
+                "{} sets the Java version with {setting}, but {error}; write the version itself, e.g. <maven.compiler.release>21</maven.compiler.release>, or set {BP_JVM_VERSION}",
                 source.file().unwrap_or(source.as_str())
             ),
-            Self::Read { path, error } => write!(f, "cannot read {}: {error}", path.display()),
+            Self::Read(error) => write!(f, "cannot read the app's Java version: {error}"),
         }
     }
 }
@@ -171,7 +212,8 @@ impl std::error::Error for JvmVersionError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Invalid { reason, .. } => Some(reason),
-            Self::Read { error, .. } => Some(error),
+            Self::Expansion { error, .. } => Some(error),
+            Self::Read(error) => Some(error),
         }
     }
 }
@@ -181,14 +223,20 @@ impl std::error::Error for JvmVersionError {
 ///
 /// # Errors
 /// [`JvmVersionError::Invalid`] when the first source that names a version names something that
-/// is not one; [`JvmVersionError::Read`] when a source file exists but cannot be read (a
-/// directory, no permission). Missing files are not errors.
+/// is not one; [`JvmVersionError::Expansion`] when a pom's references expand beyond the bounds;
+/// [`JvmVersionError::Read`] when a source file exists but cannot be read (not a regular file,
+/// too large, a link out of the app, no permission). Missing files are not errors.
 pub fn requested_version(
     app_dir: &Path,
     bp_jvm_version: Option<&str>,
 ) -> Result<Option<JvmVersionRequest>, JvmVersionError> {
     for source in VersionSource::ALL {
         if let Some((setting, value)) = setting(app_dir, source, bp_jvm_version)? {
+            let value = value.map_err(|error| JvmVersionError::Expansion {
+                source,
+                setting: setting.clone(),
+                error,
+            })?;
             return match parse_major(&value) {
                 Ok(major) => Ok(Some(JvmVersionRequest {
                     major,
@@ -207,42 +255,54 @@ pub fn requested_version(
     Ok(None)
 }
 
-/// The first version setting of one source, as `(setting, value)`.
+/// The first version setting of one source, as `(setting, value)`; the value is an error when
+/// a pom's references expand beyond the bounds.
+type Setting = (String, Result<String, ExpansionError>);
+
 fn setting(
     app_dir: &Path,
     source: VersionSource,
     bp_jvm_version: Option<&str>,
-) -> Result<Option<(String, String)>, JvmVersionError> {
+) -> Result<Option<Setting>, JvmVersionError> {
     let Some(file) = source.file() else {
         return Ok(bp_jvm_version
             .map(str::trim)
             .filter(|value| !value.is_empty())
-            .map(|value| (BP_JVM_VERSION.to_string(), value.to_string())));
+            .map(|value| (BP_JVM_VERSION.to_string(), Ok(value.to_string()))));
     };
-    let Some(text) = read_optional(&app_dir.join(file))? else {
+    let Some(text) = untrusted_input::read_app_text(app_dir, Path::new(file), source.limit())
+        .map_err(JvmVersionError::Read)?
+    else {
         return Ok(None);
     };
-    Ok(match source {
+    Ok(first_setting(source, &text))
+}
+
+/// The first version setting of one source's text, as `(setting, value)`: the parsers of the
+/// sources, for [`setting`] and the fuzz tests.
+fn first_setting(source: VersionSource, text: &str) -> Option<Setting> {
+    let found = |(setting, value): (String, String)| (setting, Ok(value));
+    match source {
         VersionSource::BpJvmVersion => None,
-        VersionSource::Sdkmanrc => sdkmanrc_java(&text).map(|value| ("java=".to_string(), value)),
+        VersionSource::Sdkmanrc => sdkmanrc_java(text).map(|value| found(("java=".into(), value))),
         VersionSource::JavaVersionFile => text
             .lines()
             .map(str::trim)
             .find(|line| !line.is_empty())
-            .map(|line| ("content".to_string(), line.to_string())),
+            .map(|line| found(("content".to_string(), line.to_string()))),
         VersionSource::Manifest => {
-            let manifest = Manifest::parse(&text);
+            let manifest = Manifest::parse(text);
             ["Build-Jdk-Spec", "Build-Jdk"].into_iter().find_map(|key| {
                 // `Build-Jdk: 17.0.10 (Eclipse Adoptium)`: the version is the first word.
                 let value = manifest.get(key)?.split_whitespace().next()?;
-                Some((key.to_string(), value.to_string()))
+                Some(found((key.to_string(), value.to_string())))
             })
         }
-        VersionSource::Pom => pom::version_settings(&text).into_iter().next(),
+        VersionSource::Pom => pom::version_settings(text).into_iter().next(),
         VersionSource::BuildGradle | VersionSource::BuildGradleKts => {
-            gradle::version_settings(&text).into_iter().next()
+            gradle::version_settings(text).into_iter().next().map(found)
         }
-    })
+    }
 }
 
 /// The `java=` value of an `.sdkmanrc` (`#` starts a comment).
@@ -252,18 +312,6 @@ fn sdkmanrc_java(text: &str) -> Option<String> {
         let (key, value) = line.split_once('=')?;
         (key.trim() == "java").then(|| value.trim().to_string())
     })
-}
-
-/// The file's text (lossily decoded), `None` when it does not exist.
-fn read_optional(path: &Path) -> Result<Option<String>, JvmVersionError> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(JvmVersionError::Read {
-            path: path.to_path_buf(),
-            error,
-        }),
-    }
 }
 
 #[cfg(test)]
@@ -492,12 +540,172 @@ mod tests {
         let app = App::new();
         std::fs::create_dir(app.0.path().join(".java-version")).unwrap();
         let message = app.error(None);
-        assert!(
-            message.starts_with(&format!(
-                "cannot read {}",
+        assert_eq!(
+            message,
+            format!(
+                "cannot read the app's Java version: {} is a directory, not a regular file",
                 app.0.path().join(".java-version").display()
-            )),
+            )
+        );
+    }
+
+    #[test]
+    fn fifos_are_errors_not_waits() {
+        for file in [
+            ".sdkmanrc",
+            ".java-version",
+            "META-INF/MANIFEST.MF",
+            "pom.xml",
+            "build.gradle",
+            "build.gradle.kts",
+        ] {
+            let app = App::new();
+            let path = app.0.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let status = std::process::Command::new("mkfifo").arg(&path).status();
+            assert!(status.unwrap().success());
+            assert_eq!(
+                app.error(None),
+                format!(
+                    "cannot read the app's Java version: {} is a FIFO, not a regular file",
+                    path.display()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn links_out_of_the_app_are_errors_and_links_inside_it_work() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("shadow"), "root:secret:1\n").unwrap();
+        let app = App::new().with("config/java-version", "21\n");
+        std::os::unix::fs::symlink(
+            outside.path().join("shadow"),
+            app.0.path().join(".java-version"),
+        )
+        .unwrap();
+        let message = app.error(None);
+        assert!(message.contains("outside the app directory"), "{message}");
+        assert!(!message.contains("secret"), "{message}");
+        std::fs::remove_file(app.0.path().join(".java-version")).unwrap();
+        std::os::unix::fs::symlink("config/java-version", app.0.path().join(".java-version"))
+            .unwrap();
+        assert_eq!(
+            app.request(None),
+            found(21, VersionSource::JavaVersionFile, "21")
+        );
+    }
+
+    #[test]
+    fn large_files_are_errors_and_long_values_are_quoted_cut() {
+        let app = App::new().with(".java-version", &"1".repeat(10 << 20));
+        let message = app.error(None);
+        assert!(
+            message.ends_with(".java-version is larger than 65536 bytes, the most read from it"),
             "{message}"
+        );
+        let app = App::new().with(".java-version", &"7".repeat(60_000));
+        let message = app.error(None);
+        assert!(message.len() < 400, "{message}");
+        assert!(message.contains("… (cut, 60000 bytes in all)"), "{message}");
+        let app = App::new().with(".sdkmanrc", &format!("java=x{}\n", "y".repeat(60_000)));
+        assert!(app.error(None).len() < 400);
+    }
+
+    #[test]
+    fn a_pom_expansion_bomb_is_an_error_naming_the_file() {
+        let pom = pom::property_bomb(9, 10, "lol");
+        assert!(pom.len() < 700, "{}", pom.len());
+        assert_eq!(
+            App::new().with("pom.xml", &pom).error(None),
+            "pom.xml sets the Java version with <maven.compiler.release>, but its ${...} property references expand to more than 1024 bytes; write the version itself, e.g. <maven.compiler.release>21</maven.compiler.release>, or set BP_JVM_VERSION"
+        );
+    }
+
+    #[test]
+    fn fuzz_sdkmanrc() {
+        fuzz_check::fuzz_text(
+            ".sdkmanrc",
+            &[
+                include_str!("../../../../tests/fixtures/apps/java-sdkmanrc/.sdkmanrc"),
+                "# sdk env\nmaven=3.9.6\njava = 17.0.10-tem # pinned\n",
+            ],
+            |input| {
+                let _ = first_setting(VersionSource::Sdkmanrc, input);
+            },
+        );
+    }
+
+    #[test]
+    fn fuzz_java_version_file() {
+        fuzz_check::fuzz_text(
+            ".java-version",
+            &[
+                include_str!("../../../../tests/fixtures/apps/java-version-file/.java-version"),
+                "\n21.0.2\n",
+                "temurin-17.0.10\r\n",
+            ],
+            |input| {
+                if let Some((_, Ok(value))) = first_setting(VersionSource::JavaVersionFile, input) {
+                    let _ = parse_major(&value);
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn fuzz_manifest() {
+        fuzz_check::fuzz_text(
+            "MANIFEST.MF",
+            &[
+                include_str!(
+                    "../../../../tests/fixtures/apps/java-prebuilt-jar/META-INF/MANIFEST.MF"
+                ),
+                "Manifest-Version: 1.0\r\nMain-Class: com.example.VeryLong\r\n ClassName\r\nBuild-Jdk: 1.8.0_392 (Oracle)\r\n\r\nName: x\r\n",
+            ],
+            |input| {
+                let _ = first_setting(VersionSource::Manifest, input);
+                let _ = Manifest::parse(input).main_class();
+            },
+        );
+    }
+
+    #[test]
+    fn fuzz_gradle() {
+        fuzz_check::fuzz_text(
+            "build.gradle(.kts)",
+            &[
+                include_str!(
+                    "../../../../tests/fixtures/apps/java-gradle-toolchain-17/build.gradle.kts"
+                ),
+                GRADLE_KTS_17,
+                "plugins { id 'java' }\nsourceCompatibility = '1.8'\ntargetCompatibility = JavaVersion.VERSION_11\nkotlin { jvmToolchain(17) } // c\n/* x */ java.sourceCompatibility = JavaVersion.toVersion(\"21\")\n",
+            ],
+            |input| {
+                let _ = first_setting(VersionSource::BuildGradle, input);
+            },
+        );
+    }
+
+    #[test]
+    fn fuzz_jvm_version() {
+        fuzz_check::fuzz_text(
+            "JVM version normalisation",
+            &[
+                "17",
+                "1.8.0_392",
+                "17.0.10+7",
+                "21.*",
+                "21+",
+                "22-ea+27",
+                "17.0.10.fx-zulu",
+                "openjdk64-17.0.2",
+                "corretto64-1.8.0.392",
+                "11.x",
+            ],
+            |input| {
+                let _ = parse_major(input);
+            },
         );
     }
 

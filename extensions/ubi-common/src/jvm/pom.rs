@@ -2,27 +2,69 @@
 //!
 //! Not a validating XML parser: it reads elements, text, comments, CDATA, processing
 //! instructions and doctypes, recovers from unclosed or stray tags, and never fails. It is enough
-//! for the few elements read here.
+//! for the few elements read here, and it is linear in the input: every character is looked at
+//! a bounded number of times. (A strict XML crate would refuse the malformed poms this scanner
+//! reads what it can from; Maven is the judge of a pom's validity, not detect.)
+//!
+//! `${...}` references are resolved within the pom, with the work and the result bounded: at
+//! most [`MAX_SUBSTITUTIONS`] substitutions and [`MAX_EXPANSION`] bytes per setting, so that
+//! properties referencing each other (a "billion laughs" pom) are an error, not a hang.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// Elements nested deeper than this are skipped (keeps malformed input from building an
 /// unbounded tree).
 const MAX_DEPTH: usize = 64;
 /// `${...}` references are resolved at most this deep (property cycles end there).
 const MAX_RESOLUTION_DEPTH: usize = 16;
+/// The most bytes a version setting may expand to (a Java version is a few characters).
+pub const MAX_EXPANSION: usize = 1024;
+/// The most `${...}` substitutions resolving one setting may make.
+pub const MAX_SUBSTITUTIONS: usize = 1000;
 
 /// The plugin whose `<configuration>` is read.
 const COMPILER_PLUGIN: &str = "maven-compiler-plugin";
 
+/// Why a setting's `${...}` references cannot be expanded within the bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpansionError {
+    /// The expanded value is longer than [`MAX_EXPANSION`] bytes.
+    TooLarge,
+    /// Expanding it takes more than [`MAX_SUBSTITUTIONS`] substitutions.
+    TooManySubstitutions,
+}
+
+impl fmt::Display for ExpansionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge => write!(
+                f,
+                "its ${{...}} property references expand to more than {MAX_EXPANSION} bytes"
+            ),
+            Self::TooManySubstitutions => write!(
+                f,
+                "expanding its ${{...}} property references takes more than \
+                 {MAX_SUBSTITUTIONS} substitutions"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExpansionError {}
+
+/// A version setting of a pom: where it is, and its value with `${...}` resolved.
+pub(crate) type Setting = (String, Result<String, ExpansionError>);
+
 /// The version settings of a pom, most authoritative first, as `(where, value)` with `${...}`
 /// references resolved against the pom's own `<properties>`. Settings whose references cannot
-/// be resolved here (e.g. a property of a parent pom) are left out.
+/// be resolved here (e.g. a property of a parent pom, a cycle) are left out; settings whose
+/// expansion exceeds the bounds are an [`ExpansionError`].
 ///
 /// The order is what the Maven compiler plugin uses: its `<configuration>` overrides the
 /// `maven.compiler.*` properties, `release` wins over `target`, which wins over `source`; Spring
 /// Boot's `java.version` property comes last.
-pub(crate) fn version_settings(text: &str) -> Vec<(String, String)> {
+pub(crate) fn version_settings(text: &str) -> Vec<Setting> {
     let document = parse(text);
     let Some(project) = document.child("project") else {
         return Vec::new();
@@ -72,28 +114,69 @@ pub(crate) fn version_settings(text: &str) -> Vec<(String, String)> {
     settings
         .into_iter()
         .filter(|(_, value)| !value.is_empty())
-        .filter_map(|(place, value)| Some((place, resolve(value, &properties, 0)?)))
+        .filter_map(|(place, value)| Some((place, resolve(value, &properties).transpose()?)))
         .collect()
 }
 
-/// `value` with every `${name}` replaced by the property's (resolved) value; `None` if a
-/// reference is unknown, unterminated or too deep.
-fn resolve(value: &str, properties: &BTreeMap<&str, &str>, depth: usize) -> Option<String> {
-    if depth > MAX_RESOLUTION_DEPTH {
-        return None;
+/// `value` with every `${name}` replaced by the property's (resolved) value; `Ok(None)` if a
+/// reference is unknown, unterminated or too deep (a cycle).
+fn resolve(
+    value: &str,
+    properties: &BTreeMap<&str, &str>,
+) -> Result<Option<String>, ExpansionError> {
+    let mut expander = Expander {
+        properties,
+        substitutions: 0,
+        out: String::new(),
+    };
+    Ok(expander
+        .expand(value, 0)?
+        .then(|| expander.out.trim().to_string()))
+}
+
+/// Expands references into `out`, counting the substitutions.
+struct Expander<'a> {
+    properties: &'a BTreeMap<&'a str, &'a str>,
+    substitutions: usize,
+    out: String,
+}
+
+impl Expander<'_> {
+    /// Appends `value` expanded; `Ok(false)` when a reference cannot be resolved.
+    fn expand(&mut self, value: &str, depth: usize) -> Result<bool, ExpansionError> {
+        if depth > MAX_RESOLUTION_DEPTH {
+            return Ok(false);
+        }
+        let mut rest = value;
+        while let Some(start) = rest.find("${") {
+            self.push(&rest[..start])?;
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                return Ok(false);
+            };
+            let Some(replacement) = self.properties.get(after[..end].trim()) else {
+                return Ok(false);
+            };
+            self.substitutions += 1;
+            if self.substitutions > MAX_SUBSTITUTIONS {
+                return Err(ExpansionError::TooManySubstitutions);
+            }
+            if !self.expand(replacement, depth + 1)? {
+                return Ok(false);
+            }
+            rest = &after[end + 1..];
+        }
+        self.push(rest)?;
+        Ok(true)
     }
-    let mut resolved = String::new();
-    let mut rest = value;
-    while let Some(start) = rest.find("${") {
-        resolved.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after.find('}')?;
-        let replacement = properties.get(after[..end].trim())?;
-        resolved.push_str(&resolve(replacement, properties, depth + 1)?);
-        rest = &after[end + 1..];
+
+    fn push(&mut self, text: &str) -> Result<(), ExpansionError> {
+        if self.out.len() + text.len() > MAX_EXPANSION {
+            return Err(ExpansionError::TooLarge);
+        }
+        self.out.push_str(text);
+        Ok(())
     }
-    resolved.push_str(rest);
-    Some(resolved.trim().to_string())
 }
 
 /// An element: its local name (namespace prefix dropped), its text and its child elements.
@@ -118,8 +201,9 @@ impl Element {
 fn parse(text: &str) -> Element {
     // stack[0] is the document; the last element is the one being filled.
     let mut stack: Vec<Element> = vec![Element::default()];
-    // Open tags deeper than MAX_DEPTH that were skipped, by name, so their end tags are skipped too.
-    let mut skipped: Vec<String> = Vec::new();
+    // How many open tags deeper than MAX_DEPTH were skipped: as many end tags are skipped too
+    // (a count, not their names, so that each end tag costs the same however deep the input).
+    let mut skipped: usize = 0;
     let mut rest = text;
     while !rest.is_empty() {
         let Some(open) = rest.find('<') else {
@@ -159,9 +243,9 @@ fn parse(text: &str) -> Element {
                 append_text(&mut stack, "<");
                 continue;
             }
-            if stack.len() > MAX_DEPTH || !skipped.is_empty() {
+            if stack.len() > MAX_DEPTH || skipped > 0 {
                 if !self_closing {
-                    skipped.push(name.to_string());
+                    skipped += 1;
                 }
                 continue;
             }
@@ -222,14 +306,12 @@ fn decode_entities(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Handles `</name>`: closes the innermost open element of that name and any open inside it;
-/// an end tag that matches nothing is ignored.
-fn close(stack: &mut Vec<Element>, skipped: &mut Vec<String>, name: &str) {
-    if let Some(position) = skipped.iter().rposition(|open| open == name) {
-        skipped.truncate(position);
-        return;
-    }
-    if !skipped.is_empty() {
+/// Handles `</name>`: ends one skipped element if any is open, else closes the innermost open
+/// element of that name and any open inside it (at most [`MAX_DEPTH`] are open); an end tag
+/// that matches nothing is ignored.
+fn close(stack: &mut Vec<Element>, skipped: &mut usize, name: &str) {
+    if *skipped > 0 {
+        *skipped -= 1;
         return;
     }
     if let Some(position) = stack.iter().skip(1).rposition(|open| open.name == name) {
@@ -248,12 +330,32 @@ fn pop_into_parent(stack: &mut Vec<Element>) {
     }
 }
 
+/// A pom whose `maven.compiler.release` is `${p0}`, where each of `levels` properties
+/// references the next `references` times and the last is `leaf`: the pom of issue 13 is
+/// `property_bomb(9, 10, "lol")`, 641 bytes for 10^9 substitutions.
+#[cfg(test)]
+pub(crate) fn property_bomb(levels: usize, references: usize, leaf: &str) -> String {
+    use std::fmt::Write;
+    let mut properties = format!("<p{levels}>{leaf}</p{levels}>");
+    for level in 0..levels {
+        let value = format!("${{p{}}}", level + 1).repeat(references);
+        let _ = write!(properties, "<p{level}>{value}</p{level}>");
+    }
+    format!(
+        "<project><properties><maven.compiler.release>${{p0}}</maven.compiler.release>\
+         {properties}</properties></project>"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn settings(pom: &str) -> Vec<(String, String)> {
         version_settings(pom)
+            .into_iter()
+            .map(|(place, value)| (place, value.unwrap()))
+            .collect()
     }
 
     fn pair(place: &str, value: &str) -> (String, String) {
@@ -400,6 +502,83 @@ mod tests {
             settings("<project><properties><java.version>17</properties></project>"),
             [pair("<java.version>", "17")]
         );
+    }
+
+    #[test]
+    fn a_property_expansion_bomb_is_an_error_in_bounded_time() {
+        let pom = property_bomb(9, 10, "lol");
+        assert_eq!(
+            pom,
+            include_str!("../../../../tests/fixtures/ubi-java/pom-expansion-bomb.xml")
+        );
+        let started = std::time::Instant::now();
+        let settings = version_settings(&pom);
+        assert!(started.elapsed() < std::time::Duration::from_millis(200));
+        assert_eq!(
+            settings,
+            [(
+                "<maven.compiler.release>".to_string(),
+                Err(ExpansionError::TooLarge)
+            )]
+        );
+        // Empty leaves: the work is bounded even when the result stays small.
+        assert_eq!(
+            version_settings(&property_bomb(9, 10, ""))[0].1,
+            Err(ExpansionError::TooManySubstitutions)
+        );
+        // Few references, a large result.
+        assert_eq!(
+            version_settings(&property_bomb(4, 4, &"x".repeat(100)))[0].1,
+            Err(ExpansionError::TooLarge)
+        );
+        // Within the bounds, references still resolve.
+        assert_eq!(
+            version_settings(&property_bomb(3, 2, "1"))[0].1,
+            Ok("11111111".to_string())
+        );
+        assert_eq!(
+            ExpansionError::TooManySubstitutions.to_string(),
+            "expanding its ${...} property references takes more than 1000 substitutions"
+        );
+        assert_eq!(
+            ExpansionError::TooLarge.to_string(),
+            "its ${...} property references expand to more than 1024 bytes"
+        );
+    }
+
+    #[test]
+    fn unmatched_end_tags_are_linear() {
+        // 700 KB: deep open tags then as many end tags that match none of them (a minute before).
+        let pom = format!(
+            "<project><properties><java.version>17</java.version></properties>{}{}</project>",
+            "<a>".repeat(70_000),
+            "</b>".repeat(124_000)
+        );
+        assert!(pom.len() > 700_000);
+        let started = std::time::Instant::now();
+        assert_eq!(settings(&pom), [pair("<java.version>", "17")]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn fuzz_pom() {
+        let seeds = [
+            include_str!("../../../../tests/fixtures/apps/java-maven-release-21/pom.xml"),
+            include_str!("../../../../tests/fixtures/apps/java-maven-http/pom.xml"),
+            &property_bomb(9, 10, "lol"),
+            &property_bomb(3, 2, "1"),
+            "<project><build><pluginManagement><plugins><plugin>\
+             <artifactId>maven-compiler-plugin</artifactId><configuration><release>${r}</release>\
+             </configuration></plugin></plugins></pluginManagement></build>\
+             <properties><r><![CDATA[17]]></r><!-- c --></properties></project>",
+        ];
+        fuzz_check::fuzz_text("pom.xml (with ${...} expansion)", &seeds, |input| {
+            let _ = version_settings(input);
+        });
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! Normalising the many ways of writing a Java version to its major version.
 
 use std::fmt;
+use untrusted_input::quoted;
+
+/// The longest version accepted, in bytes (`corretto64-1.8.0.392` is 20; a longer value is not
+/// a version, and would be echoed whole where a version is shown).
+pub const MAX_VERSION_LENGTH: usize = 64;
 
 /// Why a string is not a Java version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +41,9 @@ fn invalid(reason: impl Into<String>) -> InvalidVersion {
 /// - a jenv-style vendor prefix before `-`: `openjdk64-17.0.2`, `temurin-21`.
 ///
 /// The components after the major may hold letters (`17.0.10.fx`, `22.ea.1`); the major itself
-/// must be a number. `1` alone and `0` are rejected, as is anything else.
+/// must be a number. `1` alone and `0` are rejected, as is a value longer than
+/// [`MAX_VERSION_LENGTH`], and anything else. The reasons quote parts of the value cut after 64
+/// characters.
 ///
 /// # Errors
 /// [`InvalidVersion`] with the reason, e.g. for `""`, `abc`, `17abc`, `17..0`, `-17`, `1`.
@@ -44,6 +51,12 @@ pub fn parse_major(raw: &str) -> Result<u32, InvalidVersion> {
     let value = raw.trim();
     if value.is_empty() {
         return Err(invalid("it is empty"));
+    }
+    if value.len() > MAX_VERSION_LENGTH {
+        return Err(invalid(format!(
+            "it is {} bytes long; a version is at most {MAX_VERSION_LENGTH}",
+            value.len()
+        )));
     }
     // Every form below is made of these; anything else (spaces, quotes, `$`, `;`, line breaks)
     // is not a version, wherever in the value it appears.
@@ -89,7 +102,8 @@ fn parse_plain(value: &str) -> Result<u32, InvalidVersion> {
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'*')
         {
             return Err(invalid(format!(
-                "the component {component:?} holds characters other than letters, digits, '_' and '*'"
+                "the component {} holds characters other than letters, digits, '_' and '*'",
+                quoted(component)
             )));
         }
     }
@@ -113,12 +127,16 @@ fn parse_plain(value: &str) -> Result<u32, InvalidVersion> {
 fn parse_number(component: &str) -> Result<u32, InvalidVersion> {
     if !component.bytes().all(|byte| byte.is_ascii_digit()) {
         return Err(invalid(format!(
-            "the major version {component:?} is not a number"
+            "the major version {} is not a number",
+            quoted(component)
         )));
     }
-    component
-        .parse()
-        .map_err(|_| invalid(format!("the major version {component:?} is too large")))
+    component.parse().map_err(|_| {
+        invalid(format!(
+            "the major version {} is too large",
+            quoted(component)
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -220,6 +238,10 @@ mod tests {
                 "it holds ' '; a version is letters, digits and any of ._+*-",
             ),
             ("vendor-abc", "the major version \"vendor\" is not a number"),
+            (
+                &"1".repeat(65),
+                "it is 65 bytes long; a version is at most 64",
+            ),
         ];
         for (raw, reason) in cases {
             assert_eq!(
