@@ -7,8 +7,8 @@
 use cnb_harness::{BuildOutcome, Module, ModuleRun, workspace_root};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 // Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
@@ -194,26 +194,6 @@ fn detect_errors_on_malformed_package_json_naming_the_file() {
     );
 }
 
-/// Runs detect as the lifecycle does, but without the harness's snapshot of the app (which
-/// would read a FIFO itself) and killed after 20 s: a hang fails the test instead of the suite.
-fn detect_bounded(run: &ModuleRun) -> Output {
-    let (mut command, _scratch) = run.command("detect");
-    let mut child = command
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(20) {
-            child.kill().unwrap();
-            panic!("detect still running after 20 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
-}
-
 fn mkfifo(path: &Path) {
     assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
 }
@@ -245,9 +225,12 @@ fn detect_errors_on_a_fifo_instead_of_waiting() {
             std::fs::write(app.path().join("package.json"), "{}").unwrap();
         }
         mkfifo(&app.path().join(name));
-        let output = detect_bounded(&ModuleRun::new(&buildpack(), app.path()));
-        assert_eq!(output.status.code(), Some(1), "{name}: {output:?}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let (process, took) =
+            ModuleRun::new(&buildpack(), app.path()).run_bounded("detect", Duration::from_secs(20));
+        let process =
+            process.unwrap_or_else(|| panic!("{name}: detect still running after {took:?}"));
+        assert_eq!(process.exit_code, 1, "{name}: {process:?}");
+        let stderr = &process.stderr;
         assert!(
             stderr.contains(&format!(
                 "{} is a FIFO, not a regular file",
