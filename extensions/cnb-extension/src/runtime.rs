@@ -432,7 +432,7 @@ fn run_detect<E: Extension>(
                 path: plan_path.clone(),
                 source: io::Error::other(error),
             })?;
-            std::fs::write(&plan_path, text).map_err(|source| Error::WriteOutput {
+            write_exclusively(&plan_path, &text).map_err(|source| Error::WriteOutput {
                 path: plan_path,
                 source,
             })?;
@@ -481,11 +481,7 @@ fn write_all<E>(dir: &Path, files: &[(&'static str, String)]) -> Result<(), Erro
     let mut written: Vec<PathBuf> = Vec::new();
     for (name, contents) in files {
         let path = dir.join(name);
-        let temporary = dir.join(format!(".{name}.partial"));
-        let outcome =
-            std::fs::write(&temporary, contents).and_then(|()| std::fs::rename(&temporary, &path));
-        if let Err(source) = outcome {
-            let _ = std::fs::remove_file(&temporary);
+        if let Err(source) = write_exclusively(&path, contents) {
             for done in &written {
                 let _ = std::fs::remove_file(done);
             }
@@ -494,6 +490,32 @@ fn write_all<E>(dir: &Path, files: &[(&'static str, String)]) -> Result<(), Erro
         written.push(path);
     }
     Ok(())
+}
+
+/// Writes `contents` to `path` through `.<name>.partial` next to it, created exclusively
+/// (`O_CREAT | O_EXCL`: a link planted at that name is never followed), then renamed over
+/// `path` (which replaces a link there instead of writing through it). On failure the
+/// temporary file is removed and `path` is untouched.
+fn write_exclusively(path: &Path, contents: &str) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temporary = path.with_file_name(format!(".{name}.partial"));
+    // A leftover (or planted) entry at the temporary name is removed, never written through;
+    // if one reappears before the exclusive create, that create fails.
+    let _ = std::fs::remove_file(&temporary);
+    let outcome = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(contents.as_bytes()))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if outcome.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    outcome
 }
 
 #[cfg(test)]
@@ -665,6 +687,29 @@ mod tests {
         .unwrap();
         assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
         assert_eq!(std::fs::read_dir(fixture.path("out")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn outputs_never_write_through_planted_links() {
+        let fixture = Fixture::new("0.10");
+        let victim = fixture.path("victim");
+        std::fs::write(&victim, "untouched").unwrap();
+        for planted in [
+            "out/.build.Dockerfile.partial",
+            "out/run.Dockerfile",
+            ".plan.toml.partial",
+            "plan.toml",
+        ] {
+            std::os::unix::fs::symlink(&victim, fixture.path(planted)).unwrap();
+        }
+        assert_eq!(fixture.run("detect", &[]), exit_code::SUCCESS);
+        assert_eq!(fixture.run("generate", &[]), exit_code::SUCCESS);
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+        for written in ["out/build.Dockerfile", "plan.toml"] {
+            let metadata = std::fs::symlink_metadata(fixture.path(written)).unwrap();
+            assert!(metadata.is_file(), "{written}");
+        }
+        assert!(std::fs::symlink_metadata(fixture.path("out/.build.Dockerfile.partial")).is_err());
     }
 
     #[test]
