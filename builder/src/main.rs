@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 // Dependencies of the library that this binary does not name (for `unused_crate_dependencies`).
 use anyhow as _;
+use cnb_extension as _;
 #[cfg(test)]
 use cnb_harness as _;
 use elf_check as _;
@@ -16,6 +17,7 @@ use sha2 as _;
 use tar as _;
 use tempfile as _;
 use toml as _;
+use untrusted_input as _;
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
