@@ -38,6 +38,7 @@ use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::sbom::Sbom;
 use libcnb::{Buildpack, Env, Platform, buildpack_main};
+use platform_settings::setting;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -192,12 +193,6 @@ struct Settings {
     goproxy: Option<String>,
     goflags: Option<String>,
     ssl_cert_file: Option<String>,
-}
-
-fn setting(env: &Env, name: &str) -> Option<String> {
-    env.get_string_lossy(name)
-        .or_else(|| std::env::var(name).ok())
-        .filter(|value| !value.trim().is_empty())
 }
 
 impl Settings {

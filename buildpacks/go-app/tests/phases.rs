@@ -15,6 +15,7 @@ use std::process::Command;
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
 use libcnb as _;
+use platform_settings as _;
 use serde as _;
 use sha2 as _;
 use toml as _;

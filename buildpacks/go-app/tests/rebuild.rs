@@ -17,6 +17,7 @@ use std::process::Command;
 use buildpack_errors as _;
 use elf_check as _;
 use libcnb as _;
+use platform_settings as _;
 use serde as _;
 use serde_json as _;
 use sha2 as _;

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use buildpack_errors as _;
 use libcnb as _;
 use packager as _;
+use platform_settings as _;
 use serde as _;
 use serde_json as _;
 use tempfile as _;

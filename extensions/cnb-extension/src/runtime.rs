@@ -189,6 +189,8 @@ pub enum Error<E> {
         /// Why.
         source: io::Error,
     },
+    /// A file of `<platform>/env` cannot be read.
+    PlatformEnv(platform_settings::ReadError),
     /// An input file is not what the spec says it is.
     InvalidInput {
         /// The file.
@@ -250,6 +252,12 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Self::ReadInput { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())
             }
+            Self::PlatformEnv(error) => write!(
+                f,
+                "{error}: each file of <platform>/env holds one variable's value, a regular file \
+                 (or a link to one) of at most {} KiB",
+                platform_settings::MAX_VALUE_SIZE / 1024
+            ),
             Self::InvalidInput { path, message } => {
                 write!(f, "invalid {}: {}", path.display(), message.trim_end())
             }
@@ -372,10 +380,7 @@ fn read_common<M: DeserializeOwned, E>(
         return Err(Error::UnsupportedApi { api });
     }
     let descriptor = toml::from_str(&text).map_err(|error| invalid(&descriptor_path, &error))?;
-    let platform = Platform::from_dir(platform_dir).map_err(|source| Error::ReadInput {
-        path: platform_dir.join("env"),
-        source,
-    })?;
+    let platform = Platform::from_dir(platform_dir).map_err(Error::PlatformEnv)?;
     let target = Target::from_env(|name| env.var(name)).map_err(Error::Target)?;
     Ok(CommonInputs {
         extension_dir,
@@ -564,7 +569,7 @@ mod tests {
                 .run(ShellCommand::new("install").arg(version))
                 .map_err(|e| e.to_string())?;
             let result = GenerateResult::new().build_dockerfile(build);
-            match context.platform.env("MODE") {
+            match context.platform.setting("MODE").as_deref() {
                 Some("config") => Ok(result.extend_config(
                     ExtendConfig::new()
                         .build_arg("A", "1")
@@ -675,6 +680,36 @@ mod tests {
             .filter(|name| name.to_string_lossy().starts_with('.'))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn platform_env_links_are_followed_and_fifos_are_errors() {
+        // Kubernetes ConfigMap and Secret volumes (kpack, Tekton) are links.
+        let fixture = Fixture::new("0.12");
+        std::fs::create_dir(fixture.path("platform/env/..data")).unwrap();
+        std::fs::write(fixture.path("platform/env/..data/MODE"), "config").unwrap();
+        std::os::unix::fs::symlink("..data/MODE", fixture.path("platform/env/MODE")).unwrap();
+        assert_eq!(fixture.run("generate", &[]), 0);
+        assert!(fixture.path("out/extend-config.toml").exists());
+
+        let fixture = Fixture::new("0.12");
+        let fifo = fixture.path("platform/env/MODE");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let error: Error<String> =
+            Error::PlatformEnv(Platform::from_dir(&fixture.path("platform")).unwrap_err());
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("{} is a FIFO, not a regular file", fifo.display())),
+            "{error}"
+        );
+        assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
     }
 
     #[test]

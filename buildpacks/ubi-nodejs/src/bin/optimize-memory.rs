@@ -27,6 +27,7 @@ use cnb_harness as _;
 use libcnb as _;
 #[cfg(test)]
 use packager as _;
+use platform_settings as _;
 use serde as _;
 use serde_json as _;
 use ubi_common as _;
