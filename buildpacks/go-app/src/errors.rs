@@ -8,6 +8,7 @@ use crate::version::RequestError;
 use buildpack_errors::HeaderAndBody;
 use std::fmt;
 use std::path::PathBuf;
+use untrusted_input::quoted;
 
 /// Everything that can go wrong in this buildpack.
 #[derive(Debug)]
@@ -21,7 +22,7 @@ pub(crate) enum GoAppError {
     Setting {
         name: &'static str,
         value: String,
-        expected: &'static str,
+        expected: String,
     },
     /// `go.mod` cannot be read as one.
     GoMod(String),
@@ -126,7 +127,7 @@ impl HeaderAndBody for GoAppError {
                 name,
                 value,
                 expected,
-            } => format!("{name}={value:?}: {expected}."),
+            } => format!("{name}={}: {expected}.", quoted(value)),
             Self::GoMod(cause) => format!(
                 "go.mod: {cause}.\nFix go.mod (`go mod edit -go=1.26 -toolchain=go1.26.8` writes \
                  valid lines), or set BP_GO_VERSION, which takes precedence."

@@ -189,7 +189,7 @@ struct Settings {
     build_flags: Option<String>,
     ldflags: Option<String>,
     cgo: bool,
-    keep_files: Vec<String>,
+    keep_files: keep::KeepFiles,
     goproxy: Option<String>,
     goflags: Option<String>,
     ssl_cert_file: Option<String>,
@@ -205,7 +205,7 @@ impl Settings {
                 return Err(GoAppError::Setting {
                     name: BP_GO_CGO,
                     value,
-                    expected: "expected true or false",
+                    expected: "expected true or false".to_string(),
                 });
             }
         };
@@ -214,12 +214,12 @@ impl Settings {
             keep::parse_patterns(keep.as_deref()).map_err(|error| GoAppError::Setting {
                 name: keep::BP_KEEP_FILES,
                 value: keep.clone().unwrap_or_default(),
-                expected: if error.0.is_empty() {
-                    "not a list of glob patterns"
-                } else {
-                    "a pattern is malformed (an unclosed '[' or a trailing '\\'); patterns are \
-                     colon-separated globs relative to the app, e.g. assets/*:templates/*"
-                },
+                expected: format!(
+                    "the pattern {} is malformed; patterns are colon-separated globs relative \
+                     to the app (`*` and `?` within a directory, `**` across directories, \
+                     `[a-z]`, `{{a,b}}`, `\\` escapes), e.g. assets/**:templates/*.html",
+                    error.0
+                ),
             })?;
         Ok(Self {
             targets: setting(env, targets::BP_GO_TARGETS),
@@ -709,13 +709,13 @@ fn build_info(go: &Go, binaries: &[PathBuf]) -> Result<Vec<sbom::BuildInfo>, GoA
         .collect()
 }
 
-fn remove_sources(app_dir: &Path, keep_files: &[String]) -> Result<(), GoAppError> {
-    if keep_files.is_empty() {
+fn remove_sources(app_dir: &Path, keep_files: &keep::KeepFiles) -> Result<(), GoAppError> {
+    if keep_files.patterns.is_empty() {
         println!("  Removing the source code (BP_KEEP_FILES keeps none)");
     } else {
         println!(
             "  Removing the source code but BP_KEEP_FILES={}",
-            keep_files.join(":")
+            keep_files.patterns.join(":")
         );
     }
     let removal =
