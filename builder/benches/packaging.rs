@@ -31,6 +31,7 @@ use anyhow as _;
 use clap as _;
 use cnb_extension as _;
 use elf_check as _;
+use fuzz_check as _;
 use serde as _;
 use sha2 as _;
 use tar as _;

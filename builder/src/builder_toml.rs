@@ -454,6 +454,23 @@ pub fn check_file(path: &Path) -> Result<CheckedBuilder, CheckError> {
 }
 
 fn check_text(text: &str, path: &Path) -> Result<CheckedBuilder, Vec<Problem>> {
+    let base_dir = base_dir(path);
+    check_text_with(text, path, &base_dir, &mut WorkspaceModules::new(&base_dir))
+}
+
+/// The directory local module paths are relative to: the builder.toml's.
+fn base_dir(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn check_text_with(
+    text: &str,
+    path: &Path,
+    base_dir: &Path,
+    workspace: &mut WorkspaceModules,
+) -> Result<CheckedBuilder, Vec<Problem>> {
     let lines = Lines::new(text);
     let document = DeTable::parse(text).map_err(|error| {
         vec![Problem {
@@ -489,12 +506,7 @@ fn check_text(text: &str, path: &Path) -> Result<CheckedBuilder, Vec<Problem>> {
                 .join(" "),
         }]
     })?;
-    let base_dir = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let mut workspace = WorkspaceModules::new(&base_dir);
-    let outcome = checker.check_config(config, path, &base_dir, &mut workspace);
+    let outcome = checker.check_config(config, path, base_dir, workspace);
     if checker.problems.is_empty() {
         outcome.ok_or_else(Vec::new)
     } else {
@@ -528,6 +540,7 @@ impl Lines {
 }
 
 /// The module crates of the workspace holding a directory, read on first use.
+#[derive(Clone)]
 struct WorkspaceModules {
     start: PathBuf,
     modules: Option<Result<Vec<(PathBuf, ModuleDetails)>, String>>,
@@ -1515,6 +1528,36 @@ mod tests {
             as_module.contains("\"fifo\" is neither a module directory nor a regular file"),
             "{as_module}"
         );
+    }
+
+    #[test]
+    fn fuzz_builder_toml() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut seeds = Vec::new();
+        for dir in ["builder/builders", "tests/fixtures/builders/broken"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                let file = if path.is_dir() {
+                    path.join("builder.toml")
+                } else {
+                    path
+                };
+                if file.extension().is_some_and(|ext| ext == "toml") {
+                    seeds.push(std::fs::read_to_string(file).unwrap());
+                }
+            }
+        }
+        seeds.sort();
+        assert!(seeds.len() > 20, "{}", seeds.len());
+        let seeds: Vec<&str> = seeds.iter().map(String::as_str).collect();
+        // The workspace's modules are read once; local paths resolve in an empty directory.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("builder.toml");
+        let mut workspace = WorkspaceModules::new(&root);
+        workspace.find("").unwrap();
+        fuzz_check::fuzz_text("builder.toml (packager check)", &seeds, |input| {
+            let _ = check_text_with(input, &path, dir.path(), &mut workspace.clone());
+        });
     }
 
     #[test]

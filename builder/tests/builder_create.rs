@@ -24,6 +24,7 @@ use clap as _;
 use cnb_extension as _;
 use elf_check as _;
 use flate2 as _;
+use fuzz_check as _;
 use serde as _;
 use sha2 as _;
 use tar as _;

@@ -11,6 +11,11 @@ use untrusted_input::quoted;
 
 pub(crate) const BP_KEEP_FILES: &str = "BP_KEEP_FILES";
 
+/// The most patterns `BP_KEEP_FILES` may hold, and the longest pattern: compiling the matcher
+/// takes time in proportion to the patterns' total size, which these bound.
+pub(crate) const MAX_PATTERNS: usize = 100;
+pub(crate) const MAX_PATTERN_LENGTH: usize = 1024;
+
 /// The `BP_KEEP_FILES` patterns, compiled into one matcher.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct KeepFiles {
@@ -42,7 +47,8 @@ pub(crate) struct PatternError(pub(crate) String);
 /// Parses `BP_KEEP_FILES`.
 ///
 /// # Errors
-/// A malformed pattern (an unclosed `[` or `{`, a trailing `\`).
+/// A malformed pattern (an unclosed `[` or `{`, a trailing `\`), more than [`MAX_PATTERNS`]
+/// patterns, or one longer than [`MAX_PATTERN_LENGTH`].
 pub(crate) fn parse_patterns(value: Option<&str>) -> Result<KeepFiles, PatternError> {
     let patterns: Vec<String> = value
         .unwrap_or_default()
@@ -50,8 +56,20 @@ pub(crate) fn parse_patterns(value: Option<&str>) -> Result<KeepFiles, PatternEr
         .map(|pattern| pattern.trim().trim_start_matches("./").to_string())
         .filter(|pattern| !pattern.is_empty())
         .collect();
+    if patterns.len() > MAX_PATTERNS {
+        return Err(PatternError(format!(
+            "{} patterns: at most {MAX_PATTERNS} are accepted",
+            patterns.len()
+        )));
+    }
     let mut set = GlobSetBuilder::new();
     for pattern in &patterns {
+        if pattern.len() > MAX_PATTERN_LENGTH {
+            return Err(PatternError(format!(
+                "{} is longer than {MAX_PATTERN_LENGTH} characters",
+                quoted(pattern)
+            )));
+        }
         let glob = GlobBuilder::new(pattern)
             .literal_separator(true)
             .backslash_escape(true)
@@ -169,6 +187,19 @@ mod tests {
             let error = parse_patterns(Some(&format!("ok:{bad}"))).unwrap_err();
             assert!(error.0.starts_with(&format!("{bad:?} (")), "{error:?}");
         }
+        let many = vec!["a"; MAX_PATTERNS + 1].join(":");
+        assert_eq!(
+            parse_patterns(Some(&many)).unwrap_err().0,
+            "101 patterns: at most 100 are accepted"
+        );
+        assert!(parse_patterns(Some(&vec!["a"; MAX_PATTERNS].join(":"))).is_ok());
+        let long = "a".repeat(MAX_PATTERN_LENGTH + 1);
+        assert!(
+            parse_patterns(Some(&long))
+                .unwrap_err()
+                .0
+                .ends_with("is longer than 1024 characters")
+        );
     }
 
     /// Issue 13 item 6: a dozen `*` against a long name backtracked exponentially (hours).

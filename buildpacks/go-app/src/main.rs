@@ -13,6 +13,8 @@
 mod download;
 mod errors;
 mod flags;
+#[cfg(test)]
+mod fuzz;
 mod gocmd;
 mod gomod;
 mod inventory;
@@ -215,10 +217,11 @@ impl Settings {
                 name: keep::BP_KEEP_FILES,
                 value: keep.clone().unwrap_or_default(),
                 expected: format!(
-                    "the pattern {} is malformed; patterns are colon-separated globs relative \
-                     to the app (`*` and `?` within a directory, `**` across directories, \
-                     `[a-z]`, `{{a,b}}`, `\\` escapes), e.g. assets/**:templates/*.html",
-                    error.0
+                    "{}; BP_KEEP_FILES holds at most {} colon-separated globs relative to the \
+                     app (`*` and `?` within a directory, `**` across directories, `[a-z]`, \
+                     `{{a,b}}`, `\\` escapes), e.g. assets/**:templates/*.html",
+                    error.0,
+                    keep::MAX_PATTERNS
                 ),
             })?;
         Ok(Self {
@@ -339,13 +342,13 @@ fn sbom_document(
     Ok(document)
 }
 
+/// The app's `go.mod`: a regular file inside the app (links inside it followed) of at most
+/// [`gomod::MAX_SIZE`] bytes.
 fn read_go_mod(app_dir: &Path) -> Result<Option<gomod::GoMod>, GoAppError> {
-    let path = app_dir.join("go.mod");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => gomod::parse(&text).map(Some).map_err(GoAppError::GoMod),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(GoAppError::ReadApp { path, source }),
-    }
+    untrusted_input::read_app_text(app_dir, Path::new("go.mod"), gomod::MAX_SIZE)
+        .map_err(GoAppError::GoModFile)?
+        .map(|text| gomod::parse(&text).map_err(GoAppError::GoMod))
+        .transpose()
 }
 
 /// The binary of each target: the root is named after the module (`example.com/app` builds

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
+use fuzz_check as _;
 use globset as _;
 use libcnb as _;
 use platform_settings as _;

@@ -16,6 +16,7 @@ use std::process::Command;
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
 use elf_check as _;
+use fuzz_check as _;
 use globset as _;
 use libcnb as _;
 use platform_settings as _;

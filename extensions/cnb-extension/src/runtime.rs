@@ -13,6 +13,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use untrusted_input::quoted;
 
 /// The Buildpack API versions (`api` in `extension.toml`) this runtime implements.
 pub const SUPPORTED_APIS: [BuildpackApi; 3] = [
@@ -243,7 +244,8 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
         match self {
             Self::UnknownPhase(name) => write!(
                 f,
-                "this program must be run as bin/detect or bin/generate, not {name:?}"
+                "this program must be run as bin/detect or bin/generate, not {}",
+                quoted(name)
             ),
             Self::MissingInput { name } => write!(
                 f,
