@@ -801,6 +801,47 @@ mod tests {
     use crate::version::{GoVersion, RequestSource};
     use buildpack_errors::HeaderAndBody;
 
+    #[test]
+    fn go_mod_is_a_regular_file_inside_the_app() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "module secret\n").unwrap();
+        let app = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), app.path().join("go.mod"))
+            .unwrap();
+        let error = read_go_mod(app.path()).unwrap_err();
+        assert_eq!(error.header(), "Cannot read go.mod");
+        assert!(
+            error.body().contains("leads outside the app directory"),
+            "{}",
+            error.body()
+        );
+        assert!(!error.body().contains("secret\n"));
+
+        let app = tempfile::tempdir().unwrap();
+        let fifo = app.path().join("go.mod");
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let dir = app.path().to_path_buf();
+        std::thread::spawn(move || sender.send(read_go_mod(&dir).map(|_| ()).unwrap_err().body()));
+        let body = receiver
+            .recv_timeout(Duration::from_secs(10))
+            .expect("reading a FIFO go.mod waited");
+        assert!(body.contains("is a FIFO, not a regular file"), "{body}");
+
+        let app = tempfile::tempdir().unwrap();
+        std::fs::create_dir(app.path().join("real")).unwrap();
+        std::fs::write(app.path().join("real/go.mod"), "module example.com/x\n").unwrap();
+        std::os::unix::fs::symlink("real/go.mod", app.path().join("go.mod")).unwrap();
+        let go_mod = read_go_mod(app.path()).unwrap().unwrap();
+        assert_eq!(go_mod.module.as_deref(), Some("example.com/x"));
+    }
+
     fn go(version: &str) -> Go {
         Go {
             binary: PathBuf::from("/usr/local/go/bin/go"),
