@@ -13,7 +13,8 @@
 #   or $CNB_TEST_USER.
 # Nothing is skipped: a missing prerequisite is an error.
 #
-#   tests/test.sh          everything: fmt, clippy, every test (end-to-end included), main command
+#   tests/test.sh          everything: fmt, clippy, every test (end-to-end included, and every
+#                          parser's fuzz target, `fuzz_*`, with 2000 inputs), main command
 #   tests/test.sh --e2e    the prerequisites, then only the end-to-end suite (tests/e2e)
 set -euo pipefail
 
@@ -90,7 +91,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
-step "cargo test"
+step "cargo test (every parser's fuzz target too: FUZZ_CASES=${FUZZ_CASES:-2000} inputs each; tests/fuzz.sh runs more)"
 cargo test --locked --workspace
 step "The main command (README): packaging every module"
 cargo run --locked --release -p packager -- package

@@ -23,11 +23,17 @@
 use crate::buildpackage::{ModuleDetails, read_buildpackage};
 use crate::descriptor::ModuleKind;
 use crate::workspace::{discover_modules, find_workspace_root};
+use cnb_extension::ImageReference;
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
+use untrusted_input::{QUOTE_LIMIT, quoted, read_regular_file};
+
+/// The largest builder.toml read: 16 MiB (a builder with 40,000 order entries is 2.3 MB).
+pub const MAX_BUILDER_TOML_SIZE: u64 = 16 << 20;
 
 /// One step of a key path: a table key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,10 +78,27 @@ impl KeyPath {
 impl fmt::Display for KeyPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (position, segment) in self.0.iter().enumerate() {
-            match segment {
-                Segment::Key(key) if position == 0 => f.write_str(key)?,
-                Segment::Key(key) => write!(f, ".{key}")?,
-                Segment::Index(index) => write!(f, "[{index}]")?,
+            let key = match segment {
+                Segment::Index(index) => {
+                    write!(f, "[{index}]")?;
+                    continue;
+                }
+                Segment::Key(key) => key,
+            };
+            if position > 0 {
+                f.write_str(".")?;
+            }
+            // Keys come from the file: a bare TOML key as it is, anything else quoted, cut
+            // when long.
+            let bare = key.len() <= QUOTE_LIMIT
+                && !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if bare {
+                f.write_str(key)?;
+            } else {
+                f.write_str(&quoted(key))?;
             }
         }
         Ok(())
@@ -413,21 +436,46 @@ pub fn check_file(path: &Path) -> Result<CheckedBuilder, CheckError> {
         file: path.to_path_buf(),
         problems,
     };
-    let text = std::fs::read_to_string(path).map_err(|error| {
+    let read = |message: String| {
         fail(vec![Problem {
             key: KeyPath::default(),
             line: None,
-            message: format!("cannot read the file: {error}"),
+            message,
         }])
-    })?;
+    };
+    let bytes = match read_regular_file(path, MAX_BUILDER_TOML_SIZE) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(read("cannot read the file: it does not exist".to_string())),
+        Err(error) => return Err(read(error.to_string())),
+    };
+    let text = String::from_utf8(bytes)
+        .map_err(|_| read("cannot read the file: it is not UTF-8 text".to_string()))?;
     check_text(&text, path).map_err(fail)
 }
 
 fn check_text(text: &str, path: &Path) -> Result<CheckedBuilder, Vec<Problem>> {
+    let base_dir = base_dir(path);
+    check_text_with(text, path, &base_dir, &mut WorkspaceModules::new(&base_dir))
+}
+
+/// The directory local module paths are relative to: the builder.toml's.
+fn base_dir(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn check_text_with(
+    text: &str,
+    path: &Path,
+    base_dir: &Path,
+    workspace: &mut WorkspaceModules,
+) -> Result<CheckedBuilder, Vec<Problem>> {
+    let lines = Lines::new(text);
     let document = DeTable::parse(text).map_err(|error| {
         vec![Problem {
             key: KeyPath::default(),
-            line: error.span().map(|span| line_of(text, span.start)),
+            line: error.span().map(|span| lines.of(span.start)),
             message: format!(
                 "invalid TOML: {}",
                 error
@@ -439,7 +487,7 @@ fn check_text(text: &str, path: &Path) -> Result<CheckedBuilder, Vec<Problem>> {
         }]
     })?;
     let mut checker = Checker {
-        text,
+        lines,
         document: &document,
         problems: Vec::new(),
     };
@@ -450,7 +498,7 @@ fn check_text(text: &str, path: &Path) -> Result<CheckedBuilder, Vec<Problem>> {
     let config: BuilderConfig = toml::from_str(text).map_err(|error| {
         vec![Problem {
             key: KeyPath::default(),
-            line: error.span().map(|span| line_of(text, span.start)),
+            line: error.span().map(|span| checker.lines.of(span.start)),
             message: error
                 .message()
                 .split_whitespace()
@@ -458,12 +506,7 @@ fn check_text(text: &str, path: &Path) -> Result<CheckedBuilder, Vec<Problem>> {
                 .join(" "),
         }]
     })?;
-    let base_dir = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let mut workspace = WorkspaceModules::new(&base_dir);
-    let outcome = checker.check_config(config, path, &base_dir, &mut workspace);
+    let outcome = checker.check_config(config, path, base_dir, workspace);
     if checker.problems.is_empty() {
         outcome.ok_or_else(Vec::new)
     } else {
@@ -477,12 +520,27 @@ fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
     problems
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset)
-        .map_or(1, |before| before.matches('\n').count() + 1)
+/// The offsets where the lines of a text start: the line of an offset in logarithmic time,
+/// after one pass over the text.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        Self(
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+                .collect(),
+        )
+    }
+
+    /// The 1-based line holding `offset`.
+    fn of(&self, offset: usize) -> usize {
+        self.0.partition_point(|&start| start <= offset)
+    }
 }
 
 /// The module crates of the workspace holding a directory, read on first use.
+#[derive(Clone)]
 struct WorkspaceModules {
     start: PathBuf,
     modules: Option<Result<Vec<(PathBuf, ModuleDetails)>, String>>,
@@ -522,7 +580,7 @@ impl WorkspaceModules {
 }
 
 struct Checker<'a> {
-    text: &'a str,
+    lines: Lines,
     document: &'a Spanned<DeTable<'a>>,
     problems: Vec<Problem>,
 }
@@ -567,7 +625,7 @@ impl Checker<'_> {
                 _ => None,
             };
         }
-        span.map(|span| line_of(self.text, span.start))
+        span.map(|span| self.lines.of(span.start))
     }
 
     fn walk_table(&mut self, table: &DeTable<'_>, shape: &[(&str, Shape)], path: &KeyPath) {
@@ -578,7 +636,7 @@ impl Checker<'_> {
                 None => {
                     let hint = unknown_key_hint(&key_path);
                     self.problems.push(Problem {
-                        line: Some(line_of(self.text, key.span().start)),
+                        line: Some(self.lines.of(key.span().start)),
                         key: key_path,
                         message: format!("unknown key: pack rejects keys it does not know{hint}"),
                     });
@@ -589,7 +647,7 @@ impl Checker<'_> {
     }
 
     fn walk_value(&mut self, value: &Spanned<DeValue<'_>>, shape: Shape, path: &KeyPath) {
-        let line = Some(line_of(self.text, value.span().start));
+        let line = Some(self.lines.of(value.span().start));
         let wrong = |problems: &mut Vec<Problem>, expected: &str| {
             problems.push(Problem {
                 key: path.clone(),
@@ -652,6 +710,7 @@ impl Checker<'_> {
                     .to_string(),
             );
         }
+        let by_id = ModuleIndex::new(&modules);
         for (table, kind, groups) in [
             ("order", ModuleKind::Buildpack, &config.order),
             (
@@ -672,7 +731,7 @@ impl Checker<'_> {
                     self.check_reference(
                         entry,
                         kind,
-                        &modules,
+                        &by_id,
                         &group_key.key("group").index(index),
                         table,
                     );
@@ -686,7 +745,7 @@ impl Checker<'_> {
                     .key(phase)
                     .key("buildpacks")
                     .index(index);
-                self.check_reference(entry, ModuleKind::Buildpack, &modules, &key, "system");
+                self.check_reference(entry, ModuleKind::Buildpack, &by_id, &key, "system");
             }
         }
         self.check_targets(&config.targets, &modules);
@@ -714,7 +773,11 @@ impl Checker<'_> {
             (Some(build), Some(stack)) if build != stack => {
                 self.problem(
                     KeyPath::parse("stack.build-image"),
-                    format!("{stack:?} does not match build.image {build:?}"),
+                    format!(
+                        "{} does not match build.image {}",
+                        quoted(stack),
+                        quoted(build)
+                    ),
                 );
                 return None;
             }
@@ -764,8 +827,9 @@ impl Checker<'_> {
             self.problem(
                 KeyPath::parse("stack.run-image"),
                 format!(
-                    "{stack_run_image:?} does not match run.images[0].image {:?}",
-                    config.run.images[0].image
+                    "{} does not match run.images[0].image {}",
+                    quoted(stack_run_image),
+                    quoted(&config.run.images[0].image)
                 ),
             );
         }
@@ -785,18 +849,18 @@ impl Checker<'_> {
             self.problem(
                 KeyPath::parse("lifecycle.version"),
                 format!(
-                    "{version:?} is not a lifecycle version (MAJOR.MINOR.PATCH, e.g. \"0.21.17\")"
+                    "{} is not a lifecycle version (MAJOR.MINOR.PATCH, e.g. \"0.21.17\")",
+                    quoted(version)
                 ),
             );
         }
     }
 
+    /// Image references follow the one grammar the extension toolkit enforces
+    /// ([`ImageReference`]: distribution's reference grammar, Docker's digest algorithms).
     fn check_image_reference(&mut self, key: &KeyPath, reference: &str) {
-        if let Err(reason) = validate_image_reference(reference) {
-            self.problem(
-                key.clone(),
-                format!("invalid image reference {reference:?}: {reason}"),
-            );
+        if let Err(error) = reference.parse::<ImageReference>() {
+            self.problem(key.clone(), error.to_string());
         }
     }
 
@@ -822,14 +886,21 @@ impl Checker<'_> {
             let at = if entry.uri.is_some() { "uri" } else { "id" };
             self.problem(
                 key.key(at),
-                format!("{id}@{version} is {wrong}: list it under {right}"),
+                format!(
+                    "{} is {wrong}: list it under {right}",
+                    quoted(&format!("{id}@{version}"))
+                ),
             );
             return None;
         }
         if let Some(declared) = entry.id.as_ref().filter(|declared| *declared != id) {
             self.problem(
                 key.key("id"),
-                format!("{declared:?} does not match the module's id {id:?}"),
+                format!(
+                    "{} does not match the module's id {}",
+                    quoted(declared),
+                    quoted(id)
+                ),
             );
         }
         if let Some(declared) = entry
@@ -839,7 +910,12 @@ impl Checker<'_> {
         {
             self.problem(
                 key.key("version"),
-                format!("{declared:?} does not match the version of {id}, {version:?}"),
+                format!(
+                    "{} does not match the version of {}, {}",
+                    quoted(declared),
+                    quoted(id),
+                    quoted(version)
+                ),
             );
         }
         Some(ResolvedModule {
@@ -873,7 +949,7 @@ impl Checker<'_> {
             (Some(uri), None) => {
                 let found = classify_uri(uri, base_dir).and_then(|classified| match classified {
                     UriKind::External(reference) => Ok((ModuleSource::External(reference), None)),
-                    UriKind::Local(local) => read_local_module(&local),
+                    UriKind::Local(local) => read_local_module(&local, uri),
                 });
                 if let Some(image) = uri.strip_prefix("docker://") {
                     self.check_image_reference(&key.key("uri"), image);
@@ -900,10 +976,12 @@ impl Checker<'_> {
                         return Some((ModuleSource::Workspace(dir), Some(details)));
                     }
                     Ok(None) => format!(
-                        "no module of this workspace has the id {id:?}, and the entry has no uri or image"
+                        "no module of this workspace has the id {}, and the entry has no uri or image",
+                        quoted(id)
                     ),
                     Err(error) => format!(
-                        "{id:?} has no uri or image, and the workspace modules cannot be read: {error}"
+                        "{} has no uri or image, and the workspace modules cannot be read: {error}",
+                        quoted(id)
                     ),
                 };
                 self.problem(key.key("id"), message);
@@ -928,7 +1006,10 @@ impl Checker<'_> {
             if value.is_none() {
                 self.problem(
                     key.key(field),
-                    format!("required for {reference:?}: the packager cannot fetch it to read its {field}, so declare it"),
+                    format!(
+                        "required for {}: the packager cannot fetch it to read its {field}, so declare it",
+                        quoted(reference)
+                    ),
                 );
                 missing = true;
             }
@@ -950,7 +1031,7 @@ impl Checker<'_> {
         &mut self,
         entry: &GroupEntry,
         kind: ModuleKind,
-        modules: &[ResolvedModule],
+        modules: &ModuleIndex<'_>,
         key: &KeyPath,
         table: &str,
     ) {
@@ -958,14 +1039,14 @@ impl Checker<'_> {
             self.problem(key.key("id"), "an id is required");
             return;
         };
-        let matching: Vec<&ResolvedModule> = modules
-            .iter()
-            .filter(|module| module.kind == kind && module.id == *id)
-            .collect();
-        if matching.is_empty() {
-            let other = modules
-                .iter()
-                .any(|module| module.kind != kind && module.id == *id);
+        let versions = modules.versions(kind, id);
+        if versions.is_empty() {
+            let other = match kind {
+                ModuleKind::Buildpack => ModuleKind::Extension,
+                ModuleKind::Extension => ModuleKind::Buildpack,
+            };
+            let other = !modules.versions(other, id).is_empty();
+            let id = quoted(id);
             let message = match (kind, other) {
                 (ModuleKind::Buildpack, true) => format!(
                     "{id} is an extension: extensions belong in [[order-extensions]], not [[{table}]]"
@@ -983,26 +1064,30 @@ impl Checker<'_> {
             self.problem(key.key("id"), message);
             return;
         }
-        let mut versions: Vec<&str> = matching
-            .iter()
-            .map(|module| module.version.as_str())
-            .collect();
-        versions.sort_unstable();
-        versions.dedup();
+        let listed = || {
+            versions
+                .iter()
+                .map(|version| quoted(version))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match &entry.version {
             Some(version) if !versions.contains(&version.as_str()) => self.problem(
                 key.key("version"),
                 format!(
-                    "{id} {version} is not among the modules (version{} {})",
+                    "{} is not a version of {} among the modules (version{} {})",
+                    quoted(version),
+                    quoted(id),
                     if versions.len() > 1 { "s" } else { "" },
-                    versions.join(", ")
+                    listed()
                 ),
             ),
             None if versions.len() > 1 => self.problem(
                 key.key("version"),
                 format!(
-                    "several versions of {id} ({}): name one",
-                    versions.join(", ")
+                    "several versions of {} ({}): name one",
+                    quoted(id),
+                    listed()
                 ),
             ),
             _ => {}
@@ -1020,8 +1105,8 @@ impl Checker<'_> {
                 self.problem(
                     key.key("os"),
                     format!(
-                        "unknown os {:?} (expected one of {})",
-                        target.os,
+                        "unknown os {} (expected one of {})",
+                        quoted(&target.os),
                         KNOWN_OS.join(", ")
                     ),
                 );
@@ -1031,8 +1116,8 @@ impl Checker<'_> {
                 self.problem(
                     key.key("arch"),
                     format!(
-                        "unknown architecture {:?} (expected one of {})",
-                        target.arch,
+                        "unknown architecture {} (expected one of {})",
+                        quoted(&target.arch),
                         KNOWN_ARCH.join(", ")
                     ),
                 );
@@ -1058,10 +1143,9 @@ impl Checker<'_> {
                 self.problem(
                     key.clone(),
                     format!(
-                        "{} {}@{} does not support {} (it supports {})",
+                        "{} {} does not support {} (it supports {})",
                         details.kind,
-                        module.id,
-                        module.version,
+                        quoted(&format!("{}@{}", module.id, module.version)),
                         target_config_name(target),
                         supported.join(", ")
                     ),
@@ -1079,17 +1163,50 @@ impl Checker<'_> {
             match variable.suffix.as_str() {
                 "append" | "prepend" if variable.delim.is_empty() => self.problem(
                     key.key("delim"),
-                    format!("suffix {:?} needs a delim", variable.suffix),
+                    format!("suffix {} needs a delim", quoted(&variable.suffix)),
                 ),
                 "" | "default" | "override" | "append" | "prepend" => {}
                 other => self.problem(
                     key.key("suffix"),
                     format!(
-                        "unknown suffix {other:?} (expected default, override, append or prepend)"
+                        "unknown suffix {} (expected default, override, append or prepend)",
+                        quoted(other)
                     ),
                 ),
             }
         }
+    }
+}
+
+/// The resolved modules' versions by id and kind (sorted, without duplicates): each order
+/// entry is checked with one lookup instead of a scan of every module.
+struct ModuleIndex<'a>(HashMap<&'a str, [Vec<&'a str>; 2]>);
+
+impl<'a> ModuleIndex<'a> {
+    fn new(modules: &'a [ResolvedModule]) -> Self {
+        let mut index: HashMap<&str, [Vec<&str>; 2]> = HashMap::new();
+        for module in modules {
+            index.entry(module.id.as_str()).or_default()[Self::slot(module.kind)]
+                .push(module.version.as_str());
+        }
+        for versions in index.values_mut().flatten() {
+            versions.sort_unstable();
+            versions.dedup();
+        }
+        Self(index)
+    }
+
+    fn slot(kind: ModuleKind) -> usize {
+        match kind {
+            ModuleKind::Buildpack => 0,
+            ModuleKind::Extension => 1,
+        }
+    }
+
+    fn versions(&self, kind: ModuleKind, id: &str) -> &[&'a str] {
+        self.0
+            .get(id)
+            .map_or(&[], |versions| versions[Self::slot(kind)].as_slice())
     }
 }
 
@@ -1160,140 +1277,31 @@ fn classify_uri(uri: &str, base_dir: &Path) -> Result<UriKind, String> {
     }
     let path = uri.strip_prefix("file://").unwrap_or(uri);
     if path.contains("://") {
-        return Err(format!("unsupported uri scheme in {uri:?}"));
+        return Err(format!("unsupported uri scheme in {}", quoted(uri)));
     }
     Ok(UriKind::Local(base_dir.join(path)))
 }
 
-fn read_local_module(path: &Path) -> Result<(ModuleSource, Option<ModuleDetails>), String> {
-    let metadata = std::fs::metadata(path)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+fn read_local_module(
+    path: &Path,
+    uri: &str,
+) -> Result<(ModuleSource, Option<ModuleDetails>), String> {
+    let metadata =
+        std::fs::metadata(path).map_err(|error| format!("cannot read {}: {error}", quoted(uri)))?;
     if metadata.is_dir() {
         let details = ModuleDetails::read(path).map_err(|error| format!("{error:#}"))?;
         return Ok((ModuleSource::Dir(path.to_path_buf()), Some(details)));
+    }
+    if !metadata.is_file() {
+        return Err(format!(
+            "{} is neither a module directory nor a regular file (a .cnb buildpackage)",
+            quoted(uri)
+        ));
     }
     let package = read_buildpackage(path).map_err(|error| {
         format!("{error:#} (local modules are .cnb buildpackages or module directories)")
     })?;
     Ok((ModuleSource::Cnb(path.to_path_buf()), Some(package.details)))
-}
-
-/// Checks an image reference as the distribution reference grammar defines it:
-/// `[host[:port]/]path[:tag][@sha256:<64 hex>]`, path components lowercase
-/// `[a-z0-9]+([._]|__|-+)[a-z0-9]+…`.
-///
-/// # Errors
-/// What is wrong with it.
-pub fn validate_image_reference(reference: &str) -> Result<(), String> {
-    if reference.is_empty() {
-        return Err("empty".to_string());
-    }
-    let (name_and_tag, digest) = match reference.split_once('@') {
-        Some((name, digest)) => (name, Some(digest)),
-        None => (reference, None),
-    };
-    if let Some(digest) = digest {
-        let valid = digest.strip_prefix("sha256:").is_some_and(|hex| {
-            hex.len() == 64
-                && hex
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        });
-        if !valid {
-            return Err(format!(
-                "invalid digest {digest:?} (expected sha256:<64 hex digits>)"
-            ));
-        }
-    }
-    let (name, tag) = match name_and_tag.rsplit_once(':') {
-        Some((name, tag)) if !tag.contains('/') => (name, Some(tag)),
-        _ => (name_and_tag, None),
-    };
-    if let Some(tag) = tag {
-        let valid = !tag.is_empty()
-            && tag.len() <= 128
-            && tag
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-            && tag
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
-        if !valid {
-            return Err(format!("invalid tag {tag:?}"));
-        }
-    }
-    if name.len() > 255 {
-        return Err("the name is longer than 255 characters".to_string());
-    }
-    let mut components: Vec<&str> = name.split('/').collect();
-    if components.len() > 1 {
-        let first = components[0];
-        if first.contains('.') || first.contains(':') || first == "localhost" {
-            let (host, port) = first
-                .split_once(':')
-                .map_or((first, None), |(h, p)| (h, Some(p)));
-            let host_ok = !host.is_empty()
-                && host.split('.').all(|label| {
-                    !label.is_empty()
-                        && label
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                        && !label.starts_with('-')
-                        && !label.ends_with('-')
-                });
-            let port_ok = port
-                .is_none_or(|port| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
-            if !host_ok || !port_ok {
-                return Err(format!("invalid registry {first:?}"));
-            }
-            components.remove(0);
-        }
-    }
-    for component in components {
-        if !valid_path_component(component) {
-            return Err(format!(
-                "invalid name component {component:?} (lowercase letters and digits, separated by '.', '_', '__' or dashes)"
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn valid_path_component(component: &str) -> bool {
-    let bytes = component.as_bytes();
-    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    if bytes.is_empty() || !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
-        return false;
-    }
-    let mut index = 0;
-    while index < bytes.len() {
-        if alnum(bytes[index]) {
-            index += 1;
-            continue;
-        }
-        // A separator: '.', '_', '__' or one or more '-', followed by an alphanumeric.
-        let start = index;
-        match bytes[index] {
-            b'.' => index += 1,
-            b'_' => {
-                index += 1;
-                if bytes.get(index) == Some(&b'_') {
-                    index += 1;
-                }
-            }
-            b'-' => {
-                while bytes.get(index) == Some(&b'-') {
-                    index += 1;
-                }
-            }
-            _ => return false,
-        }
-        if index == start || !bytes.get(index).copied().is_some_and(alnum) {
-            return false;
-        }
-    }
-    true
 }
 
 #[cfg(test)]
@@ -1375,7 +1383,13 @@ mod tests {
     }
 
     #[test]
-    fn image_references() {
+    fn image_references_follow_the_toolkit_grammar() {
+        let with_image = |image: &str| {
+            MINIMAL.replace(
+                "docker.io/paketobuildpacks/build-jammy-static:0.0.238",
+                image,
+            )
+        };
         for good in [
             "ubuntu",
             "docker.io/paketobuildpacks/run-ubi8-base:latest",
@@ -1384,11 +1398,9 @@ mod tests {
             "localhost:5000/a/b_c__d-e--f.g:v1.2",
             "gcr.io/x/y@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         ] {
-            assert_eq!(validate_image_reference(good), Ok(()), "{good}");
+            assert!(check(&with_image(good)).is_ok(), "{good}");
         }
         for bad in [
-            "",
-            "Upper/case",
             "a//b",
             "a/b:",
             "a/-b",
@@ -1396,9 +1408,156 @@ mod tests {
             "a/b:t@g",
             "a_/b",
             "host:port/x",
+            "localhost:99999999/x",
+            "scratch",
         ] {
-            assert!(validate_image_reference(bad).is_err(), "{bad}");
+            let problems = messages(&with_image(bad));
+            assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
+            assert!(
+                problems[0].starts_with("2: build.image: ")
+                    && problems[0].contains("is not an image reference"),
+                "{bad}: {problems:?}"
+            );
         }
+    }
+
+    use std::fmt::Write as _;
+
+    /// A builder with `entries` order entries naming an external buildpack, every other one
+    /// with a version it does not have (a problem, whose line is looked up).
+    fn many_entries(entries: usize) -> String {
+        let mut text = format!(
+            "{MINIMAL}[[buildpacks]]\nimage = \"docker.io/x/y:1\"\nid = \"x/y\"\nversion = \"1\"\n"
+        );
+        for entry in 0..entries {
+            let version = if entry % 2 == 0 { "1" } else { "2" };
+            writeln!(
+                text,
+                "\n[[order]]\n[[order.group]]\nid = \"x/y\"\nversion = \"{version}\""
+            )
+            .unwrap();
+        }
+        text
+    }
+
+    #[test]
+    fn checking_takes_linear_time() {
+        // Before: each value's line was found by rescanning the file (20,000 entries: minutes
+        // in a debug build). Now one index of line starts.
+        let text = many_entries(20_000);
+        let started = std::time::Instant::now();
+        let problems = check(&text).unwrap_err();
+        let took = started.elapsed();
+        assert_eq!(problems.len(), 10_000);
+        assert_eq!(
+            problems[9_999].line,
+            Some(text.lines().count()),
+            "{:?}",
+            problems[9_999]
+        );
+        assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+    }
+
+    #[test]
+    fn messages_never_quote_file_contents() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = "root:SECRET-HASH:19000:0:99999:7:::";
+        std::fs::write(dir.path().join("shadow"), format!("{secret}\n").repeat(20)).unwrap();
+        let builder = dir.path().join("builder.toml");
+        std::fs::write(
+            &builder,
+            format!("{MINIMAL}[[buildpacks]]\nuri = \"shadow\"\n"),
+        )
+        .unwrap();
+        let message = check_file(&builder).unwrap_err().to_string();
+        assert!(message.contains("shadow is not a tar archive"), "{message}");
+        assert!(!message.contains("SECRET"), "{message}");
+
+        // A file that is not TOML at all: the syntax error names the line, not its text.
+        let message = check_file(&dir.path().join("shadow"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains(":1: invalid TOML"), "{message}");
+        assert!(!message.contains("SECRET"), "{message}");
+
+        // Values and keys are quoted, cut after 64 characters.
+        let long = "x".repeat(100_000);
+        let message = check(&format!(
+            "{MINIMAL}{long} = 1\n[stack]\nid = \"{long}\"\nbuild-image = \"{long}\"\n"
+        ))
+        .unwrap_err()
+        .iter()
+        .map(|problem| format!("{}: {}", problem.key, problem.message))
+        .collect::<Vec<_>>()
+        .join("\n");
+        assert!(message.len() < 1_000, "{message}");
+        assert!(message.contains("(cut, 100000 bytes in all)"), "{message}");
+    }
+
+    #[test]
+    fn a_fifo_is_an_error_not_a_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let builder = dir.path().join("builder.toml");
+        std::fs::write(
+            &builder,
+            format!("{MINIMAL}[[buildpacks]]\nuri = \"fifo\"\n"),
+        )
+        .unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let as_builder = check_file(&fifo).unwrap_err().to_string();
+            let as_module = check_file(&builder).unwrap_err().to_string();
+            sender.send((as_builder, as_module)).unwrap();
+        });
+        let (as_builder, as_module) = receiver
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("check waited on a FIFO");
+        assert!(
+            as_builder.ends_with("is a FIFO, not a regular file"),
+            "{as_builder}"
+        );
+        assert!(
+            as_module.contains("\"fifo\" is neither a module directory nor a regular file"),
+            "{as_module}"
+        );
+    }
+
+    #[test]
+    fn fuzz_builder_toml() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut seeds = Vec::new();
+        for dir in ["builder/builders", "tests/fixtures/builders/broken"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                let file = if path.is_dir() {
+                    path.join("builder.toml")
+                } else {
+                    path
+                };
+                if file.extension().is_some_and(|ext| ext == "toml") {
+                    seeds.push(std::fs::read_to_string(file).unwrap());
+                }
+            }
+        }
+        seeds.sort();
+        assert!(seeds.len() > 20, "{}", seeds.len());
+        let seeds: Vec<&str> = seeds.iter().map(String::as_str).collect();
+        // The workspace's modules are read once; local paths resolve in an empty directory.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("builder.toml");
+        let mut workspace = WorkspaceModules::new(&root);
+        workspace.find("").unwrap();
+        fuzz_check::fuzz_text("builder.toml (packager check)", &seeds, |input| {
+            let _ = check_text_with(input, &path, dir.path(), &mut workspace.clone());
+        });
     }
 
     #[test]
@@ -1411,7 +1570,7 @@ mod tests {
             [
                 "6: buildpacks[0].id: required for \"docker://docker.io/paketobuildpacks/procfile:5.13.4\": the packager cannot fetch it to read its id, so declare it",
                 "6: buildpacks[0].version: required for \"docker://docker.io/paketobuildpacks/procfile:5.13.4\": the packager cannot fetch it to read its version, so declare it",
-                "11: order[0].group[0].id: paketo-buildpacks/procfile is not among the builder's [[buildpacks]]",
+                "11: order[0].group[0].id: \"paketo-buildpacks/procfile\" is not among the builder's [[buildpacks]]",
             ]
         );
         let text = text.replace(

@@ -15,6 +15,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use untrusted_input::quoted;
 
 /// The mtime of every tar entry: 1980-01-01T00:00:01Z, as pack writes it.
 pub const NORMALIZED_MTIME: u64 = 315_532_801;
@@ -696,16 +697,19 @@ pub fn read_archive(path: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImag
     let file = fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut archive = tar::Archive::new(std::io::BufReader::new(file));
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    for entry in archive
-        .entries()
-        .with_context(|| format!("{} is not a tar archive", path.display()))?
-    {
-        let mut entry =
-            entry.with_context(|| format!("{} is not a tar archive", path.display()))?;
+    // The tar crate's errors quote the bytes of the header they fail on: never shown, so that
+    // a file given as an archive by mistake is not echoed.
+    let not_tar = |_| anyhow::anyhow!("{} is not a tar archive", path.display());
+    for entry in archive.entries().map_err(not_tar)? {
+        let mut entry = entry.map_err(not_tar)?;
         if entry.header().entry_type() != tar::EntryType::Regular {
             continue;
         }
-        let name = entry.path()?.to_string_lossy().into_owned();
+        let name = entry
+            .path()
+            .map_err(not_tar)?
+            .to_string_lossy()
+            .into_owned();
         let name = name
             .trim_start_matches("./")
             .trim_start_matches('/')
@@ -713,7 +717,7 @@ pub fn read_archive(path: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImag
         let mut data = Vec::new();
         entry
             .read_to_end(&mut data)
-            .with_context(|| format!("cannot read {name} in {}", path.display()))?;
+            .with_context(|| format!("cannot read {} in {}", quoted(&name), path.display()))?;
         files.insert(name, data);
     }
     if !files.contains_key("oci-layout") {

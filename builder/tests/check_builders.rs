@@ -14,14 +14,17 @@ use std::process::{Command, Output};
 // Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
 use anyhow as _;
 use clap as _;
+use cnb_extension as _;
 use elf_check as _;
 use flate2 as _;
+use fuzz_check as _;
 use serde as _;
 use serde_json as _;
 use sha2 as _;
 use tar as _;
 use tempfile as _;
 use toml as _;
+use untrusted_input as _;
 
 fn check(files: &[&Path]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_packager"))
@@ -147,6 +150,6 @@ fn a_missing_file_is_a_problem() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr).lines().next(),
-        Some("no/such/builder.toml: cannot read the file: No such file or directory (os error 2)")
+        Some("no/such/builder.toml: cannot read the file: it does not exist")
     );
 }

@@ -16,14 +16,17 @@ use std::process::Command;
 // Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
 use anyhow as _;
 use clap as _;
+use cnb_extension as _;
 use cnb_harness as _;
 use elf_check as _;
 use flate2 as _;
+use fuzz_check as _;
 use serde as _;
 use serde_json as _;
 use sha2 as _;
 use tar as _;
 use toml as _;
+use untrusted_input as _;
 
 const EXAMPLE_BUILDPACK: &str = "tests/modules/curl-buildpack";
 

@@ -18,12 +18,15 @@ use std::process::Command;
 // Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
 use anyhow as _;
 use clap as _;
+use cnb_extension as _;
 use elf_check as _;
+use fuzz_check as _;
 use serde as _;
 use serde_json as _;
 use sha2 as _;
 use tempfile as _;
 use toml as _;
+use untrusted_input as _;
 
 /// Runs `packager package --out <out>` in the workspace; returns its stdout lines.
 fn package(out: &Path) -> Vec<String> {

@@ -9,6 +9,7 @@ use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path};
 use std::time::Duration;
+use untrusted_input::quoted;
 
 /// The proxy when `GOPROXY` is unset or empty (the Go command's default).
 pub(crate) const DEFAULT_GOPROXY: &str = "https://proxy.golang.org";
@@ -24,7 +25,7 @@ pub(crate) struct ProxyError {
 
 impl fmt::Display for ProxyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "GOPROXY={:?}: {}", self.value, self.reason)
+        write!(f, "GOPROXY={}: {}", quoted(&self.value), self.reason)
     }
 }
 
@@ -65,7 +66,8 @@ pub(crate) fn proxy_base(goproxy: Option<&str>) -> Result<String, ProxyError> {
             }
             other => {
                 return Err(error(&format!(
-                    "{other:?} is not a proxy URL (https://, http:// or file://), 'direct' or 'off'"
+                    "{} is not a proxy URL (https://, http:// or file://), 'direct' or 'off'",
+                    quoted(other)
                 )));
             }
         }

@@ -8,6 +8,7 @@ use crate::version::RequestError;
 use buildpack_errors::HeaderAndBody;
 use std::fmt;
 use std::path::PathBuf;
+use untrusted_input::quoted;
 
 /// Everything that can go wrong in this buildpack.
 #[derive(Debug)]
@@ -21,10 +22,12 @@ pub(crate) enum GoAppError {
     Setting {
         name: &'static str,
         value: String,
-        expected: &'static str,
+        expected: String,
     },
     /// `go.mod` cannot be read as one.
     GoMod(String),
+    /// `go.mod` is not a regular file inside the app, or is too large.
+    GoModFile(untrusted_input::ReadError),
     /// `BP_GO_VERSION` is not a version.
     VersionRequest(RequestError),
     /// The requested version is not in the inventory (and the build image's go does not fit).
@@ -79,6 +82,7 @@ impl HeaderAndBody for GoAppError {
             Self::NoTargets { .. } => "No main package to build".to_string(),
             Self::Setting { name, .. } => format!("Invalid {name}"),
             Self::GoMod(_) => "Invalid go.mod".to_string(),
+            Self::GoModFile(_) => "Cannot read go.mod".to_string(),
             Self::VersionRequest(_) => "Invalid Go version request".to_string(),
             Self::VersionNotAvailable { request, .. } => {
                 format!("Go {request} is not available")
@@ -126,10 +130,15 @@ impl HeaderAndBody for GoAppError {
                 name,
                 value,
                 expected,
-            } => format!("{name}={value:?}: {expected}."),
+            } => format!("{name}={}: {expected}.", quoted(value)),
             Self::GoMod(cause) => format!(
                 "go.mod: {cause}.\nFix go.mod (`go mod edit -go=1.26 -toolchain=go1.26.8` writes \
                  valid lines), or set BP_GO_VERSION, which takes precedence."
+            ),
+            Self::GoModFile(error) => format!(
+                "{error}.\ngo.mod must be a regular file inside the app (a link to one inside \
+                 the app works) of at most {} MiB.",
+                crate::gomod::MAX_SIZE >> 20
             ),
             Self::VersionRequest(error) => format!("{error}."),
             Self::VersionNotAvailable {

@@ -8,6 +8,7 @@
 //! with cgo is static only with `-extldflags=-static`).
 
 use std::fmt;
+use untrusted_input::quoted;
 
 pub(crate) const BP_GO_BUILD_FLAGS: &str = "BP_GO_BUILD_FLAGS";
 pub(crate) const BP_GO_BUILD_LDFLAGS: &str = "BP_GO_BUILD_LDFLAGS";
@@ -45,7 +46,13 @@ pub(crate) struct FlagError {
 
 impl fmt::Display for FlagError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={:?}: {}", self.variable, self.value, self.reason)
+        write!(
+            f,
+            "{}={}: {}",
+            self.variable,
+            quoted(&self.value),
+            self.reason
+        )
     }
 }
 
@@ -152,7 +159,8 @@ fn parse_flags(
             .filter(|body| !body.is_empty() && !body.starts_with('-'))
         else {
             return Err(error(format!(
-                "{word:?} is not a flag; build flags only (choose the packages to build with BP_GO_TARGETS)"
+                "{} is not a flag; build flags only (choose the packages to build with BP_GO_TARGETS)",
+                quoted(word)
             )));
         };
         let flag = match body.split_once('=') {

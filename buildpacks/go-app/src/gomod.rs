@@ -2,6 +2,10 @@
 //! line.
 
 use crate::version::GoVersion;
+use untrusted_input::quoted;
+
+/// The largest `go.mod` read: 4 MiB (large modules' files are tens of KiB).
+pub(crate) const MAX_SIZE: u64 = 4 << 20;
 
 /// The parts of `go.mod` the buildpack uses.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -42,19 +46,20 @@ pub(crate) fn parse(text: &str) -> Result<GoMod, String> {
             "go" => {
                 go_mod.go = Some(
                     GoVersion::parse(argument)
-                        .map_err(|error| format!("line {number}: go {argument}: {error}"))?,
+                        .map_err(|error| format!("line {number}: go {error}"))?,
                 );
             }
             "toolchain" if argument != "default" => {
                 if !argument.starts_with("go") {
                     return Err(format!(
-                        "line {number}: toolchain {argument}: a toolchain is named go<version>, e.g. go1.26.8"
+                        "line {number}: toolchain {}: a toolchain is named go<version>, e.g. go1.26.8",
+                        quoted(argument)
                     ));
                 }
-                go_mod.toolchain =
-                    Some(GoVersion::parse(argument).map_err(|error| {
-                        format!("line {number}: toolchain {argument}: {error}")
-                    })?);
+                go_mod.toolchain = Some(
+                    GoVersion::parse(argument)
+                        .map_err(|error| format!("line {number}: toolchain {error}"))?,
+                );
             }
             _ => {}
         }
@@ -107,12 +112,12 @@ mod tests {
     fn bad_versions_name_the_line() {
         assert_eq!(
             parse("module a\ngo one\n").unwrap_err(),
-            "line 2: go one: \"one\" is not a Go version (expected X.Y.Z, e.g. 1.26.8)"
+            "line 2: go \"one\" is not a Go version (expected X.Y.Z, e.g. 1.26.8)"
         );
         assert!(
             parse("module a\ngo 1.25\ntoolchain 1.25.14\n")
                 .unwrap_err()
-                .starts_with("line 3: toolchain 1.25.14: a toolchain is named go<version>")
+                .starts_with("line 3: toolchain \"1.25.14\": a toolchain is named go<version>")
         );
     }
 

@@ -1,122 +1,86 @@
 //! Removing the app's source code from the image after the build, except the files the user
-//! keeps with `BP_KEEP_FILES` (colon-separated globs relative to the app, as Go's
-//! `filepath.Match` reads them: `*` and `?` do not cross `/`, `[a-z]`, `[^a]`, `\` escapes),
-//! as Paketo's go-build does. A kept directory is kept whole.
+//! keeps with `BP_KEEP_FILES`, as Paketo's go-build does: colon-separated globs relative to
+//! the app, compiled by the `globset` crate into one matcher that runs in linear time (no
+//! backtracking, whatever the pattern). `*` and `?` do not cross `/`; `**` spans directories
+//! (`assets/**`, `**/*.html`); `[a-z]`, `[!a-z]` (or `[^a-z]`) classes; `{a,b}` alternatives;
+//! `\` escapes. A kept directory is kept whole.
 
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use std::path::Path;
+use untrusted_input::quoted;
 
 pub(crate) const BP_KEEP_FILES: &str = "BP_KEEP_FILES";
 
-/// A `BP_KEEP_FILES` pattern that is not a glob.
+/// The most patterns `BP_KEEP_FILES` may hold, and the longest pattern: compiling the matcher
+/// takes time in proportion to the patterns' total size, which these bound.
+pub(crate) const MAX_PATTERNS: usize = 100;
+pub(crate) const MAX_PATTERN_LENGTH: usize = 1024;
+
+/// The `BP_KEEP_FILES` patterns, compiled into one matcher.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeepFiles {
+    /// The patterns as given (trimmed, a leading `./` removed), for the log.
+    pub(crate) patterns: Vec<String>,
+    set: GlobSet,
+}
+
+/// Equal patterns compile to equal matchers.
+impl PartialEq for KeepFiles {
+    fn eq(&self, other: &Self) -> bool {
+        self.patterns == other.patterns
+    }
+}
+
+impl Eq for KeepFiles {}
+
+impl KeepFiles {
+    /// Whether the app's `path` (relative, `/`-separated) is kept.
+    pub(crate) fn keeps(&self, path: &str) -> bool {
+        self.set.is_match(path)
+    }
+}
+
+/// A `BP_KEEP_FILES` pattern that is not a glob: the pattern, quoted, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PatternError(pub(crate) String);
 
 /// Parses `BP_KEEP_FILES`.
 ///
 /// # Errors
-/// A malformed pattern (an unclosed `[`, a trailing `\`).
-pub(crate) fn parse_patterns(value: Option<&str>) -> Result<Vec<String>, PatternError> {
+/// A malformed pattern (an unclosed `[` or `{`, a trailing `\`), more than [`MAX_PATTERNS`]
+/// patterns, or one longer than [`MAX_PATTERN_LENGTH`].
+pub(crate) fn parse_patterns(value: Option<&str>) -> Result<KeepFiles, PatternError> {
     let patterns: Vec<String> = value
         .unwrap_or_default()
         .split(':')
         .map(|pattern| pattern.trim().trim_start_matches("./").to_string())
         .filter(|pattern| !pattern.is_empty())
         .collect();
+    if patterns.len() > MAX_PATTERNS {
+        return Err(PatternError(format!(
+            "{} patterns: at most {MAX_PATTERNS} are accepted",
+            patterns.len()
+        )));
+    }
+    let mut set = GlobSetBuilder::new();
     for pattern in &patterns {
-        glob_match(pattern, "").ok_or_else(|| PatternError(pattern.clone()))?;
-    }
-    Ok(patterns)
-}
-
-/// Whether `name` matches `pattern`; `None` for a malformed pattern.
-pub(crate) fn glob_match(pattern: &str, name: &str) -> Option<bool> {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let name: Vec<char> = name.chars().collect();
-    // Validate the whole pattern first, as Go does, so a bad pattern never half-matches.
-    let mut i = 0;
-    while i < pattern.len() {
-        match pattern[i] {
-            '\\' => i += 2,
-            '[' => i = class_end(&pattern, i)?,
-            _ => i += 1,
+        if pattern.len() > MAX_PATTERN_LENGTH {
+            return Err(PatternError(format!(
+                "{} is longer than {MAX_PATTERN_LENGTH} characters",
+                quoted(pattern)
+            )));
         }
+        let glob = GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .map_err(|error| PatternError(format!("{} ({})", quoted(pattern), error.kind())))?;
+        set.add(glob);
     }
-    if pattern.last() == Some(&'\\') && !ends_escaped_twice(&pattern) {
-        return None;
-    }
-    Some(match_here(&pattern, &name))
-}
-
-fn ends_escaped_twice(pattern: &[char]) -> bool {
-    pattern.iter().rev().take_while(|&&c| c == '\\').count() % 2 == 0
-}
-
-/// The index after the class starting at `start` (`[`), `None` when it is not closed.
-fn class_end(pattern: &[char], start: usize) -> Option<usize> {
-    let mut i = start + 1;
-    if matches!(pattern.get(i), Some('^' | '!')) {
-        i += 1;
-    }
-    let mut first = true;
-    loop {
-        match pattern.get(i)? {
-            ']' if !first => return Some(i + 1),
-            '\\' => i += 2,
-            _ => i += 1,
-        }
-        first = false;
-    }
-}
-
-fn match_here(pattern: &[char], name: &[char]) -> bool {
-    let Some((&first, rest)) = pattern.split_first() else {
-        return name.is_empty();
-    };
-    match first {
-        '*' => (0..=name.len())
-            .take_while(|&n| n == 0 || name[n - 1] != '/')
-            .any(|n| match_here(rest, &name[n..])),
-        '?' => name.first().is_some_and(|&c| c != '/') && match_here(rest, &name[1..]),
-        '[' => {
-            let Some(end) = class_end(pattern, 0) else {
-                return false;
-            };
-            name.first()
-                .is_some_and(|&c| c != '/' && class_matches(&pattern[1..end - 1], c))
-                && match_here(&pattern[end..], &name[1..])
-        }
-        '\\' => {
-            pattern.get(1).is_some_and(|&c| name.first() == Some(&c))
-                && match_here(&pattern[2..], &name[1..])
-        }
-        c => name.first() == Some(&c) && match_here(rest, &name[1..]),
-    }
-}
-
-fn class_matches(class: &[char], c: char) -> bool {
-    let (negated, mut class) = match class.split_first() {
-        Some(('^' | '!', rest)) => (true, rest),
-        _ => (false, class),
-    };
-    let mut matched = false;
-    while let Some((&low, rest)) = class.split_first() {
-        let (low, rest) = if low == '\\' {
-            match rest.split_first() {
-                Some((&escaped, rest)) => (escaped, rest),
-                None => break,
-            }
-        } else {
-            (low, rest)
-        };
-        if let (Some('-'), Some(&high)) = (rest.first(), rest.get(1)) {
-            matched |= (low..=high).contains(&c);
-            class = &rest[2..];
-        } else {
-            matched |= low == c;
-            class = rest;
-        }
-    }
-    matched != negated
+    let set = set
+        .build()
+        .map_err(|error| PatternError(format!("the patterns cannot be compiled ({error})")))?;
+    Ok(KeepFiles { patterns, set })
 }
 
 /// What the removal did.
@@ -133,9 +97,9 @@ pub(crate) struct Removal {
 ///
 /// # Errors
 /// When something cannot be listed or removed.
-pub(crate) fn remove_sources(app_dir: &Path, patterns: &[String]) -> std::io::Result<Removal> {
+pub(crate) fn remove_sources(app_dir: &Path, keep: &KeepFiles) -> std::io::Result<Removal> {
     let mut removal = Removal::default();
-    prune(app_dir, "", patterns, &mut removal, true)?;
+    prune(app_dir, "", keep, &mut removal, true)?;
     removal.kept.sort();
     Ok(removal)
 }
@@ -144,7 +108,7 @@ pub(crate) fn remove_sources(app_dir: &Path, patterns: &[String]) -> std::io::Re
 fn prune(
     dir: &Path,
     relative: &str,
-    patterns: &[String],
+    keep: &KeepFiles,
     removal: &mut Removal,
     top: bool,
 ) -> std::io::Result<bool> {
@@ -157,10 +121,7 @@ fn prune(
         } else {
             format!("{relative}/{name}")
         };
-        if patterns
-            .iter()
-            .any(|pattern| glob_match(pattern, &path_relative) == Some(true))
-        {
+        if keep.keeps(&path_relative) {
             removal.kept.push(path_relative);
             kept_any = true;
             continue;
@@ -168,7 +129,7 @@ fn prune(
         let path = entry.path();
         let file_type = entry.file_type()?;
         if file_type.is_dir() {
-            if prune(&path, &path_relative, patterns, removal, false)? {
+            if prune(&path, &path_relative, keep, removal, false)? {
                 kept_any = true;
                 continue;
             }
@@ -187,15 +148,23 @@ fn prune(
 mod tests {
     use super::*;
 
+    fn keep(value: &str) -> KeepFiles {
+        parse_patterns(Some(value)).unwrap()
+    }
+
     #[test]
-    fn globs_like_filepath_match() {
+    fn globs_like_filepath_match_and_more() {
         for (pattern, name, expected) in [
             ("*.html", "index.html", true),
             ("*.html", "static/index.html", false),
             ("static/*", "static/a.css", true),
             ("static/*", "static/css/a.css", false),
+            ("static/**", "static/css/a.css", true),
+            ("**/*.html", "a/b/c.html", true),
+            ("**/*.html", "c.html", true),
             ("?.txt", "a.txt", true),
             ("?.txt", "ab.txt", false),
+            ("?", "/", false),
             ("[a-c]*", "banana", true),
             ("[^a-c]*", "banana", false),
             ("[!a-c]*", "date", true),
@@ -203,28 +172,55 @@ mod tests {
             ("\\*", "a", false),
             ("[]a]", "]", true),
             ("a/b", "a/b", true),
+            ("{a,b}.txt", "b.txt", true),
         ] {
-            assert_eq!(
-                glob_match(pattern, name),
-                Some(expected),
-                "{pattern} {name}"
-            );
+            assert_eq!(keep(pattern).keeps(name), expected, "{pattern} {name}");
         }
-        assert_eq!(glob_match("[a-", "a"), None);
-        assert_eq!(glob_match("a\\", "a"), None);
     }
 
     #[test]
     fn patterns() {
+        assert_eq!(keep("./assets/*: :*.md").patterns, ["assets/*", "*.md"]);
+        assert!(parse_patterns(None).unwrap().patterns.is_empty());
+        assert!(!parse_patterns(None).unwrap().keeps("main.go"));
+        for bad in ["[x", "a\\", "{a,b"] {
+            let error = parse_patterns(Some(&format!("ok:{bad}"))).unwrap_err();
+            assert!(error.0.starts_with(&format!("{bad:?} (")), "{error:?}");
+        }
+        let many = vec!["a"; MAX_PATTERNS + 1].join(":");
         assert_eq!(
-            parse_patterns(Some("./assets/*: :*.md")).unwrap(),
-            ["assets/*", "*.md"]
+            parse_patterns(Some(&many)).unwrap_err().0,
+            "101 patterns: at most 100 are accepted"
         );
-        assert_eq!(parse_patterns(None).unwrap(), Vec::<String>::new());
-        assert_eq!(
-            parse_patterns(Some("ok:[x")).unwrap_err(),
-            PatternError("[x".to_string())
+        assert!(parse_patterns(Some(&vec!["a"; MAX_PATTERNS].join(":"))).is_ok());
+        let long = "a".repeat(MAX_PATTERN_LENGTH + 1);
+        assert!(
+            parse_patterns(Some(&long))
+                .unwrap_err()
+                .0
+                .ends_with("is longer than 1024 characters")
         );
+    }
+
+    /// Issue 13 item 6: a dozen `*` against a long name backtracked exponentially (hours).
+    #[test]
+    fn matching_takes_linear_time() {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let pattern = format!("{}b", "*a".repeat(12));
+            let keep = parse_patterns(Some(&pattern)).unwrap();
+            let name = "a".repeat(200);
+            let app = tempfile::tempdir().unwrap();
+            std::fs::write(app.path().join(&name), "x").unwrap();
+            let matched = keep.keeps(&name);
+            let removal = remove_sources(app.path(), &keep).unwrap();
+            sender.send((matched, removal.removed)).unwrap();
+        });
+        let (matched, removed) = receiver
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("BP_KEEP_FILES matching hung");
+        assert!(!matched);
+        assert_eq!(removed, 1);
     }
 
     #[test]
@@ -248,15 +244,7 @@ mod tests {
             write(path);
         }
         std::os::unix::fs::symlink("/etc", app.path().join("link")).unwrap();
-        let removal = remove_sources(
-            app.path(),
-            &[
-                "assets".to_string(),
-                "templates/*.html".to_string(),
-                "*.md".to_string(),
-            ],
-        )
-        .unwrap();
+        let removal = remove_sources(app.path(), &keep("assets:templates/*.html:*.md")).unwrap();
         assert_eq!(
             removal.kept,
             ["README.md", "assets", "templates/index.html"]
@@ -300,7 +288,7 @@ mod tests {
         std::fs::create_dir(app.path().join("cmd")).unwrap();
         std::fs::write(app.path().join("cmd/x.go"), "x").unwrap();
         std::fs::write(app.path().join("go.mod"), "x").unwrap();
-        let removal = remove_sources(app.path(), &[]).unwrap();
+        let removal = remove_sources(app.path(), &KeepFiles::default()).unwrap();
         assert_eq!(removal.removed, 2);
         assert_eq!(std::fs::read_dir(app.path()).unwrap().count(), 0);
     }

@@ -13,6 +13,8 @@
 mod download;
 mod errors;
 mod flags;
+#[cfg(test)]
+mod fuzz;
 mod gocmd;
 mod gomod;
 mod inventory;
@@ -38,6 +40,7 @@ use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::sbom::Sbom;
 use libcnb::{Buildpack, Env, Platform, buildpack_main};
+use platform_settings::setting;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -188,16 +191,10 @@ struct Settings {
     build_flags: Option<String>,
     ldflags: Option<String>,
     cgo: bool,
-    keep_files: Vec<String>,
+    keep_files: keep::KeepFiles,
     goproxy: Option<String>,
     goflags: Option<String>,
     ssl_cert_file: Option<String>,
-}
-
-fn setting(env: &Env, name: &str) -> Option<String> {
-    env.get_string_lossy(name)
-        .or_else(|| std::env::var(name).ok())
-        .filter(|value| !value.trim().is_empty())
 }
 
 impl Settings {
@@ -210,7 +207,7 @@ impl Settings {
                 return Err(GoAppError::Setting {
                     name: BP_GO_CGO,
                     value,
-                    expected: "expected true or false",
+                    expected: "expected true or false".to_string(),
                 });
             }
         };
@@ -219,12 +216,13 @@ impl Settings {
             keep::parse_patterns(keep.as_deref()).map_err(|error| GoAppError::Setting {
                 name: keep::BP_KEEP_FILES,
                 value: keep.clone().unwrap_or_default(),
-                expected: if error.0.is_empty() {
-                    "not a list of glob patterns"
-                } else {
-                    "a pattern is malformed (an unclosed '[' or a trailing '\\'); patterns are \
-                     colon-separated globs relative to the app, e.g. assets/*:templates/*"
-                },
+                expected: format!(
+                    "{}; BP_KEEP_FILES holds at most {} colon-separated globs relative to the \
+                     app (`*` and `?` within a directory, `**` across directories, `[a-z]`, \
+                     `{{a,b}}`, `\\` escapes), e.g. assets/**:templates/*.html",
+                    error.0,
+                    keep::MAX_PATTERNS
+                ),
             })?;
         Ok(Self {
             targets: setting(env, targets::BP_GO_TARGETS),
@@ -344,13 +342,13 @@ fn sbom_document(
     Ok(document)
 }
 
+/// The app's `go.mod`: a regular file inside the app (links inside it followed) of at most
+/// [`gomod::MAX_SIZE`] bytes.
 fn read_go_mod(app_dir: &Path) -> Result<Option<gomod::GoMod>, GoAppError> {
-    let path = app_dir.join("go.mod");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => gomod::parse(&text).map(Some).map_err(GoAppError::GoMod),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(GoAppError::ReadApp { path, source }),
-    }
+    untrusted_input::read_app_text(app_dir, Path::new("go.mod"), gomod::MAX_SIZE)
+        .map_err(GoAppError::GoModFile)?
+        .map(|text| gomod::parse(&text).map_err(GoAppError::GoMod))
+        .transpose()
 }
 
 /// The binary of each target: the root is named after the module (`example.com/app` builds
@@ -714,13 +712,13 @@ fn build_info(go: &Go, binaries: &[PathBuf]) -> Result<Vec<sbom::BuildInfo>, GoA
         .collect()
 }
 
-fn remove_sources(app_dir: &Path, keep_files: &[String]) -> Result<(), GoAppError> {
-    if keep_files.is_empty() {
+fn remove_sources(app_dir: &Path, keep_files: &keep::KeepFiles) -> Result<(), GoAppError> {
+    if keep_files.patterns.is_empty() {
         println!("  Removing the source code (BP_KEEP_FILES keeps none)");
     } else {
         println!(
             "  Removing the source code but BP_KEEP_FILES={}",
-            keep_files.join(":")
+            keep_files.patterns.join(":")
         );
     }
     let removal =
@@ -802,6 +800,47 @@ mod tests {
     use super::*;
     use crate::version::{GoVersion, RequestSource};
     use buildpack_errors::HeaderAndBody;
+
+    #[test]
+    fn go_mod_is_a_regular_file_inside_the_app() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "module secret\n").unwrap();
+        let app = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), app.path().join("go.mod"))
+            .unwrap();
+        let error = read_go_mod(app.path()).unwrap_err();
+        assert_eq!(error.header(), "Cannot read go.mod");
+        assert!(
+            error.body().contains("leads outside the app directory"),
+            "{}",
+            error.body()
+        );
+        assert!(!error.body().contains("secret\n"));
+
+        let app = tempfile::tempdir().unwrap();
+        let fifo = app.path().join("go.mod");
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let dir = app.path().to_path_buf();
+        std::thread::spawn(move || sender.send(read_go_mod(&dir).map(|_| ()).unwrap_err().body()));
+        let body = receiver
+            .recv_timeout(Duration::from_secs(10))
+            .expect("reading a FIFO go.mod waited");
+        assert!(body.contains("is a FIFO, not a regular file"), "{body}");
+
+        let app = tempfile::tempdir().unwrap();
+        std::fs::create_dir(app.path().join("real")).unwrap();
+        std::fs::write(app.path().join("real/go.mod"), "module example.com/x\n").unwrap();
+        std::os::unix::fs::symlink("real/go.mod", app.path().join("go.mod")).unwrap();
+        let go_mod = read_go_mod(app.path()).unwrap().unwrap();
+        assert_eq!(go_mod.module.as_deref(), Some("example.com/x"));
+    }
 
     fn go(version: &str) -> Go {
         Go {

@@ -4,6 +4,7 @@
 use crate::source::{self, Platform};
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
+use untrusted_input::quoted;
 
 /// `BP_GO_TARGETS`: colon-separated relative paths of main packages.
 pub(crate) const BP_GO_TARGETS: &str = "BP_GO_TARGETS";
@@ -47,8 +48,10 @@ impl fmt::Display for TargetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{BP_GO_TARGETS}={:?}: the target {:?} {}",
-            self.value, self.entry, self.reason
+            "{BP_GO_TARGETS}={}: the target {} {}",
+            quoted(&self.value),
+            quoted(&self.entry),
+            self.reason
         )
     }
 }

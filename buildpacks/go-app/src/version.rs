@@ -4,6 +4,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::cmp::Ordering;
 use std::fmt;
+use untrusted_input::quoted;
 
 /// A Go version. Keeps the string it was read from; orders as the Go command does
 /// (`1.26` < `1.26rc1` < `1.26.0` < `1.26.1`).
@@ -37,8 +38,8 @@ impl fmt::Display for VersionParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{:?} is not a Go version (expected X.Y.Z, e.g. 1.26.8)",
-            self.0
+            "{} is not a Go version (expected X.Y.Z, e.g. 1.26.8)",
+            quoted(&self.0)
         )
     }
 }
@@ -234,9 +235,10 @@ impl fmt::Display for RequestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}={:?} is not a Go version: use X.Y.Z for one release (1.26.8) or X.Y for the \
+            "{}={} is not a Go version: use X.Y.Z for one release (1.26.8) or X.Y for the \
              newest patch of a line (1.26, 1.26.x, 1.26.*)",
-            self.source, self.value
+            self.source,
+            quoted(&self.value)
         )
     }
 }

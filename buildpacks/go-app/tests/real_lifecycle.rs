@@ -15,10 +15,14 @@ use std::time::Duration;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
+use fuzz_check as _;
+use globset as _;
 use libcnb as _;
+use platform_settings as _;
 use serde as _;
 use sha2 as _;
 use tempfile as _;
+use untrusted_input as _;
 use ureq as _;
 use zip as _;
 

@@ -16,11 +16,15 @@ use std::process::Command;
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
 use elf_check as _;
+use fuzz_check as _;
+use globset as _;
 use libcnb as _;
+use platform_settings as _;
 use serde as _;
 use serde_json as _;
 use sha2 as _;
 use toml as _;
+use untrusted_input as _;
 use ureq as _;
 use which as _;
 use zip as _;

@@ -127,9 +127,7 @@ fn version_request(
     app_dir: &std::path::Path,
     platform_env: &Env,
 ) -> Result<Option<JvmVersionRequest>, UbiJavaBuildpackError> {
-    let bp_jvm_version = platform_env
-        .get_string_lossy(BP_JVM_VERSION)
-        .or_else(|| std::env::var(BP_JVM_VERSION).ok());
+    let bp_jvm_version = platform_settings::setting(platform_env, BP_JVM_VERSION);
     Ok(requested_version(app_dir, bp_jvm_version.as_deref())?)
 }
 

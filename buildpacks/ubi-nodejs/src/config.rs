@@ -29,11 +29,7 @@ impl Config {
     /// variables), falling back to this process's environment, where the lifecycle also puts the
     /// operator's build-config variables.
     pub(crate) fn from_platform_env(platform_env: &Env) -> Result<Self, NodejsBuildpackError> {
-        Self::from_lookup(|name| {
-            platform_env
-                .get_string_lossy(name)
-                .or_else(|| std::env::var(name).ok())
-        })
+        Self::from_lookup(|name| platform_settings::setting(platform_env, name))
     }
 
     /// Reads the settings through `lookup` (a variable's value by name).

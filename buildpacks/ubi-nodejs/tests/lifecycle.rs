@@ -16,6 +16,7 @@ use fuzz_check as _;
 use libcnb as _;
 use nodejs_semver as _;
 use packager as _;
+use platform_settings as _;
 use serde as _;
 use serde_json as _;
 use tempfile as _;

@@ -15,6 +15,7 @@ use buildpack_errors as _;
 use fuzz_check as _;
 use libcnb as _;
 use nodejs_semver as _;
+use platform_settings as _;
 use serde as _;
 use ubi_common as _;
 use untrusted_input as _;

@@ -4,6 +4,7 @@ use libcnb_data::buildpack::{BuildpackApi, BuildpackTarget, BuildpackVersion, Li
 use serde::Deserialize;
 use std::fmt;
 use std::str::FromStr;
+use untrusted_input::quoted;
 
 /// The contents of `extension.toml`.
 ///
@@ -96,7 +97,7 @@ impl fmt::Display for InvalidExtensionId {
             f,
             "invalid extension id {:?}: expected letters, digits, '.', '/' and '-', \
              and not one of app, config, generated, sbom",
-            self.0
+            quoted(&self.0)
         )
     }
 }

@@ -15,6 +15,7 @@
 use crate::image_ref::ImageReference;
 use std::fmt;
 use std::marker::PhantomData;
+use untrusted_input::quoted;
 
 /// The build arguments every platform passes when it applies a Dockerfile.
 pub const BASE_IMAGE_ARG: &str = "base_image";
@@ -62,15 +63,17 @@ impl fmt::Display for DockerfileError {
                 what,
                 name,
                 expected,
-            } => write!(f, "invalid {what} {name:?}: expected {expected}"),
+            } => write!(f, "invalid {what} {}: expected {expected}", quoted(name)),
             Self::UnsafeValue { what, value } => write!(
                 f,
-                "unsafe {what} {value:?}: a Dockerfile value may not contain a line break or NUL"
+                "unsafe {what} {}: a Dockerfile value may not contain a line break or NUL",
+                quoted(value)
             ),
             Self::InvalidPath { what, path } => write!(
                 f,
-                "invalid {what} {path:?}: expected a path of letters, digits and any of ._-+@/ \
-                 (no spaces, quotes or variables)"
+                "invalid {what} {}: expected a path of letters, digits and any of ._-+@/ \
+                 (no spaces, quotes or variables)",
+                quoted(path)
             ),
         }
     }
@@ -545,6 +548,44 @@ mod tests {
         let rendered = BuildDockerfile::new().to_string();
         assert!(rendered.starts_with("ARG base_image\nFROM ${base_image}\n"));
         assert_eq!(rendered.matches("FROM").count(), 1);
+    }
+
+    /// No value reaches a Dockerfile as more than the one instruction it was given to: every
+    /// accepted value renders on one line, and the line starts with that instruction.
+    #[test]
+    fn fuzz_dockerfile_values() {
+        let lines = |dockerfile: &BuildDockerfile| dockerfile.to_string().matches('\n').count();
+        let expected = lines(&BuildDockerfile::new().env("VALUE", "x").unwrap());
+        fuzz_check::fuzz_text(
+            "Dockerfile values (cnb-extension)",
+            &[
+                "20.11.1-1.module+el8.9.0",
+                "a'b\"c $(id) `id` ${x} \\ ; && |",
+                "multi\nline\r\n",
+            ],
+            |value| {
+                for (keyword, dockerfile) in [
+                    (
+                        "RUN ",
+                        BuildDockerfile::new().run(ShellCommand::new("install").arg(value)),
+                    ),
+                    ("ENV ", BuildDockerfile::new().env("VALUE", value)),
+                    ("LABEL ", BuildDockerfile::new().label("value", value)),
+                    (
+                        "RUN ",
+                        BuildDockerfile::new().write_file("/tmp/value", value, 0o644),
+                    ),
+                    ("WORKDIR ", BuildDockerfile::new().workdir(value)),
+                ] {
+                    let Ok(dockerfile) = dockerfile else { continue };
+                    let text = dockerfile.to_string();
+                    assert_eq!(lines(&dockerfile), expected, "{text:?}");
+                    assert!(!text.contains(['\r', '\0']), "{text:?}");
+                    let last = text.lines().last().unwrap_or_default();
+                    assert!(last.starts_with(keyword), "{text:?}");
+                }
+            },
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use std::fmt;
+use untrusted_input::quoted;
 
 /// The build arguments the platform sets itself; an extension may not set them.
 pub const RESERVED_ARGS: [&str; 3] = ["build_id", "user_id", "group_id"];
@@ -66,15 +67,19 @@ impl fmt::Display for ExtendConfigError {
         match self {
             Self::ReservedName(name) => write!(
                 f,
-                "build argument {name:?} is reserved: the platform sets build_id, user_id and group_id itself"
+                "build argument {} is reserved: the platform sets build_id, user_id and group_id itself",
+                quoted(name)
             ),
             Self::InvalidName(name) => write!(
                 f,
-                "invalid build argument name {name:?}: expected a letter or '_' followed by letters, digits or '_'"
+                "invalid build argument name {}: expected a letter or '_' followed by letters, digits or '_'",
+                quoted(name)
             ),
             Self::UnsafeValue { name, value } => write!(
                 f,
-                "unsafe value {value:?} for build argument {name}: it may not contain a line break or NUL"
+                "unsafe value {} for build argument {}: it may not contain a line break or NUL",
+                quoted(value),
+                quoted(name)
             ),
         }
     }

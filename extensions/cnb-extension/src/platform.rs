@@ -1,8 +1,8 @@
 //! What the platform gives every phase: the platform directory, its `env/` files, and the target.
 
+use platform_settings::ReadError;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io;
 use std::path::{Path, PathBuf};
 
 /// The `<platform>` directory and the user-provided environment in `<platform>/env`.
@@ -16,50 +16,33 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// Reads `<dir>/env`. A missing `env` directory means no variables.
+    /// Reads `<dir>/env` as the lifecycle does ([`platform_settings::read_env_dir`]): links
+    /// followed (Kubernetes `ConfigMap` and `Secret` volumes), directories skipped, regular files
+    /// of at most 128 KiB. A missing `env` directory means no variables.
     ///
     /// # Errors
-    /// When the directory or one of its files cannot be read, or a file is not UTF-8.
-    pub fn from_dir(dir: &Path) -> io::Result<Self> {
-        let env_dir = dir.join("env");
-        let mut env = BTreeMap::new();
-        let entries = match std::fs::read_dir(&env_dir) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                return Ok(Self {
-                    dir: dir.to_path_buf(),
-                    env,
-                });
-            }
-            Err(error) => return Err(error),
-        };
-        for entry in entries {
-            let entry = entry?;
-            if !entry.file_type()?.is_file() {
-                continue;
-            }
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let value = std::fs::read_to_string(entry.path()).map_err(|error| {
-                io::Error::new(error.kind(), format!("{}: {error}", entry.path().display()))
-            })?;
-            env.insert(name, value);
-        }
+    /// When the directory cannot be listed, or one of its entries is not a readable regular
+    /// file (a FIFO, a dangling link) of at most 128 KiB.
+    pub fn from_dir(dir: &Path) -> Result<Self, ReadError> {
         Ok(Self {
             dir: dir.to_path_buf(),
-            env,
+            env: platform_settings::read_env_dir(dir)?,
         })
     }
 
-    /// The value of a user-provided variable.
+    /// A setting: `<platform>/env/<name>` when set and not blank, else this process's `name`
+    /// (where the lifecycle puts the builder's build-config env), as every module of this
+    /// workspace looks settings up ([`platform_settings::setting`]).
+    #[must_use]
+    pub fn setting(&self, name: &str) -> Option<String> {
+        platform_settings::setting(&self.env, name)
+    }
+
+    /// The raw value of the user-provided variable `<platform>/env/<name>` (for settings, use
+    /// [`Platform::setting`]).
     #[must_use]
     pub fn env(&self, name: &str) -> Option<&str> {
         self.env.get(name).map(String::as_str)
-    }
-
-    /// The value of a user-provided variable, `None` when it is unset or empty.
-    #[must_use]
-    pub fn env_non_empty(&self, name: &str) -> Option<&str> {
-        self.env(name).filter(|value| !value.is_empty())
     }
 }
 
@@ -118,18 +101,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_env_files_verbatim() {
+    fn reads_env_files_verbatim_and_follows_links() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("env")).unwrap();
         std::fs::write(dir.path().join("env/BP_NODE_VERSION"), "~20").unwrap();
         std::fs::write(dir.path().join("env/EMPTY"), "").unwrap();
         std::fs::write(dir.path().join("env/MULTI"), "a\nb\n").unwrap();
+        std::fs::write(dir.path().join("value"), "localhost/run:1").unwrap();
+        std::os::unix::fs::symlink(
+            dir.path().join("value"),
+            dir.path().join("env/BP_UBI_RUN_IMAGE_OVERRIDE"),
+        )
+        .unwrap();
         let platform = Platform::from_dir(dir.path()).unwrap();
         assert_eq!(platform.env("BP_NODE_VERSION"), Some("~20"));
         assert_eq!(platform.env("MULTI"), Some("a\nb\n"));
         assert_eq!(platform.env("EMPTY"), Some(""));
-        assert_eq!(platform.env_non_empty("EMPTY"), None);
+        assert_eq!(platform.setting("EMPTY"), None);
         assert_eq!(platform.env("UNSET"), None);
+        assert_eq!(
+            platform.setting("BP_UBI_RUN_IMAGE_OVERRIDE").as_deref(),
+            Some("localhost/run:1")
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use untrusted_input::quoted;
 
 /// The Buildpack API versions (`api` in `extension.toml`) this runtime implements.
 pub const SUPPORTED_APIS: [BuildpackApi; 3] = [
@@ -189,6 +190,8 @@ pub enum Error<E> {
         /// Why.
         source: io::Error,
     },
+    /// A file of `<platform>/env` cannot be read.
+    PlatformEnv(platform_settings::ReadError),
     /// An input file is not what the spec says it is.
     InvalidInput {
         /// The file.
@@ -241,7 +244,8 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
         match self {
             Self::UnknownPhase(name) => write!(
                 f,
-                "this program must be run as bin/detect or bin/generate, not {name:?}"
+                "this program must be run as bin/detect or bin/generate, not {}",
+                quoted(name)
             ),
             Self::MissingInput { name } => write!(
                 f,
@@ -250,6 +254,12 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Self::ReadInput { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())
             }
+            Self::PlatformEnv(error) => write!(
+                f,
+                "{error}: each file of <platform>/env holds one variable's value, a regular file \
+                 (or a link to one) of at most {} KiB",
+                platform_settings::MAX_VALUE_SIZE / 1024
+            ),
             Self::InvalidInput { path, message } => {
                 write!(f, "invalid {}: {}", path.display(), message.trim_end())
             }
@@ -372,10 +382,7 @@ fn read_common<M: DeserializeOwned, E>(
         return Err(Error::UnsupportedApi { api });
     }
     let descriptor = toml::from_str(&text).map_err(|error| invalid(&descriptor_path, &error))?;
-    let platform = Platform::from_dir(platform_dir).map_err(|source| Error::ReadInput {
-        path: platform_dir.join("env"),
-        source,
-    })?;
+    let platform = Platform::from_dir(platform_dir).map_err(Error::PlatformEnv)?;
     let target = Target::from_env(|name| env.var(name)).map_err(Error::Target)?;
     Ok(CommonInputs {
         extension_dir,
@@ -432,7 +439,7 @@ fn run_detect<E: Extension>(
                 path: plan_path.clone(),
                 source: io::Error::other(error),
             })?;
-            std::fs::write(&plan_path, text).map_err(|source| Error::WriteOutput {
+            write_exclusively(&plan_path, &text).map_err(|source| Error::WriteOutput {
                 path: plan_path,
                 source,
             })?;
@@ -481,11 +488,7 @@ fn write_all<E>(dir: &Path, files: &[(&'static str, String)]) -> Result<(), Erro
     let mut written: Vec<PathBuf> = Vec::new();
     for (name, contents) in files {
         let path = dir.join(name);
-        let temporary = dir.join(format!(".{name}.partial"));
-        let outcome =
-            std::fs::write(&temporary, contents).and_then(|()| std::fs::rename(&temporary, &path));
-        if let Err(source) = outcome {
-            let _ = std::fs::remove_file(&temporary);
+        if let Err(source) = write_exclusively(&path, contents) {
             for done in &written {
                 let _ = std::fs::remove_file(done);
             }
@@ -494,6 +497,32 @@ fn write_all<E>(dir: &Path, files: &[(&'static str, String)]) -> Result<(), Erro
         written.push(path);
     }
     Ok(())
+}
+
+/// Writes `contents` to `path` through `.<name>.partial` next to it, created exclusively
+/// (`O_CREAT | O_EXCL`: a link planted at that name is never followed), then renamed over
+/// `path` (which replaces a link there instead of writing through it). On failure the
+/// temporary file is removed and `path` is untouched.
+fn write_exclusively(path: &Path, contents: &str) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temporary = path.with_file_name(format!(".{name}.partial"));
+    // A leftover (or planted) entry at the temporary name is removed, never written through;
+    // if one reappears before the exclusive create, that create fails.
+    let _ = std::fs::remove_file(&temporary);
+    let outcome = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(contents.as_bytes()))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if outcome.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    outcome
 }
 
 #[cfg(test)]
@@ -542,7 +571,7 @@ mod tests {
                 .run(ShellCommand::new("install").arg(version))
                 .map_err(|e| e.to_string())?;
             let result = GenerateResult::new().build_dockerfile(build);
-            match context.platform.env("MODE") {
+            match context.platform.setting("MODE").as_deref() {
                 Some("config") => Ok(result.extend_config(
                     ExtendConfig::new()
                         .build_arg("A", "1")
@@ -656,6 +685,36 @@ mod tests {
     }
 
     #[test]
+    fn platform_env_links_are_followed_and_fifos_are_errors() {
+        // Kubernetes ConfigMap and Secret volumes (kpack, Tekton) are links.
+        let fixture = Fixture::new("0.12");
+        std::fs::create_dir(fixture.path("platform/env/..data")).unwrap();
+        std::fs::write(fixture.path("platform/env/..data/MODE"), "config").unwrap();
+        std::os::unix::fs::symlink("..data/MODE", fixture.path("platform/env/MODE")).unwrap();
+        assert_eq!(fixture.run("generate", &[]), 0);
+        assert!(fixture.path("out/extend-config.toml").exists());
+
+        let fixture = Fixture::new("0.12");
+        let fifo = fixture.path("platform/env/MODE");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let error: Error<String> =
+            Error::PlatformEnv(Platform::from_dir(&fixture.path("platform")).unwrap_err());
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("{} is a FIFO, not a regular file", fifo.display())),
+            "{error}"
+        );
+        assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
+    }
+
+    #[test]
     fn generate_error_writes_nothing() {
         let fixture = Fixture::new("0.10");
         std::fs::write(
@@ -665,6 +724,29 @@ mod tests {
         .unwrap();
         assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
         assert_eq!(std::fs::read_dir(fixture.path("out")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn outputs_never_write_through_planted_links() {
+        let fixture = Fixture::new("0.10");
+        let victim = fixture.path("victim");
+        std::fs::write(&victim, "untouched").unwrap();
+        for planted in [
+            "out/.build.Dockerfile.partial",
+            "out/run.Dockerfile",
+            ".plan.toml.partial",
+            "plan.toml",
+        ] {
+            std::os::unix::fs::symlink(&victim, fixture.path(planted)).unwrap();
+        }
+        assert_eq!(fixture.run("detect", &[]), exit_code::SUCCESS);
+        assert_eq!(fixture.run("generate", &[]), exit_code::SUCCESS);
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+        for written in ["out/build.Dockerfile", "plan.toml"] {
+            let metadata = std::fs::symlink_metadata(fixture.path(written)).unwrap();
+            assert!(metadata.is_file(), "{written}");
+        }
+        assert!(std::fs::symlink_metadata(fixture.path("out/.build.Dockerfile.partial")).is_err());
     }
 
     #[test]

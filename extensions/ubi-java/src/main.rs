@@ -89,7 +89,7 @@ impl Extension for UbiJavaExtension {
         log.step("Resolving Java version");
         let candidates = version::candidates(
             &context.plan,
-            context.platform.env(BP_JVM_VERSION),
+            context.platform.setting(BP_JVM_VERSION).as_deref(),
             &context.app_dir,
         )?;
         if candidates.list.is_empty() {
@@ -150,7 +150,7 @@ impl Extension for UbiJavaExtension {
             Runtime::JAVA,
             major,
             versions.catalogue.as_ref(),
-            context.platform.env(RUN_IMAGE_OVERRIDE_ENV),
+            context.platform.setting(RUN_IMAGE_OVERRIDE_ENV).as_deref(),
         )?;
         if run_image_origin == RunImageOrigin::Override {
             log.step(&format!(

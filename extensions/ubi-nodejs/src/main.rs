@@ -123,13 +123,13 @@ impl Extension for UbiNodejsExtension {
             .step(&format!("Selected Node.js major version {major}"));
 
         let install = Install::new(stack, major)?;
-        let override_image = context.platform.env(RUN_IMAGE_OVERRIDE_ENV);
+        let override_image = context.platform.setting(RUN_IMAGE_OVERRIDE_ENV);
         let (run_image, run_image_origin) = run_image::select(
             stack,
             Runtime::NODEJS,
             major,
             Some(&catalogue),
-            override_image,
+            override_image.as_deref(),
         )?;
         if run_image_origin == RunImageOrigin::Override {
             log.step(&format!(

@@ -45,6 +45,34 @@ fn extension_detect_provides_curl_with_an_alternative() {
     assert!(!plan.contains_key("requires"));
 }
 
+/// `<platform>/env` as a Kubernetes `ConfigMap` volume (kpack, Tekton) lays it out: the
+/// variable is a link to `..data/<name>`, `..data` a link to a directory. Issue 13 item 7: the
+/// toolkit skipped the link and the extension used its default without a word.
+#[test]
+fn extension_generate_follows_platform_env_links() {
+    let run = ModuleRun::new(&curl_extension(), app("empty-app")).buildpack_plan(CURL_PLAN);
+    let (mut command, scratch) = run.command("generate");
+    let env = scratch.path().join("platform/env");
+    std::fs::create_dir(env.join("..2026_11_26")).unwrap();
+    std::fs::write(
+        env.join("..2026_11_26/BP_CURL_RUN_IMAGE"),
+        "localhost/curl-run:8",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("..2026_11_26", env.join("..data")).unwrap();
+    std::os::unix::fs::symlink("..data/BP_CURL_RUN_IMAGE", env.join("BP_CURL_RUN_IMAGE")).unwrap();
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(scratch.path().join("output/run.Dockerfile")).unwrap(),
+        "FROM localhost/curl-run:8\n"
+    );
+}
+
 #[test]
 fn extension_generate_writes_the_dockerfiles_and_extend_config() {
     let outcome = ModuleRun::new(&curl_extension(), app("empty-app"))

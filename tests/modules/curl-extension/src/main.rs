@@ -121,7 +121,7 @@ impl Extension for CurlExtension {
             .run(install(&package))?
             .restore_user();
 
-        let run = if let Some(image) = context.platform.env_non_empty(RUN_IMAGE_ENV) {
+        let run = if let Some(image) = context.platform.setting(RUN_IMAGE_ENV) {
             let image: ImageReference = image.parse().map_err(CurlError::InvalidRunImage)?;
             log.step(&format!(
                 "Switching the run image to {image} ({RUN_IMAGE_ENV})"
