@@ -47,7 +47,7 @@ pub fn find_workspace_root(start: &Path) -> anyhow::Result<PathBuf> {
 /// Lists the directories of the workspace's module crates, sorted: every `extensions/*/` or
 /// `buildpacks/*/` directory holding a `Cargo.toml` and an `extension.toml` or `buildpack.toml`.
 ///
-/// Directories without a descriptor (library crates such as `extensions/cnb-extension`) are not
+/// Directories without a descriptor (library crates such as `crates/cnb-extension`) are not
 /// modules and are skipped; missing `extensions/` or `buildpacks/` directories are fine. The
 /// descriptor is only looked for here: [`crate::package_module`] reads and validates it (and
 /// rejects a directory holding both), so a module's kind comes from its descriptor, not from
