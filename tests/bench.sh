@@ -82,6 +82,27 @@ else
     "≥ 1 + static run image / binary (the floor)" >> "$rows"
 fi
 
+# pack build of each app (first build, rebuild from the cache) and the two ways to make the
+# builder, as the end-to-end suite measured them: figures, not assertions.
+for app in node java go; do
+  for build in "first build" rebuild; do
+    seconds="$(value "e2e $app $build seconds" || true)"
+    printf '%s\t%s\t-\t-\n' "e2e: pack build --publish, $app app, $build" \
+      "${seconds:+$seconds s (target/e2e/figures.tsv)}${seconds:-not measured (run tests/e2e first)}" >> "$rows"
+  done
+done
+for tool in "pack builder create" "packager builder create"; do
+  seconds="$(value "$tool seconds" || true)" layers="$(value "$tool layers" || true)"
+  bytes="$(value "$tool bytes" || true)"
+  if [[ -n "$seconds" ]]; then
+    value_text="$(awk -v s="$seconds" -v l="$layers" -v b="$bytes" \
+      'BEGIN { printf "%s s, %d layers, %.1f MiB compressed (target/e2e/figures.tsv)", s, l, b / 1048576 }')"
+  else
+    value_text="not measured (run tests/e2e first)"
+  fi
+  printf '%s\t%s\t-\t-\n' "e2e builder: \`$tool\` (e2e definition, pushed to the registry)" "$value_text" >> "$rows"
+done
+
 {
   echo "| figure | value | target | held |"
   echo "| --- | --- | --- | --- |"
