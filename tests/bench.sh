@@ -15,7 +15,9 @@
 # - `buildpacks/go-app/bench.sh`: go-app cold build over plain `go build` and warm over cold
 #   (medians of the runs), and the buildpack process's own instructions (callgrind);
 # - from `target/e2e/figures.tsv`, when the end-to-end suite (tests/e2e) wrote it: the go-app app
-#   image on the static run image over the binary's size.
+#   image on the static run image over the binary's size, each app's `pack build` (first build
+#   and rebuild from the cache), and `pack builder create` vs `packager builder create` (time,
+#   layers, compressed size).
 #
 # Each bench writes its rows to one file (BENCH_ROWS); the benches' own output goes to stderr.
 # The table is printed on stdout and kept in target/bench/figures.md. Prerequisites: cargo, go,

@@ -190,7 +190,8 @@ impl Services {
     /// Starts the registry on a free loopback port and `podman system service` with a
     /// registries.conf of the tests' own: the registry is plain HTTP, and `docker.io`
     /// (`index.docker.io`) is mirrored to it for the stand-ins of Docker Hub's images.
-    /// Podman's other settings come from `CONTAINERS_CONF` (tests/test.sh sets it).
+    /// Podman's other settings come from `CONTAINERS_CONF` (tests/test.sh sets it; it must be
+    /// set).
     pub fn start() -> Services {
         for tool in ["docker-registry", "podman", "skopeo"] {
             assert!(
@@ -201,6 +202,13 @@ impl Services {
                 "{tool} is required (tests/test.sh installs it)"
             );
         }
+        let containers_conf = std::env::var_os("CONTAINERS_CONF").map(PathBuf::from);
+        assert!(
+            containers_conf.as_deref().is_some_and(Path::is_file),
+            "CONTAINERS_CONF must name podman's settings for the tests: run tests/test.sh --e2e, \
+             or export CONTAINERS_CONF={}",
+            workspace_root().join("tests/containers.conf").display()
+        );
         let pack = tools_dir().join("bin/pack");
         assert!(
             pack.is_file(),

@@ -137,6 +137,11 @@ fn builders_made_by_pack_and_by_packager_inspect_the_same() {
         assert_eq!(modules(&by_pack), modules(&by_packager), "{key} differ");
         assert!(!modules(&by_pack).is_empty(), "no {key}");
     }
+    assert_eq!(
+        builder_target(&builders.pack),
+        builder_target(&builders.packager),
+        "targets differ"
+    );
     let published = Published::get();
     assert_eq!(
         by_pack["run_images"][0]["name"].as_str(),
@@ -168,6 +173,25 @@ fn builders_made_by_pack_and_by_packager_inspect_the_same() {
         record(&format!("{name} layers"), figures.layers);
         record(&format!("{name} bytes"), figures.bytes);
     }
+}
+
+/// What pack reads a builder's target from: the image's platform, and its distro and stack
+/// labels (pack also writes `io.buildpacks.stack.mixins` = `null`, the packager no label: the
+/// same).
+fn builder_target(builder: &str) -> Vec<String> {
+    let config = registry_inspect(builder, true);
+    let labels = config["config"]["Labels"].as_object().unwrap();
+    let mut target: Vec<String> = labels
+        .iter()
+        .filter(|(name, value)| {
+            (name.starts_with("io.buildpacks.base.") || name.starts_with("io.buildpacks.stack."))
+                && !(name.as_str() == "io.buildpacks.stack.mixins"
+                    && value.as_str() == Some("null"))
+        })
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    target.push(format!("{}/{}", config["os"], config["architecture"]));
+    target
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -441,6 +465,12 @@ fn versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_generate() {
         let report = app.try_build();
         assert!(!report.success, "pack build passed:\n{}", report.output);
         assert_contains(&report.output, &expected);
+        let said: Vec<&str> = report
+            .output
+            .lines()
+            .filter(|line| line.contains(variable) || line.starts_with("ERROR"))
+            .collect();
+        eprintln!("{name}: pack build says:\n{}", said.join("\n"));
         assert_contains(&report.output, &["[detector]"]);
         assert!(
             !report.output.contains("[builder]") && !report.output.contains("[exporter]"),
