@@ -104,7 +104,7 @@ for tool in "pack builder create" "packager builder create"; do
     value_text="not measured (run tests/e2e first)"
   fi
   note="pack's push included"
-  [[ "$tool" == pack* ]] || note="the library in the test's debug build; push apart"
+  [[ "$tool" == "pack builder create" ]] || note="the library in the test's debug build; push apart"
   printf '%s\t%s\t-\t-\n' "e2e builder: \`$tool\` (tests/e2e/builder.toml; $note)" "$value_text" >> "$rows"
 done
 
