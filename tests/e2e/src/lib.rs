@@ -383,6 +383,8 @@ impl Stack {
     /// distro labels of Paketo's jammy static run image.
     fn import_static_run_image() {
         let podman = Podman::locate();
+        // The previous run's, which the new import would leave dangling.
+        let _ = podman.output(&["rmi", STATIC_RUN_IMAGE]);
         let image = podman.import_rootfs(
             RootFs::static_run_image(STATIC_RUN_UID, STATIC_RUN_GID),
             STATIC_RUN_IMAGE,
