@@ -15,7 +15,9 @@
 # - `buildpacks/go-app/bench.sh`: go-app cold build over plain `go build` and warm over cold
 #   (medians of the runs), and the buildpack process's own instructions (callgrind);
 # - from `target/e2e/figures.tsv`, when the end-to-end suite (tests/e2e) wrote it: the go-app app
-#   image on the static run image over the binary's size.
+#   image on the static run image over the binary's size, each app's `pack build` (first build
+#   and rebuild from the cache), and `pack builder create` vs `packager builder create` (time,
+#   layers, compressed size).
 #
 # Each bench writes its rows to one file (BENCH_ROWS); the benches' own output goes to stderr.
 # The table is printed on stdout and kept in target/bench/figures.md. Prerequisites: cargo, go,
@@ -81,6 +83,30 @@ else
   printf '%s\t%s\t%s\t-\n' "$figure" "not measured (run tests/e2e first)" \
     "≥ 1 + static run image / binary (the floor)" >> "$rows"
 fi
+
+# pack build of each app (first build, rebuild from the cache) and the two ways to make the
+# builder, as the end-to-end suite measured them: figures, not assertions.
+for app in node java go; do
+  for build in "first build" rebuild; do
+    seconds="$(value "e2e $app $build seconds" || true)"
+    text="not measured (run tests/e2e first)"
+    [[ -z "$seconds" ]] || text="$seconds s (target/e2e/figures.tsv)"
+    printf '%s\t%s\t-\t-\n' "e2e: pack build --publish, $app app, $build" "$text" >> "$rows"
+  done
+done
+for tool in "pack builder create" "packager builder create"; do
+  seconds="$(value "$tool seconds" || true)" layers="$(value "$tool layers" || true)"
+  bytes="$(value "$tool bytes" || true)"
+  if [[ -n "$seconds" ]]; then
+    value_text="$(awk -v s="$seconds" -v l="$layers" -v b="$bytes" \
+      'BEGIN { printf "%s s, %d layers, %.1f MiB compressed (target/e2e/figures.tsv)", s, l, b / 1048576 }')"
+  else
+    value_text="not measured (run tests/e2e first)"
+  fi
+  note="pack's push included"
+  [[ "$tool" == "pack builder create" ]] || note="the library in the test's debug build; push apart"
+  printf '%s\t%s\t-\t-\n' "e2e builder: \`$tool\` (tests/e2e/builder.toml; $note)" "$value_text" >> "$rows"
+done
 
 {
   echo "| figure | value | target | held |"

@@ -5,17 +5,25 @@
 #   this script fails, saying what is missing, when they are not.
 # - setpriv (util-linux), and podman, buildah, runc, skopeo and umoci (container builds and OCI
 #   layouts without a Docker daemon), debootstrap, rpmbuild (rpm) and createrepo_c (the
-#   end-to-end stack, tests/e2e) and Maven are installed with apt-get when missing; podman is
-#   configured for this sandbox as ../shared/docs/machine-notes.md describes. Node.js with npm and
-#   a JDK (javac) must be on PATH: the end-to-end stack packages them as RPMs.
-# - The real CNB lifecycle v0.21.17 is installed at target/tools/bin/lifecycle (go install).
-# - As root, the unprivileged user the lifecycle runs as (it refuses root) is created: cnbtest,
-#   or $CNB_TEST_USER.
+#   end-to-end stack, tests/e2e), Maven and docker-registry (the end-to-end suite's loopback
+#   registry) are installed with apt-get when missing. Node.js with npm and a JDK (javac) must be
+#   on PATH: the end-to-end stack packages them as RPMs.
+# - Podman reads the project's tests/containers.conf (CONTAINERS_CONF, exported here), not the
+#   machine's /etc/containers/containers.conf; the end-to-end suite gives the podman API service
+#   it starts a registries.conf of its own (CONTAINERS_REGISTRIES_CONF). Nothing under /etc is
+#   changed, apart from the test user below.
+# - The real CNB lifecycle v0.21.0 (every phase, the extender included) is installed at
+#   target/tools/bin/lifecycle and as the release tarball target/tools/lifecycle-v0.21.0+*.tgz
+#   (tests/install-lifecycle.sh), and pack v0.38.2 at target/tools/bin/pack
+#   (tests/install-pack.sh), both from the Go module proxy with committed go.sum files.
+# - As root, the unprivileged user the lifecycle runs as on the host (it refuses root) is
+#   created: cnbtest, or $CNB_TEST_USER.
 # Nothing is skipped: a missing prerequisite is an error.
 #
 #   tests/test.sh          everything: fmt, clippy, every test (end-to-end included, and every
 #                          parser's fuzz target, `fuzz_*`, with 2000 inputs), main command
-#   tests/test.sh --e2e    the prerequisites, then only the end-to-end suite (tests/e2e)
+#   tests/test.sh --e2e    the prerequisites, then only the end-to-end suite (tests/e2e: pack build
+#                          with our builders, the registry and podman's API service it starts)
 set -euo pipefail
 
 mode=all
@@ -47,7 +55,8 @@ version_at_least "$go_version" 1.26 || fail "Go 1.26 or later is required, found
 
 missing_packages=()
 for pair in setpriv:util-linux podman:podman buildah:buildah runc:runc skopeo:skopeo umoci:umoci \
-  debootstrap:debootstrap rpmbuild:rpm createrepo_c:createrepo-c mvn:maven; do
+  debootstrap:debootstrap rpmbuild:rpm createrepo_c:createrepo-c mvn:maven \
+  docker-registry:docker-registry; do
   command -v "${pair%%:*}" >/dev/null || missing_packages+=("${pair#*:}")
 done
 for tool in node npm javac jar; do
@@ -61,16 +70,12 @@ if ((${#missing_packages[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing_packages[@]}" \
     || fail "cannot install ${missing_packages[*]} with apt-get"
 fi
-containers_conf=/etc/containers/containers.conf
-if [[ "$(id -u)" == 0 ]] && ! grep -qs 'runtime = "runc"' "$containers_conf"; then
-  # This sandbox lacks CAP_SYS_RESOURCE (no ulimits) and has hybrid cgroups (runc, not crun).
-  step "Configuring podman ($containers_conf)"
-  mkdir -p /etc/containers
-  printf '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n' > "$containers_conf"
-fi
+# Podman's settings are the project's own file, not the machine's /etc/containers/containers.conf.
+export CONTAINERS_CONF="$root/tests/containers.conf"
 
-step "Installing the CNB lifecycle"
+step "Installing the CNB lifecycle and pack"
 tests/install-lifecycle.sh
+tests/install-pack.sh
 
 if [[ "$(id -u)" == 0 ]]; then
   user="${CNB_TEST_USER:-cnbtest}"

@@ -233,7 +233,7 @@ fn bench_builder(scratch: &Path, modules_dir: &Path, rows: &mut BenchRows) {
         &config,
         format!(
             "[build]\nimage = \"localhost/bench:1\"\n[[run.images]]\nimage = \"index.docker.io/paketobuildpacks/run-ubi8-base:latest\"\n\
-             [lifecycle]\nversion = \"0.21.17\"\n\
+             [lifecycle]\nversion = \"0.21.0\"\n\
              [[buildpacks]]\nuri = \"{}\"\n[[buildpacks]]\nuri = \"{}\"\n\
              [[extensions]]\nuri = \"{}\"\n[[extensions]]\nuri = \"{}\"\n\
              [[order]]\n[[order.group]]\nid = \"paketo-community/ubi-java-buildpack\"\n\

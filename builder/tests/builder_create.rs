@@ -93,7 +93,7 @@ image = "localhost/ubi8-test-build:{TAG}"
 id = "{STACK_ID}"
 
 [lifecycle]
-version = "0.21.17"
+version = "0.21.0"
 
 [[buildpacks]]
 uri = "modules/paketo-community_ubi-java-buildpack.cnb"
@@ -285,7 +285,7 @@ fn check_labels(inspected: &serde_json::Value, packages: &[PathBuf]) {
         metadata["images"][3]["mirrors"][0],
         "mirror.example.com/paketobuildpacks/run-nodejs-20-ubi8-base:latest"
     );
-    assert_eq!(metadata["lifecycle"]["version"], "0.21.17");
+    assert_eq!(metadata["lifecycle"]["version"], "0.21.0");
     assert_eq!(
         metadata["lifecycle"]["apis"]["platform"]["supported"][7],
         "0.14"
@@ -395,7 +395,7 @@ fn check_rootfs(layout: &Path, scratch: &Path, lifecycle: &Path) {
     .unwrap();
     assert_eq!(
         lifecycle_toml["lifecycle"]["version"].as_str(),
-        Some("0.21.17")
+        Some("0.21.0")
     );
     let build = "/cnb/buildpacks/paketo-community_ubi-nodejs-buildpack/0.1.0/bin/build";
     assert_eq!(meta(build).permissions().mode() & 0o7777, 0o755);

@@ -1,4 +1,4 @@
-//! The real lifecycle's `builder` (v0.21.17, installed by tests/install-lifecycle.sh) runs the
+//! The real lifecycle's `builder` (v0.21.0, installed by tests/install-lifecycle.sh) runs the
 //! packaged buildpack as an unprivileged user, with this machine's Go on `PATH`, for a run image
 //! of Paketo's static stack (its target in `analyzed.toml`); then the built app runs on an image
 //! that holds only what the static run image holds (podman).

@@ -1,4 +1,4 @@
-//! The real lifecycle's `builder` (v0.21.17, installed by tests/install-lifecycle.sh) runs the
+//! The real lifecycle's `builder` (v0.21.0, installed by tests/install-lifecycle.sh) runs the
 //! packaged buildpack, as an unprivileged user, with this machine's JDK 17 on `PATH`, after an
 //! extension satisfied `jdk` and `jre` (so the plan holds no entry for this buildpack).
 

@@ -1,4 +1,4 @@
-//! The real lifecycle's `detector` (v0.21.17, installed by tests/install-lifecycle.sh) on this
+//! The real lifecycle's `detector` (v0.21.0, installed by tests/install-lifecycle.sh) on this
 //! buildpack, with and without an extension that provides `node` (a hand-written stand-in for
 //! the ubi-nodejs-extension, `tests/fixtures/extensions/provides-node`): it proves the routing
 //! the buildpack relies on, i.e. the extension is kept because the buildpack requires `node`, and

@@ -1,4 +1,4 @@
-//! The real lifecycle's `detector` (v0.21.17) over an order with both Java modules: the
+//! The real lifecycle's `detector` (v0.21.0) over an order with both Java modules: the
 //! ubi-java-extension in `[[order-extensions]]` and the companion ubi-java-buildpack, which
 //! requires `jdk` and `jre` (with the version the app asks for), on fixture apps. It checks the
 //! group, the plan routing (the extension satisfies `jdk` and `jre`, so they leave the plan), the

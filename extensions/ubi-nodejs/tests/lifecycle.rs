@@ -1,4 +1,4 @@
-//! The real lifecycle's `detector` (v0.21.17) over an order with both Node.js modules: the
+//! The real lifecycle's `detector` (v0.21.0) over an order with both Node.js modules: the
 //! ubi-nodejs-extension in `[[order-extensions]]` and the ubi-nodejs-buildpack, which requires
 //! `node`, on a fixture app. It checks the group, the plan routing (the extension satisfies the
 //! `node` entries, so they leave the plan) and the generated files the lifecycle accepted.

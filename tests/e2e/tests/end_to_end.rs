@@ -1,28 +1,69 @@
-//! End-to-end builds of fixture apps with our builder, as `pack build` does them (see the crate
-//! documentation): a Node.js app and a Java executable jar get their runtime from microdnf (dnf)
-//! through our extensions and run on the runtime's run image; a Go app builds static and runs on
-//! the static run image. Each app is built twice: the second build reuses what the first cached.
+//! End-to-end builds with `pack build --publish`, as users run it (see the crate documentation):
+//! a Node.js app and a Java executable jar get their runtime from microdnf (dnf) through our
+//! extensions, applied by the lifecycle's extender, and run on the runtime's run image; a Go
+//! app builds static and runs on the static run image. Each app is built twice: the second
+//! build reuses what the first cached. The builder is made twice, by `pack builder create` and
+//! by `packager builder create`, and both are used.
+//!
+//! The suite has its own main (libtest-mimic): the registry and podman's API service start
+//! before the tests and stop after them, also when one fails.
 
-// Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
+// Helpers outside the tests are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
 use cnb_harness::{Podman, free_port, http_get, workspace_root};
-use e2e_tests::{AppBuild, BuildReport, STATIC_RUN_IMAGE, Stack, e2e_dir};
-use std::path::Path;
+use e2e_tests::{
+    AppBuild, BuildReport, Builders, Endpoints, Published, STATIC_RUN_IMAGE, Services, Stack,
+    e2e_dir, pack, registry_has, registry_inspect, run,
+};
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-// Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
-use packager as _;
-
-fn ids(table: &toml::Table, key: &str) -> Vec<String> {
-    table
-        .get(key)
-        .and_then(toml::Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|entry| entry["id"].as_str().unwrap().to_string())
-        .collect()
+fn main() {
+    let arguments = Arguments::from_args();
+    let services = Services::start();
+    let _ = std::fs::remove_file(e2e_dir().join("figures.tsv"));
+    let trial = |name: &str, test: fn()| {
+        Trial::test(name, move || {
+            test();
+            Ok::<(), Failed>(())
+        })
+    };
+    let trials = vec![
+        trial(
+            "builders_made_by_pack_and_by_packager_inspect_the_same",
+            builders_made_by_pack_and_by_packager_inspect_the_same,
+        ),
+        trial(
+            "node_app_gets_node_from_its_module_stream_and_runs_on_the_node_run_image",
+            node_app_gets_node_from_its_module_stream_and_runs_on_the_node_run_image,
+        ),
+        trial(
+            "java_jar_gets_the_jdk_from_microdnf_and_runs_on_the_java_run_image",
+            java_jar_gets_the_jdk_from_microdnf_and_runs_on_the_java_run_image,
+        ),
+        trial(
+            "go_app_builds_static_and_runs_on_the_static_run_image",
+            go_app_builds_static_and_runs_on_the_static_run_image,
+        ),
+        trial(
+            "versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_generate",
+            versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_generate,
+        ),
+        trial(
+            "versions_and_run_image_the_app_asks_for_are_used",
+            versions_and_run_image_the_app_asks_for_are_used,
+        ),
+        trial(
+            "every_builder_definition_is_accepted_by_pack",
+            every_builder_definition_is_accepted_by_pack,
+        ),
+    ];
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    drop(services);
+    conclusion.exit();
 }
 
 fn assert_contains(text: &str, expected: &[&str]) {
@@ -31,40 +72,140 @@ fn assert_contains(text: &str, expected: &[&str]) {
     }
 }
 
-/// The run image the restorer recorded: a digest reference into the layout repository (what the
-/// exporter builds on), and as the image the name a `run.Dockerfile` switched to, or the layout
-/// path the analyzer resolved the builder's default run image to.
-fn assert_run_image(report: &BuildReport, image: &str) {
-    let run_image = report.analyzed["run-image"].as_table().unwrap();
-    let (name, tag) = image.rsplit_once(':').unwrap();
-    let layout_path = format!("/layout-repo/{name}/{tag}");
-    assert!(
-        [image, layout_path.as_str()].contains(&run_image["image"].as_str().unwrap()),
-        "{run_image:?}"
+/// `pack builder inspect <builder> --output json`: what pack reads from the builder in the
+/// registry (`remote_info`).
+fn inspect_builder(builder: &str) -> serde_json::Value {
+    let text = pack(&["builder", "inspect", builder, "--output", "json"]);
+    let start = text.find('{').unwrap();
+    let inspected: serde_json::Value = serde_json::from_str(&text[start..])
+        .unwrap_or_else(|error| panic!("pack builder inspect: {error}:\n{text}"));
+    inspected["remote_info"].clone()
+}
+
+/// The two builders of one definition show pack the same order, extensions, run images,
+/// lifecycle and stack; anything else that differs is printed.
+fn builders_made_by_pack_and_by_packager_inspect_the_same() {
+    let builders = Builders::get();
+    let (by_pack, by_packager) = (
+        inspect_builder(&builders.pack),
+        inspect_builder(&builders.packager),
     );
-    let reference = run_image["reference"].as_str().unwrap();
-    assert!(
-        reference.starts_with(&format!("{layout_path}@sha256:")),
-        "{reference}"
+    let mut differences = Vec::new();
+    for key in by_pack.as_object().unwrap().keys() {
+        if by_pack[key] != by_packager[key] {
+            differences.push(format!(
+                "{key}:\n  pack:     {}\n  packager: {}",
+                by_pack[key], by_packager[key]
+            ));
+        }
+    }
+    eprintln!(
+        "pack builder inspect, pack's builder vs the packager's: {}",
+        if differences.is_empty() {
+            "no difference".to_string()
+        } else {
+            differences.join("\n")
+        }
     );
+    for key in [
+        "detection_order",
+        "order_extensions",
+        "run_images",
+        "lifecycle",
+        "stack",
+    ] {
+        assert!(
+            !by_pack[key].is_null(),
+            "pack's builder has no {key}: {by_pack}"
+        );
+        assert_eq!(by_pack[key], by_packager[key], "{key} differs");
+    }
+    // The packager's builder metadata also carries each module's description, keywords and
+    // licenses (pack's has id, name and version): the modules themselves are the same.
+    for key in ["buildpacks", "extensions"] {
+        let modules = |inspected: &serde_json::Value| -> Vec<(String, String, String)> {
+            inspected[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|module| {
+                    let field = |name: &str| module[name].as_str().unwrap().to_string();
+                    (field("id"), field("name"), field("version"))
+                })
+                .collect()
+        };
+        assert_eq!(modules(&by_pack), modules(&by_packager), "{key} differ");
+        assert!(!modules(&by_pack).is_empty(), "no {key}");
+    }
+    assert_eq!(
+        builder_target(&builders.pack),
+        builder_target(&builders.packager),
+        "targets differ"
+    );
+    let published = Published::get();
+    assert_eq!(
+        by_pack["run_images"][0]["name"].as_str(),
+        Some(published.static_run_image.as_str())
+    );
+    assert_eq!(
+        by_pack["lifecycle"]["version"].as_str(),
+        Some(e2e_tests::LIFECYCLE_VERSION)
+    );
+    for (name, figures) in [
+        ("pack builder create", &builders.pack_figures),
+        ("packager builder create", &builders.packager_figures),
+    ] {
+        eprintln!(
+            "{name}: {:.1} s (then {:.1} s to push), {} layers, {:.1} MiB compressed",
+            figures.seconds,
+            figures.push_seconds,
+            figures.layers,
+            mib(figures.bytes)
+        );
+        record(
+            &format!("{name} seconds"),
+            format!("{:.1}", figures.seconds),
+        );
+        record(
+            &format!("{name} push seconds"),
+            format!("{:.1}", figures.push_seconds),
+        );
+        record(&format!("{name} layers"), figures.layers);
+        record(&format!("{name} bytes"), figures.bytes);
+    }
+}
+
+/// What pack reads a builder's target from: the image's platform, and its distro and stack
+/// labels (pack also writes `io.buildpacks.stack.mixins` = `null`, the packager no label: the
+/// same).
+fn builder_target(builder: &str) -> Vec<String> {
+    let config = registry_inspect(builder, true);
+    let labels = config["config"]["Labels"].as_object().unwrap();
+    let mut target: Vec<String> = labels
+        .iter()
+        .filter(|(name, value)| {
+            (name.starts_with("io.buildpacks.base.") || name.starts_with("io.buildpacks.stack."))
+                && !(name.as_str() == "io.buildpacks.stack.mixins"
+                    && value.as_str() == Some("null"))
+        })
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    target.push(format!("{}/{}", config["os"], config["architecture"]));
+    target
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / 1_048_576.0
 }
 
 /// The app image's layers start with the run image's: it was built on that run image.
 fn assert_built_on(app_image: &str, run_image: &str) {
-    let podman = Podman::locate();
-    let layers = |image: &str| -> Vec<String> {
-        podman
-            .run_ok(&[
-                "image",
-                "inspect",
-                "--format",
-                "{{json .RootFS.Layers}}",
-                image,
-            ])
-            .trim_matches(['[', ']'])
-            .split(',')
-            .map(str::to_string)
-            .collect()
+    let layers = |image: &str| -> Vec<serde_json::Value> {
+        registry_inspect(image, false)["Layers"]
+            .as_array()
+            .unwrap()
+            .clone()
     };
     let (app, run) = (layers(app_image), layers(run_image));
     assert!(
@@ -73,13 +214,13 @@ fn assert_built_on(app_image: &str, run_image: &str) {
     );
 }
 
-/// The second build applied the build.Dockerfile from podman's layer cache: microdnf did not run.
-fn assert_install_layer_reused(report: &BuildReport, extension: &str) {
-    let output = report.output(&format!("extend {extension}"));
-    assert_contains(output, &["--> Using cache"]);
+/// The rebuild took the extension's install step from the extender's (kaniko's) cache.
+fn assert_install_step_cached(report: &BuildReport) {
+    assert_contains(&report.output, &["Using caching version of cmd: RUN"]);
     assert!(
-        !output.contains("Installed:"),
-        "microdnf ran again:\n{output}"
+        !report.output.contains("Installed:"),
+        "microdnf ran again:\n{}",
+        report.output
     );
 }
 
@@ -105,15 +246,15 @@ fn serve(app: &AppBuild, path: &str) -> String {
 }
 
 fn log_figures(app: &str, first: &BuildReport, second: &BuildReport) {
-    eprintln!("{app}, first build: {}", first.timings());
-    eprintln!("{app}, second build: {}", second.timings());
+    let (first, second) = (first.duration.as_secs_f64(), second.duration.as_secs_f64());
+    eprintln!("{app}: first build {first:.1} s, rebuild {second:.1} s");
     record(
         &format!("e2e {app} first build seconds"),
-        first.total.as_secs_f64(),
+        format!("{first:.1}"),
     );
     record(
-        &format!("e2e {app} second build seconds"),
-        second.total.as_secs_f64(),
+        &format!("e2e {app} rebuild seconds"),
+        format!("{second:.1}"),
     );
 }
 
@@ -128,142 +269,80 @@ fn record(name: &str, value: impl std::fmt::Display) {
     writeln!(file, "{name}\t{value}").unwrap();
 }
 
-#[test]
+fn fixture(name: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures/apps").join(name)
+}
+
 fn node_app_gets_node_from_its_module_stream_and_runs_on_the_node_run_image() {
     let stack = Stack::get();
-    let node_run_image = stack.value("NODE_RUN_IMAGE");
-    let mut app = AppBuild::new(
-        "node",
-        &workspace_root().join("tests/fixtures/apps/node-npm-engines"),
-    );
+    let published = Published::get();
+    let app = AppBuild::new("node", &fixture("node-npm-engines"), &Builders::get().pack);
     let first = app.build();
-
-    assert_eq!(
-        ids(&first.group, "group-extensions"),
-        ["paketo-community/ubi-nodejs-extension"]
-    );
-    assert_eq!(
-        ids(&first.group, "group"),
-        ["paketo-community/ubi-nodejs-buildpack"]
-    );
-    assert_run_image(&first, node_run_image);
-    assert_eq!(
-        first.dockerfiles["paketo-community_ubi-nodejs-extension/run.Dockerfile"],
-        format!("FROM {node_run_image}\n")
-    );
-    let major = stack.value("NODE_MAJOR");
+    let (major, version) = (stack.value("NODE_MAJOR"), stack.value("NODE_VERSION"));
     assert_contains(
-        first.output("extend paketo-community/ubi-nodejs-extension"),
+        &first.output,
         &[
+            "paketo-community/ubi-nodejs-extension",
             &format!("microdnf -y module enable nodejs:{major}"),
-            "Enabling module streams:",
             "Installed:",
-            &format!(
-                "nodejs-1:{}-1.module+e2e.x86_64",
-                stack.value("NODE_VERSION")
-            ),
-        ],
-    );
-    let node_version = stack.value("NODE_VERSION");
-    assert_contains(
-        first.output("builder"),
-        &[
+            &format!("nodejs-1:{version}-1.module+e2e.x86_64"),
             &format!(
                 "The ubi-nodejs-extension installed Node.js {major} (io.buildpacks.stacks.ubi8)"
             ),
-            &format!("node v{node_version} at /usr/bin/node"),
-            &format!("nodejs {node_version} (pkg:rpm/"),
+            &format!("node v{version} at /usr/bin/node"),
             "web: npm start (package.json has scripts.start)",
         ],
     );
-    assert_built_on(&app.image, node_run_image);
-    assert_eq!(
-        serve(&app, "/"),
-        format!("hello world from Node.js v{node_version}\n")
-    );
+    assert_built_on(&app.image, &published.node_run_image);
+    let hello = format!("hello world from Node.js v{version}\n");
+    assert_eq!(serve(&app, "/"), hello);
 
     let second = app.build();
-    assert_install_layer_reused(&second, "paketo-community/ubi-nodejs-extension");
+    assert_install_step_cached(&second);
     assert_contains(
-        second.output("exporter"),
+        &second.output,
         &["Reusing layer 'paketo-community/ubi-nodejs-buildpack:node-env'"],
     );
-    assert_eq!(
-        serve(&app, "/"),
-        format!("hello world from Node.js v{node_version}\n")
-    );
+    assert_eq!(serve(&app, "/"), hello);
     log_figures("node", &first, &second);
 }
 
-/// `mvn package` of the fixture, the jar exploded into the app dir (as `pack build --path
-/// app.jar` hands a jar to the build).
-fn maven_jar_app(dir: &Path) {
+/// `mvn package` of the fixture in `dir`: the executable jar (`pack build --path app.jar`).
+fn maven_jar(dir: &Path) -> PathBuf {
     let project = dir.join("project");
-    let run = |command: &mut Command| {
-        let output = command.output().unwrap();
-        assert!(
-            output.status.success(),
-            "{command:?}:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
     run(Command::new("cp")
         .arg("-r")
-        .arg(workspace_root().join("tests/fixtures/apps/java-maven-http"))
+        .arg(fixture("java-maven-http"))
         .arg(&project));
     run(Command::new("mvn")
         .args(["--batch-mode", "--quiet", "package"])
         .current_dir(&project));
-    let app = dir.join("app");
-    std::fs::create_dir(&app).unwrap();
-    run(Command::new("jar")
-        .arg("xf")
-        .arg(project.join("target/java-maven-http-1.0.0.jar"))
-        .current_dir(&app));
+    project.join("target/java-maven-http-1.0.0.jar")
 }
 
-#[test]
 fn java_jar_gets_the_jdk_from_microdnf_and_runs_on_the_java_run_image() {
     let stack = Stack::get();
-    let java_run_image = stack.value("JAVA_RUN_IMAGE");
+    let published = Published::get();
     let (major, version) = (stack.value("JAVA_MAJOR"), stack.value("JAVA_VERSION"));
     let sources = tempfile::tempdir_in(e2e_dir()).unwrap();
-    maven_jar_app(sources.path());
-    let mut app = AppBuild::new("java", &sources.path().join("app"));
+    let jar = maven_jar(sources.path());
+    let app = AppBuild::new("java", &jar, &Builders::get().packager);
     let first = app.build();
-
-    assert_eq!(
-        ids(&first.group, "group-extensions"),
-        ["paketo-community/ubi-java-extension"]
-    );
-    assert_eq!(
-        ids(&first.group, "group"),
-        ["paketo-community/ubi-java-buildpack"]
-    );
-    assert_run_image(&first, java_run_image);
+    let home = format!("/usr/lib/jvm/java-{major}-openjdk");
     assert_contains(
-        first.output("extend paketo-community/ubi-java-extension"),
+        &first.output,
         &[
+            "paketo-community/ubi-java-extension",
             &format!("java-{major}-openjdk-devel"),
             "Installed:",
             &format!("java-{major}-openjdk-headless-1:{version}-1.e2e.x86_64"),
-        ],
-    );
-    let home = format!("/usr/lib/jvm/java-{major}-openjdk");
-    assert_contains(
-        first.output("builder"),
-        &[
             &format!("The ubi-java-extension installed Java {major} at {home}"),
             &format!("Found javac at /usr/bin/javac -> {home}/bin/javac"),
-            &format!(
-                "SBOM: 2 RPM packages (java-{major}-openjdk-devel, java-{major}-openjdk-headless)"
-            ),
             &format!("Writing env.launch/JAVA_HOME.default = /usr/lib/jvm/jre-{major}"),
             "web (default): java example.App",
         ],
     );
-    assert_built_on(&app.image, java_run_image);
+    assert_built_on(&app.image, &published.java_run_image);
     let (body, logs) = serve_with_logs(&app, "/");
     assert!(
         body.starts_with(&format!("Hello from Java {version}")),
@@ -279,7 +358,7 @@ fn java_jar_gets_the_jdk_from_microdnf_and_runs_on_the_java_run_image() {
     );
 
     let second = app.build();
-    assert_install_layer_reused(&second, "paketo-community/ubi-java-extension");
+    assert_install_step_cached(&second);
     assert!(
         serve(&app, "/").starts_with(&format!("Hello from Java {version}")),
         "the rebuilt app answers"
@@ -287,25 +366,23 @@ fn java_jar_gets_the_jdk_from_microdnf_and_runs_on_the_java_run_image() {
     log_figures("java", &first, &second);
 }
 
-#[test]
 fn go_app_builds_static_and_runs_on_the_static_run_image() {
-    Stack::get();
-    let mut app =
-        AppBuild::new("go", &workspace_root().join("tests/fixtures/apps/go-http")).with_network();
+    let published = Published::get();
+    let app = AppBuild::new("go", &fixture("go-http"), &Builders::get().pack);
     let first = app.build();
-
-    assert_eq!(ids(&first.group, "group-extensions"), Vec::<String>::new());
-    assert_eq!(ids(&first.group, "group"), ["paketo-community/go-app"]);
-    assert!(first.dockerfiles.is_empty(), "{:?}", first.dockerfiles);
-    assert_run_image(&first, STATIC_RUN_IMAGE);
     assert_contains(
-        first.output("builder"),
+        &first.output,
         &[
             "  Go caches: starting empty (first build)\n",
             "go-http: static (no program interpreter, no shared library)",
         ],
     );
-    assert_built_on(&app.image, STATIC_RUN_IMAGE);
+    assert!(
+        !first.output.contains("extender"),
+        "no extension applies to a Go app:\n{}",
+        first.output
+    );
+    assert_built_on(&app.image, &published.static_run_image);
     assert!(serve(&app, "/").starts_with("Hello from go-http, built with go"));
     assert_eq!(serve(&app, "/tz"), "Europe/Berlin\n");
     // The run image has no shell: only the app's static binary and the launcher run.
@@ -324,12 +401,11 @@ fn go_app_builds_static_and_runs_on_the_static_run_image() {
 
     let second = app.build();
     assert_contains(
-        second.output("restorer"),
-        &["Restoring data for \"paketo-community/go-app:"],
-    );
-    assert_contains(
-        second.output("builder"),
-        &["  Go caches: reusing the module and build caches (from the previous build)\n"],
+        &second.output,
+        &[
+            "Restoring data for \"paketo-community/go-app:",
+            "  Go caches: reusing the module and build caches (from the previous build)\n",
+        ],
     );
     log_figures("go", &first, &second);
     record_go_image_sizes(&app);
@@ -356,21 +432,309 @@ fn record_go_image_sizes(app: &AppBuild) {
     record("go-app binary bytes", binary_bytes);
 }
 
-/// A version the stack does not have, or one carrying shell syntax, stops the build in the
-/// extension's `generate` (the detector's exit code 91), with the reason in the log and no
-/// Dockerfile applied.
-#[test]
-fn node_versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_generate() {
-    Stack::get();
-    let app = workspace_root().join("tests/fixtures/apps/node-npm-engines");
-    let mut missing = AppBuild::new("node-15", &app).platform_env("BP_NODE_VERSION", "15");
-    let (code, output) = missing.detect_failure();
-    assert_eq!(code, 91, "{output}");
-    assert_contains(&output, &["BP_NODE_VERSION", "\"15\"", "20"]);
+/// What users meet: a version the stack does not have, or one carrying shell syntax, stops
+/// `pack build` in the extension's `generate` with our message; no image is pushed.
+fn versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_generate() {
+    let stack = Stack::get();
+    let builders = Builders::get();
+    let (node_major, java_major) = (stack.value("NODE_MAJOR"), stack.value("JAVA_MAJOR"));
+    let cases = [
+        (
+            "node-15",
+            fixture("node-npm-engines"),
+            &builders.pack,
+            ("BP_NODE_VERSION", "15"),
+            format!(
+                "[detector] ERROR: failed to satisfy \"node\" dependency version constraint \"15\": \
+                 no compatible versions on \"io.buildpacks.stacks.ubi8\" stack. Supported \
+                 versions are: [{node_major}]. The constraint comes from BP_NODE_VERSION"
+            ),
+        ),
+        (
+            "node-injection",
+            fixture("node-npm-engines"),
+            &builders.packager,
+            ("BP_NODE_VERSION", "20; id"),
+            "[detector] ERROR: the Node.js version \"20; id\" requested by BP_NODE_VERSION is \
+             not a version range (it contains the character ';')"
+                .to_string(),
+        ),
+        (
+            "java-8",
+            fixture("java-maven-http"),
+            &builders.pack,
+            ("BP_JVM_VERSION", "8"),
+            format!(
+                "[detector] ERROR: unable to map requested Java version \"8\" (BP_JVM_VERSION) to a \
+                 UBI supported runtime: io.buildpacks.stacks.ubi8 offers Java {java_major}"
+            ),
+        ),
+    ];
+    for (name, source, builder, (variable, value), expected) in cases {
+        let app = AppBuild::new(name, &source, builder).env(variable, value);
+        let report = app.try_build();
+        assert!(!report.success, "pack build passed:\n{}", report.output);
+        assert_contains(&report.output, &[&expected, "failed with status code: 91"]);
+        let said: Vec<&str> = report
+            .output
+            .lines()
+            .filter(|line| line.contains(variable) || line.starts_with("ERROR"))
+            .collect();
+        eprintln!("{name}: pack build says:\n{}", said.join("\n"));
+        assert!(
+            !report.output.contains("[builder]") && !report.output.contains("[exporter]"),
+            "the build went past detection:\n{}",
+            report.output
+        );
+        assert!(!registry_has(&app.image), "{} was pushed", app.image);
+    }
+}
 
-    let mut injection =
-        AppBuild::new("node-injection", &app).platform_env("BP_NODE_VERSION", "20; id");
-    let (code, output) = injection.detect_failure();
-    assert_eq!(code, 91, "{output}");
-    assert_contains(&output, &["BP_NODE_VERSION", "20; id"]);
+/// A stand-in for an image a definition names but that cannot be pulled here: `local` with
+/// the stack id `stack_id` (when the definition has one), pushed to the registry at the path
+/// the `docker.io` mirror serves `name` from (`docker.io/<path>` or `index.docker.io/<path>`).
+fn push_stand_in_image(local: &str, stack_id: Option<&str>, name: &str) {
+    let path = name
+        .strip_prefix("docker.io/")
+        .or_else(|| name.strip_prefix("index.docker.io/"))
+        .unwrap_or_else(|| panic!("{name} is not a Docker Hub image: add a stand-in for it"));
+    let context = tempfile::tempdir_in(e2e_dir()).unwrap();
+    let containerfile = match stack_id {
+        Some(id) => {
+            format!("FROM {local}\nLABEL io.buildpacks.stack.id={id}\nENV CNB_STACK_ID={id}\n")
+        }
+        None => format!("FROM {local}\n"),
+    };
+    std::fs::write(context.path().join("Containerfile"), containerfile).unwrap();
+    let tag = "localhost/e2e/stand-in:latest";
+    let podman = Podman::locate();
+    let _ = podman.run_ok(&[
+        "build",
+        "--quiet",
+        "--network",
+        "none",
+        "--pull=never",
+        "--tag",
+        tag,
+        &context.path().display().to_string(),
+    ]);
+    e2e_tests::skopeo_copy(
+        &format!("containers-storage:{tag}"),
+        &format!("docker://{}/{path}", Endpoints::get().registry),
+    );
+    let _ = podman.run_ok(&["rmi", tag]);
+    e2e_tests::remove_when_done(&format!("docker.io/{path}"));
+}
+
+/// A stand-in for a Paketo buildpack image: a buildpackage with the id and version the
+/// definition names, whose detect fails (it never takes part in a build here).
+fn push_stand_in_buildpack(id: &str, version: &str, image: &str) {
+    let dir = tempfile::tempdir_in(e2e_dir()).unwrap();
+    let module = dir.path().join("module");
+    std::fs::create_dir_all(module.join("bin")).unwrap();
+    std::fs::write(
+        module.join("buildpack.toml"),
+        format!(
+            "api = \"0.10\"\n\n[buildpack]\nid = \"{id}\"\nversion = \"{version}\"\n\
+             name = \"Stand-in for {id}\"\n\n[[targets]]\nos = \"linux\"\narch = \"amd64\"\n"
+        ),
+    )
+    .unwrap();
+    for phase in ["detect", "build"] {
+        let path = module.join("bin").join(phase);
+        std::fs::write(&path, "#!/bin/sh\nexit 100\n").unwrap();
+        run(Command::new("chmod").arg("755").arg(&path));
+    }
+    let cnb = dir.path().join("stand-in.cnb");
+    packager::buildpackage::write_buildpackage(&module, &cnb).unwrap();
+    let local = format!("localhost/e2e/stand-in-buildpack:{version}");
+    e2e_tests::skopeo_copy(
+        &format!("oci-archive:{}", cnb.display()),
+        &format!("containers-storage:{local}"),
+    );
+    push_stand_in_image(&local, None, image);
+    let _ = Podman::locate().output(&["rmi", &local]);
+}
+
+/// The ids of each group of `order`, as pack builder inspect's `detection_order` lists them.
+fn inspected_order(order: &serde_json::Value) -> Vec<Vec<String>> {
+    order
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|entry| {
+            entry["buildpacks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|module| module["id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// Every definition under builder/builders is accepted by the real `pack builder create`
+/// (into podman: multi-platform definitions are made for this machine's platform), with
+/// stand-ins for the Docker Hub images it names (build image, run images, Paketo's
+/// buildpacks), and pack shows the order it asks for.
+fn every_builder_definition_is_accepted_by_pack() {
+    let stack = Stack::get();
+    let registry = &Endpoints::get().registry;
+    let work = tempfile::tempdir_in(e2e_dir()).unwrap();
+    let definitions = packager::builders::discover_definitions(&workspace_root()).unwrap();
+    assert!(definitions.len() >= 5, "{definitions:?}");
+    let mut pushed = std::collections::BTreeSet::new();
+    for definition in &definitions {
+        let rendered = packager::builders::render(
+            definition,
+            e2e_tests::packages(),
+            &work.path().join("builders"),
+        )
+        .unwrap();
+        let table: toml::Table =
+            toml::from_str(&std::fs::read_to_string(&rendered).unwrap()).unwrap();
+        let stack_id = table.get("stack").and_then(|stack| stack["id"].as_str());
+        let build_image = table["build"]["image"].as_str().unwrap();
+        if pushed.insert(build_image.to_string()) {
+            push_stand_in_image(stack.value("BUILD_IMAGE"), stack_id, build_image);
+        }
+        for run_image in table["run"]["images"].as_array().unwrap() {
+            let image = run_image["image"].as_str().unwrap();
+            if pushed.insert(image.to_string()) {
+                push_stand_in_image(STATIC_RUN_IMAGE, stack_id, image);
+            }
+        }
+        for buildpack in table
+            .get("buildpacks")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(image) = buildpack["uri"].as_str().unwrap().strip_prefix("docker://")
+                && pushed.insert(image.to_string())
+            {
+                push_stand_in_buildpack(
+                    buildpack["id"].as_str().unwrap(),
+                    buildpack["version"].as_str().unwrap(),
+                    image,
+                );
+            }
+        }
+        let builder = format!("{registry}/e2e/definition-{}:latest", definition.name);
+        let _ = pack(&[
+            "builder",
+            "create",
+            &builder,
+            "--config",
+            &e2e_tests::pack_config(&rendered).display().to_string(),
+            "--pull-policy",
+            "always",
+        ]);
+        let text = pack(&["builder", "inspect", &builder, "--output", "json"]);
+        let inspected: serde_json::Value =
+            serde_json::from_str(&text[text.find('{').unwrap()..]).unwrap();
+        let wanted: Vec<Vec<String>> = table
+            .get("order")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|entry| {
+                entry["group"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|module| module["id"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            inspected_order(&inspected["local_info"]["detection_order"]),
+            wanted,
+            "{}: {inspected}",
+            definition.name
+        );
+        eprintln!(
+            "{}: accepted by pack builder create ({} groups)",
+            definition.name,
+            wanted.len()
+        );
+    }
+}
+
+/// The versions and run image an app asks for: Node.js from `.nvmrc` and from
+/// `BP_NODE_VERSION`, Java from `BP_JVM_VERSION`, and `BP_UBI_RUN_IMAGE_OVERRIDE` (a copy of
+/// the Node.js run image under another name: the app image is built on that name).
+fn versions_and_run_image_the_app_asks_for_are_used() {
+    let stack = Stack::get();
+    let published = Published::get();
+    let builders = Builders::get();
+    let (node_major, node_version) = (stack.value("NODE_MAJOR"), stack.value("NODE_VERSION"));
+    let hello = format!("hello world from Node.js v{node_version}\n");
+
+    let nvmrc = AppBuild::new("node-nvmrc", &fixture("node-nvmrc"), &builders.packager);
+    let report = nvmrc.build();
+    assert_contains(
+        &report.output,
+        &[".nvmrc", &format!("installed Node.js {node_major}")],
+    );
+    assert_eq!(serve(&nvmrc, "/"), hello);
+
+    let node_env = AppBuild::new("node-env", &fixture("node-npm-engines"), &builders.pack)
+        .env("BP_NODE_VERSION", node_major);
+    let report = node_env.build();
+    assert_contains(
+        &report.output,
+        &[
+            "BP_NODE_VERSION",
+            &format!("installed Node.js {node_major}"),
+        ],
+    );
+    assert_eq!(serve(&node_env, "/"), hello);
+
+    let java_major = stack.value("JAVA_MAJOR");
+    let sources = tempfile::tempdir_in(e2e_dir()).unwrap();
+    let java_env = AppBuild::new("java-env", &maven_jar(sources.path()), &builders.pack)
+        .env("BP_JVM_VERSION", java_major);
+    let report = java_env.build();
+    assert_contains(
+        &report.output,
+        &[
+            "BP_JVM_VERSION",
+            &format!("The ubi-java-extension installed Java {java_major}"),
+        ],
+    );
+    assert!(
+        serve(&java_env, "/")
+            .starts_with(&format!("Hello from Java {}", stack.value("JAVA_VERSION")))
+    );
+
+    let override_image = Endpoints::get().image("run-nodejs-override:latest");
+    e2e_tests::skopeo_copy(
+        &format!("docker://{}", published.node_run_image),
+        &format!("docker://{override_image}"),
+    );
+    let overridden = AppBuild::new(
+        "node-override",
+        &fixture("node-npm-engines"),
+        &builders.packager,
+    )
+    .env("BP_UBI_RUN_IMAGE_OVERRIDE", &override_image);
+    let report = overridden.build();
+    assert_contains(
+        &report.output,
+        &["BP_UBI_RUN_IMAGE_OVERRIDE", &override_image],
+    );
+    let labels = &registry_inspect(&overridden.image, true)["config"]["Labels"];
+    let metadata: serde_json::Value =
+        serde_json::from_str(labels["io.buildpacks.lifecycle.metadata"].as_str().unwrap()).unwrap();
+    let reference = metadata["runImage"]["reference"].as_str().unwrap();
+    assert!(
+        reference.starts_with(&format!(
+            "{}@sha256:",
+            override_image.trim_end_matches(":latest")
+        )),
+        "the app image is not on {override_image}: {metadata}"
+    );
+    assert_built_on(&overridden.image, &override_image);
+    assert_eq!(serve(&overridden, "/"), hello);
 }

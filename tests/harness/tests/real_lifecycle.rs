@@ -1,4 +1,4 @@
-//! The real lifecycle (v0.21.17, installed by tests/install-lifecycle.sh) is the judge: its
+//! The real lifecycle (v0.21.0, installed by tests/install-lifecycle.sh) is the judge: its
 //! `detector` runs our example extension (built with cnb-extension and packaged like every
 //! module) in front of a buildpack that requires what the extension provides, and rejects
 //! hand-written extensions that break the spec.
