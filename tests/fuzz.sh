@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every parser of untrusted input (the `fuzz_*` tests, crates/fuzz-check) with
-# FUZZ_CASES inputs each, then prints the README's Reliability table from
+# FUZZ_CASES inputs each, new ones every run (FUZZ_RANDOM=1; `cargo test` replays a fixed
+# seed), then prints the README's Reliability table from
 # target/fuzz/figures.tsv. A panic or a case over 1 s fails the run.
 #
 #   tests/fuzz.sh [cases]    # default 20000 per parser (`cargo test` alone runs 2000)
@@ -9,7 +10,7 @@ cases="${1:-20000}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 rm -f target/fuzz/figures.tsv
-FUZZ_CASES="$cases" cargo test --locked --release --workspace --lib --bins --tests fuzz_ -- --test-threads 2
+FUZZ_RANDOM=1 FUZZ_CASES="$cases" cargo test --locked --release --workspace --lib --bins --tests fuzz_ -- --test-threads 2
 [[ -s target/fuzz/figures.tsv ]] || { echo "tests/fuzz.sh: no fuzz figures recorded" >&2; exit 1; }
 echo
 echo "| parser | inputs | panics | hangs (> 1 s) | slowest input |"

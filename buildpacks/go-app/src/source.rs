@@ -221,6 +221,7 @@ pub(crate) fn constraint_holds(expression: &str, platform: Platform<'_>) -> bool
     let mut parser = ConstraintParser {
         tokens: &tokens,
         position: 0,
+        depth: 0,
         platform,
     };
     match parser.or() {
@@ -267,9 +268,14 @@ fn constraint_tokens(expression: &str) -> Vec<String> {
     tokens
 }
 
+/// The deepest nesting of `(` and `!` evaluated; deeper is malformed (the recursion is bounded,
+/// so a hostile file cannot overflow the stack). Go's own parser refuses far shallower ones.
+const MAX_CONSTRAINT_DEPTH: usize = 100;
+
 struct ConstraintParser<'a> {
     tokens: &'a [String],
     position: usize,
+    depth: usize,
     platform: Platform<'a>,
 }
 
@@ -299,7 +305,13 @@ impl ConstraintParser<'_> {
     fn unary(&mut self) -> Option<bool> {
         let token = self.peek()?.to_string();
         self.position += 1;
-        match token.as_str() {
+        if matches!(token.as_str(), "!" | "(") {
+            if self.depth == MAX_CONSTRAINT_DEPTH {
+                return None;
+            }
+            self.depth += 1;
+        }
+        let value = match token.as_str() {
             "!" => Some(!self.unary()?),
             "(" => {
                 let value = self.or()?;
@@ -308,9 +320,11 @@ impl ConstraintParser<'_> {
                     value
                 })
             }
-            ")" | "&&" | "||" => None,
-            tag => Some(self.tag(tag)),
-        }
+            ")" | "&&" | "||" => return None,
+            tag => return Some(self.tag(tag)),
+        };
+        self.depth -= 1;
+        value
     }
 
     fn tag(&self, tag: &str) -> bool {
@@ -481,6 +495,27 @@ mod tests {
         assert!(!is_go_source_name("_x.go"));
         assert!(!is_go_source_name(".x.go"));
         assert!(!is_go_source_name("main.go.txt"));
+    }
+
+    #[test]
+    /// Found by fuzz_go_source_header: deep nesting overflowed the stack (SIGABRT).
+    #[test]
+    fn deep_nesting_is_malformed_not_a_stack_overflow() {
+        let platform = Platform {
+            arch: "amd64",
+            cgo: false,
+        };
+        let deep = 1_000_000;
+        let parens = format!("{}linux{}", "(".repeat(deep), ")".repeat(deep));
+        let nots = format!("{}windows", "!".repeat(deep));
+        std::thread::spawn(move || {
+            assert!(constraint_holds(&parens, platform));
+            assert!(constraint_holds(&nots, platform));
+        })
+        .join()
+        .unwrap();
+        let nested = format!("{}windows{}", "(".repeat(100), ")".repeat(100));
+        assert!(!constraint_holds(&nested, platform));
     }
 
     #[test]

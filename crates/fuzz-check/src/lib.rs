@@ -7,6 +7,10 @@
 //! [`HANG_LIMIT`]. Each run appends a line to `target/fuzz/figures.tsv` (parser, cases,
 //! slowest case), which `tests/fuzz.sh` prints as the README's Reliability table.
 //!
+//! Plain `cargo test` replays the same inputs every run (a fixed seed), so the test command
+//! stays deterministic; `FUZZ_RANDOM=1` (set by `tests/fuzz.sh`) draws new inputs each run to
+//! look for new failures.
+//!
 //! ```
 //! fuzz_check::fuzz_text("u32", &["1", "42"], |input| {
 //!     let _ = input.trim().parse::<u32>();
@@ -14,7 +18,7 @@
 //! ```
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -154,11 +158,16 @@ fn cases() -> u32 {
 /// When `parse` panicked or hung on an input, with that input in the message.
 pub fn fuzz_text(parser: &str, seeds: &[&str], parse: impl Fn(&str)) {
     let cases = cases();
-    let mut runner = TestRunner::new(Config {
+    let config = Config {
         cases,
         failure_persistence: None,
         ..Config::default()
-    });
+    };
+    let mut runner = if std::env::var_os("FUZZ_RANDOM").is_some_and(|value| value == "1") {
+        TestRunner::new(config)
+    } else {
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+    };
     let slowest = std::cell::Cell::new(Duration::ZERO);
     let result = runner.run(&inputs(seeds), |input| {
         let started = Instant::now();
