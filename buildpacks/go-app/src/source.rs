@@ -497,8 +497,7 @@ mod tests {
         assert!(!is_go_source_name("main.go.txt"));
     }
 
-    #[test]
-    /// Found by fuzz_go_source_header: deep nesting overflowed the stack (SIGABRT).
+    /// Found by `fuzz_go_source_header`: deep nesting overflowed the stack (SIGABRT).
     #[test]
     fn deep_nesting_is_malformed_not_a_stack_overflow() {
         let platform = Platform {
