@@ -18,6 +18,7 @@ use fuzz_check as _;
 use globset as _;
 use libcnb as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use sha2 as _;
 use toml as _;

@@ -20,6 +20,7 @@ use fuzz_check as _;
 use globset as _;
 use libcnb as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use serde_json as _;
 use sha2 as _;

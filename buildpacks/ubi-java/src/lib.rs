@@ -17,6 +17,7 @@ use buildpack_errors as _;
 use cnb_harness as _;
 use libcnb as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use serde_json as _;
 #[cfg(test)]

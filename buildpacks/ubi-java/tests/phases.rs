@@ -15,6 +15,7 @@ use std::time::Duration;
 use buildpack_errors as _;
 use libcnb as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use serde_json as _;
 use ubi_common as _;

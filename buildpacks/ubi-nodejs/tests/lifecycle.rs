@@ -17,6 +17,7 @@ use libcnb as _;
 use nodejs_semver as _;
 use packager as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use serde_json as _;
 use tempfile as _;

@@ -16,6 +16,7 @@ use fuzz_check as _;
 use libcnb as _;
 use nodejs_semver as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use ubi_common as _;
 use untrusted_input as _;

@@ -31,6 +31,7 @@ use nodejs_semver as _;
 #[cfg(test)]
 use packager as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use serde_json as _;
 use ubi_common as _;
