@@ -53,7 +53,8 @@ use cnb_harness as _;
 use packager as _;
 #[cfg(test)]
 use which as _;
-// The exec.d program's dependency (its output is TOML).
+// The exec.d program's dependencies (its output is TOML; the cgroup memory limit).
+use cgroup_memory as _;
 use toml as _;
 
 pub(crate) struct UbiNodejsBuildpack;

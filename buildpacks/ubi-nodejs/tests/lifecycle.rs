@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 // Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
+use cgroup_memory as _;
 use fuzz_check as _;
 use libcnb as _;
 use nodejs_semver as _;
