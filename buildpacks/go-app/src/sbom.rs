@@ -5,6 +5,7 @@
 
 use ::sbom::cyclonedx::{Component, ComponentType, Dependency, Document, Hash, Property};
 use ::sbom::purl::Purl;
+use base64::Engine as _;
 use std::collections::BTreeMap;
 
 /// One module of a binary's build information.
@@ -107,31 +108,9 @@ pub(crate) fn h1_sha256(sum: &str) -> Option<String> {
     (bytes.len() == 32).then(|| crate::download::hex(&bytes))
 }
 
+/// Standard base64 with padding (RFC 4648), as Go writes `h1:` sums.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let trimmed = text.trim_end_matches('=');
-    if !text.len().is_multiple_of(4) || text.len() - trimmed.len() > 2 {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(trimmed.len() * 3 / 4);
-    let mut buffer = 0u32;
-    let mut bits = 0;
-    for c in trimmed.bytes() {
-        buffer = (buffer << 6) | u32::from(value(c)?);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            bytes.push(u8::try_from((buffer >> bits) & 0xff).ok()?);
-        }
-    }
-    Some(bytes)
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
 fn golang_purl(path: &str, version: Option<&str>) -> String {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
+use base64 as _;
 use buildpack_errors as _;
 use fuzz_check as _;
 use globset as _;
