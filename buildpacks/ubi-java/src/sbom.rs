@@ -5,6 +5,7 @@ use crate::jdk::Jdk;
 use ::sbom::cyclonedx::{self, ComponentType, Document};
 use ::sbom::purl::Purl;
 use ::sbom::rpm::{self, Package as RpmPackage};
+use std::ffi::OsStr;
 use std::path::Path;
 
 /// The packages of the JDK: those whose name matches `java-*-openjdk*`.
@@ -65,7 +66,7 @@ pub(crate) fn jdk_components(
 
 /// Runs the `rpm` query; the packages sorted by name.
 fn query_rpm(rpm: &Path) -> Result<Vec<RpmPackage>, String> {
-    let mut packages = rpm::query(rpm, ["-a", RPM_PATTERN])?;
+    let mut packages = rpm::query(rpm, &[OsStr::new("-a"), OsStr::new(RPM_PATTERN)])?;
     packages.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(packages)
 }

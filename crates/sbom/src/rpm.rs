@@ -98,11 +98,7 @@ pub fn parse_query(output: &str) -> Vec<Package> {
 ///
 /// # Errors
 /// `rpm` cannot be run, or exits non-zero (its standard error is the message).
-pub fn query<I, S>(rpm: &Path, args: I) -> Result<Vec<Package>, String>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
+pub fn query(rpm: &Path, args: &[&OsStr]) -> Result<Vec<Package>, String> {
     let output = Command::new(rpm)
         .args(["-q", "--qf", QUERY_FORMAT])
         .args(args)
@@ -119,7 +115,7 @@ where
 #[must_use]
 pub fn owning_package(rpm: &Path, file: &Path) -> Option<Package> {
     let file = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
-    query(rpm, [OsStr::new("-f"), file.as_os_str()])
+    query(rpm, &[OsStr::new("-f"), file.as_os_str()])
         .ok()?
         .into_iter()
         .next()
@@ -234,7 +230,7 @@ mod tests {
     fn queries_run_rpm() {
         let dir = tempfile::tempdir().unwrap();
         let rpm = echo_rpm(dir.path());
-        let packages = query(&rpm, ["-a", "java-*"]).unwrap();
+        let packages = query(&rpm, &[OsStr::new("-a"), OsStr::new("java-*")]).unwrap();
         assert_eq!(packages[0].license.as_deref(), Some("-a java-*"));
         let file = dir.path().join("file");
         std::fs::write(&file, "").unwrap();
@@ -243,7 +239,7 @@ mod tests {
             owner.license,
             Some(format!("-f {}", file.canonicalize().unwrap().display()))
         );
-        assert!(query(Path::new("/nonexistent/rpm"), ["-a"]).is_err());
+        assert!(query(Path::new("/nonexistent/rpm"), &[OsStr::new("-a")]).is_err());
         assert_eq!(
             owning_package(Path::new("/nonexistent/rpm"), Path::new("/usr/bin/node")),
             None
