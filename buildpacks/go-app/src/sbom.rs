@@ -3,7 +3,9 @@
 //! package and module, the dependencies (version, `h1:` sum, `=>` replacements) and the build
 //! settings.
 
-use serde_json::{Map, Value, json};
+use ::sbom::cyclonedx::{Component, ComponentType, Dependency, Document, Hash, Property};
+use ::sbom::purl::Purl;
+use base64::Engine as _;
 use std::collections::BTreeMap;
 
 /// One module of a binary's build information.
@@ -106,61 +108,22 @@ pub(crate) fn h1_sha256(sum: &str) -> Option<String> {
     (bytes.len() == 32).then(|| crate::download::hex(&bytes))
 }
 
+/// Standard base64 with padding (RFC 4648), as Go writes `h1:` sums.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
-    let trimmed = text.trim_end_matches('=');
-    if !text.len().is_multiple_of(4) || text.len() - trimmed.len() > 2 {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(trimmed.len() * 3 / 4);
-    let mut buffer = 0u32;
-    let mut bits = 0;
-    for c in trimmed.bytes() {
-        buffer = (buffer << 6) | u32::from(value(c)?);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            bytes.push(u8::try_from((buffer >> bits) & 0xff).ok()?);
-        }
-    }
-    Some(bytes)
-}
-
-/// Percent-encodes a purl segment (keeps `A-Za-z0-9.-_~` and, in paths, `/`).
-fn purl_encode(text: &str, keep_slash: bool) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || (keep_slash && b == b'/') {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
 fn golang_purl(path: &str, version: Option<&str>) -> String {
-    let mut purl = format!("pkg:golang/{}", purl_encode(path, true));
-    if let Some(version) = version {
-        purl.push('@');
-        purl.push_str(&purl_encode(version, false));
+    let purl = Purl::from_path("golang", path);
+    match version {
+        Some(version) => purl.version(version),
+        None => purl,
     }
-    purl
-}
-
-fn property(name: &str, value: &str) -> Value {
-    json!({ "name": name, "value": value })
+    .to_string()
 }
 
 /// The library component of a dependency: what was compiled (the replacement, if any).
-fn library(module: &Module) -> Value {
+fn library(module: &Module) -> Component {
     let used = module.replace.as_deref().unwrap_or(module);
     let name = if used.version.is_some() {
         &used.path
@@ -168,39 +131,36 @@ fn library(module: &Module) -> Value {
         // Replaced by a directory: the module keeps its name, without a version.
         &module.path
     };
-    let purl = golang_purl(name, used.version.as_deref());
-    let mut component = Map::new();
-    component.insert("bom-ref".into(), purl.clone().into());
-    component.insert("type".into(), "library".into());
-    component.insert("name".into(), name.clone().into());
-    if let Some(version) = &used.version {
-        component.insert("version".into(), version.clone().into());
-    }
-    component.insert("purl".into(), purl.into());
+    let mut component = Component::with_purl(
+        ComponentType::Library,
+        golang_purl(name, used.version.as_deref()),
+        name.clone(),
+    );
+    component.version.clone_from(&used.version);
     if let Some(sha256) = used.sum.as_deref().and_then(h1_sha256) {
-        component.insert(
-            "hashes".into(),
-            json!([{ "alg": "SHA-256", "content": sha256 }]),
-        );
+        component.hashes = vec![Hash {
+            alg: "SHA-256",
+            content: sha256,
+        }];
     }
-    let mut properties = Vec::new();
     if let Some(sum) = &used.sum {
-        properties.push(property("go:sum", sum));
+        component.properties.push(Property::new("go:sum", sum));
     }
     if module.replace.is_some() {
         let original = match &module.version {
             Some(version) => format!("{}@{version}", module.path),
             None => module.path.clone(),
         };
-        properties.push(property("go:replaces", &original));
+        component
+            .properties
+            .push(Property::new("go:replaces", &original));
         if used.version.is_none() {
-            properties.push(property("go:replace-dir", &used.path));
+            component
+                .properties
+                .push(Property::new("go:replace-dir", &used.path));
         }
     }
-    if !properties.is_empty() {
-        component.insert("properties".into(), properties.into());
-    }
-    Value::Object(component)
+    component
 }
 
 /// The `CycloneDX` 1.5 document for the binaries: each binary an application component, each
@@ -215,84 +175,67 @@ pub(crate) fn cyclonedx(
     buildpack_id: &str,
     buildpack_version: &str,
 ) -> serde_json::Result<Vec<u8>> {
-    let mut components = Vec::new();
-    let mut libraries: BTreeMap<String, Value> = BTreeMap::new();
-    let mut dependencies = Vec::new();
+    let mut document = Document::new(buildpack_id, buildpack_version);
+    let mut libraries: BTreeMap<String, Component> = BTreeMap::new();
     for (name, info) in binaries {
         let binary_ref = format!("binary:{name}");
-        let mut properties = vec![property("go:toolchain", &info.go_version)];
+        let mut component =
+            Component::new(ComponentType::Application, binary_ref.clone(), name.clone());
+        component.properties = vec![Property::new("go:toolchain", &info.go_version)];
         if let Some(path) = &info.path {
-            properties.push(property("go:package", path));
+            component.properties.push(Property::new("go:package", path));
         }
         if let Some(main) = &info.main {
-            properties.push(property("go:module", &main.path));
+            component
+                .properties
+                .push(Property::new("go:module", &main.path));
         }
-        properties.extend(
+        component.properties.extend(
             info.settings
                 .iter()
-                .map(|(key, value)| property(&format!("go:build:{key}"), value)),
+                .map(|(key, value)| Property::new(&format!("go:build:{key}"), value)),
         );
-        let mut component = Map::new();
-        component.insert("bom-ref".into(), binary_ref.clone().into());
-        component.insert("type".into(), "application".into());
-        component.insert("name".into(), name.clone().into());
-        if let Some(version) = info
+        component.version = info
             .main
             .as_ref()
-            .and_then(|main| main.version.as_deref())
-            .filter(|version| *version != "(devel)")
-        {
-            component.insert("version".into(), version.into());
-        }
-        component.insert("properties".into(), properties.into());
-        components.push(Value::Object(component));
+            .and_then(|main| main.version.clone())
+            .filter(|version| version != "(devel)");
+        document.components.push(component);
 
         let mut depends_on = Vec::new();
         let stdlib_version = info.go_version.trim_start_matches("go");
         let stdlib_ref = golang_purl("stdlib", Some(stdlib_version));
         libraries.entry(stdlib_ref.clone()).or_insert_with(|| {
-            json!({
-                "bom-ref": stdlib_ref,
-                "type": "library",
-                "name": "stdlib",
-                "version": stdlib_version,
-                "purl": stdlib_ref,
-            })
+            let mut stdlib = Component::with_purl(
+                ComponentType::Library,
+                stdlib_ref.clone(),
+                "stdlib".to_string(),
+            );
+            stdlib.version = Some(stdlib_version.to_string());
+            stdlib
         });
         depends_on.push(stdlib_ref);
         for dep in &info.deps {
             let component = library(dep);
-            let reference = component["bom-ref"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let reference = component.bom_ref.clone();
             libraries.entry(reference.clone()).or_insert(component);
             if !depends_on.contains(&reference) {
                 depends_on.push(reference);
             }
         }
-        dependencies.push(json!({ "ref": binary_ref, "dependsOn": depends_on }));
+        document.dependencies.push(Dependency {
+            depends_on,
+            reference: binary_ref,
+        });
     }
-    components.extend(libraries.into_values());
-    serde_json::to_vec_pretty(&json!({
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.5",
-        "version": 1,
-        "metadata": {
-            "tools": {
-                "components": [
-                    { "type": "application", "name": buildpack_id, "version": buildpack_version }
-                ]
-            }
-        },
-        "components": components,
-        "dependencies": dependencies,
-    }))
+    document.components.extend(libraries.into_values());
+    document.to_json()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
 
     const OUTPUT: &str = "/layers/targets/bin/a: go1.26.8\n\
         \tpath\texample.com/multi/cmd/a\n\

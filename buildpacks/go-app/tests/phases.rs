@@ -13,11 +13,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
+use base64 as _;
 use buildpack_errors as _;
 use fuzz_check as _;
 use globset as _;
 use libcnb as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use sha2 as _;
 use toml as _;

@@ -14,11 +14,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
+use base64 as _;
 use buildpack_errors as _;
 use fuzz_check as _;
 use globset as _;
 use libcnb as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use sha2 as _;
 use tempfile as _;

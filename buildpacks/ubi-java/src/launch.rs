@@ -4,10 +4,10 @@
 //!
 //! Inputs, all parameters so that tests can use temporary directories:
 //!
-//! - the memory limit: cgroup v1 `<root>/memory/memory.limit_in_bytes`, else cgroup v2
-//!   `<root>/memory.max`; when unlimited (`max`, or v1's "unlimited" value), `MemAvailable` of
-//!   `/proc/meminfo`; when that is unknown too, 1 GiB (libjvm's fallbacks, in its order); capped
-//!   at 64 TiB;
+//! - the memory limit: the rule of the `cgroup-memory` crate (cgroup v2 `<root>/memory.max`,
+//!   else v1 `<root>/memory/memory.limit_in_bytes`; `max` and v1's no-limit values are
+//!   unlimited); when unlimited, or the file cannot be read (a warning), `MemAvailable` of
+//!   `/proc/meminfo`; when that is unknown too, 1 GiB (libjvm's fallbacks); capped at 64 TiB;
 //! - the processor count: the CPUs this process may run on (`Cpus_allowed_list` of
 //!   `/proc/self/status`), as Go's `runtime.NumCPU` that libjvm uses;
 //! - the environment: `JAVA_TOOL_OPTIONS`, `BPL_JVM_THREAD_COUNT` (default 250),
@@ -25,9 +25,9 @@
 //! they are counted here in `JAVA_HOME`.
 
 use crate::classes::{count_app_classes, count_jar_classes, count_jvm_classes};
-use crate::memory::{Calculator, GIB, MemoryError, TIB, format_size, parse_size, split_options};
+use crate::memory::{Calculator, GIB, MemoryError, TIB, format_size, split_options};
 use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// `JAVA_TOOL_OPTIONS`.
@@ -57,9 +57,6 @@ pub const CLASS_LOAD_FACTOR_PERCENT: u64 = 35;
 pub const UNKNOWN_MEMORY_FALLBACK: u64 = GIB;
 /// The largest memory the JVM is configured for.
 pub const MAX_JVM_SIZE: u64 = 64 * TIB;
-/// cgroup v1's value for "no limit" (`PAGE_COUNTER_MAX` in bytes on 4 KiB pages).
-const CGROUP_V1_UNLIMITED: u64 = 9_223_372_036_854_771_712;
-
 /// Where the system facts are read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct System {
@@ -91,35 +88,19 @@ pub struct LaunchOutput {
 }
 
 impl LaunchOutput {
-    /// The exec.d output: TOML with the one variable.
-    #[must_use]
-    pub fn to_toml(&self) -> String {
-        format!(
-            "{JAVA_TOOL_OPTIONS} = {}\n",
-            toml_string(&self.java_tool_options)
-        )
+    /// The exec.d output: TOML with the one variable, written by the `toml` crate (as the
+    /// Node.js buildpack's `optimize-memory` writes its own).
+    ///
+    /// # Errors
+    /// The value cannot be written as TOML (not expected for a string).
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        let mut table = toml::Table::new();
+        table.insert(
+            JAVA_TOOL_OPTIONS.to_string(),
+            toml::Value::String(self.java_tool_options.clone()),
+        );
+        toml::to_string(&table)
     }
-}
-
-/// A TOML basic string.
-fn toml_string(value: &str) -> String {
-    let mut quoted = String::with_capacity(value.len() + 2);
-    quoted.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            '\n' => quoted.push_str("\\n"),
-            '\t' => quoted.push_str("\\t"),
-            '\r' => quoted.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(quoted, "\\u{:04X}", u32::from(c));
-            }
-            c => quoted.push(c),
-        }
-    }
-    quoted.push('"');
-    quoted
 }
 
 /// Why the exec.d program fails.
@@ -343,16 +324,8 @@ fn agent_classes(options: &str, messages: &mut Vec<String>) -> u64 {
 
 /// The container's memory limit, with libjvm's fallbacks.
 fn total_memory(system: &System, messages: &mut Vec<String>) -> u64 {
-    let limit = [
-        system
-            .cgroup_root
-            .join("memory")
-            .join("memory.limit_in_bytes"),
-        system.cgroup_root.join("memory.max"),
-    ]
-    .iter()
-    .find_map(|path| memory_limit(path, messages))
-    .or_else(|| mem_available(&system.meminfo));
+    let limit =
+        memory_limit(&system.cgroup_root, messages).or_else(|| mem_available(&system.meminfo));
     match limit {
         None => {
             messages.push(
@@ -372,27 +345,18 @@ fn total_memory(system: &System, messages: &mut Vec<String>) -> u64 {
     }
 }
 
-/// A cgroup memory limit file: `None` when absent, unlimited or unreadable.
-fn memory_limit(path: &Path, messages: &mut Vec<String>) -> Option<u64> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(error) => {
+/// The cgroup memory limit: `None` when unlimited, absent, or unreadable (with a warning).
+fn memory_limit(cgroup_root: &Path, messages: &mut Vec<String>) -> Option<u64> {
+    match cgroup_memory::memory_limit(cgroup_root) {
+        Ok(limit) => limit,
+        Err(cgroup_memory::Error::Unreadable { path, error }) => {
             messages.push(format!(
                 "WARNING: Unable to read {}: {error}",
                 path.display()
             ));
-            return None;
+            None
         }
-    };
-    let text = text.trim();
-    if text == "max" {
-        return None;
-    }
-    match parse_size(text) {
-        Some(CGROUP_V1_UNLIMITED) => None,
-        Some(limit) => Some(limit),
-        None => {
+        Err(cgroup_memory::Error::Malformed { path, text }) => {
             messages.push(format!(
                 "WARNING: Unable to convert memory limit {text:?} from path {:?} as int",
                 path.display().to_string()
@@ -551,7 +515,7 @@ mod tests {
             ),
             (
                 "cgroup v2, 1G, loaded class count given",
-                v2("1G"),
+                v2("1073741824"),
                 vec![(BPL_JVM_LOADED_CLASS_COUNT, "1000")],
                 "-XX:MaxDirectMemorySize=10M -Xmx517240K -XX:MaxMetaspaceSize=19335K -XX:ReservedCodeCacheSize=240M -Xss1M -XX:ActiveProcessorCount=4",
             ),
@@ -564,6 +528,13 @@ mod tests {
             (
                 "unlimited v1: MemAvailable",
                 v1("9223372036854771712"),
+                vec![(BPI_JVM_CLASS_COUNT, "0")],
+                "-XX:MaxDirectMemorySize=10M -Xmx1571480K -XX:MaxMetaspaceSize=13671K -XX:ReservedCodeCacheSize=240M -Xss1M -XX:ActiveProcessorCount=4",
+            ),
+            (
+                // Before the shared rule, this was taken as an 8 EiB limit (capped at 64T).
+                "unlimited v1 on 64 KiB pages: MemAvailable",
+                v1("9223372036854710272"),
                 vec![(BPI_JVM_CLASS_COUNT, "0")],
                 "-XX:MaxDirectMemorySize=10M -Xmx1571480K -XX:MaxMetaspaceSize=13671K -XX:ReservedCodeCacheSize=240M -Xss1M -XX:ActiveProcessorCount=4",
             ),
@@ -785,10 +756,22 @@ mod tests {
             java_tool_options: "-Dmsg=\"hi\\there\"\n\u{1}".to_string(),
             messages: Vec::new(),
         };
-        let toml = output.to_toml();
+        // Quotes, backslashes, line breaks and control characters survive: the launcher reads
+        // back the same value.
+        let toml = output.to_toml().unwrap();
+        let table: toml::Table = toml::from_str(&toml).unwrap();
         assert_eq!(
-            toml,
-            "JAVA_TOOL_OPTIONS = \"-Dmsg=\\\"hi\\\\there\\\"\\n\\u0001\"\n"
+            table[JAVA_TOOL_OPTIONS].as_str(),
+            Some("-Dmsg=\"hi\\there\"\n\u{1}")
+        );
+        assert_eq!(table.len(), 1);
+        let plain = LaunchOutput {
+            java_tool_options: "-Xss1M -XX:ActiveProcessorCount=2".to_string(),
+            messages: Vec::new(),
+        };
+        assert_eq!(
+            plain.to_toml().unwrap(),
+            "JAVA_TOOL_OPTIONS = \"-Xss1M -XX:ActiveProcessorCount=2\"\n"
         );
     }
 }

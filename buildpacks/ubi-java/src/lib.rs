@@ -17,9 +17,8 @@ use buildpack_errors as _;
 use cnb_harness as _;
 use libcnb as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use serde_json as _;
-#[cfg(test)]
-use toml as _;
 use ubi_common as _;
 use untrusted_input as _;

@@ -36,10 +36,14 @@ use std::path::Path;
 use ubi_common::jvm::{BP_JVM_VERSION, JvmVersionRequest, requested_version};
 use ubi_java_buildpack::classes::{count_app_classes, count_jvm_classes};
 
+// The exec.d program's dependencies (the cgroup memory limit; toml: its output, and this
+// binary's tests).
+use cgroup_memory as _;
 #[cfg(test)]
 use cnb_harness as _;
 #[cfg(test)]
 use tempfile as _;
+use toml as _;
 #[cfg(test)]
 use which as _;
 

@@ -2,14 +2,13 @@
 //! there (the UBI case), else what the JDK's `release` file (or `java -version`) says.
 
 use crate::jdk::Jdk;
-use serde_json::{Value, json};
-use std::fmt::Write as _;
+use ::sbom::cyclonedx::{self, ComponentType, Document};
+use ::sbom::purl::Purl;
+use ::sbom::rpm::{self, Package as RpmPackage};
+use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
 
-/// The `rpm` query: one line per package whose name matches `java-*-openjdk*`.
-const RPM_QUERY_FORMAT: &str =
-    "%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{VENDOR}\\t%{LICENSE}\\n";
+/// The packages of the JDK: those whose name matches `java-*-openjdk*`.
 const RPM_PATTERN: &str = "java-*-openjdk*";
 
 /// One package of the SBOM.
@@ -20,18 +19,6 @@ pub(crate) struct Component {
     pub(crate) publisher: Option<String>,
     pub(crate) license: Option<String>,
     pub(crate) purl: String,
-}
-
-/// One line of the `rpm` query.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RpmPackage {
-    pub(crate) name: String,
-    pub(crate) epoch: Option<String>,
-    pub(crate) version: String,
-    pub(crate) release: String,
-    pub(crate) arch: String,
-    pub(crate) vendor: Option<String>,
-    pub(crate) license: Option<String>,
 }
 
 /// Where the components came from, for the log.
@@ -66,11 +53,10 @@ pub(crate) fn jdk_components(
         .unwrap_or_else(|| "unknown".to_string());
     let component = Component {
         name: "openjdk-jdk".to_string(),
-        purl: format!(
-            "pkg:generic/openjdk-jdk@{}?arch={}",
-            purl_encode(&version),
-            purl_encode(arch)
-        ),
+        purl: Purl::new("generic", "openjdk-jdk")
+            .version(&version)
+            .qualifier("arch", arch)
+            .to_string(),
         version,
         publisher: jdk.release.implementor.clone(),
         license: None,
@@ -78,71 +64,18 @@ pub(crate) fn jdk_components(
     (vec![component], Origin::Release)
 }
 
-/// Runs the `rpm` query.
+/// Runs the `rpm` query; the packages sorted by name.
 fn query_rpm(rpm: &Path) -> Result<Vec<RpmPackage>, String> {
-    let output = Command::new(rpm)
-        .args(["-qa", "--qf", RPM_QUERY_FORMAT, RPM_PATTERN])
-        .output()
-        .map_err(|error| error.to_string())?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
-    }
-    Ok(parse_rpm_query(&String::from_utf8_lossy(&output.stdout)))
-}
-
-/// Parses the query's tab-separated lines; incomplete lines are skipped; `(none)` is no value.
-pub(crate) fn parse_rpm_query(output: &str) -> Vec<RpmPackage> {
-    let mut packages: Vec<RpmPackage> = output
-        .lines()
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split('\t').collect();
-            let [name, epoch, version, release, arch, vendor, license] = fields.as_slice() else {
-                return None;
-            };
-            let optional = |value: &str| {
-                Some(value.trim().to_string())
-                    .filter(|value| !value.is_empty() && value != "(none)")
-            };
-            Some(RpmPackage {
-                name: optional(name)?,
-                epoch: optional(epoch),
-                version: optional(version)?,
-                release: optional(release)?,
-                arch: optional(arch).unwrap_or_else(|| "noarch".to_string()),
-                vendor: optional(vendor),
-                license: optional(license),
-            })
-        })
-        .collect();
+    let mut packages = rpm::query(rpm, &[OsStr::new("-a"), OsStr::new(RPM_PATTERN)])?;
     packages.sort_by(|a, b| a.name.cmp(&b.name));
-    packages
+    Ok(packages)
 }
 
-fn rpm_component(package: &RpmPackage, (distro_name, distro_version): (&str, &str)) -> Component {
-    let namespace = match distro_name {
-        "rhel" | "" => "redhat",
-        other => other,
-    };
+fn rpm_component(package: &RpmPackage, distro: (&str, &str)) -> Component {
     let version = format!("{}-{}", package.version, package.release);
-    let mut qualifiers = vec![format!("arch={}", purl_encode(&package.arch))];
-    if let Some(epoch) = &package.epoch {
-        qualifiers.push(format!("epoch={}", purl_encode(epoch)));
-    }
-    if !distro_name.is_empty() {
-        qualifiers.push(format!(
-            "distro={}",
-            purl_encode(&format!("{distro_name}-{distro_version}"))
-        ));
-    }
     Component {
         name: package.name.clone(),
-        purl: format!(
-            "pkg:rpm/{}/{}@{}?{}",
-            purl_encode(namespace),
-            purl_encode(&package.name),
-            purl_encode(&version),
-            qualifiers.join("&")
-        ),
+        purl: package.purl(Some(distro)).to_string(),
         version: match &package.epoch {
             Some(epoch) => format!("{epoch}:{version}"),
             None => version,
@@ -152,61 +85,35 @@ fn rpm_component(package: &RpmPackage, (distro_name, distro_version): (&str, &st
     }
 }
 
-/// Percent-encodes everything but ASCII letters, digits and `.-_~` (the purl spec).
-fn purl_encode(value: &str) -> String {
-    let mut encoded = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            let _ = write!(encoded, "%{byte:02X}");
-        }
-    }
-    encoded
-}
-
 /// A `CycloneDX` 1.5 JSON document listing `components`, made by this buildpack.
 pub(crate) fn cyclonedx(
     components: &[Component],
     tool_name: &str,
     tool_version: &str,
 ) -> Result<Vec<u8>, serde_json::Error> {
-    let components: Vec<Value> = components
+    let mut document = Document::new(tool_name, tool_version);
+    document.components = components
         .iter()
         .map(|component| {
-            let mut value = json!({
-                "bom-ref": component.purl,
-                "type": "library",
-                "name": component.name,
-                "version": component.version,
-                "purl": component.purl,
-            });
-            if let Some(publisher) = &component.publisher {
-                value["publisher"] = json!(publisher);
-            }
-            if let Some(license) = &component.license {
-                value["licenses"] = json!([{ "license": { "name": license } }]);
-            }
-            value
+            let mut entry = cyclonedx::Component::with_purl(
+                ComponentType::Library,
+                component.purl.clone(),
+                component.name.clone(),
+            );
+            entry.version = Some(component.version.clone());
+            entry.publisher.clone_from(&component.publisher);
+            entry.licenses = component.license.iter().cloned().collect();
+            entry
         })
         .collect();
-    serde_json::to_vec_pretty(&json!({
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.5",
-        "version": 1,
-        "metadata": {
-            "tools": {
-                "components": [{ "type": "application", "name": tool_name, "version": tool_version }]
-            }
-        },
-        "components": components,
-    }))
+    document.to_json()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::jdk::Release;
+    use serde_json::{Value, json};
     use std::os::unix::fs::PermissionsExt;
     use std::path::PathBuf;
 
@@ -228,28 +135,12 @@ mod tests {
     }
 
     #[test]
-    fn rpm_query_lines() {
-        let packages = parse_rpm_query(RPM_OUTPUT);
-        assert_eq!(
-            packages.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
-            [
-                "java-17-openjdk",
-                "java-17-openjdk-devel",
-                "java-17-openjdk-headless"
-            ]
-        );
-        assert_eq!(packages[0].epoch, None);
-        assert_eq!(packages[0].vendor, None);
-        assert_eq!(packages[1].epoch.as_deref(), Some("1"));
-    }
-
-    #[test]
     fn components_from_rpm() {
         let dir = tempfile::tempdir().unwrap();
         let rpm = dir.path().join("rpm");
         std::fs::write(
             &rpm,
-            format!("#!/bin/sh\n[ \"$1 $4\" = '-qa java-*-openjdk*' ] || exit 3\nprintf '%s' '{RPM_OUTPUT}'\n"),
+            format!("#!/bin/sh\n[ \"$1 $4 $5\" = '-q -a java-*-openjdk*' ] || exit 3\nprintf '%s' '{RPM_OUTPUT}'\n"),
         )
         .unwrap();
         std::fs::set_permissions(&rpm, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -287,12 +178,6 @@ mod tests {
                 }]
             );
         }
-    }
-
-    #[test]
-    fn purls_are_encoded() {
-        assert_eq!(purl_encode("17.0.10+7"), "17.0.10%2B7");
-        assert_eq!(purl_encode("a b/c"), "a%20b%2Fc");
     }
 
     #[test]

@@ -11,8 +11,10 @@ use std::process::Command;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
+use cgroup_memory as _;
 use libcnb as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use serde_json as _;
 use ubi_common as _;

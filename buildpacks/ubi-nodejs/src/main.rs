@@ -35,7 +35,8 @@ use crate::runtime::{
     HAND_OFF_PATH, NodeRuntime, check_request, find_node_runtime, major_mismatch, npm_version,
     read_hand_off,
 };
-use crate::sbom::{RuntimeComponent, cyclonedx_json, owning_rpm};
+use crate::sbom::{RuntimeComponent, cyclonedx_json};
+use ::sbom::rpm::owning_package as owning_rpm;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::launch::LaunchBuilder;
 use libcnb::data::sbom::SbomFormat;
@@ -52,7 +53,8 @@ use cnb_harness as _;
 use packager as _;
 #[cfg(test)]
 use which as _;
-// The exec.d program's dependency (its output is TOML).
+// The exec.d program's dependencies (its output is TOML; the cgroup memory limit).
+use cgroup_memory as _;
 use toml as _;
 
 pub(crate) struct UbiNodejsBuildpack;

@@ -12,11 +12,13 @@ use std::path::PathBuf;
 
 // Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
+use cgroup_memory as _;
 use fuzz_check as _;
 use libcnb as _;
 use nodejs_semver as _;
 use packager as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use serde_json as _;
 use tempfile as _;

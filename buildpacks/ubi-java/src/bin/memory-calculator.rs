@@ -11,15 +11,16 @@ use ubi_java_buildpack::launch::{System, run};
 
 // Dependencies of the crate that this binary does not use.
 use buildpack_errors as _;
+use cgroup_memory as _;
 #[cfg(test)]
 use cnb_harness as _;
 use libcnb as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use serde_json as _;
 #[cfg(test)]
 use tempfile as _;
-#[cfg(test)]
 use toml as _;
 use ubi_common as _;
 use untrusted_input as _;
@@ -49,10 +50,17 @@ fn main() -> ExitCode {
     for message in &output.messages {
         eprintln!("{message}");
     }
+    let toml = match output.to_toml() {
+        Ok(toml) => toml,
+        Err(error) => {
+            eprintln!("ERROR: memory-calculator: cannot write JAVA_TOOL_OPTIONS as TOML: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let written = std::fs::OpenOptions::new()
         .write(true)
         .open(OUTPUT)
-        .and_then(|mut file| file.write_all(output.to_toml().as_bytes()));
+        .and_then(|mut file| file.write_all(toml.as_bytes()));
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

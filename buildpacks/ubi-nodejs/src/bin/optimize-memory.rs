@@ -2,7 +2,9 @@
 //! layer when `BP_NODE_OPTIMIZE_MEMORY=true`.
 //!
 //! The CNB launcher runs it before the app's process. It reads the container's memory limit from
-//! the cgroup filesystem (v2 `memory.max`, else v1 `memory/memory.limit_in_bytes`) and, when the
+//! the cgroup filesystem with the rule the `cgroup-memory` crate documents (v2 `memory.max`,
+//! else v1 `memory/memory.limit_in_bytes`; `max` and v1's no-limit values are unlimited) and,
+//! when the
 //! container is limited, appends `--max_old_space_size=<75% of the limit in MiB>` to
 //! `NODE_OPTIONS` (keeping the value it has), written as TOML to file descriptor 3, as the exec.d
 //! contract asks. Without a limit, or when `NODE_OPTIONS` already sets the old-space size, it
@@ -31,6 +33,7 @@ use nodejs_semver as _;
 #[cfg(test)]
 use packager as _;
 use platform_settings as _;
+use sbom as _;
 use serde as _;
 use serde_json as _;
 use ubi_common as _;
@@ -38,15 +41,6 @@ use untrusted_input as _;
 #[cfg(test)]
 use which as _;
 
-/// Where the cgroup filesystem is mounted in a container.
-const CGROUP_ROOT: &str = "/sys/fs/cgroup";
-/// cgroup v2: the memory limit of the container's cgroup (`max` when unlimited).
-const CGROUP_V2_LIMIT: &str = "memory.max";
-/// cgroup v1: the memory controller's limit (a huge number when unlimited).
-const CGROUP_V1_LIMIT: &str = "memory/memory.limit_in_bytes";
-/// Limits at or above this (1 PiB) mean "no limit": cgroup v1 reports an unlimited group as
-/// 9223372036854771712 (the largest page-aligned i64).
-const NO_LIMIT_THRESHOLD: u64 = 1 << 50;
 const MIB: u64 = 1024 * 1024;
 /// The exec.d output: the file descriptor the launcher reads the TOML from.
 const EXEC_D_OUTPUT: &str = "/dev/fd/3";
@@ -54,7 +48,7 @@ const EXEC_D_OUTPUT: &str = "/dev/fd/3";
 fn main() -> ExitCode {
     let cgroup_root = std::env::args_os()
         .nth(1)
-        .map_or_else(|| PathBuf::from(CGROUP_ROOT), PathBuf::from);
+        .map_or_else(|| PathBuf::from(cgroup_memory::CGROUP_ROOT), PathBuf::from);
     let node_options = std::env::var("NODE_OPTIONS").ok();
     let output = match exec_d_output(&cgroup_root, node_options.as_deref()) {
         Ok(output) => output,
@@ -84,7 +78,9 @@ fn main() -> ExitCode {
 
 /// The TOML to write to fd 3, `None` when there is nothing to change.
 fn exec_d_output(cgroup_root: &Path, node_options: Option<&str>) -> Result<Option<String>, String> {
-    let Some(limit) = memory_limit(cgroup_root)? else {
+    let Some(limit) =
+        cgroup_memory::memory_limit(cgroup_root).map_err(|error| error.to_string())?
+    else {
         return Ok(None);
     };
     let Some(heap) = max_old_space_size_mib(limit) else {
@@ -101,34 +97,6 @@ fn exec_d_output(cgroup_root: &Path, node_options: Option<&str>) -> Result<Optio
     toml::to_string(&table)
         .map(Some)
         .map_err(|error| format!("cannot write TOML: {error}"))
-}
-
-/// The container's memory limit in bytes, `None` when it has none (or no cgroup file exists).
-fn memory_limit(cgroup_root: &Path) -> Result<Option<u64>, String> {
-    for file in [CGROUP_V2_LIMIT, CGROUP_V1_LIMIT] {
-        let path = cgroup_root.join(file);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                return parse_limit(&text)
-                    .map_err(|reason| format!("{}: {reason}", path.display()));
-            }
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
-        }
-    }
-    Ok(None)
-}
-
-/// A cgroup memory limit: bytes, or `max`; huge values mean no limit.
-fn parse_limit(text: &str) -> Result<Option<u64>, String> {
-    let text = text.trim();
-    if text == "max" {
-        return Ok(None);
-    }
-    let bytes: u64 = text
-        .parse()
-        .map_err(|_| format!("{text:?} is not a memory limit (bytes or \"max\")"))?;
-    Ok((bytes < NO_LIMIT_THRESHOLD).then_some(bytes))
 }
 
 /// 75% of the limit, in whole MiB (the limit is first rounded down to MiB); `None` when that is
@@ -171,15 +139,6 @@ mod tests {
             std::fs::write(path, content).unwrap();
         }
         root
-    }
-
-    #[test]
-    fn limits() {
-        assert_eq!(parse_limit("max\n"), Ok(None));
-        assert_eq!(parse_limit("134217728\n"), Ok(Some(134_217_728)));
-        assert_eq!(parse_limit("9223372036854771712"), Ok(None));
-        assert!(parse_limit("lots").unwrap_err().contains("\"lots\""));
-        assert!(parse_limit("").is_err());
     }
 
     #[test]
@@ -233,15 +192,6 @@ mod tests {
         );
         let unlimited = cgroup(&[("memory/memory.limit_in_bytes", "9223372036854771712\n")]);
         assert_eq!(exec_d_output(unlimited.path(), None).unwrap(), None);
-    }
-
-    #[test]
-    fn v2_wins_over_v1() {
-        let root = cgroup(&[
-            ("memory.max", "134217728"),
-            ("memory/memory.limit_in_bytes", "268435456"),
-        ]);
-        assert_eq!(memory_limit(root.path()), Ok(Some(134_217_728)));
     }
 
     #[test]
