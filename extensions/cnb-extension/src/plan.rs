@@ -1,11 +1,12 @@
-//! The build plan an extension's detect writes: provides only, with `or` alternatives.
+//! The build plan an extension's detect writes: libcnb-data's [`BuildPlan`], provides only.
 
-use libcnb_data::build_plan::Provide;
+use libcnb_data::build_plan::{BuildPlan, BuildPlanBuilder};
 use serde::Serialize;
 
-/// What an extension's `bin/detect` offers to the build plan.
+/// What an extension's `bin/detect` offers to the build plan: a libcnb-data [`BuildPlan`] that
+/// only *provides* (with `or` alternatives), built like libcnb's [`BuildPlanBuilder`].
 ///
-/// The spec allows an extension to *provide* only; this type has no way to express a `requires`,
+/// The spec allows an extension to provide only; this type has no way to express a `requires`,
 /// so the lifecycle error "extension … outputs requires which is not allowed" cannot happen.
 /// An extension is kept in the group only when a later buildpack requires one of its provides.
 ///
@@ -23,20 +24,15 @@ use serde::Serialize;
 ///     toml::to_string(&plan).unwrap(),
 ///     "[[provides]]\nname = \"node\"\n\n[[or]]\n\n[[or.provides]]\nname = \"node\"\n\n[[or.provides]]\nname = \"npm\"\n"
 /// );
+/// // The same TOML as libcnb-data's BuildPlan, which it is.
+/// assert!(plan.as_build_plan().requires.is_empty());
 /// ```
 #[derive(Debug, Serialize)]
+#[serde(transparent)]
 pub struct ExtensionPlan {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    provides: Vec<Provide>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    or: Vec<Alternative>,
+    build_plan: BuildPlan,
     #[serde(skip)]
     names: Vec<Vec<String>>,
-}
-
-#[derive(Debug, Serialize)]
-struct Alternative {
-    provides: Vec<Provide>,
 }
 
 impl ExtensionPlan {
@@ -51,9 +47,26 @@ impl ExtensionPlan {
     pub fn alternatives(&self) -> &[Vec<String>] {
         &self.names
     }
+
+    /// The plan as libcnb-data's type.
+    pub fn as_build_plan(&self) -> &BuildPlan {
+        &self.build_plan
+    }
+
+    /// The plan as libcnb-data's type.
+    pub fn into_build_plan(self) -> BuildPlan {
+        self.build_plan
+    }
 }
 
-/// Builds an [`ExtensionPlan`]: `provides` adds to the current alternative, `or` starts the next.
+impl From<ExtensionPlan> for BuildPlan {
+    fn from(plan: ExtensionPlan) -> Self {
+        plan.build_plan
+    }
+}
+
+/// Builds an [`ExtensionPlan`], as libcnb's [`BuildPlanBuilder`] builds a [`BuildPlan`] but
+/// without `requires`: `provides` adds to the current alternative, `or` starts the next.
 #[derive(Debug, Default)]
 #[must_use]
 pub struct ExtensionPlanBuilder {
@@ -78,15 +91,17 @@ impl ExtensionPlanBuilder {
     #[must_use]
     pub fn build(mut self) -> ExtensionPlan {
         self.done.push(std::mem::take(&mut self.current));
-        let provides = |names: &Vec<String>| names.iter().map(Provide::new).collect::<Vec<_>>();
-        let mut alternatives = self.done.iter();
+        let mut builder = BuildPlanBuilder::new();
+        for (index, names) in self.done.iter().enumerate() {
+            if index > 0 {
+                builder = builder.or();
+            }
+            for name in names {
+                builder = builder.provides(name);
+            }
+        }
         ExtensionPlan {
-            provides: alternatives.next().map(provides).unwrap_or_default(),
-            or: alternatives
-                .map(|names| Alternative {
-                    provides: provides(names),
-                })
-                .collect(),
+            build_plan: builder.build(),
             names: self.done,
         }
     }
