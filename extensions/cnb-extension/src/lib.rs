@@ -6,7 +6,7 @@
 //! | `Buildpack` trait: `detect`, `build`     | [`Extension`] trait: `detect`, `generate` |
 //! | `buildpack_main!`                        | [`extension_main!`]                       |
 //! | `DetectContext`, `BuildContext`          | [`DetectContext`], [`GenerateContext`]    |
-//! | `DetectResultBuilder` + `BuildPlan`      | [`DetectResult`] + [`ExtensionPlan`] (a libcnb-data `BuildPlan` that only provides) |
+//! | `DetectResultBuilder` + `BuildPlan`      | [`DetectResult`] + [`ExtensionPlan`] (only provides; converts to libcnb-data's `BuildPlan` and writes its TOML) |
 //! | `BuildResultBuilder`: layers, launch     | [`GenerateResult`]: [`BuildDockerfile`], [`RunDockerfile`], [`ExtendConfig`] |
 //! | `ComponentBuildpackDescriptor` (`buildpack.toml`) | [`ExtensionDescriptor`] (`extension.toml`) |
 //! | `Target`, `Platform`                     | [`Target`], [`Platform`]                  |
