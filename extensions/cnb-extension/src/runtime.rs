@@ -1,7 +1,7 @@
 //! The extension trait and the runtime that turns a process invocation into a call to it.
 
 use crate::descriptor::ExtensionDescriptor;
-use crate::dockerfile::{BuildDockerfile, DockerfileError, RunDockerfile};
+use crate::dockerfile::{BuildDockerfile, RunDockerfile};
 use crate::extend_config::ExtendConfig;
 use crate::plan::ExtensionPlan;
 use crate::platform::{MissingTargetVariable, Platform, Target};
@@ -245,16 +245,9 @@ pub enum Error<E> {
         /// Why.
         source: io::Error,
     },
-    /// A Dockerfile could not be built (a value was rejected).
-    Dockerfile(DockerfileError),
-    /// The extension's own error.
+    /// The extension's own error (a rejected Dockerfile value among them: the extension's
+    /// `generate` builds its Dockerfiles and returns their errors as its own).
     Extension(E),
-}
-
-impl<E> From<DockerfileError> for Error<E> {
-    fn from(error: DockerfileError) -> Self {
-        Self::Dockerfile(error)
-    }
 }
 
 impl<E> Error<E> {
@@ -309,7 +302,6 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Self::WriteOutput { path, source } => {
                 write!(f, "cannot write {}: {source}", path.display())
             }
-            Self::Dockerfile(error) => error.fmt(f),
             Self::Extension(error) => error.fmt(f),
         }
     }
