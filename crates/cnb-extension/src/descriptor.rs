@@ -1,19 +1,55 @@
-//! `extension.toml`, typed.
+//! `extension.toml`, typed: what libcnb-data's `ComponentBuildpackDescriptor` is for
+//! `buildpack.toml`, with libcnb-data's types for the API, the version, licenses and targets.
 
+use crate::untrusted::quoted;
 use libcnb_data::buildpack::{BuildpackApi, BuildpackTarget, BuildpackVersion, License};
+use libcnb_data::generic::GenericMetadata;
 use serde::Deserialize;
 use std::fmt;
 use std::str::FromStr;
-use untrusted_input::quoted;
 
-/// The contents of `extension.toml`.
+/// The contents of `extension.toml`, as libcnb-data's `ComponentBuildpackDescriptor` is the
+/// contents of `buildpack.toml`.
 ///
-/// `M` is the type of the `[metadata]` table; the default, `Option<toml::Table>`, accepts any table
-/// or none. Unknown keys are rejected so that a typo is an error, not a
-/// silently ignored setting. An extension can never contain `[[order]]`.
+/// `M` is the type of the `[metadata]` table; the default, libcnb-data's `GenericMetadata`
+/// (`Option<toml::Table>`), accepts any table or none. Unknown keys are rejected so that a typo
+/// is an error, not a silently ignored setting. An extension can never contain `[[order]]`.
+///
+/// ```
+/// use cnb_extension::ExtensionDescriptor;
+/// use cnb_extension::libcnb_data::buildpack::BuildpackVersion;
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Metadata {
+///     default_version: String,
+/// }
+///
+/// let descriptor: ExtensionDescriptor<Metadata> = toml::from_str(
+///     r#"
+/// api = "0.10"
+///
+/// [extension]
+/// id = "examples/curl"
+/// version = "0.1.0"
+///
+/// [[targets]]
+/// os = "linux"
+/// arch = "amd64"
+///
+/// [metadata]
+/// default_version = "8"
+/// "#,
+/// )?;
+/// assert_eq!(descriptor.extension.id.as_str(), "examples/curl");
+/// assert_eq!(descriptor.extension.version, BuildpackVersion::new(0, 1, 0));
+/// assert_eq!(descriptor.targets[0].arch.as_deref(), Some("amd64"));
+/// assert_eq!(descriptor.metadata.default_version, "8");
+/// # Ok::<(), toml::de::Error>(())
+/// ```
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ExtensionDescriptor<M = Option<toml::Table>> {
+pub struct ExtensionDescriptor<M = GenericMetadata> {
     /// The Buildpack API the extension implements.
     pub api: BuildpackApi,
     /// The `[extension]` table.
@@ -25,7 +61,8 @@ pub struct ExtensionDescriptor<M = Option<toml::Table>> {
     pub metadata: M,
 }
 
-/// The `[extension]` table of `extension.toml`.
+/// The `[extension]` table of `extension.toml`: libcnb-data's `Buildpack` (the `[buildpack]`
+/// table) with an [`ExtensionId`].
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExtensionInfo {
@@ -59,7 +96,12 @@ impl ExtensionInfo {
 }
 
 /// An extension id: letters, digits, `.`, `/` and `-`, and not one of the reserved names `app`,
-/// `config`, `generated` or `sbom` (the same rules as a buildpack id).
+/// `config`, `generated` or `sbom` (a buildpack id's rules, and the lifecycle's `generated`).
+///
+/// libcnb-data has no extension id, and its `BuildpackId` is checked with a `fancy-regex` that
+/// is compiled at run time: as this workspace measured, 0.31 MiB more in every static binary and
+/// about 1.4 M more instructions in every detect. This newtype checks the same rules by hand
+/// and has the same API (`FromStr`, `Display`, `as_str`, `Deserialize`).
 ///
 /// ```
 /// use cnb_extension::ExtensionId;

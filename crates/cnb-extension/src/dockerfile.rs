@@ -13,9 +13,9 @@
 //! `\`, `"` and `$` escaped, so no value can add an instruction, run a command or expand a variable.
 
 use crate::image_ref::ImageReference;
+use crate::untrusted::quoted;
 use std::fmt;
 use std::marker::PhantomData;
-use untrusted_input::quoted;
 
 /// The build arguments every platform passes when it applies a Dockerfile.
 pub const BASE_IMAGE_ARG: &str = "base_image";

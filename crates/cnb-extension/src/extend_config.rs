@@ -1,8 +1,8 @@
 //! `extend-config.toml`: build arguments the platform passes when it applies the Dockerfiles.
 
+use crate::untrusted::quoted;
 use serde::Serialize;
 use std::fmt;
-use untrusted_input::quoted;
 
 /// The build arguments the platform sets itself; an extension may not set them.
 pub const RESERVED_ARGS: [&str; 3] = ["build_id", "user_id", "group_id"];

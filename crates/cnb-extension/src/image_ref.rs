@@ -1,9 +1,9 @@
 //! Container image references, parsed by the grammar of the OCI distribution reference
 //! (`[domain[:port]/]path[:tag][@digest]`), so that only a real reference can reach a `FROM` line.
 
+use crate::untrusted::quoted;
 use std::fmt;
 use std::str::FromStr;
-use untrusted_input::quoted;
 
 /// The longest repository path the reference grammar accepts.
 const MAX_NAME_LENGTH: usize = 255;

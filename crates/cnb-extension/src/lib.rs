@@ -1,47 +1,86 @@
-//! Write Cloud Native Buildpacks **image extensions** in Rust.
+//! Write Cloud Native Buildpacks **image extensions** in Rust, the way
+//! [libcnb](https://docs.rs/libcnb) writes buildpacks.
 //!
-//! [libcnb](https://docs.rs/libcnb) does buildpacks; this crate gives image extensions the same
-//! shape: implement [`Extension`] (`detect` and `generate`), call [`extension_main!`], and the
-//! runtime handles the contract of the image extension spec:
+//! | libcnb (buildpacks)                      | cnb-extension (image extensions)          |
+//! | ---------------------------------------- | ----------------------------------------- |
+//! | `Buildpack` trait: `detect`, `build`     | [`Extension`] trait: `detect`, `generate` |
+//! | `buildpack_main!`                        | [`extension_main!`]                       |
+//! | `DetectContext`, `BuildContext`          | [`DetectContext`], [`GenerateContext`]    |
+//! | `DetectResultBuilder` + `BuildPlan`      | [`DetectResult`] + [`ExtensionPlan`] (only provides; converts to libcnb-data's `BuildPlan` and writes its TOML) |
+//! | `BuildResultBuilder`: layers, launch     | [`GenerateResult`]: [`BuildDockerfile`], [`RunDockerfile`], [`ExtendConfig`] |
+//! | `ComponentBuildpackDescriptor` (`buildpack.toml`) | [`ExtensionDescriptor`] (`extension.toml`) |
+//! | `Target`, `Platform`                     | [`Target`], [`Platform`]                  |
+//! | `libcnb::Error`, `on_error`              | [`Error`], [`Extension::on_error`]        |
+//!
+//! The data types are libcnb-data's wherever it has them, re-exported as [`libcnb_data`]: the
+//! Buildpack Plan ([`BuildpackPlan`](libcnb_data::buildpack_plan::BuildpackPlan)), the build
+//! plan ([`BuildPlan`](libcnb_data::build_plan::BuildPlan)), API versions
+//! ([`BuildpackApi`](libcnb_data::buildpack::BuildpackApi)), versions, licenses and
+//! `[[targets]]` ([`BuildpackTarget`](libcnb_data::buildpack::BuildpackTarget)). This crate adds
+//! what libcnb-data lacks, in the same style: `extension.toml`, `extend-config.toml`, the
+//! Dockerfiles, the extension id, and the runtime.
+//!
+//! The runtime handles the contract of the image extension spec (Buildpack API 0.10 to 0.12):
 //!
 //! - one binary, with `bin/detect` and `bin/generate` linked to it: the phase comes from `argv[0]`;
 //! - inputs as the lifecycle passes them (`CNB_*` env vars, with the positional arguments as a
 //!   fallback), `extension.toml` typed ([`ExtensionDescriptor`]), `<platform>/env` files
 //!   ([`Platform`]), `CNB_TARGET_*` ([`Target`]), the Buildpack Plan for generate;
-//! - exit codes: detect 0 pass, 100 fail, anything else an error; generate 0 or an error;
-//!   254 for an unsupported API and 255 for an unknown executable name (as libcnb);
+//! - exit codes ([`exit_code`]): detect 0 pass, 100 fail, anything else an error; generate 0 or
+//!   an error; 254 for an unsupported API and 255 for an unknown executable name (as libcnb);
 //! - detect can only *provide* ([`ExtensionPlan`]), so the lifecycle's "outputs requires which is
 //!   not allowed" cannot happen;
 //! - Dockerfiles can only be what the spec allows ([`BuildDockerfile`], [`RunDockerfile`]) and
 //!   every value interpolated into them is validated or quoted, so an app cannot inject an
 //!   instruction or a shell command through a version string or an env var;
 //! - `extend-config.toml` ([`ExtendConfig`]) rejects the reserved `build_id`, `user_id`, `group_id`;
-//! - generate writes all its outputs or none.
+//! - generate writes all its outputs or none, each through a temporary file created
+//!   exclusively (a link planted at its name is never written through);
+//! - untrusted input is read and quoted in bounded time and memory ([`untrusted`]).
 //!
 //! # Example
 //!
-//! An extension that installs `curl` in the build image when a buildpack requires it, at the
-//! version the build plan asks for:
+//! A complete extension (its `src/main.rs`) that installs `curl` in the build image when a
+//! later buildpack requires it, at the version the build plan asks for, and switches the run
+//! image when the platform sets `BP_CURL_RUN_IMAGE`:
 //!
 //! ```
 //! use cnb_extension::{
 //!     BuildDockerfile, DetectContext, DetectResult, DockerfileError, Extension, ExtensionPlan,
-//!     GenerateContext, GenerateResult, ShellCommand,
+//!     GenerateContext, GenerateResult, ImageReference, ImageReferenceError, RunDockerfile,
+//!     ShellCommand,
 //! };
+//! use cnb_extension::libcnb_data::generic::GenericMetadata;
+//! use std::fmt;
 //!
 //! struct CurlExtension;
 //!
-//! impl Extension for CurlExtension {
-//!     type Metadata = Option<toml::Table>;
-//!     type Error = DockerfileError;
+//! #[derive(Debug)]
+//! enum CurlError {
+//!     Dockerfile(DockerfileError),
+//!     RunImage(ImageReferenceError),
+//! }
 //!
-//!     fn detect(&self, _: DetectContext<Self::Metadata>) -> Result<DetectResult, Self::Error> {
+//! impl fmt::Display for CurlError {
+//!     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+//!         match self {
+//!             Self::Dockerfile(error) => error.fmt(f),
+//!             Self::RunImage(error) => write!(f, "BP_CURL_RUN_IMAGE: {error}"),
+//!         }
+//!     }
+//! }
+//!
+//! impl Extension for CurlExtension {
+//!     type Metadata = GenericMetadata;
+//!     type Error = CurlError;
+//!
+//!     fn detect(&self, _: DetectContext<Self>) -> Result<DetectResult, Self::Error> {
 //!         Ok(DetectResult::Pass(ExtensionPlan::new().provides("curl").build()))
 //!     }
 //!
-//!     fn generate(&self, context: GenerateContext<Self::Metadata>) -> Result<GenerateResult, Self::Error> {
+//!     fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, Self::Error> {
 //!         let version = context
-//!             .plan
+//!             .buildpack_plan
 //!             .entries
 //!             .iter()
 //!             .filter(|entry| entry.name == "curl")
@@ -50,26 +89,33 @@
 //!             Some(version) => format!("curl={version}"),
 //!             None => "curl".to_string(),
 //!         };
-//!         let dockerfile = BuildDockerfile::new()
+//!         let build = BuildDockerfile::new() // ARG base_image / FROM ${base_image}
 //!             .user_root()
 //!             .run(ShellCommand::new("apt-get").arg("update")
-//!                 .and(ShellCommand::new("apt-get").args(["install", "-y"]).arg(package)))?
-//!             .restore_user();
-//!         Ok(GenerateResult::new().build_dockerfile(dockerfile))
+//!                 .and(ShellCommand::new("apt-get").args(["install", "-y"]).arg(package)))
+//!             .map_err(CurlError::Dockerfile)?
+//!             .restore_user(); // ARG user_id / ARG group_id / USER ${user_id}:${group_id}
+//!         let mut result = GenerateResult::new().build_dockerfile(build);
+//!         if let Some(image) = context.platform.setting("BP_CURL_RUN_IMAGE") {
+//!             let image: ImageReference = image.parse().map_err(CurlError::RunImage)?;
+//!             result = result.run_dockerfile(RunDockerfile::switch_to(image));
+//!         }
+//!         Ok(result)
 //!     }
 //! }
 //!
-//! // In src/main.rs: cnb_extension::extension_main!(CurlExtension);
+//! cnb_extension::extension_main!(CurlExtension);
 //!
+//! // What generate writes for a plan that asks for a version (with a hostile suffix):
 //! # use cnb_extension::{ExtensionDescriptor, Platform, Target};
 //! # let context = GenerateContext {
 //! #     app_dir: ".".into(),
 //! #     extension_dir: ".".into(),
-//! #     platform: Platform::default(),
 //! #     target: Target { os: "linux".into(), arch: "amd64".into(), arch_variant: None, distro_name: None, distro_version: None },
+//! #     platform: Platform::default(),
 //! #     stack_id: None,
-//! #     descriptor: toml::from_str::<ExtensionDescriptor>("api = \"0.10\"\n[extension]\nid = \"examples/curl\"\nversion = \"0.1.0\"\n").unwrap(),
-//! #     plan: toml::from_str("[[entries]]\nname = \"curl\"\n[entries.metadata]\nversion = \"7.88.1-10; id\"\n").unwrap(),
+//! #     buildpack_plan: toml::from_str("[[entries]]\nname = \"curl\"\n[entries.metadata]\nversion = \"7.88.1-10; id\"\n").unwrap(),
+//! #     extension_descriptor: toml::from_str::<ExtensionDescriptor>("api = \"0.10\"\n[extension]\nid = \"examples/curl\"\nversion = \"0.1.0\"\n").unwrap(),
 //! # };
 //! let files = CurlExtension.generate(context)?.files();
 //! assert_eq!(files[0].0, "build.Dockerfile");
@@ -79,11 +125,14 @@
 //!      RUN apt-get update && apt-get install -y 'curl=7.88.1-10; id'\n\
 //!      ARG user_id\nARG group_id\nUSER ${user_id}:${group_id}\n"
 //! );
-//! # Ok::<(), DockerfileError>(())
+//! # Ok::<(), CurlError>(())
 //! ```
 //!
-//! Package it as a directory holding `extension.toml` and `bin/generate` (the binary) with
-//! `bin/detect` a symlink to it; `packager package` in this repository does that.
+//! Package it as a directory holding `extension.toml` and `bin/generate` (the binary, built
+//! statically) with `bin/detect` a symlink to it: the layout the lifecycle expects, which
+//! `packager package` in this crate's repository writes.
+
+#![warn(missing_docs)]
 
 mod descriptor;
 mod dockerfile;
@@ -93,6 +142,10 @@ pub mod log;
 mod plan;
 mod platform;
 mod runtime;
+// `pub` items for `platform-settings`, which compiles this file too.
+#[allow(unreachable_pub)]
+mod settings;
+pub mod untrusted;
 
 pub use descriptor::{ExtensionDescriptor, ExtensionId, ExtensionInfo, InvalidExtensionId};
 pub use dockerfile::{
@@ -108,10 +161,33 @@ pub use runtime::{
     exit_code, run,
 };
 
-/// Re-exported so that extensions use the same plan types as the runtime.
+/// libcnb-data, re-exported so that extensions use the same types as the runtime (the Buildpack
+/// Plan, the build plan, API versions, versions, licenses, targets) without a version to keep
+/// in step.
 pub use libcnb_data;
 
-/// Generates `fn main` for an extension binary: `cnb_extension::extension_main!(MyExtension);`.
+/// Generates `fn main` for an extension binary, as libcnb's `buildpack_main!` does for a
+/// buildpack: `main` calls [`run`] with the extension and exits with the code it returns.
+///
+/// ```
+/// # use cnb_extension::{DetectContext, DetectResult, Extension, GenerateContext, GenerateResult};
+/// struct NoOp;
+///
+/// impl Extension for NoOp {
+///     type Metadata = cnb_extension::libcnb_data::generic::GenericMetadata;
+///     type Error = std::convert::Infallible;
+///
+///     fn detect(&self, _: DetectContext<Self>) -> Result<DetectResult, Self::Error> {
+///         Ok(DetectResult::Fail)
+///     }
+///
+///     fn generate(&self, _: GenerateContext<Self>) -> Result<GenerateResult, Self::Error> {
+///         Ok(GenerateResult::new())
+///     }
+/// }
+///
+/// cnb_extension::extension_main!(NoOp);
+/// ```
 #[macro_export]
 macro_rules! extension_main {
     ($extension:expr) => {

@@ -1,10 +1,11 @@
 //! The extension trait and the runtime that turns a process invocation into a call to it.
 
 use crate::descriptor::ExtensionDescriptor;
-use crate::dockerfile::{BuildDockerfile, DockerfileError, RunDockerfile};
+use crate::dockerfile::{BuildDockerfile, RunDockerfile};
 use crate::extend_config::ExtendConfig;
 use crate::plan::ExtensionPlan;
 use crate::platform::{MissingTargetVariable, Platform, Target};
+use crate::untrusted::{ReadError, quoted};
 use libcnb_data::buildpack::BuildpackApi;
 use libcnb_data::buildpack_plan::BuildpackPlan;
 use serde::de::DeserializeOwned;
@@ -13,7 +14,6 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use untrusted_input::quoted;
 
 /// The Buildpack API versions (`api` in `extension.toml`) this runtime implements.
 pub const SUPPORTED_APIS: [BuildpackApi; 3] = [
@@ -45,13 +45,14 @@ pub mod exit_code {
     pub const UNKNOWN_PHASE: u8 = 255;
 }
 
-/// An image extension: `bin/detect` and `bin/generate`.
+/// An image extension: `bin/detect` and `bin/generate`, as libcnb's `Buildpack` is a buildpack
+/// (`detect` and `build`).
 ///
 /// Implement it and hand the value to [`extension_main!`](crate::extension_main); the runtime
 /// reads the inputs the spec defines, calls the phase that the executable's name (`argv[0]`)
 /// selects, writes the outputs and exits with the spec's exit code. Module code never exits.
 pub trait Extension {
-    /// The `[metadata]` table of `extension.toml`.
+    /// The `[metadata]` table of `extension.toml`; libcnb-data's `GenericMetadata` takes any.
     type Metadata: DeserializeOwned;
     /// The extension's own error, shown to the user by [`Extension::on_error`].
     type Error: fmt::Display;
@@ -60,17 +61,14 @@ pub trait Extension {
     ///
     /// # Errors
     /// An error is reported and the extension is left out of the build (extensions are optional).
-    fn detect(&self, context: DetectContext<Self::Metadata>) -> Result<DetectResult, Self::Error>;
+    fn detect(&self, context: DetectContext<Self>) -> Result<DetectResult, Self::Error>;
 
     /// `bin/generate`: the Dockerfiles and build arguments for the entries this extension
     /// provided. It must satisfy every entry it receives: the lifecycle removes them from the plan.
     ///
     /// # Errors
     /// An error fails the build.
-    fn generate(
-        &self,
-        context: GenerateContext<Self::Metadata>,
-    ) -> Result<GenerateResult, Self::Error>;
+    fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, Self::Error>;
 
     /// Reports an error before the process exits. The default prints `ERROR: <error>` to stderr.
     fn on_error(&self, error: Error<Self::Error>) {
@@ -78,40 +76,72 @@ pub trait Extension {
     }
 }
 
-/// What `bin/detect` is given.
-#[derive(Debug)]
-pub struct DetectContext<M> {
+/// What `bin/detect` is given: libcnb's `DetectContext`, for an extension.
+pub struct DetectContext<E: Extension + ?Sized> {
     /// The app's source: the working directory, read-only.
     pub app_dir: PathBuf,
-    /// `CNB_EXTENSION_DIR`: the extension's own directory.
+    /// `CNB_EXTENSION_DIR`: the extension's own directory (libcnb's `buildpack_dir`).
     pub extension_dir: PathBuf,
-    /// `<platform>` and its `env/` files.
-    pub platform: Platform,
     /// `CNB_TARGET_*`.
     pub target: Target,
+    /// `<platform>` and its `env/` files.
+    pub platform: Platform,
     /// `CNB_STACK_ID` when the build image sets it (stacks are deprecated; prefer `target`).
     pub stack_id: Option<String>,
-    /// `extension.toml`.
-    pub descriptor: ExtensionDescriptor<M>,
+    /// `extension.toml` (libcnb's `buildpack_descriptor`).
+    pub extension_descriptor: ExtensionDescriptor<E::Metadata>,
 }
 
-/// What `bin/generate` is given.
-#[derive(Debug)]
-pub struct GenerateContext<M> {
+/// What `bin/generate` is given: libcnb's `BuildContext`, for an extension.
+pub struct GenerateContext<E: Extension + ?Sized> {
     /// The app's source: the working directory, read-only.
     pub app_dir: PathBuf,
-    /// `CNB_EXTENSION_DIR`: the extension's own directory.
+    /// `CNB_EXTENSION_DIR`: the extension's own directory (libcnb's `buildpack_dir`).
     pub extension_dir: PathBuf,
-    /// `<platform>` and its `env/` files.
-    pub platform: Platform,
     /// `CNB_TARGET_*`.
     pub target: Target,
+    /// `<platform>` and its `env/` files.
+    pub platform: Platform,
     /// `CNB_STACK_ID` when the build image sets it (stacks are deprecated; prefer `target`).
     pub stack_id: Option<String>,
-    /// `extension.toml`.
-    pub descriptor: ExtensionDescriptor<M>,
-    /// The Buildpack Plan: the entries of the build plan this extension provided.
-    pub plan: BuildpackPlan,
+    /// The Buildpack Plan (`CNB_BP_PLAN_PATH`): the entries of the build plan this extension
+    /// provided, as libcnb-data's type.
+    pub buildpack_plan: BuildpackPlan,
+    /// `extension.toml` (libcnb's `buildpack_descriptor`).
+    pub extension_descriptor: ExtensionDescriptor<E::Metadata>,
+}
+
+impl<E: Extension + ?Sized> fmt::Debug for DetectContext<E>
+where
+    E::Metadata: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DetectContext")
+            .field("app_dir", &self.app_dir)
+            .field("extension_dir", &self.extension_dir)
+            .field("target", &self.target)
+            .field("platform", &self.platform)
+            .field("stack_id", &self.stack_id)
+            .field("extension_descriptor", &self.extension_descriptor)
+            .finish()
+    }
+}
+
+impl<E: Extension + ?Sized> fmt::Debug for GenerateContext<E>
+where
+    E::Metadata: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GenerateContext")
+            .field("app_dir", &self.app_dir)
+            .field("extension_dir", &self.extension_dir)
+            .field("target", &self.target)
+            .field("platform", &self.platform)
+            .field("stack_id", &self.stack_id)
+            .field("buildpack_plan", &self.buildpack_plan)
+            .field("extension_descriptor", &self.extension_descriptor)
+            .finish()
+    }
 }
 
 /// The outcome of detect.
@@ -191,7 +221,7 @@ pub enum Error<E> {
         source: io::Error,
     },
     /// A file of `<platform>/env` cannot be read.
-    PlatformEnv(platform_settings::ReadError),
+    PlatformEnv(ReadError),
     /// An input file is not what the spec says it is.
     InvalidInput {
         /// The file.
@@ -215,16 +245,9 @@ pub enum Error<E> {
         /// Why.
         source: io::Error,
     },
-    /// A Dockerfile could not be built (a value was rejected).
-    Dockerfile(DockerfileError),
-    /// The extension's own error.
+    /// The extension's own error (a rejected Dockerfile value among them: the extension's
+    /// `generate` builds its Dockerfiles and returns their errors as its own).
     Extension(E),
-}
-
-impl<E> From<DockerfileError> for Error<E> {
-    fn from(error: DockerfileError) -> Self {
-        Self::Dockerfile(error)
-    }
 }
 
 impl<E> Error<E> {
@@ -258,7 +281,7 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
                 f,
                 "{error}: each file of <platform>/env holds one variable's value, a regular file \
                  (or a link to one) of at most {} KiB",
-                platform_settings::MAX_VALUE_SIZE / 1024
+                Platform::MAX_ENV_VALUE_SIZE / 1024
             ),
             Self::InvalidInput { path, message } => {
                 write!(f, "invalid {}: {}", path.display(), message.trim_end())
@@ -279,7 +302,6 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Self::WriteOutput { path, source } => {
                 write!(f, "cannot write {}: {source}", path.display())
             }
-            Self::Dockerfile(error) => error.fmt(f),
             Self::Extension(error) => error.fmt(f),
         }
     }
@@ -427,7 +449,7 @@ fn run_detect<E: Extension>(
         platform: common.platform,
         target: common.target,
         stack_id: common.stack_id,
-        descriptor: common.descriptor,
+        extension_descriptor: common.descriptor,
     };
     match extension.detect(context).map_err(Error::Extension)? {
         DetectResult::Fail => Ok(exit_code::DETECT_FAIL),
@@ -474,8 +496,8 @@ fn run_generate<E: Extension>(
         platform: common.platform,
         target: common.target,
         stack_id: common.stack_id,
-        descriptor: common.descriptor,
-        plan,
+        buildpack_plan: plan,
+        extension_descriptor: common.descriptor,
     };
     let result = extension.generate(context).map_err(Error::Extension)?;
     write_all(&output_dir, &result.files())?;
@@ -545,7 +567,7 @@ mod tests {
         type Metadata = Option<toml::Table>;
         type Error = String;
 
-        fn detect(&self, context: DetectContext<Self::Metadata>) -> Result<DetectResult, String> {
+        fn detect(&self, context: DetectContext<Self>) -> Result<DetectResult, String> {
             if context.app_dir.join("error").exists() {
                 return Err("detect broke".to_string());
             }
@@ -557,12 +579,9 @@ mod tests {
             ))
         }
 
-        fn generate(
-            &self,
-            context: GenerateContext<Self::Metadata>,
-        ) -> Result<GenerateResult, String> {
+        fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, String> {
             let version = context
-                .plan
+                .buildpack_plan
                 .entries
                 .first()
                 .and_then(|entry| entry.metadata.get("version")?.as_str().map(str::to_string))

@@ -1,5 +1,5 @@
-//! Reading input a build must not trust (the app's files, `<platform>/env`, the stack's
-//! catalogue) in bounded time and memory, and quoting it in messages without echoing it whole.
+//! Reading input a build must not trust (the app's files, the stack's catalogue) in bounded
+//! time and memory, and quoting it in messages without echoing it whole.
 //!
 //! - [`read_regular_file`]: a regular file only (checked on the opened file, so a FIFO or a
 //!   device never blocks the reader), at most a given number of bytes; symbolic links are
@@ -8,11 +8,19 @@
 //!   which must still be inside it once every link is resolved.
 //! - [`quoted`]: a value quoted for a message, cut after [`QUOTE_LIMIT`] characters;
 //!   [`bounded`]: the same, but a short plain value (a number, a JSON fragment) as it is.
+//!
+//! The quoting and the regular-file reader are one implementation with
+//! [`cnb_extension::untrusted`](../cnb_extension/untrusted/index.html): their source lives in the
+//! published `cnb-extension` crate (which cannot depend on this unpublished one) and is compiled
+//! here too, so that buildpacks get them without depending on the extension toolkit.
 
-mod file;
+#[path = "../../cnb-extension/src/untrusted/quote.rs"]
 mod quote;
+#[path = "../../cnb-extension/src/untrusted/regular_file.rs"]
+mod regular_file;
 
-pub use file::{
-    ReadError, ReadErrorKind, read_app_file, read_app_text, read_regular_file, resolve_in_app,
-};
+mod app_file;
+
+pub use app_file::{read_app_file, read_app_text, resolve_in_app};
 pub use quote::{QUOTE_LIMIT, bounded, quoted};
+pub use regular_file::{ReadError, ReadErrorKind, read_regular_file};

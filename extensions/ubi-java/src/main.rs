@@ -53,7 +53,7 @@ impl Extension for UbiJavaExtension {
     type Metadata = Option<Metadata>;
     type Error = UbiJavaError;
 
-    fn detect(&self, _: DetectContext<Self::Metadata>) -> Result<DetectResult, Self::Error> {
+    fn detect(&self, _: DetectContext<Self>) -> Result<DetectResult, Self::Error> {
         Ok(DetectResult::Pass(
             ExtensionPlan::new()
                 .provides(JDK)
@@ -66,16 +66,13 @@ impl Extension for UbiJavaExtension {
         ))
     }
 
-    fn generate(
-        &self,
-        context: GenerateContext<Self::Metadata>,
-    ) -> Result<GenerateResult, Self::Error> {
+    fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, Self::Error> {
         let mut log = Log::stdout();
-        let info = &context.descriptor.extension;
+        let info = &context.extension_descriptor.extension;
         log.header(info.display_name(), &info.version.to_string());
 
         if !context
-            .plan
+            .buildpack_plan
             .entries
             .iter()
             .any(|entry| entry.name == JDK || entry.name == JRE)
@@ -88,7 +85,7 @@ impl Extension for UbiJavaExtension {
 
         log.step("Resolving Java version");
         let candidates = version::candidates(
-            &context.plan,
+            &context.buildpack_plan,
             context.platform.setting(BP_JVM_VERSION).as_deref(),
             &context.app_dir,
         )?;
@@ -122,7 +119,7 @@ impl Extension for UbiJavaExtension {
 
         let catalogue_path = common_catalogue::configured_path(
             context
-                .descriptor
+                .extension_descriptor
                 .metadata
                 .and_then(|metadata| metadata.catalogue),
         )?;

@@ -48,7 +48,7 @@ impl Extension for UbiNodejsExtension {
     type Metadata = Option<Metadata>;
     type Error = UbiNodejsError;
 
-    fn detect(&self, _: DetectContext<Self::Metadata>) -> Result<DetectResult, Self::Error> {
+    fn detect(&self, _: DetectContext<Self>) -> Result<DetectResult, Self::Error> {
         Ok(DetectResult::Pass(
             ExtensionPlan::new()
                 .provides("node")
@@ -59,16 +59,13 @@ impl Extension for UbiNodejsExtension {
         ))
     }
 
-    fn generate(
-        &self,
-        context: GenerateContext<Self::Metadata>,
-    ) -> Result<GenerateResult, Self::Error> {
+    fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, Self::Error> {
         let mut log = Log::stdout();
-        let info = &context.descriptor.extension;
+        let info = &context.extension_descriptor.extension;
         log.header(info.display_name(), &info.version.to_string());
 
         log.step("Resolving Node.js version");
-        let candidates = version::candidates(&context.plan)?;
+        let candidates = version::candidates(&context.buildpack_plan)?;
         log.detail("Candidate version sources (in priority order):");
         for candidate in &candidates {
             log.subdetail(&format!(
@@ -92,7 +89,7 @@ impl Extension for UbiNodejsExtension {
 
         let catalogue_path = catalogue::configured_path(
             context
-                .descriptor
+                .extension_descriptor
                 .metadata
                 .and_then(|metadata| metadata.catalogue),
         )?;

@@ -74,7 +74,7 @@ impl Extension for CurlExtension {
     type Metadata = cnb_extension::libcnb_data::generic::GenericMetadata;
     type Error = CurlError;
 
-    fn detect(&self, _context: DetectContext<Self::Metadata>) -> Result<DetectResult, CurlError> {
+    fn detect(&self, _context: DetectContext<Self>) -> Result<DetectResult, CurlError> {
         Ok(DetectResult::Pass(
             ExtensionPlan::new()
                 .provides("curl")
@@ -85,16 +85,13 @@ impl Extension for CurlExtension {
         ))
     }
 
-    fn generate(
-        &self,
-        context: GenerateContext<Self::Metadata>,
-    ) -> Result<GenerateResult, CurlError> {
+    fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, CurlError> {
         let mut log = Log::stdout();
-        let info = &context.descriptor.extension;
+        let info = &context.extension_descriptor.extension;
         log.header(info.display_name(), &info.version.to_string());
 
         let requested = context
-            .plan
+            .buildpack_plan
             .entries
             .iter()
             .filter(|entry| entry.name == "curl")

@@ -1,4 +1,10 @@
-//! Regular files only, of bounded size, inside the app when they come from the app.
+//! Regular files only, of bounded size: the one reader of untrusted files in this workspace.
+//!
+//! This file is compiled twice: here, as `cnb_extension::untrusted`, and in the workspace crate
+//! `untrusted-input` (`#[path]`), which adds the readers of app files on top of it. It lives in
+//! the published crate because a published crate cannot depend on an unpublished one, and the
+//! workspace's buildpacks must not depend on the extension toolkit; so it may use only `std`,
+//! `libc` and its sibling files.
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -66,7 +72,8 @@ impl std::error::Error for ReadError {
 }
 
 impl ReadError {
-    fn new(path: &Path, kind: ReadErrorKind) -> Self {
+    /// An error about `path`.
+    pub(crate) fn new(path: &Path, kind: ReadErrorKind) -> Self {
         Self {
             path: path.to_path_buf(),
             kind,
@@ -135,69 +142,6 @@ fn open_regular(path: &Path) -> Result<Option<File>, ReadError> {
     Err(ReadError::new(path, ReadErrorKind::NotRegular(what)))
 }
 
-/// `app_dir/relative` with every link resolved, `None` when nothing is there.
-///
-/// # Errors
-/// When it resolves outside `app_dir` (once `app_dir`'s own links are resolved too), is a
-/// dangling symbolic link, or cannot be resolved.
-pub fn resolve_in_app(app_dir: &Path, relative: &Path) -> Result<Option<PathBuf>, ReadError> {
-    let path = app_dir.join(relative);
-    if let Err(error) = path.symlink_metadata() {
-        return match error.kind() {
-            io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => Ok(None),
-            _ => Err(ReadError::new(&path, ReadErrorKind::Io(error))),
-        };
-    }
-    let resolved = match path.canonicalize() {
-        Ok(resolved) => resolved,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            return Err(ReadError::new(&path, ReadErrorKind::DanglingLink));
-        }
-        Err(error) => return Err(ReadError::new(&path, ReadErrorKind::Io(error))),
-    };
-    let app = app_dir
-        .canonicalize()
-        .map_err(|error| ReadError::new(app_dir, ReadErrorKind::Io(error)))?;
-    if resolved.starts_with(&app) {
-        Ok(Some(resolved))
-    } else {
-        Err(ReadError::new(&path, ReadErrorKind::OutsideApp))
-    }
-}
-
-/// The bytes of the app's file `app_dir/relative`, `None` when it does not exist: a regular
-/// file of at most `limit` bytes that is inside the app once its links are resolved (links
-/// inside the app work).
-///
-/// # Errors
-/// As [`resolve_in_app`] and [`read_regular_file`]; the error names `app_dir/relative`.
-pub fn read_app_file(
-    app_dir: &Path,
-    relative: &Path,
-    limit: u64,
-) -> Result<Option<Vec<u8>>, ReadError> {
-    let Some(resolved) = resolve_in_app(app_dir, relative)? else {
-        return Ok(None);
-    };
-    read_regular_file(&resolved, limit).map_err(|error| ReadError {
-        path: app_dir.join(relative),
-        kind: error.kind,
-    })
-}
-
-/// [`read_app_file`] decoded as UTF-8, invalid sequences replaced (U+FFFD).
-///
-/// # Errors
-/// As [`read_app_file`].
-pub fn read_app_text(
-    app_dir: &Path,
-    relative: &Path,
-    limit: u64,
-) -> Result<Option<String>, ReadError> {
-    Ok(read_app_file(app_dir, relative, limit)?
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,8 +177,6 @@ mod tests {
             error.to_string(),
             format!("{} is a FIFO, not a regular file", fifo.display())
         );
-        let error = read_app_file(dir.path(), Path::new("package.json"), 10).unwrap_err();
-        assert!(matches!(error.kind, ReadErrorKind::NotRegular("a FIFO")));
     }
 
     #[test]
@@ -266,64 +208,5 @@ mod tests {
         symlink("missing", dir.path().join("package.json")).unwrap();
         let error = read_regular_file(&dir.path().join("package.json"), 10).unwrap_err();
         assert!(matches!(error.kind, ReadErrorKind::DanglingLink));
-        let error = read_app_file(dir.path(), Path::new("package.json"), 10).unwrap_err();
-        assert!(matches!(error.kind, ReadErrorKind::DanglingLink));
-    }
-
-    #[test]
-    fn links_inside_the_app_are_followed_and_links_out_of_it_refused() {
-        let outside = tempfile::tempdir().unwrap();
-        std::fs::write(outside.path().join("shadow"), "secret").unwrap();
-        let app = tempfile::tempdir().unwrap();
-        std::fs::create_dir(app.path().join("config")).unwrap();
-        std::fs::write(app.path().join("config/node-version"), "20").unwrap();
-        symlink("config/node-version", app.path().join(".nvmrc")).unwrap();
-        symlink(
-            outside.path().join("shadow"),
-            app.path().join(".java-version"),
-        )
-        .unwrap();
-        symlink(outside.path(), app.path().join("sub")).unwrap();
-
-        assert_eq!(
-            read_app_text(app.path(), Path::new(".nvmrc"), 10).unwrap(),
-            Some("20".to_string())
-        );
-        let dot_dot = Path::new("..")
-            .join(outside.path().file_name().unwrap())
-            .join("shadow");
-        for relative in [
-            Path::new(".java-version"),
-            Path::new("sub/shadow"),
-            &dot_dot,
-        ] {
-            let error = read_app_file(app.path(), relative, 10).unwrap_err();
-            assert!(
-                matches!(error.kind, ReadErrorKind::OutsideApp),
-                "{relative:?}"
-            );
-            assert!(!error.to_string().contains("secret"));
-        }
-        assert!(
-            resolve_in_app(app.path(), Path::new("/etc"))
-                .unwrap_err()
-                .to_string()
-                .contains("outside the app directory")
-        );
-        assert_eq!(
-            resolve_in_app(app.path(), Path::new("config")).unwrap(),
-            Some(app.path().canonicalize().unwrap().join("config"))
-        );
-    }
-
-    #[test]
-    fn a_path_through_a_regular_file_is_absent() {
-        let app = tempfile::tempdir().unwrap();
-        std::fs::write(app.path().join("file"), "").unwrap();
-        assert!(
-            read_app_file(app.path(), Path::new("file/pom.xml"), 10)
-                .unwrap()
-                .is_none()
-        );
     }
 }

@@ -1,4 +1,6 @@
 //! Quoting untrusted values in messages.
+//!
+//! Compiled here and in `untrusted-input` (see `regular_file.rs`): std only.
 
 /// How many characters of a value [`quoted`] shows.
 pub const QUOTE_LIMIT: usize = 64;
@@ -7,7 +9,7 @@ pub const QUOTE_LIMIT: usize = 64;
 /// cut after [`QUOTE_LIMIT`] characters with the value's whole size said.
 ///
 /// ```
-/// use untrusted_input::quoted;
+/// use cnb_extension::untrusted::quoted;
 ///
 /// assert_eq!(quoted("20; id"), r#""20; id""#);
 /// assert_eq!(quoted("a\nb"), r#""a\nb""#);
@@ -29,7 +31,7 @@ pub fn quoted(value: &str) -> String {
 /// that already shows its own quotes), else [`quoted`].
 ///
 /// ```
-/// use untrusted_input::bounded;
+/// use cnb_extension::untrusted::bounded;
 ///
 /// assert_eq!(bounded("20"), "20");
 /// assert_eq!(bounded(r#"["node","x"]"#), r#"["node","x"]"#);
