@@ -157,8 +157,8 @@ pub use image_ref::{ImageReference, ImageReferenceError};
 pub use plan::{ExtensionPlan, ExtensionPlanBuilder};
 pub use platform::{MissingTargetVariable, Platform, Target};
 pub use runtime::{
-    DetectContext, DetectResult, Error, Extension, GenerateContext, GenerateResult, SUPPORTED_APIS,
-    exit_code, run,
+    DetectContext, DetectResult, Error, Extension, GenerateContext, GenerateResult, MAX_INPUT_SIZE,
+    SUPPORTED_APIS, exit_code, run,
 };
 
 /// libcnb-data, re-exported so that extensions use the same types as the runtime (the Buildpack

@@ -5,7 +5,7 @@ use crate::dockerfile::{BuildDockerfile, RunDockerfile};
 use crate::extend_config::ExtendConfig;
 use crate::plan::ExtensionPlan;
 use crate::platform::{MissingTargetVariable, Platform, Target};
-use crate::untrusted::{ReadError, quoted};
+use crate::untrusted::{ReadError, quoted, read_regular_file};
 use libcnb_data::buildpack::BuildpackApi;
 use libcnb_data::buildpack_plan::BuildpackPlan;
 use serde::de::DeserializeOwned;
@@ -220,6 +220,9 @@ pub enum Error<E> {
         /// Why.
         source: io::Error,
     },
+    /// An input file (`extension.toml`, the Buildpack Plan) is not a regular file of at most
+    /// [`MAX_INPUT_SIZE`] bytes.
+    UnreadableInput(ReadError),
     /// A file of `<platform>/env` cannot be read.
     PlatformEnv(ReadError),
     /// An input file is not what the spec says it is.
@@ -277,6 +280,11 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Self::ReadInput { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())
             }
+            Self::UnreadableInput(error) => write!(
+                f,
+                "{error}: the lifecycle gives this extension regular files of at most {} MiB",
+                MAX_INPUT_SIZE >> 20
+            ),
             Self::PlatformEnv(error) => write!(
                 f,
                 "{error}: each file of <platform>/env holds one variable's value, a regular file \
@@ -420,11 +428,19 @@ struct ApiOnly {
     api: BuildpackApi,
 }
 
+/// The largest `extension.toml` or Buildpack Plan read.
+pub const MAX_INPUT_SIZE: u64 = 4 << 20;
+
+/// An input file's text: a regular file (a FIFO is an error, not a wait) of at most
+/// [`MAX_INPUT_SIZE`] bytes, in UTF-8.
 fn read<E>(path: &Path) -> Result<String, Error<E>> {
-    std::fs::read_to_string(path).map_err(|source| Error::ReadInput {
-        path: path.to_path_buf(),
-        source,
-    })
+    let bytes = read_regular_file(path, MAX_INPUT_SIZE)
+        .map_err(Error::UnreadableInput)?
+        .ok_or_else(|| Error::ReadInput {
+            path: path.to_path_buf(),
+            source: io::Error::from(io::ErrorKind::NotFound),
+        })?;
+    String::from_utf8(bytes).map_err(|_| invalid(path, &"it is not UTF-8"))
 }
 
 fn invalid<E>(path: &Path, error: &impl fmt::Display) -> Error<E> {
@@ -806,6 +822,40 @@ mod tests {
         assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
 
         std::fs::write(fixture.path("ext/extension.toml"), "api = \"0.10\"\n").unwrap();
+        assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
+    }
+
+    /// A FIFO as the Buildpack Plan blocked generate (it was read with `read_to_string`).
+    #[test]
+    fn a_fifo_or_a_huge_input_is_an_error_not_a_wait() {
+        let fixture = Fixture::new("0.10");
+        let plan = fixture.path("bpplan.toml");
+        std::fs::remove_file(&plan).unwrap();
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&plan)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let error = read::<String>(&plan).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{} is a FIFO, not a regular file: the lifecycle gives this extension regular \
+                 files of at most 4 MiB",
+                plan.display()
+            )
+        );
+        assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
+
+        let descriptor = fixture.path("ext/extension.toml");
+        let huge = std::fs::File::create(&descriptor).unwrap();
+        huge.set_len(MAX_INPUT_SIZE + 1).unwrap();
+        assert!(matches!(
+            read::<String>(&descriptor),
+            Err(Error::UnreadableInput(_))
+        ));
         assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
     }
 }

@@ -92,11 +92,12 @@ impl fmt::Display for RunImageError {
                 error,
             } => write!(
                 f,
-                "the {} version catalogue {} gives {name:?} a run_image that is not a valid \
+                "the {} version catalogue {} gives {} a run_image that is not a valid \
                  image reference: {error}. Fix the entry, or set {RUN_IMAGE_OVERRIDE_ENV} to the \
                  run image to use.",
                 runtime.name,
-                path.display()
+                path.display(),
+                untrusted_input::quoted(name)
             ),
             Self::InvalidConventionalName(error) => write!(
                 f,

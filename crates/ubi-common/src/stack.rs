@@ -22,6 +22,7 @@
 
 use cnb_extension::Target;
 use std::fmt;
+use untrusted_input::quoted;
 
 /// A Paketo UBI base stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,7 +77,7 @@ pub const USE_A_UBI_BUILDER: &str =
     "Build with a Paketo UBI builder (ubi8, ubi9 or ubi10 base stack).";
 
 fn or_unset(value: Option<&String>) -> String {
-    value.map_or_else(|| "<unset>".to_string(), |value| format!("{value:?}"))
+    value.map_or_else(|| "<unset>".to_string(), |value| quoted(value))
 }
 
 impl fmt::Display for StackError {
@@ -84,8 +85,9 @@ impl fmt::Display for StackError {
         match self {
             Self::UnknownStackId(stack_id) => write!(
                 f,
-                "unsupported stack {stack_id:?} (CNB_STACK_ID): this extension supports {}. \
+                "unsupported stack {} (CNB_STACK_ID): this extension supports {}. \
                  {USE_A_UBI_BUILDER}",
+                quoted(stack_id),
                 Stack::ALL.map(Stack::id).join(", ")
             ),
             Self::UnknownTarget {
@@ -235,6 +237,14 @@ mod tests {
             assert_eq!(error, StackError::UnknownStackId(id.to_string()));
             assert!(error.to_string().contains(&format!("{id:?}")), "{error}");
         }
+        let error = Stack::detect(
+            Some(&"x".repeat(10_000)),
+            &target(Some("rhel"), Some("8.10")),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("… (cut, 10000 bytes in all)"), "{error}");
+        assert!(error.len() < 400, "{error}");
         assert_eq!(
             StackError::UnknownStackId("io.buildpacks.stacks.jammy".to_string()).to_string(),
             "unsupported stack \"io.buildpacks.stacks.jammy\" (CNB_STACK_ID): this extension \
