@@ -28,13 +28,17 @@ use std::time::{Duration, Instant};
 
 // Dependencies of the library that this benchmark does not name (for `unused_crate_dependencies`).
 use anyhow as _;
+use base64 as _;
 use clap as _;
 use cnb_extension as _;
 use elf_check as _;
 use fuzz_check as _;
+use oci_client as _;
+use rustls as _;
 use serde as _;
 use sha2 as _;
 use tar as _;
+use tokio as _;
 use toml as _;
 use untrusted_input as _;
 

@@ -28,7 +28,8 @@ use crate::buildpackage::{
     ModuleRef, OrderEntry,
 };
 use crate::descriptor::ModuleKind;
-use crate::oci::{self, Image, LayerBlob, LayerBuilder, Owner};
+use crate::oci::{self, Image, LayerBlob, LayerBuilder, Owner, Platform};
+use crate::registry::{Registry, RegistryOptions, Transfer};
 use anyhow::{Context, bail};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -70,16 +71,21 @@ const LIFECYCLE_APIS: LifecycleApis<'static> = LifecycleApis {
 pub struct CreateOptions {
     /// The builder.toml.
     pub config: PathBuf,
-    /// The build image: an OCI layout directory, and the tag in it (`None`: its only image).
-    pub build_image: PathBuf,
+    /// The build image: an OCI layout directory, and the tag in it (`None`: its only image);
+    /// `None`: the definition's build image, pulled from its registry.
+    pub build_image: Option<PathBuf>,
     pub build_image_tag: Option<String>,
     /// The lifecycle binary (one binary for every phase, as `go install` builds it).
     pub lifecycle: PathBuf,
     /// A launcher binary; without it, `/cnb/lifecycle/launcher` links to the lifecycle.
     pub launcher: Option<PathBuf>,
-    /// The OCI layout directory to write, and the tag of the builder in it.
-    pub output: PathBuf,
+    /// The OCI layout directory to write (`None`: none), and the tag of the builder in it.
+    pub output: Option<PathBuf>,
     pub output_tag: String,
+    /// The image reference to push the builder to (`None`: not pushed).
+    pub publish: Option<String>,
+    /// How to reach registries (for the images the definition references, and `publish`).
+    pub registry: RegistryOptions,
 }
 
 /// A builder written by [`create_builder`].
@@ -93,6 +99,10 @@ pub struct CreatedBuilder {
     pub added_layers: usize,
     /// What the user should know (e.g. the launcher is a link).
     pub warnings: Vec<String>,
+    /// Every image pulled (`<reference> <pinned digest>`), in the order pulled.
+    pub pulled: Vec<(String, String)>,
+    /// What went over the wire.
+    pub transfer: Transfer,
 }
 
 /// A module to put into the builder.
@@ -104,23 +114,31 @@ struct BuilderModule {
 /// Creates the builder (see the module documentation).
 ///
 /// # Errors
-/// The builder.toml's problems; modules that are not local (image references cannot be pulled
-/// here; they are all named); a build image without `CNB_USER_ID` / `CNB_GROUP_ID`; a
+/// The builder.toml's problems; modules of this workspace named by id only, or fetched by URL
+/// (they are all named); an image reference that cannot be pulled or pushed (the reference
+/// named, with what failed); a build image without `CNB_USER_ID` / `CNB_GROUP_ID`; a
 /// lifecycle whose version differs from `[lifecycle] version`; a module whose Buildpack API or
 /// targets the lifecycle or the build image do not support; I/O errors.
 pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder> {
     let checked = check_file(&options.config)?;
     let mut warnings = checked.warnings.clone();
-    let modules = load_modules(&checked)?;
+    // No network until an image reference is pulled or pushed.
+    let registry = Registry::new(&options.registry)?;
+    let platform = target_platform(&checked);
+    let mut pulled = Vec::new();
+    let modules = load_modules(&checked, &registry, &platform, &mut pulled)?;
 
-    let base = oci::read_layout(&options.build_image, options.build_image_tag.as_deref())
-        .with_context(|| {
-            format!(
-                "cannot read the build image {}",
-                options.build_image.display()
-            )
-        })?;
-    let build_image_name = options.build_image.display().to_string();
+    let (base, build_image_name) = if let Some(dir) = &options.build_image {
+        (
+            oci::read_layout(dir, options.build_image_tag.as_deref())
+                .with_context(|| format!("cannot read the build image {}", dir.display()))?,
+            dir.display().to_string(),
+        )
+    } else {
+        let image = registry.pull(&checked.build_image, &platform)?;
+        pulled.push((image.reference.clone(), image.pinned.clone()));
+        (image.image, checked.build_image.clone())
+    };
     let owner = cnb_owner(&base, &build_image_name)?;
 
     let lifecycle_version = lifecycle_version(&options.lifecycle)?;
@@ -162,18 +180,50 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
     let config = builder_config(&base.config, &labels, &layers)?;
     let mut image_layers = base.layers.clone();
     image_layers.extend(layers.iter().cloned());
-    let written = Image {
+    let image = Image {
         config,
         layers: image_layers,
+    };
+    let manifest = match &options.output {
+        Some(output) => image.write_layout(output, &options.output_tag)?.manifest,
+        None => image.documents(&options.output_tag)?.1.descriptor(),
+    };
+    if let Some(reference) = &options.publish {
+        let digest = registry.push(&image, reference)?;
+        if digest != manifest.digest {
+            bail!(
+                "{reference}: pushed as {digest}, but the builder is {}",
+                manifest.digest
+            );
+        }
     }
-    .write_layout(&options.output, &options.output_tag)?;
     Ok(CreatedBuilder {
-        manifest: written.manifest,
+        manifest,
         lifecycle_version,
         modules: modules.iter().map(|m| m.details.full_name()).collect(),
         added_layers: layers.len(),
         warnings,
+        pulled,
+        transfer: registry.transfer(),
     })
+}
+
+/// The builder's platform: its first `[[targets]]` entry, else linux/amd64 (what our module
+/// binaries are built for). Images are chosen from indexes by it.
+fn target_platform(checked: &CheckedBuilder) -> Platform {
+    let target = checked.config.targets.first();
+    let field = |value: Option<&String>, default: &str| {
+        value
+            .filter(|value| !value.is_empty())
+            .map_or_else(|| default.to_string(), Clone::clone)
+    };
+    Platform {
+        os: field(target.map(|t| &t.os), "linux"),
+        architecture: field(target.map(|t| &t.arch), "amd64"),
+        variant: target
+            .map(|t| t.variant.clone())
+            .filter(|variant| !variant.is_empty()),
+    }
 }
 
 /// `CNB_USER_ID:CNB_GROUP_ID` of the build image.
@@ -362,58 +412,108 @@ fn builder_config(
     Ok(config)
 }
 
-fn load_modules(checked: &CheckedBuilder) -> anyhow::Result<Vec<BuilderModule>> {
+fn load_modules(
+    checked: &CheckedBuilder,
+    registry: &Registry,
+    platform: &Platform,
+    pulled: &mut Vec<(String, String)>,
+) -> anyhow::Result<Vec<BuilderModule>> {
     let unavailable: Vec<String> = checked
         .modules
         .iter()
         .filter_map(|module| match &module.source {
-            ModuleSource::External(reference) => Some(format!("{} ({reference})", module.key)),
+            ModuleSource::External(reference) if !is_image_reference(reference) => {
+                Some(format!("{} ({reference})", module.key))
+            }
             ModuleSource::Workspace(_) => Some(format!(
                 "{} ({}: a workspace module named by id only; use the rendered target/cnb/builders/<name>/builder.toml, which points at its .cnb)",
                 module.key, module.id
             )),
-            ModuleSource::Cnb(_) | ModuleSource::Dir(_) => None,
+            ModuleSource::Cnb(_) | ModuleSource::Dir(_) | ModuleSource::External(_) => None,
         })
         .collect();
     if !unavailable.is_empty() {
         bail!(
-            "{}: only local modules (.cnb files, module directories) can go into a builder here; image references cannot be pulled without a registry: {}",
+            "{}: only local modules (.cnb files, module directories) and image references (docker://<image>, or image = \"<image>\") can go into a builder; these are neither: {}",
             checked.path.display(),
             unavailable.join(", ")
         );
     }
     let mut modules: BTreeMap<(u8, String), BuilderModule> = BTreeMap::new();
-    for module in &checked.modules {
-        let loaded = match &module.source {
-            ModuleSource::Cnb(path) => {
-                let package = buildpackage::read_buildpackage(path)?;
-                BuilderModule {
-                    details: package.details,
-                    layer: package.layer,
-                }
+    let loaded_modules =
+        checked
+            .modules
+            .iter()
+            .map(|module| -> anyhow::Result<Vec<BuilderModule>> {
+                Ok(match &module.source {
+                    ModuleSource::Cnb(path) => {
+                        let package = buildpackage::read_buildpackage(path)?;
+                        vec![BuilderModule {
+                            details: package.details,
+                            layer: package.layer,
+                        }]
+                    }
+                    ModuleSource::Dir(dir) => {
+                        let details = ModuleDetails::read(dir)?;
+                        let layer = buildpackage::module_layer(dir, &details)?;
+                        vec![BuilderModule { details, layer }]
+                    }
+                    ModuleSource::External(reference) => {
+                        let image = registry.pull(reference, platform)?;
+                        pulled.push((image.reference.clone(), image.pinned.clone()));
+                        let found =
+                            buildpackage::modules_of_image(&image.image).with_context(|| {
+                                format!("{}: {reference} is not a buildpackage", module.key)
+                            })?;
+                        if !found.iter().any(|(details, _)| {
+                            details.info.id == module.id && details.info.version == module.version
+                        }) {
+                            bail!(
+                                "{}: {reference} holds {}, not {}@{} as the entry declares",
+                                module.key,
+                                found
+                                    .iter()
+                                    .map(|(details, _)| details.full_name())
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                                module.id,
+                                module.version
+                            );
+                        }
+                        found
+                            .into_iter()
+                            .map(|(details, layer)| BuilderModule { details, layer })
+                            .collect()
+                    }
+                    ModuleSource::Workspace(_) => Vec::new(),
+                })
+            });
+    for loaded in loaded_modules {
+        for loaded in loaded? {
+            let kind_rank = u8::from(loaded.details.kind == ModuleKind::Extension);
+            let key = (kind_rank, loaded.details.full_name());
+            if let Some(previous) = modules.get(&key)
+                && previous.layer.diff_id != loaded.layer.diff_id
+            {
+                bail!(
+                    "{} is listed twice with different contents ({} and {})",
+                    key.1,
+                    previous.layer.diff_id,
+                    loaded.layer.diff_id
+                );
             }
-            ModuleSource::Dir(dir) => {
-                let details = ModuleDetails::read(dir)?;
-                let layer = buildpackage::module_layer(dir, &details)?;
-                BuilderModule { details, layer }
-            }
-            ModuleSource::External(_) | ModuleSource::Workspace(_) => continue,
-        };
-        let kind_rank = u8::from(loaded.details.kind == ModuleKind::Extension);
-        let key = (kind_rank, loaded.details.full_name());
-        if let Some(previous) = modules.get(&key)
-            && previous.layer.diff_id != loaded.layer.diff_id
-        {
-            bail!(
-                "{} is listed twice with different contents ({} and {})",
-                key.1,
-                previous.layer.diff_id,
-                loaded.layer.diff_id
-            );
+            modules.insert(key, loaded);
         }
-        modules.insert(key, loaded);
     }
     Ok(modules.into_values().collect())
+}
+
+/// An external module the packager pulls: an image reference (`docker://...`, or an entry's
+/// `image`), not a URL or a registry URN.
+fn is_image_reference(reference: &str) -> bool {
+    !["urn:cnb:registry:", "http://", "https://"]
+        .iter()
+        .any(|scheme| reference.starts_with(scheme))
 }
 
 /// pack's checks of the modules against the lifecycle (Buildpack API) and the build image

@@ -521,6 +521,59 @@ fn buildpackage_of_image(image: &LoadedImage, path: &Path) -> anyhow::Result<Bui
     })
 }
 
+/// Every module in a buildpackage image, each with its layer: one for a single module, the
+/// composite buildpack and every buildpack of its order for a composite buildpackage (such as
+/// Paketo's language families). Their details are what the layers label says, as pack reads a
+/// buildpackage image into a builder (the main module's id, name, version and homepage the
+/// same; keywords and licenses are in no label).
+///
+/// # Errors
+/// If the image has no buildpackage labels, or a module's layer is missing.
+pub fn modules_of_image(image: &LoadedImage) -> anyhow::Result<Vec<(ModuleDetails, LayerBlob)>> {
+    let mut modules = Vec::new();
+    for kind in [ModuleKind::Buildpack, ModuleKind::Extension] {
+        let Some(label) = image.label(kind.layers_label()) else {
+            continue;
+        };
+        let layers: ModuleLayers = serde_json::from_str(label)
+            .with_context(|| format!("invalid label {}", kind.layers_label()))?;
+        for (id, versions) in layers {
+            for (version, info) in versions {
+                let layer = image
+                    .layers
+                    .iter()
+                    .find(|layer| layer.diff_id == info.layer_diff_id)
+                    .with_context(|| {
+                        format!(
+                            "{id}@{version}: no layer with diff id {}",
+                            info.layer_diff_id
+                        )
+                    })?
+                    .clone();
+                let details = ModuleDetails {
+                    kind,
+                    info: ModuleInfo {
+                        id: id.clone(),
+                        name: info.name,
+                        version,
+                        homepage: info.homepage,
+                        ..ModuleInfo::default()
+                    },
+                    api: info.api,
+                    targets: info.targets,
+                    stacks: info.stacks,
+                    order: info.order,
+                };
+                modules.push((details, layer));
+            }
+        }
+    }
+    if modules.is_empty() {
+        bail!("neither {BUILDPACK_LAYERS_LABEL} nor {EXTENSION_LAYERS_LABEL} is set");
+    }
+    Ok(modules)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,8 @@
 //! - [`buildpackage`]: a module directory as a `.cnb` buildpackage (pack's format and labels);
 //! - [`builder_toml`]: pack's `builder.toml`, read and checked by pack's rules;
 //! - [`builders`]: the builder definitions under `builder/builders/` and their rendering;
-//! - [`builder_image`]: a builder image as an OCI layout (`packager builder create`).
+//! - [`builder_image`]: a builder image as an OCI layout (`packager builder create`);
+//! - [`registry`]: images pulled from and pushed to registries, with a local blob cache.
 
 pub mod builder_image;
 pub mod builder_toml;
@@ -28,6 +29,7 @@ pub use elf_check as elf;
 pub mod manifest;
 pub mod module;
 pub mod oci;
+pub mod registry;
 pub mod workspace;
 
 // The unit tests share the dev-dependencies of the integration tests.

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 // Dependencies of the library that this binary does not name (for `unused_crate_dependencies`).
 use anyhow as _;
+use base64 as _;
 use cnb_extension as _;
 #[cfg(test)]
 use cnb_harness as _;
@@ -13,11 +14,14 @@ use elf_check as _;
 use flate2 as _;
 #[cfg(test)]
 use fuzz_check as _;
+use oci_client as _;
+use rustls as _;
 use serde as _;
 use serde_json as _;
 use sha2 as _;
 use tar as _;
 use tempfile as _;
+use tokio as _;
 use toml as _;
 use untrusted_input as _;
 

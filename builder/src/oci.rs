@@ -442,7 +442,10 @@ pub struct WrittenImage {
 
 impl Image {
     /// The config, manifest and index blobs for the tag `tag`.
-    fn documents(&self, tag: &str) -> anyhow::Result<(Blob, Blob, Vec<u8>)> {
+    ///
+    /// # Errors
+    /// If the config's `rootfs.diff_ids` do not list the layers.
+    pub fn documents(&self, tag: &str) -> anyhow::Result<(Blob, Blob, Vec<u8>)> {
         let diff_ids: Vec<&str> = self
             .config
             .pointer("/rootfs/diff_ids")

@@ -20,15 +20,19 @@ use std::process::{Command, Output};
 
 // Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
 use anyhow as _;
+use base64 as _;
 use clap as _;
 use cnb_extension as _;
 use elf_check as _;
 use flate2 as _;
 use fuzz_check as _;
+use oci_client as _;
+use rustls as _;
 use serde as _;
 use sha2 as _;
 use tar as _;
 use tempfile as _;
+use tokio as _;
 use untrusted_input as _;
 
 const STACK_ID: &str = "io.buildpacks.stacks.ubi8";

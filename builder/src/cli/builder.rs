@@ -2,6 +2,7 @@
 
 use crate::builder_image::{CreateOptions, create_builder};
 use crate::oci::split_layout_reference;
+use crate::registry::{RegistryOptions, Transfer};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -21,13 +22,15 @@ pub enum BuilderCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("destination").required(true).multiple(true).args(["output", "publish"])))]
 pub struct CreateArgs {
     /// The builder.toml (e.g. one rendered by `packager package` in target/cnb/builders/)
     #[arg(long, value_name = "BUILDER_TOML")]
     pub config: PathBuf,
-    /// The build image: an OCI image layout directory, with `:<tag>` when it holds several images
+    /// The build image as an OCI image layout directory, with `:<tag>` when it holds several
+    /// images [default: the definition's build image, pulled from its registry]
     #[arg(long, value_name = "DIR[:TAG]")]
-    pub build_image: String,
+    pub build_image: Option<String>,
     /// The lifecycle binary (one binary for every phase, e.g. target/tools/bin/lifecycle)
     #[arg(long, value_name = "FILE")]
     pub lifecycle: PathBuf,
@@ -37,7 +40,41 @@ pub struct CreateArgs {
     pub launcher: Option<PathBuf>,
     /// The OCI image layout directory to write (replaced if it is one), with `:<tag>` [default tag: latest]
     #[arg(long, value_name = "DIR[:TAG]")]
-    pub output: String,
+    pub output: Option<String>,
+    /// Push the builder to this image reference (blobs the registry has are not uploaded
+    /// again; the manifest goes last) and print its digest
+    #[arg(long, value_name = "IMAGE")]
+    pub publish: Option<String>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// How to reach registries (for images a definition references, and `--publish`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RegistryArgs {
+    /// A registry (`host[:port]`) reached over plain HTTP; every other registry over HTTPS
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
+    pub insecure: Vec<String>,
+    /// The Docker/podman auth file [default: the first that exists of `$REGISTRY_AUTH_FILE`,
+    /// `$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`,
+    /// `$DOCKER_CONFIG/config.json`, `~/.docker/config.json`]
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
+    /// Where pulled blobs are kept by digest [default: `$XDG_CACHE_HOME/cnb-packager` or
+    /// `~/.cache/cnb-packager`]
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+}
+
+impl RegistryArgs {
+    #[must_use]
+    pub fn options(&self) -> RegistryOptions {
+        RegistryOptions {
+            cache_dir: self.cache.clone(),
+            insecure: self.insecure.clone(),
+            auth_file: self.authfile.clone(),
+        }
+    }
 }
 
 pub(super) fn run(args: &BuilderArgs) -> anyhow::Result<()> {
@@ -47,30 +84,63 @@ pub(super) fn run(args: &BuilderArgs) -> anyhow::Result<()> {
 }
 
 fn create(args: &CreateArgs) -> anyhow::Result<()> {
-    let (build_image, build_image_tag) = split_layout_reference(&args.build_image);
-    let (output, output_tag) = split_layout_reference(&args.output);
-    let output_tag = output_tag.unwrap_or_else(|| "latest".to_string());
+    let build_image = args.build_image.as_deref().map(split_layout_reference);
+    let output = args.output.as_deref().map(split_layout_reference);
+    let output_tag = output
+        .as_ref()
+        .and_then(|(_, tag)| tag.clone())
+        .unwrap_or_else(|| "latest".to_string());
     let started = Instant::now();
+    let destination = [
+        output
+            .as_ref()
+            .map(|(dir, _)| format!("{}:{output_tag}", dir.display())),
+        args.publish.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" and ");
     eprintln!(
-        "Creating the builder {}:{output_tag} from {} over {}",
-        output.display(),
+        "Creating the builder {destination} from {} over {}",
         args.config.display(),
         args.build_image
+            .as_deref()
+            .unwrap_or("the build image it names")
     );
     let created = create_builder(&CreateOptions {
         config: args.config.clone(),
-        build_image,
-        build_image_tag,
+        build_image: build_image.as_ref().map(|(dir, _)| dir.clone()),
+        build_image_tag: build_image.and_then(|(_, tag)| tag),
         lifecycle: args.lifecycle.clone(),
         launcher: args.launcher.clone().or_else(|| {
             let beside = args.lifecycle.with_file_name("launcher");
             beside.is_file().then_some(beside)
         }),
-        output: output.clone(),
+        output: output.as_ref().map(|(dir, _)| dir.clone()),
         output_tag: output_tag.clone(),
+        publish: args.publish.clone(),
+        registry: args.registry.options(),
     })?;
     for warning in &created.warnings {
         eprintln!("warning: {warning}");
+    }
+    for (reference, pinned) in &created.pulled {
+        eprintln!("    pulled {reference} ({pinned})");
+    }
+    let transfer = created.transfer;
+    if transfer != Transfer::default() {
+        eprintln!(
+            "    registry: {} manifest(s) fetched, {} blob(s) downloaded ({} bytes), {} from the cache; {} blob(s) uploaded ({} bytes), {} already there, {} mounted",
+            transfer.manifests_fetched,
+            transfer.blobs_downloaded,
+            transfer.bytes_downloaded,
+            transfer.blobs_cached,
+            transfer.blobs_uploaded,
+            transfer.bytes_uploaded,
+            transfer.blobs_present,
+            transfer.blobs_mounted
+        );
     }
     eprintln!(
         "    lifecycle {}, {} module(s): {}; {} layer(s) added in {:.2} s",
@@ -80,10 +150,11 @@ fn create(args: &CreateArgs) -> anyhow::Result<()> {
         created.added_layers,
         started.elapsed().as_secs_f64()
     );
-    println!(
-        "{}:{output_tag} {}",
-        output.display(),
-        created.manifest.digest
-    );
+    if let Some((dir, _)) = &output {
+        println!("{}:{output_tag} {}", dir.display(), created.manifest.digest);
+    }
+    if let Some(reference) = &args.publish {
+        println!("{reference} {}", created.manifest.digest);
+    }
     Ok(())
 }

@@ -6,7 +6,7 @@ mod package;
 
 use clap::{Parser, Subcommand};
 
-pub use builder::{BuilderArgs, BuilderCommand, CreateArgs};
+pub use builder::{BuilderArgs, BuilderCommand, CreateArgs, RegistryArgs};
 pub use check::CheckArgs;
 pub use package::PackageArgs;
 
@@ -103,11 +103,50 @@ mod tests {
         else {
             panic!("not builder create")
         };
-        assert_eq!(args.build_image, "build:v1");
+        assert_eq!(args.build_image.as_deref(), Some("build:v1"));
         assert_eq!(args.launcher, None);
         assert!(
             Cli::try_parse_from(["packager", "builder", "create", "--config", "x"]).is_err(),
-            "the build image, lifecycle and output are required"
+            "the lifecycle and an output or --publish are required"
         );
+        assert!(
+            Cli::try_parse_from([
+                "packager",
+                "builder",
+                "create",
+                "--config",
+                "x",
+                "--lifecycle",
+                "l"
+            ])
+            .is_err(),
+            "an output or --publish is required"
+        );
+        let cli = Cli::try_parse_from([
+            "packager",
+            "builder",
+            "create",
+            "--config",
+            "x",
+            "--lifecycle",
+            "l",
+            "--publish",
+            "127.0.0.1:5000/b",
+            "--insecure-registry",
+            "127.0.0.1:5000",
+        ])
+        .unwrap();
+        let Command::Builder(BuilderArgs {
+            command: BuilderCommand::Create(args),
+        }) = cli.command
+        else {
+            panic!("not builder create")
+        };
+        assert_eq!(
+            args.build_image, None,
+            "the definition's build image is pulled"
+        );
+        assert_eq!(args.publish.as_deref(), Some("127.0.0.1:5000/b"));
+        assert_eq!(args.registry.insecure, ["127.0.0.1:5000"]);
     }
 }

@@ -634,12 +634,14 @@ impl Builders {
         let bin = tools_dir().join("bin");
         create_builder(&CreateOptions {
             config: rendered,
-            build_image: build_layout,
+            build_image: Some(build_layout),
             build_image_tag: Some("latest".to_string()),
             lifecycle: bin.join("lifecycle"),
             launcher: Some(bin.join("launcher")),
-            output: output.clone(),
+            output: Some(output.clone()),
             output_tag: "latest".to_string(),
+            publish: None,
+            registry: packager::registry::RegistryOptions::default(),
         })
         .expect("packager builder create");
         let packager_seconds = started.elapsed().as_secs_f64();
