@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 // Dependencies of the library that this benchmark does not name (for `unused_crate_dependencies`).
 use anyhow as _;
 use base64 as _;
+use bcrypt as _;
 use clap as _;
 use cnb_extension as _;
 use elf_check as _;

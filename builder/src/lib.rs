@@ -34,6 +34,8 @@ pub mod workspace;
 
 // The unit tests share the dev-dependencies of the integration tests.
 #[cfg(test)]
+use bcrypt as _;
+#[cfg(test)]
 use cnb_harness as _;
 
 pub use module::{ExtraBinary, PackagedBinary, PackagedModule, layout_module, package_module};

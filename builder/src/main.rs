@@ -7,6 +7,8 @@ use std::process::ExitCode;
 // Dependencies of the library that this binary does not name (for `unused_crate_dependencies`).
 use anyhow as _;
 use base64 as _;
+#[cfg(test)]
+use bcrypt as _;
 use cnb_extension as _;
 #[cfg(test)]
 use cnb_harness as _;

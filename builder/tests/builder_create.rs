@@ -21,6 +21,7 @@ use std::process::{Command, Output};
 // Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
 use anyhow as _;
 use base64 as _;
+use bcrypt as _;
 use clap as _;
 use cnb_extension as _;
 use elf_check as _;

@@ -16,6 +16,7 @@ use std::process::Command;
 // Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
 use anyhow as _;
 use base64 as _;
+use bcrypt as _;
 use clap as _;
 use cnb_extension as _;
 use cnb_harness as _;
