@@ -3,6 +3,7 @@
 mod builder;
 mod check;
 mod package;
+mod publish;
 
 use clap::{Parser, Subcommand};
 

@@ -16,6 +16,17 @@ pub struct PackageArgs {
     /// [default: <workspace root>/target/cnb]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Push every module's buildpackage as `<PREFIX>/<id with / replaced by _>:<version>` and,
+    /// with `--lifecycle`, make every builder definition (its images pulled) and push it as
+    /// `<PREFIX>/<name>:latest` (e.g. `ghcr.io/me`)
+    #[arg(long, value_name = "PREFIX")]
+    pub publish: Option<String>,
+    /// The lifecycle binary the published builders get (its version must be the definitions'
+    /// `[lifecycle] version`)
+    #[arg(long, value_name = "FILE", requires = "publish")]
+    pub lifecycle: Option<PathBuf>,
+    #[command(flatten)]
+    pub registry: super::RegistryArgs,
 }
 
 pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
@@ -108,6 +119,16 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
         let rendered = render(definition, &buildpackages, &out.join("builders"))?;
         eprintln!("==> {} ({})", definition.name, rendered.display());
         println!("builder {} {}", definition.name, rendered.display());
+    }
+    if let Some(prefix) = &args.publish {
+        super::publish::publish(
+            prefix,
+            args.lifecycle.as_deref(),
+            &args.registry.options(),
+            &buildpackages,
+            &definitions,
+            &out.join("builders"),
+        )?;
     }
     Ok(())
 }

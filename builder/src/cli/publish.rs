@@ -1,0 +1,101 @@
+//! `packager package --publish <prefix>`: every module's buildpackage pushed as an image, and
+//! with `--lifecycle`, every builder definition made from its rendered file (its images pulled)
+//! and pushed.
+
+use crate::builder_image::{CreateOptions, create_builder};
+use crate::builders::{Definition, PackagedCnb};
+use crate::oci::{Image, read_archive};
+use crate::registry::{Registry, RegistryOptions};
+use std::path::{Path, PathBuf};
+
+/// Pushes the buildpackages, then (given a lifecycle) makes and pushes the builders.
+pub(super) fn publish(
+    prefix: &str,
+    lifecycle: Option<&Path>,
+    registry: &RegistryOptions,
+    packages: &[PackagedCnb],
+    definitions: &[Definition],
+    builders_dir: &Path,
+) -> anyhow::Result<()> {
+    eprintln!("Publishing {} buildpackage(s) to {prefix}", packages.len());
+    publish_buildpackages(packages, prefix, registry)?;
+    if let Some(lifecycle) = lifecycle {
+        eprintln!(
+            "Making and publishing {} builder(s) to {prefix}",
+            definitions.len()
+        );
+        publish_builders(definitions, builders_dir, prefix, lifecycle, registry)?;
+    }
+    Ok(())
+}
+
+/// `<prefix>/<id with / replaced by _>:<version>` for each buildpackage.
+fn publish_buildpackages(
+    packages: &[PackagedCnb],
+    prefix: &str,
+    registry: &RegistryOptions,
+) -> anyhow::Result<()> {
+    let registry = Registry::new(registry)?;
+    for package in packages {
+        let loaded = read_archive(&package.cnb, None)?;
+        let reference = format!(
+            "{prefix}/{}:{}",
+            package.details.escaped_id(),
+            package.details.info.version
+        );
+        let digest = registry.push(
+            &Image {
+                config: loaded.config,
+                layers: loaded.layers,
+            },
+            &reference,
+        )?;
+        eprintln!("==> {} pushed", package.details.full_name());
+        println!("{reference} {digest}");
+    }
+    Ok(())
+}
+
+/// Creates each builder from its rendered definition (`<builders dir>/<name>/builder.toml`)
+/// and pushes it as `<prefix>/<name>:latest`.
+fn publish_builders(
+    definitions: &[Definition],
+    builders_dir: &Path,
+    prefix: &str,
+    lifecycle: &Path,
+    registry: &RegistryOptions,
+) -> anyhow::Result<()> {
+    for definition in definitions {
+        let reference = format!("{prefix}/{}:latest", definition.name);
+        eprintln!("==> {} as {reference}", definition.name);
+        let launcher: PathBuf = lifecycle.with_file_name("launcher");
+        let created = create_builder(&CreateOptions {
+            config: builders_dir.join(&definition.name).join("builder.toml"),
+            build_image: None,
+            build_image_tag: None,
+            lifecycle: lifecycle.to_path_buf(),
+            launcher: launcher.is_file().then_some(launcher),
+            output: None,
+            output_tag: "latest".to_string(),
+            publish: Some(reference.clone()),
+            registry: registry.clone(),
+        })?;
+        for warning in &created.warnings {
+            eprintln!("warning: {warning}");
+        }
+        let transfer = created.transfer;
+        eprintln!(
+            "    {} module(s); {} blob(s) downloaded ({} bytes), {} from the cache; {} uploaded ({} bytes), {} already there, {} mounted",
+            created.modules.len(),
+            transfer.blobs_downloaded,
+            transfer.bytes_downloaded,
+            transfer.blobs_cached,
+            transfer.blobs_uploaded,
+            transfer.bytes_uploaded,
+            transfer.blobs_present,
+            transfer.blobs_mounted
+        );
+        println!("{reference} {}", created.manifest.digest);
+    }
+    Ok(())
+}
