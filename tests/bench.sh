@@ -12,6 +12,10 @@
 # - `cargo bench -p packager --bench packaging`: `packager package` from a warm cargo cache
 #   (median of 3), the `.cnb` sizes, `packager builder create` (median of 3) and the layers the
 #   builder adds over the build image;
+# - `cargo bench -p packager --bench registry`: `packager builder create --publish` of a
+#   builder-ubi8-base-shaped definition against a loopback registry, cold (empty blob cache)
+#   and warm, beside `pack builder create --publish` of the same definition (twice): time and
+#   bytes over the wire each way;
 # - `buildpacks/go-app/bench.sh`: go-app cold build over plain `go build` and warm over cold
 #   (medians of the runs), and the buildpack process's own instructions (callgrind);
 # - from `target/e2e/figures.tsv`, when the end-to-end suite (tests/e2e) wrote it: the go-app app
@@ -41,6 +45,9 @@ command -v setpriv >/dev/null || fail "setpriv is required (the detector runs as
 test_user="${CNB_TEST_USER:-cnbtest}"
 id "$test_user" >/dev/null 2>&1 \
   || fail "the user $test_user the lifecycle runs as does not exist: run tests/test.sh once as root"
+command -v docker-registry >/dev/null || fail "docker-registry is required (registry bench): apt-get install docker-registry"
+command -v skopeo >/dev/null || fail "skopeo is required (registry bench): apt-get install skopeo"
+[[ -x target/tools/bin/pack ]] || tests/install-pack.sh
 [[ "$go_app_runs" =~ ^[1-9][0-9]*$ ]] || fail "usage: tests/bench.sh [go-app runs]"
 if [[ -z "${CNB_LIFECYCLE:-}" ]]; then
   tests/install-lifecycle.sh
@@ -56,6 +63,8 @@ step "Modules: detect, generate, detector, binary sizes"
 cargo bench -q --locked -p cnb-harness --bench modules >&2
 step "Packaging: packager package, .cnb sizes, builder create"
 cargo bench -q --locked -p packager --bench packaging >&2
+step "Registry: builder create --publish, packager cold and warm, pack"
+cargo bench -q --locked -p packager --bench registry >&2
 step "go-app: cold, warm and plain go build ($go_app_runs runs)"
 buildpacks/go-app/bench.sh "$go_app_runs" >&2
 

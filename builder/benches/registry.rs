@@ -15,14 +15,13 @@
 #[path = "../tests/support/registry.rs"]
 mod fixtures;
 
-use cnb_harness::workspace_root;
+use cnb_harness as _;
 use fixtures::{
-    LIFECYCLE_VERSION, TestRegistry, build_image, lifecycle_binary, pack_binary,
-    push_buildpackages, push_stack, run, ubi8_definition,
+    TestRegistry, build_image, lifecycle_binary, pack_binary, pack_config, push_buildpackages,
+    push_stack, run, ubi8_definition,
 };
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,6 +44,7 @@ use sha2 as _;
 use tar as _;
 use tempfile as _;
 use tokio as _;
+use toml as _;
 use untrusted_input as _;
 
 /// A TCP proxy on loopback in front of the registry, counting the bytes of every connection:
@@ -104,28 +104,6 @@ fn copy_counting(mut from: TcpStream, mut to: TcpStream, counter: &AtomicU64) {
         counter.fetch_add(read as u64, Ordering::SeqCst);
     }
     let _ = to.shutdown(std::net::Shutdown::Write);
-}
-
-/// pack's copy of the definition, next to it: the lifecycle tarball tests/install-lifecycle.sh
-/// made, instead of a version pack would download.
-fn pack_config(config: &Path) -> std::path::PathBuf {
-    let mut table: toml::Table = toml::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
-    let tarball = workspace_root().join(format!(
-        "target/tools/lifecycle-v{LIFECYCLE_VERSION}+linux.x86-64.tgz"
-    ));
-    assert!(
-        tarball.is_file(),
-        "{} is missing: run tests/install-lifecycle.sh",
-        tarball.display()
-    );
-    table["lifecycle"] = toml::Table::from_iter([(
-        "uri".to_string(),
-        toml::Value::from(format!("file://{}", tarball.display())),
-    )])
-    .into();
-    let path = config.with_file_name("pack-builder.toml");
-    std::fs::write(&path, toml::to_string(&table).unwrap()).unwrap();
-    path
 }
 
 fn mib(bytes: u64) -> f64 {

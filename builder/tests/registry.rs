@@ -3,8 +3,10 @@
 //! builder-ubi8-base-shaped definition's images pushed there with skopeo (the build image as a
 //! multi-platform index, the run images, Paketo's buildpackages made by the real
 //! `pack buildpack package`, two of them composites); the builder created and published by the
-//! packager, then read back with skopeo; a second create that downloads nothing and uploads
-//! nothing; a registry that requires credentials (htpasswd); and the bad inputs users meet.
+//! packager, then read back with skopeo, and `pack builder inspect` of it the same as of
+//! `pack builder create`'s from the same definition (but for the creator); a second create that
+//! downloads no blob and uploads none; a registry that requires credentials (htpasswd); and
+//! the bad inputs users meet.
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
@@ -17,7 +19,8 @@ use cnb_harness::oci::json_label;
 use cnb_harness::workspace_root;
 use fixtures::{
     LIFECYCLE_VERSION, PASSWORD, RUN_IMAGES, STACK_ID, TestRegistry, USER, build_image,
-    lifecycle_binary, our_packages, push, push_buildpackages, push_stack, ubi8_definition,
+    lifecycle_binary, our_packages, pack_binary, pack_config, push, push_buildpackages, push_stack,
+    run, ubi8_definition,
 };
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -225,6 +228,47 @@ fn creates_and_publishes_a_ubi8_shaped_builder_from_registry_images() {
         layers_label["paketo-buildpacks/java"]["22.1.0"]["order"][0]["group"][1]["id"],
         "paketo-buildpacks/maven"
     );
+
+    // `pack builder inspect` tells of it what it tells of pack's own builder from the same
+    // definition.
+    let pack_builder = registry.image("builders/ubi8-pack:latest");
+    let pack_home = work.path().join("pack-home");
+    std::fs::create_dir_all(&pack_home).unwrap();
+    std::fs::write(pack_home.join("config.toml"), "experimental = true\n").unwrap();
+    let pack = |args: &[&str]| {
+        run(Command::new(pack_binary())
+            .args(args)
+            .arg("--no-color")
+            .env("PACK_HOME", &pack_home)
+            .env("DOCKER_CONFIG", work.path().join("docker-config")))
+    };
+    pack(&[
+        "builder",
+        "create",
+        &pack_builder,
+        "--config",
+        pack_config(&config).to_str().unwrap(),
+        "--publish",
+    ]);
+    // Everything but the creator ("Created By: Name: packager / Pack CLI, Version: ...").
+    let inspect_remote = |image: &str| -> Vec<String> {
+        let text = pack(&["builder", "inspect", image]).replace(image, "<builder>");
+        let lines: Vec<&str> = text.lines().collect();
+        let creator = lines
+            .iter()
+            .position(|line| *line == "Created By:")
+            .unwrap();
+        assert!(lines[creator + 1].starts_with("  Name: "), "{text}");
+        assert!(lines[creator + 2].starts_with("  Version: "), "{text}");
+        let kept: Vec<String> = lines[..=creator]
+            .iter()
+            .chain(&lines[creator + 3..])
+            .map(|line| (*line).to_string())
+            .collect();
+        assert!(kept.len() > 60, "{text}");
+        kept
+    };
+    assert_eq!(inspect_remote(&builder), inspect_remote(&pack_builder));
 
     // Warm: every blob from the cache, every blob already in the registry, the same image.
     let warm = create(&config, &registry, &cache, &["--publish", &builder]);

@@ -391,3 +391,39 @@ pub(crate) fn ubi8_definition(dir: &Path, host: &str) -> PathBuf {
     std::fs::write(&rendered, toml::to_string(&table).unwrap()).unwrap();
     rendered
 }
+
+/// pack's copy of the definition, next to it: the lifecycle tarball tests/install-lifecycle.sh
+/// made, instead of a version pack would download; image modules as `image`.
+pub(crate) fn pack_config(config: &Path) -> PathBuf {
+    let mut table: toml::Table = toml::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
+    let tarball = workspace_root().join(format!(
+        "target/tools/lifecycle-v{LIFECYCLE_VERSION}+linux.x86-64.tgz"
+    ));
+    assert!(
+        tarball.is_file(),
+        "{} is missing: run tests/install-lifecycle.sh",
+        tarball.display()
+    );
+    table["lifecycle"] = toml::Table::from_iter([(
+        "uri".to_string(),
+        toml::Value::from(format!("file://{}", tarball.display())),
+    )])
+    .into();
+    // pack (v0.38.2) reads `docker://<host>:<port>/...` as a URL with an unknown scheme: the
+    // same references as `image`.
+    for module in table["buildpacks"].as_array_mut().unwrap() {
+        let module = module.as_table_mut().unwrap();
+        if let Some(reference) = module
+            .get("uri")
+            .and_then(toml::Value::as_str)
+            .and_then(|uri| uri.strip_prefix("docker://"))
+            .map(str::to_string)
+        {
+            module.remove("uri");
+            module.insert("image".to_string(), reference.into());
+        }
+    }
+    let path = config.with_file_name("pack-builder.toml");
+    std::fs::write(&path, toml::to_string(&table).unwrap()).unwrap();
+    path
+}
