@@ -94,8 +94,8 @@ pub(crate) fn go_targets(env: &Env) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// Every setting this buildpack reads; the last two are read by the HTTP client of the
-    /// toolchain download, from the process environment.
+    /// Every setting this buildpack reads, in `buildpack.toml`'s order; the last two are read by
+    /// the HTTP client of the toolchain download, from the process environment.
     const READ: [&str; 11] = [
         targets::BP_GO_TARGETS,
         BP_GO_VERSION,
@@ -133,5 +133,28 @@ mod tests {
                 ssl_cert_file: value("SSL_CERT_FILE"),
             }
         );
+    }
+
+    #[test]
+    fn every_setting_is_declared_and_in_the_readme() {
+        let descriptor: toml::Value = toml::from_str(include_str!("../buildpack.toml")).unwrap();
+        let declared: Vec<&str> = descriptor["metadata"]["configurations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|configuration| configuration["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(declared, READ);
+
+        let readme = include_str!("../README.md");
+        let section = readme.split("\n## Settings\n").nth(1).unwrap();
+        let section = section.split("\n#").next().unwrap();
+        // The names in the first cell of each row of the settings table.
+        let described: Vec<&str> = section
+            .lines()
+            .filter(|line| line.starts_with("| `"))
+            .flat_map(|row| row.split('|').nth(1).unwrap().split('`').skip(1).step_by(2))
+            .collect();
+        assert_eq!(described, READ);
     }
 }
