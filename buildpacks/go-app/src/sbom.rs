@@ -312,14 +312,20 @@ mod tests {
             .zip(["a", "b"])
             .map(|(info, name)| (name.to_string(), info))
             .collect();
-        let json: Value = serde_json::from_slice(
-            &cyclonedx(&binaries, "paketo-community/go-app", "0.1.0").unwrap(),
-        )
-        .unwrap();
+        // The buildpack's id and version, from buildpack.toml.
+        let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
+        let id = descriptor["buildpack"]["id"].as_str().unwrap();
+        let version = descriptor["buildpack"]["version"].as_str().unwrap();
+        let json: Value =
+            serde_json::from_slice(&cyclonedx(&binaries, id, version).unwrap()).unwrap();
         assert_eq!(json["specVersion"], "1.5");
         assert_eq!(
             json["metadata"]["tools"]["components"][0]["name"],
             "paketo-community/go-app"
+        );
+        assert_eq!(
+            json["metadata"]["tools"]["components"][0]["version"],
+            version
         );
         let components = json["components"].as_array().unwrap();
         let names: Vec<&str> = components
