@@ -105,7 +105,7 @@ pub(crate) fn parse_go_version_m(output: &str) -> Result<Vec<BuildInfo>, String>
 /// The SHA-256 in hex of an `h1:` sum (base64 of a SHA-256), if it is one.
 pub(crate) fn h1_sha256(sum: &str) -> Option<String> {
     let bytes = base64_decode(sum.strip_prefix("h1:")?)?;
-    (bytes.len() == 32).then(|| crate::download::hex(&bytes))
+    (bytes.len() == 32).then(|| hex::encode(&bytes))
 }
 
 /// Standard base64 with padding (RFC 4648), as Go writes `h1:` sums.

@@ -18,6 +18,7 @@ use base64 as _;
 use buildpack_errors as _;
 use fuzz_check as _;
 use globset as _;
+use hex as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
