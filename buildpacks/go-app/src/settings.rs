@@ -19,7 +19,7 @@ pub(crate) const GOFLAGS: &str = "GOFLAGS";
 pub(crate) const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
 
 /// The settings of a build.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Settings {
     /// `BP_GO_TARGETS`, validated against the app by [`targets::targets`].
     pub(crate) targets: Option<String>,
