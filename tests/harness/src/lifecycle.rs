@@ -1,5 +1,6 @@
 //! The real CNB lifecycle, run on this machine as an unprivileged user.
 
+use crate::command::output_text;
 use crate::module::{Module, ModuleKind, workspace_root};
 use crate::read_toml;
 use std::collections::BTreeMap;
@@ -59,15 +60,15 @@ impl Lifecycle {
         for (flag, path) in flags {
             command.arg(flag).arg(path);
         }
-        command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("CNB_PLATFORM_API", PLATFORM_API)
-            .envs(env)
-            .current_dir(root)
-            .output()
-            .unwrap_or_else(|error| panic!("cannot run the lifecycle: {error}"))
+        crate::command::output(
+            command
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("HOME", home)
+                .env("CNB_PLATFORM_API", PLATFORM_API)
+                .envs(env)
+                .current_dir(root),
+        )
     }
 }
 
@@ -347,7 +348,7 @@ impl DetectorRun {
         );
         let outcome = DetectorOutcome {
             exit_code: output.status.code().unwrap_or(-1),
-            output: combined_output(&output),
+            output: output_text(&output),
             group: read_toml(&layers.join("group.toml")),
             plan: read_toml(&layers.join("plan.toml")),
             analyzed: read_toml(&analyzed),
@@ -492,7 +493,7 @@ impl BuilderRun {
 
         BuilderOutcome {
             exit_code: output.status.code().unwrap_or(-1),
-            output: combined_output(&output),
+            output: output_text(&output),
             metadata: read_toml(&scratch.layers.join("config").join("metadata.toml")),
             layers_dir: scratch.layers,
             app_dir: scratch.app,
@@ -579,15 +580,6 @@ fn write(path: PathBuf, text: Option<&str>) -> PathBuf {
             .unwrap_or_else(|error| panic!("write {}: {error}", path.display()));
     }
     path
-}
-
-/// stdout and stderr together, as a user sees them.
-fn combined_output(output: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// Copies a directory tree, keeping symlinks (`bin/detect` → `generate`) and modes.
