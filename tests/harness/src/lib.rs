@@ -9,7 +9,7 @@
 //!   returns the exit code, stdout, stderr and the outputs (plan, Dockerfiles, extend-config,
 //!   layers, `launch.toml`), and fails the test if detect or generate modified the app.
 //! - [`Lifecycle`]: the real CNB lifecycle binary, run as an unprivileged user (it refuses root):
-//!   its `detector` ([`DetectorRun`]) and its `builder` ([`BuilderRun`]).
+//!   its `detector` ([`DetectorRun`]) and its `builder` ([`BuilderRun`]), one [`PhaseRun`] each.
 //! - [`Podman`]: images imported from a root filesystem the test writes ([`RootFs`], e.g.
 //!   [`RootFs::static_run_image`], a tarball written with the `tar` crate) or loaded from an OCI
 //!   layout, containers run detached ([`Container`]) or to their end ([`ContainerRun`]),
@@ -32,7 +32,8 @@ mod run;
 
 pub use command::spawn_retrying;
 pub use lifecycle::{
-    BuilderOutcome, BuilderRun, DetectorOutcome, DetectorRun, Lifecycle, PLATFORM_API,
+    BuilderInputs, BuilderOutcome, BuilderRun, DetectorInputs, DetectorOutcome, DetectorRun,
+    Lifecycle, PLATFORM_API, PhaseRun,
 };
 pub use module::{Module, ModuleKind, workspace_root};
 pub use podman::{Container, ContainerOutcome, ContainerRun, Image, Podman, free_port, http_get};

@@ -69,6 +69,11 @@ impl Podman {
         }
         args.extend([&*tarball, reference]);
         let id = self.run_ok(&args);
+        self.image(reference, id)
+    }
+
+    /// `reference` (with the id podman gave it), removed when the value drops.
+    fn image(&self, reference: &str, id: String) -> Image {
         Image {
             podman: self.clone(),
             reference: reference.to_string(),
@@ -100,23 +105,14 @@ impl Podman {
     #[must_use]
     pub fn adopt(&self, reference: &str) -> Image {
         let id = self.run_ok(&["image", "inspect", "--format", "{{.Id}}", reference]);
-        Image {
-            podman: self.clone(),
-            reference: reference.to_string(),
-            id,
-            removed: false,
-        }
+        self.image(reference, id)
     }
 
     /// `podman run --detach <options> <image> <command>`; the container is removed when the
     /// returned value drops (or by [`Container::remove`]).
     #[must_use]
     pub fn run_detached(&self, image: &Image, options: &[&str], command: &[&str]) -> Container {
-        let mut args = vec!["run", "--detach"];
-        args.extend(options);
-        args.push(&image.reference);
-        args.extend(command);
-        let id = self.run_ok(&args);
+        let id = self.run_ok(&run_args("--detach", image, options, command));
         Container {
             podman: self.clone(),
             id,
@@ -127,12 +123,22 @@ impl Podman {
     /// `podman run --rm <options> <image> <command>` in the foreground, whatever its exit code.
     #[must_use]
     pub fn run_foreground(&self, image: &Image, options: &[&str], command: &[&str]) -> Output {
-        let mut args = vec!["run", "--rm"];
-        args.extend(options);
-        args.push(&image.reference);
-        args.extend(command);
-        self.output(&args)
+        self.output(&run_args("--rm", image, options, command))
     }
+}
+
+/// `run <mode> <options> <image> <command>`.
+fn run_args<'a>(
+    mode: &'a str,
+    image: &'a Image,
+    options: &[&'a str],
+    command: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec!["run", mode];
+    args.extend(options);
+    args.push(&image.reference);
+    args.extend(command);
+    args
 }
 
 /// An image in podman's local storage.
