@@ -15,10 +15,12 @@ pub mod memory;
 use buildpack_errors as _;
 #[cfg(test)]
 use cnb_harness as _;
+use find_program as _;
+use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
 use serde as _;
 use serde_json as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
 use untrusted_input as _;

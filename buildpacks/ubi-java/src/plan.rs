@@ -1,10 +1,10 @@
 //! The build plan: what detect requires, and what the Buildpack Plan still holds at build.
 
 use crate::errors::UbiJavaBuildpackError;
+use jvm_version::JvmVersionRequest;
 use libcnb::data::build_plan::Require;
 use libcnb::data::buildpack_plan::BuildpackPlan;
 use serde::Serialize;
-use ubi_common::jvm::JvmVersionRequest;
 
 /// The JDK, needed at build.
 pub(crate) const JDK: &str = "jdk";
@@ -67,8 +67,8 @@ impl Remaining {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jvm_version::VersionSource;
     use libcnb::data::build_plan::BuildPlanBuilder;
-    use ubi_common::jvm::VersionSource;
 
     fn plan_toml(request: Option<&JvmVersionRequest>) -> toml::Table {
         let [jdk, jre] = requirements(request).unwrap();

@@ -14,12 +14,14 @@ use std::time::Duration;
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
 use cgroup_memory as _;
+use find_program as _;
+use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
 use serde as _;
 use serde_json as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
 use ubi_java_buildpack as _;
 use untrusted_input as _;
 use which as _;

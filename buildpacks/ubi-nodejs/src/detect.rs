@@ -4,9 +4,9 @@ use crate::config::{BP_NODE_PROJECT_PATH, BP_NODE_VERSION, Config};
 use crate::errors::NodejsBuildpackError;
 use crate::package_json::{PACKAGE_JSON, PackageJson, read_package_json};
 use libcnb::data::build_plan::{BuildPlan, BuildPlanBuilder, Require};
+use nodejs_version::NODE;
 use serde::Serialize;
 use std::path::Path;
-use ubi_common::nodejs::NODE;
 use untrusted_input::{quoted, read_app_text};
 
 /// The app file that names a Node.js version, as nvm reads it.
@@ -338,7 +338,7 @@ mod tests {
                         !version.contains('\n') && !version.contains('#'),
                         "{version:?}"
                     );
-                    let _ = ubi_common::nodejs::Request::parse(&version);
+                    let _ = nodejs_version::Request::parse(&version);
                 }
             },
         );

@@ -14,8 +14,8 @@ use crate::errors::UbiJavaError;
 use crate::version::Request;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use ubi_common::catalogue::{Catalogue, CatalogueError, Runtime};
-use ubi_common::stack::Stack;
+use ubi_extension_support::catalogue::{Catalogue, CatalogueError, Runtime};
+use ubi_extension_support::stack::Stack;
 
 /// Upstream's default (`BP_JVM_VERSION` defaults to 17 in its extension.toml).
 pub(crate) const UPSTREAM_DEFAULT: u32 = 17;

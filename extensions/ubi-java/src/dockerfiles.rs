@@ -3,9 +3,10 @@
 
 use crate::packages::{Install, java_home};
 use cnb_extension::{BuildDockerfile, DockerfileError};
-pub(crate) use ubi_common::hand_off::JAVA_RUNTIME_FILE as RUNTIME_FILE;
-use ubi_common::hand_off::{JavaRuntime, install_dockerfile, to_toml};
-use ubi_common::stack::Stack;
+pub(crate) use ubi_companion_contract::JAVA_RUNTIME_FILE as RUNTIME_FILE;
+use ubi_companion_contract::{JavaRuntime, to_toml};
+use ubi_extension_support::install_dockerfile;
+use ubi_extension_support::stack::Stack;
 
 /// The runtime file's contents: TOML the companion (`paketo-community/ubi-java-buildpack`)
 /// reads with the same type. It is part of the extended build image, so it survives into the

@@ -2,13 +2,13 @@
 
 use crate::catalogue::Fallback;
 use cnb_extension::DockerfileError;
+use jvm_version::{BP_JVM_VERSION, JvmVersionError};
 use std::fmt;
 use std::path::PathBuf;
-use ubi_common::catalogue::CatalogueError;
-use ubi_common::comma_separated;
-use ubi_common::jvm::{BP_JVM_VERSION, JvmVersionError};
-use ubi_common::run_image::RunImageError;
-use ubi_common::stack::{Stack, StackError};
+use ubi_extension_support::catalogue::CatalogueError;
+use ubi_extension_support::comma_separated;
+use ubi_extension_support::run_image::RunImageError;
+use ubi_extension_support::stack::{Stack, StackError};
 use untrusted_input::quoted;
 
 /// Why generate failed.
@@ -26,7 +26,7 @@ pub(crate) enum UbiJavaError {
         source: String,
         reason: String,
     },
-    /// The app's version files decide and one is broken (`ubi_common::jvm` says which).
+    /// The app's version files decide and one is broken (`jvm_version` says which).
     AppVersion(JvmVersionError),
     /// The stack offers no such Java major.
     UnsupportedVersion {
@@ -43,7 +43,7 @@ pub(crate) enum UbiJavaError {
         path: PathBuf,
         fallback: Fallback,
     },
-    /// The stack's catalogue cannot be used (ubi-common names the file).
+    /// The stack's catalogue cannot be used (ubi-extension-support names the file).
     Catalogue(CatalogueError),
     /// The build is not on a UBI stack.
     Stack(StackError),
@@ -158,9 +158,9 @@ impl std::error::Error for UbiJavaError {}
 mod tests {
     use super::*;
     use cnb_extension::ImageReferenceError;
+    use jvm_version::{InvalidVersion, VersionSource};
     use std::fmt::Write;
-    use ubi_common::catalogue::Runtime;
-    use ubi_common::jvm::{InvalidVersion, VersionSource};
+    use ubi_extension_support::catalogue::Runtime;
 
     const JAVA: Runtime = Runtime::JAVA;
 
@@ -243,7 +243,7 @@ mod tests {
             UbiJavaError::AppVersion(JvmVersionError::Expansion {
                 source: VersionSource::Pom,
                 setting: "<maven.compiler.release>".to_string(),
-                error: ubi_common::jvm::ExpansionError::TooManySubstitutions,
+                error: jvm_version::ExpansionError::TooManySubstitutions,
             }),
             UbiJavaError::InvalidVersion {
                 request: "1".repeat(10 << 20),

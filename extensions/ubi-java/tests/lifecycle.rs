@@ -12,9 +12,11 @@ use std::path::PathBuf;
 
 // Dependencies of the extension binary, not used by this test crate.
 use cnb_extension as _;
+use jvm_version as _;
 use serde as _;
 use toml as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
+use ubi_extension_support as _;
 use untrusted_input as _;
 
 const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";

@@ -3,10 +3,9 @@
 
 use crate::packages::Install;
 use cnb_extension::{BuildDockerfile, DockerfileError};
-use ubi_common::hand_off::{
-    NODEJS_RUNTIME_FILE as RUNTIME_FILE, NodejsRuntime, install_dockerfile, to_toml,
-};
-use ubi_common::stack::Stack;
+use ubi_companion_contract::{NODEJS_RUNTIME_FILE as RUNTIME_FILE, NodejsRuntime, to_toml};
+use ubi_extension_support::install_dockerfile;
+use ubi_extension_support::stack::Stack;
 
 /// The runtime file's contents: TOML the companion (`paketo-community/ubi-nodejs-buildpack`)
 /// reads with the same type.

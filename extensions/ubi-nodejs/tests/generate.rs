@@ -12,8 +12,10 @@ use tempfile::TempDir;
 // Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
 use cnb_extension as _;
 use fuzz_check as _;
+use nodejs_version as _;
 use serde as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
+use ubi_extension_support as _;
 use untrusted_input as _;
 
 const STACK_ID: &str = "CNB_STACK_ID";

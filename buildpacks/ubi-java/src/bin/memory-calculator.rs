@@ -14,6 +14,8 @@ use buildpack_errors as _;
 use cgroup_memory as _;
 #[cfg(test)]
 use cnb_harness as _;
+use find_program as _;
+use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
@@ -22,7 +24,7 @@ use serde_json as _;
 #[cfg(test)]
 use tempfile as _;
 use toml as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
 use untrusted_input as _;
 #[cfg(test)]
 use which as _;

@@ -13,7 +13,7 @@
 //!   [`LTS_LINES`]). An unknown codename is an error.
 //!
 //! ```
-//! use ubi_common::nodejs::{Request, Resolution};
+//! use nodejs_version::{Request, Resolution};
 //!
 //! let majors = [18, 20, 22, 23];
 //! let resolve = |request: &str| Request::parse(request).unwrap().resolve(&majors, 22).unwrap();
@@ -25,7 +25,7 @@
 //! assert!(Request::parse("lts/nope").is_err());
 //! ```
 
-use cnb_extension::libcnb_data::buildpack_plan::BuildpackPlan;
+use libcnb_data::buildpack_plan::BuildpackPlan;
 use nodejs_semver::{Range, Version};
 use std::fmt;
 use untrusted_input::{bounded, quoted};

@@ -540,7 +540,7 @@ pub(crate) const REQUEST_SEEDS: &[&str] = &[
 fn fuzz_node_version_request() {
     let installed = [version("20.20.2"), version("23.0.0-rc.1"), version("4.0.0")];
     fuzz_check::fuzz_text(
-        "Node.js version request (ubi-common)",
+        "Node.js version request (nodejs-version)",
         REQUEST_SEEDS,
         |input| match Request::parse(input) {
             Ok(request) => {
