@@ -5,21 +5,16 @@ use jvm_version::JvmVersionRequest;
 use libcnb::data::build_plan::Require;
 use libcnb::data::buildpack_plan::BuildpackPlan;
 use serde::Serialize;
+use ubi_companion_contract::VersionRequest;
+/// The JDK (needed at build) and the JRE (needed at launch).
+pub(crate) use ubi_companion_contract::java::{JDK, JRE};
 
-/// The JDK, needed at build.
-pub(crate) const JDK: &str = "jdk";
-/// The JRE, needed at launch.
-pub(crate) const JRE: &str = "jre";
-
-/// `[requires.metadata]` of `jdk` and `jre`.
+/// `[requires.metadata]` of `jdk` and `jre`: the major version (e.g. `"21"`) and where it was
+/// asked for (Paketo's names: `pom.xml`, `BP_JVM_VERSION`, ...), as the extension reads them.
 #[derive(Debug, Serialize)]
 struct RequirementMetadata {
-    /// The major version, e.g. `"21"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<String>,
-    /// Where it was asked for (Paketo's names: `pom.xml`, `BP_JVM_VERSION`, ...).
-    #[serde(rename = "version-source", skip_serializing_if = "Option::is_none")]
-    version_source: Option<String>,
+    #[serde(flatten)]
+    request: VersionRequest,
     #[serde(skip_serializing_if = "Option::is_none")]
     build: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -34,8 +29,10 @@ pub(crate) fn requirements(
         let mut require = Require::new(name);
         require
             .metadata(RequirementMetadata {
-                version: request.map(|request| request.major.to_string()),
-                version_source: request.map(|request| request.source.as_str().to_string()),
+                request: VersionRequest {
+                    version: request.map(|request| request.major.to_string()),
+                    version_source: request.map(|request| request.source.as_str().to_string()),
+                },
                 build: build.then_some(true),
                 launch: (!build).then_some(true),
             })

@@ -4,9 +4,9 @@ use crate::config::{BP_NODE_PROJECT_PATH, BP_NODE_VERSION, Config};
 use crate::errors::NodejsBuildpackError;
 use crate::package_json::{PACKAGE_JSON, PackageJson, read_package_json};
 use libcnb::data::build_plan::{BuildPlan, BuildPlanBuilder, Require};
-use nodejs_version::NODE;
 use serde::Serialize;
 use std::path::Path;
+use ubi_companion_contract::nodejs::NODE;
 use untrusted_input::{quoted, read_app_text};
 
 /// The app file that names a Node.js version, as nvm reads it.
@@ -117,13 +117,11 @@ pub(crate) fn version_file_request(text: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `[requires.metadata]` of a `node` requirement.
+/// `[requires.metadata]` of a `node` requirement: the request, as the extension reads it.
 #[derive(Debug, Serialize)]
-struct NodeRequirementMetadata<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<&'a str>,
-    #[serde(rename = "version-source", skip_serializing_if = "Option::is_none")]
-    version_source: Option<&'static str>,
+struct NodeRequirementMetadata {
+    #[serde(flatten)]
+    request: ubi_companion_contract::VersionRequest,
     /// Node.js is needed to build the app (npm install) ...
     build: bool,
     /// ... and to run it.
@@ -139,10 +137,9 @@ struct NodeRequirementMetadata<'a> {
 /// missing. When the extension runs it satisfies every `node` entry and the lifecycle removes
 /// them, so this buildpack's Buildpack Plan holds `node` only when no extension installed it.
 pub(crate) fn build_plan(requests: &[VersionRequest]) -> Result<BuildPlan, NodejsBuildpackError> {
-    let metadata: Vec<NodeRequirementMetadata<'_>> = if requests.is_empty() {
+    let metadata: Vec<NodeRequirementMetadata> = if requests.is_empty() {
         vec![NodeRequirementMetadata {
-            version: None,
-            version_source: None,
+            request: ubi_companion_contract::VersionRequest::default(),
             build: true,
             launch: true,
         }]
@@ -150,8 +147,10 @@ pub(crate) fn build_plan(requests: &[VersionRequest]) -> Result<BuildPlan, Nodej
         requests
             .iter()
             .map(|request| NodeRequirementMetadata {
-                version: Some(&request.version),
-                version_source: Some(request.source.as_str()),
+                request: ubi_companion_contract::VersionRequest {
+                    version: Some(request.version.clone()),
+                    version_source: Some(request.source.as_str().to_string()),
+                },
                 build: true,
                 launch: true,
             })
@@ -171,6 +170,18 @@ pub(crate) fn build_plan(requests: &[VersionRequest]) -> Result<BuildPlan, Nodej
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sources_are_the_contracts_in_its_order() {
+        let sources = [
+            VersionSource::BpNodeVersion,
+            VersionSource::PackageJson,
+            VersionSource::Nvmrc,
+            VersionSource::NodeVersionFile,
+        ]
+        .map(VersionSource::as_str);
+        assert_eq!(sources, ubi_companion_contract::nodejs::VERSION_SOURCES);
+    }
     use std::path::PathBuf;
 
     fn write(dir: &Path, name: &str, content: &str) {

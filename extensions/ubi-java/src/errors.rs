@@ -5,6 +5,7 @@ use cnb_extension::DockerfileError;
 use jvm_version::{BP_JVM_VERSION, JvmVersionError};
 use std::fmt;
 use std::path::PathBuf;
+use ubi_companion_contract::HandOffError;
 use ubi_extension_support::catalogue::CatalogueError;
 use ubi_extension_support::comma_separated;
 use ubi_extension_support::run_image::RunImageError;
@@ -51,11 +52,19 @@ pub(crate) enum UbiJavaError {
     RunImage(RunImageError),
     /// A Dockerfile line was rejected (a bug: every value is validated before).
     Dockerfile(DockerfileError),
+    /// The hand-off file for the companion cannot be written (a bug: its type is always TOML).
+    HandOff(HandOffError),
 }
 
 impl From<DockerfileError> for UbiJavaError {
     fn from(error: DockerfileError) -> Self {
         Self::Dockerfile(error)
+    }
+}
+
+impl From<HandOffError> for UbiJavaError {
+    fn from(error: HandOffError) -> Self {
+        Self::HandOff(error)
     }
 }
 
@@ -148,6 +157,7 @@ impl fmt::Display for UbiJavaError {
                 "internal error: {error}. Please report this: every value is validated before it \
                  reaches a Dockerfile."
             ),
+            Self::HandOff(error) => write!(f, "internal error: {error}. Please report this."),
         }
     }
 }
@@ -172,6 +182,8 @@ mod tests {
         input.parse::<cnb_extension::ImageReference>().unwrap_err()
     }
 
+    // One error of every kind: a list, as long as there are kinds.
+    #[allow(clippy::too_many_lines)]
     fn all() -> Vec<UbiJavaError> {
         vec![
             UbiJavaError::PlanValueNotAString {
@@ -272,6 +284,7 @@ mod tests {
                 what: "RUN argument",
                 value: "a\nb".to_string(),
             }),
+            UbiJavaError::HandOff(HandOffError("unsupported rust type".to_string())),
         ]
     }
 

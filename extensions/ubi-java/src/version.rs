@@ -26,11 +26,11 @@ use cnb_extension::libcnb_data::buildpack_plan::BuildpackPlan;
 use jvm_version::{BP_JVM_VERSION, JvmVersionError, VersionSource};
 use std::fmt;
 use std::path::Path;
+use ubi_companion_contract::{VERSION, VERSION_SOURCE};
 use untrusted_input::quoted;
 
 /// The plan entry names this extension provides.
-pub(crate) const JDK: &str = "jdk";
-pub(crate) const JRE: &str = "jre";
+pub(crate) use ubi_companion_contract::java::{JDK, JRE};
 
 /// How a plan entry without a `version-source` is shown.
 pub(crate) const UNKNOWN_SOURCE: &str = "<unknown>";
@@ -158,8 +158,8 @@ pub(crate) fn candidates(
                     value: value.to_string(),
                 }),
         };
-        let version = string("version")?.filter(|version| !version.is_empty());
-        let source = string("version-source")?.filter(|source| !source.is_empty());
+        let version = string(VERSION)?.filter(|version| !version.is_empty());
+        let source = string(VERSION_SOURCE)?.filter(|source| !source.is_empty());
         if let Some(version) = version {
             from_plan.push(Candidate {
                 origin: Origin::Plan {

@@ -3,6 +3,7 @@
 use cnb_extension::DockerfileError;
 use nodejs_version::PlanValueNotAString;
 use std::fmt;
+use ubi_companion_contract::HandOffError;
 use ubi_extension_support::catalogue::CatalogueError;
 use ubi_extension_support::comma_separated;
 use ubi_extension_support::run_image::RunImageError;
@@ -41,11 +42,19 @@ pub(crate) enum UbiNodejsError {
     RunImage(RunImageError),
     /// A Dockerfile line was rejected (a bug: every value is validated before).
     Dockerfile(DockerfileError),
+    /// The hand-off file for the companion cannot be written (a bug: its type is always TOML).
+    HandOff(HandOffError),
 }
 
 impl From<DockerfileError> for UbiNodejsError {
     fn from(error: DockerfileError) -> Self {
         Self::Dockerfile(error)
+    }
+}
+
+impl From<HandOffError> for UbiNodejsError {
+    fn from(error: HandOffError) -> Self {
+        Self::HandOff(error)
     }
 }
 
@@ -118,6 +127,7 @@ impl fmt::Display for UbiNodejsError {
                 "internal error: {error}. Please report this: every value is validated before it \
                  reaches a Dockerfile."
             ),
+            Self::HandOff(error) => write!(f, "internal error: {error}. Please report this."),
         }
     }
 }
@@ -236,6 +246,7 @@ mod tests {
                 what: "RUN argument",
                 value: "a\nb".to_string(),
             }),
+            UbiNodejsError::HandOff(HandOffError("unsupported rust type".to_string())),
         ]
     }
 
