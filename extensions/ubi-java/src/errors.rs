@@ -1,6 +1,5 @@
 //! Everything that can stop generate, each with the offending input quoted and what to do.
 
-use crate::catalogue::Fallback;
 use cnb_extension::DockerfileError;
 use jvm_version::{BP_JVM_VERSION, JvmVersionError};
 use std::fmt;
@@ -54,6 +53,15 @@ pub(crate) enum UbiJavaError {
     Dockerfile(DockerfileError),
     /// The hand-off file for the companion cannot be written (a bug: its type is always TOML).
     HandOff(HandOffError),
+}
+
+/// Why the built-in table is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fallback {
+    /// The catalogue file does not exist.
+    Missing,
+    /// The catalogue lists no `java-<major>` entry.
+    NoJavaEntries,
 }
 
 impl From<DockerfileError> for UbiJavaError {
