@@ -3,13 +3,12 @@
 //! classes too and sizes the JVM's memory at launch.
 //!
 //! - [`classes`]: class counts of a JVM (its module image) and of an app (class files, JARs);
-//! - [`memory`]: Paketo's memory calculator (regions, sizes, user flags);
-//! - [`launch`]: the exec.d program: inputs from cgroups, `/proc` and the environment, output
-//!   for `JAVA_TOOL_OPTIONS`.
+//! - [`memory_calculator`]: the exec.d program that sizes the JVM's memory at launch: Paketo's
+//!   calculation ([`memory_calculator::calculation`]) and its inputs from cgroups, `/proc` and
+//!   the environment, its output for `JAVA_TOOL_OPTIONS` ([`memory_calculator::exec_d`]).
 
 pub mod classes;
-pub mod launch;
-pub mod memory;
+pub mod memory_calculator;
 
 // Dependencies of the build binary only.
 use buildpack_errors as _;
