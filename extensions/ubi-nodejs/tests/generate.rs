@@ -21,6 +21,15 @@ use untrusted_input as _;
 const STACK_ID: &str = "CNB_STACK_ID";
 const UBI8: &str = "io.buildpacks.stacks.ubi8";
 
+/// The module's version, as its extension.toml declares it.
+fn version() -> String {
+    let descriptor: toml::Table = toml::from_str(include_str!("../extension.toml")).unwrap();
+    descriptor["extension"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 fn app(name: &str) -> PathBuf {
     workspace_root().join("tests/fixtures/apps").join(name)
 }
@@ -155,7 +164,7 @@ fn ubi8_from_the_stack_id_with_package_json_engines() {
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Node.js Extension 0.1.0\n\
+            "UBI Node.js Extension {version}\n\
              \x20 Resolving Node.js version\n\
              \x20   Candidate version sources (in priority order):\n\
              \x20     package.json -> \"~22\"\n\
@@ -174,7 +183,8 @@ fn ubi8_from_the_stack_id_with_package_json_engines() {
              libatomic_ops git openssl-devel python3.12 nodejs npm nodejs-nodemon \
              nss_wrapper-libs which\n\
              \n",
-            catalogue.display()
+            catalogue.display(),
+            version = version()
         )
     );
     assert_eq!(outcome.process.stderr, "");
