@@ -4,24 +4,13 @@ use crate::errors::UbiJavaBuildpackError;
 use jvm_version::JvmVersionRequest;
 use libcnb::data::build_plan::Require;
 use libcnb::data::buildpack_plan::BuildpackPlan;
-use serde::Serialize;
-use ubi_companion_contract::VersionRequest;
+use ubi_companion_contract::RequirementMetadata;
 /// The JDK (needed at build) and the JRE (needed at launch).
 pub(crate) use ubi_companion_contract::java::{JDK, JRE};
 
-/// `[requires.metadata]` of `jdk` and `jre`: the major version (e.g. `"21"`) and where it was
-/// asked for (Paketo's names: `pom.xml`, `BP_JVM_VERSION`, ...), as the extension reads them.
-#[derive(Debug, Serialize)]
-struct RequirementMetadata {
-    #[serde(flatten)]
-    request: VersionRequest,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    build: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    launch: Option<bool>,
-}
-
-/// `jdk` (with `build = true`) and `jre` (with `launch = true`), with the requested version.
+/// `jdk` (with `build = true`) and `jre` (with `launch = true`), with the requested major
+/// (e.g. `"21"`) and where it was asked for (Paketo's names: `pom.xml`, `BP_JVM_VERSION`, ...),
+/// as the extension reads them.
 pub(crate) fn requirements(
     request: Option<&JvmVersionRequest>,
 ) -> Result<[Require; 2], UbiJavaBuildpackError> {
@@ -29,10 +18,8 @@ pub(crate) fn requirements(
         let mut require = Require::new(name);
         require
             .metadata(RequirementMetadata {
-                request: VersionRequest {
-                    version: request.map(|request| request.major.to_string()),
-                    version_source: request.map(|request| request.source.as_str().to_string()),
-                },
+                version: request.map(|request| request.major.to_string()),
+                version_source: request.map(|request| request.source.as_str().to_string()),
                 build: build.then_some(true),
                 launch: (!build).then_some(true),
             })

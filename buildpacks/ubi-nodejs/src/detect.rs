@@ -4,8 +4,8 @@ use crate::config::{BP_NODE_PROJECT_PATH, BP_NODE_VERSION, Config};
 use crate::errors::NodejsBuildpackError;
 use crate::package_json::{PACKAGE_JSON, PackageJson, read_package_json};
 use libcnb::data::build_plan::{BuildPlan, BuildPlanBuilder, Require};
-use serde::Serialize;
 use std::path::Path;
+use ubi_companion_contract::RequirementMetadata;
 use ubi_companion_contract::nodejs::NODE;
 use untrusted_input::{quoted, read_app_text};
 
@@ -117,17 +117,6 @@ pub(crate) fn version_file_request(text: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `[requires.metadata]` of a `node` requirement: the request, as the extension reads it.
-#[derive(Debug, Serialize)]
-struct NodeRequirementMetadata {
-    #[serde(flatten)]
-    request: ubi_companion_contract::VersionRequest,
-    /// Node.js is needed to build the app (npm install) ...
-    build: bool,
-    /// ... and to run it.
-    launch: bool,
-}
-
 /// The build plan: provides `node` and requires it once per version request (in priority order),
 /// or once without a version when the app asks for none.
 ///
@@ -137,22 +126,21 @@ struct NodeRequirementMetadata {
 /// missing. When the extension runs it satisfies every `node` entry and the lifecycle removes
 /// them, so this buildpack's Buildpack Plan holds `node` only when no extension installed it.
 pub(crate) fn build_plan(requests: &[VersionRequest]) -> Result<BuildPlan, NodejsBuildpackError> {
-    let metadata: Vec<NodeRequirementMetadata> = if requests.is_empty() {
-        vec![NodeRequirementMetadata {
-            request: ubi_companion_contract::VersionRequest::default(),
-            build: true,
-            launch: true,
-        }]
+    // Node.js is needed to build the app (npm install) and to run it.
+    let needed = RequirementMetadata {
+        build: Some(true),
+        launch: Some(true),
+        ..RequirementMetadata::default()
+    };
+    let metadata: Vec<RequirementMetadata> = if requests.is_empty() {
+        vec![needed]
     } else {
         requests
             .iter()
-            .map(|request| NodeRequirementMetadata {
-                request: ubi_companion_contract::VersionRequest {
-                    version: Some(request.version.clone()),
-                    version_source: Some(request.source.as_str().to_string()),
-                },
-                build: true,
-                launch: true,
+            .map(|request| RequirementMetadata {
+                version: Some(request.version.clone()),
+                version_source: Some(request.source.as_str().to_string()),
+                ..needed.clone()
             })
             .collect()
     };

@@ -557,13 +557,15 @@ fn fuzz_node_version_request() {
 
 #[test]
 fn what_the_companion_requires_is_what_the_extension_reads() {
-    use ubi_companion_contract::VersionRequest;
+    use ubi_companion_contract::RequirementMetadata;
     let requirement = |version: &str, source: &str| {
         let mut require = libcnb_data::build_plan::Require::new(NODE);
         require
-            .metadata(VersionRequest {
+            .metadata(RequirementMetadata {
                 version: Some(version.to_string()),
                 version_source: Some(source.to_string()),
+                build: Some(true),
+                launch: Some(true),
             })
             .unwrap();
         libcnb_data::buildpack_plan::Entry {

@@ -2,7 +2,7 @@
 //! both sides.
 //!
 //! - **The build plan.** The companion requires an entry ([`nodejs::NODE`]; [`java::JDK`] and
-//!   [`java::JRE`]) with [`VersionRequest`] as its metadata (`version`, `version-source`); the
+//!   [`java::JRE`]) with [`RequirementMetadata`] (`version`, `version-source`, `build`, `launch`); the
 //!   extension provides it and reads the request from the Buildpack Plan.
 //! - **The hand-off file.** The extension's `build.Dockerfile` leaves a small TOML file in the
 //!   extended build image saying which runtime it installed ([`nodejs::HAND_OFF_FILE`],
@@ -44,16 +44,23 @@ pub const VERSION_SOURCE: &str = "version-source";
 /// The most bytes read from a hand-off file (a few lines in practice).
 pub const HAND_OFF_LIMIT: u64 = 64 * 1024;
 
-/// `[requires.metadata]` of the runtime entry: what the companion asks for, what the extension
-/// reads (its [`VERSION`] and [`VERSION_SOURCE`] keys). Absent values are left out.
+/// `[requires.metadata]` of a runtime entry: what the companion asks for, what the extension
+/// reads (its [`VERSION`] and [`VERSION_SOURCE`] keys), and when the runtime is needed.
+/// Absent values are left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VersionRequest {
+pub struct RequirementMetadata {
     /// The requested version, e.g. `"20"` or `"~22.11"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Where it was asked for.
     #[serde(rename = "version-source", skip_serializing_if = "Option::is_none")]
     pub version_source: Option<String>,
+    /// Needed to build the app.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<bool>,
+    /// Needed to run the app.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch: Option<bool>,
 }
 
 /// A hand-off file's contents that cannot be written as TOML (a bug: the extension stops
@@ -191,17 +198,25 @@ stack = \"x\"\nfuture = 1\n",
     }
 
     #[test]
-    fn a_version_request_leaves_out_what_is_absent() {
-        let request = VersionRequest {
+    fn requirement_metadata_leaves_out_what_is_absent() {
+        let request = RequirementMetadata {
             version: Some("~22.11".into()),
             version_source: Some("package.json".into()),
+            build: Some(true),
+            launch: None,
         };
         let text = toml::to_string(&request).unwrap();
         assert_eq!(
             text,
-            "version = \"~22.11\"\nversion-source = \"package.json\"\n"
+            "version = \"~22.11\"\nversion-source = \"package.json\"\nbuild = true\n"
         );
-        assert_eq!(toml::from_str::<VersionRequest>(&text).unwrap(), request);
-        assert_eq!(toml::to_string(&VersionRequest::default()).unwrap(), "");
+        assert_eq!(
+            toml::from_str::<RequirementMetadata>(&text).unwrap(),
+            request
+        );
+        assert_eq!(
+            toml::to_string(&RequirementMetadata::default()).unwrap(),
+            ""
+        );
     }
 }
