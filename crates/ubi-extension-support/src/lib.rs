@@ -1,0 +1,31 @@
+//! What the UBI image extensions share (never linked into a buildpack: it builds on the
+//! extension toolkit, `cnb-extension`).
+//!
+//! - [`stack`]: which UBI stack (ubi8, ubi9, ubi10) the build is on, from `CNB_STACK_ID` or the
+//!   target distro.
+//! - [`catalogue`]: the stack's `/etc/buildpacks/images.json`, read for one runtime
+//!   (`nodejs-<N>` or `java-<N>` entries, the default, their run images).
+//! - [`run_image`]: the run image to switch to (`BP_UBI_RUN_IMAGE_OVERRIDE`, a full reference
+//!   in the catalogue, or Paketo's naming for the stack).
+//! - [`install_dockerfile`]: the `build.Dockerfile` that installs a runtime and leaves the
+//!   hand-off file for the companion buildpack.
+
+/// `items` as `a, b, c`: the lists of majors the extensions log and put in their errors.
+///
+/// ```
+/// assert_eq!(ubi_extension_support::comma_separated(&[18, 20, 22]), "18, 20, 22");
+/// ```
+pub fn comma_separated<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub mod catalogue;
+mod dockerfile;
+pub mod run_image;
+pub mod stack;
+
+pub use dockerfile::install_dockerfile;
