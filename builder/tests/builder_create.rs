@@ -562,8 +562,10 @@ fn a_build_image_without_cnb_ids_is_refused_as_pack_does() {
     assert!(!work.path().join("out").exists());
 }
 
+/// Image references are pulled (tests/registry.rs); what pack would download by URL or resolve
+/// through the buildpack registry cannot go in, and every such entry is named.
 #[test]
-fn image_references_cannot_go_into_a_builder_here() {
+fn urls_and_registry_urns_cannot_go_into_a_builder() {
     let lifecycle = lifecycle_binary();
     let work = tempfile::tempdir().unwrap();
     let layout = work.path().join("build-image");
@@ -572,8 +574,8 @@ fn image_references_cannot_go_into_a_builder_here() {
     std::fs::write(
         &config,
         "[build]\nimage = \"localhost/x:1\"\n[[run.images]]\nimage = \"localhost/run:1\"\n\n\
-         [[buildpacks]]\nid = \"paketo-buildpacks/procfile\"\nversion = \"5.13.4\"\nuri = \"docker://docker.io/paketobuildpacks/procfile:5.13.4\"\n\n\
-         [[buildpacks]]\nid = \"paketo-buildpacks/java\"\nversion = \"22.1.0\"\nimage = \"docker.io/paketobuildpacks/java:22.1.0\"\n\n\
+         [[buildpacks]]\nid = \"paketo-buildpacks/procfile\"\nversion = \"5.13.4\"\nuri = \"https://example.com/procfile-5.13.4.tgz\"\n\n\
+         [[buildpacks]]\nid = \"paketo-buildpacks/java\"\nversion = \"22.1.0\"\nuri = \"urn:cnb:registry:paketo-buildpacks/java@22.1.0\"\n\n\
          [[order]]\n[[order.group]]\nid = \"paketo-buildpacks/procfile\"\n",
     )
     .unwrap();
@@ -582,13 +584,14 @@ fn image_references_cannot_go_into_a_builder_here() {
     assert_eq!(
         stderr(&output).lines().last().unwrap(),
         format!(
-            "error: {}: only local modules (.cnb files, module directories) can go into a builder here; \
-             image references cannot be pulled without a registry: \
-             buildpacks[0] (docker://docker.io/paketobuildpacks/procfile:5.13.4), \
-             buildpacks[1] (docker.io/paketobuildpacks/java:22.1.0)",
+            "error: {}: only local modules (.cnb files, module directories) and image references \
+             (docker://<image>, or image = \"<image>\") can go into a builder; these are neither: \
+             buildpacks[0] (https://example.com/procfile-5.13.4.tgz), \
+             buildpacks[1] (urn:cnb:registry:paketo-buildpacks/java@22.1.0)",
             config.display()
         )
     );
+    assert!(!work.path().join("out").exists());
 }
 
 fn copy_dir(source: &Path, destination: &Path) {
