@@ -112,8 +112,8 @@ for tool in "pack builder create" "packager builder create"; do
   else
     value_text="not measured (run tests/e2e first)"
   fi
-  note="pack's push included"
-  [[ "$tool" == "pack builder create" ]] || note="the library in the test's debug build; push apart"
+  note="--publish: pull and push included"
+  [[ "$tool" == "pack builder create" ]] || note="--publish: the library in the test's debug build; pull and push included"
   printf '%s\t%s\t-\t-\n' "e2e builder: \`$tool\` (tests/e2e/builder.toml; $note)" "$value_text" >> "$rows"
 done
 

@@ -1,11 +1,12 @@
 //! The builders of `tests/e2e/builder.toml` ([`Builders`]), and our modules as buildpackages.
 
-use crate::images::{registry_manifest, skopeo_copy};
+use crate::images::registry_manifest;
 use crate::{Endpoints, LIFECYCLE_VERSION, Published, Stack, e2e_dir, pack, tools_dir};
 use cnb_harness::workspace_root;
 use packager::builder_image::{CreateOptions, create_builder};
 use packager::builders::{Definition, PackagedCnb, render};
 use packager::buildpackage::{ModuleDetails, write_buildpackage};
+use packager::registry::RegistryOptions;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -22,11 +23,8 @@ const MODULE_CRATES: [&str; 5] = [
 /// How long one builder took to make, and what it is.
 #[derive(Debug, Clone)]
 pub struct BuilderFigures {
-    /// Making the builder (pack: pulling the build image and pushing what it adds; packager:
-    /// writing the OCI layout).
+    /// Making the builder: pulling the build image and pushing the builder.
     pub seconds: f64,
-    /// Pushing the packager's OCI layout with skopeo (zero for pack: in `seconds`).
-    pub push_seconds: f64,
     /// The image's layers, and their compressed size in bytes (as in the registry).
     pub layers: usize,
     pub bytes: u64,
@@ -37,7 +35,8 @@ pub struct BuilderFigures {
 pub struct Builders {
     /// Made by `pack builder create --publish`.
     pub pack: String,
-    /// Made by `packager builder create`, pushed with skopeo.
+    /// Made by `packager builder create --publish` (the library), its build image pulled from
+    /// the registry.
     pub packager: String,
     pub pack_figures: BuilderFigures,
     pub packager_figures: BuilderFigures,
@@ -51,7 +50,8 @@ impl Builders {
     }
 
     fn create() -> Builders {
-        let published = Published::get();
+        // The stack and the lifecycle image are in the registry first.
+        let _ = Published::get();
         let endpoints = Endpoints::get();
         let work = e2e_dir().join("work");
         if work.exists() {
@@ -74,37 +74,32 @@ impl Builders {
         ]);
         let pack_seconds = started.elapsed().as_secs_f64();
 
+        // The packager pulls the build image from the registry, as pack does, and publishes.
         let packager_builder = endpoints.image("builder-packager:latest");
-        let build_layout = work.join("build-image");
-        skopeo_copy(
-            &format!("docker://{}", published.build_image),
-            &format!("oci:{}:latest", build_layout.display()),
-        );
+        let auth_file = work.join("auth.json");
+        std::fs::write(&auth_file, "{\"auths\": {}}").expect("write an empty auth file");
         let started = Instant::now();
-        let output = work.join("builder-packager");
         let bin = tools_dir().join("bin");
         create_builder(&CreateOptions {
             config: rendered,
-            build_image: Some(build_layout),
-            build_image_tag: Some("latest".to_string()),
+            build_image: None,
+            build_image_tag: None,
             lifecycle: bin.join("lifecycle"),
             launcher: Some(bin.join("launcher")),
-            output: Some(output.clone()),
+            output: None,
             output_tag: "latest".to_string(),
-            publish: None,
-            registry: packager::registry::RegistryOptions::default(),
+            publish: Some(packager_builder.clone()),
+            registry: RegistryOptions {
+                cache_dir: Some(work.join("blob-cache")),
+                insecure: vec![endpoints.registry.clone()],
+                auth_file: Some(auth_file),
+            },
         })
-        .expect("packager builder create");
+        .expect("packager builder create --publish");
         let packager_seconds = started.elapsed().as_secs_f64();
-        let started = Instant::now();
-        skopeo_copy(
-            &format!("oci:{}:latest", output.display()),
-            &format!("docker://{packager_builder}"),
-        );
-        let push_seconds = started.elapsed().as_secs_f64();
         Builders {
-            pack_figures: figures(&pack_builder, pack_seconds, 0.0),
-            packager_figures: figures(&packager_builder, packager_seconds, push_seconds),
+            pack_figures: figures(&pack_builder, pack_seconds),
+            packager_figures: figures(&packager_builder, packager_seconds),
             pack: pack_builder,
             packager: packager_builder,
         }
@@ -112,12 +107,11 @@ impl Builders {
 }
 
 /// A builder image's layers and compressed size, from the registry.
-fn figures(image: &str, seconds: f64, push_seconds: f64) -> BuilderFigures {
+fn figures(image: &str, seconds: f64) -> BuilderFigures {
     let manifest = registry_manifest(image);
     let layers = manifest["layers"].as_array().expect("layers");
     BuilderFigures {
         seconds,
-        push_seconds,
         layers: layers.len(),
         bytes: layers
             .iter()

@@ -158,19 +158,14 @@ fn builders_made_by_pack_and_by_packager_inspect_the_same() {
         ("packager builder create", &builders.packager_figures),
     ] {
         eprintln!(
-            "{name}: {:.1} s (then {:.1} s to push), {} layers, {:.1} MiB compressed",
+            "{name} --publish: {:.1} s, {} layers, {:.1} MiB compressed",
             figures.seconds,
-            figures.push_seconds,
             figures.layers,
             mib(figures.bytes)
         );
         record(
             &format!("{name} seconds"),
             format!("{:.1}", figures.seconds),
-        );
-        record(
-            &format!("{name} push seconds"),
-            format!("{:.1}", figures.push_seconds),
         );
         record(&format!("{name} layers"), figures.layers);
         record(&format!("{name} bytes"), figures.bytes);
