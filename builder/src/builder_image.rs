@@ -185,7 +185,10 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
         layers: image_layers,
     };
     let manifest = match &options.output {
-        Some(output) => image.write_layout(output, &options.output_tag)?.manifest,
+        Some(output) => {
+            registry.fetch_all(&image)?;
+            image.write_layout(output, &options.output_tag)?.manifest
+        }
         None => image.documents(&options.output_tag)?.1.descriptor(),
     };
     if let Some(reference) = &options.publish {

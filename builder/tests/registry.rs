@@ -99,6 +99,14 @@ fn text(output: &Output) -> String {
 
 /// The figures of the registry line: (blobs downloaded, bytes downloaded, blobs uploaded).
 fn transfer(output: &Output) -> (u64, u64, u64) {
+    let numbers = transfer_figures(output);
+    (numbers[1], numbers[2], numbers[4])
+}
+
+/// Every figure of the registry line, in its order: manifests fetched, blobs downloaded, bytes
+/// downloaded, blobs from the cache, blobs uploaded, bytes uploaded, blobs already there,
+/// blobs mounted.
+fn transfer_figures(output: &Output) -> Vec<u64> {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let line = stderr
         .lines()
@@ -109,7 +117,8 @@ fn transfer(output: &Output) -> (u64, u64, u64) {
         .filter(|word| !word.is_empty())
         .map(|word| word.parse().unwrap())
         .collect();
-    (numbers[1], numbers[2], numbers[4])
+    assert_eq!(numbers.len(), 8, "{line}");
+    numbers
 }
 
 #[test]
@@ -132,9 +141,15 @@ fn creates_and_publishes_a_ubi8_shaped_builder_from_registry_images() {
         .unwrap_or_else(|| panic!("{stdout}"))
         .trim()
         .to_string();
-    let (downloaded, bytes, uploaded) = transfer(&cold);
+    // Cold: the manifests and configs are downloaded; the build image's and buildpackages'
+    // layers are mounted from their repositories (the same registry), never downloaded; what
+    // the builder adds is uploaded.
+    let figures = transfer_figures(&cold);
+    let (downloaded, uploaded, mounted) = (figures[1], figures[4], figures[7]);
+    // The test build image's one layer, and the eight of Paketo's stand-ins.
+    let pulled_layers = 1 + 8;
     assert!(
-        downloaded > 0 && bytes > 0 && uploaded > 0,
+        downloaded > 0 && uploaded > 0 && mounted == pulled_layers,
         "{}",
         text(&cold)
     );
@@ -286,6 +301,21 @@ fn creates_and_publishes_a_ubi8_shaped_builder_from_registry_images() {
     );
     assert!(layout_run.status.success(), "{}", text(&layout_run));
     assert!(String::from_utf8_lossy(&layout_run.stdout).ends_with(&format!(" {digest}\n")));
+    // The pulled layers came into the cache then, once.
+    assert_eq!(
+        transfer(&layout_run).0,
+        pulled_layers,
+        "{}",
+        text(&layout_run)
+    );
+    let again = create(
+        &config,
+        &registry,
+        &cache,
+        &["--output", &format!("{}:latest", output.display())],
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    assert_eq!(transfer(&again).0, 0, "{}", text(&again));
 }
 
 #[test]
@@ -404,14 +434,12 @@ fn bad_references_are_named_and_nothing_is_half_published() {
     );
     let cache = work.path().join("cache");
     let run_image = registry.image("stack/build:latest");
-    let fails = |build_image: &str, expected: &[&str]| {
+    let out = registry.image("out/builder");
+    let layout = work.path().join("out-layout");
+    let publish = ["--publish", out.as_str()];
+    let fails = |build_image: &str, destination: &[&str], expected: &[&str]| {
         let config = small_definition(work.path(), build_image, &run_image);
-        let output = create(
-            &config,
-            &registry,
-            &cache,
-            &["--publish", &registry.image("out/builder")],
-        );
+        let output = create(&config, &registry, &cache, destination);
         assert!(!output.status.success(), "{build_image}: {}", text(&output));
         let message = text(&output);
         for part in expected {
@@ -423,16 +451,25 @@ fn bad_references_are_named_and_nothing_is_half_published() {
 
     // An unreachable registry (a port nothing listens on).
     let unreachable = format!("127.0.0.1:{}/stack/build:latest", cnb_harness::free_port());
-    fails(&unreachable, &[&unreachable, "cannot reach the registry"]);
+    fails(
+        &unreachable,
+        &publish,
+        &[&unreachable, "cannot reach the registry"],
+    );
     // A missing tag, a missing repository.
     let missing_tag = registry.image("stack/build:nope");
-    fails(&missing_tag, &[&missing_tag, "no such image"]);
+    fails(&missing_tag, &publish, &[&missing_tag, "no such image"]);
     let missing_repository = registry.image("stack/absent:latest");
-    fails(&missing_repository, &[&missing_repository, "no such image"]);
+    fails(
+        &missing_repository,
+        &publish,
+        &[&missing_repository, "no such image"],
+    );
     // A platform the index lacks.
     let arm64 = registry.image("stack/build:arm64-only");
     fails(
         &arm64,
+        &publish,
         &[&arm64, "has no linux/amd64 image (it has: linux/arm64)"],
     );
     // Nothing was published by any of them.
@@ -450,7 +487,14 @@ fn bad_references_are_named_and_nothing_is_half_published() {
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
     std::fs::write(&data, bytes).unwrap();
-    fails(&good, &[&good, "does not match its digest", &layer]);
+    // Pushed to the registry it came from, the layer is mounted there, as pack does: its bytes
+    // never pass through the packager. Written as a layout, they do, and are checked.
+    fails(
+        &good,
+        &["--output", layout.to_str().unwrap()],
+        &[&good, "does not match its digest", &layer],
+    );
+    assert!(!layout.exists(), "no layout is written");
     assert!(
         std::fs::read_dir(cache.join("blobs/sha256"))
             .unwrap()

@@ -1,9 +1,12 @@
-//! Pulling an image: its manifest (through an index, the entry of the wanted platform), its
-//! config and its layers, each blob by digest from the cache or streamed into it.
+//! Pulling an image: its manifest (through an index, the entry of the wanted platform) and its
+//! config, by digest from the cache or streamed into it; its layers are taken into the cache
+//! when their bytes are needed ([`Registry::fetch`]): a push to the registry they came from
+//! mounts them instead.
 
 use super::{Registry, cache::Cache, parse_reference};
 use crate::oci::{
-    Blob, BlobData, LayerBlob, LoadedImage, MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_LAYER_TAR, Platform,
+    Blob, BlobData, Image, LayerBlob, LoadedImage, MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_LAYER_TAR,
+    Platform,
 };
 use anyhow::{Context, bail};
 use oci_client::Reference;
@@ -12,6 +15,7 @@ use oci_client::manifest::{
     IMAGE_MANIFEST_LIST_MEDIA_TYPE, IMAGE_MANIFEST_MEDIA_TYPE, ImageIndexEntry,
     OCI_IMAGE_INDEX_MEDIA_TYPE, OCI_IMAGE_MEDIA_TYPE, OciDescriptor, OciImageManifest, OciManifest,
 };
+use std::path::PathBuf;
 
 /// The manifest media types asked for.
 const MANIFEST_TYPES: [&str; 4] = [
@@ -21,7 +25,7 @@ const MANIFEST_TYPES: [&str; 4] = [
     IMAGE_MANIFEST_MEDIA_TYPE,
 ];
 
-/// A pulled image: its layers are files in the blob cache.
+/// A pulled image: its layers are files of the blob cache, there once fetched.
 #[derive(Debug, Clone)]
 pub struct PulledImage {
     /// The reference as given.
@@ -145,7 +149,7 @@ impl Registry {
                         size: u64::try_from(layer.size).with_context(|| {
                             format!("{reference}: layer {} has a negative size", layer.digest)
                         })?,
-                        data: BlobData::File(self.blob(parsed, layer)?),
+                        data: BlobData::File(self.lazy_blob(parsed, &layer.digest)?),
                     },
                     diff_id: diff_id.to_string(),
                 })
@@ -173,6 +177,63 @@ impl Registry {
             .put(&digest, &bytes)
             .with_context(|| format!("{reference}: the manifest does not match its digest"))?;
         Ok((bytes.to_vec(), digest))
+    }
+
+    /// Where a layer will be in the cache: it is downloaded only when its bytes are needed
+    /// ([`Registry::fetch`]), so that a push to the registry it came from mounts it instead.
+    fn lazy_blob(&self, reference: &Reference, digest: &str) -> anyhow::Result<PathBuf> {
+        self.origins
+            .borrow_mut()
+            .entry(digest.to_string())
+            .or_insert_with(|| reference.clone());
+        self.cache.path(digest)
+    }
+
+    /// Makes sure a blob of a pulled image is in the cache: downloaded (streamed, its digest
+    /// checked) from the repository it was pulled from when missing. Blobs in memory and files
+    /// that are there already need nothing.
+    ///
+    /// # Errors
+    /// What the download met (see [`Registry::pull`]).
+    pub fn fetch(&self, blob: &Blob) -> anyhow::Result<()> {
+        let BlobData::File(path) = &blob.data else {
+            return Ok(());
+        };
+        if path.is_file() {
+            return Ok(());
+        }
+        let origin = self
+            .origins
+            .borrow()
+            .get(&blob.digest)
+            .cloned()
+            .with_context(|| {
+                format!(
+                    "the blob {} ({}) is neither there nor from a pulled image",
+                    blob.digest,
+                    path.display()
+                )
+            })?;
+        let descriptor = OciDescriptor {
+            media_type: blob.media_type.clone(),
+            digest: blob.digest.clone(),
+            size: i64::try_from(blob.size).unwrap_or(i64::MAX),
+            ..OciDescriptor::default()
+        };
+        self.blob(&origin, &descriptor)?;
+        Ok(())
+    }
+
+    /// Every blob of `image` in the cache (see [`Registry::fetch`]), e.g. before writing it
+    /// as a layout.
+    ///
+    /// # Errors
+    /// What a download met.
+    pub fn fetch_all(&self, image: &Image) -> anyhow::Result<()> {
+        image
+            .layers
+            .iter()
+            .try_for_each(|layer| self.fetch(&layer.blob))
     }
 
     /// A blob's file in the cache, downloaded (streamed, its digest checked) when missing.

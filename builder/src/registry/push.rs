@@ -55,6 +55,7 @@ impl Registry {
             self.count(|transfer| transfer.blobs_mounted += 1);
             return Ok(());
         }
+        self.fetch(blob)?;
         let bytes = blob.bytes()?.into_owned();
         let length = bytes.len() as u64;
         self.block_on(self.client.push_blob(target, bytes, &blob.digest))
