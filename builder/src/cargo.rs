@@ -1,7 +1,7 @@
 //! Building module binaries with Cargo.
 
 use anyhow::{Context, bail};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -72,10 +72,15 @@ pub struct PackageBinaries<'a> {
     pub bins: &'a [&'a str],
 }
 
-/// Builds the binaries of every package of `packages` in one Cargo invocation (dependencies they
-/// share compile once), with the module profile for [`MODULE_TARGET`], statically linked, and
-/// returns their paths (`<target dir>/x86_64-unknown-linux-gnu/module/<bin>`): for each package,
-/// in the order of its `bins`.
+/// Builds the binaries of every package of `packages` with the module profile for
+/// [`MODULE_TARGET`], statically linked, and returns their paths
+/// (`<target dir>/x86_64-unknown-linux-gnu/module/<bin>`): for each package, in the order of its
+/// `bins`.
+///
+/// Packages are built together, in one Cargo invocation per group of [`build_groups`] (the
+/// dependencies they share compile once): Cargo unifies the features of the dependencies of the
+/// packages it builds together, so packages are grouped only where that changes no package's
+/// dependency features, and every binary is the one its package builds alone.
 ///
 /// Runs `$CARGO` (set when the packager runs under Cargo) or `cargo`, with `RUSTFLAGS` set to
 /// [`MODULE_RUSTFLAGS`] and `CARGO_ENCODED_RUSTFLAGS` removed (it would take precedence), and
@@ -92,7 +97,114 @@ pub fn build_packages(
     packages: &[PackageBinaries<'_>],
 ) -> anyhow::Result<Vec<Vec<PathBuf>>> {
     check_binary_names(packages)?;
+    let names: Vec<&str> = packages.iter().map(|package| package.package).collect();
+    let mut built: Vec<Vec<PathBuf>> = vec![Vec::new(); packages.len()];
+    for group in build_groups(workspace_root, &names)? {
+        let members: Vec<PackageBinaries<'_>> =
+            group.iter().map(|&index| packages[index]).collect();
+        for (index, binaries) in group
+            .into_iter()
+            .zip(build_together(workspace_root, &members)?)
+        {
+            built[index] = binaries;
+        }
+    }
+    Ok(built)
+}
+
+/// Groups `packages` (indices, each group in the order of `packages`) so that building a group
+/// in one Cargo invocation gives each of its packages the dependency features it has alone: a
+/// package joins the first group with which, resolved together (`cargo tree`), every member's
+/// dependencies keep their features. One package is one group, without asking Cargo.
+///
+/// # Errors
+/// If `cargo tree` cannot be run or fails.
+pub fn build_groups(workspace_root: &Path, packages: &[&str]) -> anyhow::Result<Vec<Vec<usize>>> {
+    if packages.len() < 2 {
+        return Ok(vec![(0..packages.len()).collect()]);
+    }
+    let alone = packages
+        .iter()
+        .map(|package| dependency_features(workspace_root, &[package]))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    'packages: for index in 0..packages.len() {
+        for group in &mut groups {
+            let candidate: Vec<usize> = group.iter().copied().chain([index]).collect();
+            let names: Vec<&str> = candidate.iter().map(|&member| packages[member]).collect();
+            let together = dependency_features(workspace_root, &names)?;
+            if candidate
+                .iter()
+                .all(|&member| alone[member].is_subset(&together))
+            {
+                group.push(index);
+                continue 'packages;
+            }
+        }
+        groups.push(vec![index]);
+    }
+    Ok(groups)
+}
+
+/// The dependencies the binaries of `packages` link, resolved together for [`MODULE_TARGET`]
+/// (`cargo tree`, normal dependencies, without proc macros and build scripts), one
+/// `<package> v<version>|<features>` line each.
+fn dependency_features(
+    workspace_root: &Path,
+    packages: &[&str],
+) -> anyhow::Result<BTreeSet<String>> {
+    let mut command = cargo_command(workspace_root);
+    command
+        .args([
+            "tree",
+            "--quiet",
+            "--edges",
+            "normal,no-proc-macro",
+            "--target",
+        ])
+        .arg(MODULE_TARGET)
+        .args(["--prefix", "none", "--format", "{p}|{f}"])
+        .args(packages.iter().flat_map(|package| ["-p", package]))
+        .arg("--manifest-path")
+        .arg(workspace_root.join("Cargo.toml"))
+        .stdout(Stdio::piped());
+    let output = command.output().context("cannot run cargo tree")?;
+    if !output.status.success() {
+        bail!(
+            "`cargo tree -p {}` failed ({}); see Cargo's output above",
+            packages.join(" -p "),
+            output.status
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| line.trim_end_matches(" (*)").to_string())
+        .collect())
+}
+
+/// `$CARGO` (or `cargo`) run in `workspace_root` on its `Cargo.toml`, output to stderr, without
+/// the caller's crate variables ([`is_crate_variable`]).
+fn cargo_command(workspace_root: &Path) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(workspace_root)
+        .stdin(Stdio::null())
+        .stdout(std::io::stderr())
+        .stderr(Stdio::inherit());
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(is_crate_variable) {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Builds the binaries of `packages` in one Cargo invocation (see [`build_packages`]).
+fn build_together(
+    workspace_root: &Path,
+    packages: &[PackageBinaries<'_>],
+) -> anyhow::Result<Vec<Vec<PathBuf>>> {
     let target_dir = target_dir(workspace_root)?;
     let selection: Vec<&str> = packages
         .iter()
@@ -104,9 +216,8 @@ pub fn build_packages(
         )
         .collect();
 
-    let mut command = Command::new(&cargo);
+    let mut command = cargo_command(workspace_root);
     command
-        .current_dir(workspace_root)
         .args([
             "build",
             "--profile",
@@ -120,20 +231,12 @@ pub fn build_packages(
         .arg("--target-dir")
         .arg(&target_dir)
         .env("RUSTFLAGS", MODULE_RUSTFLAGS)
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .stdin(Stdio::null())
-        .stdout(std::io::stderr())
-        .stderr(Stdio::inherit());
-    for (name, _) in std::env::vars_os() {
-        if name.to_str().is_some_and(is_crate_variable) {
-            command.env_remove(name);
-        }
-    }
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
 
     let status = command.status().with_context(|| {
         format!(
             "cannot run {} (set CARGO to the cargo binary)",
-            cargo.display()
+            command.get_program().display()
         )
     })?;
     if !status.success() {
@@ -247,6 +350,34 @@ mod tests {
         ] {
             assert!(!is_crate_variable(name), "{name}");
         }
+    }
+
+    /// go-app links globset, which turns on regex-automata's `perf` features; built together
+    /// with the companions, their libcnb-data regex code grew by 0.3 MiB each.
+    #[test]
+    fn packages_build_together_only_where_no_dependency_features_change() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let packages = [
+            "ubi-nodejs-buildpack",
+            "go-app-buildpack",
+            "ubi-nodejs-extension",
+        ];
+        let groups = build_groups(&root, &packages).unwrap();
+        let group_of = |package: usize| groups.iter().position(|group| group.contains(&package));
+        assert_ne!(group_of(0), group_of(1), "{groups:?}");
+        assert_eq!(groups.concat().len(), packages.len(), "{groups:?}");
+        for group in &groups {
+            let names: Vec<&str> = group.iter().map(|&index| packages[index]).collect();
+            let together = dependency_features(&root, &names).unwrap();
+            for name in names {
+                assert!(
+                    dependency_features(&root, &[name])
+                        .unwrap()
+                        .is_subset(&together)
+                );
+            }
+        }
+        assert_eq!(build_groups(&root, &["go-app-buildpack"]).unwrap(), [[0]]);
     }
 
     #[test]

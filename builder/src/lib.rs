@@ -8,8 +8,8 @@
 //! - [`descriptor`]: read and validate `extension.toml` / `buildpack.toml`;
 //! - [`manifest`]: read a module crate's `Cargo.toml` (package name, the module binary and the
 //!   crate's other binaries);
-//! - [`cargo`]: build modules' binaries statically with the `module` profile, in one Cargo
-//!   invocation;
+//! - [`cargo`]: build modules' binaries statically with the `module` profile, together where
+//!   their dependency features agree;
 //! - [`elf`]: check that a binary is statically linked;
 //! - [`module`]: [`package_module`] and [`package_crates`], which tie these together and lay out
 //!   the module directories;

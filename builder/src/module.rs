@@ -115,9 +115,10 @@ impl ModuleCrate {
     }
 }
 
-/// Builds the binaries of every crate of `modules` in one Cargo invocation with
-/// [`build_packages`] (the dependencies they share compile once), then checks and lays out each
-/// module as [`package_module`] does, in the order of `modules`.
+/// Builds the binaries of every crate of `modules` together with [`build_packages`] (one Cargo
+/// invocation per group of crates whose dependency features agree: the dependencies they share
+/// compile once, and each binary is the one its crate builds alone), then checks and lays out
+/// each module as [`package_module`] does, in the order of `modules`.
 ///
 /// # Errors
 /// If the build fails (the message names every module), a binary is not statically linked, or a

@@ -53,7 +53,9 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot package {}", relative.display()))?;
         modules.push(module);
     }
-    eprintln!("Building the binaries of every module in one cargo invocation");
+    eprintln!(
+        "Building the modules' binaries together (one cargo invocation per group of modules whose dependency features agree)"
+    );
     let packaged_modules = package_crates(&workspace_root, modules, &out_modules_dir)
         .context("cannot package the workspace's modules")?;
     let mut buildpackages = Vec::new();
