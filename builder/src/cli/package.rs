@@ -3,7 +3,7 @@
 
 use crate::builders::{PackagedCnb, discover_definitions, render};
 use crate::buildpackage::write_buildpackage;
-use crate::module::package_module;
+use crate::module::{ModuleCrate, package_crates};
 use crate::workspace::{discover_modules, find_workspace_root};
 use anyhow::Context;
 use clap::Args;
@@ -44,14 +44,26 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
         out_modules_dir.display()
     );
     let started = Instant::now();
-    let mut buildpackages = Vec::new();
-    for module_dir in module_dirs {
+    let mut modules = Vec::new();
+    for module_dir in &module_dirs {
         let relative = module_dir
             .strip_prefix(&workspace_root)
-            .unwrap_or(&module_dir);
-        eprintln!("==> {}", relative.display());
-        let packaged = package_module(&workspace_root, &module_dir, &out_modules_dir)
+            .unwrap_or(module_dir);
+        let module = ModuleCrate::read(&workspace_root, module_dir)
             .with_context(|| format!("cannot package {}", relative.display()))?;
+        modules.push(module);
+    }
+    eprintln!(
+        "Building the modules' binaries together (one cargo invocation per group of modules whose dependency features agree)"
+    );
+    let packaged_modules = package_crates(&workspace_root, modules, &out_modules_dir)
+        .context("cannot package the workspace's modules")?;
+    let mut buildpackages = Vec::new();
+    for (module_dir, packaged) in module_dirs.iter().zip(packaged_modules) {
+        let relative = module_dir
+            .strip_prefix(&workspace_root)
+            .unwrap_or(module_dir);
+        eprintln!("==> {}", relative.display());
         eprintln!(
             "    {} {} {} ({:.2} MiB, statically linked)",
             packaged.descriptor.kind,
