@@ -27,42 +27,6 @@ pub fn target_dir(workspace_root: &Path) -> anyhow::Result<PathBuf> {
     }
 }
 
-/// Builds binary `bin` of package `package` with the module profile for [`MODULE_TARGET`],
-/// statically linked, and returns the binary's path
-/// (`<target dir>/x86_64-unknown-linux-gnu/module/<bin>`).
-///
-/// The same as [`build_module_binaries`] with one binary.
-///
-/// # Errors
-/// If Cargo cannot be started, fails, or does not leave the binary where expected.
-pub fn build_module_binary(
-    workspace_root: &Path,
-    package: &str,
-    bin: &str,
-) -> anyhow::Result<PathBuf> {
-    let mut binaries = build_module_binaries(workspace_root, package, &[bin])?;
-    match binaries.pop() {
-        Some(binary) if binaries.is_empty() => Ok(binary),
-        _ => bail!("cargo build of {package} did not return exactly the binary {bin}"),
-    }
-}
-
-/// Builds the binaries `bins` of package `package`: [`build_packages`] with one package.
-///
-/// # Errors
-/// The errors of [`build_packages`].
-pub fn build_module_binaries(
-    workspace_root: &Path,
-    package: &str,
-    bins: &[&str],
-) -> anyhow::Result<Vec<PathBuf>> {
-    let mut built = build_packages(workspace_root, &[PackageBinaries { package, bins }])?;
-    match built.pop() {
-        Some(binaries) if built.is_empty() => Ok(binaries),
-        _ => bail!("cargo build of {package} did not return its binaries"),
-    }
-}
-
 /// Binaries of one package to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PackageBinaries<'a> {
