@@ -11,6 +11,7 @@ use cnb_extension as _;
 use cnb_harness as _;
 use elf_check as _;
 use flate2 as _;
+use hex as _;
 #[cfg(test)]
 use fuzz_check as _;
 use serde as _;
