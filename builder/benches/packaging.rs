@@ -32,6 +32,7 @@ use clap as _;
 use cnb_extension as _;
 use elf_check as _;
 use fuzz_check as _;
+use hex as _;
 use serde as _;
 use sha2 as _;
 use tar as _;

@@ -11,9 +11,9 @@ use cnb_extension as _;
 use cnb_harness as _;
 use elf_check as _;
 use flate2 as _;
-use hex as _;
 #[cfg(test)]
 use fuzz_check as _;
+use hex as _;
 use serde as _;
 use serde_json as _;
 use sha2 as _;
