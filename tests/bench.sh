@@ -16,6 +16,9 @@
 #   builder-ubi8-base-shaped definition against a loopback registry, cold (empty blob cache)
 #   and warm, beside `pack builder create --publish` of the same definition (twice): time and
 #   bytes over the wire each way;
+# - the main command (`cargo run --release -p packager -- package`) cold, in a fresh
+#   CARGO_TARGET_DIR (target/bench/main-command-target, removed after), and warm (the same again):
+#   wall and CPU time (GNU time), with the load average before and after;
 # - `buildpacks/go-app/bench.sh`: go-app cold build over plain `go build` and warm over cold
 #   (medians of the runs), and the buildpack process's own instructions (callgrind);
 # - from `target/e2e/figures.tsv`, when the end-to-end suite (tests/e2e) wrote it: the go-app app
@@ -24,8 +27,8 @@
 #   layers, compressed size).
 #
 # Each bench writes its rows to one file (BENCH_ROWS); the benches' own output goes to stderr.
-# The table is printed on stdout and kept in target/bench/figures.md. Prerequisites: cargo, go,
-# valgrind, setpriv, the test user (cnbtest, or $CNB_TEST_USER; tests/test.sh creates it as
+# The table is printed on stdout and kept in target/bench/figures.md. Prerequisites: cargo, go, GNU
+# time, valgrind, setpriv, the test user (cnbtest, or $CNB_TEST_USER; tests/test.sh creates it as
 # root) and the lifecycle (installed with tests/install-lifecycle.sh when missing). A missing
 # prerequisite is an error: nothing is skipped.
 set -euo pipefail
@@ -41,6 +44,7 @@ step "Checking prerequisites"
 command -v cargo >/dev/null || fail "cargo is required (Rust 1.95 or later, https://rustup.rs)"
 command -v go >/dev/null || fail "Go 1.26 or later is required (go-app bench, the lifecycle)"
 command -v valgrind >/dev/null || fail "valgrind is required (instruction counts): apt-get install valgrind"
+[[ -x /usr/bin/time ]] || fail "GNU time is required (the main command's CPU time): apt-get install time"
 command -v setpriv >/dev/null || fail "setpriv is required (the detector runs as the test user): apt-get install util-linux"
 test_user="${CNB_TEST_USER:-cnbtest}"
 id "$test_user" >/dev/null 2>&1 \
@@ -65,6 +69,24 @@ step "Packaging: packager package, .cnb sizes, builder create"
 cargo bench -q --locked -p packager --bench packaging >&2
 step "Registry: builder create --publish, packager cold and warm, pack"
 cargo bench -q --locked -p packager --bench registry >&2
+step "The main command, cold (a fresh CARGO_TARGET_DIR) and warm (run again, nothing changed)"
+# `cargo run --release -p packager -- package` as the README gives it, the crates already
+# downloaded; wall time and the CPU time of every process (user + sys), with the load average.
+main_target="$out/main-command-target"
+rm -rf "$main_target"
+for run in cold warm; do
+  load_before="$(cut -d' ' -f1 /proc/loadavg)"
+  CARGO_TARGET_DIR="$main_target" /usr/bin/time -f '%e %U %S' -o "$out/main-command-$run.time" \
+    cargo run -q --locked --release -p packager -- package >/dev/null 2>"$out/main-command-$run.log" \
+    || fail "the main command failed ($run run): see $out/main-command-$run.log"
+  read -r wall user sys < "$out/main-command-$run.time"
+  awk -v run="$run" -v w="$wall" -v u="$user" -v s="$sys" -v l0="$load_before" \
+    -v l1="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+      printf "main command `cargo run --release -p packager -- package`, %s\t%.1f s wall, %.1f s CPU (user %.1f + sys %.1f); load %s → %s on %d cores\t-\t-\n",
+        run == "cold" ? "cold (fresh target dir)" : "warm (second run)", w, u + s, u, s, l0, l1, '"$(nproc)"'
+    }' >> "$rows"
+done
+rm -rf "$main_target"
 step "go-app: cold, warm and plain go build ($go_app_runs runs)"
 buildpacks/go-app/bench.sh "$go_app_runs" >&2
 

@@ -7,7 +7,7 @@
 //! `io.buildpacks.extension.layers`). [`ModuleDetails`] is what a descriptor says about a module,
 //! in the shapes pack puts into those labels.
 
-use crate::descriptor::{ModuleKind, find_descriptor};
+use crate::descriptor::{MAX_DESCRIPTOR_SIZE, ModuleKind, find_descriptor, read_text};
 use crate::oci::{self, Image, LayerBlob, LayerBuilder, LoadedImage, Owner};
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
@@ -167,8 +167,7 @@ impl ModuleDetails {
     /// If the directory has no valid descriptor, or a field has the wrong type.
     pub fn read(dir: &Path) -> anyhow::Result<Self> {
         let descriptor = find_descriptor(dir)?;
-        let text = std::fs::read_to_string(&descriptor.path)
-            .with_context(|| format!("cannot read {}", descriptor.path.display()))?;
+        let text = read_text(&descriptor.path, MAX_DESCRIPTOR_SIZE)?;
         let raw: RawDescriptor = toml::from_str(&text).map_err(|error| {
             anyhow::anyhow!(
                 "invalid {}: {}",
@@ -581,6 +580,25 @@ mod tests {
     fn write(path: &Path, text: &str) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn details_are_read_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("buildpack.toml");
+        let header = "[buildpack]\nid = \"a\"\nversion = \"1.0.0\"\n";
+        let padding = usize::try_from(MAX_DESCRIPTOR_SIZE).unwrap() + 1 - header.len();
+        write(&path, &format!("{header}{}", "#".repeat(padding)));
+        let message = format!("{:#}", ModuleDetails::read(dir.path()).unwrap_err());
+        assert_eq!(
+            message,
+            format!(
+                "{} is larger than 4194304 bytes, the most read from it",
+                path.display()
+            )
+        );
+        write(&path, header);
+        assert_eq!(ModuleDetails::read(dir.path()).unwrap().info.id, "a");
     }
 
     #[test]

@@ -6,6 +6,11 @@
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use untrusted_input::{ReadError, ReadErrorKind, read_regular_file};
+
+/// The largest descriptor read: 4 MiB, the limit of the extension toolkit, which reads
+/// `extension.toml` again at build time (a descriptor is a few KiB).
+pub const MAX_DESCRIPTOR_SIZE: u64 = 4 << 20;
 
 /// Ids the CNB specification reserves (they name directories of the layers dir).
 const RESERVED_IDS: [&str; 4] = ["app", "config", "generated", "sbom"];
@@ -82,10 +87,9 @@ pub enum DescriptorError {
     Ambiguous {
         dir: PathBuf,
     },
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// The file cannot be read: not a regular file, larger than [`MAX_DESCRIPTOR_SIZE`],
+    /// not UTF-8, or an I/O error (the message names the file).
+    Read(ReadError),
     /// The file is not valid TOML, or lacks the `[extension]`/`[buildpack]` `id` or `version`.
     Parse {
         path: PathBuf,
@@ -118,7 +122,7 @@ impl fmt::Display for DescriptorError {
                 "both extension.toml and buildpack.toml in {}: a module is either an extension or a buildpack, remove one",
                 dir.display()
             ),
-            Self::Read { path, source } => write!(f, "cannot read {}: {source}", path.display()),
+            Self::Read(error) => write!(f, "{error}"),
             Self::Parse {
                 path,
                 message,
@@ -231,10 +235,7 @@ pub fn find_descriptor(module_dir: &Path) -> Result<ModuleDescriptor, Descriptor
 /// A [`DescriptorError`] naming `path` if the file cannot be read or parsed, or its id or
 /// version is invalid.
 pub fn read_descriptor(path: &Path, kind: ModuleKind) -> Result<ModuleDescriptor, DescriptorError> {
-    let text = std::fs::read_to_string(path).map_err(|source| DescriptorError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_text(path, MAX_DESCRIPTOR_SIZE).map_err(DescriptorError::Read)?;
     let header = parse_header(&text, kind).map_err(|error| DescriptorError::Parse {
         path: path.to_path_buf(),
         message: one_line(error.message()),
@@ -273,6 +274,26 @@ struct BuildpackFile {
 struct Header {
     id: String,
     version: String,
+}
+
+/// The text of the regular file `path`, at most `limit` bytes, read as untrusted input: a FIFO
+/// or a device is an error, not a wait; a missing file and bytes that are not UTF-8 are errors.
+///
+/// # Errors
+/// A [`ReadError`] naming `path`.
+pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+    let io_error = |error: std::io::Error| ReadError {
+        path: path.to_path_buf(),
+        kind: ReadErrorKind::Io(error),
+    };
+    let bytes = read_regular_file(path, limit)?
+        .ok_or_else(|| io_error(std::io::ErrorKind::NotFound.into()))?;
+    String::from_utf8(bytes).map_err(|_| {
+        io_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "it is not UTF-8 text",
+        ))
+    })
 }
 
 fn parse_header(text: &str, kind: ModuleKind) -> Result<Header, toml::de::Error> {
@@ -374,6 +395,47 @@ mod tests {
         assert!(
             message.starts_with(&format!("invalid {} (line 2): ", path.display())),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn descriptors_are_read_bounded_and_never_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("buildpack.toml");
+        let header = "[buildpack]\nid = \"a\"\nversion = \"1.0.0\"\n";
+        let padding = usize::try_from(MAX_DESCRIPTOR_SIZE).unwrap() + 1 - header.len();
+        std::fs::write(&path, format!("{header}{}", "#".repeat(padding))).unwrap();
+        assert_eq!(
+            read_descriptor(&path, ModuleKind::Buildpack)
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "{} is larger than 4194304 bytes, the most read from it",
+                path.display()
+            )
+        );
+        std::fs::write(&path, header).unwrap();
+        assert!(read_descriptor(&path, ModuleKind::Buildpack).is_ok());
+
+        let fifo = dir.path().join("extension.toml");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let error = read_descriptor(&fifo, ModuleKind::Extension).unwrap_err();
+            sender.send((fifo, error.to_string())).unwrap();
+        });
+        let (fifo, message) = receiver
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reading a FIFO descriptor waited");
+        assert_eq!(
+            message,
+            format!("{} is a FIFO, not a regular file", fifo.display())
         );
     }
 

@@ -8,9 +8,11 @@
 //! - [`descriptor`]: read and validate `extension.toml` / `buildpack.toml`;
 //! - [`manifest`]: read a module crate's `Cargo.toml` (package name, the module binary and the
 //!   crate's other binaries);
-//! - [`cargo`]: build a module's binaries statically with the `module` profile;
+//! - [`cargo`]: build modules' binaries statically with the `module` profile, together where
+//!   their dependency features agree;
 //! - [`elf`]: check that a binary is statically linked;
-//! - [`module`]: [`package_module`], which ties these together and lays out the module directory;
+//! - [`module`]: [`package_module`] and [`package_crates`], which tie these together and lay out
+//!   the module directories;
 //! - [`oci`]: normalized tar layers, gzip, digests, OCI image layouts and `.cnb` archives;
 //! - [`buildpackage`]: a module directory as a `.cnb` buildpackage (pack's format and labels);
 //! - [`builder_toml`]: pack's `builder.toml`, read and checked by pack's rules;
@@ -38,4 +40,7 @@ use bcrypt as _;
 #[cfg(test)]
 use cnb_harness as _;
 
-pub use module::{ExtraBinary, PackagedBinary, PackagedModule, layout_module, package_module};
+pub use module::{
+    ExtraBinary, ModuleCrate, PackagedBinary, PackagedModule, layout_module, package_crates,
+    package_module,
+};

@@ -16,6 +16,7 @@ use elf_check as _;
 use flate2 as _;
 #[cfg(test)]
 use fuzz_check as _;
+use hex as _;
 use oci_client as _;
 use rustls as _;
 use serde as _;

@@ -1,6 +1,6 @@
 //! Packaging one module crate into a CNB module directory.
 
-use crate::cargo::build_module_binaries;
+use crate::cargo::{PackageBinaries, build_packages};
 use crate::descriptor::{ModuleDescriptor, find_descriptor};
 use crate::elf::check_static;
 use crate::manifest::CrateManifest;
@@ -44,12 +44,11 @@ pub struct ExtraBinary {
 
 /// Builds the module crate in `module_dir` and lays it out in `out_modules_dir`.
 ///
-/// Steps: read and validate the descriptor (`extension.toml` or `buildpack.toml`), read the
-/// package name and binaries from the crate's `Cargo.toml`, build the module binary and every
-/// other binary of the crate statically in one Cargo run with [`build_module_binaries`] (Cargo's
-/// output goes to stderr), check each with [`check_static`], and write the module directory with
-/// [`layout_module`]: the module binary behind `bin/build` or `bin/generate`, every other binary
-/// at `bin/<its name>`.
+/// Steps: [`ModuleCrate::read`] (the descriptor, `extension.toml` or `buildpack.toml`, and the
+/// crate's binaries from its `Cargo.toml`), then [`package_crates`]: build the module binary and
+/// every other binary of the crate statically in one Cargo run (Cargo's output goes to stderr),
+/// check each with [`check_static`], and write the module directory with [`layout_module`]: the
+/// module binary behind `bin/build` or `bin/generate`, every other binary at `bin/<its name>`.
 ///
 /// A relative `module_dir` is taken relative to `workspace_root`. The crate must be a member of
 /// the workspace at `workspace_root`.
@@ -63,45 +62,122 @@ pub fn package_module(
     module_dir: &Path,
     out_modules_dir: &Path,
 ) -> anyhow::Result<PackagedModule> {
-    let module_dir = workspace_root.join(module_dir);
-    let descriptor = find_descriptor(&module_dir)?;
-    let manifest = CrateManifest::read(&module_dir)?;
-    let bin = manifest.module_binary()?;
-    let extra_names = manifest.extra_binaries()?;
-    for name in &extra_names {
-        if RESERVED_EXECUTABLE_NAMES.contains(name) {
-            bail!(
-                "{} defines a binary named {name:?}, the name of a module executable ({}): rename it",
-                manifest.path.display(),
-                RESERVED_EXECUTABLE_NAMES.join(", ")
-            );
-        }
+    let module = ModuleCrate::read(workspace_root, module_dir)?;
+    let mut packaged = package_crates(workspace_root, vec![module], out_modules_dir)?;
+    match packaged.pop() {
+        Some(module) if packaged.is_empty() => Ok(module),
+        _ => bail!("packaging {} did not give one module", module_dir.display()),
     }
+}
 
-    let all_names: Vec<&str> = std::iter::once(bin)
-        .chain(extra_names.iter().copied())
+/// A module crate read and checked, ready to build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleCrate {
+    /// The module's descriptor (kind, id, version, source file).
+    pub descriptor: ModuleDescriptor,
+    /// The crate's `Cargo.toml`.
+    pub manifest: CrateManifest,
+    /// The binaries to build: the module binary first, then the crate's other binaries.
+    pub binaries: Vec<String>,
+}
+
+impl ModuleCrate {
+    /// Reads and validates the descriptor of the module crate in `module_dir` (relative to
+    /// `workspace_root` if relative) and the binaries of its `Cargo.toml`.
+    ///
+    /// # Errors
+    /// If the descriptor or `Cargo.toml` is missing or invalid, or a binary other than the
+    /// module binary is named like a module executable (`build`, `detect`, `generate`).
+    pub fn read(workspace_root: &Path, module_dir: &Path) -> anyhow::Result<Self> {
+        let module_dir = workspace_root.join(module_dir);
+        let descriptor = find_descriptor(&module_dir)?;
+        let manifest = CrateManifest::read(&module_dir)?;
+        let bin = manifest.module_binary()?;
+        let extra_names = manifest.extra_binaries()?;
+        for name in &extra_names {
+            if RESERVED_EXECUTABLE_NAMES.contains(name) {
+                bail!(
+                    "{} defines a binary named {name:?}, the name of a module executable ({}): rename it",
+                    manifest.path.display(),
+                    RESERVED_EXECUTABLE_NAMES.join(", ")
+                );
+            }
+        }
+        let binaries = std::iter::once(bin)
+            .chain(extra_names)
+            .map(str::to_string)
+            .collect();
+        Ok(Self {
+            descriptor,
+            manifest,
+            binaries,
+        })
+    }
+}
+
+/// Builds the binaries of every crate of `modules` together with [`build_packages`] (one Cargo
+/// invocation per group of crates whose dependency features agree: the dependencies they share
+/// compile once, and each binary is the one its crate builds alone), then checks and lays out
+/// each module as [`package_module`] does, in the order of `modules`.
+///
+/// # Errors
+/// If the build fails (the message names every module), a binary is not statically linked, or a
+/// module directory cannot be written.
+pub fn package_crates(
+    workspace_root: &Path,
+    modules: Vec<ModuleCrate>,
+    out_modules_dir: &Path,
+) -> anyhow::Result<Vec<PackagedModule>> {
+    let names: Vec<Vec<&str>> = modules
+        .iter()
+        .map(|module| module.binaries.iter().map(String::as_str).collect())
         .collect();
-    let built = build_module_binaries(workspace_root, &manifest.package_name, &all_names)
-        .with_context(|| format!("cannot build {} {}", descriptor.kind, descriptor.id))?;
-    if built.len() != all_names.len() {
-        bail!(
-            "cargo build of {} did not return every binary",
-            manifest.package_name
-        );
+    let packages: Vec<PackageBinaries<'_>> = modules
+        .iter()
+        .zip(&names)
+        .map(|(module, bins)| PackageBinaries {
+            package: &module.manifest.package_name,
+            bins,
+        })
+        .collect();
+    let built = build_packages(workspace_root, &packages).with_context(|| {
+        let modules: Vec<String> = modules
+            .iter()
+            .map(|module| format!("{} {}", module.descriptor.kind, module.descriptor.id))
+            .collect();
+        format!("cannot build {}", modules.join(", "))
+    })?;
+    if built.len() != modules.len() {
+        bail!("cargo build did not return the binaries of every module");
+    }
+    modules
+        .into_iter()
+        .zip(built)
+        .map(|(module, paths)| lay_out_built(module, paths, out_modules_dir))
+        .collect()
+}
+
+/// Checks the built binaries of `module` (`paths`, in the order of its binaries) and writes its
+/// module directory.
+fn lay_out_built(
+    module: ModuleCrate,
+    paths: Vec<PathBuf>,
+    out_modules_dir: &Path,
+) -> anyhow::Result<PackagedModule> {
+    let package = module.manifest.package_name;
+    if paths.len() != module.binaries.len() {
+        bail!("cargo build of {package} did not return every binary");
     }
     // (name, path, size) of each binary, the module binary first.
-    let mut built = all_names.iter().zip(built).map(|(name, path)| {
+    let mut built = module.binaries.into_iter().zip(paths).map(|(name, path)| {
         check_static(&path)?;
         let size = fs::metadata(&path)
             .with_context(|| format!("cannot read {}", path.display()))?
             .len();
-        anyhow::Ok(((*name).to_string(), path, size))
+        anyhow::Ok((name, path, size))
     });
     let Some(main) = built.next() else {
-        bail!(
-            "cargo build of {} returned no binary",
-            manifest.package_name
-        );
+        bail!("cargo build of {package} returned no binary");
     };
     let (_, binary, binary_size) = main?;
     let others = built.collect::<anyhow::Result<Vec<_>>>()?;
@@ -117,10 +193,11 @@ pub fn package_module(
         .map(|(name, path, _)| ExtraBinary { name, path })
         .collect();
 
+    let descriptor = module.descriptor;
     let dir = layout_module(&descriptor, &binary, &extra, out_modules_dir)?;
     Ok(PackagedModule {
         descriptor,
-        package: manifest.package_name,
+        package,
         dir,
         binary_size,
         extra_binaries,

@@ -20,6 +20,7 @@ use cnb_extension as _;
 use elf_check as _;
 use flate2 as _;
 use fuzz_check as _;
+use hex as _;
 use oci_client as _;
 use rustls as _;
 use serde as _;

@@ -3,7 +3,7 @@
 
 use crate::builders::{PackagedCnb, discover_definitions, render};
 use crate::buildpackage::write_buildpackage;
-use crate::module::package_module;
+use crate::module::{ModuleCrate, package_crates};
 use crate::workspace::{discover_modules, find_workspace_root};
 use anyhow::Context;
 use clap::Args;
@@ -55,14 +55,26 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
         out_modules_dir.display()
     );
     let started = Instant::now();
-    let mut buildpackages = Vec::new();
-    for module_dir in module_dirs {
+    let mut modules = Vec::new();
+    for module_dir in &module_dirs {
         let relative = module_dir
             .strip_prefix(&workspace_root)
-            .unwrap_or(&module_dir);
-        eprintln!("==> {}", relative.display());
-        let packaged = package_module(&workspace_root, &module_dir, &out_modules_dir)
+            .unwrap_or(module_dir);
+        let module = ModuleCrate::read(&workspace_root, module_dir)
             .with_context(|| format!("cannot package {}", relative.display()))?;
+        modules.push(module);
+    }
+    eprintln!(
+        "Building the modules' binaries together (one cargo invocation per group of modules whose dependency features agree)"
+    );
+    let packaged_modules = package_crates(&workspace_root, modules, &out_modules_dir)
+        .context("cannot package the workspace's modules")?;
+    let mut buildpackages = Vec::new();
+    for (module_dir, packaged) in module_dirs.iter().zip(packaged_modules) {
+        let relative = module_dir
+            .strip_prefix(&workspace_root)
+            .unwrap_or(module_dir);
+        eprintln!("==> {}", relative.display());
         eprintln!(
             "    {} {} {} ({:.2} MiB, statically linked)",
             packaged.descriptor.kind,
@@ -107,19 +119,7 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    let definitions = discover_definitions(&workspace_root)?;
-    if !definitions.is_empty() {
-        eprintln!(
-            "Checking and rendering {} builder definition(s) into {}",
-            definitions.len(),
-            out.join("builders").display()
-        );
-    }
-    for definition in &definitions {
-        let rendered = render(definition, &buildpackages, &out.join("builders"))?;
-        eprintln!("==> {} ({})", definition.name, rendered.display());
-        println!("builder {} {}", definition.name, rendered.display());
-    }
+    let definitions = render_definitions(&workspace_root, &buildpackages, &out.join("builders"))?;
     if let Some(prefix) = &args.publish {
         super::publish::publish(
             prefix,
@@ -131,6 +131,28 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Checks and renders every builder definition of the workspace into `builders_dir`.
+fn render_definitions(
+    workspace_root: &std::path::Path,
+    buildpackages: &[PackagedCnb],
+    builders_dir: &std::path::Path,
+) -> anyhow::Result<Vec<crate::builders::Definition>> {
+    let definitions = discover_definitions(workspace_root)?;
+    if !definitions.is_empty() {
+        eprintln!(
+            "Checking and rendering {} builder definition(s) into {}",
+            definitions.len(),
+            builders_dir.display()
+        );
+    }
+    for definition in &definitions {
+        let rendered = render(definition, buildpackages, builders_dir)?;
+        eprintln!("==> {} ({})", definition.name, rendered.display());
+        println!("builder {} {}", definition.name, rendered.display());
+    }
+    Ok(definitions)
 }
 
 /// A size in MiB, for display.

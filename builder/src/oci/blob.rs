@@ -11,15 +11,7 @@ use std::path::{Path, PathBuf};
 /// `sha256:<hex>` of `bytes`.
 #[must_use]
 pub fn sha256_digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex(&sha2::Sha256::digest(bytes)))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    })
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
 }
 
 /// The hex part of a `sha256:<hex>` digest, checked (it becomes a file name).

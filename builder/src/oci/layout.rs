@@ -12,7 +12,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use untrusted_input::quoted;
+use untrusted_input::{quoted, read_regular_file};
 
 impl Image {
     /// Writes the image as an OCI image layout directory `dir` holding only this image, tagged
@@ -170,16 +170,27 @@ pub fn read_layout(dir: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImage>
     Ok(LoadedImage { config, layers })
 }
 
+/// The largest `.cnb` file read (it is read into memory): 512 MiB. Our modules' are about 2 MiB.
+pub const MAX_ARCHIVE_SIZE: u64 = 512 << 20;
+
 /// Reads the image of a `.cnb` file (an OCI image layout in a tar; entry names may start with
 /// `/` or `./`). The file's only image is read, or the one tagged `tag`. Blobs are read into
-/// memory.
+/// memory: the file is read as untrusted input, a regular file of at most [`MAX_ARCHIVE_SIZE`]
+/// bytes whose entries together hold no more (a FIFO is an error, not a wait).
 ///
 /// # Errors
-/// If the file is not such an archive, or a blob is missing or invalid.
+/// If the file is not such an archive, is too large, or a blob is missing or invalid.
 pub fn read_archive(path: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImage> {
-    let file = fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut archive = tar::Archive::new(std::io::BufReader::new(file));
+    read_archive_within(path, tag, MAX_ARCHIVE_SIZE)
+}
+
+fn read_archive_within(path: &Path, tag: Option<&str>, limit: u64) -> anyhow::Result<LoadedImage> {
+    let bytes = read_regular_file(path, limit)?
+        .with_context(|| format!("cannot open {}: it does not exist", path.display()))?;
+    let mut archive = tar::Archive::new(bytes.as_slice());
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    // What the entries may still hold (a sparse entry holds more than it takes in the file).
+    let mut budget = limit;
     // The tar crate's errors quote the bytes of the header they fail on: never shown, so that
     // a file given as an archive by mistake is not echoed.
     let not_tar = |_| anyhow::anyhow!("{} is not a tar archive", path.display());
@@ -198,9 +209,16 @@ pub fn read_archive(path: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImag
             .trim_start_matches('/')
             .to_string();
         let mut data = Vec::new();
-        entry
+        (&mut entry)
+            .take(budget.saturating_add(1))
             .read_to_end(&mut data)
             .with_context(|| format!("cannot read {} in {}", quoted(&name), path.display()))?;
+        budget = budget.checked_sub(data.len() as u64).with_context(|| {
+            format!(
+                "{} holds more than {limit} bytes, the most read from a .cnb file",
+                path.display()
+            )
+        })?;
         files.insert(name, data);
     }
     if !files.contains_key("oci-layout") {
@@ -283,6 +301,47 @@ mod tests {
             }),
             layers: vec![layer],
         }
+    }
+
+    #[test]
+    fn archives_are_read_bounded_and_never_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("x.cnb");
+        one_layer_image().write_archive(&archive, "v1").unwrap();
+        let size = fs::metadata(&archive).unwrap().len();
+        assert!(read_archive_within(&archive, None, size).is_ok());
+        let message = read_archive_within(&archive, None, size - 1)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            format!(
+                "{} is larger than {} bytes, the most read from it",
+                archive.display(),
+                size - 1
+            )
+        );
+
+        let fifo = dir.path().join("fifo.cnb");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let error = read_archive(&fifo, None).unwrap_err();
+            sender.send((fifo, error.to_string())).unwrap();
+        });
+        let (fifo, message) = receiver
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reading a FIFO as a .cnb waited");
+        assert_eq!(
+            message,
+            format!("{} is a FIFO, not a regular file", fifo.display())
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub use image::{Image, LoadedImage, WrittenImage};
 pub use layer::{
     GZIP_LEVEL, LayerBlob, LayerBuilder, NORMALIZED_MTIME, NORMALIZED_TIME, Owner, gzip,
 };
-pub use layout::{read_archive, read_layout, split_layout_reference};
+pub use layout::{MAX_ARCHIVE_SIZE, read_archive, read_layout, split_layout_reference};
 pub use manifest::{
     Descriptor, MEDIA_TYPE_CONFIG, MEDIA_TYPE_INDEX, MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_LAYER_TAR,
     MEDIA_TYPE_MANIFEST, Platform, REF_NAME_ANNOTATION,
