@@ -15,9 +15,11 @@ pub struct BuilderArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BuilderCommand {
-    /// Write a builder image as an OCI image layout: the build image's layers, then the
-    /// lifecycle, the modules of the builder.toml (local .cnb files or module directories),
-    /// order.toml, stack.toml, run.toml and the labels pack writes.
+    /// Make a builder image, written as an OCI image layout (`--output`) and/or pushed
+    /// (`--publish`): the build image's layers, then the lifecycle, the modules of the
+    /// builder.toml (local .cnb files or module directories, and images pulled from their
+    /// registries, composites with every module they hold), order.toml, stack.toml, run.toml and
+    /// the labels pack writes.
     Create(CreateArgs),
 }
 
