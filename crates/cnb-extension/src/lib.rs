@@ -138,7 +138,6 @@ mod descriptor;
 mod dockerfile;
 mod extend_config;
 mod image_ref;
-pub mod log;
 mod plan;
 mod platform;
 mod runtime;
@@ -165,6 +164,17 @@ pub use runtime::{
 /// Plan, the build plan, API versions, versions, licenses, targets) without a version to keep
 /// in step.
 pub use libcnb_data;
+
+/// The build log and the error convention, shared with buildpacks ([`cnb_output`]): an
+/// extension logs its steps with [`Log`](cnb_output::Log) and its error type implements
+/// [`HeaderAndBody`](cnb_output::HeaderAndBody), which the runtime prints.
+pub use cnb_output;
+pub use cnb_output::{HeaderAndBody, Log};
+
+/// Paketo-style build output: [`Log`](cnb_output::Log), from [`cnb_output`].
+pub mod log {
+    pub use cnb_output::Log;
+}
 
 /// Generates `fn main` for an extension binary, as libcnb's `buildpack_main!` does for a
 /// buildpack: `main` calls [`run`] with the extension and exits with the code it returns.

@@ -1,16 +1,23 @@
 //! Build output in the Paketo style: a header per module, then indented steps and details.
-//!
-//! ```text
-//! UBI Node.js Extension 1.0.0
-//!   Resolving Node.js version
-//!     Candidate version sources (in priority order):
-//!       BP_NODE_VERSION -> "20"
-//! ```
 
 use std::io::{self, Write};
 
-/// Writes Paketo-style log lines. Write errors (a closed stdout) are ignored: logging must never
-/// fail a build.
+/// Writes Paketo-style log lines: the module's header (`<name> <version>`), then steps indented
+/// by two spaces, their details by four and six. Write errors (a closed stdout) are ignored:
+/// logging must never fail a build.
+///
+/// ```
+/// let mut log = cnb_output::Log::new(Vec::new());
+/// log.header("UBI Node.js Extension", "1.0.0")
+///     .step("Resolving Node.js version")
+///     .detail("Candidate version sources (in priority order):")
+///     .subdetail("BP_NODE_VERSION -> \"20\"");
+/// assert_eq!(
+///     String::from_utf8(log.into_inner()).unwrap(),
+///     "UBI Node.js Extension 1.0.0\n  Resolving Node.js version\n    Candidate version sources \
+///      (in priority order):\n      BP_NODE_VERSION -> \"20\"\n"
+/// );
+/// ```
 #[derive(Debug)]
 pub struct Log<W: Write> {
     out: W,

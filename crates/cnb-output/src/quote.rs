@@ -1,6 +1,5 @@
-//! Quoting untrusted values in messages.
-//!
-//! Compiled here and in `untrusted-input` (see `regular_file.rs`): std only.
+//! Quoting untrusted values in messages: a version string or a setting can be megabytes long
+//! or hold control characters, so a message shows a bounded, escaped prefix.
 
 /// How many characters of a value [`quoted`] shows.
 pub const QUOTE_LIMIT: usize = 64;
@@ -9,7 +8,7 @@ pub const QUOTE_LIMIT: usize = 64;
 /// cut after [`QUOTE_LIMIT`] characters with the value's whole size said.
 ///
 /// ```
-/// use cnb_extension::untrusted::quoted;
+/// use cnb_output::quoted;
 ///
 /// assert_eq!(quoted("20; id"), r#""20; id""#);
 /// assert_eq!(quoted("a\nb"), r#""a\nb""#);
@@ -31,7 +30,7 @@ pub fn quoted(value: &str) -> String {
 /// that already shows its own quotes), else [`quoted`].
 ///
 /// ```
-/// use cnb_extension::untrusted::bounded;
+/// use cnb_output::bounded;
 ///
 /// assert_eq!(bounded("20"), "20");
 /// assert_eq!(bounded(r#"["node","x"]"#), r#"["node","x"]"#);
