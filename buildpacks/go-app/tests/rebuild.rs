@@ -19,6 +19,7 @@ use buildpack_errors as _;
 use elf_check as _;
 use fuzz_check as _;
 use globset as _;
+use hex as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
