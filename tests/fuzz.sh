@@ -10,7 +10,7 @@ cases="${1:-20000}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 rm -f target/fuzz/figures.tsv
-FUZZ_RANDOM=1 FUZZ_CASES="$cases" cargo test --locked --release --workspace --exclude e2e-tests --lib --bins --tests fuzz_ -- --test-threads 2
+FUZZ_RANDOM=1 FUZZ_CASES="$cases" cargo test --locked --release --workspace --lib --bins --tests fuzz_ -- --test-threads 2
 [[ -s target/fuzz/figures.tsv ]] || { echo "tests/fuzz.sh: no fuzz figures recorded" >&2; exit 1; }
 echo
 echo "| parser | inputs | panics | hangs (> 1 s) | slowest input |"

@@ -1,10 +1,10 @@
 //! What the app is: a JVM app at all (detect), and an executable JAR (the default process).
 
 use crate::errors::UbiJavaBuildpackError;
+use jvm_version::manifest::{MANIFEST_LIMIT, read_app_manifest};
+use jvm_version::{MANIFEST_PATH, Manifest};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use ubi_common::jvm::manifest::{MANIFEST_LIMIT, read_app_manifest};
-use ubi_common::jvm::{MANIFEST_PATH, Manifest};
 
 /// Files whose presence at the app root makes it a JVM app (besides a `*.jar`).
 pub(crate) const JVM_APP_FILES: [&str; 4] =
@@ -139,7 +139,7 @@ fn file_name(path: &Path) -> String {
 /// JAR cannot be read.
 fn jar_main_class(
     jar: &Path,
-) -> Result<Option<Result<String, ubi_common::jvm::manifest::InvalidMainClass>>, String> {
+) -> Result<Option<Result<String, jvm_version::manifest::InvalidMainClass>>, String> {
     let file = std::fs::File::open(jar).map_err(|error| error.to_string())?;
     let mut archive = zip::ZipArchive::new(file).map_err(|error| error.to_string())?;
     let mut entry = match archive.by_name(MANIFEST_PATH) {

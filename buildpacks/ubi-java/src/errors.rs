@@ -1,10 +1,10 @@
 //! This buildpack's errors and how they are shown.
 
 use buildpack_errors::HeaderAndBody;
+use jvm_version::manifest::InvalidMainClass;
+use jvm_version::{JvmVersionError, MANIFEST_PATH};
 use std::fmt;
 use std::path::PathBuf;
-use ubi_common::jvm::manifest::InvalidMainClass;
-use ubi_common::jvm::{JvmVersionError, MANIFEST_PATH};
 use untrusted_input::ReadError;
 
 /// The extension that installs the JDK this buildpack configures.
@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn version_errors_say_where_versions_come_from() {
         let app = tempfile::tempdir().unwrap();
-        let error = ubi_common::jvm::requested_version(app.path(), Some("seventeen")).unwrap_err();
+        let error = jvm_version::requested_version(app.path(), Some("seventeen")).unwrap_err();
         let error = UbiJavaBuildpackError::from(error);
         assert_eq!(error.header(), "Invalid Java version request");
         assert_eq!(

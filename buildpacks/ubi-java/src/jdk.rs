@@ -2,18 +2,18 @@
 //! (`/usr/bin/javac` -> `/etc/alternatives/javac` -> `/usr/lib/jvm/java-17-openjdk-.../bin/javac`).
 
 use crate::errors::UbiJavaBuildpackError;
+use jvm_version::parse_major;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use ubi_common::jvm::parse_major;
 
-pub(crate) use ubi_common::hand_off::{JAVA_RUNTIME_FILE as HAND_OFF_PATH, JavaRuntime};
+pub(crate) use ubi_companion_contract::java::{HAND_OFF_FILE as HAND_OFF_PATH, JavaRuntime};
 
 /// Reads the hand-off file the ubi-java-extension's build.Dockerfile writes: `Ok(None)` when it
 /// does not exist (the extension did not run), `Err` with a one-line reason when it exists but
 /// cannot be read or parsed.
 pub(crate) fn read_hand_off(path: &Path) -> Result<Option<JavaRuntime>, String> {
-    ubi_common::hand_off::read(path)
+    ubi_companion_contract::read(path)
 }
 
 /// A JDK found on `PATH`.
@@ -51,10 +51,11 @@ impl Jdk {
 /// Finds `javac` on `path` (a `PATH` value) and the JDK around it.
 pub(crate) fn find_jdk(path: Option<&OsStr>) -> Result<Jdk, UbiJavaBuildpackError> {
     let search_path = path.unwrap_or_default();
-    let javac = ubi_common::program::find_on_path("javac", Some(search_path), Path::new("/"))
-        .ok_or_else(|| UbiJavaBuildpackError::JdkNotFound {
+    let javac = find_program::find_on_path("javac", Some(search_path), Path::new("/")).ok_or_else(
+        || UbiJavaBuildpackError::JdkNotFound {
             path: search_path.to_string_lossy().into_owned(),
-        })?;
+        },
+    )?;
     let resolved_javac = javac
         .canonicalize()
         .map_err(|source| UbiJavaBuildpackError::ReadApp {

@@ -3,22 +3,23 @@
 //! classes too and sizes the JVM's memory at launch.
 //!
 //! - [`classes`]: class counts of a JVM (its module image) and of an app (class files, JARs);
-//! - [`memory`]: Paketo's memory calculator (regions, sizes, user flags);
-//! - [`launch`]: the exec.d program: inputs from cgroups, `/proc` and the environment, output
-//!   for `JAVA_TOOL_OPTIONS`.
+//! - [`memory_calculator`]: the exec.d program that sizes the JVM's memory at launch: Paketo's
+//!   calculation ([`memory_calculator::calculation`]) and its inputs from cgroups, `/proc` and
+//!   the environment, its output for `JAVA_TOOL_OPTIONS` ([`memory_calculator::exec_d`]).
 
 pub mod classes;
-pub mod launch;
-pub mod memory;
+pub mod memory_calculator;
 
 // Dependencies of the build binary only.
 use buildpack_errors as _;
 #[cfg(test)]
 use cnb_harness as _;
+use find_program as _;
+use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
 use serde as _;
 use serde_json as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
 use untrusted_input as _;

@@ -4,7 +4,7 @@
 //!
 //! - **detect**: a JVM app (`pom.xml`, `build.gradle(.kts)`, `META-INF/MANIFEST.MF`, a `*.jar`
 //!   at the root) passes and *requires* `jdk` (build) and `jre` (launch) with the Java version the
-//!   app asks for (`ubi_common::jvm`); the extension provides them. Anything else fails.
+//!   app asks for (`jvm_version`); the extension provides them. Anything else fails.
 //! - **build**: for the buildpacks after this one, `JAVA_HOME` of the build image's JDK; for
 //!   launch, JVM defaults and the exec.d memory calculator; the JDK's SBOM; for an executable
 //!   JAR, the default process. An entry still in the Buildpack Plan was not satisfied by the
@@ -25,6 +25,7 @@ use crate::layers::jdk::handle_jdk_layer;
 use crate::layers::jre::{JreLayerMetadata, handle_jre_layer};
 use crate::layers::memory_calculator::handle_memory_calculator_layer;
 use crate::plan::Remaining;
+use jvm_version::{BP_JVM_VERSION, JvmVersionRequest, requested_version};
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::build_plan::BuildPlanBuilder;
 use libcnb::data::launch::{LaunchBuilder, Process, ProcessBuilder};
@@ -33,7 +34,6 @@ use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, Env, Platform, buildpack_main};
 use std::path::Path;
-use ubi_common::jvm::{BP_JVM_VERSION, JvmVersionRequest, requested_version};
 use ubi_java_buildpack::classes::{count_app_classes, count_jvm_classes};
 
 // The exec.d program's dependencies (the cgroup memory limit; toml: its output, and this
@@ -220,7 +220,7 @@ fn contribute_jdk(
         }
     };
 
-    let rpm = ubi_common::program::find_on_path("rpm", path.as_deref(), Path::new("/"));
+    let rpm = find_program::find_on_path("rpm", path.as_deref(), Path::new("/"));
     let (components, origin) = sbom::jdk_components(
         &jdk,
         rpm.as_deref(),

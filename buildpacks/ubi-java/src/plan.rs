@@ -1,32 +1,16 @@
 //! The build plan: what detect requires, and what the Buildpack Plan still holds at build.
 
 use crate::errors::UbiJavaBuildpackError;
+use jvm_version::JvmVersionRequest;
 use libcnb::data::build_plan::Require;
 use libcnb::data::buildpack_plan::BuildpackPlan;
-use serde::Serialize;
-use ubi_common::jvm::JvmVersionRequest;
+use ubi_companion_contract::RequirementMetadata;
+/// The JDK (needed at build) and the JRE (needed at launch).
+pub(crate) use ubi_companion_contract::java::{JDK, JRE};
 
-/// The JDK, needed at build.
-pub(crate) const JDK: &str = "jdk";
-/// The JRE, needed at launch.
-pub(crate) const JRE: &str = "jre";
-
-/// `[requires.metadata]` of `jdk` and `jre`.
-#[derive(Debug, Serialize)]
-struct RequirementMetadata {
-    /// The major version, e.g. `"21"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<String>,
-    /// Where it was asked for (Paketo's names: `pom.xml`, `BP_JVM_VERSION`, ...).
-    #[serde(rename = "version-source", skip_serializing_if = "Option::is_none")]
-    version_source: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    build: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    launch: Option<bool>,
-}
-
-/// `jdk` (with `build = true`) and `jre` (with `launch = true`), with the requested version.
+/// `jdk` (with `build = true`) and `jre` (with `launch = true`), with the requested major
+/// (e.g. `"21"`) and where it was asked for (Paketo's names: `pom.xml`, `BP_JVM_VERSION`, ...),
+/// as the extension reads them.
 pub(crate) fn requirements(
     request: Option<&JvmVersionRequest>,
 ) -> Result<[Require; 2], UbiJavaBuildpackError> {
@@ -67,8 +51,8 @@ impl Remaining {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jvm_version::VersionSource;
     use libcnb::data::build_plan::BuildPlanBuilder;
-    use ubi_common::jvm::VersionSource;
 
     fn plan_toml(request: Option<&JvmVersionRequest>) -> toml::Table {
         let [jdk, jre] = requirements(request).unwrap();

@@ -134,6 +134,15 @@ mod tests {
         }
     }
 
+    /// The module's version, as its buildpack.toml declares it.
+    fn version() -> String {
+        let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
+        descriptor["buildpack"]["version"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     #[test]
     fn components_from_rpm() {
         let dir = tempfile::tempdir().unwrap();
@@ -184,7 +193,12 @@ mod tests {
     fn cyclonedx_document() {
         let (components, _) = jdk_components(&jdk(), None, "arm64", ("rhel", "9.4"));
         let json: Value = serde_json::from_slice(
-            &cyclonedx(&components, "paketo-community/ubi-java-buildpack", "0.1.0").unwrap(),
+            &cyclonedx(
+                &components,
+                "paketo-community/ubi-java-buildpack",
+                &version(),
+            )
+            .unwrap(),
         )
         .unwrap();
         assert_eq!(
@@ -194,7 +208,7 @@ mod tests {
                 "specVersion": "1.5",
                 "version": 1,
                 "metadata": { "tools": { "components": [
-                    { "type": "application", "name": "paketo-community/ubi-java-buildpack", "version": "0.1.0" }
+                    { "type": "application", "name": "paketo-community/ubi-java-buildpack", "version": version() }
                 ] } },
                 "components": [{
                     "bom-ref": "pkg:generic/openjdk-jdk@17.0.10?arch=arm64",

@@ -14,22 +14,34 @@ use std::time::Duration;
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
 use cgroup_memory as _;
+use find_program as _;
+use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
 use serde as _;
 use serde_json as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
 use ubi_java_buildpack as _;
 use untrusted_input as _;
 use which as _;
 use zip as _;
 
 const ID: &str = "paketo-community/ubi-java-buildpack";
-const HEADER: &str = "UBI Java Buildpack 0.1.0\n";
 
 /// The tiny app compiled for the prebuilt-JAR fixture.
 const HELLO_JAVA: &str = "public class Hello {\n    public static void main(String[] args) {\n        System.out.println(\"Hello from Java \" + Runtime.version().feature());\n    }\n}\n";
+
+/// The buildpack's first line: its name and version, as buildpack.toml declares them.
+fn header() -> String {
+    let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
+    let buildpack = &descriptor["buildpack"];
+    format!(
+        "{} {}\n",
+        buildpack["name"].as_str().unwrap(),
+        buildpack["version"].as_str().unwrap()
+    )
+}
 
 fn buildpack() -> Module {
     Module::package("buildpacks/ubi-java")
@@ -241,7 +253,7 @@ fn build_with_this_machines_jdk() {
 
     let java_home = java_home();
     let java_home_text = java_home.to_string_lossy().into_owned();
-    assert!(stdout.starts_with(HEADER), "{stdout}");
+    assert!(stdout.starts_with(&header()), "{stdout}");
     for line in [
         "  Java version: 21 (from pom.xml)\n".to_string(),
         format!("  JDK: {java_home_text} (17."),

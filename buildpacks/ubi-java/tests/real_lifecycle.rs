@@ -12,18 +12,29 @@ use std::process::Command;
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
 use cgroup_memory as _;
+use find_program as _;
+use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
 use serde as _;
 use serde_json as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
 use ubi_java_buildpack as _;
 use untrusted_input as _;
 use zip as _;
 
 /// The run image's target, as the analyzer records it for a UBI 8 run image.
 const ANALYZED: &str = "[run-image]\nreference = \"localhost/run-java-17-ubi8-base:1\"\nimage = \"localhost/run-java-17-ubi8-base:1\"\n\n[run-image.target]\nos = \"linux\"\narch = \"amd64\"\n[run-image.target.distro]\nname = \"rhel\"\nversion = \"8.10\"\n";
+
+/// The module's version, as its buildpack.toml declares it.
+fn version() -> String {
+    let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
+    descriptor["buildpack"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
 
 fn buildpack() -> Module {
     Module::package("buildpacks/ubi-java")
@@ -82,7 +93,7 @@ fn builder_runs_the_buildpack_with_this_machines_jdk() {
 
     // The buildpack's log, as the lifecycle streams it.
     for line in [
-        "UBI Java Buildpack 0.1.0\n".to_string(),
+        format!("UBI Java Buildpack {}\n", version()),
         "  Java version: 17 (from MANIFEST.MF)\n".to_string(),
         format!("    Writing env.build/JAVA_HOME.override = {java_home}\n"),
         "    Writing env.launch/JAVA_HOME.default = /usr/lib/jvm/jre-17\n".to_string(),

@@ -4,9 +4,9 @@ use crate::config::{BP_NODE_PROJECT_PATH, BP_NODE_VERSION, Config};
 use crate::errors::NodejsBuildpackError;
 use crate::package_json::{PACKAGE_JSON, PackageJson, read_package_json};
 use libcnb::data::build_plan::{BuildPlan, BuildPlanBuilder, Require};
-use serde::Serialize;
 use std::path::Path;
-use ubi_common::nodejs::NODE;
+use ubi_companion_contract::RequirementMetadata;
+use ubi_companion_contract::nodejs::NODE;
 use untrusted_input::{quoted, read_app_text};
 
 /// The app file that names a Node.js version, as nvm reads it.
@@ -117,19 +117,6 @@ pub(crate) fn version_file_request(text: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `[requires.metadata]` of a `node` requirement.
-#[derive(Debug, Serialize)]
-struct NodeRequirementMetadata<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<&'a str>,
-    #[serde(rename = "version-source", skip_serializing_if = "Option::is_none")]
-    version_source: Option<&'static str>,
-    /// Node.js is needed to build the app (npm install) ...
-    build: bool,
-    /// ... and to run it.
-    launch: bool,
-}
-
 /// The build plan: provides `node` and requires it once per version request (in priority order),
 /// or once without a version when the app asks for none.
 ///
@@ -139,21 +126,21 @@ struct NodeRequirementMetadata<'a> {
 /// missing. When the extension runs it satisfies every `node` entry and the lifecycle removes
 /// them, so this buildpack's Buildpack Plan holds `node` only when no extension installed it.
 pub(crate) fn build_plan(requests: &[VersionRequest]) -> Result<BuildPlan, NodejsBuildpackError> {
-    let metadata: Vec<NodeRequirementMetadata<'_>> = if requests.is_empty() {
-        vec![NodeRequirementMetadata {
-            version: None,
-            version_source: None,
-            build: true,
-            launch: true,
-        }]
+    // Node.js is needed to build the app (npm install) and to run it.
+    let needed = RequirementMetadata {
+        build: Some(true),
+        launch: Some(true),
+        ..RequirementMetadata::default()
+    };
+    let metadata: Vec<RequirementMetadata> = if requests.is_empty() {
+        vec![needed]
     } else {
         requests
             .iter()
-            .map(|request| NodeRequirementMetadata {
-                version: Some(&request.version),
-                version_source: Some(request.source.as_str()),
-                build: true,
-                launch: true,
+            .map(|request| RequirementMetadata {
+                version: Some(request.version.clone()),
+                version_source: Some(request.source.as_str().to_string()),
+                ..needed.clone()
             })
             .collect()
     };
@@ -171,6 +158,18 @@ pub(crate) fn build_plan(requests: &[VersionRequest]) -> Result<BuildPlan, Nodej
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sources_are_the_contracts_in_its_order() {
+        let sources = [
+            VersionSource::BpNodeVersion,
+            VersionSource::PackageJson,
+            VersionSource::Nvmrc,
+            VersionSource::NodeVersionFile,
+        ]
+        .map(VersionSource::as_str);
+        assert_eq!(sources, ubi_companion_contract::nodejs::VERSION_SOURCES);
+    }
     use std::path::PathBuf;
 
     fn write(dir: &Path, name: &str, content: &str) {
@@ -338,7 +337,7 @@ mod tests {
                         !version.contains('\n') && !version.contains('#'),
                         "{version:?}"
                     );
-                    let _ = ubi_common::nodejs::Request::parse(&version);
+                    let _ = nodejs_version::Request::parse(&version);
                 }
             },
         );

@@ -2,9 +2,9 @@
 //! says why and what to do, with the offending input quoted.
 
 use buildpack_errors::HeaderAndBody;
+use nodejs_version::PlanValueNotAString;
 use std::fmt;
 use std::path::PathBuf;
-use ubi_common::nodejs::PlanValueNotAString;
 use untrusted_input::{ReadError, quoted};
 
 /// The ubi-nodejs-extension, named in messages about a missing Node.js.
@@ -46,7 +46,7 @@ pub(crate) enum NodejsBuildpackError {
     /// A `node` entry of the Buildpack Plan has a value that is not a string.
     PlanValue(PlanValueNotAString),
     /// The plan's winning request is no version request: the message, shared with the
-    /// extension ([`ubi_common::nodejs::RequestError::message`]).
+    /// extension ([`nodejs_version::RequestError::message`]).
     InvalidVersionRequest(String),
     /// No extension installed Node.js and the node on `PATH` does not serve the request.
     NodeDoesNotSatisfy {

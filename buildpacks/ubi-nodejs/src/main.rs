@@ -9,7 +9,7 @@
 //!   most 1 MiB for `package.json` and 4 KiB for a version file; any other case is an error.
 //! - **build** checks `node` and `npm` in the (extended) build image (when no extension
 //!   installed Node.js, the node found must serve the plan's request, by the rules the
-//!   extension resolves it with: `ubi_common::nodejs`), reads the extension's hand-off file,
+//!   extension resolves it with: `nodejs_version`), reads the extension's hand-off file,
 //!   contributes the `node-env` layer (env defaults, optional exec.d program that sizes the V8
 //!   heap), the launch SBOM of the runtime, and a default `web` process.
 
@@ -165,7 +165,7 @@ fn resolve_runtime(
 ) -> Result<NodeRuntime, NodejsBuildpackError> {
     println!("  Resolving Node.js");
     // The plan's node entries, highest priority first, as the extension ranks them.
-    let candidates = ubi_common::nodejs::candidates(&context.buildpack_plan)?;
+    let candidates = nodejs_version::candidates(&context.buildpack_plan)?;
     let requested = candidates.len();
     if requested == 0 {
         println!(
@@ -225,7 +225,7 @@ fn runtime_sbom(
 ) -> Result<Sbom, NodejsBuildpackError> {
     println!("  Writing the SBOM of the runtime (launch.sbom.cdx.json)");
     let rpm = std::env::current_dir().ok().and_then(|cwd| {
-        ubi_common::program::find_on_path("rpm", std::env::var_os("PATH").as_deref(), &cwd)
+        find_program::find_on_path("rpm", std::env::var_os("PATH").as_deref(), &cwd)
     });
     let node_rpm = rpm.as_ref().and_then(|rpm| owning_rpm(rpm, &runtime.node));
     // npm from the same package as node (no separate npm RPM) is listed with npm's own version.

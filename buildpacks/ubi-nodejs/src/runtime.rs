@@ -3,19 +3,19 @@
 
 use crate::errors::NodejsBuildpackError;
 use nodejs_semver::Version;
+use nodejs_version::{Candidate, Request};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use ubi_common::nodejs::{Candidate, Request};
 use untrusted_input::quoted;
 
-pub(crate) use ubi_common::hand_off::{NODEJS_RUNTIME_FILE as HAND_OFF_PATH, NodejsRuntime};
+pub(crate) use ubi_companion_contract::nodejs::{HAND_OFF_FILE as HAND_OFF_PATH, NodejsRuntime};
 
 /// Reads the hand-off file the ubi-nodejs-extension's build.Dockerfile writes: `Ok(None)` when
 /// it does not exist (the extension did not run), `Err` with a one-line reason when it exists
 /// but cannot be read or parsed.
 pub(crate) fn read_hand_off(path: &Path) -> Result<Option<NodejsRuntime>, String> {
-    ubi_common::hand_off::read(path)
+    ubi_companion_contract::read(path)
 }
 
 /// A Node.js version as `node --version` prints it.
@@ -116,7 +116,7 @@ pub(crate) fn find_node_runtime(
         .unwrap_or_default();
     let find = |name: &str| {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        ubi_common::program::find_on_path(name, path_env.map(OsString::as_os_str), &cwd)
+        find_program::find_on_path(name, path_env.map(OsString::as_os_str), &cwd)
     };
     let node = find("node").ok_or_else(|| NodejsBuildpackError::NodeNotFound {
         path_env: path_text.clone(),

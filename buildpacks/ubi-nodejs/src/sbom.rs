@@ -81,6 +81,15 @@ mod tests {
         }
     }
 
+    /// The module's version, as its buildpack.toml declares it.
+    fn version() -> String {
+        let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
+        descriptor["buildpack"]["version"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     #[test]
     fn purls() {
         assert_eq!(
@@ -115,7 +124,7 @@ mod tests {
         let json = cyclonedx_json(
             &components,
             "paketo-community/ubi-nodejs-buildpack",
-            "0.1.0",
+            &version(),
         )
         .unwrap();
         assert!(json.ends_with(b"}\n"));
@@ -129,7 +138,7 @@ mod tests {
                     "components": [{
                         "type": "application",
                         "name": "paketo-community/ubi-nodejs-buildpack",
-                        "version": "0.1.0"
+                        "version": version()
                     }]
                 }
             },

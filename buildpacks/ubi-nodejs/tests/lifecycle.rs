@@ -13,16 +13,18 @@ use std::path::PathBuf;
 // Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
 use cgroup_memory as _;
+use find_program as _;
 use fuzz_check as _;
 use libcnb as _;
 use nodejs_semver as _;
+use nodejs_version as _;
 use packager as _;
 use platform_settings as _;
 use sbom as _;
 use serde as _;
 use serde_json as _;
 use tempfile as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
 use untrusted_input as _;
 use which as _;
 

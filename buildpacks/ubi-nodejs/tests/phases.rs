@@ -13,17 +13,28 @@ use std::time::Duration;
 // Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
 use buildpack_errors as _;
 use cgroup_memory as _;
+use find_program as _;
 use fuzz_check as _;
 use libcnb as _;
 use nodejs_semver as _;
+use nodejs_version as _;
 use platform_settings as _;
 use sbom as _;
 use serde as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
 use untrusted_input as _;
 use which as _;
 
 const NOT_INSTALLED: &str = "ERROR: Node.js is not installed in the build image\n";
+
+/// The module's version, as its buildpack.toml declares it.
+fn version() -> String {
+    let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
+    descriptor["buildpack"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
 
 fn app(name: &str) -> PathBuf {
     workspace_root().join("tests/fixtures/apps").join(name)
@@ -361,10 +372,11 @@ fn build_configures_node_and_launches_npm_start() {
     let stdout = &outcome.process.stdout;
     let node_version = machine_node_version();
     assert!(
-        stdout.starts_with(
-            "UBI Node.js Buildpack 0.1.0\n  Resolving Node.js\n    node is no longer requested \
-             by the build plan: an image extension provided it\n"
-        ),
+        stdout.starts_with(&format!(
+            "UBI Node.js Buildpack {}\n  Resolving Node.js\n    node is no longer requested \
+             by the build plan: an image extension provided it\n",
+            version()
+        )),
         "{stdout}"
     );
     assert!(

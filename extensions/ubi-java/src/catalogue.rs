@@ -10,12 +10,12 @@
 //!   catalogue file does not exist (upstream reads no catalogue at all); a catalogue that exists
 //!   but cannot be read or parsed is an error.
 
-use crate::errors::UbiJavaError;
+use crate::errors::{Fallback, UbiJavaError};
 use crate::version::Request;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use ubi_common::catalogue::{Catalogue, CatalogueError, Runtime};
-use ubi_common::stack::Stack;
+use ubi_extension_support::catalogue::{Catalogue, CatalogueError, Runtime};
+use ubi_extension_support::stack::Stack;
 
 /// Upstream's default (`BP_JVM_VERSION` defaults to 17 in its extension.toml).
 pub(crate) const UPSTREAM_DEFAULT: u32 = 17;
@@ -28,15 +28,6 @@ pub(crate) fn builtin_majors(stack: Stack) -> &'static [u32] {
         Stack::Ubi9 => &[11, 17, 21],
         Stack::Ubi10 => &[],
     }
-}
-
-/// Why the built-in table is used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Fallback {
-    /// The catalogue file does not exist.
-    Missing,
-    /// The catalogue lists no `java-<major>` entry.
-    NoJavaEntries,
 }
 
 /// How the default was chosen.

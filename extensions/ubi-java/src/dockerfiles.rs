@@ -1,16 +1,19 @@
 //! The `build.Dockerfile`: install the JDK as root, record what was installed for the companion
 //! buildpack, restore the build user.
 
+use crate::errors::UbiJavaError;
 use crate::packages::{Install, java_home};
-use cnb_extension::{BuildDockerfile, DockerfileError};
-pub(crate) use ubi_common::hand_off::JAVA_RUNTIME_FILE as RUNTIME_FILE;
-use ubi_common::hand_off::{JavaRuntime, install_dockerfile, to_toml};
-use ubi_common::stack::Stack;
+use cnb_extension::BuildDockerfile;
+pub(crate) use ubi_companion_contract::java::HAND_OFF_FILE as RUNTIME_FILE;
+use ubi_companion_contract::java::JavaRuntime;
+use ubi_companion_contract::{HandOffError, to_toml};
+use ubi_extension_support::install_dockerfile;
+use ubi_extension_support::stack::Stack;
 
 /// The runtime file's contents: TOML the companion (`paketo-community/ubi-java-buildpack`)
 /// reads with the same type. It is part of the extended build image, so it survives into the
 /// build; upstream's marker files at `/` (`/bpi.paketo.ubi.java.version`) are not written.
-fn runtime_toml(major: u32, stack: Stack) -> String {
+fn runtime_toml(major: u32, stack: Stack) -> Result<String, HandOffError> {
     to_toml(&JavaRuntime {
         major,
         stack: stack.id().to_string(),
@@ -28,18 +31,33 @@ fn runtime_toml(major: u32, stack: Stack) -> String {
 pub(crate) fn build_dockerfile(
     install: &Install,
     stack: Stack,
-) -> Result<BuildDockerfile, DockerfileError> {
-    install_dockerfile(
+) -> Result<BuildDockerfile, UbiJavaError> {
+    Ok(install_dockerfile(
         "Java",
         install.command(),
         RUNTIME_FILE,
-        &runtime_toml(install.major, stack),
-    )
+        &runtime_toml(install.major, stack)?,
+    )?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_the_runtime_file_says_is_what_the_companion_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runtime.toml");
+        std::fs::write(&path, runtime_toml(21, Stack::Ubi9).unwrap()).unwrap();
+        assert_eq!(
+            ubi_companion_contract::read(&path),
+            Ok(Some(JavaRuntime {
+                major: 21,
+                stack: "io.buildpacks.stacks.ubi9".to_string(),
+                java_home: java_home(21),
+            }))
+        );
+    }
 
     #[test]
     fn ubi9_java_21() {
@@ -86,7 +104,7 @@ mod tests {
                  java_home = \"/usr/lib/jvm/java-21-openjdk\"\n",
             ),
         ] {
-            let text = runtime_toml(major, stack);
+            let text = runtime_toml(major, stack).unwrap();
             assert_eq!(text, expected);
             let table: toml::Table = toml::from_str(&text).unwrap();
             assert_eq!(table["major"].as_integer(), Some(i64::from(major)));

@@ -1,14 +1,14 @@
 //! Everything that can stop generate, each with the offending input quoted and what to do.
 
-use crate::catalogue::Fallback;
 use cnb_extension::DockerfileError;
+use jvm_version::{BP_JVM_VERSION, JvmVersionError};
 use std::fmt;
 use std::path::PathBuf;
-use ubi_common::catalogue::CatalogueError;
-use ubi_common::comma_separated;
-use ubi_common::jvm::{BP_JVM_VERSION, JvmVersionError};
-use ubi_common::run_image::RunImageError;
-use ubi_common::stack::{Stack, StackError};
+use ubi_companion_contract::HandOffError;
+use ubi_extension_support::catalogue::CatalogueError;
+use ubi_extension_support::comma_separated;
+use ubi_extension_support::run_image::RunImageError;
+use ubi_extension_support::stack::{Stack, StackError};
 use untrusted_input::quoted;
 
 /// Why generate failed.
@@ -26,7 +26,7 @@ pub(crate) enum UbiJavaError {
         source: String,
         reason: String,
     },
-    /// The app's version files decide and one is broken (`ubi_common::jvm` says which).
+    /// The app's version files decide and one is broken (`jvm_version` says which).
     AppVersion(JvmVersionError),
     /// The stack offers no such Java major.
     UnsupportedVersion {
@@ -43,7 +43,7 @@ pub(crate) enum UbiJavaError {
         path: PathBuf,
         fallback: Fallback,
     },
-    /// The stack's catalogue cannot be used (ubi-common names the file).
+    /// The stack's catalogue cannot be used (ubi-extension-support names the file).
     Catalogue(CatalogueError),
     /// The build is not on a UBI stack.
     Stack(StackError),
@@ -51,11 +51,28 @@ pub(crate) enum UbiJavaError {
     RunImage(RunImageError),
     /// A Dockerfile line was rejected (a bug: every value is validated before).
     Dockerfile(DockerfileError),
+    /// The hand-off file for the companion cannot be written (a bug: its type is always TOML).
+    HandOff(HandOffError),
+}
+
+/// Why the built-in table is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fallback {
+    /// The catalogue file does not exist.
+    Missing,
+    /// The catalogue lists no `java-<major>` entry.
+    NoJavaEntries,
 }
 
 impl From<DockerfileError> for UbiJavaError {
     fn from(error: DockerfileError) -> Self {
         Self::Dockerfile(error)
+    }
+}
+
+impl From<HandOffError> for UbiJavaError {
+    fn from(error: HandOffError) -> Self {
+        Self::HandOff(error)
     }
 }
 
@@ -148,6 +165,7 @@ impl fmt::Display for UbiJavaError {
                 "internal error: {error}. Please report this: every value is validated before it \
                  reaches a Dockerfile."
             ),
+            Self::HandOff(error) => write!(f, "internal error: {error}. Please report this."),
         }
     }
 }
@@ -158,9 +176,9 @@ impl std::error::Error for UbiJavaError {}
 mod tests {
     use super::*;
     use cnb_extension::ImageReferenceError;
+    use jvm_version::{InvalidVersion, VersionSource};
     use std::fmt::Write;
-    use ubi_common::catalogue::Runtime;
-    use ubi_common::jvm::{InvalidVersion, VersionSource};
+    use ubi_extension_support::catalogue::Runtime;
 
     const JAVA: Runtime = Runtime::JAVA;
 
@@ -172,6 +190,8 @@ mod tests {
         input.parse::<cnb_extension::ImageReference>().unwrap_err()
     }
 
+    // One error of every kind: a list, as long as there are kinds.
+    #[allow(clippy::too_many_lines)]
     fn all() -> Vec<UbiJavaError> {
         vec![
             UbiJavaError::PlanValueNotAString {
@@ -243,7 +263,7 @@ mod tests {
             UbiJavaError::AppVersion(JvmVersionError::Expansion {
                 source: VersionSource::Pom,
                 setting: "<maven.compiler.release>".to_string(),
-                error: ubi_common::jvm::ExpansionError::TooManySubstitutions,
+                error: jvm_version::ExpansionError::TooManySubstitutions,
             }),
             UbiJavaError::InvalidVersion {
                 request: "1".repeat(10 << 20),
@@ -272,6 +292,7 @@ mod tests {
                 what: "RUN argument",
                 value: "a\nb".to_string(),
             }),
+            UbiJavaError::HandOff(HandOffError("unsupported rust type".to_string())),
         ]
     }
 

@@ -25,12 +25,12 @@ use cnb_extension::{
     DetectContext, DetectResult, Extension, ExtensionPlan, GenerateContext, GenerateResult,
     RunDockerfile,
 };
+use jvm_version::BP_JVM_VERSION;
 use serde::Deserialize;
 use std::path::PathBuf;
-use ubi_common::catalogue::{self as common_catalogue, Runtime};
-use ubi_common::jvm::BP_JVM_VERSION;
-use ubi_common::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
-use ubi_common::stack::Stack;
+use ubi_extension_support::catalogue::{self as common_catalogue, Runtime};
+use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
+use ubi_extension_support::stack::Stack;
 
 #[cfg(test)]
 use cnb_harness as _;
@@ -127,7 +127,7 @@ impl Extension for UbiJavaExtension {
         log.detail(&format!(
             "Java versions of the stack ({}): {} (default {}: {})",
             versions.listed_by(),
-            ubi_common::comma_separated(&versions.majors),
+            ubi_extension_support::comma_separated(&versions.majors),
             versions.default_major,
             versions.default_origin
         ));

@@ -9,7 +9,7 @@
 //! 8, which RHEL calls `1.8.0`.
 
 use cnb_extension::ShellCommand;
-use ubi_common::stack::Stack;
+use ubi_extension_support::stack::Stack;
 
 /// How a Java major is installed on a stack.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,15 +7,15 @@
 //!    their `metadata.version-source` (`BP_JVM_VERSION`, `.sdkmanrc`, `.java-version`,
 //!    `MANIFEST.MF`, `pom.xml`, `build.gradle`, `build.gradle.kts`, then any other or none),
 //!    keeping the plan's order within a source. A buildpack that asked for a version knows the
-//!    app (the companion buildpack reads it with the same `ubi_common::jvm`).
+//!    app (the companion buildpack reads it with the same `jvm_version`).
 //! 3. **The app itself**, for buildpacks that require `jdk`/`jre` without a version (Paketo's
 //!    Maven and Gradle buildpacks): the first of `.sdkmanrc`, `.java-version`,
 //!    `META-INF/MANIFEST.MF`, `pom.xml`, `build.gradle(.kts)` that names a version
-//!    (`ubi_common::jvm::requested_version`).
+//!    (`jvm_version::requested_version`).
 //! 4. No candidate: the stack's default (see `catalogue.rs`).
 //!
 //! Only the first candidate decides; the others are logged. Its value is normalised to a major
-//! with `ubi_common::jvm::parse_major` (`8`, `1.8`, `1.8.0_392`, `17.0.10`, `21.*`, `21+`,
+//! with `jvm_version::parse_major` (`8`, `1.8`, `1.8.0_392`, `17.0.10`, `21.*`, `21+`,
 //! `17.0.10-tem`) and must be written with letters, digits and `._+*-` only, so that a value
 //! holding shell or Dockerfile syntax is an error even where the major alone would parse.
 //! A broken app file (e.g. a `.java-version` that is not a version) fails the build only when
@@ -23,14 +23,14 @@
 
 use crate::errors::UbiJavaError;
 use cnb_extension::libcnb_data::buildpack_plan::BuildpackPlan;
+use jvm_version::{BP_JVM_VERSION, JvmVersionError, VersionSource};
 use std::fmt;
 use std::path::Path;
-use ubi_common::jvm::{self, BP_JVM_VERSION, JvmVersionError, VersionSource};
+use ubi_companion_contract::{VERSION, VERSION_SOURCE};
 use untrusted_input::quoted;
 
 /// The plan entry names this extension provides.
-pub(crate) const JDK: &str = "jdk";
-pub(crate) const JRE: &str = "jre";
+pub(crate) use ubi_companion_contract::java::{JDK, JRE};
 
 /// How a plan entry without a `version-source` is shown.
 pub(crate) const UNKNOWN_SOURCE: &str = "<unknown>";
@@ -106,7 +106,7 @@ pub(crate) struct Request {
     pub(crate) major: u32,
 }
 
-/// The rank of a plan entry's `version-source`: the order of `ubi_common::jvm`'s sources, any
+/// The rank of a plan entry's `version-source`: the order of `jvm_version`'s sources, any
 /// other source (or none) after them.
 fn plan_priority(source: Option<&str>) -> usize {
     source
@@ -158,8 +158,8 @@ pub(crate) fn candidates(
                     value: value.to_string(),
                 }),
         };
-        let version = string("version")?.filter(|version| !version.is_empty());
-        let source = string("version-source")?.filter(|source| !source.is_empty());
+        let version = string(VERSION)?.filter(|version| !version.is_empty());
+        let source = string(VERSION_SOURCE)?.filter(|source| !source.is_empty());
         if let Some(version) = version {
             from_plan.push(Candidate {
                 origin: Origin::Plan {
@@ -177,7 +177,7 @@ pub(crate) fn candidates(
     list.extend(from_plan);
 
     let mut ignored_app_error = None;
-    match jvm::requested_version(app_dir, None) {
+    match jvm_version::requested_version(app_dir, None) {
         Ok(Some(request)) => list.push(Candidate {
             origin: Origin::App(request.source),
             version: request.raw,
@@ -221,7 +221,8 @@ pub(crate) fn decide(candidates: &Candidates) -> Result<Option<Request>, UbiJava
     if let Some(reason) = unsafe_character(&candidate.version) {
         return Err(invalid(reason));
     }
-    let major = jvm::parse_major(&candidate.version).map_err(|error| invalid(error.reason))?;
+    let major =
+        jvm_version::parse_major(&candidate.version).map_err(|error| invalid(error.reason))?;
     Ok(Some(Request {
         candidate: candidate.clone(),
         major,
@@ -505,7 +506,7 @@ mod tests {
                 "{value:?}: {error:?}"
             );
         }
-        // An app file with shell syntax is rejected where it is read (ubi-common's parse_major).
+        // An app file with shell syntax is rejected where it is read (jvm-version's parse_major).
         let dir = app(&[(".java-version", "21-$(id)\n")]);
         let error = candidates(&plan(&[]), None, dir.path()).unwrap_err();
         let message = error.to_string();

@@ -12,13 +12,24 @@ use tempfile::TempDir;
 
 // Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
 use cnb_extension as _;
+use jvm_version as _;
 use serde as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
+use ubi_extension_support as _;
 use untrusted_input as _;
 
 const STACK_ID: &str = "CNB_STACK_ID";
 const UBI8: &str = "io.buildpacks.stacks.ubi8";
 const UBI9: &str = "io.buildpacks.stacks.ubi9";
+
+/// The module's version, as its extension.toml declares it.
+fn version() -> String {
+    let descriptor: toml::Table = toml::from_str(include_str!("../extension.toml")).unwrap();
+    descriptor["extension"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
 
 fn app(name: &str) -> PathBuf {
     workspace_root().join("tests/fixtures/apps").join(name)
@@ -195,7 +206,7 @@ fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Java Extension 0.1.0\n\
+            "UBI Java Extension {version}\n\
              \x20 Resolving Java version\n\
              \x20   Candidate version sources (in priority order):\n\
              \x20     app .sdkmanrc -> \"17.0.10-tem\"\n\
@@ -213,7 +224,8 @@ fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
              \x20 JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
              {RUNTIME_FILE})\n\
              \n",
-            catalogue.display()
+            catalogue.display(),
+            version = version()
         )
     );
 }

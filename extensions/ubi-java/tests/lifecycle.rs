@@ -12,12 +12,23 @@ use std::path::PathBuf;
 
 // Dependencies of the extension binary, not used by this test crate.
 use cnb_extension as _;
+use jvm_version as _;
 use serde as _;
 use toml as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
+use ubi_extension_support as _;
 use untrusted_input as _;
 
 const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
+
+/// The module's version, as its extension.toml declares it.
+fn version() -> String {
+    let descriptor: toml::Table = toml::from_str(include_str!("../extension.toml")).unwrap();
+    descriptor["extension"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
 
 fn fixture(path: &str) -> PathBuf {
     workspace_root().join("tests/fixtures").join(path)
@@ -123,7 +134,7 @@ fn both_modules_route_jdk_and_jre_through_the_extension() {
         Some("localhost/paketo/run-java-21-ubi9-base:0.0.42")
     );
     for expected in [
-        "UBI Java Extension 0.1.0",
+        &format!("UBI Java Extension {}", version()),
         "build plan jdk from pom.xml -> \"21\"",
     ] {
         assert!(

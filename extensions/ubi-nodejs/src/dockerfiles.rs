@@ -1,16 +1,18 @@
 //! The `build.Dockerfile`: install Node.js as root, record what was installed for the companion
 //! buildpack, restore the build user.
 
+use crate::errors::UbiNodejsError;
 use crate::packages::Install;
-use cnb_extension::{BuildDockerfile, DockerfileError};
-use ubi_common::hand_off::{
-    NODEJS_RUNTIME_FILE as RUNTIME_FILE, NodejsRuntime, install_dockerfile, to_toml,
-};
-use ubi_common::stack::Stack;
+use cnb_extension::BuildDockerfile;
+pub(crate) use ubi_companion_contract::nodejs::HAND_OFF_FILE as RUNTIME_FILE;
+use ubi_companion_contract::nodejs::NodejsRuntime;
+use ubi_companion_contract::{HandOffError, to_toml};
+use ubi_extension_support::install_dockerfile;
+use ubi_extension_support::stack::Stack;
 
 /// The runtime file's contents: TOML the companion (`paketo-community/ubi-nodejs-buildpack`)
 /// reads with the same type.
-fn runtime_toml(major: u32, stack: Stack) -> String {
+fn runtime_toml(major: u32, stack: Stack) -> Result<String, HandOffError> {
     to_toml(&NodejsRuntime {
         major,
         stack: stack.id().to_string(),
@@ -26,18 +28,32 @@ fn runtime_toml(major: u32, stack: Stack) -> String {
 pub(crate) fn build_dockerfile(
     install: &Install,
     stack: Stack,
-) -> Result<BuildDockerfile, DockerfileError> {
-    install_dockerfile(
+) -> Result<BuildDockerfile, UbiNodejsError> {
+    Ok(install_dockerfile(
         "Node.js",
         install.command(),
         RUNTIME_FILE,
-        &runtime_toml(install.major, stack),
-    )
+        &runtime_toml(install.major, stack)?,
+    )?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_the_runtime_file_says_is_what_the_companion_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runtime.toml");
+        std::fs::write(&path, runtime_toml(20, Stack::Ubi8).unwrap()).unwrap();
+        assert_eq!(
+            ubi_companion_contract::read(&path),
+            Ok(Some(NodejsRuntime {
+                major: 20,
+                stack: "io.buildpacks.stacks.ubi8".to_string(),
+            }))
+        );
+    }
 
     #[test]
     fn ubi8_node_20() {
@@ -70,7 +86,7 @@ mod tests {
     #[test]
     fn the_runtime_file_is_toml_the_companion_reads() {
         // cnb-extension's write_file delivers these bytes (tested there by running the line).
-        let table: toml::Table = toml::from_str(&runtime_toml(22, Stack::Ubi10)).unwrap();
+        let table: toml::Table = toml::from_str(&runtime_toml(22, Stack::Ubi10).unwrap()).unwrap();
         assert_eq!(table["major"].as_integer(), Some(22));
         assert_eq!(table["stack"].as_str(), Some("io.buildpacks.stacks.ubi10"));
     }

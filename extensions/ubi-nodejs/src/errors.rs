@@ -1,12 +1,13 @@
 //! Everything that can stop generate, each with the offending input quoted and what to do.
 
 use cnb_extension::DockerfileError;
+use nodejs_version::PlanValueNotAString;
 use std::fmt;
-use ubi_common::catalogue::CatalogueError;
-use ubi_common::comma_separated;
-use ubi_common::nodejs::PlanValueNotAString;
-use ubi_common::run_image::RunImageError;
-use ubi_common::stack::{Stack, StackError};
+use ubi_companion_contract::HandOffError;
+use ubi_extension_support::catalogue::CatalogueError;
+use ubi_extension_support::comma_separated;
+use ubi_extension_support::run_image::RunImageError;
+use ubi_extension_support::stack::{Stack, StackError};
 use untrusted_input::quoted;
 
 /// Why generate failed.
@@ -17,7 +18,7 @@ pub(crate) enum UbiNodejsError {
     /// A `node` entry's `metadata.version` or `metadata.version-source` is not a string.
     PlanValueNotAString(PlanValueNotAString),
     /// The winning version request is neither a Node.js range nor an nvm alias: the message
-    /// ([`ubi_common::nodejs::RequestError::message`], shared with the companion).
+    /// ([`nodejs_version::RequestError::message`], shared with the companion).
     InvalidVersionRequest(String),
     /// No Node.js stream of the stack satisfies the request.
     UnsatisfiableVersion {
@@ -27,7 +28,7 @@ pub(crate) enum UbiNodejsError {
         majors: Vec<u32>,
         default_major: u32,
     },
-    /// The stack's catalogue cannot be used (ubi-common names the file).
+    /// The stack's catalogue cannot be used (ubi-extension-support names the file).
     Catalogue(CatalogueError),
     /// The build is not on a UBI stack.
     Stack(StackError),
@@ -41,11 +42,19 @@ pub(crate) enum UbiNodejsError {
     RunImage(RunImageError),
     /// A Dockerfile line was rejected (a bug: every value is validated before).
     Dockerfile(DockerfileError),
+    /// The hand-off file for the companion cannot be written (a bug: its type is always TOML).
+    HandOff(HandOffError),
 }
 
 impl From<DockerfileError> for UbiNodejsError {
     fn from(error: DockerfileError) -> Self {
         Self::Dockerfile(error)
+    }
+}
+
+impl From<HandOffError> for UbiNodejsError {
+    fn from(error: HandOffError) -> Self {
+        Self::HandOff(error)
     }
 }
 
@@ -118,6 +127,7 @@ impl fmt::Display for UbiNodejsError {
                 "internal error: {error}. Please report this: every value is validated before it \
                  reaches a Dockerfile."
             ),
+            Self::HandOff(error) => write!(f, "internal error: {error}. Please report this."),
         }
     }
 }
@@ -128,10 +138,10 @@ impl std::error::Error for UbiNodejsError {}
 mod tests {
     use super::*;
     use cnb_extension::ImageReferenceError;
+    use nodejs_version::RequestError;
     use std::fmt::Write;
     use std::path::PathBuf;
-    use ubi_common::catalogue::Runtime;
-    use ubi_common::nodejs::RequestError;
+    use ubi_extension_support::catalogue::Runtime;
 
     const NODE: Runtime = Runtime::NODEJS;
 
@@ -236,6 +246,7 @@ mod tests {
                 what: "RUN argument",
                 value: "a\nb".to_string(),
             }),
+            UbiNodejsError::HandOff(HandOffError("unsupported rust type".to_string())),
         ]
     }
 

@@ -21,12 +21,12 @@ use cnb_extension::{
     DetectContext, DetectResult, Extension, ExtensionPlan, GenerateContext, GenerateResult,
     RunDockerfile,
 };
+use nodejs_version::Resolution;
 use serde::Deserialize;
 use std::path::PathBuf;
-use ubi_common::catalogue::{self, Catalogue, Runtime};
-use ubi_common::nodejs::Resolution;
-use ubi_common::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
-use ubi_common::stack::Stack;
+use ubi_extension_support::catalogue::{self, Catalogue, Runtime};
+use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
+use ubi_extension_support::stack::Stack;
 use untrusted_input::quoted;
 
 #[cfg(test)]
@@ -98,7 +98,7 @@ impl Extension for UbiNodejsExtension {
         log.detail(&format!(
             "Node.js versions of the stack ({}): {} (default {})",
             catalogue.path.display(),
-            ubi_common::comma_separated(&catalogue.majors()),
+            ubi_extension_support::comma_separated(&catalogue.majors()),
             default_major
         ));
 

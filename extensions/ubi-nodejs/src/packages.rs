@@ -3,7 +3,7 @@
 
 use crate::errors::UbiNodejsError;
 use cnb_extension::ShellCommand;
-use ubi_common::stack::Stack;
+use ubi_extension_support::stack::Stack;
 
 /// The packages installed on ubi8 for Node.js 16, 18 and 20.
 const UBI8_GCC: &[&str] = &[

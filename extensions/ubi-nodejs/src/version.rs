@@ -1,18 +1,18 @@
 //! Which Node.js major to install: the version request of the Buildpack Plan resolved against
 //! the stack's Node.js streams, by the rules the companion buildpack shares
-//! ([`ubi_common::nodejs`]: priority of the sources, node ranges, nvm aliases).
+//! ([`nodejs_version`]: priority of the sources, node ranges, nvm aliases).
 
 use crate::errors::UbiNodejsError;
 use cnb_extension::libcnb_data::buildpack_plan::BuildpackPlan;
-use ubi_common::catalogue::Catalogue;
-use ubi_common::nodejs::{self, Candidate, Request, Resolved};
-use ubi_common::stack::Stack;
+use nodejs_version::{Candidate, Request, Resolved};
+use ubi_extension_support::catalogue::Catalogue;
+use ubi_extension_support::stack::Stack;
 
 /// The `node` entries of the plan, highest priority first; only the first one counts.
 ///
 /// Errors when there is no `node` entry, or when a version or source is not a string.
 pub(crate) fn candidates(plan: &BuildpackPlan) -> Result<Vec<Candidate>, UbiNodejsError> {
-    let candidates = nodejs::candidates(plan)?;
+    let candidates = nodejs_version::candidates(plan)?;
     if candidates.is_empty() {
         return Err(UbiNodejsError::NodeNotRequested);
     }
@@ -46,16 +46,16 @@ pub(crate) fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nodejs_version::Resolution;
     use std::path::PathBuf;
-    use ubi_common::nodejs::Resolution;
 
     fn catalogue(majors: &[u32], default_major: u32) -> Catalogue {
         Catalogue {
             path: PathBuf::from("/etc/buildpacks/images.json"),
-            runtime: ubi_common::catalogue::Runtime::NODEJS,
+            runtime: ubi_extension_support::catalogue::Runtime::NODEJS,
             streams: majors
                 .iter()
-                .map(|&major| ubi_common::catalogue::Stream {
+                .map(|&major| ubi_extension_support::catalogue::Stream {
                     major,
                     name: format!("nodejs-{major}"),
                     run_image: None,

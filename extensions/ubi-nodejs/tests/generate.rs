@@ -12,12 +12,23 @@ use tempfile::TempDir;
 // Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
 use cnb_extension as _;
 use fuzz_check as _;
+use nodejs_version as _;
 use serde as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
+use ubi_extension_support as _;
 use untrusted_input as _;
 
 const STACK_ID: &str = "CNB_STACK_ID";
 const UBI8: &str = "io.buildpacks.stacks.ubi8";
+
+/// The module's version, as its extension.toml declares it.
+fn version() -> String {
+    let descriptor: toml::Table = toml::from_str(include_str!("../extension.toml")).unwrap();
+    descriptor["extension"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
 
 fn app(name: &str) -> PathBuf {
     workspace_root().join("tests/fixtures/apps").join(name)
@@ -153,7 +164,7 @@ fn ubi8_from_the_stack_id_with_package_json_engines() {
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Node.js Extension 0.1.0\n\
+            "UBI Node.js Extension {version}\n\
              \x20 Resolving Node.js version\n\
              \x20   Candidate version sources (in priority order):\n\
              \x20     package.json -> \"~22\"\n\
@@ -172,7 +183,8 @@ fn ubi8_from_the_stack_id_with_package_json_engines() {
              libatomic_ops git openssl-devel python3.12 nodejs npm nodejs-nodemon \
              nss_wrapper-libs which\n\
              \n",
-            catalogue.display()
+            catalogue.display(),
+            version = version()
         )
     );
     assert_eq!(outcome.process.stderr, "");

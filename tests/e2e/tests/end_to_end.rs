@@ -6,15 +6,17 @@
 //! by `packager builder create`, and both are used.
 //!
 //! The suite has its own main (libtest-mimic): the registry and podman's API service start
-//! before the tests and stop after them, also when one fails.
+//! when a test first needs them (listing the tests, or a filter that matches none, starts
+//! nothing) and stop after the tests, also when one fails.
 
 // Helpers outside the tests are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
+use cnb_harness::command::run_ok;
 use cnb_harness::{Podman, free_port, http_get, workspace_root};
 use e2e_tests::{
-    AppBuild, BuildReport, Builders, Endpoints, Published, STATIC_RUN_IMAGE, Services, Stack,
-    e2e_dir, pack, registry_has, registry_inspect, run,
+    AppBuild, BuildReport, Builders, Endpoints, Published, STATIC_RUN_IMAGE, ServicesGuard, Stack,
+    build_and_push, e2e_dir, pack, registry_has, registry_inspect,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
@@ -23,8 +25,8 @@ use std::time::Duration;
 
 fn main() {
     let arguments = Arguments::from_args();
-    let services = Services::start();
-    let _ = std::fs::remove_file(e2e_dir().join("figures.tsv"));
+    // Starts nothing; stops, after the tests, the services a test started.
+    let services = ServicesGuard::new();
     let trial = |name: &str, test: fn()| {
         Trial::test(name, move || {
             test();
@@ -310,13 +312,17 @@ fn node_app_gets_node_from_its_module_stream_and_runs_on_the_node_run_image() {
 /// `mvn package` of the fixture in `dir`: the executable jar (`pack build --path app.jar`).
 fn maven_jar(dir: &Path) -> PathBuf {
     let project = dir.join("project");
-    run(Command::new("cp")
-        .arg("-r")
-        .arg(fixture("java-maven-http"))
-        .arg(&project));
-    run(Command::new("mvn")
-        .args(["--batch-mode", "--quiet", "package"])
-        .current_dir(&project));
+    let _ = run_ok(
+        Command::new("cp")
+            .arg("-r")
+            .arg(fixture("java-maven-http"))
+            .arg(&project),
+    );
+    let _ = run_ok(
+        Command::new("mvn")
+            .args(["--batch-mode", "--quiet", "package"])
+            .current_dir(&project),
+    );
     project.join("target/java-maven-http-1.0.0.jar")
 }
 
@@ -498,31 +504,17 @@ fn push_stand_in_image(local: &str, stack_id: Option<&str>, name: &str) {
         .strip_prefix("docker.io/")
         .or_else(|| name.strip_prefix("index.docker.io/"))
         .unwrap_or_else(|| panic!("{name} is not a Docker Hub image: add a stand-in for it"));
-    let context = tempfile::tempdir_in(e2e_dir()).unwrap();
     let containerfile = match stack_id {
         Some(id) => {
             format!("FROM {local}\nLABEL io.buildpacks.stack.id={id}\nENV CNB_STACK_ID={id}\n")
         }
         None => format!("FROM {local}\n"),
     };
-    std::fs::write(context.path().join("Containerfile"), containerfile).unwrap();
-    let tag = "localhost/e2e/stand-in:latest";
-    let podman = Podman::locate();
-    let _ = podman.run_ok(&[
-        "build",
-        "--quiet",
-        "--network",
-        "none",
-        "--pull=never",
-        "--tag",
-        tag,
-        &context.path().display().to_string(),
-    ]);
-    e2e_tests::skopeo_copy(
-        &format!("containers-storage:{tag}"),
-        &format!("docker://{}/{path}", Endpoints::get().registry),
+    build_and_push(
+        &containerfile,
+        &[],
+        &format!("{}/{path}", Endpoints::get().registry),
     );
-    let _ = podman.run_ok(&["rmi", tag]);
     e2e_tests::remove_when_done(&format!("docker.io/{path}"));
 }
 
@@ -543,7 +535,7 @@ fn push_stand_in_buildpack(id: &str, version: &str, image: &str) {
     for phase in ["detect", "build"] {
         let path = module.join("bin").join(phase);
         std::fs::write(&path, "#!/bin/sh\nexit 100\n").unwrap();
-        run(Command::new("chmod").arg("755").arg(&path));
+        let _ = run_ok(Command::new("chmod").arg("755").arg(&path));
     }
     let cnb = dir.path().join("stand-in.cnb");
     packager::buildpackage::write_buildpackage(&module, &cnb).unwrap();

@@ -37,6 +37,7 @@ use std::time::{Duration, Instant};
 
 // Dependencies of the library that this benchmark does not name (for `unused_crate_dependencies`).
 use serde_json as _;
+use tar as _;
 
 /// Runs per module phase (the median is reported).
 const MODULE_RUNS: usize = 50;

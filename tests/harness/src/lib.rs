@@ -9,32 +9,38 @@
 //!   returns the exit code, stdout, stderr and the outputs (plan, Dockerfiles, extend-config,
 //!   layers, `launch.toml`), and fails the test if detect or generate modified the app.
 //! - [`Lifecycle`]: the real CNB lifecycle binary, run as an unprivileged user (it refuses root):
-//!   its `detector` ([`DetectorRun`]) and its `builder` ([`BuilderRun`]).
+//!   its `detector` ([`DetectorRun`]) and its `builder` ([`BuilderRun`]), one [`PhaseRun`] each.
 //! - [`Podman`]: images imported from a root filesystem the test writes ([`RootFs`], e.g.
-//!   [`RootFs::static_run_image`]), containers run detached, [`http_get`] to probe them.
+//!   [`RootFs::static_run_image`], a tarball written with the `tar` crate) or loaded from an OCI
+//!   layout, containers run detached ([`Container`]) or to their end ([`ContainerRun`]),
+//!   [`http_get`] to probe them.
 //! - [`oci`]: OCI layouts and `.cnb` files read with skopeo and umoci, loaded into podman
-//!   (`skopeo copy`) and run; [`oci::BuildImage`], a small build image as an OCI layout.
+//!   (`skopeo copy`); [`oci::BuildImage`], a small build image as an OCI layout.
+//! - [`command`]: the one way every helper here (and the end-to-end suite) runs a program.
 //!
 //! Helpers here panic with a clear message on a broken test setup: they are for tests only.
 
 #![allow(clippy::missing_panics_doc)]
 
+pub mod command;
 mod lifecycle;
 mod module;
 pub mod oci;
 mod podman;
+mod rootfs;
 mod run;
 
+pub use command::spawn_retrying;
 pub use lifecycle::{
-    BuilderOutcome, BuilderRun, DetectorOutcome, DetectorRun, Lifecycle, PLATFORM_API,
+    BuilderInputs, BuilderOutcome, BuilderRun, DetectorInputs, DetectorOutcome, DetectorRun,
+    Lifecycle, PLATFORM_API, PhaseRun,
 };
 pub use module::{Module, ModuleKind, workspace_root};
-pub use podman::{
-    Container, Image, Podman, RootFs, STATIC_RUN_GID, STATIC_RUN_UID, free_port, http_get,
-};
+pub use podman::{Container, ContainerOutcome, ContainerRun, Image, Podman, free_port, http_get};
+pub use rootfs::{RootFs, STATIC_RUN_GID, STATIC_RUN_UID};
 pub use run::{
     BuildOutcome, DetectOutcome, ENV_ALLOW_LIST, GenerateOutcome, ModuleRun, PATH_VARIABLES,
-    Process, TargetEnv, spawn_retrying,
+    Process, TargetEnv,
 };
 
 /// Reads a TOML file into a table, `None` when the file does not exist.

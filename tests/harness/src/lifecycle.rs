@@ -1,5 +1,6 @@
 //! The real CNB lifecycle, run on this machine as an unprivileged user.
 
+use crate::command::output_text;
 use crate::module::{Module, ModuleKind, workspace_root};
 use crate::read_toml;
 use std::collections::BTreeMap;
@@ -59,15 +60,15 @@ impl Lifecycle {
         for (flag, path) in flags {
             command.arg(flag).arg(path);
         }
-        command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("CNB_PLATFORM_API", PLATFORM_API)
-            .envs(env)
-            .current_dir(root)
-            .output()
-            .unwrap_or_else(|error| panic!("cannot run the lifecycle: {error}"))
+        crate::command::output(
+            command
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("HOME", home)
+                .env("CNB_PLATFORM_API", PLATFORM_API)
+                .envs(env)
+                .current_dir(root),
+        )
     }
 }
 
@@ -104,30 +105,30 @@ impl Lifecycle {
     /// A `detector` run.
     #[must_use]
     pub fn detector(&self) -> DetectorRun {
-        DetectorRun {
-            lifecycle: self.clone(),
-            modules: Vec::new(),
+        self.phase(DetectorInputs {
             order: String::new(),
-            app_dir: None,
-            platform_env: BTreeMap::new(),
-            env: BTreeMap::new(),
-            analyzed: None,
             run_toml: None,
-        }
+        })
     }
 
     /// A `builder` run.
     #[must_use]
     pub fn builder(&self) -> BuilderRun {
-        BuilderRun {
-            lifecycle: self.clone(),
-            modules: Vec::new(),
+        self.phase(BuilderInputs {
             group: String::new(),
             plan: String::new(),
+        })
+    }
+
+    fn phase<P>(&self, phase: P) -> PhaseRun<P> {
+        PhaseRun {
+            lifecycle: self.clone(),
+            modules: Vec::new(),
             app_dir: None,
             platform_env: BTreeMap::new(),
             env: BTreeMap::new(),
             analyzed: None,
+            phase,
         }
     }
 }
@@ -166,17 +167,82 @@ fn unprivileged_user() -> Option<User> {
     Some(user)
 }
 
-/// A `detector` invocation over an order of modules.
+/// One lifecycle phase over modules and an app: what the detector and the builder both take
+/// (the setters below), and what only the phase `P` takes ([`DetectorInputs`], [`BuilderInputs`]).
 #[derive(Debug, Clone)]
-pub struct DetectorRun {
+pub struct PhaseRun<P> {
     lifecycle: Lifecycle,
     modules: Vec<Module>,
-    order: String,
     app_dir: Option<PathBuf>,
     platform_env: BTreeMap<String, String>,
     env: BTreeMap<String, String>,
     analyzed: Option<String>,
+    phase: P,
+}
+
+/// What only the detector takes: the order, and the builder's `run.toml`.
+#[derive(Debug, Clone)]
+pub struct DetectorInputs {
+    order: String,
     run_toml: Option<String>,
+}
+
+/// What only the builder takes: the group and the plan detection left.
+#[derive(Debug, Clone)]
+pub struct BuilderInputs {
+    group: String,
+    plan: String,
+}
+
+/// A `detector` invocation over an order of modules.
+pub type DetectorRun = PhaseRun<DetectorInputs>;
+
+/// A `builder` invocation: the build phase of a group of buildpacks over an app, as after
+/// detection (and after the extensions' generate step, which removes the plan entries the
+/// extensions satisfied).
+pub type BuilderRun = PhaseRun<BuilderInputs>;
+
+impl<P> PhaseRun<P> {
+    /// Adds a module to the module directories (`<escaped id>/<version>`): extensions and
+    /// buildpacks for the detector, buildpacks for the builder.
+    #[must_use]
+    pub fn module(mut self, module: &Module) -> Self {
+        self.modules.push(module.clone());
+        self
+    }
+
+    /// The app, copied into the scratch directory: the detector sees it as its own user would;
+    /// the unprivileged user owns the builder's copy (the build may write to it).
+    #[must_use]
+    pub fn app(mut self, dir: impl AsRef<Path>) -> Self {
+        self.app_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// A user-provided variable: `<platform>/env/<name>`.
+    #[must_use]
+    pub fn platform_env(mut self, name: &str, value: &str) -> Self {
+        self.platform_env
+            .insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// A variable of the phase's own environment (the build image's), e.g. `CNB_STACK_ID`, or
+    /// `PATH` (default: this process's `PATH`), which the builder passes on to the buildpacks.
+    #[must_use]
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// An `analyzed.toml` from a previous phase: without it the detector warns and starts
+    /// empty, and the builder warns and takes the distro from this machine's `/etc/os-release`
+    /// (with `[run-image.target]`, it takes `CNB_TARGET_*` from there).
+    #[must_use]
+    pub fn analyzed(mut self, toml: &str) -> Self {
+        self.analyzed = Some(toml.to_string());
+        self
+    }
 }
 
 /// What the detector did.
@@ -248,53 +314,17 @@ impl DetectorOutcome {
 }
 
 impl DetectorRun {
-    /// Adds a module (extension or buildpack) to the module directories.
-    #[must_use]
-    pub fn module(mut self, module: &Module) -> Self {
-        self.modules.push(module.clone());
-        self
-    }
-
     /// The `order.toml` text (`[[order]]`, `[[order-extensions]]`).
     #[must_use]
     pub fn order(mut self, order: &str) -> Self {
-        self.order = order.to_string();
-        self
-    }
-
-    /// The app (copied, so the detector sees it as its own user would).
-    #[must_use]
-    pub fn app(mut self, dir: impl AsRef<Path>) -> Self {
-        self.app_dir = Some(dir.as_ref().to_path_buf());
-        self
-    }
-
-    /// A user-provided variable: `<platform>/env/<name>`.
-    #[must_use]
-    pub fn platform_env(mut self, name: &str, value: &str) -> Self {
-        self.platform_env
-            .insert(name.to_string(), value.to_string());
-        self
-    }
-
-    /// A variable of the detector's own environment (the build image's), e.g. `CNB_STACK_ID`.
-    #[must_use]
-    pub fn env(mut self, name: &str, value: &str) -> Self {
-        self.env.insert(name.to_string(), value.to_string());
-        self
-    }
-
-    /// An `analyzed.toml` from a previous phase (without it the detector warns and starts empty).
-    #[must_use]
-    pub fn analyzed(mut self, toml: &str) -> Self {
-        self.analyzed = Some(toml.to_string());
+        self.phase.order = order.to_string();
         self
     }
 
     /// The builder's `run.toml` (the run images the extensions may switch to).
     #[must_use]
     pub fn run_toml(mut self, toml: &str) -> Self {
-        self.run_toml = Some(toml.to_string());
+        self.phase.run_toml = Some(toml.to_string());
         self
     }
 
@@ -304,15 +334,18 @@ impl DetectorRun {
         self.run_timed().0
     }
 
-    /// [`DetectorRun::run`], with the wall time of the lifecycle process alone (from spawn to
+    /// [`Self::run`], with the wall time of the lifecycle process alone (from spawn to
     /// exit; without the setup of the scratch dirs or the reading of the outputs): for
     /// benchmarks.
     #[must_use]
     pub fn run_timed(self) -> (DetectorOutcome, std::time::Duration) {
         let user = unprivileged_user();
         let scratch = Scratch::new(&self.modules, self.app_dir.as_deref(), &self.platform_env);
-        let order = write(scratch.root().join("order.toml"), Some(&self.order));
-        let run_toml = write(scratch.root().join("run.toml"), self.run_toml.as_deref());
+        let order = write(scratch.root().join("order.toml"), Some(&self.phase.order));
+        let run_toml = write(
+            scratch.root().join("run.toml"),
+            self.phase.run_toml.as_deref(),
+        );
         let analyzed = write(
             scratch.layers.join("analyzed.toml"),
             self.analyzed.as_deref(),
@@ -347,7 +380,7 @@ impl DetectorRun {
         );
         let outcome = DetectorOutcome {
             exit_code: output.status.code().unwrap_or(-1),
-            output: combined_output(&output),
+            output: output_text(&output),
             group: read_toml(&layers.join("group.toml")),
             plan: read_toml(&layers.join("plan.toml")),
             analyzed: read_toml(&analyzed),
@@ -356,21 +389,6 @@ impl DetectorRun {
         };
         (outcome, elapsed)
     }
-}
-
-/// A `builder` invocation: the build phase of a group of buildpacks over an app, as after
-/// detection (and after the extensions' generate step, which removes the plan entries the
-/// extensions satisfied).
-#[derive(Debug, Clone)]
-pub struct BuilderRun {
-    lifecycle: Lifecycle,
-    modules: Vec<Module>,
-    group: String,
-    plan: String,
-    app_dir: Option<PathBuf>,
-    platform_env: BTreeMap<String, String>,
-    env: BTreeMap<String, String>,
-    analyzed: Option<String>,
 }
 
 /// What the builder did.
@@ -399,17 +417,10 @@ impl BuilderOutcome {
 }
 
 impl BuilderRun {
-    /// Adds a buildpack to the buildpacks directory (`<buildpacks>/<escaped id>/<version>`).
-    #[must_use]
-    pub fn module(mut self, module: &Module) -> Self {
-        self.modules.push(module.clone());
-        self
-    }
-
     /// The `group.toml` text (`[[group]]` entries with `id`, `version`, `api`).
     #[must_use]
     pub fn group(mut self, group: &str) -> Self {
-        self.group = group.to_string();
+        self.phase.group = group.to_string();
         self
     }
 
@@ -417,39 +428,7 @@ impl BuilderRun {
     /// (and the extensions' generate step) left it. Empty by default.
     #[must_use]
     pub fn plan(mut self, plan: &str) -> Self {
-        self.plan = plan.to_string();
-        self
-    }
-
-    /// The app (copied into a directory the unprivileged user owns: the build may write to it).
-    #[must_use]
-    pub fn app(mut self, dir: impl AsRef<Path>) -> Self {
-        self.app_dir = Some(dir.as_ref().to_path_buf());
-        self
-    }
-
-    /// A user-provided variable: `<platform>/env/<name>`.
-    #[must_use]
-    pub fn platform_env(mut self, name: &str, value: &str) -> Self {
-        self.platform_env
-            .insert(name.to_string(), value.to_string());
-        self
-    }
-
-    /// A variable of the builder's own environment (the build image's), e.g. `PATH` (default:
-    /// this process's `PATH`), which the builder passes on to the buildpacks.
-    #[must_use]
-    pub fn env(mut self, name: &str, value: &str) -> Self {
-        self.env.insert(name.to_string(), value.to_string());
-        self
-    }
-
-    /// An `analyzed.toml` (e.g. with `[run-image.target]`, where the builder takes
-    /// `CNB_TARGET_*` from; without it, the builder warns and takes the distro from this
-    /// machine's `/etc/os-release`).
-    #[must_use]
-    pub fn analyzed(mut self, toml: &str) -> Self {
-        self.analyzed = Some(toml.to_string());
+        self.phase.plan = plan.to_string();
         self
     }
 
@@ -466,8 +445,8 @@ impl BuilderRun {
         }
         let user = unprivileged_user();
         let scratch = Scratch::new(&self.modules, self.app_dir.as_deref(), &self.platform_env);
-        let group = write(scratch.root().join("group.toml"), Some(&self.group));
-        let plan = write(scratch.root().join("plan.toml"), Some(&self.plan));
+        let group = write(scratch.root().join("group.toml"), Some(&self.phase.group));
+        let plan = write(scratch.root().join("plan.toml"), Some(&self.phase.plan));
         let analyzed = write(
             scratch.root().join("analyzed.toml"),
             self.analyzed.as_deref(),
@@ -492,7 +471,7 @@ impl BuilderRun {
 
         BuilderOutcome {
             exit_code: output.status.code().unwrap_or(-1),
-            output: combined_output(&output),
+            output: output_text(&output),
             metadata: read_toml(&scratch.layers.join("config").join("metadata.toml")),
             layers_dir: scratch.layers,
             app_dir: scratch.app,
@@ -579,15 +558,6 @@ fn write(path: PathBuf, text: Option<&str>) -> PathBuf {
             .unwrap_or_else(|error| panic!("write {}: {error}", path.display()));
     }
     path
-}
-
-/// stdout and stderr together, as a user sees them.
-fn combined_output(output: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// Copies a directory tree, keeping symlinks (`bin/detect` → `generate`) and modes.

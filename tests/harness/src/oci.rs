@@ -1,12 +1,13 @@
 //! OCI image layouts for tests: read them with the tools others use (`skopeo inspect`,
-//! `umoci stat`, `umoci unpack`), load them into podman (`skopeo copy` to `containers-storage:`)
-//! and run containers from them; and [`BuildImage`], a small build image written as an OCI
+//! `umoci stat`, `umoci unpack`), load them into podman (`skopeo copy` to `containers-storage:`,
+//! then [`crate::Image::container`] runs them); and [`BuildImage`], a small build image written as an OCI
 //! layout (a root filesystem of a few of this machine's binaries with their libraries, the `cnb`
 //! user, `CNB_*` env) to make builders over.
 //!
 //! Every helper panics with the tool's stderr when the tool is missing or fails: nothing is
 //! skipped.
 
+use crate::podman::{Image, Podman};
 use packager::oci::{Image as OciImage, LayerBuilder, Owner};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -14,23 +15,9 @@ use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Runs `program args`, panicking with its stderr when it cannot start or fails.
+/// Runs `program args`, panicking with its output when it cannot start or fails.
 fn run_tool(program: &str, args: &[&str]) -> Output {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|error| {
-            panic!("cannot run {program} (is it installed? tests/test.sh installs it): {error}")
-        });
-    assert!(
-        output.status.success(),
-        "`{program} {}` failed ({}):\n{}{}",
-        args.join(" "),
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+    crate::command::run_ok(Command::new(program).args(args))
 }
 
 /// `skopeo inspect <reference>` (e.g. `oci:<dir>:<tag>`, `oci-archive:<file.cnb>`), parsed:
@@ -91,13 +78,6 @@ pub fn extract_archive(archive: &Path, dir: &Path) {
     );
 }
 
-/// An image in podman's storage, loaded with [`load_into_podman`]; removed on drop.
-#[derive(Debug)]
-pub struct PodmanImage {
-    /// `localhost/<name>:<tag>`.
-    pub reference: String,
-}
-
 static UNIQUE: AtomicUsize = AtomicUsize::new(0);
 
 /// A name unique to this process and call, for images and containers.
@@ -110,9 +90,10 @@ pub fn unique_name(prefix: &str) -> String {
     )
 }
 
-/// `skopeo copy oci:<layout>:<tag> containers-storage:localhost/<name>:<tag>`.
+/// `skopeo copy oci:<layout>:<tag> containers-storage:localhost/<name>:<tag>`: the image in
+/// podman, removed when the value drops.
 #[must_use]
-pub fn load_into_podman(layout: &Path, tag: &str, name: &str) -> PodmanImage {
+pub fn load_into_podman(layout: &Path, tag: &str, name: &str) -> Image {
     let reference = format!("localhost/{name}:{tag}");
     run_tool(
         "skopeo",
@@ -123,160 +104,7 @@ pub fn load_into_podman(layout: &Path, tag: &str, name: &str) -> PodmanImage {
             &format!("containers-storage:{reference}"),
         ],
     );
-    PodmanImage { reference }
-}
-
-impl Drop for PodmanImage {
-    fn drop(&mut self) {
-        let _ = Command::new("podman")
-            .args(["rmi", "--force", &self.reference])
-            .output();
-    }
-}
-
-/// What a container run did.
-#[derive(Debug)]
-pub struct ContainerOutcome {
-    pub exit_code: i32,
-    /// stdout and stderr together.
-    pub output: String,
-    /// Where [`ContainerRun::copy_out`] paths were copied: `<dir>/<basename>`.
-    pub copied: PathBuf,
-    _copied_dir: tempfile::TempDir,
-}
-
-/// A `podman run --network none` of an image, as a user, with env and read-only bind mounts;
-/// afterwards, paths of the container are copied out (`podman cp`) and the container removed.
-#[derive(Debug, Clone)]
-pub struct ContainerRun {
-    image: String,
-    user: Option<String>,
-    env: BTreeMap<String, String>,
-    mounts: Vec<(PathBuf, String)>,
-    copy_out: Vec<String>,
-}
-
-impl PodmanImage {
-    /// A container run of this image.
-    #[must_use]
-    pub fn container(&self) -> ContainerRun {
-        ContainerRun {
-            image: self.reference.clone(),
-            user: None,
-            env: BTreeMap::new(),
-            mounts: Vec::new(),
-            copy_out: Vec::new(),
-        }
-    }
-}
-
-impl ContainerRun {
-    /// `--user <user>` (e.g. `1002:1000`).
-    #[must_use]
-    pub fn user(mut self, user: &str) -> Self {
-        self.user = Some(user.to_string());
-        self
-    }
-
-    /// `--env <name>=<value>`.
-    #[must_use]
-    pub fn env(mut self, name: &str, value: &str) -> Self {
-        self.env.insert(name.to_string(), value.to_string());
-        self
-    }
-
-    /// A read-only bind mount of the host path `source` at `target`.
-    #[must_use]
-    pub fn mount(mut self, source: &Path, target: &str) -> Self {
-        self.mounts.push((source.to_path_buf(), target.to_string()));
-        self
-    }
-
-    /// A path of the container to copy out after the run.
-    #[must_use]
-    pub fn copy_out(mut self, path: &str) -> Self {
-        self.copy_out.push(path.to_string());
-        self
-    }
-
-    /// Runs `command` (whatever its exit code), copies the paths out and removes the container.
-    #[must_use]
-    pub fn run(self, command: &[&str]) -> ContainerOutcome {
-        let name = unique_name("cnb-harness");
-        let mut args: Vec<String> = vec![
-            "run".into(),
-            "--name".into(),
-            name.clone(),
-            "--network".into(),
-            "none".into(),
-        ];
-        if let Some(user) = &self.user {
-            args.extend(["--user".into(), user.clone()]);
-        }
-        for (key, value) in &self.env {
-            args.extend(["--env".into(), format!("{key}={value}")]);
-        }
-        for (source, target) in &self.mounts {
-            args.extend([
-                "--volume".into(),
-                format!("{}:{target}:ro", source.display()),
-            ]);
-        }
-        args.push(self.image.clone());
-        args.extend(command.iter().map(|part| (*part).to_string()));
-        let output = Command::new("podman")
-            .args(&args)
-            .output()
-            .unwrap_or_else(|error| panic!("cannot run podman (is it installed?): {error}"));
-        let copied_dir = tempfile::tempdir().expect("a directory for copied files");
-        let mut copy_failure = None;
-        for path in &self.copy_out {
-            let copied = Command::new("podman")
-                .args([
-                    "cp",
-                    &format!("{name}:{path}"),
-                    &copied_dir.path().display().to_string(),
-                ])
-                .output()
-                .expect("run podman cp");
-            if !copied.status.success() {
-                copy_failure = Some(format!(
-                    "podman cp {name}:{path} failed: {}",
-                    String::from_utf8_lossy(&copied.stderr)
-                ));
-            }
-        }
-        let removed = Command::new("podman")
-            .args(["rm", "--force", &name])
-            .output()
-            .expect("run podman rm");
-        let combined = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        // A container that never started (bad image, bad runtime) is a broken setup.
-        assert!(
-            output.status.code().is_some_and(|code| code < 125),
-            "podman {} failed to run the container ({}):\n{combined}",
-            args.join(" "),
-            output.status
-        );
-        if let Some(failure) = copy_failure {
-            panic!("{failure}\ncontainer output:\n{combined}");
-        }
-        assert!(
-            removed.status.success(),
-            "podman rm {name} failed: {}",
-            String::from_utf8_lossy(&removed.stderr)
-        );
-        ContainerOutcome {
-            exit_code: output.status.code().unwrap_or(-1),
-            output: combined,
-            copied: copied_dir.path().to_path_buf(),
-            _copied_dir: copied_dir,
-        }
-    }
+    Podman::locate().adopt(&reference)
 }
 
 /// The uid and gid of the Paketo build images' `cnb` user.

@@ -1,25 +1,21 @@
-//! Podman for tests: images made locally from a root filesystem the test writes (`podman
-//! import` of a tarball, named `localhost/<name>:<tag>`: no registry is reachable), containers
-//! run detached and removed, and an HTTP probe of what they serve.
+//! Podman for tests, the one abstraction of it: images made locally from a root filesystem the
+//! test writes (`podman import` of a [`RootFs`], named `localhost/<name>:<tag>`: no registry is
+//! reachable) or loaded from an OCI layout ([`crate::oci::load_into_podman`]), containers run
+//! detached ([`Container`]) or to their end ([`ContainerRun`]) and removed, and an HTTP probe of
+//! what they serve.
 //!
 //! Everything fails loudly: a missing podman, or a podman command that fails, panics with its
 //! stderr. Nothing is skipped.
-//!
-//! [`RootFs::static_run_image`] holds exactly what Paketo's static run image holds (RFC 0053,
-//! `jammy-static-stack`): the CA bundle, tzdata, `/etc/passwd` and `/etc/group` with the `cnb`
-//! user, `nsswitch.conf`, `os-release`, `/tmp` and `/home/cnb`; no shell, no libc, no loader.
 
+use crate::command::{output_text, run_ok};
+use crate::oci::unique_name;
+use crate::rootfs::RootFs;
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-
-/// The static stack's run user (jammy: `cnb`, 1002:1000).
-pub const STATIC_RUN_UID: u32 = 1002;
-/// The static stack's run group (jammy; noble's is 1001).
-pub const STATIC_RUN_GID: u32 = 1000;
 
 /// The podman binary.
 #[derive(Debug, Clone)]
@@ -47,24 +43,13 @@ impl Podman {
     /// Runs `podman <args>` and returns its output, whatever the exit code.
     #[must_use]
     pub fn output(&self, args: &[&str]) -> Output {
-        Command::new(&self.binary)
-            .args(args)
-            .output()
-            .unwrap_or_else(|error| panic!("cannot run {}: {error}", self.binary.display()))
+        crate::command::output(Command::new(&self.binary).args(args))
     }
 
     /// Runs `podman <args>`; panics with podman's stderr when it fails. Returns stdout, trimmed.
     #[must_use]
     pub fn run_ok(&self, args: &[&str]) -> String {
-        let output = self.output(args);
-        assert!(
-            output.status.success(),
-            "podman {} failed ({}):\n{}{}",
-            args.join(" "),
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let output = run_ok(Command::new(&self.binary).args(args));
         String::from_utf8_lossy(&output.stdout).trim().to_string()
     }
 
@@ -84,6 +69,11 @@ impl Podman {
         }
         args.extend([&*tarball, reference]);
         let id = self.run_ok(&args);
+        self.image(reference, id)
+    }
+
+    /// `reference` (with the id podman gave it), removed when the value drops.
+    fn image(&self, reference: &str, id: String) -> Image {
         Image {
             podman: self.clone(),
             reference: reference.to_string(),
@@ -105,24 +95,24 @@ impl Podman {
     /// dropping the value leaves the image there.
     #[must_use]
     pub fn existing(&self, reference: &str) -> Image {
+        let mut image = self.adopt(reference);
+        image.removed = true;
+        image
+    }
+
+    /// An image another step put in podman's storage for this test (e.g. `skopeo copy`);
+    /// removed when the value drops.
+    #[must_use]
+    pub fn adopt(&self, reference: &str) -> Image {
         let id = self.run_ok(&["image", "inspect", "--format", "{{.Id}}", reference]);
-        Image {
-            podman: self.clone(),
-            reference: reference.to_string(),
-            id,
-            removed: true,
-        }
+        self.image(reference, id)
     }
 
     /// `podman run --detach <options> <image> <command>`; the container is removed when the
     /// returned value drops (or by [`Container::remove`]).
     #[must_use]
     pub fn run_detached(&self, image: &Image, options: &[&str], command: &[&str]) -> Container {
-        let mut args = vec!["run", "--detach"];
-        args.extend(options);
-        args.push(&image.reference);
-        args.extend(command);
-        let id = self.run_ok(&args);
+        let id = self.run_ok(&run_args("--detach", image, options, command));
         Container {
             podman: self.clone(),
             id,
@@ -133,12 +123,22 @@ impl Podman {
     /// `podman run --rm <options> <image> <command>` in the foreground, whatever its exit code.
     #[must_use]
     pub fn run_foreground(&self, image: &Image, options: &[&str], command: &[&str]) -> Output {
-        let mut args = vec!["run", "--rm"];
-        args.extend(options);
-        args.push(&image.reference);
-        args.extend(command);
-        self.output(&args)
+        self.output(&run_args("--rm", image, options, command))
     }
+}
+
+/// `run <mode> <options> <image> <command>`.
+fn run_args<'a>(
+    mode: &'a str,
+    image: &'a Image,
+    options: &[&'a str],
+    command: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec!["run", mode];
+    args.extend(options);
+    args.push(&image.reference);
+    args.extend(command);
+    args
 }
 
 /// An image in podman's local storage.
@@ -194,12 +194,7 @@ impl Container {
     /// `podman logs` (stdout and stderr).
     #[must_use]
     pub fn logs(&self) -> String {
-        let output = self.podman.output(&["logs", &self.id]);
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
+        output_text(&self.podman.output(&["logs", &self.id]))
     }
 
     /// `podman inspect --format <format>` of the container.
@@ -228,280 +223,138 @@ impl Drop for Container {
     }
 }
 
-/// A root filesystem, written as a tarball (POSIX ustar) with exact owners and modes, whatever
-/// the files' owners on this machine.
-#[derive(Debug, Default)]
-pub struct RootFs {
-    tarball: Vec<u8>,
-    /// The paths added so far: a directory added twice is added once; a file twice panics.
-    paths: std::collections::BTreeSet<String>,
+/// What a container run did.
+#[derive(Debug)]
+pub struct ContainerOutcome {
+    pub exit_code: i32,
+    /// stdout and stderr together.
+    pub output: String,
+    /// Where [`ContainerRun::copy_out`] paths were copied: `<dir>/<basename>`.
+    pub copied: PathBuf,
+    _copied_dir: tempfile::TempDir,
 }
 
-/// A ustar entry type.
-#[derive(Debug, Clone, Copy)]
-enum EntryType {
-    File,
-    Symlink,
-    Directory,
+/// A `podman run --network none` of an image, as a user, with env and read-only bind mounts;
+/// afterwards, paths of the container are copied out (`podman cp`) and the container removed.
+#[derive(Debug, Clone)]
+pub struct ContainerRun {
+    podman: Podman,
+    image: String,
+    user: Option<String>,
+    env: BTreeMap<String, String>,
+    mounts: Vec<(PathBuf, String)>,
+    copy_out: Vec<String>,
 }
 
-fn relative(path: &str) -> String {
-    let path = path.trim_start_matches('/').trim_end_matches('/');
-    if path.is_empty() {
-        ".".to_string()
-    } else {
-        path.to_string()
-    }
-}
-
-/// Writes `value` as a NUL-terminated octal field of `field.len()` bytes.
-fn octal(field: &mut [u8], value: u64) {
-    let text = format!("{value:0width$o}", width = field.len() - 1);
-    assert!(
-        text.len() < field.len(),
-        "{value} does not fit a tar header field"
-    );
-    field[..text.len()].copy_from_slice(text.as_bytes());
-}
-
-impl RootFs {
-    /// An empty root filesystem.
+impl Image {
+    /// A container run of this image.
     #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Appends one entry: a 512-byte ustar header, then the contents padded to 512 bytes.
-    #[allow(clippy::too_many_arguments)]
-    fn entry(
-        &mut self,
-        path: &str,
-        kind: EntryType,
-        mode: u32,
-        (uid, gid): (u32, u32),
-        contents: &[u8],
-        link: &str,
-    ) {
-        let mut name = relative(path);
-        if matches!(kind, EntryType::Directory) {
-            name.push('/');
+    pub fn container(&self) -> ContainerRun {
+        ContainerRun {
+            podman: self.podman.clone(),
+            image: self.reference.clone(),
+            user: None,
+            env: BTreeMap::new(),
+            mounts: Vec::new(),
+            copy_out: Vec::new(),
         }
-        // Names longer than 100 bytes go into the 155-byte prefix, split at a '/'.
-        let (prefix, name) = if name.len() <= 100 {
-            (String::new(), name)
-        } else {
-            let split = name[..name.len().min(156)]
-                .rfind('/')
-                .filter(|&at| name.len() - at - 1 <= 100)
-                .unwrap_or_else(|| panic!("{path} is too long for a ustar header"));
-            (name[..split].to_string(), name[split + 1..].to_string())
-        };
-        assert!(link.len() <= 100, "the link target {link} is too long");
-        let mut header = [0u8; 512];
-        header[..name.len()].copy_from_slice(name.as_bytes());
-        octal(&mut header[100..108], u64::from(mode));
-        octal(&mut header[108..116], u64::from(uid));
-        octal(&mut header[116..124], u64::from(gid));
-        octal(&mut header[124..136], contents.len() as u64);
-        octal(&mut header[136..148], 0);
-        header[156] = match kind {
-            EntryType::File => b'0',
-            EntryType::Symlink => b'2',
-            EntryType::Directory => b'5',
-        };
-        header[157..157 + link.len()].copy_from_slice(link.as_bytes());
-        header[257..263].copy_from_slice(b"ustar\0");
-        header[263..265].copy_from_slice(b"00");
-        header[345..345 + prefix.len()].copy_from_slice(prefix.as_bytes());
-        // The checksum is computed with its own field as spaces.
-        header[148..156].copy_from_slice(b"        ");
-        let checksum: u64 = header.iter().map(|&byte| u64::from(byte)).sum();
-        octal(&mut header[148..155], checksum);
-        header[155] = b' ';
-        self.tarball.extend_from_slice(&header);
-        self.tarball.extend_from_slice(contents);
-        let padding = (512 - contents.len() % 512) % 512;
-        self.tarball.extend(std::iter::repeat_n(0, padding));
+    }
+}
+
+impl ContainerRun {
+    /// `--user <user>` (e.g. `1002:1000`).
+    #[must_use]
+    pub fn user(mut self, user: &str) -> Self {
+        self.user = Some(user.to_string());
+        self
     }
 
-    fn add_path(&mut self, path: &str) -> bool {
-        self.paths.insert(relative(path))
+    /// `--env <name>=<value>`.
+    #[must_use]
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.insert(name.to_string(), value.to_string());
+        self
     }
 
-    fn add_new_path(&mut self, path: &str) {
-        assert!(
-            self.add_path(path),
-            "{path} is already in the root filesystem"
-        );
+    /// A read-only bind mount of the host path `source` at `target`.
+    #[must_use]
+    pub fn mount(mut self, source: &Path, target: &str) -> Self {
+        self.mounts.push((source.to_path_buf(), target.to_string()));
+        self
     }
 
-    /// A directory (its parents must have been added before). A directory already added is
-    /// left as it is.
-    pub fn dir(&mut self, path: &str, mode: u32, uid: u32, gid: u32) -> &mut Self {
-        if self.add_path(path) {
-            self.entry(path, EntryType::Directory, mode, (uid, gid), &[], "");
+    /// A path of the container to copy out after the run.
+    #[must_use]
+    pub fn copy_out(mut self, path: &str) -> Self {
+        self.copy_out.push(path.to_string());
+        self
+    }
+
+    /// Runs `command` (whatever its exit code), copies the paths out and removes the container.
+    #[must_use]
+    pub fn run(self, command: &[&str]) -> ContainerOutcome {
+        let name = unique_name("cnb-harness");
+        let mut args: Vec<String> = vec![
+            "run".into(),
+            "--name".into(),
+            name.clone(),
+            "--network".into(),
+            "none".into(),
+        ];
+        if let Some(user) = &self.user {
+            args.extend(["--user".into(), user.clone()]);
         }
-        self
-    }
-
-    /// A regular file with `contents`.
-    pub fn file(
-        &mut self,
-        path: &str,
-        contents: &[u8],
-        mode: u32,
-        uid: u32,
-        gid: u32,
-    ) -> &mut Self {
-        self.add_new_path(path);
-        self.entry(path, EntryType::File, mode, (uid, gid), contents, "");
-        self
-    }
-
-    /// A symbolic link.
-    pub fn symlink(&mut self, path: &str, target: &Path, uid: u32, gid: u32) -> &mut Self {
-        self.add_new_path(path);
-        let target = target.to_string_lossy();
-        self.entry(path, EntryType::Symlink, 0o777, (uid, gid), &[], &target);
-        self
-    }
-
-    /// A file of this machine, copied with `mode`.
-    pub fn copy_file(
-        &mut self,
-        path: &str,
-        source: &Path,
-        mode: u32,
-        uid: u32,
-        gid: u32,
-    ) -> &mut Self {
-        let contents = std::fs::read(source)
-            .unwrap_or_else(|error| panic!("read {}: {error}", source.display()));
-        self.file(path, &contents, mode, uid, gid)
-    }
-
-    /// A directory tree of this machine under `path` (which is added too), with its modes and
-    /// symbolic links, owned by `uid:gid`.
-    pub fn copy_tree(&mut self, path: &str, source: &Path, uid: u32, gid: u32) -> &mut Self {
-        let metadata = std::fs::metadata(source)
-            .unwrap_or_else(|error| panic!("stat {}: {error}", source.display()));
-        assert!(metadata.is_dir(), "{} is not a directory", source.display());
-        self.dir(path, metadata.mode() & 0o7777, uid, gid);
-        let mut entries: Vec<_> = std::fs::read_dir(source)
-            .unwrap_or_else(|error| panic!("list {}: {error}", source.display()))
-            .map(|entry| entry.expect("a directory entry"))
-            .collect();
-        entries.sort_by_key(std::fs::DirEntry::file_name);
-        for entry in entries {
-            let child = format!(
-                "{}/{}",
-                path.trim_end_matches('/'),
-                entry.file_name().to_string_lossy()
-            );
-            let file_type = entry.file_type().expect("a file type");
-            if file_type.is_symlink() {
-                let target = std::fs::read_link(entry.path()).expect("read a symlink");
-                self.symlink(&child, &target, uid, gid);
-            } else if file_type.is_dir() {
-                self.copy_tree(&child, &entry.path(), uid, gid);
-            } else {
-                let mode = entry.metadata().expect("stat a file").permissions().mode() & 0o7777;
-                self.copy_file(&child, &entry.path(), mode, uid, gid);
+        for (key, value) in &self.env {
+            args.extend(["--env".into(), format!("{key}={value}")]);
+        }
+        for (source, target) in &self.mounts {
+            args.extend([
+                "--volume".into(),
+                format!("{}:{target}:ro", source.display()),
+            ]);
+        }
+        args.push(self.image.clone());
+        args.extend(command.iter().map(|part| (*part).to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = self.podman.output(&args);
+        let copied_dir = tempfile::tempdir().expect("a directory for copied files");
+        let mut copy_failure = None;
+        for path in &self.copy_out {
+            let copied = self.podman.output(&[
+                "cp",
+                &format!("{name}:{path}"),
+                &copied_dir.path().display().to_string(),
+            ]);
+            if !copied.status.success() {
+                copy_failure = Some(format!(
+                    "podman cp {name}:{path} failed: {}",
+                    String::from_utf8_lossy(&copied.stderr)
+                ));
             }
         }
-        self
-    }
-
-    /// What Paketo's static run image holds (`jammy-static-stack`, decorated with the `cnb`
-    /// user as `jam` does), with this machine's CA bundle and tzdata: `/etc/passwd`,
-    /// `/etc/group`, `/etc/nsswitch.conf`, `/etc/os-release`,
-    /// `/etc/ssl/certs/ca-certificates.crt`, `/usr/share/zoneinfo`, `/tmp` (1777) and
-    /// `/home/cnb` (0750, `uid:gid`). No shell, no libc, no dynamic loader.
-    ///
-    /// Panics when this machine has no CA bundle or no tzdata (install `ca-certificates` and
-    /// `tzdata`).
-    #[must_use]
-    pub fn static_run_image(uid: u32, gid: u32) -> Self {
-        let ca_bundle = Path::new("/etc/ssl/certs/ca-certificates.crt");
-        let zoneinfo = Path::new("/usr/share/zoneinfo");
+        let removed = self.podman.output(&["rm", "--force", &name]);
+        let combined = output_text(&output);
+        // A container that never started (bad image, bad runtime) is a broken setup.
         assert!(
-            ca_bundle.is_file(),
-            "{} is missing: install ca-certificates",
-            ca_bundle.display()
+            output.status.code().is_some_and(|code| code < 125),
+            "podman {} failed to run the container ({}):\n{combined}",
+            args.join(" "),
+            output.status
         );
-        assert!(
-            zoneinfo.is_dir(),
-            "{} is missing: install tzdata",
-            zoneinfo.display()
-        );
-        let mut rootfs = Self::new();
-        for dir in [
-            "/etc",
-            "/etc/ssl",
-            "/etc/ssl/certs",
-            "/home",
-            "/usr",
-            "/usr/share",
-        ] {
-            rootfs.dir(dir, 0o755, 0, 0);
+        if let Some(failure) = copy_failure {
+            panic!("{failure}\ncontainer output:\n{combined}");
         }
-        rootfs
-            .dir("/tmp", 0o1777, 0, 0)
-            .dir("/home/cnb", 0o750, uid, gid)
-            .file(
-                "/etc/passwd",
-                format!(
-                    "root:x:0:0:root:/root:/sbin/nologin\n\
-                     nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n\
-                     cnb:x:{uid}:{gid}::/home/cnb:/sbin/nologin\n"
-                )
-                .as_bytes(),
-                0o644,
-                0,
-                0,
-            )
-            .file(
-                "/etc/group",
-                format!(
-                    "root:x:0:\nnobody:x:65534:\ntty:x:5:\nstaff:x:50:\ncnb:x:{gid}:\n"
-                )
-                .as_bytes(),
-                0o644,
-                0,
-                0,
-            )
-            .file(
-                "/etc/nsswitch.conf",
-                b"passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n\
-                  protocols: files\nservices: files\nethers: files\nrpc: files\n",
-                0o644,
-                0,
-                0,
-            )
-            .file(
-                "/etc/os-release",
-                b"PRETTY_NAME=\"Paketo Buildpacks Static Jammy\"\nHOME_URL=\"https://github.com/paketo-buildpacks/jammy-static-stack\"\n\
-                  ID=ubuntu\nVERSION_ID=\"22.04\"\n",
-                0o644,
-                0,
-                0,
-            )
-            .copy_file(
-                "/etc/ssl/certs/ca-certificates.crt",
-                ca_bundle,
-                0o644,
-                0,
-                0,
-            )
-            .copy_tree("/usr/share/zoneinfo", zoneinfo, 0, 0);
-        rootfs
-    }
-
-    /// Writes the tarball (the entries, then two zero blocks).
-    pub fn write(mut self, tarball: &Path) {
-        self.tarball.extend(std::iter::repeat_n(0, 1024));
-        std::fs::write(tarball, &self.tarball)
-            .unwrap_or_else(|error| panic!("write {}: {error}", tarball.display()));
+        assert!(
+            removed.status.success(),
+            "podman rm {name} failed: {}",
+            String::from_utf8_lossy(&removed.stderr)
+        );
+        ContainerOutcome {
+            exit_code: output.status.code().unwrap_or(-1),
+            output: combined,
+            copied: copied_dir.path().to_path_buf(),
+            _copied_dir: copied_dir,
+        }
     }
 }
 
@@ -547,53 +400,5 @@ pub fn http_get(port: u16, path: &str, timeout: Duration) -> Result<(u16, String
             }
             Err(_) => std::thread::sleep(Duration::from_millis(100)),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn writes_a_tarball_tar_reads() {
-        let scratch = tempfile::tempdir().unwrap();
-        let long = format!("/{}/{}", "d".repeat(90), "f".repeat(60));
-        let mut rootfs = RootFs::new();
-        rootfs
-            .dir("/etc", 0o755, 0, 0)
-            .dir("/etc/", 0o700, 1, 1)
-            .file("/etc/passwd", b"root:x:0:0::/:/sbin/nologin\n", 0o644, 0, 0)
-            .dir("/home", 0o755, 0, 0)
-            .dir("/home/cnb", 0o750, 1002, 1000)
-            .symlink("/etc/link", Path::new("passwd"), 0, 0)
-            .dir(&format!("/{}", "d".repeat(90)), 0o755, 0, 0)
-            .file(&long, b"x", 0o755, 0, 0);
-        let tarball = scratch.path().join("rootfs.tar");
-        rootfs.write(&tarball);
-        let output = Command::new("tar")
-            .args(["--numeric-owner", "-tvf"])
-            .arg(&tarball)
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{output:?}");
-        let listing = String::from_utf8(output.stdout).unwrap();
-        let lines: Vec<(&str, &str, &str)> = listing
-            .lines()
-            .map(|line| {
-                let fields: Vec<&str> = line.split_whitespace().collect();
-                (fields[0], fields[1], fields[5])
-            })
-            .collect();
-        assert_eq!(
-            lines[..5],
-            [
-                ("drwxr-xr-x", "0/0", "etc/"),
-                ("-rw-r--r--", "0/0", "etc/passwd"),
-                ("drwxr-xr-x", "0/0", "home/"),
-                ("drwxr-x---", "1002/1000", "home/cnb/"),
-                ("lrwxrwxrwx", "0/0", "etc/link"),
-            ]
-        );
-        assert_eq!(lines[6], ("-rwxr-xr-x", "0/0", &long[1..]));
     }
 }

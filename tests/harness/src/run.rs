@@ -1,33 +1,13 @@
 //! Running one phase of a module as the lifecycle does.
 
+use crate::command::spawn_retrying;
 use crate::module::{Module, ModuleKind};
 use crate::read_toml;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
-
-/// Spawns `command`, retrying for up to two seconds while its executable is busy (`ETXTBSY`):
-/// a module another test thread has just copied stays open for writing in any child forked
-/// meanwhile, until that child execs.
-///
-/// # Errors
-/// As [`Command::spawn`].
-pub fn spawn_retrying(command: &mut Command) -> std::io::Result<Child> {
-    let started = Instant::now();
-    loop {
-        match command.spawn() {
-            Err(error)
-                if error.kind() == std::io::ErrorKind::ExecutableFileBusy
-                    && started.elapsed() < Duration::from_secs(2) =>
-            {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            spawned => return spawned,
-        }
-    }
-}
 
 /// The variables the lifecycle passes from its own environment to modules
 /// (`env.BuildEnvIncludelist` plus the POSIX path variables of lifecycle v0.21).
@@ -286,18 +266,13 @@ impl ModuleRun {
 
     fn execute(&self, phase: &str, args: &[&Path], env: &BTreeMap<String, String>) -> Process {
         let executable = self.module.executable(phase);
-        let output = spawn_retrying(
+        let output = crate::command::output(
             Command::new(&executable)
                 .args(args)
                 .env_clear()
                 .envs(env)
-                .current_dir(&self.app_dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped()),
-        )
-        .and_then(Child::wait_with_output)
-        .unwrap_or_else(|error| panic!("cannot run {}: {error}", executable.display()));
+                .current_dir(&self.app_dir),
+        );
         Process {
             exit_code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -5,6 +5,7 @@ use cnb_harness::{Module, ModuleRun, TargetEnv, workspace_root};
 use std::path::PathBuf;
 // Dependencies of the harness library, not used directly by this test crate.
 use serde_json as _;
+use tar as _;
 use tempfile as _;
 use toml as _;
 

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 // Dependencies of the harness library, not used directly by this test crate.
 use packager as _;
 use serde_json as _;
+use tar as _;
 use tempfile as _;
 
 const STACK_RUN_IMAGE: &str = "localhost/stack-run:1";

@@ -1,19 +1,21 @@
 //! The exec.d program of the UBI Java buildpack: run by the CNB launcher before the app, it adds
 //! the JVM memory flags for this container to `JAVA_TOOL_OPTIONS` (see
-//! `ubi_java_buildpack::launch`). It writes the variable as TOML to file descriptor 3, as the
+//! `ubi_java_buildpack::memory_calculator::exec_d`). It writes the variable as TOML to file descriptor 3, as the
 //! exec.d contract asks, logs to stderr, and exits non-zero with one clear error line when the
 //! memory is too small or a setting is invalid (the launcher then does not start the app).
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
-use ubi_java_buildpack::launch::{System, run};
+use ubi_java_buildpack::memory_calculator::exec_d::{System, run};
 
 // Dependencies of the crate that this binary does not use.
 use buildpack_errors as _;
 use cgroup_memory as _;
 #[cfg(test)]
 use cnb_harness as _;
+use find_program as _;
+use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
@@ -22,7 +24,7 @@ use serde_json as _;
 #[cfg(test)]
 use tempfile as _;
 use toml as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
 use untrusted_input as _;
 #[cfg(test)]
 use which as _;

@@ -15,7 +15,7 @@ use libcnb::data::layer_name;
 use libcnb::layer::UncachedLayerDefinition;
 use libcnb::layer_env::{ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
-use ubi_java_buildpack::launch::{
+use ubi_java_buildpack::memory_calculator::exec_d::{
     BPI_APPLICATION_CLASS_COUNT, BPI_APPLICATION_PATH, BPI_JVM_CLASS_COUNT, JAVA_TOOL_OPTIONS,
 };
 

@@ -1,5 +1,5 @@
 //! The `memory-calculator` layer (launch only): the exec.d program that sizes the JVM's memory
-//! for the container at every start (see `ubi_java_buildpack::launch`).
+//! for the container at every start (see `ubi_java_buildpack::memory_calculator::exec_d`).
 
 use crate::UbiJavaBuildpack;
 use crate::errors::UbiJavaBuildpackError;

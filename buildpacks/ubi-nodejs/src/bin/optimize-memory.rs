@@ -26,17 +26,19 @@ use std::process::ExitCode;
 use buildpack_errors as _;
 #[cfg(test)]
 use cnb_harness as _;
+use find_program as _;
 #[cfg(test)]
 use fuzz_check as _;
 use libcnb as _;
 use nodejs_semver as _;
+use nodejs_version as _;
 #[cfg(test)]
 use packager as _;
 use platform_settings as _;
 use sbom as _;
 use serde as _;
 use serde_json as _;
-use ubi_common as _;
+use ubi_companion_contract as _;
 use untrusted_input as _;
 #[cfg(test)]
 use which as _;

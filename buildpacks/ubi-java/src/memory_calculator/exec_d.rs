@@ -25,7 +25,9 @@
 //! they are counted here in `JAVA_HOME`.
 
 use crate::classes::{count_app_classes, count_jar_classes, count_jvm_classes};
-use crate::memory::{Calculator, GIB, MemoryError, TIB, format_size, split_options};
+use crate::memory_calculator::calculation::{
+    Calculator, GIB, MemoryError, TIB, format_size, split_options,
+};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -416,7 +418,7 @@ fn cpu_list_count(list: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory::MIB;
+    use crate::memory_calculator::calculation::MIB;
 
     struct Machine {
         root: tempfile::TempDir,

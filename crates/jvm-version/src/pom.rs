@@ -509,7 +509,7 @@ mod tests {
         let pom = property_bomb(9, 10, "lol");
         assert_eq!(
             pom,
-            include_str!("../../../../tests/fixtures/ubi-java/pom-expansion-bomb.xml")
+            include_str!("../../../tests/fixtures/ubi-java/pom-expansion-bomb.xml")
         );
         let started = std::time::Instant::now();
         let settings = version_settings(&pom);
@@ -567,8 +567,8 @@ mod tests {
     #[test]
     fn fuzz_pom() {
         let seeds = [
-            include_str!("../../../../tests/fixtures/apps/java-maven-release-21/pom.xml"),
-            include_str!("../../../../tests/fixtures/apps/java-maven-http/pom.xml"),
+            include_str!("../../../tests/fixtures/apps/java-maven-release-21/pom.xml"),
+            include_str!("../../../tests/fixtures/apps/java-maven-http/pom.xml"),
             &property_bomb(9, 10, "lol"),
             &property_bomb(3, 2, "1"),
             "<project><build><pluginManagement><plugins><plugin>\

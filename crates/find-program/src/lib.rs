@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use std::path::Path;
-//! use ubi_common::program::find_on_path;
+//! use find_program::find_on_path;
 //!
 //! let sh = find_on_path("sh", Some("/nonexistent:/bin:/usr/bin".as_ref()), Path::new("/"));
 //! assert_eq!(sh.as_deref(), Some(Path::new("/bin/sh")));

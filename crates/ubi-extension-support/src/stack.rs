@@ -3,7 +3,7 @@
 //!
 //! ```
 //! use cnb_extension::Target;
-//! use ubi_common::stack::{Stack, StackOrigin};
+//! use ubi_extension_support::stack::{Stack, StackOrigin};
 //!
 //! let target = Target {
 //!     os: "linux".into(),

@@ -13,7 +13,7 @@
 //!   [`LTS_LINES`]). An unknown codename is an error.
 //!
 //! ```
-//! use ubi_common::nodejs::{Request, Resolution};
+//! use nodejs_version::{Request, Resolution};
 //!
 //! let majors = [18, 20, 22, 23];
 //! let resolve = |request: &str| Request::parse(request).unwrap().resolve(&majors, 22).unwrap();
@@ -25,20 +25,15 @@
 //! assert!(Request::parse("lts/nope").is_err());
 //! ```
 
-use cnb_extension::libcnb_data::buildpack_plan::BuildpackPlan;
+use libcnb_data::buildpack_plan::BuildpackPlan;
 use nodejs_semver::{Range, Version};
 use std::fmt;
+use ubi_companion_contract::nodejs::{NODE, VERSION_SOURCES};
+use ubi_companion_contract::{VERSION, VERSION_SOURCE};
 use untrusted_input::{bounded, quoted};
-
-/// The plan entry name the extension provides and the companion requires.
-pub const NODE: &str = "node";
 
 /// How a candidate without a `version-source` is shown.
 pub const UNKNOWN_SOURCE: &str = "<unknown>";
-
-/// Version sources from highest to lowest priority; any other source comes after them.
-pub const SOURCE_PRIORITY: [&str; 4] =
-    ["BP_NODE_VERSION", "package.json", ".nvmrc", ".node-version"];
 
 /// The longest request read, in bytes (npm's semver refuses versions over 256 characters).
 pub const MAX_REQUEST_LENGTH: usize = 256;
@@ -74,7 +69,7 @@ impl Candidate {
     pub fn source_label(&self) -> String {
         match self.source.as_deref() {
             None => UNKNOWN_SOURCE.to_string(),
-            Some(source) if SOURCE_PRIORITY.contains(&source) => source.to_string(),
+            Some(source) if VERSION_SOURCES.contains(&source) => source.to_string(),
             Some(source) => quoted(source),
         }
     }
@@ -82,8 +77,8 @@ impl Candidate {
     fn priority(&self) -> usize {
         self.source
             .as_deref()
-            .and_then(|source| SOURCE_PRIORITY.iter().position(|known| *known == source))
-            .unwrap_or(SOURCE_PRIORITY.len())
+            .and_then(|source| VERSION_SOURCES.iter().position(|known| *known == source))
+            .unwrap_or(VERSION_SOURCES.len())
     }
 }
 
@@ -129,8 +124,8 @@ pub fn candidates(plan: &BuildpackPlan) -> Result<Vec<Candidate>, PlanValueNotAS
                 }),
         };
         candidates.push(Candidate {
-            constraint: string("version")?.unwrap_or_default(),
-            source: string("version-source")?.filter(|source| !source.is_empty()),
+            constraint: string(VERSION)?.unwrap_or_default(),
+            source: string(VERSION_SOURCE)?.filter(|source| !source.is_empty()),
         });
     }
     candidates.sort_by_key(Candidate::priority);

@@ -3,9 +3,9 @@
 //! name Paketo publishes the stack's run image of the runtime under.
 //!
 //! ```
-//! use ubi_common::catalogue::Runtime;
-//! use ubi_common::run_image::{RunImageOrigin, select};
-//! use ubi_common::stack::Stack;
+//! use ubi_extension_support::catalogue::Runtime;
+//! use ubi_extension_support::run_image::{RunImageOrigin, select};
+//! use ubi_extension_support::stack::Stack;
 //!
 //! let (image, origin) = select(Stack::Ubi9, Runtime::JAVA, 21, None, Some("")).unwrap();
 //! assert_eq!(image.to_string(), "paketobuildpacks/run-java-21-ubi9-base");

@@ -25,7 +25,7 @@
 //! substitutions per setting).
 //!
 //! ```
-//! use ubi_common::jvm::{requested_version, VersionSource};
+//! use jvm_version::{requested_version, VersionSource};
 //!
 //! let app = tempfile::tempdir().unwrap();
 //! std::fs::write(app.path().join(".sdkmanrc"), "java=17.0.10-tem\n").unwrap();
@@ -627,7 +627,7 @@ mod tests {
         fuzz_check::fuzz_text(
             ".sdkmanrc",
             &[
-                include_str!("../../../../tests/fixtures/apps/java-sdkmanrc/.sdkmanrc"),
+                include_str!("../../../tests/fixtures/apps/java-sdkmanrc/.sdkmanrc"),
                 "# sdk env\nmaven=3.9.6\njava = 17.0.10-tem # pinned\n",
             ],
             |input| {
@@ -641,7 +641,7 @@ mod tests {
         fuzz_check::fuzz_text(
             ".java-version",
             &[
-                include_str!("../../../../tests/fixtures/apps/java-version-file/.java-version"),
+                include_str!("../../../tests/fixtures/apps/java-version-file/.java-version"),
                 "\n21.0.2\n",
                 "temurin-17.0.10\r\n",
             ],
@@ -658,9 +658,7 @@ mod tests {
         fuzz_check::fuzz_text(
             "MANIFEST.MF",
             &[
-                include_str!(
-                    "../../../../tests/fixtures/apps/java-prebuilt-jar/META-INF/MANIFEST.MF"
-                ),
+                include_str!("../../../tests/fixtures/apps/java-prebuilt-jar/META-INF/MANIFEST.MF"),
                 "Manifest-Version: 1.0\r\nMain-Class: com.example.VeryLong\r\n ClassName\r\nBuild-Jdk: 1.8.0_392 (Oracle)\r\n\r\nName: x\r\n",
             ],
             |input| {
@@ -676,7 +674,7 @@ mod tests {
             "build.gradle(.kts)",
             &[
                 include_str!(
-                    "../../../../tests/fixtures/apps/java-gradle-toolchain-17/build.gradle.kts"
+                    "../../../tests/fixtures/apps/java-gradle-toolchain-17/build.gradle.kts"
                 ),
                 GRADLE_KTS_17,
                 "plugins { id 'java' }\nsourceCompatibility = '1.8'\ntargetCompatibility = JavaVersion.VERSION_11\nkotlin { jvmToolchain(17) } // c\n/* x */ java.sourceCompatibility = JavaVersion.toVersion(\"21\")\n",

@@ -14,7 +14,7 @@
 //!
 //! ```
 //! use std::path::Path;
-//! use ubi_common::catalogue::{Catalogue, Runtime};
+//! use ubi_extension_support::catalogue::{Catalogue, Runtime};
 //!
 //! let text = r#"{"images": [
 //!     {"name": "default", "run_image": "run"},

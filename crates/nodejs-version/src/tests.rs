@@ -455,9 +455,9 @@ fn candidates_are_the_node_entries_in_priority_order() {
 #[test]
 fn only_the_highest_priority_constraint_counts() {
     // Upstream's priority tests: the top source asks for =16, every other for <0.
-    for (top, winner) in SOURCE_PRIORITY.iter().enumerate() {
+    for (top, winner) in VERSION_SOURCES.iter().enumerate() {
         let mut text = String::new();
-        for (index, source) in SOURCE_PRIORITY.iter().enumerate().skip(top).rev() {
+        for (index, source) in VERSION_SOURCES.iter().enumerate().skip(top).rev() {
             let version = if index == top { "=16" } else { "<0" };
             write!(
                 text,
@@ -540,7 +540,7 @@ pub(crate) const REQUEST_SEEDS: &[&str] = &[
 fn fuzz_node_version_request() {
     let installed = [version("20.20.2"), version("23.0.0-rc.1"), version("4.0.0")];
     fuzz_check::fuzz_text(
-        "Node.js version request (ubi-common)",
+        "Node.js version request (nodejs-version)",
         REQUEST_SEEDS,
         |input| match Request::parse(input) {
             Ok(request) => {
@@ -552,5 +552,44 @@ fn fuzz_node_version_request() {
             }
             Err(error) => assert!(error.message(input, "package.json").len() < 1024),
         },
+    );
+}
+
+#[test]
+fn what_the_companion_requires_is_what_the_extension_reads() {
+    use ubi_companion_contract::RequirementMetadata;
+    let requirement = |version: &str, source: &str| {
+        let mut require = libcnb_data::build_plan::Require::new(NODE);
+        require
+            .metadata(RequirementMetadata {
+                version: Some(version.to_string()),
+                version_source: Some(source.to_string()),
+                build: Some(true),
+                launch: Some(true),
+            })
+            .unwrap();
+        libcnb_data::buildpack_plan::Entry {
+            name: require.name,
+            metadata: require.metadata,
+        }
+    };
+    let plan = BuildpackPlan {
+        entries: vec![
+            requirement("20", ".nvmrc"),
+            requirement("~22.11", "package.json"),
+        ],
+    };
+    assert_eq!(
+        candidates(&plan).unwrap(),
+        [
+            Candidate {
+                source: Some("package.json".to_string()),
+                constraint: "~22.11".to_string(),
+            },
+            Candidate {
+                source: Some(".nvmrc".to_string()),
+                constraint: "20".to_string(),
+            },
+        ]
     );
 }

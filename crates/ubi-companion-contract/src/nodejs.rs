@@ -1,0 +1,51 @@
+//! The ubi-nodejs-extension and the ubi-nodejs-buildpack.
+
+use serde::{Deserialize, Serialize};
+
+/// The plan entry the extension provides and the companion requires.
+pub const NODE: &str = "node";
+
+/// The `version-source` values the companion writes, from highest to lowest priority; the
+/// extension ranks a plan's `node` entries in this order (any other source after them).
+pub const VERSION_SOURCES: [&str; 4] =
+    ["BP_NODE_VERSION", "package.json", ".nvmrc", ".node-version"];
+
+/// The hand-off file the extension writes in the build image.
+pub const HAND_OFF_FILE: &str = "/usr/share/paketo-community/ubi-nodejs-extension/runtime.toml";
+
+/// The Node.js the ubi-nodejs-extension installed: the hand-off file's contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodejsRuntime {
+    /// The major version, e.g. 20.
+    pub major: u32,
+    /// The stack it was installed for, e.g. `io.buildpacks.stacks.ubi8`.
+    pub stack: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_extension_writes_is_what_the_companion_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runtime.toml");
+        let node = NodejsRuntime {
+            major: 20,
+            stack: "io.buildpacks.stacks.ubi8".to_string(),
+        };
+        let text = crate::to_toml(&node).unwrap();
+        assert_eq!(text, "major = 20\nstack = \"io.buildpacks.stacks.ubi8\"\n");
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(crate::read(&path), Ok(Some(node)));
+        // A stack id with TOML syntax in it is quoted, not read as more keys.
+        let odd = NodejsRuntime {
+            major: 22,
+            stack: "a\"\nmajor = 1 # é".to_string(),
+        };
+        std::fs::write(&path, crate::to_toml(&odd).unwrap()).unwrap();
+        assert_eq!(crate::read(&path), Ok(Some(odd)));
+        std::fs::write(&path, "major = 20\nstack = \"x\"\nfuture = 1\n").unwrap();
+        assert!(crate::read::<NodejsRuntime>(&path).unwrap().is_some());
+    }
+}

@@ -1,0 +1,123 @@
+//! `pack build --publish` of one app, as a user runs it, and the app image run ([`AppBuild`]).
+
+use crate::services::app_name;
+use crate::{Endpoints, Published, pack_output};
+use cnb_harness::command::output_text;
+use cnb_harness::{Container, Podman};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Where the stack's RPM repository is mounted in the build (the build image's
+/// `/etc/yum.repos.d/e2e.repo` points there); pack mounts it into the extender too.
+const RPMS_MOUNT: &str = "/srv/e2e-rpms";
+
+/// What one `pack build` printed, and how long it took.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub output: String,
+    pub success: bool,
+    pub duration: Duration,
+}
+
+/// An app built again and again with one builder, as a user does: `pack build --publish`.
+#[derive(Debug)]
+pub struct AppBuild {
+    source: PathBuf,
+    builder: String,
+    /// `<registry>/e2e/app-<port>-<name>:latest`, the image pack pushes.
+    pub image: String,
+    env: Vec<(String, String)>,
+}
+
+impl AppBuild {
+    /// An app whose source is `source` (a directory, or a jar as `pack build --path app.jar`),
+    /// built with `builder`.
+    #[must_use]
+    pub fn new(name: &str, source: &Path, builder: &str) -> Self {
+        let endpoints = Endpoints::get();
+        Self {
+            source: source.to_path_buf(),
+            builder: builder.to_string(),
+            image: endpoints.image(&format!("{}:latest", app_name(&endpoints.registry, name))),
+            env: Vec::new(),
+        }
+    }
+
+    /// `pack build --env <name>=<value>`.
+    #[must_use]
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// `pack build`, whatever its outcome: pull policy `always` (pack requires it with
+    /// extensions), the untrusted flow (each phase in its container) with our lifecycle image,
+    /// the host's network (the phases reach the loopback registry; the Go toolchain comes from
+    /// `GOPROXY`) and the stack's RPM repository mounted (as the network would serve it).
+    #[must_use]
+    pub fn try_build(&self) -> BuildReport {
+        let published = Published::get();
+        let registry = &Endpoints::get().registry;
+        let path = self.source.display().to_string();
+        let volume = format!("{}:{RPMS_MOUNT}:ro", published.rpms.display());
+        let mut args = vec![
+            "build",
+            &self.image,
+            "--builder",
+            &self.builder,
+            "--path",
+            &path,
+            "--publish",
+            "--pull-policy",
+            "always",
+            "--lifecycle-image",
+            &published.lifecycle_image,
+            "--insecure-registry",
+            registry,
+            "--network",
+            "host",
+            "--volume",
+            &volume,
+        ];
+        let env: Vec<String> = self
+            .env
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        for pair in &env {
+            args.extend(["--env", pair]);
+        }
+        let started = Instant::now();
+        let output = pack_output(&args);
+        BuildReport {
+            output: output_text(&output),
+            success: output.status.success(),
+            duration: started.elapsed(),
+        }
+    }
+
+    /// `pack build`; panics with its output when it fails.
+    #[must_use]
+    pub fn build(&self) -> BuildReport {
+        let report = self.try_build();
+        assert!(
+            report.success,
+            "pack build {} failed:\n{}",
+            self.image, report.output
+        );
+        report
+    }
+
+    /// Pulls the app image and starts it (its default process) with `PORT=<port>` on the
+    /// host's network.
+    #[must_use]
+    pub fn start(&self, port: u16) -> Container {
+        let podman = Podman::locate();
+        let _ = podman.run_ok(&["pull", "--quiet", "--tls-verify=false", &self.image]);
+        podman.run_detached(
+            &podman.existing(&self.image),
+            &["--network", "host", "--env", &format!("PORT={port}")],
+            &[],
+        )
+    }
+}

@@ -1,0 +1,195 @@
+//! The builders of `tests/e2e/builder.toml` ([`Builders`]), and our modules as buildpackages.
+
+use crate::images::{registry_manifest, skopeo_copy};
+use crate::{Endpoints, LIFECYCLE_VERSION, Published, Stack, e2e_dir, pack, tools_dir};
+use cnb_harness::workspace_root;
+use packager::builder_image::{CreateOptions, create_builder};
+use packager::builders::{Definition, PackagedCnb, render};
+use packager::buildpackage::{ModuleDetails, write_buildpackage};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// The workspace modules in the builder.
+const MODULE_CRATES: [&str; 5] = [
+    "extensions/ubi-nodejs",
+    "extensions/ubi-java",
+    "buildpacks/ubi-nodejs",
+    "buildpacks/ubi-java",
+    "buildpacks/go-app",
+];
+
+/// How long one builder took to make, and what it is.
+#[derive(Debug, Clone)]
+pub struct BuilderFigures {
+    /// Making the builder (pack: pulling the build image and pushing what it adds; packager:
+    /// writing the OCI layout).
+    pub seconds: f64,
+    /// Pushing the packager's OCI layout with skopeo (zero for pack: in `seconds`).
+    pub push_seconds: f64,
+    /// The image's layers, and their compressed size in bytes (as in the registry).
+    pub layers: usize,
+    pub bytes: u64,
+}
+
+/// One builder definition made twice.
+#[derive(Debug)]
+pub struct Builders {
+    /// Made by `pack builder create --publish`.
+    pub pack: String,
+    /// Made by `packager builder create`, pushed with skopeo.
+    pub packager: String,
+    pub pack_figures: BuilderFigures,
+    pub packager_figures: BuilderFigures,
+}
+
+impl Builders {
+    /// Both builders of `tests/e2e/builder.toml` (once per process).
+    pub fn get() -> &'static Builders {
+        static BUILDERS: OnceLock<Builders> = OnceLock::new();
+        BUILDERS.get_or_init(Builders::create)
+    }
+
+    fn create() -> Builders {
+        let published = Published::get();
+        let endpoints = Endpoints::get();
+        let work = e2e_dir().join("work");
+        if work.exists() {
+            std::fs::remove_dir_all(&work)
+                .unwrap_or_else(|error| panic!("empty {}: {error}", work.display()));
+        }
+        std::fs::create_dir_all(&work).expect("create the work dir");
+        let rendered = render_definition(&work, &endpoints.registry);
+        let pack_config = pack_config(&rendered);
+
+        let pack_builder = endpoints.image("builder-pack:latest");
+        let started = Instant::now();
+        let _ = pack(&[
+            "builder",
+            "create",
+            &pack_builder,
+            "--config",
+            &pack_config.display().to_string(),
+            "--publish",
+        ]);
+        let pack_seconds = started.elapsed().as_secs_f64();
+
+        let packager_builder = endpoints.image("builder-packager:latest");
+        let build_layout = work.join("build-image");
+        skopeo_copy(
+            &format!("docker://{}", published.build_image),
+            &format!("oci:{}:latest", build_layout.display()),
+        );
+        let started = Instant::now();
+        let output = work.join("builder-packager");
+        let bin = tools_dir().join("bin");
+        create_builder(&CreateOptions {
+            config: rendered,
+            build_image: build_layout,
+            build_image_tag: Some("latest".to_string()),
+            lifecycle: bin.join("lifecycle"),
+            launcher: Some(bin.join("launcher")),
+            output: output.clone(),
+            output_tag: "latest".to_string(),
+        })
+        .expect("packager builder create");
+        let packager_seconds = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        skopeo_copy(
+            &format!("oci:{}:latest", output.display()),
+            &format!("docker://{packager_builder}"),
+        );
+        let push_seconds = started.elapsed().as_secs_f64();
+        Builders {
+            pack_figures: figures(&pack_builder, pack_seconds, 0.0),
+            packager_figures: figures(&packager_builder, packager_seconds, push_seconds),
+            pack: pack_builder,
+            packager: packager_builder,
+        }
+    }
+}
+
+/// A builder image's layers and compressed size, from the registry.
+fn figures(image: &str, seconds: f64, push_seconds: f64) -> BuilderFigures {
+    let manifest = registry_manifest(image);
+    let layers = manifest["layers"].as_array().expect("layers");
+    BuilderFigures {
+        seconds,
+        push_seconds,
+        layers: layers.len(),
+        bytes: layers
+            .iter()
+            .map(|layer| layer["size"].as_u64().expect("a layer size"))
+            .sum(),
+    }
+}
+
+/// Our modules as buildpackages in `<target>/e2e/modules` (once per process).
+pub fn packages() -> &'static [PackagedCnb] {
+    static PACKAGES: OnceLock<Vec<PackagedCnb>> = OnceLock::new();
+    PACKAGES.get_or_init(|| {
+        let cnb_dir = e2e_dir().join("modules");
+        std::fs::create_dir_all(&cnb_dir).expect("create the modules dir");
+        MODULE_CRATES
+            .iter()
+            .map(|crate_dir| {
+                let module = cnb_harness::Module::package(crate_dir);
+                let cnb = cnb_dir.join(format!("{}.cnb", module.escaped_id()));
+                write_buildpackage(&module.dir, &cnb).expect("write the buildpackage");
+                let details = ModuleDetails::read(&module.dir).expect("read the module");
+                PackagedCnb { details, cnb }
+            })
+            .collect()
+    })
+}
+
+/// `tests/e2e/builder.toml` rendered to point at our modules' buildpackages
+/// (`<work>/builders/e2e/builder.toml`), with its images named in the registry.
+fn render_definition(work: &Path, registry: &str) -> PathBuf {
+    let definition = Definition {
+        name: "e2e".to_string(),
+        path: workspace_root().join("tests/e2e/builder.toml"),
+    };
+    let builder_toml = render(&definition, packages(), &work.join("builders"))
+        .expect("render tests/e2e/builder.toml");
+    let rendered = std::fs::read_to_string(&builder_toml).expect("read the rendered file");
+    let stack = Stack::get();
+    for key in ["BUILD_IMAGE", "NODE_RUN_IMAGE", "JAVA_RUN_IMAGE"] {
+        assert!(
+            rendered.contains(&format!("image = \"{}\"", stack.value(key))),
+            "tests/e2e/builder.toml must name the stack's image {} ({key}): this machine's \
+             Node.js or JDK major differs from the definition's",
+            stack.value(key)
+        );
+    }
+    std::fs::write(
+        &builder_toml,
+        rendered.replace("\"localhost/e2e/", &format!("\"{registry}/e2e/")),
+    )
+    .expect("write the rendered file");
+    builder_toml
+}
+
+/// pack's copy of a rendered definition, next to it (its module `uri`s are relative): the
+/// `[lifecycle]` is the tarball tests/install-lifecycle.sh made (`uri`), not a version pack
+/// would download.
+#[must_use]
+pub fn pack_config(rendered: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(rendered).expect("read the rendered file");
+    let mut table: toml::Table = toml::from_str(&text).expect("a rendered builder.toml");
+    let tarball = tools_dir().join(format!("lifecycle-v{LIFECYCLE_VERSION}+linux.x86-64.tgz"));
+    assert!(
+        tarball.is_file(),
+        "{} is missing: run tests/install-lifecycle.sh",
+        tarball.display()
+    );
+    let mut lifecycle = toml::Table::new();
+    lifecycle.insert(
+        "uri".to_string(),
+        format!("file://{}", tarball.display()).into(),
+    );
+    table.insert("lifecycle".to_string(), lifecycle.into());
+    let path = rendered.with_file_name("pack-builder.toml");
+    std::fs::write(&path, toml::to_string(&table).expect("serialize")).expect("write");
+    path
+}
