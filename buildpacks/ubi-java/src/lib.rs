@@ -12,9 +12,11 @@ pub mod launch;
 pub mod memory;
 
 // Dependencies of the build binary only.
-use buildpack_errors as _;
 #[cfg(test)]
 use cnb_harness as _;
+use cnb_output as _;
+#[cfg(test)]
+use insta as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;

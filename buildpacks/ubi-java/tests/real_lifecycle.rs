@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
-use buildpack_errors as _;
 use cgroup_memory as _;
+use cnb_output as _;
+use insta as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;

@@ -47,6 +47,12 @@ impl<W: Write> Log<W> {
         self.line("", &format!("{name} {version}"))
     }
 
+    /// A line without indentation: what a phase says besides the header (detect's reason not
+    /// to pass, say).
+    pub fn text(&mut self, text: &str) -> &mut Self {
+        self.line("", text)
+    }
+
     /// A step, indented two spaces.
     pub fn step(&mut self, text: &str) -> &mut Self {
         self.line("  ", text)
@@ -87,6 +93,7 @@ mod tests {
     fn indents_like_paketo() {
         let mut log = Log::new(Vec::new());
         log.header("UBI Node.js Extension", "1.0.0")
+            .text("Node.js")
             .step("Resolving Node.js version")
             .detail("Candidate version sources (in priority order):")
             .subdetail("BP_NODE_VERSION -> \"20\"")
@@ -94,7 +101,7 @@ mod tests {
             .blank();
         assert_eq!(
             String::from_utf8(log.into_inner()).unwrap(),
-            "UBI Node.js Extension 1.0.0\n  Resolving Node.js version\n    Candidate version sources \
+            "UBI Node.js Extension 1.0.0\nNode.js\n  Resolving Node.js version\n    Candidate version sources \
              (in priority order):\n      BP_NODE_VERSION -> \"20\"\n  Warning: the patch level \
              comes from the stream\n\n"
         );

@@ -10,10 +10,12 @@ use std::process::ExitCode;
 use ubi_java_buildpack::launch::{System, run};
 
 // Dependencies of the crate that this binary does not use.
-use buildpack_errors as _;
 use cgroup_memory as _;
 #[cfg(test)]
 use cnb_harness as _;
+use cnb_output as _;
+#[cfg(test)]
+use insta as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
