@@ -131,6 +131,50 @@ impl Inventory {
 mod tests {
     use super::*;
 
+    /// The `(version, sha256)` of each linux/`arch` entry of `inventory.toml`, read without the
+    /// code under test: the tests' expectations come from the data they check.
+    fn listed(arch: &str) -> Vec<(GoVersion, String)> {
+        let raw: toml::Value = toml::from_str(INVENTORY_TOML).unwrap();
+        raw["toolchains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|entry| entry["os"].as_str() == Some("linux"))
+            .filter(|entry| entry["arch"].as_str() == Some(arch))
+            .map(|entry| {
+                (
+                    GoVersion::parse(entry["version"].as_str().unwrap()).unwrap(),
+                    entry["sha256"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// The versions listed for linux/`arch`, newest first.
+    fn listed_versions(arch: &str) -> Vec<GoVersion> {
+        let mut versions: Vec<GoVersion> = listed(arch)
+            .into_iter()
+            .map(|(version, _)| version)
+            .collect();
+        versions.sort_by(|a, b| b.cmp(a));
+        versions
+    }
+
+    /// The toolchain the fixture app `go-toolchain` asks for (its go.mod's `toolchain` line),
+    /// which the phase and lifecycle tests install.
+    fn fixture_toolchain() -> String {
+        let go_mod = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/apps/go-toolchain/go.mod"),
+        )
+        .unwrap();
+        crate::gomod::parse(&go_mod)
+            .unwrap()
+            .toolchain
+            .unwrap()
+            .bare()
+    }
+
     #[test]
     fn the_embedded_inventory_parses() {
         let inventory = embedded().unwrap();
@@ -149,30 +193,33 @@ mod tests {
         assert_eq!(amd64, arm64);
         assert_eq!(
             amd64,
-            ["1.27.3", "1.27.2", "1.26.10", "1.26.8", "1.25.14"],
-            "keep the fixture go-toolchain (go1.25.14) and this list in step"
+            listed_versions("amd64")
+                .iter()
+                .map(GoVersion::bare)
+                .collect::<Vec<_>>()
+        );
+        assert!(
+            amd64.contains(&fixture_toolchain()),
+            "keep the fixture go-toolchain (go{}) in the inventory",
+            fixture_toolchain()
         );
     }
 
     #[test]
     fn module_version_and_prefix() {
         let inventory = embedded().unwrap();
-        let toolchain = inventory
-            .select(
-                &Constraint::Exact(GoVersion::parse("1.25.14").unwrap()),
-                "linux",
-                "amd64",
-            )
-            .unwrap();
-        assert_eq!(toolchain.module_version(), "v0.0.1-go1.25.14.linux-amd64");
-        assert_eq!(
-            toolchain.zip_prefix(),
-            "golang.org/toolchain@v0.0.1-go1.25.14.linux-amd64/"
-        );
-        assert_eq!(
-            toolchain.sha256.as_str(),
-            "1bb543a7745d4c6e045a1bfdb4c4d5a0b05b71ee8b8ff72c0a351598b26991a4"
-        );
+        for (version, sha256) in listed("amd64") {
+            let toolchain = inventory
+                .select(&Constraint::Exact(version.clone()), "linux", "amd64")
+                .unwrap();
+            let module_version = format!("v0.0.1-go{}.linux-amd64", version.bare());
+            assert_eq!(toolchain.module_version(), module_version);
+            assert_eq!(
+                toolchain.zip_prefix(),
+                format!("golang.org/toolchain@{module_version}/")
+            );
+            assert_eq!(toolchain.sha256.as_str(), sha256);
+        }
     }
 
     #[test]
@@ -183,15 +230,34 @@ mod tests {
                 .select(&constraint, "linux", "arm64")
                 .map(|toolchain| toolchain.version.bare())
         };
-        let v = |text| GoVersion::parse(text).unwrap();
-        assert_eq!(select(Constraint::Any).as_deref(), Some("1.27.3"));
-        assert_eq!(select(Constraint::Line(1, 26)).as_deref(), Some("1.26.10"));
+        let v = |text: &str| GoVersion::parse(text).unwrap();
+        let versions = listed_versions("arm64");
+        let newest = versions[0].bare();
+        assert_eq!(select(Constraint::Any), Some(newest.clone()));
+        // Each line selects its newest patch.
+        for version in &versions {
+            let (major, minor) = version.line();
+            let newest_of_line = versions
+                .iter()
+                .find(|other| other.line() == (major, minor))
+                .map(GoVersion::bare);
+            assert_eq!(select(Constraint::Line(major, minor)), newest_of_line);
+        }
+        assert_eq!(select(Constraint::Minimum(v("1.20"))), Some(newest.clone()));
+        let (major, minor) = versions[0].line();
         assert_eq!(
-            select(Constraint::Minimum(v("1.20"))).as_deref(),
-            Some("1.27.3")
+            select(Constraint::Minimum(v(&format!("{major}.{}", minor + 1)))),
+            None
         );
-        assert_eq!(select(Constraint::Minimum(v("1.28"))), None);
-        assert_eq!(select(Constraint::Exact(v("1.26.9"))), None);
+        // A patch past the newest is not in the inventory.
+        let newest_patch: u64 = newest.rsplit('.').next().unwrap().parse().unwrap();
+        assert_eq!(
+            select(Constraint::Exact(v(&format!(
+                "{major}.{minor}.{}",
+                newest_patch + 1
+            )))),
+            None
+        );
         assert!(
             inventory
                 .select(&Constraint::Any, "linux", "s390x")

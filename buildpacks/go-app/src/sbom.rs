@@ -105,7 +105,7 @@ pub(crate) fn parse_go_version_m(output: &str) -> Result<Vec<BuildInfo>, String>
 /// The SHA-256 in hex of an `h1:` sum (base64 of a SHA-256), if it is one.
 pub(crate) fn h1_sha256(sum: &str) -> Option<String> {
     let bytes = base64_decode(sum.strip_prefix("h1:")?)?;
-    (bytes.len() == 32).then(|| crate::download::hex(&bytes))
+    (bytes.len() == 32).then(|| hex::encode(&bytes))
 }
 
 /// Standard base64 with padding (RFC 4648), as Go writes `h1:` sums.
@@ -312,14 +312,20 @@ mod tests {
             .zip(["a", "b"])
             .map(|(info, name)| (name.to_string(), info))
             .collect();
-        let json: Value = serde_json::from_slice(
-            &cyclonedx(&binaries, "paketo-community/go-app", "0.1.0").unwrap(),
-        )
-        .unwrap();
+        // The buildpack's id and version, from buildpack.toml.
+        let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
+        let id = descriptor["buildpack"]["id"].as_str().unwrap();
+        let version = descriptor["buildpack"]["version"].as_str().unwrap();
+        let json: Value =
+            serde_json::from_slice(&cyclonedx(&binaries, id, version).unwrap()).unwrap();
         assert_eq!(json["specVersion"], "1.5");
         assert_eq!(
             json["metadata"]["tools"]["components"][0]["name"],
             "paketo-community/go-app"
+        );
+        assert_eq!(
+            json["metadata"]["tools"]["components"][0]["version"],
+            version
         );
         let components = json["components"].as_array().unwrap();
         let names: Vec<&str> = components

@@ -14,21 +14,58 @@ use std::process::Command;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use base64 as _;
-use buildpack_errors as _;
+use cnb_output as _;
 use fuzz_check as _;
 use globset as _;
+use hex as _;
+use insta as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
 use serde as _;
 use sha2 as _;
-use toml as _;
 use untrusted_input as _;
 use ureq as _;
 use which as _;
 use zip as _;
 
-const HEADER: &str = "Go App Buildpack 0.1.0\n";
+/// The first line of the build log: the buildpack's name and its version in `buildpack.toml`.
+fn header() -> String {
+    let version = descriptor()["buildpack"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    format!("Go App Buildpack {version}\n")
+}
+
+/// `buildpack.toml`.
+fn descriptor() -> toml::Table {
+    toml::from_str(include_str!("../buildpack.toml")).unwrap()
+}
+
+/// The versions of the embedded inventory for linux/amd64, newest first, as the buildpack
+/// lists them in its errors (the inventory holds releases only: `X.Y.Z`).
+fn inventory_versions() -> String {
+    let inventory: toml::Table = toml::from_str(include_str!("../inventory.toml")).unwrap();
+    let mut versions: Vec<(Vec<u64>, String)> = inventory["toolchains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["os"].as_str() == Some("linux"))
+        .filter(|entry| entry["arch"].as_str() == Some("amd64"))
+        .map(|entry| {
+            let version = entry["version"].as_str().unwrap().to_string();
+            let numbers = version.split('.').map(|n| n.parse().unwrap()).collect();
+            (numbers, version)
+        })
+        .collect();
+    versions.sort_by(|a, b| b.0.cmp(&a.0));
+    versions
+        .into_iter()
+        .map(|(_, version)| version)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The version of the go on `PATH` (`go1.26.8` on the project's machines).
 fn machine_go() -> String {
@@ -188,7 +225,7 @@ fn build_go_http_with_the_go_on_path() {
         "{log}\n{}",
         outcome.process.stderr
     );
-    assert!(log.starts_with(HEADER), "{log}");
+    assert!(log.starts_with(&header()), "{log}");
     let go = machine_go();
     assert_contains(
         log,
@@ -387,6 +424,11 @@ fn build_rejects_flags_that_defeat_a_static_binary() {
 
 #[test]
 fn build_refuses_a_version_outside_the_inventory() {
+    assert!(
+        !inventory_versions()
+            .split(", ")
+            .any(|version| version == "1.26.9")
+    );
     let app = app_copy("go-http");
     let outcome = ModuleRun::new(&buildpack(), app.path())
         .platform_env("BP_GO_VERSION", "1.26.9")
@@ -395,8 +437,9 @@ fn build_refuses_a_version_outside_the_inventory() {
     let expected = format!(
         "ERROR: Go 1.26.9 is not available\n  BP_GO_VERSION asks for Go 1.26.9; the go on PATH \
          is {}, and this buildpack installs only the versions it knows the checksum of. For \
-         linux/amd64 these are: 1.27.3, 1.27.2, 1.26.10, 1.26.8, 1.25.14.\n",
-        machine_go().trim_start_matches("go")
+         linux/amd64 these are: {}.\n",
+        machine_go().trim_start_matches("go"),
+        inventory_versions()
     );
     assert!(
         outcome.process.stderr.starts_with(&expected),

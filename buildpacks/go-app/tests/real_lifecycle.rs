@@ -15,9 +15,11 @@ use std::time::Duration;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use base64 as _;
-use buildpack_errors as _;
+use cnb_output as _;
 use fuzz_check as _;
 use globset as _;
+use hex as _;
+use insta as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
@@ -83,6 +85,15 @@ fn read(path: impl AsRef<Path>) -> String {
         .unwrap_or_else(|error| panic!("read {}: {error}", path.as_ref().display()))
 }
 
+/// The buildpack's version in `buildpack.toml`.
+fn descriptor_version() -> String {
+    let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
+    descriptor["buildpack"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// The processes of `config/metadata.toml` as (type, command).
 fn processes(outcome: &BuilderOutcome) -> Vec<(String, Vec<String>)> {
     let metadata = outcome.metadata.as_ref().expect("config/metadata.toml");
@@ -110,7 +121,7 @@ fn builder_builds_a_static_binary_and_it_serves_on_the_static_run_image() {
     assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
     let go = machine_go();
     for line in [
-        "Go App Buildpack 0.1.0\n",
+        &format!("Go App Buildpack {}\n", descriptor_version()),
         &format!("    Using {go} from PATH ("),
         "    go-http: static (no program interpreter, no shared library)",
         "  Processes (direct, no shell)\n",

@@ -42,6 +42,14 @@ impl<W: Write> Log<W> {
         self
     }
 
+    /// A line nested `depth` levels below the header, two spaces a level: [`Log::step`] is
+    /// depth 1, [`Log::detail`] 2, [`Log::subdetail`] 3; deeper for what those contain (a
+    /// download's notes, a subprocess's output streamed under the step that runs it).
+    pub fn nested(&mut self, depth: usize, text: &str) -> &mut Self {
+        let _ = writeln!(self.out, "{:indent$}{text}", "", indent = 2 * depth);
+        self
+    }
+
     /// The module header: `<name> <version>`.
     pub fn header(&mut self, name: &str, version: &str) -> &mut Self {
         self.line("", &format!("{name} {version}"))
@@ -55,17 +63,17 @@ impl<W: Write> Log<W> {
 
     /// A step, indented two spaces.
     pub fn step(&mut self, text: &str) -> &mut Self {
-        self.line("  ", text)
+        self.nested(1, text)
     }
 
     /// A detail of a step, indented four spaces.
     pub fn detail(&mut self, text: &str) -> &mut Self {
-        self.line("    ", text)
+        self.nested(2, text)
     }
 
     /// A detail of a detail, indented six spaces.
     pub fn subdetail(&mut self, text: &str) -> &mut Self {
-        self.line("      ", text)
+        self.nested(3, text)
     }
 
     /// A warning: something the user should know, that does not fail the build
@@ -97,12 +105,14 @@ mod tests {
             .step("Resolving Node.js version")
             .detail("Candidate version sources (in priority order):")
             .subdetail("BP_NODE_VERSION -> \"20\"")
+            .nested(4, "go: downloading example.com/m v1.0.0")
             .warning("the patch level comes from the stream")
             .blank();
         assert_eq!(
             String::from_utf8(log.into_inner()).unwrap(),
             "UBI Node.js Extension 1.0.0\nNode.js\n  Resolving Node.js version\n    Candidate version sources \
-             (in priority order):\n      BP_NODE_VERSION -> \"20\"\n  Warning: the patch level \
+             (in priority order):\n      BP_NODE_VERSION -> \"20\"\n        go: downloading \
+             example.com/m v1.0.0\n  Warning: the patch level \
              comes from the stream\n\n"
         );
     }

@@ -1,0 +1,441 @@
+//! `builder.toml`, pack's builder configuration: read and checked by pack's rules
+//! (`pack builder create`'s `builder/config_reader.go` and `internal/builder`), without pack.
+//!
+//! [`check_file`] reports every problem it finds, each with the file, the line and the key it is
+//! about in pack's terms (`order[1].group[0].id`):
+//!
+//! - TOML syntax; keys pack does not know (pack rejects them); values of the wrong type;
+//! - the build image (`build.image` or `stack.build-image`, equal if both) and the run images
+//!   (`run.images`, or `stack.run-image` with `stack.id`; `run.images[0]` equal to
+//!   `stack.run-image` if both), every one a valid image reference;
+//! - `[lifecycle]`: `version` (X.Y.Z) or `uri`, not both;
+//! - every `[[buildpacks]]` / `[[extensions]]` entry resolved: a local `.cnb` file or module
+//!   directory (read, relative to the file), an entry with only an `id` (a module of this
+//!   workspace: the templates under `builder/builders/`), or an image reference (`docker://…`,
+//!   `image = …`, or another URL pack downloads), accepted with the `id` and `version` it declares;
+//!   the kind must match the table (an extension under `[[extensions]]`);
+//! - every `[[order]]` entry names a buildpack and every `[[order-extensions]]` entry an
+//!   extension among the modules, with a matching version (or a single one when none is given);
+//!   `[system]` buildpacks likewise;
+//! - `[[targets]]`: known os and arch, and every resolved module supports every target;
+//! - `[[build.env]]`: a name, a known suffix, a delimiter for append/prepend.
+//!
+//! Its parts: [`problem`](self::problem) (what is reported), [`config`](self::config) (the typed
+//! configuration), `schema` (known keys and types), `checker` (the check, collecting problems),
+//! `images`, `modules`, `order` and `targets` (the checks of each part of the file).
+
+mod checker;
+mod config;
+mod images;
+mod modules;
+mod order;
+mod problem;
+mod schema;
+mod targets;
+
+pub use config::{
+    BuildConfig, BuildEnv, BuilderConfig, DistroConfig, GroupEntry, LifecycleConfig, ModuleConfig,
+    OrderGroup, RunConfig, RunImageConfig, StackConfig, SystemBuildpacks, SystemConfig,
+    TargetConfig,
+};
+pub use modules::{ModuleSource, ResolvedModule};
+pub use problem::{CheckError, KeyPath, Problem, Segment};
+
+use checker::Checker;
+use modules::WorkspaceModules;
+use problem::Lines;
+use schema::CONFIG;
+use std::path::{Path, PathBuf};
+use toml::de::DeTable;
+use untrusted_input::read_regular_file;
+
+/// The largest builder.toml read: 16 MiB (a builder with 40,000 order entries is 2.3 MB).
+pub const MAX_BUILDER_TOML_SIZE: u64 = 16 << 20;
+
+/// A builder.toml that passed [`check_file`].
+#[derive(Debug, Clone)]
+pub struct CheckedBuilder {
+    pub path: PathBuf,
+    pub config: BuilderConfig,
+    /// The buildpacks, then the extensions, in file order.
+    pub modules: Vec<ResolvedModule>,
+    /// The build image (`build.image`, or `stack.build-image`).
+    pub build_image: String,
+    /// The run images (`run.images`, or `stack.run-image` with its mirrors); the first is the
+    /// default.
+    pub run_images: Vec<RunImageConfig>,
+    /// What pack would warn about (e.g. an empty order).
+    pub warnings: Vec<String>,
+}
+
+/// Reads and checks the builder.toml `path` (see the module documentation).
+///
+/// Entries with only an `id` are resolved against the module crates of the Cargo workspace
+/// that holds `path` (or the current directory).
+///
+/// # Errors
+/// Every problem found, in a [`CheckError`]; an unreadable file is a single problem.
+pub fn check_file(path: &Path) -> Result<CheckedBuilder, CheckError> {
+    let fail = |problems| CheckError {
+        file: path.to_path_buf(),
+        problems,
+    };
+    let read = |message: String| {
+        fail(vec![Problem {
+            key: KeyPath::default(),
+            line: None,
+            message,
+        }])
+    };
+    let bytes = match read_regular_file(path, MAX_BUILDER_TOML_SIZE) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(read("cannot read the file: it does not exist".to_string())),
+        Err(error) => return Err(read(error.to_string())),
+    };
+    let text = String::from_utf8(bytes)
+        .map_err(|_| read("cannot read the file: it is not UTF-8 text".to_string()))?;
+    check_text(&text, path).map_err(fail)
+}
+
+fn check_text(text: &str, path: &Path) -> Result<CheckedBuilder, Vec<Problem>> {
+    let base_dir = base_dir(path);
+    check_text_with(text, path, &base_dir, &mut WorkspaceModules::new(&base_dir))
+}
+
+/// The directory local module paths are relative to: the builder.toml's.
+fn base_dir(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn check_text_with(
+    text: &str,
+    path: &Path,
+    base_dir: &Path,
+    workspace: &mut WorkspaceModules,
+) -> Result<CheckedBuilder, Vec<Problem>> {
+    let lines = Lines::new(text);
+    let document = DeTable::parse(text).map_err(|error| {
+        vec![Problem {
+            key: KeyPath::default(),
+            line: error.span().map(|span| lines.of(span.start)),
+            message: format!(
+                "invalid TOML: {}",
+                error
+                    .message()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        }]
+    })?;
+    let mut checker = Checker {
+        lines,
+        document: &document,
+        problems: Vec::new(),
+    };
+    checker.walk_table(document.get_ref(), CONFIG, &KeyPath::default());
+    if !checker.problems.is_empty() {
+        return Err(sorted(checker.problems));
+    }
+    let config: BuilderConfig = toml::from_str(text).map_err(|error| {
+        vec![Problem {
+            key: KeyPath::default(),
+            line: error.span().map(|span| checker.lines.of(span.start)),
+            message: error
+                .message()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        }]
+    })?;
+    let outcome = checker.check_config(config, path, base_dir, workspace);
+    if checker.problems.is_empty() {
+        outcome.ok_or_else(Vec::new)
+    } else {
+        Err(sorted(checker.problems))
+    }
+}
+
+/// Problems in file order (those without a line last), otherwise in the order found.
+fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
+    problems.sort_by_key(|problem| problem.line.unwrap_or(usize::MAX));
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Result<CheckedBuilder, Vec<Problem>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("builder.toml");
+        std::fs::write(&path, text).unwrap();
+        check_file(&path).map_err(|error| error.problems)
+    }
+
+    fn messages(text: &str) -> Vec<String> {
+        check(text)
+            .unwrap_err()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: {}: {}",
+                    p.line.map_or_else(|| "-".to_string(), |l| l.to_string()),
+                    p.key,
+                    p.message
+                )
+            })
+            .collect()
+    }
+
+    const MINIMAL: &str = "[build]\nimage = \"docker.io/paketobuildpacks/build-jammy-static:0.0.238\"\n\n[[run.images]]\nimage = \"docker.io/paketobuildpacks/run-jammy-static:latest\"\n";
+
+    #[test]
+    fn a_minimal_builder_passes_with_a_warning() {
+        let checked = check(MINIMAL).unwrap();
+        assert_eq!(
+            checked.build_image,
+            "docker.io/paketobuildpacks/build-jammy-static:0.0.238"
+        );
+        assert_eq!(checked.run_images.len(), 1);
+        assert_eq!(checked.warnings.len(), 1);
+    }
+
+    #[test]
+    fn legacy_stack_form() {
+        let checked = check(
+            "[stack]\nid = \"io.buildpacks.stacks.ubi8\"\nbuild-image = \"docker.io/paketobuildpacks/build-ubi8-base:0.0.121\"\nrun-image = \"index.docker.io/paketobuildpacks/run-ubi8-base:latest\"\nrun-image-mirrors = []\n",
+        )
+        .unwrap();
+        assert_eq!(
+            checked.run_images[0].image,
+            "index.docker.io/paketobuildpacks/run-ubi8-base:latest"
+        );
+        assert_eq!(
+            messages("[stack]\nbuild-image = \"a/b\"\nrun-image = \"c/d\"\n"),
+            [
+                "-: run.images: run images are required ([[run.images]], or the legacy [stack] run-image with [stack] id)"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_types_name_the_key_and_line() {
+        assert_eq!(
+            messages(&format!(
+                "{MINIMAL}[stack]\nid = \"x\"\nmixins = [\"a\"]\n[[order]]\n[[order.group]]\nid = \"a\"\noptional = \"yes\"\n"
+            )),
+            [
+                "8: stack.mixins: unknown key: pack rejects keys it does not know (pack's [stack] has no mixins: remove it)",
+                "12: order[0].group[0].optional: expected a boolean (true or false)",
+            ]
+        );
+    }
+
+    #[test]
+    fn image_references_follow_the_toolkit_grammar() {
+        let with_image = |image: &str| {
+            MINIMAL.replace(
+                "docker.io/paketobuildpacks/build-jammy-static:0.0.238",
+                image,
+            )
+        };
+        for good in [
+            "ubuntu",
+            "docker.io/paketobuildpacks/run-ubi8-base:latest",
+            "index.docker.io/paketobuildpacks/run-nodejs-20-ubi8-base",
+            "localhost/stack-run:1",
+            "localhost:5000/a/b_c__d-e--f.g:v1.2",
+            "gcr.io/x/y@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        ] {
+            assert!(check(&with_image(good)).is_ok(), "{good}");
+        }
+        for bad in [
+            "a//b",
+            "a/b:",
+            "a/-b",
+            "a/b@sha256:00",
+            "a/b:t@g",
+            "a_/b",
+            "host:port/x",
+            "localhost:99999999/x",
+            "scratch",
+        ] {
+            let problems = messages(&with_image(bad));
+            assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
+            assert!(
+                problems[0].starts_with("2: build.image: ")
+                    && problems[0].contains("is not an image reference"),
+                "{bad}: {problems:?}"
+            );
+        }
+    }
+
+    use std::fmt::Write as _;
+
+    /// A builder with `entries` order entries naming an external buildpack, every other one
+    /// with a version it does not have (a problem, whose line is looked up).
+    fn many_entries(entries: usize) -> String {
+        let mut text = format!(
+            "{MINIMAL}[[buildpacks]]\nimage = \"docker.io/x/y:1\"\nid = \"x/y\"\nversion = \"1\"\n"
+        );
+        for entry in 0..entries {
+            let version = if entry % 2 == 0 { "1" } else { "2" };
+            writeln!(
+                text,
+                "\n[[order]]\n[[order.group]]\nid = \"x/y\"\nversion = \"{version}\""
+            )
+            .unwrap();
+        }
+        text
+    }
+
+    #[test]
+    fn checking_takes_linear_time() {
+        // Before: each value's line was found by rescanning the file (20,000 entries: minutes
+        // in a debug build). Now one index of line starts.
+        let text = many_entries(20_000);
+        let started = std::time::Instant::now();
+        let problems = check(&text).unwrap_err();
+        let took = started.elapsed();
+        assert_eq!(problems.len(), 10_000);
+        assert_eq!(
+            problems[9_999].line,
+            Some(text.lines().count()),
+            "{:?}",
+            problems[9_999]
+        );
+        assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+    }
+
+    #[test]
+    fn messages_never_quote_file_contents() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = "root:SECRET-HASH:19000:0:99999:7:::";
+        std::fs::write(dir.path().join("shadow"), format!("{secret}\n").repeat(20)).unwrap();
+        let builder = dir.path().join("builder.toml");
+        std::fs::write(
+            &builder,
+            format!("{MINIMAL}[[buildpacks]]\nuri = \"shadow\"\n"),
+        )
+        .unwrap();
+        let message = check_file(&builder).unwrap_err().to_string();
+        assert!(message.contains("shadow is not a tar archive"), "{message}");
+        assert!(!message.contains("SECRET"), "{message}");
+
+        // A file that is not TOML at all: the syntax error names the line, not its text.
+        let message = check_file(&dir.path().join("shadow"))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains(":1: invalid TOML"), "{message}");
+        assert!(!message.contains("SECRET"), "{message}");
+
+        // Values and keys are quoted, cut after 64 characters.
+        let long = "x".repeat(100_000);
+        let message = check(&format!(
+            "{MINIMAL}{long} = 1\n[stack]\nid = \"{long}\"\nbuild-image = \"{long}\"\n"
+        ))
+        .unwrap_err()
+        .iter()
+        .map(|problem| format!("{}: {}", problem.key, problem.message))
+        .collect::<Vec<_>>()
+        .join("\n");
+        assert!(message.len() < 1_000, "{message}");
+        assert!(message.contains("(cut, 100000 bytes in all)"), "{message}");
+    }
+
+    #[test]
+    fn a_fifo_is_an_error_not_a_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let builder = dir.path().join("builder.toml");
+        std::fs::write(
+            &builder,
+            format!("{MINIMAL}[[buildpacks]]\nuri = \"fifo\"\n"),
+        )
+        .unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let as_builder = check_file(&fifo).unwrap_err().to_string();
+            let as_module = check_file(&builder).unwrap_err().to_string();
+            sender.send((as_builder, as_module)).unwrap();
+        });
+        let (as_builder, as_module) = receiver
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("check waited on a FIFO");
+        assert!(
+            as_builder.ends_with("is a FIFO, not a regular file"),
+            "{as_builder}"
+        );
+        assert!(
+            as_module.contains("\"fifo\" is neither a module directory nor a regular file"),
+            "{as_module}"
+        );
+    }
+
+    #[test]
+    fn fuzz_builder_toml() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut seeds = Vec::new();
+        for dir in ["builder/builders", "tests/fixtures/builders/broken"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                let file = if path.is_dir() {
+                    path.join("builder.toml")
+                } else {
+                    path
+                };
+                if file.extension().is_some_and(|ext| ext == "toml") {
+                    seeds.push(std::fs::read_to_string(file).unwrap());
+                }
+            }
+        }
+        seeds.sort();
+        assert!(seeds.len() > 20, "{}", seeds.len());
+        let seeds: Vec<&str> = seeds.iter().map(String::as_str).collect();
+        // The workspace's modules are read once; local paths resolve in an empty directory.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("builder.toml");
+        let mut workspace = WorkspaceModules::new(&root);
+        workspace.find("").unwrap();
+        fuzz_check::fuzz_text("builder.toml (packager check)", &seeds, |input| {
+            let _ = check_text_with(input, &path, dir.path(), &mut workspace.clone());
+        });
+    }
+
+    #[test]
+    fn external_modules_need_id_and_version() {
+        let text = format!(
+            "{MINIMAL}[[buildpacks]]\nuri = \"docker://docker.io/paketobuildpacks/procfile:5.13.4\"\n\n[[order]]\n[[order.group]]\nid = \"paketo-buildpacks/procfile\"\n"
+        );
+        assert_eq!(
+            messages(&text),
+            [
+                "6: buildpacks[0].id: required for \"docker://docker.io/paketobuildpacks/procfile:5.13.4\": the packager cannot fetch it to read its id, so declare it",
+                "6: buildpacks[0].version: required for \"docker://docker.io/paketobuildpacks/procfile:5.13.4\": the packager cannot fetch it to read its version, so declare it",
+                "11: order[0].group[0].id: \"paketo-buildpacks/procfile\" is not among the builder's [[buildpacks]]",
+            ]
+        );
+        let text = text.replace(
+            "[[buildpacks]]\n",
+            "[[buildpacks]]\nid = \"paketo-buildpacks/procfile\"\nversion = \"5.13.4\"\n",
+        );
+        let checked = check(&text).unwrap();
+        assert_eq!(
+            checked.modules[0].source,
+            ModuleSource::External(
+                "docker://docker.io/paketobuildpacks/procfile:5.13.4".to_string()
+            )
+        );
+        assert!(checked.warnings.is_empty());
+    }
+}

@@ -1,0 +1,111 @@
+//! `[[order]]`, `[[order-extensions]]` and `[system]` entries: each names a module among the
+//! resolved ones, of the right kind, with a matching version.
+
+use super::checker::Checker;
+use super::config::GroupEntry;
+use super::modules::ResolvedModule;
+use super::problem::KeyPath;
+use crate::descriptor::ModuleKind;
+use std::collections::HashMap;
+use untrusted_input::quoted;
+
+impl Checker<'_> {
+    pub(super) fn check_reference(
+        &mut self,
+        entry: &GroupEntry,
+        kind: ModuleKind,
+        modules: &ModuleIndex<'_>,
+        key: &KeyPath,
+        table: &str,
+    ) {
+        let Some(id) = &entry.id else {
+            self.problem(key.key("id"), "an id is required");
+            return;
+        };
+        let versions = modules.versions(kind, id);
+        if versions.is_empty() {
+            let other = match kind {
+                ModuleKind::Buildpack => ModuleKind::Extension,
+                ModuleKind::Extension => ModuleKind::Buildpack,
+            };
+            let other = !modules.versions(other, id).is_empty();
+            let id = quoted(id);
+            let message = match (kind, other) {
+                (ModuleKind::Buildpack, true) => format!(
+                    "{id} is an extension: extensions belong in [[order-extensions]], not [[{table}]]"
+                ),
+                (ModuleKind::Extension, true) => {
+                    format!("{id} is a buildpack: [[order-extensions]] may only name extensions")
+                }
+                (ModuleKind::Buildpack, false) => {
+                    format!("{id} is not among the builder's [[buildpacks]]")
+                }
+                (ModuleKind::Extension, false) => {
+                    format!("{id} is not among the builder's [[extensions]]")
+                }
+            };
+            self.problem(key.key("id"), message);
+            return;
+        }
+        let listed = || {
+            versions
+                .iter()
+                .map(|version| quoted(version))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match &entry.version {
+            Some(version) if !versions.contains(&version.as_str()) => self.problem(
+                key.key("version"),
+                format!(
+                    "{} is not a version of {} among the modules (version{} {})",
+                    quoted(version),
+                    quoted(id),
+                    if versions.len() > 1 { "s" } else { "" },
+                    listed()
+                ),
+            ),
+            None if versions.len() > 1 => self.problem(
+                key.key("version"),
+                format!(
+                    "several versions of {} ({}): name one",
+                    quoted(id),
+                    listed()
+                ),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// The resolved modules' versions by id and kind (sorted, without duplicates): each order
+/// entry is checked with one lookup instead of a scan of every module.
+pub(super) struct ModuleIndex<'a>(HashMap<&'a str, [Vec<&'a str>; 2]>);
+
+impl<'a> ModuleIndex<'a> {
+    pub(super) fn new(modules: &'a [ResolvedModule]) -> Self {
+        let mut index: HashMap<&str, [Vec<&str>; 2]> = HashMap::new();
+        for module in modules {
+            index.entry(module.id.as_str()).or_default()[Self::slot(module.kind)]
+                .push(module.version.as_str());
+        }
+        for versions in index.values_mut().flatten() {
+            versions.sort_unstable();
+            versions.dedup();
+        }
+        Self(index)
+    }
+
+    fn slot(kind: ModuleKind) -> usize {
+        match kind {
+            ModuleKind::Buildpack => 0,
+            ModuleKind::Extension => 1,
+        }
+    }
+
+    pub(super) fn versions(&self, kind: ModuleKind, id: &str) -> &[&'a str] {
+        self.0
+            .get(id)
+            .map_or(&[], |versions| versions[Self::slot(kind)].as_slice())
+    }
+}

@@ -1,0 +1,147 @@
+//! What a check reports: problems, each with the key path in pack's terms
+//! (`order[1].group[0].id`) and the line it is on.
+
+use std::fmt;
+use std::path::PathBuf;
+use untrusted_input::{QUOTE_LIMIT, quoted};
+
+/// One step of a key path: a table key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// A key path such as `order[1].group[0].id`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyPath(pub Vec<Segment>);
+
+impl KeyPath {
+    pub(super) fn key(&self, key: &str) -> Self {
+        let mut path = self.clone();
+        path.0.push(Segment::Key(key.to_string()));
+        path
+    }
+
+    pub(super) fn index(&self, index: usize) -> Self {
+        let mut path = self.clone();
+        path.0.push(Segment::Index(index));
+        path
+    }
+
+    pub(super) fn parse(text: &str) -> Self {
+        let mut segments = Vec::new();
+        for part in text.split('.').filter(|part| !part.is_empty()) {
+            let (key, mut rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
+            segments.push(Segment::Key(key.to_string()));
+            while let Some((index, after)) = rest.split_once(']') {
+                if let Ok(index) = index.parse() {
+                    segments.push(Segment::Index(index));
+                }
+                rest = after.strip_prefix('[').unwrap_or(after);
+            }
+        }
+        Self(segments)
+    }
+}
+
+impl fmt::Display for KeyPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (position, segment) in self.0.iter().enumerate() {
+            let key = match segment {
+                Segment::Index(index) => {
+                    write!(f, "[{index}]")?;
+                    continue;
+                }
+                Segment::Key(key) => key,
+            };
+            if position > 0 {
+                f.write_str(".")?;
+            }
+            // Keys come from the file: a bare TOML key as it is, anything else quoted, cut
+            // when long.
+            let bare = key.len() <= QUOTE_LIMIT
+                && !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if bare {
+                f.write_str(key)?;
+            } else {
+                f.write_str(&quoted(key))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One problem of a builder.toml.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The key the problem is about (empty for the whole file).
+    pub key: KeyPath,
+    /// The 1-based line of the key, or of its nearest enclosing table, when known.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// The problems of one builder.toml; displayed one per line as `<file>:<line>: <key>: <message>`.
+#[derive(Debug, Clone)]
+pub struct CheckError {
+    pub file: PathBuf,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (position, problem) in self.problems.iter().enumerate() {
+            if position > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{}", self.file.display())?;
+            if let Some(line) = problem.line {
+                write!(f, ":{line}")?;
+            }
+            f.write_str(": ")?;
+            if !problem.key.0.is_empty() {
+                write!(f, "{}: ", problem.key)?;
+            }
+            f.write_str(&problem.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+/// The offsets where the lines of a text start: the line of an offset in logarithmic time,
+/// after one pass over the text.
+pub(super) struct Lines(Vec<usize>);
+
+impl Lines {
+    pub(super) fn new(text: &str) -> Self {
+        Self(
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+                .collect(),
+        )
+    }
+
+    /// The 1-based line holding `offset`.
+    pub(super) fn of(&self, offset: usize) -> usize {
+        self.0.partition_point(|&start| start <= offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_paths() {
+        let path = KeyPath::parse("order[1].group[0].id");
+        assert_eq!(path.to_string(), "order[1].group[0].id");
+        assert_eq!(path.0.len(), 5);
+        assert_eq!(KeyPath::parse("build.image").to_string(), "build.image");
+    }
+}

@@ -1,0 +1,31 @@
+//! OCI images without a daemon: layers as normalized tar archives, gzip with a fixed header,
+//! SHA-256 digests, image configs, manifests, `index.json`, OCI image layout directories and
+//! `.cnb` files (an OCI image layout in an uncompressed tar), written and read.
+//!
+//! Everything written here is reproducible: tar headers carry uid/gid (0 unless a layer asks for
+//! an owner), no user or group names and the mtime 1980-01-01T00:00:01Z; entries come in the
+//! order they are added (directory walks are sorted); gzip has no name and mtime 0 and a fixed
+//! compression level; JSON documents are serialized from ordered structures.
+//!
+//! - [`blob`](self::blob): SHA-256 digests and content-addressed blobs (in memory or in a file);
+//! - [`manifest`](self::manifest): media types, descriptors, manifests and indexes;
+//! - [`layer`](self::layer): normalized tar layers and gzip;
+//! - [`image`](self::image): an image to write (config and layers) and an image read;
+//! - [`layout`](self::layout): OCI image layout directories and `.cnb` archives, written and read.
+
+mod blob;
+mod image;
+mod layer;
+mod layout;
+mod manifest;
+
+pub use blob::{Blob, BlobData, digest_hex, sha256_digest};
+pub use image::{Image, LoadedImage, WrittenImage};
+pub use layer::{
+    GZIP_LEVEL, LayerBlob, LayerBuilder, NORMALIZED_MTIME, NORMALIZED_TIME, Owner, gzip,
+};
+pub use layout::{read_archive, read_layout, split_layout_reference};
+pub use manifest::{
+    Descriptor, MEDIA_TYPE_CONFIG, MEDIA_TYPE_INDEX, MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_LAYER_TAR,
+    MEDIA_TYPE_MANIFEST, Platform, REF_NAME_ANNOTATION,
+};
