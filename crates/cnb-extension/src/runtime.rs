@@ -55,8 +55,10 @@ pub mod exit_code {
 pub trait Extension {
     /// The `[metadata]` table of `extension.toml`; libcnb-data's `GenericMetadata` takes any.
     type Metadata: DeserializeOwned;
-    /// The extension's own error, shown to the user by [`Extension::on_error`].
-    type Error: fmt::Display;
+    /// The extension's own error, shown to the user by [`Extension::on_error`] as buildpacks
+    /// show theirs: what failed ([`HeaderAndBody::header`]), then why and what to do
+    /// ([`HeaderAndBody::body`]), the offending input [`quoted`](crate::untrusted::quoted).
+    type Error: HeaderAndBody;
 
     /// `bin/detect`: pass with the names the extension can provide, or fail.
     ///
@@ -269,7 +271,7 @@ impl<E> Error<E> {
 
 /// How the runtime shows its errors ([`Extension::on_error`]): what failed, then why and what
 /// to do.
-impl<E: fmt::Display> HeaderAndBody for Error<E> {
+impl<E: HeaderAndBody> HeaderAndBody for Error<E> {
     fn header(&self) -> String {
         match self {
             Self::UnknownPhase(_) => {
@@ -288,7 +290,7 @@ impl<E: fmt::Display> HeaderAndBody for Error<E> {
             Self::UnsupportedApi { api } => format!("Unsupported Buildpack API {api}"),
             Self::EmptyPlanEntryName => "Invalid detect plan".to_string(),
             Self::WriteOutput { path, .. } => format!("Cannot write {}", path.display()),
-            Self::Extension(error) => error.to_string(),
+            Self::Extension(error) => error.header(),
         }
     }
 
@@ -346,20 +348,15 @@ impl<E: fmt::Display> HeaderAndBody for Error<E> {
                 "{source}.\nCheck the permissions and free space of the lifecycle's output \
                  directory."
             ),
-            Self::Extension(_) => String::new(),
+            Self::Extension(error) => error.body(),
         }
     }
 }
 
-/// The header and the body, on one line each: `<header>: <body>`.
-impl<E: fmt::Display> fmt::Display for Error<E> {
+/// `<header>: <body>`.
+impl<E: HeaderAndBody> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (header, body) = (self.header(), self.body());
-        if body.is_empty() {
-            f.write_str(&header)
-        } else {
-            write!(f, "{header}: {body}")
-        }
+        write!(f, "{}: {}", self.header(), self.body())
     }
 }
 
@@ -623,17 +620,30 @@ mod tests {
         }
     }
 
+    /// The example extension's error: what it was given to say.
+    #[derive(Debug)]
+    struct TestError(String);
+
+    impl HeaderAndBody for TestError {
+        fn header(&self) -> String {
+            self.0.clone()
+        }
+        fn body(&self) -> String {
+            "The example extension fails when asked to.".to_string()
+        }
+    }
+
     /// Detect passes unless the app has a `fail` file; generate writes what the platform's
     /// `MODE` env file asks for.
     struct Example;
 
     impl Extension for Example {
         type Metadata = Option<toml::Table>;
-        type Error = String;
+        type Error = TestError;
 
-        fn detect(&self, context: DetectContext<Self>) -> Result<DetectResult, String> {
+        fn detect(&self, context: DetectContext<Self>) -> Result<DetectResult, TestError> {
             if context.app_dir.join("error").exists() {
-                return Err("detect broke".to_string());
+                return Err(TestError("detect broke".to_string()));
             }
             if context.app_dir.join("fail").exists() {
                 return Ok(DetectResult::Fail);
@@ -643,7 +653,7 @@ mod tests {
             ))
         }
 
-        fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, String> {
+        fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, TestError> {
             let version = context
                 .buildpack_plan
                 .entries
@@ -652,13 +662,13 @@ mod tests {
                 .unwrap_or_default();
             let build = BuildDockerfile::new()
                 .run(ShellCommand::new("install").arg(version))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| TestError(e.to_string()))?;
             let result = GenerateResult::new().build_dockerfile(build);
             match context.platform.setting("MODE").as_deref() {
                 Some("config") => Ok(result.extend_config(
                     ExtendConfig::new()
                         .build_arg("A", "1")
-                        .map_err(|e| e.to_string())?,
+                        .map_err(|e| TestError(e.to_string()))?,
                 )),
                 _ => Ok(result),
             }
@@ -786,7 +796,7 @@ mod tests {
                 .unwrap()
                 .success()
         );
-        let error: Error<String> =
+        let error: Error<TestError> =
             Error::PlatformEnv(Platform::from_dir(&fixture.path("platform")).unwrap_err());
         let fifo = fifo.display();
         assert!(
@@ -850,7 +860,7 @@ mod tests {
         fixture.env.remove("CNB_EXTENSION_DIR");
         assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
 
-        let error: Error<String> = Error::MissingInput {
+        let error: Error<TestError> = Error::MissingInput {
             name: "CNB_EXTENSION_DIR",
         };
         assert!(
@@ -866,7 +876,7 @@ mod tests {
         std::fs::write(fixture.path("bpplan.toml"), "[[entries]]\nnom = 1\n").unwrap();
         let plan = fixture.path("bpplan.toml");
         let text = std::fs::read_to_string(&plan).unwrap();
-        let error: Error<String> =
+        let error: Error<TestError> =
             invalid(&plan, &toml::from_str::<BuildpackPlan>(&text).unwrap_err());
         assert!(error.to_string().contains(&plan.display().to_string()));
         assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
@@ -888,7 +898,7 @@ mod tests {
                 .unwrap()
                 .success()
         );
-        let error = read::<String>(&plan).unwrap_err();
+        let error = read::<TestError>(&plan).unwrap_err();
         let plan = plan.display();
         assert_eq!(
             cnb_output::render_error(&error),
@@ -903,7 +913,7 @@ mod tests {
         let huge = std::fs::File::create(&descriptor).unwrap();
         huge.set_len(MAX_INPUT_SIZE + 1).unwrap();
         assert!(matches!(
-            read::<String>(&descriptor),
+            read::<TestError>(&descriptor),
             Err(Error::UnreadableInput(_))
         ));
         assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
@@ -918,7 +928,7 @@ mod tests {
             path: path("/platform/env/BP_NODE_VERSION"),
             kind,
         };
-        let errors: [(&str, Error<String>); 12] = [
+        let errors: [(&str, Error<TestError>); 12] = [
             (
                 "unknown_phase",
                 Error::UnknownPhase(format!("build\nRUN id{}", "x".repeat(100))),
@@ -976,7 +986,7 @@ mod tests {
             ),
             (
                 "extension",
-                Error::Extension("the extension's own message".to_string()),
+                Error::Extension(TestError("The extension's own header".to_string())),
             ),
             (
                 "read_input_permissions",

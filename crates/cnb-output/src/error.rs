@@ -32,6 +32,16 @@ pub trait HeaderAndBody {
     fn body(&self) -> String;
 }
 
+/// No error: for a module that cannot fail.
+impl HeaderAndBody for std::convert::Infallible {
+    fn header(&self) -> String {
+        match *self {}
+    }
+    fn body(&self) -> String {
+        match *self {}
+    }
+}
+
 /// Writes `error` to `out`: `ERROR: <header>`, then each line of the body indented by two
 /// spaces (an empty line stays empty).
 ///
