@@ -20,8 +20,7 @@
 //! assert_eq!(quoted("20\nRUN id"), r#""20\nRUN id""#);
 //! ```
 
-mod quote;
 mod regular_file;
 
-pub use quote::{QUOTE_LIMIT, bounded, quoted};
+pub use cnb_output::{QUOTE_LIMIT, bounded, quoted};
 pub use regular_file::{ReadError, ReadErrorKind, read_regular_file};
