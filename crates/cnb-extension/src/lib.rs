@@ -148,9 +148,6 @@ mod image_ref;
 mod plan;
 mod platform;
 mod runtime;
-// `pub` items for `platform-settings`, which compiles this file too.
-#[allow(unreachable_pub)]
-mod settings;
 pub mod untrusted;
 
 pub use descriptor::{ExtensionDescriptor, ExtensionId, ExtensionInfo, InvalidExtensionId};

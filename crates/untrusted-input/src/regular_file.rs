@@ -1,10 +1,7 @@
 //! Regular files only, of bounded size: the one reader of untrusted files in this workspace.
 //!
-//! This file is compiled twice: here, as `cnb_extension::untrusted`, and in the workspace crate
-//! `untrusted-input` (`#[path]`), which adds the readers of app files on top of it. It lives in
-//! the published crate because a published crate cannot depend on an unpublished one, and the
-//! workspace's buildpacks must not depend on the extension toolkit; so it may use only `std`,
-//! `libc` and its sibling files.
+//! Extensions get it as `cnb_extension::untrusted`, buildpacks from this crate; the readers of
+//! app files (`app_file`) are built on it.
 
 use std::fmt;
 use std::fs::{File, OpenOptions};

@@ -4,6 +4,8 @@
 //! - [`read_regular_file`]: a regular file only (checked on the opened file, so a FIFO or a
 //!   device never blocks the reader), at most a given number of bytes; symbolic links are
 //!   followed, as the lifecycle and libcnb follow them.
+//! - [`read_app_file`], [`read_app_text`] and [`resolve_in_app`]: the same for a path inside
+//!   the app directory, which must still be inside it once every link is resolved.
 //! - [`quoted`]: a value quoted for a message, cut after [`QUOTE_LIMIT`] characters;
 //!   [`bounded`]: the same, but a short plain value (a number, a JSON fragment) as it is.
 //!
@@ -20,7 +22,7 @@
 //! assert_eq!(quoted("20\nRUN id"), r#""20\nRUN id""#);
 //! ```
 
-mod regular_file;
-
-pub use cnb_output::{QUOTE_LIMIT, bounded, quoted};
-pub use regular_file::{ReadError, ReadErrorKind, read_regular_file};
+pub use untrusted_input::{
+    QUOTE_LIMIT, ReadError, ReadErrorKind, bounded, quoted, read_app_file, read_app_text,
+    read_regular_file, resolve_in_app,
+};

@@ -1,11 +1,8 @@
 //! The one settings lookup of every module of this workspace: `<platform>/env/<NAME>`, else the
 //! process environment; blank is unset.
 //!
-//! This file is compiled twice: here, behind [`Platform::setting`](crate::Platform::setting),
-//! and in the workspace crate `platform-settings` (`#[path]`), which buildpacks use with
-//! libcnb's `Env`. It lives in the published crate because a published crate cannot depend on
-//! an unpublished one, and buildpacks must not depend on the extension toolkit; so it uses
-//! only `std`.
+//! Extensions use it behind `cnb_extension::Platform::setting`, buildpacks with libcnb's `Env`
+//! (feature `libcnb`).
 
 use std::collections::BTreeMap;
 
