@@ -96,6 +96,9 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
+step "cargo publish --dry-run: the extension toolkit and the libraries it depends on"
+cargo publish --locked --dry-run --allow-dirty -p cnb-output -p untrusted-input -p platform-settings \
+  -p cnb-extension
 step "cargo test (every parser's fuzz target too: FUZZ_CASES=${FUZZ_CASES:-2000} inputs each; tests/fuzz.sh runs more)"
 cargo test --locked --workspace
 step "The main command (README): packaging every module"

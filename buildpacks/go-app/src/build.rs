@@ -10,6 +10,7 @@ use crate::layers::go_cache::GoCaches;
 use crate::plan::Target;
 use crate::sbom;
 use crate::units::{elapsed, mb};
+use cnb_output::Log;
 use libcnb::build::BuildContext;
 use libcnb::data::launch::{Launch, LaunchBuilder, ProcessBuilder};
 use std::path::{Path, PathBuf};
@@ -66,6 +67,7 @@ impl GoBuild<'_> {
     }
 
     fn run(&self, target: &str, binary: &Path) -> Result<(), GoAppError> {
+        let mut log = Log::stdout();
         let package = if target == "." {
             ".".to_string()
         } else {
@@ -96,10 +98,10 @@ impl GoBuild<'_> {
         let shown = shown
             .strip_prefix(&self.go.binary.to_string_lossy().into_owned())
             .map_or(shown.clone(), |rest| format!("go{rest}"));
-        println!("    Running '{shown}'");
+        log.detail(&format!("Running '{shown}'"));
         let started = Instant::now();
         let status =
-            gocmd::run_streamed(&mut command, "      ").map_err(|error| GoAppError::GoCommand {
+            gocmd::run_streamed(&mut command, 3).map_err(|error| GoAppError::GoCommand {
                 command: shown.clone(),
                 cause: error.to_string(),
             })?;
@@ -109,7 +111,7 @@ impl GoBuild<'_> {
                 code: status.code(),
             });
         }
-        println!("      Completed in {}", elapsed(started));
+        log.subdetail(&format!("Completed in {}", elapsed(started)));
         Ok(())
     }
 }
@@ -123,11 +125,12 @@ pub(crate) fn build_targets<'a>(
     targets: &'a [Target],
     bin_dir: &Path,
 ) -> Result<Vec<Binary<'a>>, GoAppError> {
-    println!(
-        "  Building (CGO_ENABLED={}, GOFLAGS={})",
+    let mut log = Log::stdout();
+    log.step(&format!(
+        "Building (CGO_ENABLED={}, GOFLAGS={})",
         u8::from(build.cgo),
         build.goflags()
-    );
+    ));
     targets
         .iter()
         .map(|target| {
@@ -140,17 +143,18 @@ pub(crate) fn build_targets<'a>(
 
 /// Fails unless every binary is statically linked (no `PT_INTERP`, no `DT_NEEDED`).
 pub(crate) fn check_static(binaries: &[Binary], cgo: bool) -> Result<(), GoAppError> {
-    println!("  Checking that the binaries are static");
+    let mut log = Log::stdout();
+    log.step("Checking that the binaries are static");
     for binary in binaries {
         elf_check::check_static(&binary.path).map_err(|error| GoAppError::NotStatic {
             detail: error_detail(&error),
             cgo,
         })?;
-        println!(
-            "    {}: static (no program interpreter, no shared library), {}",
+        log.detail(&format!(
+            "{}: static (no program interpreter, no shared library), {}",
             file_name(&binary.path),
             size(&binary.path)
-        );
+        ));
     }
     Ok(())
 }
@@ -161,6 +165,7 @@ pub(crate) fn sbom_document(
     binaries: &[Binary],
     context: &BuildContext<GoAppBuildpack>,
 ) -> Result<Vec<u8>, GoAppError> {
+    let mut log = Log::stdout();
     let buildpack = &context.buildpack_descriptor.buildpack;
     let infos = build_info(go, binaries)?;
     let document = sbom::cyclonedx(
@@ -169,10 +174,10 @@ pub(crate) fn sbom_document(
         &buildpack.version.to_string(),
     )
     .map_err(|error| GoAppError::Sbom(error.to_string()))?;
-    println!("  SBOM (CycloneDX, from the binaries' build information)");
+    log.step("SBOM (CycloneDX, from the binaries' build information)");
     for (name, info) in &infos {
-        println!(
-            "    {name}: {} {}, {} {}",
+        log.detail(&format!(
+            "{name}: {} {}, {} {}",
             info.path.as_deref().unwrap_or("?"),
             info.go_version,
             info.deps.len(),
@@ -181,22 +186,23 @@ pub(crate) fn sbom_document(
             } else {
                 "dependencies"
             }
-        );
+        ));
     }
     Ok(document)
 }
 
 /// One direct process per binary, the first the default.
 pub(crate) fn processes(binaries: &[Binary]) -> Launch {
-    println!("  Processes (direct, no shell)");
+    let mut log = Log::stdout();
+    log.step("Processes (direct, no shell)");
     let mut launch = LaunchBuilder::new();
     for (index, binary) in binaries.iter().enumerate() {
-        println!(
-            "    {}{}: {}",
+        log.detail(&format!(
+            "{}{}: {}",
             binary.target.binary,
             if index == 0 { " (default)" } else { "" },
             binary.path.display()
-        );
+        ));
         launch.process(
             ProcessBuilder::new(
                 binary.target.process_type.clone(),
@@ -253,25 +259,26 @@ pub(crate) fn remove_sources(
     app_dir: &Path,
     keep_files: &keep::KeepFiles,
 ) -> Result<(), GoAppError> {
+    let mut log = Log::stdout();
     if keep_files.patterns.is_empty() {
-        println!("  Removing the source code (BP_KEEP_FILES keeps none)");
+        log.step("Removing the source code (BP_KEEP_FILES keeps none)");
     } else {
-        println!(
-            "  Removing the source code but BP_KEEP_FILES={}",
+        log.step(&format!(
+            "Removing the source code but BP_KEEP_FILES={}",
             keep_files.patterns.join(":")
-        );
+        ));
     }
     let removal =
         keep::remove_sources(app_dir, keep_files).map_err(|source| GoAppError::RemoveSources {
             path: app_dir.to_path_buf(),
             source,
         })?;
-    println!(
-        "    Removed {} entries of the app directory",
+    log.detail(&format!(
+        "Removed {} entries of the app directory",
         removal.removed
-    );
+    ));
     if !removal.kept.is_empty() {
-        println!("    Kept {}", removal.kept.join(", "));
+        log.detail(&format!("Kept {}", removal.kept.join(", ")));
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! the inventory's SHA-256 before anything is extracted.
 
 use crate::inventory::{Sha256, Toolchain};
+use cnb_output::Log;
 use sha2::Digest;
 use std::fmt;
 use std::io::Read;
@@ -219,6 +220,7 @@ impl HttpFetch {
 
 impl Fetch for HttpFetch {
     fn fetch(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        let mut log = Log::stdout();
         if let Some(path) = url.strip_prefix("file://") {
             return std::fs::read(path).map_err(|error| FetchError {
                 url: url.to_string(),
@@ -232,10 +234,10 @@ impl Fetch for HttpFetch {
             match self.attempt(url) {
                 Ok(bytes) => return Ok(bytes),
                 Err((message, retry)) if retry && attempt < self.attempts => {
-                    println!(
-                        "      Attempt {attempt} failed ({message}); retrying in {:.1}s",
+                    log.subdetail(&format!(
+                        "Attempt {attempt} failed ({message}); retrying in {:.1}s",
                         delay.as_secs_f64()
-                    );
+                    ));
                     std::thread::sleep(delay);
                     delay *= 2;
                     attempt += 1;

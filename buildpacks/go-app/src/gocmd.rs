@@ -1,6 +1,7 @@
 //! Running the Go command: its version, `go build` with streamed output, `go version -m`.
 
 use crate::version::GoVersion;
+use cnb_output::Log;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -62,30 +63,31 @@ pub(crate) fn version_of(binary: &Path) -> Result<GoVersion, CommandError> {
     GoVersion::parse(&text).map_err(|e| error(e.to_string()))
 }
 
-/// Runs `command`, printing each line of its stdout and stderr as it comes, indented by
-/// `indent`. Returns the exit status.
-pub(crate) fn run_streamed(command: &mut Command, indent: &str) -> std::io::Result<ExitStatus> {
+/// Runs `command`, printing each line of its stdout and stderr to the build log as it comes,
+/// `depth` levels deep ([`Log::nested`]). Returns the exit status.
+pub(crate) fn run_streamed(command: &mut Command, depth: usize) -> std::io::Result<ExitStatus> {
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
-    let forward = |stream: Box<dyn Read + Send>, indent: String| {
+    let forward = |stream: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
+            let mut log = Log::stdout();
             for line in BufReader::new(stream).lines() {
                 match line {
-                    Ok(line) => println!("{indent}{line}"),
+                    Ok(line) => log.nested(depth, &line),
                     Err(_) => break,
-                }
+                };
             }
         })
     };
     let mut threads = Vec::new();
     if let Some(stdout) = child.stdout.take() {
-        threads.push(forward(Box::new(stdout), indent.to_string()));
+        threads.push(forward(Box::new(stdout)));
     }
     if let Some(stderr) = child.stderr.take() {
-        threads.push(forward(Box::new(stderr), indent.to_string()));
+        threads.push(forward(Box::new(stderr)));
     }
     let status = child.wait()?;
     for thread in threads {
@@ -112,7 +114,7 @@ mod tests {
     fn streams_and_reports_status() {
         let status = run_streamed(
             Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"]),
-            "    ",
+            2,
         )
         .unwrap();
         assert_eq!(status.code(), Some(3));

@@ -38,6 +38,7 @@ use crate::errors::GoAppError;
 use crate::layers::go_cache::handle_go_cache_layer;
 use crate::layers::targets::{TargetsLayerMetadata, handle_targets_layer};
 use crate::settings::Settings;
+use cnb_output::Log;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::sbom::SbomFormat;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
@@ -58,28 +59,30 @@ impl Buildpack for GoAppBuildpack {
     type Error = GoAppError;
 
     fn detect(&self, context: DetectContext<Self>) -> libcnb::Result<DetectResult, Self::Error> {
+        let mut log = Log::stdout();
         let bp_go_targets = settings::go_targets(context.platform.env());
         let app = targets::detect(&context.app_dir, bp_go_targets.as_deref())
             .map_err(GoAppError::from)?;
         if let Some(app) = app {
-            println!("Go app ({app})");
+            log.text(&format!("Go app ({app})"));
             DetectResultBuilder::pass().build()
         } else {
-            println!(
+            log.text(
                 "No Go app: no go.mod, no *.go at the root or under cmd/*/ (set \
-                 BP_GO_TARGETS to the directories of the main packages)"
+                 BP_GO_TARGETS to the directories of the main packages)",
             );
             DetectResultBuilder::fail().build()
         }
     }
 
     fn build(&self, context: BuildContext<Self>) -> libcnb::Result<BuildResult, Self::Error> {
+        let mut log = Log::stdout();
         let buildpack = &context.buildpack_descriptor.buildpack;
-        println!(
+        log.text(&format!(
             "{} {}",
             buildpack.name.as_deref().unwrap_or(buildpack.id.as_str()),
             buildpack.version
-        );
+        ));
         let settings = Settings::read(context.platform.env())?;
         let app_dir = &context.app_dir;
         let go_mod = plan::read_go_mod(app_dir)?;
@@ -87,22 +90,22 @@ impl Buildpack for GoAppBuildpack {
         // What to build, and how: every user error before anything is downloaded or built.
         let plan = plan::plan(app_dir, &context.target.arch, &settings, go_mod.as_ref())?;
 
-        println!();
+        log.blank();
         let go = toolchain::contribute_go(&context, &settings, go_mod.as_ref())?;
 
-        println!();
+        log.blank();
         let caches = handle_go_cache_layer(&context)?;
-        println!(
-            "  Go caches: {} ({})",
+        log.step(&format!(
+            "Go caches: {} ({})",
             if caches.reused {
                 "reusing the module and build caches"
             } else {
                 "starting empty"
             },
             caches.cause
-        );
+        ));
 
-        println!();
+        log.blank();
         let targets_layer = handle_targets_layer(&context)?;
         let bin_dir = targets_layer.path().join("bin");
         std::fs::create_dir_all(&bin_dir).map_err(|source| GoAppError::ReadApp {
@@ -122,10 +125,10 @@ impl Buildpack for GoAppBuildpack {
         };
         let binaries = build::build_targets(&go_build, &plan.targets, &bin_dir)?;
 
-        println!();
+        log.blank();
         build::check_static(&binaries, settings.cgo)?;
 
-        println!();
+        log.blank();
         let document = build::sbom_document(&go, &binaries, &context)?;
         targets_layer.write_sboms(&[Sbom::from_bytes(SbomFormat::CycloneDxJson, document)])?;
         targets_layer.write_metadata(TargetsLayerMetadata {
@@ -142,17 +145,17 @@ impl Buildpack for GoAppBuildpack {
                 .collect(),
         })?;
 
-        println!();
+        log.blank();
         build::remove_sources(app_dir, &settings.keep_files)?;
 
-        println!();
+        log.blank();
         BuildResultBuilder::new()
             .launch(build::processes(&binaries))
             .build()
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
-        buildpack_errors::print_error(&error);
+        cnb_output::print_error(&error);
     }
 }
 

@@ -5,6 +5,7 @@
 use crate::errors::GoAppError;
 use crate::settings::Settings;
 use crate::{flags, gomod, source, targets};
+use cnb_output::Log;
 use libcnb::data::launch::ProcessType;
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,7 @@ pub(crate) fn plan(
     settings: &Settings,
     go_mod: Option<&gomod::GoMod>,
 ) -> Result<Plan, GoAppError> {
+    let mut log = Log::stdout();
     let dirs = targets::targets(app_dir, settings.targets.as_deref(), arch)?;
     if dirs.is_empty() {
         return Err(GoAppError::NoTargets {
@@ -64,9 +66,9 @@ pub(crate) fn plan(
             })
         })
         .collect::<Result<Vec<_>, GoAppError>>()?;
-    println!("  Targets");
+    log.step("Targets");
     for target in &targets {
-        println!("    {} -> {}", target.dir, target.binary);
+        log.detail(&format!("{} -> {}", target.dir, target.binary));
     }
     check_cgo(app_dir, &dirs, arch, settings.cgo)?;
     let arguments =
@@ -121,6 +123,7 @@ fn check_cgo(
     arch: &str,
     cgo_enabled: bool,
 ) -> Result<(), GoAppError> {
+    let mut log = Log::stdout();
     let mut required = Vec::new();
     for target in targets {
         let dir = app_dir.join(target);
@@ -128,8 +131,8 @@ fn check_cgo(
             .map_err(|source| GoAppError::ReadApp { path: dir, source })?;
         let relative = |path: &PathBuf| path.strip_prefix(app_dir).unwrap_or(path).to_path_buf();
         if !usage.optional.is_empty() && !cgo_enabled {
-            println!(
-                "    Note: {} import \"C\" under a cgo build constraint: left out of this static \
+            log.detail(&format!(
+                "Note: {} import \"C\" under a cgo build constraint: left out of this static \
                  build (CGO_ENABLED=0)",
                 usage
                     .optional
@@ -137,21 +140,21 @@ fn check_cgo(
                     .map(|path| relative(path).display().to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
-            );
+            ));
         }
         required.extend(usage.required.iter().map(relative));
     }
     if required.is_empty() {
         Ok(())
     } else if cgo_enabled {
-        println!(
-            "    cgo: BP_GO_CGO=true, building with CGO_ENABLED=1 ({} import \"C\")",
+        log.detail(&format!(
+            "cgo: BP_GO_CGO=true, building with CGO_ENABLED=1 ({} import \"C\")",
             required
                 .iter()
                 .map(|path| path.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        ));
         Ok(())
     } else {
         Err(GoAppError::CgoRequired { files: required })
@@ -161,7 +164,7 @@ fn check_cgo(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use buildpack_errors::HeaderAndBody;
+    use cnb_output::HeaderAndBody;
     use std::process::Command;
     use std::time::Duration;
 

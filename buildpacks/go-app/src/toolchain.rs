@@ -12,6 +12,7 @@ use crate::layers::go::{GoLayerMetadata, GoLayerState, handle_go_layer};
 use crate::settings::Settings;
 use crate::units::{elapsed, mb};
 use crate::version::{self, VersionRequest};
+use cnb_output::Log;
 use libcnb::build::BuildContext;
 use std::time::{Duration, Instant};
 
@@ -67,18 +68,24 @@ pub(crate) fn contribute_go(
     settings: &Settings,
     go_mod: Option<&GoMod>,
 ) -> Result<Go, libcnb::Error<GoAppError>> {
+    let mut log = Log::stdout();
     let request = version::version_request(
         settings.version.as_deref(),
         go_mod.and_then(|go_mod| go_mod.toolchain.as_ref()),
         go_mod.and_then(|go_mod| go_mod.go.as_ref()),
     )
     .map_err(GoAppError::VersionRequest)?;
-    println!("  Go version");
+    log.step("Go version");
     match (&request.raw, &request.constraint) {
         (Some(raw), constraint) => {
-            println!("    Requested {constraint} ({}: {raw})", request.source);
+            log.detail(&format!(
+                "Requested {constraint} ({}: {raw})",
+                request.source
+            ));
         }
-        (None, _) => println!("    No version requested (BP_GO_VERSION, go.mod): any"),
+        (None, _) => {
+            log.detail("No version requested (BP_GO_VERSION, go.mod): any");
+        }
     }
 
     let path = std::env::var_os("PATH");
@@ -87,10 +94,10 @@ pub(crate) fn contribute_go(
         .and_then(|binary| match gocmd::version_of(&binary) {
             Ok(version) => Some(Go { binary, version }),
             Err(error) => {
-                println!(
-                    "    WARNING: ignoring the go on PATH ({}: {})",
+                log.detail(&format!(
+                    "WARNING: ignoring the go on PATH ({}: {})",
                     error.command, error.cause
-                );
+                ));
                 None
             }
         });
@@ -98,24 +105,24 @@ pub(crate) fn contribute_go(
     let arch = host_arch();
     match choose_toolchain(&request, path_go.as_ref(), &inventory, "linux", arch)? {
         ToolchainChoice::Path(go) => {
-            println!(
-                "    Using {} from PATH ({}): it satisfies {}",
+            log.detail(&format!(
+                "Using {} from PATH ({}): it satisfies {}",
                 go.version.original(),
                 go.binary.display(),
                 request.constraint
-            );
+            ));
             Ok(go.clone())
         }
         ToolchainChoice::Install(toolchain) => {
             match &path_go {
-                Some(go) => println!(
-                    "    The go on PATH is {} ({}): it does not satisfy {}",
+                Some(go) => log.detail(&format!(
+                    "The go on PATH is {} ({}): it does not satisfy {}",
                     go.version.original(),
                     go.binary.display(),
                     request.constraint
-                ),
-                None => println!("    No go on PATH"),
-            }
+                )),
+                None => log.detail("No go on PATH"),
+            };
             install_go(context, settings, toolchain)
         }
     }
@@ -126,23 +133,27 @@ fn install_go(
     settings: &Settings,
     toolchain: &Toolchain,
 ) -> Result<Go, libcnb::Error<GoAppError>> {
+    let mut log = Log::stdout();
     let metadata = GoLayerMetadata::new(toolchain);
     let (layer, state) = handle_go_layer(context, &metadata)?;
     let binary = layer.path().join("bin/go");
     match state {
         GoLayerState::Reused(cause) => {
-            println!("    Reusing the cached Go {} ({cause})", toolchain.version);
+            log.detail(&format!(
+                "Reusing the cached Go {} ({cause})",
+                toolchain.version
+            ));
         }
         GoLayerState::Empty(cause) => {
-            println!("    Installing Go {} ({cause})", toolchain.version);
+            log.detail(&format!("Installing Go {} ({cause})", toolchain.version));
             let proxy =
                 download::proxy_base(settings.goproxy.as_deref()).map_err(GoAppError::Proxy)?;
             let url = download::toolchain_url(&proxy, toolchain);
             let started = Instant::now();
             let (roots, trusted) = download::root_certs(settings.ssl_cert_file.as_deref());
-            println!("      Downloading {url}");
+            log.subdetail(&format!("Downloading {url}"));
             if !url.starts_with("file://") {
-                println!("        (HTTPS trusting the {trusted})");
+                log.nested(4, &format!("(HTTPS trusting the {trusted})"));
             }
             let fetch = HttpFetch::new(
                 &format!(
@@ -156,17 +167,17 @@ fn install_go(
             );
             let installed = download::install(&fetch as &dyn Fetch, &url, toolchain, &layer.path())
                 .map_err(GoAppError::Install)?;
-            println!(
-                "      Verified SHA-256 {} ({:.1} MB)",
+            log.subdetail(&format!(
+                "Verified SHA-256 {} ({:.1} MB)",
                 toolchain.sha256,
                 mb(installed.bytes)
-            );
-            println!(
-                "      Extracted {} files into {}",
+            ));
+            log.subdetail(&format!(
+                "Extracted {} files into {}",
                 installed.files,
                 layer.path().display()
-            );
-            println!("      Completed in {}", elapsed(started));
+            ));
+            log.subdetail(&format!("Completed in {}", elapsed(started)));
             layer.write_metadata(metadata)?;
         }
     }
@@ -181,7 +192,7 @@ fn install_go(
 mod tests {
     use super::*;
     use crate::version::{GoVersion, RequestSource};
-    use buildpack_errors::HeaderAndBody;
+    use cnb_output::HeaderAndBody;
     use std::path::PathBuf;
 
     fn go(version: &str) -> Go {

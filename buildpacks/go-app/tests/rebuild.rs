@@ -15,11 +15,12 @@ use std::process::Command;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use base64 as _;
-use buildpack_errors as _;
+use cnb_output as _;
 use elf_check as _;
 use fuzz_check as _;
 use globset as _;
 use hex as _;
+use insta as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;

@@ -1,6 +1,6 @@
 //! This buildpack's errors and how they are shown.
 
-use buildpack_errors::HeaderAndBody;
+use cnb_output::HeaderAndBody;
 use jvm_version::manifest::InvalidMainClass;
 use jvm_version::{JvmVersionError, MANIFEST_PATH};
 use std::fmt;
@@ -101,7 +101,9 @@ impl HeaderAndBody for UbiJavaBuildpackError {
                  crate in bin/.",
                 path.display()
             ),
-            Self::WriteLayer { source, .. } => format!("{source}"),
+            Self::WriteLayer { source, .. } => {
+                format!("{source}\nCheck the permissions and free space of the layers directory.")
+            }
         }
     }
 }
@@ -160,5 +162,83 @@ mod tests {
              from BP_JVM_VERSION, .sdkmanrc, .java-version, META-INF/MANIFEST.MF, pom.xml and \
              build.gradle(.kts), in this order."
         );
+    }
+
+    /// Every error as the user sees it, one snapshot per variant (`src/snapshots/`), with
+    /// realistic inputs; hostile ones quoted short.
+    #[test]
+    fn messages() {
+        use jvm_version::{InvalidVersion, VersionSource};
+        use untrusted_input::ReadErrorKind;
+        let errors = [
+            (
+                "version_request",
+                UbiJavaBuildpackError::VersionRequest(JvmVersionError::Invalid {
+                    source: VersionSource::BpJvmVersion,
+                    setting: String::new(),
+                    value: format!("17\nRUN id{}", "7".repeat(100)),
+                    reason: InvalidVersion {
+                        reason: "it contains the control character '\\n'".to_string(),
+                    },
+                }),
+            ),
+            (
+                "read_app",
+                UbiJavaBuildpackError::ReadApp {
+                    path: PathBuf::from("/workspace/lib"),
+                    source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+                },
+            ),
+            (
+                "app_file",
+                UbiJavaBuildpackError::AppFile(ReadError {
+                    path: PathBuf::from("/workspace/pom.xml"),
+                    kind: ReadErrorKind::TooLarge { limit: 4 << 20 },
+                }),
+            ),
+            (
+                "invalid_main_class",
+                UbiJavaBuildpackError::InvalidMainClass(InvalidMainClass {
+                    value: "-XX:+UnlockDiagnosticVMOptions com.example.Main".to_string(),
+                }),
+            ),
+            (
+                "build_plan_metadata",
+                UbiJavaBuildpackError::BuildPlanMetadata("unsupported value".to_string()),
+            ),
+            (
+                "jdk_not_found",
+                UbiJavaBuildpackError::JdkNotFound {
+                    path: "/usr/bin:/bin".to_string(),
+                },
+            ),
+            (
+                "jdk_layout",
+                UbiJavaBuildpackError::JdkLayout {
+                    javac: PathBuf::from("/usr/local/javac"),
+                    resolved: PathBuf::from("/opt/jdk/javac"),
+                },
+            ),
+            (
+                "exec_d_program_missing",
+                UbiJavaBuildpackError::ExecDProgramMissing {
+                    path: PathBuf::from("/cnb/buildpacks/ubi-java-buildpack/bin/memory-calculator"),
+                },
+            ),
+            (
+                "write_layer",
+                UbiJavaBuildpackError::WriteLayer {
+                    path: PathBuf::from("/layers/paketo-community_ubi-java-buildpack/jdk/env"),
+                    source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+                },
+            ),
+            (
+                "sbom",
+                UbiJavaBuildpackError::Sbom("key must be a string".to_string()),
+            ),
+        ];
+        for (name, error) in errors {
+            insta::assert_snapshot!(name, cnb_output::render_error(&error));
+        }
     }
 }

@@ -126,7 +126,7 @@ pub(crate) fn version_from_java_version_output(output: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use buildpack_errors::HeaderAndBody;
+    use cnb_output::HeaderAndBody;
 
     #[test]
     fn reads_the_extensions_hand_off() {

@@ -11,10 +11,12 @@ pub mod classes;
 pub mod memory_calculator;
 
 // Dependencies of the build binary only.
-use buildpack_errors as _;
 #[cfg(test)]
 use cnb_harness as _;
+use cnb_output as _;
 use find_program as _;
+#[cfg(test)]
+use insta as _;
 use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;

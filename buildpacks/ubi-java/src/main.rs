@@ -25,6 +25,7 @@ use crate::layers::jdk::handle_jdk_layer;
 use crate::layers::jre::{JreLayerMetadata, handle_jre_layer};
 use crate::layers::memory_calculator::handle_memory_calculator_layer;
 use crate::plan::Remaining;
+use cnb_output::Log;
 use jvm_version::{BP_JVM_VERSION, JvmVersionRequest, requested_version};
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::build_plan::BuildPlanBuilder;
@@ -55,22 +56,23 @@ impl Buildpack for UbiJavaBuildpack {
     type Error = UbiJavaBuildpackError;
 
     fn detect(&self, context: DetectContext<Self>) -> libcnb::Result<DetectResult, Self::Error> {
+        let mut log = Log::stdout();
         let Some(marker) = jvm_app_marker(&context.app_dir)? else {
-            println!(
+            log.text(
                 "No JVM application: none of pom.xml, build.gradle, build.gradle.kts, \
-                 META-INF/MANIFEST.MF or a *.jar at the app root"
+                 META-INF/MANIFEST.MF or a *.jar at the app root",
             );
             return DetectResultBuilder::fail().build();
         };
         let request = version_request(&context.app_dir, context.platform.env())?;
-        println!(
+        log.text(&format!(
             "JVM application ({marker}): requires jdk and jre {}",
             if request.is_some() {
                 describe_request(request.as_ref())
             } else {
                 "without a version (the extension's default)".to_string()
             }
-        );
+        ));
         let [jdk, jre] = plan::requirements(request.as_ref())?;
         DetectResultBuilder::pass()
             .build_plan(BuildPlanBuilder::new().requires(jdk).requires(jre).build())
@@ -78,35 +80,38 @@ impl Buildpack for UbiJavaBuildpack {
     }
 
     fn build(&self, context: BuildContext<Self>) -> libcnb::Result<BuildResult, Self::Error> {
+        let mut log = Log::stdout();
         let buildpack = &context.buildpack_descriptor.buildpack;
-        println!(
-            "{} {}",
+        log.header(
             buildpack.name.as_deref().unwrap_or(buildpack.id.as_str()),
-            buildpack.version
+            &buildpack.version.to_string(),
         );
         let remaining = Remaining::of(&context.buildpack_plan);
         let request = version_request(&context.app_dir, context.platform.env())?;
-        println!("  Java version: {}", describe_request(request.as_ref()));
+        log.step(&format!(
+            "Java version: {}",
+            describe_request(request.as_ref())
+        ));
 
         let mut result = BuildResultBuilder::new();
         if remaining.jdk && remaining.jre {
-            println!(
-                "  The build plan still holds jdk and jre: another buildpack of the group provides \
+            log.step(&format!(
+                "The build plan still holds jdk and jre: another buildpack of the group provides \
                  them (not {}), so it configures them",
                 errors::EXTENSION_ID
-            );
+            ));
         } else {
             let jvm = if remaining.jdk {
-                println!(
-                    "  jdk: provided by another buildpack (still in the build plan): JAVA_HOME is left to it"
+                log.step(
+                    "jdk: provided by another buildpack (still in the build plan): JAVA_HOME is left to it"
                 );
                 JvmFacts::default()
             } else {
                 contribute_jdk(&context, request.as_ref())?
             };
             if remaining.jre {
-                println!(
-                    "  jre: provided by another buildpack (still in the build plan): launch configuration is left to it"
+                log.step(
+                    "jre: provided by another buildpack (still in the build plan): launch configuration is left to it"
                 );
             } else {
                 contribute_launch(&context, request.as_ref(), &jvm)?;
@@ -121,7 +126,7 @@ impl Buildpack for UbiJavaBuildpack {
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
-        buildpack_errors::print_error(&error);
+        cnb_output::print_error(&error);
     }
 }
 
@@ -160,28 +165,31 @@ fn contribute_jdk(
     context: &BuildContext<UbiJavaBuildpack>,
     request: Option<&JvmVersionRequest>,
 ) -> Result<JvmFacts, libcnb::Error<UbiJavaBuildpackError>> {
+    let mut log = Log::stdout();
     let path = std::env::var_os("PATH");
     let jdk = jdk::find_jdk(path.as_deref())?;
     match jdk::read_hand_off(Path::new(jdk::HAND_OFF_PATH)) {
         Ok(Some(hand_off)) => {
-            println!(
-                "  The ubi-java-extension installed Java {} at {} ({})",
+            log.step(&format!(
+                "The ubi-java-extension installed Java {} at {} ({})",
                 hand_off.major, hand_off.java_home, hand_off.stack
-            );
+            ));
             if let Some(major) = jdk.major()
                 && major != hand_off.major
             {
-                println!(
-                    "    WARNING: javac on PATH is Java {major}, not the Java {} the extension installed: another JDK comes first on PATH",
+                log.detail(&format!(
+                    "WARNING: javac on PATH is Java {major}, not the Java {} the extension installed: another JDK comes first on PATH",
                     hand_off.major
-                );
+                ));
             }
         }
         Ok(None) => {}
-        Err(reason) => println!("    WARNING: {reason}"),
+        Err(reason) => {
+            log.detail(&format!("WARNING: {reason}"));
+        }
     }
-    println!(
-        "  JDK: {} ({}{})",
+    log.step(&format!(
+        "JDK: {} ({}{})",
         jdk.home.display(),
         jdk.release
             .java_version
@@ -192,30 +200,30 @@ fn contribute_jdk(
             .as_deref()
             .map(|implementor| format!(", {implementor}"))
             .unwrap_or_default()
-    );
+    ));
     if jdk.javac == jdk.resolved_javac {
-        println!("    Found javac at {}", jdk.javac.display());
+        log.detail(&format!("Found javac at {}", jdk.javac.display()));
     } else {
-        println!(
-            "    Found javac at {} -> {}",
+        log.detail(&format!(
+            "Found javac at {} -> {}",
             jdk.javac.display(),
             jdk.resolved_javac.display()
-        );
+        ));
     }
     if let (Some(request), Some(major)) = (request, jdk.major())
         && request.major != major
     {
-        println!(
-            "    WARNING: {} asks for Java {}, but the build image's JDK is Java {major}",
+        log.detail(&format!(
+            "WARNING: {} asks for Java {}, but the build image's JDK is Java {major}",
             request.source, request.major
-        );
+        ));
     }
     let class_count = match count_jvm_classes(&jdk.home) {
         Ok(count) => Some(count),
         Err(error) => {
-            println!(
-                "    WARNING: cannot count the JDK's classes ({error}); the memory calculator will count them at launch"
-            );
+            log.detail(&format!(
+                "WARNING: cannot count the JDK's classes ({error}); the memory calculator will count them at launch"
+            ));
             None
         }
     };
@@ -236,19 +244,23 @@ fn contribute_jdk(
     let files = handle_jdk_layer(context, &jdk, document)?;
     print_env_files(&files);
     match origin {
-        sbom::Origin::Rpm => println!(
-            "    SBOM: {} RPM packages ({})",
-            components.len(),
-            components
-                .iter()
-                .map(|component| component.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        sbom::Origin::Release => println!(
-            "    SBOM: {} {} (no RPM database lists the JDK)",
-            components[0].name, components[0].version
-        ),
+        sbom::Origin::Rpm => {
+            log.detail(&format!(
+                "SBOM: {} RPM packages ({})",
+                components.len(),
+                components
+                    .iter()
+                    .map(|component| component.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        sbom::Origin::Release => {
+            log.detail(&format!(
+                "SBOM: {} {} (no RPM database lists the JDK)",
+                components[0].name, components[0].version
+            ));
+        }
     }
     Ok(JvmFacts {
         major: jdk.major(),
@@ -262,24 +274,25 @@ fn contribute_launch(
     request: Option<&JvmVersionRequest>,
     jvm: &JvmFacts,
 ) -> Result<(), libcnb::Error<UbiJavaBuildpackError>> {
-    println!("  Launch configuration (for the run image's JRE)");
+    let mut log = Log::stdout();
+    log.step("Launch configuration (for the run image's JRE)");
     let app_count =
         count_app_classes(&context.app_dir).map_err(|error| UbiJavaBuildpackError::ReadApp {
             path: context.app_dir.clone(),
             source: std::io::Error::other(error.to_string()),
         })?;
     for (jar, reason) in &app_count.unreadable_jars {
-        println!(
-            "    WARNING: classes of {} not counted: {reason}",
+        log.detail(&format!(
+            "WARNING: classes of {} not counted: {reason}",
             jar.display()
-        );
+        ));
     }
-    println!(
-        "    Classes: {} in the JVM, {} in the application (counted again at launch)",
+    log.detail(&format!(
+        "Classes: {} in the JVM, {} in the application (counted again at launch)",
         jvm.class_count
             .map_or_else(|| "unknown".to_string(), |count| count.to_string()),
         app_count.classes
-    );
+    ));
     let metadata = JreLayerMetadata {
         java_major: jvm.major.or(request.map(|request| request.major)),
         jvm_class_count: jvm.class_count,
@@ -289,19 +302,20 @@ fn contribute_launch(
     let files = handle_jre_layer(context, &metadata)?;
     print_env_files(&files);
     let program = handle_memory_calculator_layer(context)?;
-    println!(
-        "    Installed {} (sizes the JVM's memory for the container at every start)",
+    log.detail(&format!(
+        "Installed {} (sizes the JVM's memory for the container at every start)",
         program
             .strip_prefix(&context.layers_dir)
             .unwrap_or(&program)
             .display()
-    );
+    ));
     Ok(())
 }
 
 fn print_env_files(files: &[EnvFile]) {
+    let mut log = Log::stdout();
     for file in files {
-        println!("    Writing {}", file.describe());
+        log.detail(&format!("Writing {}", file.describe()));
     }
 }
 
@@ -310,11 +324,12 @@ fn print_env_files(files: &[EnvFile]) {
 fn contribute_processes(
     context: &BuildContext<UbiJavaBuildpack>,
 ) -> Result<Vec<Process>, libcnb::Error<UbiJavaBuildpackError>> {
+    let mut log = Log::stdout();
     let (jar, note) = executable_jar(&context.app_dir)?;
     let arguments: Vec<String> = match jar {
         None => {
             if let Some(note) = note {
-                println!("  No default process: {note}");
+                log.step(&format!("No default process: {note}"));
             }
             return Ok(Vec::new());
         }
@@ -327,23 +342,25 @@ fn contribute_processes(
                     .chain(class_path)
                     .collect();
             let files = handle_class_path_layer(context, &ClassPathLayerMetadata { classpath })?;
-            println!("  Executable JAR (exploded), Main-Class {main_class}");
+            log.step(&format!(
+                "Executable JAR (exploded), Main-Class {main_class}"
+            ));
             print_env_files(&files);
             vec![main_class]
         }
         Some(ExecutableJar::Jar { path, main_class }) => {
-            println!(
-                "  Executable JAR {}, Main-Class {main_class}",
+            log.step(&format!(
+                "Executable JAR {}, Main-Class {main_class}",
                 path.display()
-            );
+            ));
             vec!["-jar".to_string(), path.to_string_lossy().into_owned()]
         }
     };
-    println!("  Process types (Paketo's Java buildpacks may replace them):");
-    println!(
-        "    executable-jar, task, web (default): java {}",
+    log.step("Process types (Paketo's Java buildpacks may replace them):");
+    log.detail(&format!(
+        "executable-jar, task, web (default): java {}",
         arguments.join(" ")
-    );
+    ));
     Ok([
         (process_type!("executable-jar"), false),
         (process_type!("task"), false),

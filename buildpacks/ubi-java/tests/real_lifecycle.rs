@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
-use buildpack_errors as _;
 use cgroup_memory as _;
+use cnb_output as _;
 use find_program as _;
+use insta as _;
 use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;

@@ -1,7 +1,7 @@
 //! This buildpack's errors and how they are shown: a header that says what failed, a body that
 //! says why and what to do, with the offending input quoted.
 
-use buildpack_errors::HeaderAndBody;
+use cnb_output::HeaderAndBody;
 use nodejs_version::PlanValueNotAString;
 use std::fmt;
 use std::path::PathBuf;
@@ -312,5 +312,136 @@ mod tests {
             "{}",
             error.body()
         );
+    }
+
+    /// Every error as the user sees it, one snapshot per variant (`src/snapshots/`), with
+    /// realistic inputs; hostile ones quoted short.
+    #[test]
+    #[allow(clippy::too_many_lines)] // one entry per error
+    fn messages() {
+        use untrusted_input::ReadErrorKind;
+        let hostile = format!("../../etc\nRUN id{}", "x".repeat(100));
+        let errors = [
+            (
+                "invalid_project_path",
+                NodejsBuildpackError::InvalidProjectPath {
+                    value: hostile.clone(),
+                    reason: "leaves the app directory",
+                },
+            ),
+            (
+                "missing_project_dir",
+                NodejsBuildpackError::MissingProjectDir {
+                    value: "frontend".to_string(),
+                    path: PathBuf::from("/workspace/frontend"),
+                },
+            ),
+            (
+                "invalid_optimize_memory",
+                NodejsBuildpackError::InvalidOptimizeMemory {
+                    value: "yes please".to_string(),
+                },
+            ),
+            (
+                "app_file",
+                NodejsBuildpackError::AppFile(ReadError {
+                    path: PathBuf::from("/workspace/package.json"),
+                    kind: ReadErrorKind::NotRegular("a FIFO"),
+                }),
+            ),
+            (
+                "package_json_syntax",
+                NodejsBuildpackError::PackageJsonSyntax {
+                    path: PathBuf::from("/workspace/package.json"),
+                    message: "expected `,` or `}` at line 3 column 5".to_string(),
+                },
+            ),
+            (
+                "package_json_field",
+                NodejsBuildpackError::PackageJsonField {
+                    path: PathBuf::from("/workspace/package.json"),
+                    field: "engines.node",
+                    expected: "a string",
+                    found: "20".to_string(),
+                },
+            ),
+            (
+                "build_plan_metadata",
+                NodejsBuildpackError::BuildPlanMetadata("unsupported value".to_string()),
+            ),
+            (
+                "node_not_found",
+                NodejsBuildpackError::NodeNotFound {
+                    path_env: "/usr/local/bin:/usr/bin".to_string(),
+                    requested_in_plan: true,
+                },
+            ),
+            (
+                "node_not_found_not_requested",
+                NodejsBuildpackError::NodeNotFound {
+                    path_env: "/usr/local/bin:/usr/bin".to_string(),
+                    requested_in_plan: false,
+                },
+            ),
+            (
+                "npm_not_found",
+                NodejsBuildpackError::NpmNotFound {
+                    path_env: "/usr/local/bin:/usr/bin".to_string(),
+                    node: PathBuf::from("/usr/bin/node"),
+                },
+            ),
+            (
+                "node_version",
+                NodejsBuildpackError::NodeVersion {
+                    node: PathBuf::from("/usr/bin/node"),
+                    detail: "node --version printed \"banana\", which is not a version".to_string(),
+                },
+            ),
+            (
+                "plan_value",
+                NodejsBuildpackError::PlanValue(PlanValueNotAString {
+                    key: "version",
+                    value: "20".to_string(),
+                }),
+            ),
+            (
+                "invalid_version_request",
+                NodejsBuildpackError::InvalidVersionRequest(
+                    nodejs_version::RequestError::NotARange(
+                        "it contains the character ';'".to_string(),
+                    )
+                    .message("20; id", "BP_NODE_VERSION"),
+                ),
+            ),
+            (
+                "node_does_not_satisfy",
+                NodejsBuildpackError::NodeDoesNotSatisfy {
+                    request: "~22\nRUN id".to_string(),
+                    source: ".nvmrc".to_string(),
+                    node: PathBuf::from("/usr/bin/node"),
+                    version: "20.20.2".to_string(),
+                },
+            ),
+            (
+                "exec_d_program_missing",
+                NodejsBuildpackError::ExecDProgramMissing {
+                    path: PathBuf::from("/cnb/buildpacks/ubi-nodejs-buildpack/bin/optimize-memory"),
+                },
+            ),
+            (
+                "write_layer_file",
+                NodejsBuildpackError::WriteLayerFile {
+                    path: PathBuf::from("/layers/paketo-community_ubi-nodejs-buildpack/node-env"),
+                    source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+                },
+            ),
+            (
+                "sbom",
+                NodejsBuildpackError::Sbom("key must be a string".to_string()),
+            ),
+        ];
+        for (name, error) in errors {
+            insta::assert_snapshot!(name, cnb_output::render_error(&error));
+        }
     }
 }

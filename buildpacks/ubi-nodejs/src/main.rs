@@ -37,6 +37,7 @@ use crate::runtime::{
 };
 use crate::sbom::{RuntimeComponent, cyclonedx_json};
 use ::sbom::rpm::owning_package as owning_rpm;
+use cnb_output::Log;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::launch::LaunchBuilder;
 use libcnb::data::sbom::SbomFormat;
@@ -71,25 +72,25 @@ impl Buildpack for UbiNodejsBuildpack {
                 .build_plan(build_plan(&requests)?)
                 .build(),
             Detection::NotNodeApp(reason) => {
-                println!("{reason}");
+                Log::stdout().text(&reason);
                 DetectResultBuilder::fail().build()
             }
         }
     }
 
     fn build(&self, context: BuildContext<Self>) -> libcnb::Result<BuildResult, Self::Error> {
+        let mut log = Log::stdout();
         let buildpack = &context.buildpack_descriptor.buildpack;
-        println!(
-            "{} {}",
+        log.header(
             buildpack.name.as_deref().unwrap_or(buildpack.id.as_str()),
-            buildpack.version
+            &buildpack.version.to_string(),
         );
         let config = Config::from_platform_env(context.platform.env())?;
         let project_dir = config.project_dir(&context.app_dir)?;
 
         let runtime = resolve_runtime(&context)?;
 
-        println!("  Configuring the Node.js environment (layer node-env, build and launch)");
+        log.step("Configuring the Node.js environment (layer node-env, build and launch)");
         let metadata = NodeEnvLayerMetadata {
             node_version: runtime.version.version.clone(),
             node_home: node_home(&runtime.node).to_string_lossy().into_owned(),
@@ -99,39 +100,39 @@ impl Buildpack for UbiNodejsBuildpack {
         env.push(("NODE_HOME", &metadata.node_home));
         env.sort_unstable();
         for (name, value) in env {
-            println!("    {name} -> {value:?} (default)");
+            log.detail(&format!("{name} -> {value:?} (default)"));
         }
         if let Some(program) = handle_node_env_layer(&context, &metadata)? {
-            println!(
-                "  Writing exec.d/{}",
+            log.step(&format!(
+                "Writing exec.d/{}",
                 program
                     .file_name()
                     .map_or_else(String::new, |name| name.to_string_lossy().into_owned())
-            );
+            ));
             for line in optimize_memory_description() {
-                println!("    {line}");
+                log.detail(&line);
             }
         }
 
         let sbom = runtime_sbom(&context, &runtime)?;
 
         let mut result = BuildResultBuilder::new().launch_sbom(sbom);
-        println!("  Assigning the default process");
+        log.step("Assigning the default process");
         match read_package_json(&context.app_dir, &config.project_file(PACKAGE_JSON))? {
             Some(package_json) => {
                 let selection = select_web_process(&package_json, &project_dir);
                 for warning in &selection.warnings {
-                    println!("    Warning: {warning}");
+                    log.detail(&format!("Warning: {warning}"));
                 }
                 if let Some(web) = selection.process {
                     let working_dir = (project_dir != context.app_dir).then(|| project_dir.clone());
-                    println!(
-                        "    web: {} ({})",
+                    log.detail(&format!(
+                        "web: {} ({})",
                         untrusted_input::bounded(&web.command_line().join(" ")),
                         web.reason()
-                    );
+                    ));
                     if let Some(dir) = &working_dir {
-                        println!("    working directory: {}", dir.display());
+                        log.detail(&format!("working directory: {}", dir.display()));
                     }
                     result = result.launch(
                         LaunchBuilder::new()
@@ -139,23 +140,25 @@ impl Buildpack for UbiNodejsBuildpack {
                             .build(),
                     );
                 } else {
-                    println!(
-                        "    None: package.json has no scripts.start or usable main, and {} has none of \
+                    log.detail(&format!(
+                        "None: package.json has no scripts.start or usable main, and {} has none of \
                          server.js, app.js, index.js; a later buildpack may contribute one",
                         project_dir.display()
-                    );
+                    ));
                 }
             }
-            None => println!(
-                "    None: no package.json in {}; a later buildpack may contribute one",
-                project_dir.display()
-            ),
+            None => {
+                log.detail(&format!(
+                    "None: no package.json in {}; a later buildpack may contribute one",
+                    project_dir.display()
+                ));
+            }
         }
         result.build()
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
-        buildpack_errors::print_error(&error);
+        cnb_output::print_error(&error);
     }
 }
 
@@ -163,57 +166,55 @@ impl Buildpack for UbiNodejsBuildpack {
 fn resolve_runtime(
     context: &BuildContext<UbiNodejsBuildpack>,
 ) -> Result<NodeRuntime, NodejsBuildpackError> {
-    println!("  Resolving Node.js");
+    let mut log = Log::stdout();
+    log.step("Resolving Node.js");
     // The plan's node entries, highest priority first, as the extension ranks them.
     let candidates = nodejs_version::candidates(&context.buildpack_plan)?;
     let requested = candidates.len();
     if requested == 0 {
-        println!(
-            "    node is no longer requested by the build plan: an image extension provided it"
-        );
+        log.detail("node is no longer requested by the build plan: an image extension provided it");
     } else {
         let entries = if requested == 1 { "entry" } else { "entries" };
-        println!(
-            "    Warning: the build plan still requests node ({requested} {entries}): the \
+        log.detail(&format!(
+            "Warning: the build plan still requests node ({requested} {entries}): the \
              ubi-nodejs-extension did not run; using the node on PATH if it serves the request"
-        );
+        ));
     }
     let hand_off = match read_hand_off(Path::new(HAND_OFF_PATH)) {
         Ok(Some(hand_off)) => {
-            println!(
-                "    The ubi-nodejs-extension installed Node.js {} ({})",
+            log.detail(&format!(
+                "The ubi-nodejs-extension installed Node.js {} ({})",
                 hand_off.major, hand_off.stack
-            );
+            ));
             Some(hand_off)
         }
         Ok(None) => {
-            println!("    No hand-off from the ubi-nodejs-extension ({HAND_OFF_PATH} is absent)");
+            log.detail(&format!(
+                "No hand-off from the ubi-nodejs-extension ({HAND_OFF_PATH} is absent)"
+            ));
             None
         }
         Err(reason) => {
-            println!("    Warning: {reason}; ignoring it");
+            log.detail(&format!("Warning: {reason}; ignoring it"));
             None
         }
     };
 
     let runtime = find_node_runtime(std::env::var_os("PATH").as_ref(), requested > 0)?;
-    println!(
-        "    node v{} at {}",
+    log.detail(&format!(
+        "node v{} at {}",
         runtime.version.version,
         runtime.node.display()
-    );
-    println!("    npm at {}", runtime.npm.display());
+    ));
+    log.detail(&format!("npm at {}", runtime.npm.display()));
     if let Some(winner) = candidates.first() {
-        println!(
-            "    {}",
-            check_request(winner, &runtime.node, &runtime.version)?
-        );
+        log.detail(&check_request(winner, &runtime.node, &runtime.version)?);
     }
     if let Some(warning) = hand_off
         .as_ref()
         .and_then(|hand_off| major_mismatch(hand_off, &runtime.version))
     {
-        println!("    Warning: {warning}");
+        log.detail(&format!("Warning: {warning}"));
     }
     Ok(runtime)
 }
@@ -223,7 +224,8 @@ fn runtime_sbom(
     context: &BuildContext<UbiNodejsBuildpack>,
     runtime: &NodeRuntime,
 ) -> Result<Sbom, NodejsBuildpackError> {
-    println!("  Writing the SBOM of the runtime (launch.sbom.cdx.json)");
+    let mut log = Log::stdout();
+    log.step("Writing the SBOM of the runtime (launch.sbom.cdx.json)");
     let rpm = std::env::current_dir().ok().and_then(|cwd| {
         find_program::find_on_path("rpm", std::env::var_os("PATH").as_deref(), &cwd)
     });
@@ -234,13 +236,17 @@ fn runtime_sbom(
         .and_then(|rpm| owning_rpm(rpm, &runtime.npm))
         .filter(|npm| node_rpm.as_ref() != Some(npm));
     match &rpm {
-        Some(rpm) if node_rpm.is_none() => println!(
-            "    {} knows no package that owns {}: versions from node and npm",
-            rpm.display(),
-            runtime.node.display()
-        ),
+        Some(rpm) if node_rpm.is_none() => {
+            log.detail(&format!(
+                "{} knows no package that owns {}: versions from node and npm",
+                rpm.display(),
+                runtime.node.display()
+            ));
+        }
         Some(_) => {}
-        None => println!("    rpm is not installed: versions from node and npm"),
+        None => {
+            log.detail("rpm is not installed: versions from node and npm");
+        }
     }
 
     let mut components = vec![RuntimeComponent {
@@ -260,12 +266,12 @@ fn runtime_sbom(
         });
     }
     for component in &components {
-        println!(
-            "    {} {} ({})",
+        log.detail(&format!(
+            "{} {} ({})",
             component.name,
             component.version,
             component.purl()
-        );
+        ));
     }
 
     let buildpack = &context.buildpack_descriptor.buildpack;

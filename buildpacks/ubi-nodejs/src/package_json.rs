@@ -116,7 +116,7 @@ fn field_error(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use buildpack_errors::HeaderAndBody;
+    use cnb_output::HeaderAndBody;
 
     fn parse(text: &str) -> Result<PackageJson, NodejsBuildpackError> {
         parse_package_json(PathBuf::from("/app/package.json"), text)

@@ -177,7 +177,7 @@ pub(crate) fn npm_version(npm: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use buildpack_errors::HeaderAndBody;
+    use cnb_output::HeaderAndBody;
 
     fn candidate(source: &str, constraint: &str) -> Candidate {
         Candidate {

@@ -11,10 +11,11 @@ use std::process::Command;
 use std::time::Duration;
 
 // Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
-use buildpack_errors as _;
 use cgroup_memory as _;
+use cnb_output as _;
 use find_program as _;
 use fuzz_check as _;
+use insta as _;
 use libcnb as _;
 use nodejs_semver as _;
 use nodejs_version as _;

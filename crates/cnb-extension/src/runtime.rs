@@ -6,6 +6,7 @@ use crate::extend_config::ExtendConfig;
 use crate::plan::ExtensionPlan;
 use crate::platform::{MissingTargetVariable, Platform, Target};
 use crate::untrusted::{ReadError, quoted, read_regular_file};
+use cnb_output::HeaderAndBody;
 use libcnb_data::buildpack::BuildpackApi;
 use libcnb_data::buildpack_plan::BuildpackPlan;
 use serde::de::DeserializeOwned;
@@ -54,8 +55,10 @@ pub mod exit_code {
 pub trait Extension {
     /// The `[metadata]` table of `extension.toml`; libcnb-data's `GenericMetadata` takes any.
     type Metadata: DeserializeOwned;
-    /// The extension's own error, shown to the user by [`Extension::on_error`].
-    type Error: fmt::Display;
+    /// The extension's own error, shown to the user by [`Extension::on_error`] as buildpacks
+    /// show theirs: what failed ([`HeaderAndBody::header`]), then why and what to do
+    /// ([`HeaderAndBody::body`]), the offending input [`quoted`](crate::untrusted::quoted).
+    type Error: HeaderAndBody;
 
     /// `bin/detect`: pass with the names the extension can provide, or fail.
     ///
@@ -70,9 +73,10 @@ pub trait Extension {
     /// An error fails the build.
     fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, Self::Error>;
 
-    /// Reports an error before the process exits. The default prints `ERROR: <error>` to stderr.
+    /// Reports an error before the process exits. The default prints it to stderr as
+    /// buildpacks do ([`cnb_output::print_error`]): `ERROR: <header>`, then the body indented.
     fn on_error(&self, error: Error<Self::Error>) {
-        eprintln!("ERROR: {error}");
+        cnb_output::print_error(&error);
     }
 }
 
@@ -265,53 +269,94 @@ impl<E> Error<E> {
     }
 }
 
-impl<E: fmt::Display> fmt::Display for Error<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// How the runtime shows its errors ([`Extension::on_error`]): what failed, then why and what
+/// to do.
+impl<E: HeaderAndBody> HeaderAndBody for Error<E> {
+    fn header(&self) -> String {
         match self {
-            Self::UnknownPhase(name) => write!(
-                f,
-                "this program must be run as bin/detect or bin/generate, not {}",
+            Self::UnknownPhase(_) => {
+                "This program must be run as bin/detect or bin/generate".to_string()
+            }
+            Self::MissingInput { name } | Self::Target(MissingTargetVariable(name)) => {
+                format!("{name} is not set")
+            }
+            Self::ReadInput { path, .. } | Self::UnreadableInput(ReadError { path, .. }) => {
+                format!("Cannot read {}", path.display())
+            }
+            Self::PlatformEnv(ReadError { path, .. }) => {
+                format!("Cannot read the platform setting {}", path.display())
+            }
+            Self::InvalidInput { path, .. } => format!("Invalid {}", path.display()),
+            Self::UnsupportedApi { api } => format!("Unsupported Buildpack API {api}"),
+            Self::EmptyPlanEntryName => "Invalid detect plan".to_string(),
+            Self::WriteOutput { path, .. } => format!("Cannot write {}", path.display()),
+            Self::Extension(error) => error.header(),
+        }
+    }
+
+    fn body(&self) -> String {
+        match self {
+            Self::UnknownPhase(name) => format!(
+                "It was run as {}.\nThe lifecycle runs an extension's bin/detect and \
+                 bin/generate: package this binary as both (one a link to the other).",
                 quoted(name)
             ),
-            Self::MissingInput { name } => write!(
-                f,
-                "{name} is not set: run this extension through a CNB lifecycle, which provides it"
+            Self::MissingInput { .. } => "The lifecycle sets it when it runs an extension.\n\
+                 Run this extension through a CNB lifecycle."
+                .to_string(),
+            Self::ReadInput { source, .. } => format!(
+                "{}.\nThe lifecycle provides this file: run this extension through a CNB \
+                 lifecycle.",
+                if source.kind() == io::ErrorKind::NotFound {
+                    "It does not exist".to_string()
+                } else {
+                    source.to_string()
+                }
             ),
-            Self::ReadInput { path, source } => {
-                write!(f, "cannot read {}: {source}", path.display())
-            }
-            Self::UnreadableInput(error) => write!(
-                f,
-                "{error}: the lifecycle gives this extension regular files of at most {} MiB",
+            Self::UnreadableInput(error) => format!(
+                "{error}.\nThe lifecycle gives this extension regular files of at most {} MiB.",
                 MAX_INPUT_SIZE >> 20
             ),
-            Self::PlatformEnv(error) => write!(
-                f,
-                "{error}: each file of <platform>/env holds one variable's value, a regular file \
-                 (or a link to one) of at most {} KiB",
+            Self::PlatformEnv(error) => format!(
+                "{error}.\nEach file of <platform>/env holds one variable's value: a regular \
+                 file (or a link to one) of at most {} KiB. Fix or remove it.",
                 Platform::MAX_ENV_VALUE_SIZE / 1024
             ),
-            Self::InvalidInput { path, message } => {
-                write!(f, "invalid {}: {}", path.display(), message.trim_end())
-            }
-            Self::UnsupportedApi { api } => write!(
-                f,
-                "extension.toml declares api = \"{api}\", but this extension runtime implements {}",
+            Self::InvalidInput { message, .. } => format!(
+                "{}.\nextension.toml comes with the extension, the plans from the lifecycle: \
+                 check the extension's package and the lifecycle's version.",
+                message.trim_end().trim_end_matches('.')
+            ),
+            Self::UnsupportedApi { api } => format!(
+                "extension.toml declares api = \"{api}\", but this extension runtime implements \
+                 {}.\nDeclare one of those, or build the extension with a runtime that \
+                 implements {api}.",
                 SUPPORTED_APIS
                     .iter()
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Self::Target(error) => error.fmt(f),
-            Self::EmptyPlanEntryName => {
-                f.write_str("the detect plan provides an entry with an empty name")
-            }
-            Self::WriteOutput { path, source } => {
-                write!(f, "cannot write {}: {source}", path.display())
-            }
-            Self::Extension(error) => error.fmt(f),
+            Self::Target(_) => "The platform must pass the target (CNB_TARGET_OS, \
+                 CNB_TARGET_ARCH) from Buildpack API 0.10 on.\nRun this extension with a \
+                 lifecycle that implements Platform API 0.12 or later."
+                .to_string(),
+            Self::EmptyPlanEntryName => "The detect plan provides an entry with an empty \
+                 name.\nThis is a bug in the extension: give every entry a name."
+                .to_string(),
+            Self::WriteOutput { source, .. } => format!(
+                "{source}.\nCheck the permissions and free space of the lifecycle's output \
+                 directory."
+            ),
+            Self::Extension(error) => error.body(),
         }
+    }
+}
+
+/// `<header>: <body>`.
+impl<E: HeaderAndBody> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.header(), self.body())
     }
 }
 
@@ -575,17 +620,30 @@ mod tests {
         }
     }
 
+    /// The example extension's error: what it was given to say.
+    #[derive(Debug)]
+    struct TestError(String);
+
+    impl HeaderAndBody for TestError {
+        fn header(&self) -> String {
+            self.0.clone()
+        }
+        fn body(&self) -> String {
+            "The example extension fails when asked to.".to_string()
+        }
+    }
+
     /// Detect passes unless the app has a `fail` file; generate writes what the platform's
     /// `MODE` env file asks for.
     struct Example;
 
     impl Extension for Example {
         type Metadata = Option<toml::Table>;
-        type Error = String;
+        type Error = TestError;
 
-        fn detect(&self, context: DetectContext<Self>) -> Result<DetectResult, String> {
+        fn detect(&self, context: DetectContext<Self>) -> Result<DetectResult, TestError> {
             if context.app_dir.join("error").exists() {
-                return Err("detect broke".to_string());
+                return Err(TestError("detect broke".to_string()));
             }
             if context.app_dir.join("fail").exists() {
                 return Ok(DetectResult::Fail);
@@ -595,7 +653,7 @@ mod tests {
             ))
         }
 
-        fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, String> {
+        fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, TestError> {
             let version = context
                 .buildpack_plan
                 .entries
@@ -604,13 +662,13 @@ mod tests {
                 .unwrap_or_default();
             let build = BuildDockerfile::new()
                 .run(ShellCommand::new("install").arg(version))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| TestError(e.to_string()))?;
             let result = GenerateResult::new().build_dockerfile(build);
             match context.platform.setting("MODE").as_deref() {
                 Some("config") => Ok(result.extend_config(
                     ExtendConfig::new()
                         .build_arg("A", "1")
-                        .map_err(|e| e.to_string())?,
+                        .map_err(|e| TestError(e.to_string()))?,
                 )),
                 _ => Ok(result),
             }
@@ -738,12 +796,14 @@ mod tests {
                 .unwrap()
                 .success()
         );
-        let error: Error<String> =
+        let error: Error<TestError> =
             Error::PlatformEnv(Platform::from_dir(&fixture.path("platform")).unwrap_err());
+        let fifo = fifo.display();
         assert!(
-            error
-                .to_string()
-                .starts_with(&format!("{} is a FIFO, not a regular file", fifo.display())),
+            cnb_output::render_error(&error).starts_with(&format!(
+                "ERROR: Cannot read the platform setting {fifo}\n  {fifo} is a FIFO, not a \
+                 regular file.\n"
+            )),
             "{error}"
         );
         assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
@@ -800,7 +860,7 @@ mod tests {
         fixture.env.remove("CNB_EXTENSION_DIR");
         assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
 
-        let error: Error<String> = Error::MissingInput {
+        let error: Error<TestError> = Error::MissingInput {
             name: "CNB_EXTENSION_DIR",
         };
         assert!(
@@ -816,7 +876,7 @@ mod tests {
         std::fs::write(fixture.path("bpplan.toml"), "[[entries]]\nnom = 1\n").unwrap();
         let plan = fixture.path("bpplan.toml");
         let text = std::fs::read_to_string(&plan).unwrap();
-        let error: Error<String> =
+        let error: Error<TestError> =
             invalid(&plan, &toml::from_str::<BuildpackPlan>(&text).unwrap_err());
         assert!(error.to_string().contains(&plan.display().to_string()));
         assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
@@ -838,13 +898,13 @@ mod tests {
                 .unwrap()
                 .success()
         );
-        let error = read::<String>(&plan).unwrap_err();
+        let error = read::<TestError>(&plan).unwrap_err();
+        let plan = plan.display();
         assert_eq!(
-            error.to_string(),
+            cnb_output::render_error(&error),
             format!(
-                "{} is a FIFO, not a regular file: the lifecycle gives this extension regular \
-                 files of at most 4 MiB",
-                plan.display()
+                "ERROR: Cannot read {plan}\n  {plan} is a FIFO, not a regular file.\n  The \
+                 lifecycle gives this extension regular files of at most 4 MiB.\n"
             )
         );
         assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
@@ -853,9 +913,93 @@ mod tests {
         let huge = std::fs::File::create(&descriptor).unwrap();
         huge.set_len(MAX_INPUT_SIZE + 1).unwrap();
         assert!(matches!(
-            read::<String>(&descriptor),
+            read::<TestError>(&descriptor),
             Err(Error::UnreadableInput(_))
         ));
         assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
+    }
+
+    /// Every error of the runtime as the user sees it, one snapshot per variant
+    /// (`src/snapshots/`), with realistic inputs; hostile ones are quoted and cut.
+    #[test]
+    fn messages() {
+        let path = |p: &str| PathBuf::from(p);
+        let read_error = |kind| ReadError {
+            path: path("/platform/env/BP_NODE_VERSION"),
+            kind,
+        };
+        let errors: [(&str, Error<TestError>); 12] = [
+            (
+                "unknown_phase",
+                Error::UnknownPhase(format!("build\nRUN id{}", "x".repeat(100))),
+            ),
+            (
+                "missing_input",
+                Error::MissingInput {
+                    name: "CNB_EXTENSION_DIR",
+                },
+            ),
+            (
+                "read_input",
+                Error::ReadInput {
+                    path: path("/layers/ext/plan.toml"),
+                    source: io::Error::from(io::ErrorKind::NotFound),
+                },
+            ),
+            (
+                "unreadable_input",
+                Error::UnreadableInput(ReadError {
+                    path: path("/layers/ext/plan.toml"),
+                    kind: crate::untrusted::ReadErrorKind::NotRegular("a FIFO"),
+                }),
+            ),
+            (
+                "platform_env",
+                Error::PlatformEnv(read_error(crate::untrusted::ReadErrorKind::TooLarge {
+                    limit: Platform::MAX_ENV_VALUE_SIZE,
+                })),
+            ),
+            (
+                "invalid_input",
+                invalid(
+                    &path("/cnb/extensions/x/extension.toml"),
+                    &toml::from_str::<toml::Table>("api = \"0.10\nRUN id\"").unwrap_err(),
+                ),
+            ),
+            (
+                "unsupported_api",
+                Error::UnsupportedApi {
+                    api: BuildpackApi { major: 0, minor: 9 },
+                },
+            ),
+            (
+                "target",
+                Error::Target(MissingTargetVariable("CNB_TARGET_ARCH")),
+            ),
+            ("empty_plan_entry_name", Error::EmptyPlanEntryName),
+            (
+                "write_output",
+                Error::WriteOutput {
+                    path: path("/layers/ext/build.Dockerfile"),
+                    source: io::Error::from(io::ErrorKind::PermissionDenied),
+                },
+            ),
+            (
+                "extension",
+                Error::Extension(TestError("The extension's own header".to_string())),
+            ),
+            (
+                "read_input_permissions",
+                Error::UnreadableInput(ReadError {
+                    path: path("/layers/ext/plan.toml"),
+                    kind: crate::untrusted::ReadErrorKind::Io(io::Error::from(
+                        io::ErrorKind::PermissionDenied,
+                    )),
+                }),
+            ),
+        ];
+        for (name, error) in errors {
+            insta::assert_snapshot!(name, cnb_output::render_error(&error));
+        }
     }
 }

@@ -6,10 +6,9 @@
 //! is returned verbatim (callers trim what they parse). Buildpacks look settings up in libcnb's
 //! `Env` (feature `libcnb`); extensions get the same lookup as `cnb_extension::Platform::setting`.
 //!
-//! The lookup is one implementation with cnb-extension's: its source lives in the published
-//! `cnb-extension` crate (which cannot depend on this unpublished one) and is compiled here too,
-//! so that buildpacks get it without depending on the extension toolkit. `<platform>/env` itself
-//! is read by libcnb for buildpacks and by `cnb_extension::Platform::from_dir` for extensions.
+//! Published: the extension toolkit `cnb-extension` depends on it, and buildpacks use it
+//! without depending on the toolkit. `<platform>/env` itself is read by libcnb for buildpacks
+//! and by `cnb_extension::Platform::from_dir` for extensions.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -18,7 +17,6 @@
 //! assert_eq!(platform_settings::setting(&platform, "BP_JVM_VERSION").as_deref(), Some("17\n"));
 //! ```
 
-#[path = "../../cnb-extension/src/settings.rs"]
 mod settings;
 
 pub use settings::{PlatformEnv, setting};

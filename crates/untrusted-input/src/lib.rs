@@ -9,18 +9,13 @@
 //! - [`quoted`]: a value quoted for a message, cut after [`QUOTE_LIMIT`] characters;
 //!   [`bounded`]: the same, but a short plain value (a number, a JSON fragment) as it is.
 //!
-//! The quoting and the regular-file reader are one implementation with
-//! [`cnb_extension::untrusted`](../cnb_extension/untrusted/index.html): their source lives in the
-//! published `cnb-extension` crate (which cannot depend on this unpublished one) and is compiled
-//! here too, so that buildpacks get them without depending on the extension toolkit.
-
-#[path = "../../cnb-extension/src/untrusted/quote.rs"]
-mod quote;
-#[path = "../../cnb-extension/src/untrusted/regular_file.rs"]
-mod regular_file;
+//! The quoting is `cnb-output`'s, the one every module's messages use. Published: the extension
+//! toolkit `cnb-extension` re-exports this crate as `cnb_extension::untrusted`, and buildpacks
+//! use it directly, without depending on the toolkit.
 
 mod app_file;
+mod regular_file;
 
 pub use app_file::{read_app_file, read_app_text, resolve_in_app};
-pub use quote::{QUOTE_LIMIT, bounded, quoted};
+pub use cnb_output::{QUOTE_LIMIT, bounded, quoted};
 pub use regular_file::{ReadError, ReadErrorKind, read_regular_file};

@@ -173,6 +173,7 @@ fn builtin(stack: Stack, path: &Path, fallback: Fallback) -> Result<JavaVersions
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cnb_extension::cnb_output::render_error;
 
     fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
@@ -289,22 +290,27 @@ mod tests {
             let (_dir, path) = write(text);
             let error = java_versions(&path, Stack::Ubi9).unwrap_err();
             assert!(matches!(error, UbiJavaError::Catalogue(_)), "{error:?}");
+            let shown = render_error(&error);
             assert!(
-                error
-                    .to_string()
-                    .starts_with(&format!("the Java version catalogue {} ", path.display())),
-                "{error}"
+                shown.starts_with(&format!(
+                    "ERROR: Cannot use the stack's Java catalogue\n  the Java version catalogue \
+                     {} ",
+                    path.display()
+                )),
+                "{shown}"
             );
         }
         // A directory cannot be read.
         let dir = tempfile::tempdir().unwrap();
         let error = java_versions(dir.path(), Stack::Ubi8).unwrap_err();
+        let shown = render_error(&error);
         assert!(
-            error.to_string().starts_with(&format!(
-                "cannot read the Java version catalogue {}",
+            shown.starts_with(&format!(
+                "ERROR: Cannot use the stack's Java catalogue\n  cannot read the Java version \
+                 catalogue {}",
                 dir.path().display()
             )),
-            "{error}"
+            "{shown}"
         );
     }
 
@@ -395,11 +401,11 @@ mod tests {
         .unwrap_err();
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ubi-java");
         assert_eq!(
-            error.to_string(),
+            render_error(&error),
             format!(
-                "unable to map requested Java version \"11\" (BP_JVM_VERSION) to a UBI supported \
-                 runtime: io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), not 11. \
-                 Ask for one of those major versions, e.g. BP_JVM_VERSION=21.",
+                "ERROR: unable to map requested Java version \"11\" (BP_JVM_VERSION) to a UBI \
+                 supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue \
+                 {}), not 11.\n  Ask for one of those major versions, e.g. BP_JVM_VERSION=21.\n",
                 fixtures.join("images-ubi9.json").display()
             )
         );
@@ -411,12 +417,13 @@ mod tests {
             &[(".java-version", "22\n")],
         )
         .unwrap_err();
+        let shown = render_error(&error);
         assert!(
-            error.to_string().contains(
-                "\"22\" (app .java-version) to a UBI supported runtime: \
+            shown.contains(
+                "\"22\" (app .java-version) to a UBI supported runtime\n  \
                  io.buildpacks.stacks.ubi8 offers Java 8, 11, 17, 21 (built-in table for ubi8: "
             ),
-            "{error}"
+            "{shown}"
         );
     }
 

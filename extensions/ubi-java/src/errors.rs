@@ -1,8 +1,7 @@
 //! Everything that can stop generate, each with the offending input quoted and what to do.
 
-use cnb_extension::DockerfileError;
+use cnb_extension::{DockerfileError, HeaderAndBody};
 use jvm_version::{BP_JVM_VERSION, JvmVersionError};
-use std::fmt;
 use std::path::PathBuf;
 use ubi_companion_contract::HandOffError;
 use ubi_extension_support::catalogue::CatalogueError;
@@ -94,13 +93,36 @@ impl From<RunImageError> for UbiJavaError {
     }
 }
 
-impl fmt::Display for UbiJavaError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// Shown by the toolkit's runtime as `ERROR: <header>`, then the body indented.
+impl HeaderAndBody for UbiJavaError {
+    fn header(&self) -> String {
         match self {
-            Self::PlanValueNotAString { entry, key, value } => write!(
-                f,
-                "the Buildpack Plan's {entry} entry has metadata.{key} = {}, which is not a \
-                 string. The buildpack that requires {entry} must write it as a string, e.g. \
+            Self::PlanValueNotAString { .. } | Self::InvalidVersion { .. } => {
+                "Invalid Java version request".to_string()
+            }
+            Self::AppVersion(_) => "Cannot use the app's Java version".to_string(),
+            Self::UnsupportedVersion {
+                request, source, ..
+            } => format!(
+                "unable to map requested Java version {} ({source}) to a UBI supported runtime",
+                quoted(request)
+            ),
+            Self::NoJava { stack, .. } => {
+                format!("{stack} offers no Java this extension knows of")
+            }
+            Self::Catalogue(_) => "Cannot use the stack's Java catalogue".to_string(),
+            Self::Stack(_) => "Not a UBI stack".to_string(),
+            Self::RunImage(_) => "Cannot choose the run image".to_string(),
+            Self::Dockerfile(_) => "Internal error: a Dockerfile value was rejected".to_string(),
+            Self::HandOff(_) => "Internal error: the hand-off file cannot be written".to_string(),
+        }
+    }
+
+    fn body(&self) -> String {
+        match self {
+            Self::PlanValueNotAString { entry, key, value } => format!(
+                "The Buildpack Plan's {entry} entry has metadata.{key} = {}, which is not a \
+                 string.\nThe buildpack that requires {entry} must write it as a string, e.g. \
                  {key} = {}.",
                 untrusted_input::bounded(value),
                 if *key == "version" {
@@ -113,31 +135,25 @@ impl fmt::Display for UbiJavaError {
                 request,
                 source,
                 reason,
-            } => write!(
-                f,
-                "the Java version {} requested by {source} is not a Java version \
-                 ({reason}). Request a major version or a version such as \"17\", \"21.0.2\", \
-                 \"21.*\" or \"1.8\".",
+            } => format!(
+                "the Java version {} requested by {source} is not a Java version ({reason}).\n\
+                 Request a major version or a version such as \"17\", \"21.0.2\", \"21.*\" or \
+                 \"1.8\".",
                 quoted(request)
             ),
-            Self::AppVersion(error) => write!(
-                f,
-                "{error}. It decides the Java version: neither {BP_JVM_VERSION} nor the build \
+            Self::AppVersion(error) => format!(
+                "{error}.\nIt decides the Java version: neither {BP_JVM_VERSION} nor the build \
                  plan asks for one."
             ),
             Self::UnsupportedVersion {
                 major,
-                request,
-                source,
                 stack,
                 majors,
                 listed_by,
-            } => write!(
-                f,
-                "unable to map requested Java version {} ({source}) to a UBI supported \
-                 runtime: {stack} offers Java {} ({listed_by}), not {major}. Ask for one of \
-                 those major versions, e.g. {BP_JVM_VERSION}={}.",
-                quoted(request),
+                ..
+            } => format!(
+                "{stack} offers Java {} ({listed_by}), not {major}.\nAsk for one of those major \
+                 versions, e.g. {BP_JVM_VERSION}={}.",
                 comma_separated(majors),
                 majors.last().copied().unwrap_or(17)
             ),
@@ -145,11 +161,10 @@ impl fmt::Display for UbiJavaError {
                 stack,
                 path,
                 fallback,
-            } => write!(
-                f,
-                "{stack} offers no Java this extension knows of: the Java version catalogue {} \
-                 {}, and Paketo publishes no Java run image for {}. Build on the ubi8 or ubi9 \
-                 stack, or with a builder whose images.json lists java-<major> images.",
+            } => format!(
+                "The Java version catalogue {} {}, and Paketo publishes no Java run image for \
+                 {}.\nBuild on the ubi8 or ubi9 stack, or with a builder whose images.json lists \
+                 java-<major> images.",
                 path.display(),
                 match fallback {
                     Fallback::Missing => "does not exist",
@@ -157,27 +172,24 @@ impl fmt::Display for UbiJavaError {
                 },
                 stack.name()
             ),
-            Self::Catalogue(error) => error.fmt(f),
-            Self::Stack(error) => error.fmt(f),
-            Self::RunImage(error) => error.fmt(f),
-            Self::Dockerfile(error) => write!(
-                f,
-                "internal error: {error}. Please report this: every value is validated before it \
-                 reaches a Dockerfile."
+            Self::Catalogue(error) => error.to_string(),
+            Self::Stack(error) => error.to_string(),
+            Self::RunImage(error) => error.to_string(),
+            Self::Dockerfile(error) => format!(
+                "{error}.\nPlease report this: every value is validated before it reaches a \
+                 Dockerfile."
             ),
-            Self::HandOff(error) => write!(f, "internal error: {error}. Please report this."),
+            Self::HandOff(error) => format!("{error}.\nPlease report this."),
         }
     }
 }
-
-impl std::error::Error for UbiJavaError {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use cnb_extension::ImageReferenceError;
+    use cnb_extension::cnb_output::render_error;
     use jvm_version::{InvalidVersion, VersionSource};
-    use std::fmt::Write;
     use ubi_extension_support::catalogue::Runtime;
 
     const JAVA: Runtime = Runtime::JAVA;
@@ -190,125 +202,177 @@ mod tests {
         input.parse::<cnb_extension::ImageReference>().unwrap_err()
     }
 
-    // One error of every kind: a list, as long as there are kinds.
-    #[allow(clippy::too_many_lines)]
-    fn all() -> Vec<UbiJavaError> {
+    /// One of each error, with realistic and hostile inputs, named for its snapshot.
+    #[allow(clippy::too_many_lines)] // one entry per error
+    fn all() -> Vec<(&'static str, UbiJavaError)> {
         vec![
-            UbiJavaError::PlanValueNotAString {
-                entry: "jdk",
-                key: "version",
-                value: "17".to_string(),
-            },
-            UbiJavaError::PlanValueNotAString {
-                entry: "jre",
-                key: "version-source",
-                value: "[\"a\"]".to_string(),
-            },
-            UbiJavaError::PlanValueNotAString {
-                entry: "jdk",
-                key: "version",
-                value: format!("[{}]", "1, ".repeat(100_000)),
-            },
-            UbiJavaError::InvalidVersion {
-                request: "17; id".to_string(),
-                source: "BP_JVM_VERSION".to_string(),
-                reason: "it contains the character ';'".to_string(),
-            },
-            UbiJavaError::InvalidVersion {
-                request: "seventeen".to_string(),
-                source: "build plan jdk from pom.xml".to_string(),
-                reason: "the major version \"seventeen\" is not a number".to_string(),
-            },
-            UbiJavaError::AppVersion(JvmVersionError::Invalid {
-                source: VersionSource::JavaVersionFile,
-                setting: "content".to_string(),
-                value: "latest".to_string(),
-                reason: InvalidVersion {
-                    reason: "the major version \"latest\" is not a number".to_string(),
+            (
+                "plan_value_not_a_string_version",
+                UbiJavaError::PlanValueNotAString {
+                    entry: "jdk",
+                    key: "version",
+                    value: "17".to_string(),
                 },
-            }),
-            UbiJavaError::UnsupportedVersion {
-                major: 8,
-                request: "1.8".to_string(),
-                source: "app .java-version".to_string(),
-                stack: Stack::Ubi9,
-                majors: vec![17, 21],
-                listed_by: "catalogue /etc/buildpacks/images.json".to_string(),
-            },
-            UbiJavaError::NoJava {
-                stack: Stack::Ubi10,
-                path: path(),
-                fallback: Fallback::NoJavaEntries,
-            },
-            UbiJavaError::Catalogue(CatalogueError::Invalid {
-                path: path(),
-                runtime: JAVA,
-                reason: "expected value at line 1 column 1".to_string(),
-            }),
-            UbiJavaError::Catalogue(CatalogueError::InvalidName {
-                path: path(),
-                runtime: JAVA,
-                name: "java-latest".to_string(),
-            }),
-            UbiJavaError::Catalogue(CatalogueError::NotInstallable {
-                path: path(),
-                runtime: JAVA,
-                name: "java-0".to_string(),
-            }),
-            UbiJavaError::Catalogue(CatalogueError::Unreadable {
-                path: path(),
-                runtime: JAVA,
-                reason: "it is a FIFO, not a regular file".to_string(),
-            }),
-            UbiJavaError::AppVersion(JvmVersionError::Expansion {
-                source: VersionSource::Pom,
-                setting: "<maven.compiler.release>".to_string(),
-                error: jvm_version::ExpansionError::TooManySubstitutions,
-            }),
-            UbiJavaError::InvalidVersion {
-                request: "1".repeat(10 << 20),
-                source: "build plan jdk from .java-version".to_string(),
-                reason: "it is 10485760 bytes long; a version is at most 64".to_string(),
-            },
-            UbiJavaError::Catalogue(CatalogueError::MultipleDefaults {
-                path: path(),
-                runtime: JAVA,
-                names: vec!["java-17".to_string(), "java-21".to_string()],
-            }),
-            UbiJavaError::Stack(StackError::UnknownStackId(
-                "io.buildpacks.stacks.jammy".to_string(),
-            )),
-            UbiJavaError::RunImage(RunImageError::InvalidOverride {
-                runtime: JAVA,
-                error: image_error("run image"),
-            }),
-            UbiJavaError::RunImage(RunImageError::CatalogueInvalidRunImage {
-                path: path(),
-                runtime: JAVA,
-                name: "java-21".to_string(),
-                error: Box::new(image_error("localhost/Run")),
-            }),
-            UbiJavaError::Dockerfile(DockerfileError::UnsafeValue {
-                what: "RUN argument",
-                value: "a\nb".to_string(),
-            }),
-            UbiJavaError::HandOff(HandOffError("unsupported rust type".to_string())),
+            ),
+            (
+                "plan_value_not_a_string_version_source",
+                UbiJavaError::PlanValueNotAString {
+                    entry: "jre",
+                    key: "version-source",
+                    value: "[\"a\"]".to_string(),
+                },
+            ),
+            (
+                "plan_value_not_a_string_huge",
+                UbiJavaError::PlanValueNotAString {
+                    entry: "jdk",
+                    key: "version",
+                    value: format!("[{}]", "1, ".repeat(100_000)),
+                },
+            ),
+            (
+                "invalid_version_injection",
+                UbiJavaError::InvalidVersion {
+                    request: "17; id".to_string(),
+                    source: "BP_JVM_VERSION".to_string(),
+                    reason: "it contains the character ';'".to_string(),
+                },
+            ),
+            (
+                "invalid_version_not_a_number",
+                UbiJavaError::InvalidVersion {
+                    request: "seventeen".to_string(),
+                    source: "build plan jdk from pom.xml".to_string(),
+                    reason: "the major version \"seventeen\" is not a number".to_string(),
+                },
+            ),
+            (
+                "app_version_invalid",
+                UbiJavaError::AppVersion(JvmVersionError::Invalid {
+                    source: VersionSource::JavaVersionFile,
+                    setting: "content".to_string(),
+                    value: "latest".to_string(),
+                    reason: InvalidVersion {
+                        reason: "the major version \"latest\" is not a number".to_string(),
+                    },
+                }),
+            ),
+            (
+                "unsupported_version",
+                UbiJavaError::UnsupportedVersion {
+                    major: 8,
+                    request: "1.8".to_string(),
+                    source: "app .java-version".to_string(),
+                    stack: Stack::Ubi9,
+                    majors: vec![17, 21],
+                    listed_by: "catalogue /etc/buildpacks/images.json".to_string(),
+                },
+            ),
+            (
+                "no_java",
+                UbiJavaError::NoJava {
+                    stack: Stack::Ubi10,
+                    path: path(),
+                    fallback: Fallback::NoJavaEntries,
+                },
+            ),
+            (
+                "catalogue_invalid",
+                UbiJavaError::Catalogue(CatalogueError::Invalid {
+                    path: path(),
+                    runtime: JAVA,
+                    reason: "expected value at line 1 column 1".to_string(),
+                }),
+            ),
+            (
+                "catalogue_invalid_name",
+                UbiJavaError::Catalogue(CatalogueError::InvalidName {
+                    path: path(),
+                    runtime: JAVA,
+                    name: "java-latest".to_string(),
+                }),
+            ),
+            (
+                "catalogue_not_installable",
+                UbiJavaError::Catalogue(CatalogueError::NotInstallable {
+                    path: path(),
+                    runtime: JAVA,
+                    name: "java-0".to_string(),
+                }),
+            ),
+            (
+                "catalogue_unreadable",
+                UbiJavaError::Catalogue(CatalogueError::Unreadable {
+                    path: path(),
+                    runtime: JAVA,
+                    reason: "it is a FIFO, not a regular file".to_string(),
+                }),
+            ),
+            (
+                "app_version_expansion",
+                UbiJavaError::AppVersion(JvmVersionError::Expansion {
+                    source: VersionSource::Pom,
+                    setting: "<maven.compiler.release>".to_string(),
+                    error: jvm_version::ExpansionError::TooManySubstitutions,
+                }),
+            ),
+            (
+                "invalid_version_huge",
+                UbiJavaError::InvalidVersion {
+                    request: "1".repeat(10 << 20),
+                    source: "build plan jdk from .java-version".to_string(),
+                    reason: "it is 10485760 bytes long; a version is at most 64".to_string(),
+                },
+            ),
+            (
+                "catalogue_multiple_defaults",
+                UbiJavaError::Catalogue(CatalogueError::MultipleDefaults {
+                    path: path(),
+                    runtime: JAVA,
+                    names: vec!["java-17".to_string(), "java-21".to_string()],
+                }),
+            ),
+            (
+                "stack_unknown_stack_id",
+                UbiJavaError::Stack(StackError::UnknownStackId(
+                    "io.buildpacks.stacks.jammy".to_string(),
+                )),
+            ),
+            (
+                "run_image_invalid_override",
+                UbiJavaError::RunImage(RunImageError::InvalidOverride {
+                    runtime: JAVA,
+                    error: image_error("run image"),
+                }),
+            ),
+            (
+                "run_image_catalogue_invalid",
+                UbiJavaError::RunImage(RunImageError::CatalogueInvalidRunImage {
+                    path: path(),
+                    runtime: JAVA,
+                    name: "java-21".to_string(),
+                    error: Box::new(image_error("localhost/Run")),
+                }),
+            ),
+            (
+                "dockerfile",
+                UbiJavaError::Dockerfile(DockerfileError::UnsafeValue {
+                    what: "RUN argument",
+                    value: "a\nb".to_string(),
+                }),
+            ),
+            (
+                "hand_off",
+                UbiJavaError::HandOff(HandOffError("unsupported rust type".to_string())),
+            ),
         ]
     }
 
-    /// Every message, pinned: `tests/snapshots/errors.txt` beside this crate's sources. Set
-    /// `UPDATE_SNAPSHOTS=1` to rewrite it after a deliberate change, and review the diff.
+    /// Every message as the user sees it, one snapshot per error (`src/snapshots/`).
     #[test]
-    fn messages_snapshot() {
-        let mut rendered = String::new();
-        for error in all() {
-            write!(rendered, "{error}\n\n").unwrap();
+    fn messages() {
+        for (name, error) in all() {
+            insta::assert_snapshot!(name, render_error(&error));
         }
-        let snapshot =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/errors.txt");
-        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-            std::fs::write(&snapshot, &rendered).unwrap();
-        }
-        assert_eq!(rendered, std::fs::read_to_string(&snapshot).unwrap());
     }
 }

@@ -20,9 +20,9 @@ mod version;
 use crate::errors::UbiJavaError;
 use crate::packages::{Install, java_home};
 use crate::version::{JDK, JRE};
-use cnb_extension::log::Log;
+
 use cnb_extension::{
-    DetectContext, DetectResult, Extension, ExtensionPlan, GenerateContext, GenerateResult,
+    DetectContext, DetectResult, Extension, ExtensionPlan, GenerateContext, GenerateResult, Log,
     RunDockerfile,
 };
 use jvm_version::BP_JVM_VERSION;

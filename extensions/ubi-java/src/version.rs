@@ -232,6 +232,7 @@ pub(crate) fn decide(candidates: &Candidates) -> Result<Option<Request>, UbiJava
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cnb_extension::cnb_output::render_error;
     use std::fmt::Write;
 
     /// An app directory with files.
@@ -509,7 +510,7 @@ mod tests {
         // An app file with shell syntax is rejected where it is read (jvm-version's parse_major).
         let dir = app(&[(".java-version", "21-$(id)\n")]);
         let error = candidates(&plan(&[]), None, dir.path()).unwrap_err();
-        let message = error.to_string();
+        let message = render_error(&error);
         assert!(
             message.contains(".java-version") && message.contains("21-$(id)"),
             "{message}"
@@ -518,11 +519,10 @@ mod tests {
         assert!(candidates(&plan(&[]), None, dir.path()).is_err());
         let error = decide(&candidates(&plan(&[]), Some("17\nRUN id"), app(&[]).path()).unwrap())
             .unwrap_err();
+        let message = render_error(&error);
         assert!(
-            error
-                .to_string()
-                .contains("(it contains the control character '\\n')"),
-            "{error}"
+            message.contains("(it contains the control character '\\n')"),
+            "{message}"
         );
     }
 
@@ -539,7 +539,8 @@ mod tests {
             let dir = app(&[(file, content)]);
             let error = candidates(&plan(&[]), None, dir.path()).unwrap_err();
             assert!(matches!(error, UbiJavaError::AppVersion(_)), "{error:?}");
-            assert!(error.to_string().contains(file), "{error}");
+            let message = render_error(&error);
+            assert!(message.contains(file), "{message}");
 
             let all = candidates(&plan(&[]), Some("21"), dir.path()).unwrap();
             assert_eq!(listed(&all), ["BP_JVM_VERSION -> \"21\""]);

@@ -12,6 +12,7 @@ use tempfile::TempDir;
 
 // Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
 use cnb_extension as _;
+use insta as _;
 use jvm_version as _;
 use serde as _;
 use ubi_companion_contract as _;
@@ -109,7 +110,8 @@ fn assert_success(outcome: &GenerateOutcome) {
     assert_eq!(outcome.process.stderr, "");
 }
 
-/// Fails with one `ERROR:` line containing every `expected` and writes nothing.
+/// Fails as every module fails, `ERROR: <header>` then an indented body, containing every
+/// `expected`; and writes nothing.
 fn assert_failure(outcome: &GenerateOutcome, expected: &[&str]) {
     assert_eq!(
         outcome.process.exit_code, 1,
@@ -119,7 +121,9 @@ fn assert_failure(outcome: &GenerateOutcome, expected: &[&str]) {
     assert!(outcome.files.is_empty(), "{:?}", outcome.files);
     let stderr = &outcome.process.stderr;
     assert!(stderr.starts_with("ERROR: "), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let body: Vec<&str> = stderr.lines().skip(1).collect();
+    assert!(!body.is_empty(), "{stderr}");
+    assert!(body.iter().all(|line| line.starts_with("  ")), "{stderr}");
     for expected in expected {
         assert!(stderr.contains(expected), "{expected:?} not in {stderr}");
     }
@@ -413,7 +417,7 @@ fn an_unsupported_major_fails_with_the_supported_list() {
         &outcome,
         &[&format!(
             "ERROR: unable to map requested Java version \"11\" (BP_JVM_VERSION) to a UBI \
-             supported runtime: io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), \
+             supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), \
              not 11.",
             catalogue.display()
         )],
@@ -464,7 +468,8 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
         assert_failure(
             &outcome,
             &[&format!(
-                "ERROR: the Java version {quoted} requested by BP_JVM_VERSION is not a Java version"
+                "ERROR: Invalid Java version request\n  the Java version {quoted} requested by \
+                 BP_JVM_VERSION is not a Java version"
             )],
         );
         // A plan version.
@@ -475,8 +480,8 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
         assert_failure(
             &outcome,
             &[&format!(
-                "ERROR: the Java version {quoted} requested by build plan jdk from pom.xml is not \
-                 a Java version"
+                "ERROR: Invalid Java version request\n  the Java version {quoted} requested by \
+                 build plan jdk from pom.xml is not a Java version"
             )],
         );
         // .java-version: its first line decides (a value parse_major would accept for its
@@ -547,7 +552,8 @@ fn hostile_overrides_are_rejected_and_nothing_is_written() {
         assert_failure(
             &outcome,
             &[&format!(
-                "ERROR: BP_UBI_RUN_IMAGE_OVERRIDE: {image:?} is not an image reference"
+                "ERROR: Cannot choose the run image\n  BP_UBI_RUN_IMAGE_OVERRIDE: {image:?} is not \
+                 an image reference"
             )],
         );
     }
@@ -663,7 +669,9 @@ fn no_jdk_or_jre_entry_writes_nothing_and_unknown_stacks_are_errors() {
         .generate();
     assert_failure(
         &outcome,
-        &["ERROR: unsupported stack \"io.buildpacks.stacks.jammy\" (CNB_STACK_ID)"],
+        &[
+            "ERROR: Not a UBI stack\n  unsupported stack \"io.buildpacks.stacks.jammy\" (CNB_STACK_ID)",
+        ],
     );
 
     let outcome = ModuleRun::new(&module, app("empty-app"))
@@ -751,8 +759,9 @@ fn fifos_are_errors_not_hangs() {
     assert_eq!(
         process.stderr,
         format!(
-            "ERROR: cannot read the Java version catalogue {}: it is a FIFO, not a regular \
-             file. The file must be readable by the build user.\n",
+            "ERROR: Cannot use the stack's Java catalogue\n  cannot read the Java version \
+             catalogue {}: it is a FIFO, not a regular file. The file must be readable by the \
+             build user.\n",
             fifo_catalogue.display()
         )
     );
@@ -777,7 +786,8 @@ fn fifos_are_errors_not_hangs() {
         assert_eq!(process.exit_code, 1, "{file}: {}", process.stderr);
         assert!(
             process.stderr.starts_with(&format!(
-                "ERROR: cannot read the app's Java version: {} is a FIFO, not a regular file.",
+                "ERROR: Cannot use the app's Java version\n  cannot read the app's Java version: {} \
+                 is a FIFO, not a regular file.",
                 app.path().join(file).display()
             )),
             "{file}: {}",
@@ -802,8 +812,9 @@ fn a_pom_expansion_bomb_fails_quickly_naming_the_file() {
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert!(
         process.stderr.starts_with(
-            "ERROR: pom.xml sets the Java version with <maven.compiler.release>, but its ${...} \
-             property references expand to more than 1024 bytes"
+            "ERROR: Cannot use the app's Java version\n  pom.xml sets the Java version with \
+             <maven.compiler.release>, but its ${...} property references expand to more than \
+             1024 bytes"
         ),
         "{}",
         process.stderr

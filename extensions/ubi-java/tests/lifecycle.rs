@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 // Dependencies of the extension binary, not used by this test crate.
 use cnb_extension as _;
+use insta as _;
 use jvm_version as _;
 use serde as _;
 use toml as _;

@@ -1,8 +1,7 @@
 //! Everything that can stop generate, each with the offending input quoted and what to do.
 
-use cnb_extension::DockerfileError;
+use cnb_extension::{DockerfileError, HeaderAndBody};
 use nodejs_version::PlanValueNotAString;
-use std::fmt;
 use ubi_companion_contract::HandOffError;
 use ubi_extension_support::catalogue::CatalogueError;
 use ubi_extension_support::comma_separated;
@@ -82,64 +81,74 @@ impl From<RunImageError> for UbiNodejsError {
     }
 }
 
-impl fmt::Display for UbiNodejsError {
-    #[allow(clippy::too_many_lines)] // one arm per error, each a message
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// Shown by the toolkit's runtime as `ERROR: <header>`, then the body indented.
+impl HeaderAndBody for UbiNodejsError {
+    fn header(&self) -> String {
         match self {
-            Self::NodeNotRequested => f.write_str(
-                "Node.js no longer requested by build plan: the Buildpack Plan has no \"node\" \
-                 entry, so there is nothing to install. This extension runs only when a buildpack \
-                 requires node; check the builder's order.",
+            Self::NodeNotRequested => "Node.js no longer requested by build plan".to_string(),
+            Self::PlanValueNotAString(_) | Self::InvalidVersionRequest(_) => {
+                "Invalid Node.js version request".to_string()
+            }
+            Self::UnsatisfiableVersion { request, stack, .. } => format!(
+                "failed to satisfy \"node\" dependency version constraint {}: no compatible \
+                 versions on \"{stack}\" stack",
+                quoted(request)
             ),
-            Self::PlanValueNotAString(error) => error.fmt(f),
-            Self::InvalidVersionRequest(message) => f.write_str(message),
+            Self::Catalogue(_) => "Cannot use the stack's Node.js catalogue".to_string(),
+            Self::Stack(_) => "Not a UBI stack".to_string(),
+            Self::UnsupportedMajor { major, stack, .. } => {
+                format!("unsupported Node.js version {major} for image {stack}")
+            }
+            Self::RunImage(_) => "Cannot choose the run image".to_string(),
+            Self::Dockerfile(_) => "Internal error: a Dockerfile value was rejected".to_string(),
+            Self::HandOff(_) => "Internal error: the hand-off file cannot be written".to_string(),
+        }
+    }
+
+    fn body(&self) -> String {
+        match self {
+            Self::NodeNotRequested => "The Buildpack Plan has no \"node\" entry, so there is \
+                 nothing to install.\nThis extension runs only when a buildpack requires node; \
+                 check the builder's order."
+                .to_string(),
+            Self::PlanValueNotAString(error) => error.to_string(),
+            Self::InvalidVersionRequest(message) => message.clone(),
             Self::UnsatisfiableVersion {
-                request,
                 source,
-                stack,
                 majors,
                 default_major,
-            } => write!(
-                f,
-                "failed to satisfy \"node\" dependency version constraint {}: no \
-                 compatible versions on \"{stack}\" stack. Supported versions are: [{}]. The \
-                 constraint comes from {source}: request one of these major versions (e.g. \
-                 \"~{default_major}\"), or remove the request to get the default, Node.js \
-                 {default_major}.",
-                quoted(request),
+                ..
+            } => format!(
+                "Supported versions are: [{}]. The constraint comes from {source}.\nRequest one \
+                 of these major versions (e.g. \"~{default_major}\"), or remove the request to \
+                 get the default, Node.js {default_major}.",
                 comma_separated(majors)
             ),
-            Self::Catalogue(error) => error.fmt(f),
-            Self::Stack(error) => error.fmt(f),
+            Self::Catalogue(error) => error.to_string(),
+            Self::Stack(error) => error.to_string(),
             Self::UnsupportedMajor {
-                major,
-                stack,
-                supported,
-            } => write!(
-                f,
-                "unsupported Node.js version {major} for image {stack}: this extension installs \
-                 Node.js {} on {stack}. Request one of those major versions.",
+                stack, supported, ..
+            } => format!(
+                "This extension installs Node.js {} on {stack}.\nRequest one of those major \
+                 versions.",
                 comma_separated(supported)
             ),
-            Self::RunImage(error) => error.fmt(f),
-            Self::Dockerfile(error) => write!(
-                f,
-                "internal error: {error}. Please report this: every value is validated before it \
-                 reaches a Dockerfile."
+            Self::RunImage(error) => error.to_string(),
+            Self::Dockerfile(error) => format!(
+                "{error}.\nPlease report this: every value is validated before it reaches a \
+                 Dockerfile."
             ),
-            Self::HandOff(error) => write!(f, "internal error: {error}. Please report this."),
+            Self::HandOff(error) => format!("{error}.\nPlease report this."),
         }
     }
 }
-
-impl std::error::Error for UbiNodejsError {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use cnb_extension::ImageReferenceError;
+    use cnb_extension::cnb_output::render_error;
     use nodejs_version::RequestError;
-    use std::fmt::Write;
     use std::path::PathBuf;
     use ubi_extension_support::catalogue::Runtime;
 
@@ -157,112 +166,181 @@ mod tests {
         vec!["nodejs-20".to_string(), "nodejs-22".to_string()]
     }
 
-    fn all() -> Vec<UbiNodejsError> {
+    /// One of each error, with realistic and hostile inputs, named for its snapshot.
+    #[allow(clippy::too_many_lines)] // one entry per error
+    fn all() -> Vec<(&'static str, UbiNodejsError)> {
         vec![
-            UbiNodejsError::NodeNotRequested,
-            UbiNodejsError::PlanValueNotAString(PlanValueNotAString {
-                key: "version",
-                value: "20".to_string(),
-            }),
-            UbiNodejsError::InvalidVersionRequest(
-                RequestError::NotARange("it contains the character ';'".to_string())
-                    .message("20; id", "package.json"),
+            ("node_not_requested", UbiNodejsError::NodeNotRequested),
+            (
+                "plan_value_not_a_string",
+                UbiNodejsError::PlanValueNotAString(PlanValueNotAString {
+                    key: "version",
+                    value: "20".to_string(),
+                }),
             ),
-            UbiNodejsError::InvalidVersionRequest(
-                RequestError::UnknownLtsLine("nope".to_string()).message("lts/nope", ".nvmrc"),
+            (
+                "invalid_version_request_not_a_range",
+                UbiNodejsError::InvalidVersionRequest(
+                    RequestError::NotARange("it contains the character ';'".to_string())
+                        .message("20; id", "package.json"),
+                ),
             ),
-            UbiNodejsError::UnsatisfiableVersion {
-                request: "~14".to_string(),
-                source: "BP_NODE_VERSION".to_string(),
-                stack: Stack::Ubi9,
-                majors: vec![20, 22, 24],
-                default_major: 24,
-            },
-            UbiNodejsError::Catalogue(CatalogueError::PathNotAbsolute {
-                path: PathBuf::from("images.json"),
-            }),
-            UbiNodejsError::Catalogue(CatalogueError::Missing {
-                path: path(),
-                runtime: NODE,
-            }),
-            UbiNodejsError::Catalogue(CatalogueError::Unreadable {
-                path: path(),
-                runtime: NODE,
-                reason: "Permission denied (os error 13)".to_string(),
-            }),
-            UbiNodejsError::Catalogue(CatalogueError::Invalid {
-                path: path(),
-                runtime: NODE,
-                reason: "expected value at line 1 column 1".to_string(),
-            }),
-            UbiNodejsError::Catalogue(CatalogueError::NoEntries {
-                path: path(),
-                runtime: NODE,
-            }),
-            UbiNodejsError::Catalogue(CatalogueError::InvalidName {
-                path: path(),
-                runtime: NODE,
-                name: "nodejs-latest".to_string(),
-            }),
-            UbiNodejsError::Catalogue(CatalogueError::DuplicateMajor {
-                path: path(),
-                runtime: NODE,
-                names: vec!["nodejs-20".to_string(), "nodejs-020".to_string()],
-            }),
-            UbiNodejsError::Catalogue(CatalogueError::NoDefault {
-                path: path(),
-                runtime: NODE,
-                names: names(),
-            }),
-            UbiNodejsError::Catalogue(CatalogueError::MultipleDefaults {
-                path: path(),
-                runtime: NODE,
-                names: names(),
-            }),
-            UbiNodejsError::RunImage(RunImageError::CatalogueInvalidRunImage {
-                path: path(),
-                runtime: NODE,
-                name: "nodejs-20".to_string(),
-                error: Box::new(image_error("localhost/Run")),
-            }),
-            UbiNodejsError::Stack(StackError::UnknownStackId(
-                "io.buildpacks.stacks.jammy".to_string(),
-            )),
-            UbiNodejsError::Stack(StackError::UnknownTarget {
-                distro_name: Some("ubuntu".to_string()),
-                distro_version: None,
-            }),
-            UbiNodejsError::UnsupportedMajor {
-                major: 16,
-                stack: Stack::Ubi10,
-                supported: &[22, 24],
-            },
-            UbiNodejsError::RunImage(RunImageError::InvalidOverride {
-                runtime: NODE,
-                error: image_error("run image"),
-            }),
-            UbiNodejsError::RunImage(RunImageError::InvalidConventionalName(image_error("Run"))),
-            UbiNodejsError::Dockerfile(DockerfileError::UnsafeValue {
-                what: "RUN argument",
-                value: "a\nb".to_string(),
-            }),
-            UbiNodejsError::HandOff(HandOffError("unsupported rust type".to_string())),
+            (
+                "invalid_version_request_unknown_lts_line",
+                UbiNodejsError::InvalidVersionRequest(
+                    RequestError::UnknownLtsLine("nope".to_string()).message("lts/nope", ".nvmrc"),
+                ),
+            ),
+            (
+                "unsatisfiable_version",
+                UbiNodejsError::UnsatisfiableVersion {
+                    request: "~14".to_string(),
+                    source: "BP_NODE_VERSION".to_string(),
+                    stack: Stack::Ubi9,
+                    majors: vec![20, 22, 24],
+                    default_major: 24,
+                },
+            ),
+            (
+                "catalogue_path_not_absolute",
+                UbiNodejsError::Catalogue(CatalogueError::PathNotAbsolute {
+                    path: PathBuf::from("images.json"),
+                }),
+            ),
+            (
+                "catalogue_missing",
+                UbiNodejsError::Catalogue(CatalogueError::Missing {
+                    path: path(),
+                    runtime: NODE,
+                }),
+            ),
+            (
+                "catalogue_unreadable",
+                UbiNodejsError::Catalogue(CatalogueError::Unreadable {
+                    path: path(),
+                    runtime: NODE,
+                    reason: "Permission denied (os error 13)".to_string(),
+                }),
+            ),
+            (
+                "catalogue_invalid",
+                UbiNodejsError::Catalogue(CatalogueError::Invalid {
+                    path: path(),
+                    runtime: NODE,
+                    reason: "expected value at line 1 column 1".to_string(),
+                }),
+            ),
+            (
+                "catalogue_no_entries",
+                UbiNodejsError::Catalogue(CatalogueError::NoEntries {
+                    path: path(),
+                    runtime: NODE,
+                }),
+            ),
+            (
+                "catalogue_invalid_name",
+                UbiNodejsError::Catalogue(CatalogueError::InvalidName {
+                    path: path(),
+                    runtime: NODE,
+                    name: "nodejs-latest".to_string(),
+                }),
+            ),
+            (
+                "catalogue_duplicate_major",
+                UbiNodejsError::Catalogue(CatalogueError::DuplicateMajor {
+                    path: path(),
+                    runtime: NODE,
+                    names: vec!["nodejs-20".to_string(), "nodejs-020".to_string()],
+                }),
+            ),
+            (
+                "catalogue_no_default",
+                UbiNodejsError::Catalogue(CatalogueError::NoDefault {
+                    path: path(),
+                    runtime: NODE,
+                    names: names(),
+                }),
+            ),
+            (
+                "catalogue_multiple_defaults",
+                UbiNodejsError::Catalogue(CatalogueError::MultipleDefaults {
+                    path: path(),
+                    runtime: NODE,
+                    names: names(),
+                }),
+            ),
+            (
+                "run_image_catalogue_invalid",
+                UbiNodejsError::RunImage(RunImageError::CatalogueInvalidRunImage {
+                    path: path(),
+                    runtime: NODE,
+                    name: "nodejs-20".to_string(),
+                    error: Box::new(image_error("localhost/Run")),
+                }),
+            ),
+            (
+                "stack_unknown_stack_id",
+                UbiNodejsError::Stack(StackError::UnknownStackId(
+                    "io.buildpacks.stacks.jammy".to_string(),
+                )),
+            ),
+            (
+                "stack_unknown_target",
+                UbiNodejsError::Stack(StackError::UnknownTarget {
+                    distro_name: Some("ubuntu".to_string()),
+                    distro_version: None,
+                }),
+            ),
+            (
+                "unsupported_major",
+                UbiNodejsError::UnsupportedMajor {
+                    major: 16,
+                    stack: Stack::Ubi10,
+                    supported: &[22, 24],
+                },
+            ),
+            (
+                "run_image_invalid_override",
+                UbiNodejsError::RunImage(RunImageError::InvalidOverride {
+                    runtime: NODE,
+                    error: image_error("run image"),
+                }),
+            ),
+            (
+                "run_image_invalid_conventional_name",
+                UbiNodejsError::RunImage(RunImageError::InvalidConventionalName(image_error(
+                    "Run",
+                ))),
+            ),
+            (
+                "dockerfile",
+                UbiNodejsError::Dockerfile(DockerfileError::UnsafeValue {
+                    what: "RUN argument",
+                    value: "a\nb".to_string(),
+                }),
+            ),
+            (
+                "unsatisfiable_version_hostile",
+                UbiNodejsError::UnsatisfiableVersion {
+                    request: format!("~99\nRUN id{}", "9".repeat(100)),
+                    source: "\"x\\nRUN id\"".to_string(),
+                    stack: Stack::Ubi8,
+                    majors: vec![20, 22, 24],
+                    default_major: 24,
+                },
+            ),
+            (
+                "hand_off",
+                UbiNodejsError::HandOff(HandOffError("unsupported rust type".to_string())),
+            ),
         ]
     }
 
-    /// Every message, pinned: `tests/snapshots/errors.txt` beside this crate's sources. Set
-    /// `UPDATE_SNAPSHOTS=1` to rewrite it after a deliberate change, and review the diff.
+    /// Every message as the user sees it, one snapshot per error (`src/snapshots/`).
     #[test]
-    fn messages_snapshot() {
-        let mut rendered = String::new();
-        for error in all() {
-            write!(rendered, "{error}\n\n").unwrap();
+    fn messages() {
+        for (name, error) in all() {
+            insta::assert_snapshot!(name, render_error(&error));
         }
-        let snapshot =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/errors.txt");
-        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-            std::fs::write(&snapshot, &rendered).unwrap();
-        }
-        assert_eq!(rendered, std::fs::read_to_string(&snapshot).unwrap());
     }
 }

@@ -16,9 +16,9 @@ mod version;
 
 use crate::errors::UbiNodejsError;
 use crate::packages::Install;
-use cnb_extension::log::Log;
+
 use cnb_extension::{
-    DetectContext, DetectResult, Extension, ExtensionPlan, GenerateContext, GenerateResult,
+    DetectContext, DetectResult, Extension, ExtensionPlan, GenerateContext, GenerateResult, Log,
     RunDockerfile,
 };
 use nodejs_version::Resolution;

@@ -321,10 +321,10 @@ mod tests {
             );
         }
         assert_eq!(
-            Install::new(Stack::Ubi9, 16).unwrap_err().to_string(),
-            "unsupported Node.js version 16 for image io.buildpacks.stacks.ubi9: this extension \
-             installs Node.js 18, 20, 22, 24 on io.buildpacks.stacks.ubi9. Request one of those \
-             major versions."
+            cnb_extension::cnb_output::render_error(&Install::new(Stack::Ubi9, 16).unwrap_err()),
+            "ERROR: unsupported Node.js version 16 for image io.buildpacks.stacks.ubi9\n  This \
+             extension installs Node.js 18, 20, 22, 24 on io.buildpacks.stacks.ubi9.\n  Request \
+             one of those major versions.\n"
         );
     }
 

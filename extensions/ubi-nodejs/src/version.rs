@@ -46,6 +46,7 @@ pub(crate) fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cnb_extension::cnb_output::render_error;
     use nodejs_version::Resolution;
     use std::path::PathBuf;
 
@@ -104,11 +105,12 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(
-            error.to_string(),
-            "failed to satisfy \"node\" dependency version constraint \"~14\": no compatible \
-             versions on \"io.buildpacks.stacks.ubi8\" stack. Supported versions are: [16, 18]. \
-             The constraint comes from BP_NODE_VERSION: request one of these major versions \
-             (e.g. \"~18\"), or remove the request to get the default, Node.js 18."
+            render_error(&error),
+            "ERROR: failed to satisfy \"node\" dependency version constraint \"~14\": no \
+             compatible versions on \"io.buildpacks.stacks.ubi8\" stack\n  Supported versions \
+             are: [16, 18]. The constraint comes from BP_NODE_VERSION.\n  Request one of these \
+             major versions (e.g. \"~18\"), or remove the request to get the default, Node.js \
+             18.\n"
         );
         // An alias of a line the stack does not offer.
         assert!(matches!(
@@ -132,12 +134,13 @@ mod tests {
                 Stack::Ubi9,
             )
             .unwrap_err();
+            let shown = render_error(&error);
             assert!(
-                error.to_string().starts_with(&format!(
-                    "the Node.js version \"{constraint}\" requested by package.json is not a \
-                     version range"
+                shown.starts_with(&format!(
+                    "ERROR: Invalid Node.js version request\n  the Node.js version \
+                     \"{constraint}\" requested by package.json is not a version range"
                 )),
-                "{error}"
+                "{shown}"
             );
         }
     }
@@ -165,7 +168,7 @@ mod tests {
             |input| {
                 for source in [Some("package.json"), Some(input), None] {
                     let _ = resolve(&candidate(source, input), &catalogue, Stack::Ubi8)
-                        .map_err(|error| error.to_string());
+                        .map_err(|error| render_error(&error));
                 }
             },
         );

@@ -12,6 +12,7 @@ use tempfile::TempDir;
 // Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
 use cnb_extension as _;
 use fuzz_check as _;
+use insta as _;
 use nodejs_version as _;
 use serde as _;
 use ubi_companion_contract as _;
@@ -86,8 +87,9 @@ fn assert_success(outcome: &GenerateOutcome) {
     assert!(outcome.extend_config.is_none());
 }
 
-/// Fails with one `ERROR:` line containing every `expected` and writes nothing.
-fn assert_failure(outcome: &GenerateOutcome, expected: &[&str]) {
+/// Fails as every module fails: `ERROR: <header>`, then an indented body containing every
+/// `expected`; and writes nothing.
+fn assert_failure(outcome: &GenerateOutcome, header: &str, expected: &[&str]) {
     assert_eq!(
         outcome.process.exit_code, 1,
         "stdout:\n{}\nstderr:\n{}",
@@ -95,12 +97,28 @@ fn assert_failure(outcome: &GenerateOutcome, expected: &[&str]) {
     );
     assert!(outcome.files.is_empty(), "{:?}", outcome.files);
     let stderr = &outcome.process.stderr;
-    assert!(stderr.starts_with("ERROR: "), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let mut lines = stderr.lines();
+    assert_eq!(
+        lines.next(),
+        Some(format!("ERROR: {header}").as_str()),
+        "{stderr}"
+    );
+    let body: Vec<&str> = lines.collect();
+    assert!(!body.is_empty(), "{stderr}");
+    assert!(body.iter().all(|line| line.starts_with("  ")), "{stderr}");
     for expected in expected {
         assert!(stderr.contains(expected), "{expected:?} not in {stderr}");
     }
 }
+
+fn unsatisfiable(request: &str) -> String {
+    format!(
+        "failed to satisfy \"node\" dependency version constraint \"{request}\": no compatible \
+         versions on \"io.buildpacks.stacks.ubi8\" stack"
+    )
+}
+
+const INVALID_REQUEST: &str = "Invalid Node.js version request";
 
 const INSTALL: &str = "microdnf --setopt=install_weak_deps=0 --setopt=tsflags=nodocs install -y";
 
@@ -340,10 +358,9 @@ fn an_unsupported_version_names_the_request_its_source_and_the_majors() {
         .generate();
     assert_failure(
         &outcome,
+        &unsatisfiable("~14"),
         &[
-            "ERROR: failed to satisfy \"node\" dependency version constraint \"~14\": no \
-             compatible versions on \"io.buildpacks.stacks.ubi8\" stack. Supported versions \
-             are: [16, 18, 20, 22, 24].",
+            "  Supported versions are: [16, 18, 20, 22, 24].",
             "The constraint comes from BP_NODE_VERSION",
         ],
     );
@@ -373,7 +390,8 @@ fn a_major_the_stack_cannot_install_is_an_error() {
         .generate();
     assert_failure(
         &outcome,
-        &["unsupported Node.js version 16 for image io.buildpacks.stacks.ubi9"],
+        "unsupported Node.js version 16 for image io.buildpacks.stacks.ubi9",
+        &["This extension installs Node.js 18, 20, 22, 24 on io.buildpacks.stacks.ubi9."],
     );
 }
 
@@ -397,6 +415,7 @@ fn hostile_values_are_rejected_and_nothing_is_written() {
         let quoted = format!("{version:?}");
         assert_failure(
             &outcome,
+            INVALID_REQUEST,
             &[&format!(
                 "the Node.js version {quoted} requested by package.json is not a version range"
             )],
@@ -417,8 +436,9 @@ fn hostile_values_are_rejected_and_nothing_is_written() {
             .generate();
         assert_failure(
             &outcome,
+            "Cannot choose the run image",
             &[&format!(
-                "ERROR: BP_UBI_RUN_IMAGE_OVERRIDE: {image:?} is not an image reference"
+                "  BP_UBI_RUN_IMAGE_OVERRIDE: {image:?} is not an image reference"
             )],
         );
     }
@@ -427,7 +447,11 @@ fn hostile_values_are_rejected_and_nothing_is_written() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(&[(Some("x\\nRUN id"), "~99")]))
         .generate();
-    assert_failure(&outcome, &["The constraint comes from \"x\\nRUN id\":"]);
+    assert_failure(
+        &outcome,
+        &unsatisfiable("~99"),
+        &["The constraint comes from \"x\\nRUN id\"."],
+    );
     assert!(
         outcome
             .process
@@ -448,9 +472,10 @@ fn wildcards_after_an_operator_are_errors_not_aborts() {
             .generate();
         assert_failure(
             &outcome,
+            INVALID_REQUEST,
             &[&format!(
-                "ERROR: the Node.js version {version:?} requested by package.json is not a \
-                 version range"
+                "  the Node.js version {version:?} requested by package.json is not a version \
+                 range"
             )],
         );
     }
@@ -493,8 +518,9 @@ fn nvm_aliases_resolve_against_the_catalogue() {
         .generate();
     assert_failure(
         &outcome,
+        INVALID_REQUEST,
         &[
-            "ERROR: the Node.js version \"lts/nope\" requested by .nvmrc names the LTS line \
+            "  the Node.js version \"lts/nope\" requested by .nvmrc names the LTS line \
              \"nope\", which nvm does not know.",
             "krypton (24)",
         ],
@@ -504,10 +530,7 @@ fn nvm_aliases_resolve_against_the_catalogue() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/fermium")]))
         .generate();
-    assert_failure(
-        &outcome,
-        &["failed to satisfy \"node\" dependency version constraint \"lts/fermium\""],
-    );
+    assert_failure(&outcome, &unsatisfiable("lts/fermium"), &[]);
 }
 
 /// Issue 13: a huge request is quoted by a bounded prefix in the log and the error (1 MiB: the
@@ -522,6 +545,7 @@ fn a_huge_request_is_quoted_short() {
         .generate();
     assert_failure(
         &outcome,
+        INVALID_REQUEST,
         &[
             "is not a version range (it is longer than 256 bytes)",
             "(cut, 1048576 bytes in all)",
@@ -554,8 +578,9 @@ fn catalogue_problems_name_the_file() {
             .generate();
         assert_failure(
             &outcome,
+            "Cannot use the stack's Node.js catalogue",
             &[&format!(
-                "the Node.js version catalogue {} {expected}",
+                "  the Node.js version catalogue {} {expected}",
                 catalogue.display()
             )],
         );
@@ -571,7 +596,8 @@ fn no_node_entry_and_unknown_stacks_are_errors() {
         .generate();
     assert_failure(
         &outcome,
-        &["ERROR: Node.js no longer requested by build plan"],
+        "Node.js no longer requested by build plan",
+        &["  The Buildpack Plan has no \"node\" entry"],
     );
 
     let outcome = ModuleRun::new(&module, app("empty-app"))
@@ -580,7 +606,8 @@ fn no_node_entry_and_unknown_stacks_are_errors() {
         .generate();
     assert_failure(
         &outcome,
-        &["ERROR: unsupported stack \"io.buildpacks.stacks.jammy\" (CNB_STACK_ID)"],
+        "Not a UBI stack",
+        &["  unsupported stack \"io.buildpacks.stacks.jammy\" (CNB_STACK_ID)"],
     );
 
     let outcome = ModuleRun::new(&module, app("empty-app"))
@@ -589,6 +616,7 @@ fn no_node_entry_and_unknown_stacks_are_errors() {
         .generate();
     assert_failure(
         &outcome,
+        "Not a UBI stack",
         &["CNB_STACK_ID is not set and the target distro is \"ubuntu\" \"24.04\""],
     );
 }

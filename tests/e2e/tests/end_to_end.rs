@@ -445,37 +445,50 @@ fn versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_generate() {
             fixture("node-npm-engines"),
             &builders.pack,
             ("BP_NODE_VERSION", "15"),
-            format!(
+            // The header line, then the body (indented, each line with pack's prefix).
+            [
                 "[detector] ERROR: failed to satisfy \"node\" dependency version constraint \"15\": \
-                 no compatible versions on \"io.buildpacks.stacks.ubi8\" stack. Supported \
-                 versions are: [{node_major}]. The constraint comes from BP_NODE_VERSION"
-            ),
+                 no compatible versions on \"io.buildpacks.stacks.ubi8\" stack\n"
+                    .to_string(),
+                format!(
+                    "Supported versions are: [{node_major}]. The constraint comes from \
+                     BP_NODE_VERSION."
+                ),
+            ],
         ),
         (
             "node-injection",
             fixture("node-npm-engines"),
             &builders.packager,
             ("BP_NODE_VERSION", "20; id"),
-            "[detector] ERROR: the Node.js version \"20; id\" requested by BP_NODE_VERSION is \
-             not a version range (it contains the character ';')"
-                .to_string(),
+            [
+                "[detector] ERROR: Invalid Node.js version request\n".to_string(),
+                "the Node.js version \"20; id\" requested by BP_NODE_VERSION is not a version \
+                 range (it contains the character ';')"
+                    .to_string(),
+            ],
         ),
         (
             "java-8",
             fixture("java-maven-http"),
             &builders.pack,
             ("BP_JVM_VERSION", "8"),
-            format!(
-                "[detector] ERROR: unable to map requested Java version \"8\" (BP_JVM_VERSION) to a \
-                 UBI supported runtime: io.buildpacks.stacks.ubi8 offers Java {java_major}"
-            ),
+            [
+                "[detector] ERROR: unable to map requested Java version \"8\" (BP_JVM_VERSION) to \
+                 a UBI supported runtime\n"
+                    .to_string(),
+                format!("io.buildpacks.stacks.ubi8 offers Java {java_major}"),
+            ],
         ),
     ];
     for (name, source, builder, (variable, value), expected) in cases {
         let app = AppBuild::new(name, &source, builder).env(variable, value);
         let report = app.try_build();
         assert!(!report.success, "pack build passed:\n{}", report.output);
-        assert_contains(&report.output, &[&expected, "failed with status code: 91"]);
+        assert_contains(
+            &report.output,
+            &[&expected[0], &expected[1], "failed with status code: 91"],
+        );
         let said: Vec<&str> = report
             .output
             .lines()

@@ -31,6 +31,19 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The version a module descriptor (`buildpack.toml` or `extension.toml`, as text, e.g.
+/// `include_str!("../buildpack.toml")`) declares: what tests compare log headers and SBOM tool
+/// versions with, so that a version bump breaks no test.
+#[must_use]
+pub fn descriptor_version(descriptor: &str) -> String {
+    let table: toml::Table = toml::from_str(descriptor).expect("the descriptor is TOML");
+    ["buildpack", "extension"]
+        .iter()
+        .find_map(|kind| table.get(*kind)?.get("version")?.as_str())
+        .expect("the descriptor has [buildpack] or [extension] with a version")
+        .to_string()
+}
+
 impl Module {
     /// Reads a module directory (a hand-written fixture, or a packaged module).
     #[must_use]
@@ -154,5 +167,22 @@ impl Module {
     #[must_use]
     pub fn executable(&self, phase: &str) -> PathBuf {
         self.dir.join("bin").join(phase)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::descriptor_version;
+
+    #[test]
+    fn reads_the_version_of_either_kind_of_module() {
+        assert_eq!(
+            descriptor_version("[buildpack]\nid = \"a/b\"\nversion = \"1.2.3\"\n"),
+            "1.2.3"
+        );
+        assert_eq!(
+            descriptor_version("[extension]\nid = \"a/c\"\nversion = \"0.4.0\"\n"),
+            "0.4.0"
+        );
     }
 }

@@ -10,11 +10,13 @@ use std::process::ExitCode;
 use ubi_java_buildpack::memory_calculator::exec_d::{System, run};
 
 // Dependencies of the crate that this binary does not use.
-use buildpack_errors as _;
 use cgroup_memory as _;
 #[cfg(test)]
 use cnb_harness as _;
+use cnb_output as _;
 use find_program as _;
+#[cfg(test)]
+use insta as _;
 use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;

@@ -23,12 +23,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 // Dependencies of the buildpack binary and the integration tests, not used by this one.
-use buildpack_errors as _;
 #[cfg(test)]
 use cnb_harness as _;
+use cnb_output as _;
 use find_program as _;
 #[cfg(test)]
 use fuzz_check as _;
+#[cfg(test)]
+use insta as _;
 use libcnb as _;
 use nodejs_semver as _;
 use nodejs_version as _;

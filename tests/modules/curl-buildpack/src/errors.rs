@@ -1,6 +1,6 @@
 //! This buildpack's errors and how they are shown.
 
-use buildpack_errors::HeaderAndBody;
+use cnb_output::HeaderAndBody;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -79,5 +79,33 @@ mod tests {
             "{}",
             error.body()
         );
+    }
+
+    /// Every error as the user sees it, one snapshot per variant (`src/snapshots/`).
+    #[test]
+    fn messages() {
+        let errors = [
+            (
+                "read_curl_version",
+                CurlBuildpackError::ReadCurlVersion {
+                    path: PathBuf::from("/workspace/.curl-version"),
+                    source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+                },
+            ),
+            (
+                "build_plan_metadata",
+                CurlBuildpackError::BuildPlanMetadata("unsupported type".to_string()),
+            ),
+            (
+                "curl_not_found",
+                CurlBuildpackError::CurlNotFound {
+                    path: "/usr/bin:/bin\nRUN id".to_string(),
+                    cause: "cannot find binary path".to_string(),
+                },
+            ),
+        ];
+        for (name, error) in errors {
+            insta::assert_snapshot!(name, cnb_output::render_error(&error));
+        }
     }
 }

