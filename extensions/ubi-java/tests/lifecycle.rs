@@ -14,7 +14,6 @@ use std::path::PathBuf;
 use cnb_extension as _;
 use insta as _;
 use jvm_version as _;
-use serde as _;
 use tempfile as _;
 use toml as _;
 use ubi_companion_contract as _;

@@ -14,7 +14,6 @@ use cnb_extension as _;
 use fuzz_check as _;
 use insta as _;
 use nodejs_version as _;
-use serde as _;
 use ubi_companion_contract as _;
 use ubi_extension_support as _;
 use untrusted_input as _;

@@ -14,7 +14,6 @@ use cnb_extension as _;
 use fuzz_check as _;
 use insta as _;
 use nodejs_version as _;
-use serde as _;
 use tempfile as _;
 use toml as _;
 use ubi_companion_contract as _;
