@@ -291,7 +291,7 @@ mod tests {
             let (_dir, path) = write(text);
             let error = java_versions(&path, Stack::Ubi9).unwrap_err();
             assert!(
-                matches!(&error, UbiJavaError::Shared(shared) if matches!(**shared, SharedError::Catalogue(_))),
+                matches!(error, UbiJavaError::Shared(SharedError::Catalogue(_))),
                 "{error:?}"
             );
             let shown = render_error(&error);

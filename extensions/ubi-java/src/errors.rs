@@ -41,8 +41,9 @@ pub(crate) enum UbiJavaError {
         fallback: Fallback,
     },
     /// The stack, its catalogue, the run image, the Dockerfile or the hand-off: shown as
-    /// every UBI extension shows them (boxed: it is the largest).
-    Shared(Box<SharedError>),
+    /// every UBI extension shows them. Not boxed: the error is made once per run, and boxing
+    /// it cost the binary 1 to 1.5 KB (hence `result_large_err` allowed in main.rs).
+    Shared(SharedError),
 }
 
 /// Why the built-in table is used.
@@ -61,7 +62,7 @@ where
     SharedError: From<E>,
 {
     fn from(error: E) -> Self {
-        Self::Shared(Box::new(error.into()))
+        Self::Shared(error.into())
     }
 }
 

@@ -11,6 +11,9 @@
 //!   microdnf and records it for the companion buildpack, and a `run.Dockerfile` that switches
 //!   to the matching run image.
 
+// The error holds `SharedError` unboxed (see errors.rs): at most one is made per run.
+#![allow(clippy::result_large_err)]
+
 mod catalogue;
 mod dockerfiles;
 mod errors;

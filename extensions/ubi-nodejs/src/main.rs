@@ -9,6 +9,9 @@
 //!   installs that major with microdnf and records it for the companion buildpack, and a
 //!   `run.Dockerfile` that switches to the matching run image.
 
+// The error holds `SharedError` unboxed (see errors.rs): at most one is made per run.
+#![allow(clippy::result_large_err)]
+
 mod dockerfiles;
 mod errors;
 mod packages;
