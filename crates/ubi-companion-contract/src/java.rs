@@ -23,6 +23,10 @@ pub struct JavaRuntime {
     pub java_home: String,
 }
 
+impl crate::HandOff for JavaRuntime {
+    const FILE: &'static str = HAND_OFF_FILE;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

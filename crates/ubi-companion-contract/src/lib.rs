@@ -63,6 +63,13 @@ pub struct RequirementMetadata {
     pub launch: Option<bool>,
 }
 
+/// A hand-off file's type ([`nodejs::NodejsRuntime`], [`java::JavaRuntime`]): its contents,
+/// and where the extension writes it in the build image.
+pub trait HandOff: Serialize + DeserializeOwned {
+    /// The file, e.g. [`nodejs::HAND_OFF_FILE`].
+    const FILE: &'static str;
+}
+
 /// A hand-off file's contents that cannot be written as TOML (a bug: the extension stops
 /// instead of leaving an empty file for its companion).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,6 +22,10 @@ pub struct NodejsRuntime {
     pub stack: String,
 }
 
+impl crate::HandOff for NodejsRuntime {
+    const FILE: &'static str = HAND_OFF_FILE;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,6 +112,24 @@ pub fn configured_path(configured: Option<PathBuf>) -> Result<PathBuf, Catalogue
     }
 }
 
+/// The `[metadata]` table of an extension's `extension.toml` (both extensions have the same).
+#[derive(Debug, Default, Deserialize)]
+pub struct ExtensionMetadata {
+    /// The stack's catalogue (default [`DEFAULT_PATH`]). A setting of the builder, never of the
+    /// app, so that tests can point it at a fixture.
+    pub catalogue: Option<PathBuf>,
+}
+
+impl ExtensionMetadata {
+    /// The catalogue to read: [`configured_path`] of `metadata`'s `catalogue`.
+    ///
+    /// # Errors
+    /// [`CatalogueError::PathNotAbsolute`] when the configured path is relative.
+    pub fn catalogue_path(metadata: Option<Self>) -> Result<PathBuf, CatalogueError> {
+        configured_path(metadata.and_then(|metadata| metadata.catalogue))
+    }
+}
+
 /// One stream of the runtime the stack ships a run image for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stream {

@@ -1,9 +1,12 @@
 //! The `build.Dockerfile` both extensions write to install their runtime.
 
-use cnb_extension::{BuildDockerfile, DockerfileError, ShellCommand};
+use crate::SharedError;
+use cnb_extension::{BuildDockerfile, ShellCommand};
+use ubi_companion_contract::{HandOff, to_toml};
 
 /// The `build.Dockerfile` of both extensions: as root, `install` (the microdnf command line),
-/// then `runtime_toml` written to `runtime_file` for the companion, then the build user
+/// then `hand_off` written to its file for the companion (as TOML, the companion reads it with
+/// the same type), then the build user
 /// restored from the `user_id`/`group_id` build arguments. `runtime` (e.g. `Node.js`) names what
 /// is installed in the comments.
 ///
@@ -12,13 +15,14 @@ use cnb_extension::{BuildDockerfile, DockerfileError, ShellCommand};
 /// microdnf on every build).
 ///
 /// # Errors
-/// When a value cannot go into the Dockerfile (see [`BuildDockerfile`]).
-pub fn install_dockerfile(
+/// When a value cannot go into the Dockerfile (see [`BuildDockerfile`]), or `hand_off` cannot
+/// be written as TOML.
+pub fn install_dockerfile<H: HandOff>(
     runtime: &str,
     install: ShellCommand,
-    runtime_file: &str,
-    runtime_toml: &str,
-) -> Result<BuildDockerfile, DockerfileError> {
+    hand_off: &H,
+) -> Result<BuildDockerfile, SharedError> {
+    let runtime_file = H::FILE;
     Ok(BuildDockerfile::new()
         .user_root()
         .comment(&format!(
@@ -33,6 +37,6 @@ pub fn install_dockerfile(
         .comment(&format!(
             "Tells the companion buildpack which {runtime} was installed: {runtime_file}"
         ))?
-        .write_file(runtime_file, runtime_toml, 0o644)?
+        .write_file(runtime_file, &to_toml(hand_off)?, 0o644)?
         .restore_user())
 }

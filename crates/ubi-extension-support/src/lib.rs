@@ -9,6 +9,7 @@
 //!   in the catalogue, or Paketo's naming for the stack).
 //! - [`install_dockerfile`]: the `build.Dockerfile` that installs a runtime and leaves the
 //!   hand-off file for the companion buildpack.
+//! - [`SharedError`]: the failures of all that, shown the same way by both extensions.
 
 /// `items` as `a, b, c`: the lists of majors the extensions log and put in their errors.
 ///
@@ -25,7 +26,9 @@ pub fn comma_separated<T: std::fmt::Display>(items: &[T]) -> String {
 
 pub mod catalogue;
 mod dockerfile;
+mod error;
 pub mod run_image;
 pub mod stack;
 
 pub use dockerfile::install_dockerfile;
+pub use error::SharedError;

@@ -174,6 +174,7 @@ fn builtin(stack: Stack, path: &Path, fallback: Fallback) -> Result<JavaVersions
 mod tests {
     use super::*;
     use cnb_extension::cnb_output::render_error;
+    use ubi_extension_support::SharedError;
 
     fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
@@ -289,7 +290,10 @@ mod tests {
         ] {
             let (_dir, path) = write(text);
             let error = java_versions(&path, Stack::Ubi9).unwrap_err();
-            assert!(matches!(error, UbiJavaError::Catalogue(_)), "{error:?}");
+            assert!(
+                matches!(error, UbiJavaError::Shared(SharedError::Catalogue(_))),
+                "{error:?}"
+            );
             let shown = render_error(&error);
             assert!(
                 shown.starts_with(&format!(

@@ -6,19 +6,18 @@ use crate::packages::{Install, java_home};
 use cnb_extension::BuildDockerfile;
 pub(crate) use ubi_companion_contract::java::HAND_OFF_FILE as RUNTIME_FILE;
 use ubi_companion_contract::java::JavaRuntime;
-use ubi_companion_contract::{HandOffError, to_toml};
 use ubi_extension_support::install_dockerfile;
 use ubi_extension_support::stack::Stack;
 
-/// The runtime file's contents: TOML the companion (`paketo-community/ubi-java-buildpack`)
+/// What the runtime file says: TOML the companion (`paketo-community/ubi-java-buildpack`)
 /// reads with the same type. It is part of the extended build image, so it survives into the
 /// build; upstream's marker files at `/` (`/bpi.paketo.ubi.java.version`) are not written.
-fn runtime_toml(major: u32, stack: Stack) -> Result<String, HandOffError> {
-    to_toml(&JavaRuntime {
+fn runtime(major: u32, stack: Stack) -> JavaRuntime {
+    JavaRuntime {
         major,
         stack: stack.id().to_string(),
         java_home: java_home(major),
-    })
+    }
 }
 
 /// The `build.Dockerfile` that installs `install` on `stack`.
@@ -35,20 +34,20 @@ pub(crate) fn build_dockerfile(
     Ok(install_dockerfile(
         "Java",
         install.command(),
-        RUNTIME_FILE,
-        &runtime_toml(install.major, stack)?,
+        &runtime(install.major, stack),
     )?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ubi_companion_contract::to_toml;
 
     #[test]
     fn what_the_runtime_file_says_is_what_the_companion_reads() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("runtime.toml");
-        std::fs::write(&path, runtime_toml(21, Stack::Ubi9).unwrap()).unwrap();
+        std::fs::write(&path, to_toml(&runtime(21, Stack::Ubi9)).unwrap()).unwrap();
         assert_eq!(
             ubi_companion_contract::read(&path),
             Ok(Some(JavaRuntime {
@@ -104,7 +103,7 @@ mod tests {
                  java_home = \"/usr/lib/jvm/java-21-openjdk\"\n",
             ),
         ] {
-            let text = runtime_toml(major, stack).unwrap();
+            let text = to_toml(&runtime(major, stack)).unwrap();
             assert_eq!(text, expected);
             let table: toml::Table = toml::from_str(&text).unwrap();
             assert_eq!(table["major"].as_integer(), Some(i64::from(major)));

@@ -1,13 +1,11 @@
 //! Everything that can stop generate, each with the offending input quoted and what to do.
 
-use cnb_extension::{DockerfileError, HeaderAndBody};
+use cnb_extension::HeaderAndBody;
 use jvm_version::{BP_JVM_VERSION, JvmVersionError};
 use std::path::PathBuf;
-use ubi_companion_contract::HandOffError;
-use ubi_extension_support::catalogue::CatalogueError;
-use ubi_extension_support::comma_separated;
-use ubi_extension_support::run_image::RunImageError;
-use ubi_extension_support::stack::{Stack, StackError};
+use ubi_extension_support::catalogue::Runtime;
+use ubi_extension_support::stack::Stack;
+use ubi_extension_support::{SharedError, comma_separated};
 use untrusted_input::quoted;
 
 /// Why generate failed.
@@ -42,16 +40,10 @@ pub(crate) enum UbiJavaError {
         path: PathBuf,
         fallback: Fallback,
     },
-    /// The stack's catalogue cannot be used (ubi-extension-support names the file).
-    Catalogue(CatalogueError),
-    /// The build is not on a UBI stack.
-    Stack(StackError),
-    /// No run image can be chosen (an invalid override or catalogue entry).
-    RunImage(RunImageError),
-    /// A Dockerfile line was rejected (a bug: every value is validated before).
-    Dockerfile(DockerfileError),
-    /// The hand-off file for the companion cannot be written (a bug: its type is always TOML).
-    HandOff(HandOffError),
+    /// The stack, its catalogue, the run image, the Dockerfile or the hand-off: shown as
+    /// every UBI extension shows them. Not boxed: the error is made once per run, and boxing
+    /// it cost the binary 1 to 1.5 KB (hence `result_large_err` allowed in main.rs).
+    Shared(SharedError),
 }
 
 /// Why the built-in table is used.
@@ -63,33 +55,14 @@ pub(crate) enum Fallback {
     NoJavaEntries,
 }
 
-impl From<DockerfileError> for UbiJavaError {
-    fn from(error: DockerfileError) -> Self {
-        Self::Dockerfile(error)
-    }
-}
-
-impl From<HandOffError> for UbiJavaError {
-    fn from(error: HandOffError) -> Self {
-        Self::HandOff(error)
-    }
-}
-
-impl From<CatalogueError> for UbiJavaError {
-    fn from(error: CatalogueError) -> Self {
-        Self::Catalogue(error)
-    }
-}
-
-impl From<StackError> for UbiJavaError {
-    fn from(error: StackError) -> Self {
-        Self::Stack(error)
-    }
-}
-
-impl From<RunImageError> for UbiJavaError {
-    fn from(error: RunImageError) -> Self {
-        Self::RunImage(error)
+/// The shared failures' own errors (`?` on a catalogue, stack, run image, Dockerfile or
+/// hand-off result).
+impl<E> From<E> for UbiJavaError
+where
+    SharedError: From<E>,
+{
+    fn from(error: E) -> Self {
+        Self::Shared(error.into())
     }
 }
 
@@ -110,11 +83,7 @@ impl HeaderAndBody for UbiJavaError {
             Self::NoJava { stack, .. } => {
                 format!("{stack} offers no Java this extension knows of")
             }
-            Self::Catalogue(_) => "Cannot use the stack's Java catalogue".to_string(),
-            Self::Stack(_) => "Not a UBI stack".to_string(),
-            Self::RunImage(_) => "Cannot choose the run image".to_string(),
-            Self::Dockerfile(_) => "Internal error: a Dockerfile value was rejected".to_string(),
-            Self::HandOff(_) => "Internal error: the hand-off file cannot be written".to_string(),
+            Self::Shared(error) => error.header(&Runtime::JAVA),
         }
     }
 
@@ -172,14 +141,7 @@ impl HeaderAndBody for UbiJavaError {
                 },
                 stack.name()
             ),
-            Self::Catalogue(error) => error.to_string(),
-            Self::Stack(error) => error.to_string(),
-            Self::RunImage(error) => error.to_string(),
-            Self::Dockerfile(error) => format!(
-                "{error}.\nPlease report this: every value is validated before it reaches a \
-                 Dockerfile."
-            ),
-            Self::HandOff(error) => format!("{error}.\nPlease report this."),
+            Self::Shared(error) => error.body(),
         }
     }
 }
@@ -187,10 +149,13 @@ impl HeaderAndBody for UbiJavaError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cnb_extension::ImageReferenceError;
     use cnb_extension::cnb_output::render_error;
+    use cnb_extension::{DockerfileError, ImageReferenceError};
     use jvm_version::{InvalidVersion, VersionSource};
-    use ubi_extension_support::catalogue::Runtime;
+    use ubi_companion_contract::HandOffError;
+    use ubi_extension_support::catalogue::CatalogueError;
+    use ubi_extension_support::run_image::RunImageError;
+    use ubi_extension_support::stack::StackError;
 
     const JAVA: Runtime = Runtime::JAVA;
 
@@ -278,7 +243,7 @@ mod tests {
             ),
             (
                 "catalogue_invalid",
-                UbiJavaError::Catalogue(CatalogueError::Invalid {
+                UbiJavaError::from(CatalogueError::Invalid {
                     path: path(),
                     runtime: JAVA,
                     reason: "expected value at line 1 column 1".to_string(),
@@ -286,7 +251,7 @@ mod tests {
             ),
             (
                 "catalogue_invalid_name",
-                UbiJavaError::Catalogue(CatalogueError::InvalidName {
+                UbiJavaError::from(CatalogueError::InvalidName {
                     path: path(),
                     runtime: JAVA,
                     name: "java-latest".to_string(),
@@ -294,7 +259,7 @@ mod tests {
             ),
             (
                 "catalogue_not_installable",
-                UbiJavaError::Catalogue(CatalogueError::NotInstallable {
+                UbiJavaError::from(CatalogueError::NotInstallable {
                     path: path(),
                     runtime: JAVA,
                     name: "java-0".to_string(),
@@ -302,7 +267,7 @@ mod tests {
             ),
             (
                 "catalogue_unreadable",
-                UbiJavaError::Catalogue(CatalogueError::Unreadable {
+                UbiJavaError::from(CatalogueError::Unreadable {
                     path: path(),
                     runtime: JAVA,
                     reason: "it is a FIFO, not a regular file".to_string(),
@@ -326,7 +291,7 @@ mod tests {
             ),
             (
                 "catalogue_multiple_defaults",
-                UbiJavaError::Catalogue(CatalogueError::MultipleDefaults {
+                UbiJavaError::from(CatalogueError::MultipleDefaults {
                     path: path(),
                     runtime: JAVA,
                     names: vec!["java-17".to_string(), "java-21".to_string()],
@@ -334,20 +299,20 @@ mod tests {
             ),
             (
                 "stack_unknown_stack_id",
-                UbiJavaError::Stack(StackError::UnknownStackId(
+                UbiJavaError::from(StackError::UnknownStackId(
                     "io.buildpacks.stacks.jammy".to_string(),
                 )),
             ),
             (
                 "run_image_invalid_override",
-                UbiJavaError::RunImage(RunImageError::InvalidOverride {
+                UbiJavaError::from(RunImageError::InvalidOverride {
                     runtime: JAVA,
                     error: image_error("run image"),
                 }),
             ),
             (
                 "run_image_catalogue_invalid",
-                UbiJavaError::RunImage(RunImageError::CatalogueInvalidRunImage {
+                UbiJavaError::from(RunImageError::CatalogueInvalidRunImage {
                     path: path(),
                     runtime: JAVA,
                     name: "java-21".to_string(),
@@ -356,14 +321,14 @@ mod tests {
             ),
             (
                 "dockerfile",
-                UbiJavaError::Dockerfile(DockerfileError::UnsafeValue {
+                UbiJavaError::from(DockerfileError::UnsafeValue {
                     what: "RUN argument",
                     value: "a\nb".to_string(),
                 }),
             ),
             (
                 "hand_off",
-                UbiJavaError::HandOff(HandOffError("unsupported rust type".to_string())),
+                UbiJavaError::from(HandOffError("unsupported rust type".to_string())),
             ),
         ]
     }

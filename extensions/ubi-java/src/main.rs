@@ -11,6 +11,9 @@
 //!   microdnf and records it for the companion buildpack, and a `run.Dockerfile` that switches
 //!   to the matching run image.
 
+// The error holds `SharedError` unboxed (see errors.rs): at most one is made per run.
+#![allow(clippy::result_large_err)]
+
 mod catalogue;
 mod dockerfiles;
 mod errors;
@@ -26,9 +29,7 @@ use cnb_extension::{
     RunDockerfile,
 };
 use jvm_version::BP_JVM_VERSION;
-use serde::Deserialize;
-use std::path::PathBuf;
-use ubi_extension_support::catalogue::{self as common_catalogue, Runtime};
+use ubi_extension_support::catalogue::{ExtensionMetadata, Runtime};
 use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
 use ubi_extension_support::stack::Stack;
 
@@ -39,18 +40,10 @@ use tempfile as _;
 #[cfg(test)]
 use toml as _;
 
-/// The `[metadata]` table of `extension.toml`.
-#[derive(Debug, Deserialize)]
-struct Metadata {
-    /// The stack's catalogue (default `/etc/buildpacks/images.json`). A setting of the builder,
-    /// never of the app, so that tests can point it at a fixture.
-    catalogue: Option<PathBuf>,
-}
-
 struct UbiJavaExtension;
 
 impl Extension for UbiJavaExtension {
-    type Metadata = Option<Metadata>;
+    type Metadata = Option<ExtensionMetadata>;
     type Error = UbiJavaError;
 
     fn detect(&self, _: DetectContext<Self>) -> Result<DetectResult, Self::Error> {
@@ -117,12 +110,8 @@ impl Extension for UbiJavaExtension {
         let (stack, stack_origin) = Stack::detect(context.stack_id.as_deref(), &context.target)?;
         log.detail(&format!("Stack {stack} (from {stack_origin})"));
 
-        let catalogue_path = common_catalogue::configured_path(
-            context
-                .extension_descriptor
-                .metadata
-                .and_then(|metadata| metadata.catalogue),
-        )?;
+        let catalogue_path =
+            ExtensionMetadata::catalogue_path(context.extension_descriptor.metadata)?;
         let versions = catalogue::java_versions(&catalogue_path, stack)?;
         log.detail(&format!(
             "Java versions of the stack ({}): {} (default {}: {})",

@@ -14,7 +14,6 @@ use tempfile::TempDir;
 use cnb_extension as _;
 use insta as _;
 use jvm_version as _;
-use serde as _;
 use ubi_companion_contract as _;
 use ubi_extension_support as _;
 use untrusted_input as _;
@@ -25,11 +24,7 @@ const UBI9: &str = "io.buildpacks.stacks.ubi9";
 
 /// The module's version, as its extension.toml declares it.
 fn version() -> String {
-    let descriptor: toml::Table = toml::from_str(include_str!("../extension.toml")).unwrap();
-    descriptor["extension"]["version"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    cnb_harness::descriptor_version(include_str!("../extension.toml"))
 }
 
 fn app(name: &str) -> PathBuf {
@@ -53,13 +48,7 @@ fn with_catalogue(catalogue: &Path) -> (Module, TempDir) {
         Some("/etc/buildpacks/images.json"),
         "the packaged extension reads the stack's catalogue"
     );
-    let dir = tempfile::tempdir().unwrap();
-    let module = packaged.copy_with_metadata(
-        dir.path().join("extension"),
-        "catalogue",
-        catalogue.to_str().unwrap(),
-    );
-    (module, dir)
+    packaged.copy_with_metadata_path("catalogue", catalogue)
 }
 
 /// A Buildpack Plan with a `jdk` (build) and a `jre` (launch) entry, each with `version` and

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use cnb_extension as _;
 use insta as _;
 use jvm_version as _;
-use serde as _;
+use tempfile as _;
 use toml as _;
 use ubi_companion_contract as _;
 use ubi_extension_support as _;
@@ -24,11 +24,7 @@ const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
 
 /// The module's version, as its extension.toml declares it.
 fn version() -> String {
-    let descriptor: toml::Table = toml::from_str(include_str!("../extension.toml")).unwrap();
-    descriptor["extension"]["version"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    cnb_harness::descriptor_version(include_str!("../extension.toml"))
 }
 
 fn fixture(path: &str) -> PathBuf {
@@ -36,38 +32,18 @@ fn fixture(path: &str) -> PathBuf {
 }
 
 fn detect(app: &str, platform_env: &[(&str, &str)]) -> (DetectorOutcome, Module, Module) {
-    let scratch = tempfile::tempdir().unwrap();
     let catalogue = fixture("ubi-java/images-ubi9-local-run-images.json");
-    let extension = Module::package("extensions/ubi-java").copy_with_metadata(
-        scratch.path().join("extension"),
-        "catalogue",
-        catalogue.to_str().unwrap(),
-    );
+    let (extension, scratch) =
+        Module::package("extensions/ubi-java").copy_with_metadata_path("catalogue", &catalogue);
     let buildpack = Module::package("buildpacks/ubi-java");
-    let order = format!(
-        "[[order]]\n[[order.group]]\nid = \"{}\"\nversion = \"{}\"\n\n\
-         [[order-extensions]]\n[[order-extensions.group]]\nid = \"{}\"\nversion = \"{}\"\n",
-        buildpack.id, buildpack.version, extension.id, extension.version
-    );
-    let run_toml = [11, 17, 21].iter().fold(
-        format!("[[images]]\nimage = \"{STACK_RUN_IMAGE}\"\n"),
-        |toml, major| {
-            toml + &format!(
-                "\n[[images]]\nimage = \"localhost/paketo/run-java-{major}-ubi9-base:0.0.42\"\n"
-            )
-        },
-    );
+    let java_run_images =
+        [11, 17, 21].map(|major| format!("localhost/paketo/run-java-{major}-ubi9-base:0.0.42"));
     let mut run = Lifecycle::locate()
         .detector()
-        .module(&extension)
-        .module(&buildpack)
-        .order(&order)
+        .extension_and_companion(&extension, &buildpack)
         .app(fixture("apps").join(app))
         .env("CNB_STACK_ID", "io.buildpacks.stacks.ubi9")
-        .analyzed(&format!(
-            "[run-image]\nreference = \"{STACK_RUN_IMAGE}\"\nimage = \"{STACK_RUN_IMAGE}\"\n"
-        ))
-        .run_toml(&run_toml);
+        .run_images(STACK_RUN_IMAGE, &java_run_images);
     for (name, value) in platform_env {
         run = run.platform_env(name, value);
     }

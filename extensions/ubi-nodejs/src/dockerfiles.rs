@@ -4,19 +4,17 @@
 use crate::errors::UbiNodejsError;
 use crate::packages::Install;
 use cnb_extension::BuildDockerfile;
-pub(crate) use ubi_companion_contract::nodejs::HAND_OFF_FILE as RUNTIME_FILE;
 use ubi_companion_contract::nodejs::NodejsRuntime;
-use ubi_companion_contract::{HandOffError, to_toml};
 use ubi_extension_support::install_dockerfile;
 use ubi_extension_support::stack::Stack;
 
-/// The runtime file's contents: TOML the companion (`paketo-community/ubi-nodejs-buildpack`)
+/// What the runtime file says: TOML the companion (`paketo-community/ubi-nodejs-buildpack`)
 /// reads with the same type.
-fn runtime_toml(major: u32, stack: Stack) -> Result<String, HandOffError> {
-    to_toml(&NodejsRuntime {
+fn runtime(major: u32, stack: Stack) -> NodejsRuntime {
+    NodejsRuntime {
         major,
         stack: stack.id().to_string(),
-    })
+    }
 }
 
 /// The `build.Dockerfile` that installs `install` on `stack`.
@@ -24,7 +22,7 @@ fn runtime_toml(major: u32, stack: Stack) -> Result<String, HandOffError> {
 /// It sets no `ENV`: the lifecycle runs buildpacks with its own environment filtered to an
 /// allow-list (`CNB_STACK_ID`, `HOME`, proxies, path variables) plus the platform's env files,
 /// so `ENV` from a `build.Dockerfile` does not reach them. The companion buildpack reads
-/// [`RUNTIME_FILE`] instead.
+/// [`HAND_OFF_FILE`](ubi_companion_contract::nodejs::HAND_OFF_FILE) instead.
 pub(crate) fn build_dockerfile(
     install: &Install,
     stack: Stack,
@@ -32,20 +30,20 @@ pub(crate) fn build_dockerfile(
     Ok(install_dockerfile(
         "Node.js",
         install.command(),
-        RUNTIME_FILE,
-        &runtime_toml(install.major, stack)?,
+        &runtime(install.major, stack),
     )?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ubi_companion_contract::to_toml;
 
     #[test]
     fn what_the_runtime_file_says_is_what_the_companion_reads() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("runtime.toml");
-        std::fs::write(&path, runtime_toml(20, Stack::Ubi8).unwrap()).unwrap();
+        std::fs::write(&path, to_toml(&runtime(20, Stack::Ubi8)).unwrap()).unwrap();
         assert_eq!(
             ubi_companion_contract::read(&path),
             Ok(Some(NodejsRuntime {
@@ -86,7 +84,8 @@ mod tests {
     #[test]
     fn the_runtime_file_is_toml_the_companion_reads() {
         // cnb-extension's write_file delivers these bytes (tested there by running the line).
-        let table: toml::Table = toml::from_str(&runtime_toml(22, Stack::Ubi10).unwrap()).unwrap();
+        let table: toml::Table =
+            toml::from_str(&to_toml(&runtime(22, Stack::Ubi10)).unwrap()).unwrap();
         assert_eq!(table["major"].as_integer(), Some(22));
         assert_eq!(table["stack"].as_str(), Some("io.buildpacks.stacks.ubi10"));
     }

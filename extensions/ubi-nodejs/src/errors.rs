@@ -1,12 +1,10 @@
 //! Everything that can stop generate, each with the offending input quoted and what to do.
 
-use cnb_extension::{DockerfileError, HeaderAndBody};
+use cnb_extension::HeaderAndBody;
 use nodejs_version::PlanValueNotAString;
-use ubi_companion_contract::HandOffError;
-use ubi_extension_support::catalogue::CatalogueError;
-use ubi_extension_support::comma_separated;
-use ubi_extension_support::run_image::RunImageError;
-use ubi_extension_support::stack::{Stack, StackError};
+use ubi_extension_support::catalogue::Runtime;
+use ubi_extension_support::stack::Stack;
+use ubi_extension_support::{SharedError, comma_separated};
 use untrusted_input::quoted;
 
 /// Why generate failed.
@@ -27,57 +25,26 @@ pub(crate) enum UbiNodejsError {
         majors: Vec<u32>,
         default_major: u32,
     },
-    /// The stack's catalogue cannot be used (ubi-extension-support names the file).
-    Catalogue(CatalogueError),
-    /// The build is not on a UBI stack.
-    Stack(StackError),
     /// The stack has no packages for the resolved major.
     UnsupportedMajor {
         major: u32,
         stack: Stack,
         supported: &'static [u32],
     },
-    /// No run image can be chosen (an invalid override or catalogue entry).
-    RunImage(RunImageError),
-    /// A Dockerfile line was rejected (a bug: every value is validated before).
-    Dockerfile(DockerfileError),
-    /// The hand-off file for the companion cannot be written (a bug: its type is always TOML).
-    HandOff(HandOffError),
+    /// The stack, its catalogue, the run image, the Dockerfile or the hand-off: shown as
+    /// every UBI extension shows them. Not boxed: the error is made once per run, and boxing
+    /// it cost the binary 1 to 1.5 KB (hence `result_large_err` allowed in main.rs).
+    Shared(SharedError),
 }
 
-impl From<DockerfileError> for UbiNodejsError {
-    fn from(error: DockerfileError) -> Self {
-        Self::Dockerfile(error)
-    }
-}
-
-impl From<HandOffError> for UbiNodejsError {
-    fn from(error: HandOffError) -> Self {
-        Self::HandOff(error)
-    }
-}
-
-impl From<PlanValueNotAString> for UbiNodejsError {
-    fn from(error: PlanValueNotAString) -> Self {
-        Self::PlanValueNotAString(error)
-    }
-}
-
-impl From<CatalogueError> for UbiNodejsError {
-    fn from(error: CatalogueError) -> Self {
-        Self::Catalogue(error)
-    }
-}
-
-impl From<StackError> for UbiNodejsError {
-    fn from(error: StackError) -> Self {
-        Self::Stack(error)
-    }
-}
-
-impl From<RunImageError> for UbiNodejsError {
-    fn from(error: RunImageError) -> Self {
-        Self::RunImage(error)
+/// The shared failures' own errors (`?` on a catalogue, stack, run image, Dockerfile or
+/// hand-off result).
+impl<E> From<E> for UbiNodejsError
+where
+    SharedError: From<E>,
+{
+    fn from(error: E) -> Self {
+        Self::Shared(error.into())
     }
 }
 
@@ -94,14 +61,10 @@ impl HeaderAndBody for UbiNodejsError {
                  versions on \"{stack}\" stack",
                 quoted(request)
             ),
-            Self::Catalogue(_) => "Cannot use the stack's Node.js catalogue".to_string(),
-            Self::Stack(_) => "Not a UBI stack".to_string(),
             Self::UnsupportedMajor { major, stack, .. } => {
                 format!("unsupported Node.js version {major} for image {stack}")
             }
-            Self::RunImage(_) => "Cannot choose the run image".to_string(),
-            Self::Dockerfile(_) => "Internal error: a Dockerfile value was rejected".to_string(),
-            Self::HandOff(_) => "Internal error: the hand-off file cannot be written".to_string(),
+            Self::Shared(error) => error.header(&Runtime::NODEJS),
         }
     }
 
@@ -124,8 +87,6 @@ impl HeaderAndBody for UbiNodejsError {
                  get the default, Node.js {default_major}.",
                 comma_separated(majors)
             ),
-            Self::Catalogue(error) => error.to_string(),
-            Self::Stack(error) => error.to_string(),
             Self::UnsupportedMajor {
                 stack, supported, ..
             } => format!(
@@ -133,12 +94,7 @@ impl HeaderAndBody for UbiNodejsError {
                  versions.",
                 comma_separated(supported)
             ),
-            Self::RunImage(error) => error.to_string(),
-            Self::Dockerfile(error) => format!(
-                "{error}.\nPlease report this: every value is validated before it reaches a \
-                 Dockerfile."
-            ),
-            Self::HandOff(error) => format!("{error}.\nPlease report this."),
+            Self::Shared(error) => error.body(),
         }
     }
 }
@@ -146,11 +102,14 @@ impl HeaderAndBody for UbiNodejsError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cnb_extension::ImageReferenceError;
     use cnb_extension::cnb_output::render_error;
+    use cnb_extension::{DockerfileError, ImageReferenceError};
     use nodejs_version::RequestError;
     use std::path::PathBuf;
-    use ubi_extension_support::catalogue::Runtime;
+    use ubi_companion_contract::HandOffError;
+    use ubi_extension_support::catalogue::CatalogueError;
+    use ubi_extension_support::run_image::RunImageError;
+    use ubi_extension_support::stack::StackError;
 
     const NODE: Runtime = Runtime::NODEJS;
 
@@ -203,20 +162,20 @@ mod tests {
             ),
             (
                 "catalogue_path_not_absolute",
-                UbiNodejsError::Catalogue(CatalogueError::PathNotAbsolute {
+                UbiNodejsError::from(CatalogueError::PathNotAbsolute {
                     path: PathBuf::from("images.json"),
                 }),
             ),
             (
                 "catalogue_missing",
-                UbiNodejsError::Catalogue(CatalogueError::Missing {
+                UbiNodejsError::from(CatalogueError::Missing {
                     path: path(),
                     runtime: NODE,
                 }),
             ),
             (
                 "catalogue_unreadable",
-                UbiNodejsError::Catalogue(CatalogueError::Unreadable {
+                UbiNodejsError::from(CatalogueError::Unreadable {
                     path: path(),
                     runtime: NODE,
                     reason: "Permission denied (os error 13)".to_string(),
@@ -224,7 +183,7 @@ mod tests {
             ),
             (
                 "catalogue_invalid",
-                UbiNodejsError::Catalogue(CatalogueError::Invalid {
+                UbiNodejsError::from(CatalogueError::Invalid {
                     path: path(),
                     runtime: NODE,
                     reason: "expected value at line 1 column 1".to_string(),
@@ -232,14 +191,14 @@ mod tests {
             ),
             (
                 "catalogue_no_entries",
-                UbiNodejsError::Catalogue(CatalogueError::NoEntries {
+                UbiNodejsError::from(CatalogueError::NoEntries {
                     path: path(),
                     runtime: NODE,
                 }),
             ),
             (
                 "catalogue_invalid_name",
-                UbiNodejsError::Catalogue(CatalogueError::InvalidName {
+                UbiNodejsError::from(CatalogueError::InvalidName {
                     path: path(),
                     runtime: NODE,
                     name: "nodejs-latest".to_string(),
@@ -247,7 +206,7 @@ mod tests {
             ),
             (
                 "catalogue_duplicate_major",
-                UbiNodejsError::Catalogue(CatalogueError::DuplicateMajor {
+                UbiNodejsError::from(CatalogueError::DuplicateMajor {
                     path: path(),
                     runtime: NODE,
                     names: vec!["nodejs-20".to_string(), "nodejs-020".to_string()],
@@ -255,7 +214,7 @@ mod tests {
             ),
             (
                 "catalogue_no_default",
-                UbiNodejsError::Catalogue(CatalogueError::NoDefault {
+                UbiNodejsError::from(CatalogueError::NoDefault {
                     path: path(),
                     runtime: NODE,
                     names: names(),
@@ -263,7 +222,7 @@ mod tests {
             ),
             (
                 "catalogue_multiple_defaults",
-                UbiNodejsError::Catalogue(CatalogueError::MultipleDefaults {
+                UbiNodejsError::from(CatalogueError::MultipleDefaults {
                     path: path(),
                     runtime: NODE,
                     names: names(),
@@ -271,7 +230,7 @@ mod tests {
             ),
             (
                 "run_image_catalogue_invalid",
-                UbiNodejsError::RunImage(RunImageError::CatalogueInvalidRunImage {
+                UbiNodejsError::from(RunImageError::CatalogueInvalidRunImage {
                     path: path(),
                     runtime: NODE,
                     name: "nodejs-20".to_string(),
@@ -280,13 +239,13 @@ mod tests {
             ),
             (
                 "stack_unknown_stack_id",
-                UbiNodejsError::Stack(StackError::UnknownStackId(
+                UbiNodejsError::from(StackError::UnknownStackId(
                     "io.buildpacks.stacks.jammy".to_string(),
                 )),
             ),
             (
                 "stack_unknown_target",
-                UbiNodejsError::Stack(StackError::UnknownTarget {
+                UbiNodejsError::from(StackError::UnknownTarget {
                     distro_name: Some("ubuntu".to_string()),
                     distro_version: None,
                 }),
@@ -301,20 +260,18 @@ mod tests {
             ),
             (
                 "run_image_invalid_override",
-                UbiNodejsError::RunImage(RunImageError::InvalidOverride {
+                UbiNodejsError::from(RunImageError::InvalidOverride {
                     runtime: NODE,
                     error: image_error("run image"),
                 }),
             ),
             (
                 "run_image_invalid_conventional_name",
-                UbiNodejsError::RunImage(RunImageError::InvalidConventionalName(image_error(
-                    "Run",
-                ))),
+                UbiNodejsError::from(RunImageError::InvalidConventionalName(image_error("Run"))),
             ),
             (
                 "dockerfile",
-                UbiNodejsError::Dockerfile(DockerfileError::UnsafeValue {
+                UbiNodejsError::from(DockerfileError::UnsafeValue {
                     what: "RUN argument",
                     value: "a\nb".to_string(),
                 }),
@@ -331,7 +288,7 @@ mod tests {
             ),
             (
                 "hand_off",
-                UbiNodejsError::HandOff(HandOffError("unsupported rust type".to_string())),
+                UbiNodejsError::from(HandOffError("unsupported rust type".to_string())),
             ),
         ]
     }

@@ -9,6 +9,9 @@
 //!   installs that major with microdnf and records it for the companion buildpack, and a
 //!   `run.Dockerfile` that switches to the matching run image.
 
+// The error holds `SharedError` unboxed (see errors.rs): at most one is made per run.
+#![allow(clippy::result_large_err)]
+
 mod dockerfiles;
 mod errors;
 mod packages;
@@ -22,9 +25,7 @@ use cnb_extension::{
     RunDockerfile,
 };
 use nodejs_version::Resolution;
-use serde::Deserialize;
-use std::path::PathBuf;
-use ubi_extension_support::catalogue::{self, Catalogue, Runtime};
+use ubi_extension_support::catalogue::{Catalogue, ExtensionMetadata, Runtime};
 use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
 use ubi_extension_support::stack::Stack;
 use untrusted_input::quoted;
@@ -34,18 +35,10 @@ use cnb_harness as _;
 #[cfg(test)]
 use tempfile as _;
 
-/// The `[metadata]` table of `extension.toml`.
-#[derive(Debug, Deserialize)]
-struct Metadata {
-    /// The stack's Node.js catalogue (default `/etc/buildpacks/images.json`). A setting of the
-    /// builder, never of the app, so that tests can point it at a fixture.
-    catalogue: Option<PathBuf>,
-}
-
 struct UbiNodejsExtension;
 
 impl Extension for UbiNodejsExtension {
-    type Metadata = Option<Metadata>;
+    type Metadata = Option<ExtensionMetadata>;
     type Error = UbiNodejsError;
 
     fn detect(&self, _: DetectContext<Self>) -> Result<DetectResult, Self::Error> {
@@ -87,12 +80,8 @@ impl Extension for UbiNodejsExtension {
         let (stack, stack_origin) = Stack::detect(context.stack_id.as_deref(), &context.target)?;
         log.detail(&format!("Stack {stack} (from {stack_origin})"));
 
-        let catalogue_path = catalogue::configured_path(
-            context
-                .extension_descriptor
-                .metadata
-                .and_then(|metadata| metadata.catalogue),
-        )?;
+        let catalogue_path =
+            ExtensionMetadata::catalogue_path(context.extension_descriptor.metadata)?;
         let catalogue = Catalogue::load(&catalogue_path, Runtime::NODEJS)?;
         let default_major = catalogue.require_default()?;
         log.detail(&format!(

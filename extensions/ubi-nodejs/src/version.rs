@@ -12,7 +12,8 @@ use ubi_extension_support::stack::Stack;
 ///
 /// Errors when there is no `node` entry, or when a version or source is not a string.
 pub(crate) fn candidates(plan: &BuildpackPlan) -> Result<Vec<Candidate>, UbiNodejsError> {
-    let candidates = nodejs_version::candidates(plan)?;
+    let candidates =
+        nodejs_version::candidates(plan).map_err(UbiNodejsError::PlanValueNotAString)?;
     if candidates.is_empty() {
         return Err(UbiNodejsError::NodeNotRequested);
     }

@@ -14,7 +14,7 @@ use cnb_extension as _;
 use fuzz_check as _;
 use insta as _;
 use nodejs_version as _;
-use serde as _;
+use tempfile as _;
 use toml as _;
 use ubi_companion_contract as _;
 use ubi_extension_support as _;
@@ -24,11 +24,7 @@ const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
 
 /// The module's version, as its extension.toml declares it.
 fn version() -> String {
-    let descriptor: toml::Table = toml::from_str(include_str!("../extension.toml")).unwrap();
-    descriptor["extension"]["version"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    cnb_harness::descriptor_version(include_str!("../extension.toml"))
 }
 
 fn fixture(path: &str) -> PathBuf {
@@ -36,34 +32,18 @@ fn fixture(path: &str) -> PathBuf {
 }
 
 fn detect(app: &str, platform_env: &[(&str, &str)]) -> (DetectorOutcome, Module, Module) {
-    let scratch = tempfile::tempdir().unwrap();
     let catalogue = fixture("ubi-nodejs/images-ubi9-local-run-images.json");
-    let extension = Module::package("extensions/ubi-nodejs").copy_with_metadata(
-        scratch.path().join("extension"),
-        "catalogue",
-        catalogue.to_str().unwrap(),
-    );
+    let (extension, scratch) =
+        Module::package("extensions/ubi-nodejs").copy_with_metadata_path("catalogue", &catalogue);
     let buildpack = Module::package("buildpacks/ubi-nodejs");
-    let order = format!(
-        "[[order]]\n[[order.group]]\nid = \"{}\"\nversion = \"{}\"\n\n\
-         [[order-extensions]]\n[[order-extensions.group]]\nid = \"{}\"\nversion = \"{}\"\n",
-        buildpack.id, buildpack.version, extension.id, extension.version
-    );
+    let nodejs_run_images =
+        [20, 22].map(|major| format!("localhost/paketo/run-nodejs-{major}-ubi9-base:0.0.42"));
     let mut run = Lifecycle::locate()
         .detector()
-        .module(&extension)
-        .module(&buildpack)
-        .order(&order)
+        .extension_and_companion(&extension, &buildpack)
         .app(fixture("apps").join(app))
         .env("CNB_STACK_ID", "io.buildpacks.stacks.ubi9")
-        .analyzed(&format!(
-            "[run-image]\nreference = \"{STACK_RUN_IMAGE}\"\nimage = \"{STACK_RUN_IMAGE}\"\n"
-        ))
-        .run_toml(&format!(
-            "[[images]]\nimage = \"{STACK_RUN_IMAGE}\"\n\n\
-             [[images]]\nimage = \"localhost/paketo/run-nodejs-20-ubi9-base:0.0.42\"\n\n\
-             [[images]]\nimage = \"localhost/paketo/run-nodejs-22-ubi9-base:0.0.42\"\n"
-        ));
+        .run_images(STACK_RUN_IMAGE, &nodejs_run_images);
     for (name, value) in platform_env {
         run = run.platform_env(name, value);
     }

@@ -321,6 +321,33 @@ impl DetectorRun {
         self
     }
 
+    /// `extension` and its companion `buildpack` as modules, in an order of one group each
+    /// (`[[order-extensions]]`, `[[order]]`).
+    #[must_use]
+    pub fn extension_and_companion(self, extension: &Module, buildpack: &Module) -> Self {
+        let order = format!(
+            "[[order]]\n[[order.group]]\nid = \"{}\"\nversion = \"{}\"\n\n\
+             [[order-extensions]]\n[[order-extensions.group]]\nid = \"{}\"\nversion = \"{}\"\n",
+            buildpack.id, buildpack.version, extension.id, extension.version
+        );
+        self.module(extension).module(buildpack).order(&order)
+    }
+
+    /// The run image the analyzer chose (`analyzed.toml`'s `[run-image]`), listed in the
+    /// builder's `run.toml` first, then `others`: the images an extension may switch to.
+    #[must_use]
+    pub fn run_images(self, analyzed: &str, others: &[String]) -> Self {
+        let run_toml = std::iter::once(analyzed)
+            .chain(others.iter().map(String::as_str))
+            .map(|image| format!("[[images]]\nimage = \"{image}\"\n"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        self.analyzed(&format!(
+            "[run-image]\nreference = \"{analyzed}\"\nimage = \"{analyzed}\"\n"
+        ))
+        .run_toml(&run_toml)
+    }
+
     /// The builder's `run.toml` (the run images the extensions may switch to).
     #[must_use]
     pub fn run_toml(mut self, toml: &str) -> Self {

@@ -141,6 +141,17 @@ impl Module {
         })
     }
 
+    /// A copy of this module in a new temporary directory whose `[metadata]` sets `key` to
+    /// `path` (e.g. an extension's catalogue pointed at a fixture); the copy lives as long as
+    /// the returned directory.
+    #[must_use]
+    pub fn copy_with_metadata_path(&self, key: &str, path: &Path) -> (Self, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let path = path.to_str().expect("the path is UTF-8");
+        let copy = self.copy_with_metadata(dir.path().join("module"), key, path);
+        (copy, dir)
+    }
+
     /// The value of `key` in the descriptor's `[metadata]`, when it is a string.
     #[must_use]
     pub fn metadata_string(&self, key: &str) -> Option<String> {
