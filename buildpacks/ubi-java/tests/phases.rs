@@ -4,7 +4,7 @@
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
-use cnb_harness::{BuildOutcome, Module, ModuleRun, Process, workspace_root};
+use cnb_harness::{BuildOutcome, Module, ModuleRun, Process, mkfifo, workspace_root};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -618,11 +618,6 @@ fn detect_error(app: &Path) -> String {
     assert!(process.stdout.len() < 1000, "{}", process.stdout);
     assert!(process.stderr.len() < 1000, "{}", process.stderr);
     process.stderr
-}
-
-fn mkfifo(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
 }
 
 #[test]

@@ -30,11 +30,7 @@ const ANALYZED: &str = "[run-image]\nreference = \"localhost/run-java-17-ubi8-ba
 
 /// The module's version, as its buildpack.toml declares it.
 fn version() -> String {
-    let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
-    descriptor["buildpack"]["version"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    cnb_harness::descriptor_version(include_str!("../buildpack.toml"))
 }
 
 fn buildpack() -> Module {

@@ -4,7 +4,7 @@
 // Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
-use cnb_harness::{BuildOutcome, Module, ModuleRun, workspace_root};
+use cnb_harness::{BuildOutcome, Module, ModuleRun, mkfifo, workspace_root};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,11 +30,7 @@ const NOT_INSTALLED: &str = "ERROR: Node.js is not installed in the build image\
 
 /// The module's version, as its buildpack.toml declares it.
 fn version() -> String {
-    let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
-    descriptor["buildpack"]["version"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    cnb_harness::descriptor_version(include_str!("../buildpack.toml"))
 }
 
 fn app(name: &str) -> PathBuf {
@@ -207,10 +203,6 @@ fn detect_errors_on_malformed_package_json_naming_the_file() {
         "{}",
         outcome.process.stderr
     );
-}
-
-fn mkfifo(path: &Path) {
-    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
 }
 
 /// Issue 13 (15): a dangling package.json link made detect exit 100, "not a Node.js app".
