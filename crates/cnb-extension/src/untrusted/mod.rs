@@ -23,4 +23,6 @@
 mod regular_file;
 
 pub use cnb_output::{QUOTE_LIMIT, bounded, quoted};
+#[cfg(test)]
+pub(crate) use regular_file::mkfifo;
 pub use regular_file::{ReadError, ReadErrorKind, read_regular_file};
