@@ -35,7 +35,7 @@ pub use lifecycle::{
     BuilderInputs, BuilderOutcome, BuilderRun, DetectorInputs, DetectorOutcome, DetectorRun,
     Lifecycle, PLATFORM_API, PhaseRun,
 };
-pub use module::{Module, ModuleKind, descriptor_version, workspace_root};
+pub use module::{Module, ModuleKind, descriptor_version, fixture_app, workspace_root};
 pub use podman::{Container, ContainerOutcome, ContainerRun, Image, Podman, free_port, http_get};
 pub use rootfs::{RootFs, STATIC_RUN_GID, STATIC_RUN_UID};
 pub use run::{
