@@ -8,6 +8,7 @@ mod common;
 
 use cnb_harness::{BuildOutcome, ModuleRun, Process, fixture_app, mkfifo, workspace_root};
 use common::{buildpack, java_home};
+use jvm_version::VersionSource;
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -19,7 +20,6 @@ use cgroup_memory as _;
 use cnb_output as _;
 use find_program as _;
 use insta as _;
-use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
@@ -607,14 +607,10 @@ fn detect_error(app: &Path) -> String {
 
 #[test]
 fn detect_fails_clearly_on_app_files_that_are_fifos() {
-    for file in [
-        ".sdkmanrc",
-        ".java-version",
-        "META-INF/MANIFEST.MF",
-        "pom.xml",
-        "build.gradle",
-        "build.gradle.kts",
-    ] {
+    for file in VersionSource::ALL
+        .into_iter()
+        .filter_map(VersionSource::file)
+    {
         let app = tempfile::tempdir().unwrap();
         // A JVM app whatever the FIFO is (a FIFO is not a marker file).
         std::fs::write(app.path().join("app.jar"), "").unwrap();
