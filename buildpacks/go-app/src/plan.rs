@@ -165,7 +165,6 @@ fn check_cgo(
 mod tests {
     use super::*;
     use cnb_output::HeaderAndBody;
-    use std::process::Command;
     use std::time::Duration;
 
     #[test]
@@ -186,13 +185,7 @@ mod tests {
 
         let app = tempfile::tempdir().unwrap();
         let fifo = app.path().join("go.mod");
-        assert!(
-            Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        cnb_harness::mkfifo(&fifo);
         let (sender, receiver) = std::sync::mpsc::channel();
         let dir = app.path().to_path_buf();
         std::thread::spawn(move || sender.send(read_go_mod(&dir).map(|_| ()).unwrap_err().body()));

@@ -7,9 +7,12 @@
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
-use cnb_harness::{BuildOutcome, Module, ModuleRun, workspace_root};
+mod common;
+
+use cnb_harness::{BuildOutcome, ModuleRun, fixture_app};
+use common::{buildpack, machine_go};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
@@ -67,29 +70,10 @@ fn inventory_versions() -> String {
         .join(", ")
 }
 
-/// The version of the go on `PATH` (`go1.26.8` on the project's machines).
-fn machine_go() -> String {
-    let output = Command::new("go")
-        .args(["env", "GOVERSION"])
-        .env("GOTOOLCHAIN", "local")
-        .current_dir("/")
-        .output()
-        .expect("Go on PATH (tests/test.sh requires it)");
-    String::from_utf8(output.stdout).unwrap().trim().to_string()
-}
-
-fn buildpack() -> Module {
-    Module::package("buildpacks/go-app")
-}
-
-fn fixture(name: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures/apps").join(name)
-}
-
 /// A copy of a fixture app (the build removes the sources).
 fn app_copy(name: &str) -> tempfile::TempDir {
     let copy = tempfile::tempdir().unwrap();
-    copy_dir(&fixture(name), copy.path());
+    copy_dir(&fixture_app(name), copy.path());
     copy
 }
 
@@ -166,7 +150,7 @@ fn detect_passes_for_go_apps() {
         ("go-multi-cmd", "Go app (go.mod)\n"),
         ("go-cgo", "Go app (go.mod)\n"),
     ] {
-        let outcome = ModuleRun::new(&buildpack, fixture(app)).detect();
+        let outcome = ModuleRun::new(&buildpack, fixture_app(app)).detect();
         assert_eq!(
             outcome.process.exit_code, 0,
             "{app}: {}",
@@ -190,7 +174,7 @@ fn detect_passes_for_go_apps() {
 
 #[test]
 fn detect_fails_for_other_apps() {
-    let outcome = ModuleRun::new(&buildpack(), fixture("empty-app")).detect();
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("empty-app")).detect();
     assert_eq!(outcome.process.exit_code, 100);
     assert_eq!(
         outcome.process.stdout,
@@ -201,7 +185,7 @@ fn detect_fails_for_other_apps() {
 
 #[test]
 fn detect_rejects_an_invalid_bp_go_targets() {
-    let outcome = ModuleRun::new(&buildpack(), fixture("go-multi-cmd"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("go-multi-cmd"))
         .platform_env("BP_GO_TARGETS", "cmd/a:/etc")
         .detect();
     assert_ne!(outcome.process.exit_code, 0);

@@ -6,10 +6,13 @@
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use cnb_harness::{
-    BuilderOutcome, Lifecycle, Module, Podman, RootFs, STATIC_RUN_GID, STATIC_RUN_UID, free_port,
-    http_get, workspace_root,
+    BuilderOutcome, Lifecycle, Module, Podman, RootFs, STATIC_RUN_GID, STATIC_RUN_UID, fixture_app,
+    free_port, http_get,
 };
+use common::{buildpack, machine_go};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -33,28 +36,6 @@ use zip as _;
 /// The run image's target, as the analyzer records it for Paketo's static jammy run image.
 const ANALYZED: &str = "[run-image]\nreference = \"localhost/run-jammy-static:1\"\nimage = \"localhost/run-jammy-static:1\"\n\n[run-image.target]\nos = \"linux\"\narch = \"amd64\"\n[run-image.target.distro]\nname = \"ubuntu\"\nversion = \"22.04\"\n";
 
-/// The version of the go on `PATH` (`go1.26.8` on the project's machines).
-fn machine_go() -> String {
-    let output = std::process::Command::new("go")
-        .args(["env", "GOVERSION"])
-        .env("GOTOOLCHAIN", "local")
-        .current_dir("/")
-        .output()
-        .expect("Go on PATH (tests/test.sh requires it)");
-    String::from_utf8(output.stdout).unwrap().trim().to_string()
-}
-
-fn buildpack() -> Module {
-    Module::package("buildpacks/go-app")
-}
-
-fn group(module: &Module) -> String {
-    format!(
-        "[[group]]\nid = \"{}\"\nversion = \"{}\"\napi = \"0.10\"\n",
-        module.id, module.version
-    )
-}
-
 /// `PATH` for the builder: this machine's Go, the system's tools (setpriv runs the lifecycle as
 /// the test user).
 fn build_path() -> String {
@@ -70,8 +51,8 @@ fn build(app: &str, env: &[(&str, &str)]) -> (Module, BuilderOutcome) {
     let mut run = Lifecycle::locate()
         .builder()
         .module(&module)
-        .group(&group(&module))
-        .app(workspace_root().join("tests/fixtures/apps").join(app))
+        .group(&module.group_toml())
+        .app(fixture_app(app))
         .analyzed(ANALYZED)
         .env("PATH", &build_path());
     for (name, value) in env {

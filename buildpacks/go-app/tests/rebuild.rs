@@ -9,7 +9,10 @@
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
-use cnb_harness::{Module, workspace_root};
+mod common;
+
+use cnb_harness::{Module, fixture_app};
+use common::{buildpack, machine_go};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -39,17 +42,6 @@ struct Builds {
     scratch: tempfile::TempDir,
 }
 
-/// The version of the go on `PATH` (`go1.26.8` on the project's machines).
-fn machine_go() -> String {
-    let output = Command::new("go")
-        .args(["env", "GOVERSION"])
-        .env("GOTOOLCHAIN", "local")
-        .current_dir("/")
-        .output()
-        .expect("Go on PATH (tests/test.sh requires it)");
-    String::from_utf8(output.stdout).unwrap().trim().to_string()
-}
-
 struct Build {
     exit_code: i32,
     stdout: String,
@@ -59,7 +51,7 @@ struct Build {
 impl Builds {
     fn new() -> Self {
         let scratch = tempfile::tempdir().unwrap();
-        let module = Module::package("buildpacks/go-app");
+        let module = buildpack();
         for dir in ["layers", "platform/env"] {
             std::fs::create_dir_all(scratch.path().join(dir)).unwrap();
         }
@@ -87,13 +79,7 @@ impl Builds {
         let app_dir = tempfile::tempdir().unwrap();
         let status = Command::new("cp")
             .arg("-R")
-            .arg(format!(
-                "{}/.",
-                workspace_root()
-                    .join("tests/fixtures/apps")
-                    .join(app)
-                    .display()
-            ))
+            .arg(format!("{}/.", fixture_app(app).display()))
             .arg(app_dir.path())
             .status()
             .unwrap();

@@ -292,11 +292,7 @@ mod tests {
     #[test]
     fn app_files_are_untrusted_input() {
         let app = tempfile::tempdir().unwrap();
-        std::fs::create_dir(app.path().join("META-INF")).unwrap();
-        let status = std::process::Command::new("mkfifo")
-            .arg(app.path().join(MANIFEST_PATH))
-            .status();
-        assert!(status.unwrap().success());
+        cnb_harness::mkfifo(&app.path().join(MANIFEST_PATH));
         assert!(matches!(
             executable_jar(app.path()),
             Err(UbiJavaBuildpackError::AppFile(_))

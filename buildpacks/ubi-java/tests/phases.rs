@@ -4,10 +4,14 @@
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
-use cnb_harness::{BuildOutcome, Module, ModuleRun, Process, workspace_root};
+mod common;
+
+use cnb_harness::{BuildOutcome, ModuleRun, Process, fixture_app, mkfifo, workspace_root};
+use common::{buildpack, java_home};
+use jvm_version::VersionSource;
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -16,7 +20,6 @@ use cgroup_memory as _;
 use cnb_output as _;
 use find_program as _;
 use insta as _;
-use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;
 use sbom as _;
@@ -44,30 +47,12 @@ fn header() -> String {
     )
 }
 
-fn buildpack() -> Module {
-    Module::package("buildpacks/ubi-java")
-}
-
-fn fixture(name: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures/apps").join(name)
-}
-
-/// This machine's JDK: `JAVA_HOME` of the `javac` on `PATH`.
-fn java_home() -> PathBuf {
-    let output = Command::new("sh")
-        .args(["-c", "readlink -f \"$(command -v javac)\""])
-        .output()
-        .unwrap();
-    let javac = PathBuf::from(String::from_utf8(output.stdout).unwrap().trim());
-    javac.parent().unwrap().parent().unwrap().to_path_buf()
-}
-
 /// A copy of `java-prebuilt-jar` with `Hello.class` compiled into it (as an exploded JAR has it).
 fn prebuilt_jar_app() -> tempfile::TempDir {
     let app = tempfile::tempdir().unwrap();
     std::fs::create_dir(app.path().join("META-INF")).unwrap();
     std::fs::copy(
-        fixture("java-prebuilt-jar/META-INF/MANIFEST.MF"),
+        fixture_app("java-prebuilt-jar/META-INF/MANIFEST.MF"),
         app.path().join("META-INF/MANIFEST.MF"),
     )
     .unwrap();
@@ -130,7 +115,7 @@ fn detect_reads_the_version_of_each_fixture() {
         ),
         ("java-sdkmanrc", "17", ".sdkmanrc", "pom.xml"),
     ] {
-        let outcome = ModuleRun::new(&buildpack, fixture(app)).detect();
+        let outcome = ModuleRun::new(&buildpack, fixture_app(app)).detect();
         assert_eq!(
             outcome.process.exit_code, 0,
             "{app}: {}",
@@ -154,7 +139,7 @@ fn detect_reads_the_version_of_each_fixture() {
 
 #[test]
 fn detect_bp_jvm_version_wins() {
-    let outcome = ModuleRun::new(&buildpack(), fixture("java-sdkmanrc"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("java-sdkmanrc"))
         .platform_env("BP_JVM_VERSION", "11.*")
         .detect();
     assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
@@ -179,7 +164,7 @@ fn detect_without_a_version_requires_jdk_and_jre_without_one() {
 
 #[test]
 fn detect_fails_for_other_apps() {
-    let outcome = ModuleRun::new(&buildpack(), fixture("empty-app")).detect();
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("empty-app")).detect();
     assert_eq!(outcome.process.exit_code, 100);
     assert_eq!(
         outcome.process.stdout,
@@ -190,7 +175,7 @@ fn detect_fails_for_other_apps() {
 
 #[test]
 fn detect_rejects_an_invalid_version() {
-    let outcome = ModuleRun::new(&buildpack(), fixture("java-maven-release-21"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("java-maven-release-21"))
         .platform_env("BP_JVM_VERSION", "latest")
         .detect();
     assert_ne!(outcome.process.exit_code, 0);
@@ -241,7 +226,7 @@ fn run_exec_d(program: &Path, env: &BTreeMap<String, String>) -> (i32, String, S
 
 #[test]
 fn build_with_this_machines_jdk() {
-    let app = fixture("java-maven-release-21");
+    let app = fixture_app("java-maven-release-21");
     let outcome = ModuleRun::new(&buildpack(), &app).build();
     let stdout = &outcome.process.stdout;
     assert_eq!(
@@ -338,7 +323,7 @@ fn build_with_this_machines_jdk() {
 
 #[test]
 fn the_exec_d_program_sizes_the_jvm_memory() {
-    let app = fixture("java-maven-release-21");
+    let app = fixture_app("java-maven-release-21");
     let outcome = ModuleRun::new(&buildpack(), &app).build();
     assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
     let launch_env = env_files(&outcome.layers_dir.join("jre/env.launch"));
@@ -381,7 +366,7 @@ fn the_exec_d_program_sizes_the_jvm_memory() {
 
 #[test]
 fn memory_calculator_fails_clearly_when_memory_is_too_small() {
-    let outcome = ModuleRun::new(&buildpack(), fixture("java-gradle-toolchain-17")).build();
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("java-gradle-toolchain-17")).build();
     assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
     let program = outcome
         .layers_dir
@@ -547,7 +532,7 @@ fn build_of_a_root_jar_runs_it_with_java_jar() {
 
 #[test]
 fn build_without_a_jdk_fails_clearly() {
-    let outcome = ModuleRun::new(&buildpack(), fixture("java-maven-release-21"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("java-maven-release-21"))
         .lifecycle_env("PATH", "/nonexistent/bin")
         .build();
     assert_ne!(outcome.process.exit_code, 0);
@@ -567,7 +552,7 @@ fn build_without_a_jdk_fails_clearly() {
 
 #[test]
 fn build_leaves_jdk_and_jre_to_another_provider() {
-    let outcome = ModuleRun::new(&buildpack(), fixture("java-maven-release-21"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("java-maven-release-21"))
         .lifecycle_env("PATH", "/nonexistent/bin")
         .buildpack_plan(
             "[[entries]]\nname = \"jdk\"\n[entries.metadata]\nbuild = true\n\n\
@@ -588,7 +573,7 @@ fn build_leaves_jdk_and_jre_to_another_provider() {
 #[test]
 fn build_with_only_the_jre_from_the_extension() {
     // The extension satisfied `jre` (a JRE run image); another buildpack installs the JDK.
-    let outcome = ModuleRun::new(&buildpack(), fixture("java-sdkmanrc"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("java-sdkmanrc"))
         .lifecycle_env("PATH", "/nonexistent/bin")
         .buildpack_plan("[[entries]]\nname = \"jdk\"\n[entries.metadata]\nbuild = true\n")
         .build();
@@ -620,21 +605,12 @@ fn detect_error(app: &Path) -> String {
     process.stderr
 }
 
-fn mkfifo(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
-}
-
 #[test]
 fn detect_fails_clearly_on_app_files_that_are_fifos() {
-    for file in [
-        ".sdkmanrc",
-        ".java-version",
-        "META-INF/MANIFEST.MF",
-        "pom.xml",
-        "build.gradle",
-        "build.gradle.kts",
-    ] {
+    for file in VersionSource::ALL
+        .into_iter()
+        .filter_map(VersionSource::file)
+    {
         let app = tempfile::tempdir().unwrap();
         // A JVM app whatever the FIFO is (a FIFO is not a marker file).
         std::fs::write(app.path().join("app.jar"), "").unwrap();

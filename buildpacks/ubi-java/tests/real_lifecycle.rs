@@ -5,9 +5,11 @@
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
-use cnb_harness::{BuilderOutcome, Lifecycle, Module, workspace_root};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use cnb_harness::{BuilderOutcome, Lifecycle, Module, fixture_app};
+use common::{buildpack, java_home};
+use std::path::Path;
 
 // Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
 use cgroup_memory as _;
@@ -30,32 +32,7 @@ const ANALYZED: &str = "[run-image]\nreference = \"localhost/run-java-17-ubi8-ba
 
 /// The module's version, as its buildpack.toml declares it.
 fn version() -> String {
-    let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
-    descriptor["buildpack"]["version"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-fn buildpack() -> Module {
-    Module::package("buildpacks/ubi-java")
-}
-
-fn group(module: &Module) -> String {
-    format!(
-        "[[group]]\nid = \"{}\"\nversion = \"{}\"\napi = \"0.10\"\n",
-        module.id, module.version
-    )
-}
-
-/// This machine's JDK home (`javac` on `PATH`, resolved).
-fn java_home() -> PathBuf {
-    let output = Command::new("sh")
-        .args(["-c", "readlink -f \"$(command -v javac)\""])
-        .output()
-        .unwrap();
-    let javac = PathBuf::from(String::from_utf8(output.stdout).unwrap().trim());
-    javac.parent().unwrap().parent().unwrap().to_path_buf()
+    cnb_harness::descriptor_version(include_str!("../buildpack.toml"))
 }
 
 fn build(app: &str, plan: &str) -> (Module, BuilderOutcome) {
@@ -64,9 +41,9 @@ fn build(app: &str, plan: &str) -> (Module, BuilderOutcome) {
     let outcome = Lifecycle::locate()
         .builder()
         .module(&module)
-        .group(&group(&module))
+        .group(&module.group_toml())
         .plan(plan)
-        .app(workspace_root().join("tests/fixtures/apps").join(app))
+        .app(fixture_app(app))
         .analyzed(ANALYZED)
         .env(
             "PATH",
@@ -195,8 +172,8 @@ fn builder_fails_clearly_without_a_jdk() {
     let outcome = Lifecycle::locate()
         .builder()
         .module(&module)
-        .group(&group(&module))
-        .app(workspace_root().join("tests/fixtures/apps/java-maven-release-21"))
+        .group(&module.group_toml())
+        .app(fixture_app("java-maven-release-21"))
         .analyzed(ANALYZED)
         .env("PATH", &tools.path().to_string_lossy())
         .run();

@@ -274,11 +274,7 @@ mod tests {
             assert!(matches!(kind(app.path(), name), ReadErrorKind::OutsideApp));
 
             let app = tempfile::tempdir().unwrap();
-            let status = std::process::Command::new("mkfifo")
-                .arg(app.path().join(name))
-                .status()
-                .unwrap();
-            assert!(status.success());
+            cnb_harness::mkfifo(&app.path().join(name));
             assert!(matches!(
                 kind(app.path(), name),
                 ReadErrorKind::NotRegular("a FIFO")

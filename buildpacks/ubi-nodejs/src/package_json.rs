@@ -254,11 +254,7 @@ mod tests {
         assert!(matches!(kind(dangling.path()), ReadErrorKind::DanglingLink));
 
         let fifo = tempfile::tempdir().unwrap();
-        let status = std::process::Command::new("mkfifo")
-            .arg(fifo.path().join(PACKAGE_JSON))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        cnb_harness::mkfifo(&fifo.path().join(PACKAGE_JSON));
         assert!(matches!(
             kind(fifo.path()),
             ReadErrorKind::NotRegular("a FIFO")

@@ -83,11 +83,7 @@ mod tests {
 
     /// The module's version, as its buildpack.toml declares it.
     fn version() -> String {
-        let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
-        descriptor["buildpack"]["version"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        cnb_harness::descriptor_version(include_str!("../buildpack.toml"))
     }
 
     #[test]

@@ -4,9 +4,9 @@
 // Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
-use cnb_harness::{BuildOutcome, Module, ModuleRun, workspace_root};
+use cnb_harness::{BuildOutcome, Module, ModuleRun, fixture_app, mkfifo};
 use std::os::unix::fs::{PermissionsExt, symlink};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -30,15 +30,7 @@ const NOT_INSTALLED: &str = "ERROR: Node.js is not installed in the build image\
 
 /// The module's version, as its buildpack.toml declares it.
 fn version() -> String {
-    let descriptor: toml::Table = toml::from_str(include_str!("../buildpack.toml")).unwrap();
-    descriptor["buildpack"]["version"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-fn app(name: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures/apps").join(name)
+    cnb_harness::descriptor_version(include_str!("../buildpack.toml"))
 }
 
 fn buildpack() -> Module {
@@ -104,26 +96,32 @@ fn mode(path: &Path) -> u32 {
 
 #[test]
 fn detect_requires_node_from_package_json_engines() {
-    let plan = detect_plan(&ModuleRun::new(&buildpack(), app("node-npm-engines")));
+    let plan = detect_plan(&ModuleRun::new(
+        &buildpack(),
+        fixture_app("node-npm-engines"),
+    ));
     assert_eq!(plan, expected_plan(&[(">=20 <21", "package.json")]));
 }
 
 #[test]
 fn detect_passes_nvmrc_through_verbatim() {
-    let plan = detect_plan(&ModuleRun::new(&buildpack(), app("node-nvmrc")));
+    let plan = detect_plan(&ModuleRun::new(&buildpack(), fixture_app("node-nvmrc")));
     assert_eq!(plan, expected_plan(&[("v20.11.1", ".nvmrc")]));
 }
 
 #[test]
 fn detect_reads_node_version() {
-    let plan = detect_plan(&ModuleRun::new(&buildpack(), app("node-node-version")));
+    let plan = detect_plan(&ModuleRun::new(
+        &buildpack(),
+        fixture_app("node-node-version"),
+    ));
     assert_eq!(plan, expected_plan(&[("22", ".node-version")]));
 }
 
 #[test]
 fn detect_puts_bp_node_version_first() {
     let plan = detect_plan(
-        &ModuleRun::new(&buildpack(), app("node-npm-engines"))
+        &ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
             .platform_env("BP_NODE_VERSION", "~20\n"),
     );
     assert_eq!(
@@ -134,7 +132,7 @@ fn detect_puts_bp_node_version_first() {
 
 #[test]
 fn detect_in_bp_node_project_path() {
-    let run = ModuleRun::new(&buildpack(), app("node-project-path"));
+    let run = ModuleRun::new(&buildpack(), fixture_app("node-project-path"));
     let outcome = run.detect();
     assert_eq!(outcome.process.exit_code, 100, "{}", outcome.process.stderr);
     assert_eq!(
@@ -151,7 +149,7 @@ fn detect_in_bp_node_project_path() {
 
 #[test]
 fn detect_fails_for_a_non_node_app() {
-    let outcome = ModuleRun::new(&buildpack(), app("empty-app")).detect();
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("empty-app")).detect();
     assert_eq!(outcome.process.exit_code, 100, "{}", outcome.process.stderr);
     assert_eq!(outcome.plan, None);
     assert_eq!(
@@ -174,7 +172,7 @@ fn detect_errors_on_a_project_path_outside_the_app() {
         ),
         ("missing", "BP_NODE_PROJECT_PATH=\"missing\", but "),
     ] {
-        let outcome = ModuleRun::new(&buildpack(), app("node-project-path"))
+        let outcome = ModuleRun::new(&buildpack(), fixture_app("node-project-path"))
             .platform_env("BP_NODE_PROJECT_PATH", value)
             .detect();
         assert_eq!(outcome.process.exit_code, 1, "{value}");
@@ -207,10 +205,6 @@ fn detect_errors_on_malformed_package_json_naming_the_file() {
         "{}",
         outcome.process.stderr
     );
-}
-
-fn mkfifo(path: &Path) {
-    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
 }
 
 /// Issue 13 (15): a dangling package.json link made detect exit 100, "not a Node.js app".
@@ -321,7 +315,7 @@ fn build_fails_when_the_node_found_does_not_serve_the_request() {
         )
     };
     let node_version = machine_node_version();
-    let outcome = ModuleRun::new(&buildpack(), app("node-npm-engines"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .buildpack_plan(&plan("^99", "BP_NODE_VERSION"))
         .build();
     assert_eq!(outcome.process.exit_code, 1, "{}", outcome.process.stdout);
@@ -341,7 +335,7 @@ fn build_fails_when_the_node_found_does_not_serve_the_request() {
     assert!(stderr.contains("order-extensions"), "{stderr}");
 
     // An nvm alias the node found serves, and one no node serves.
-    let outcome = ModuleRun::new(&buildpack(), app("node-npm-engines"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .buildpack_plan(&plan("node", ".nvmrc"))
         .build();
     assert_build_succeeded(&outcome);
@@ -352,7 +346,7 @@ fn build_fails_when_the_node_found_does_not_serve_the_request() {
         "{}",
         outcome.process.stdout
     );
-    let outcome = ModuleRun::new(&buildpack(), app("node-npm-engines"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .buildpack_plan(&plan("lts/nope", ".nvmrc"))
         .build();
     assert_eq!(outcome.process.exit_code, 1);
@@ -368,7 +362,7 @@ fn build_fails_when_the_node_found_does_not_serve_the_request() {
 
 #[test]
 fn build_configures_node_and_launches_npm_start() {
-    let outcome = ModuleRun::new(&buildpack(), app("node-npm-engines")).build();
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines")).build();
     assert_build_succeeded(&outcome);
     let stdout = &outcome.process.stdout;
     let node_version = machine_node_version();
@@ -433,7 +427,7 @@ fn build_configures_node_and_launches_npm_start() {
 
 #[test]
 fn build_writes_the_sbom_of_the_runtime() {
-    let outcome = ModuleRun::new(&buildpack(), app("node-npm-engines")).build();
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines")).build();
     assert_build_succeeded(&outcome);
     let sbom: serde_json::Value = serde_json::from_slice(
         &std::fs::read(outcome.layers_dir.join("launch.sbom.cdx.json")).unwrap(),
@@ -477,7 +471,7 @@ fn build_writes_the_sbom_of_the_runtime() {
 
 #[test]
 fn build_launches_main_from_package_json() {
-    let outcome = ModuleRun::new(&buildpack(), app("node-nvmrc")).build();
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("node-nvmrc")).build();
     assert_build_succeeded(&outcome);
     assert_eq!(
         web_process(&outcome),
@@ -495,7 +489,7 @@ fn build_launches_main_from_package_json() {
 
 #[test]
 fn build_falls_back_to_server_js() {
-    let outcome = ModuleRun::new(&buildpack(), app("node-node-version")).build();
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("node-node-version")).build();
     assert_build_succeeded(&outcome);
     assert_eq!(
         web_process(&outcome),
@@ -505,11 +499,11 @@ fn build_falls_back_to_server_js() {
 
 #[test]
 fn build_in_the_project_path_sets_the_working_directory() {
-    let outcome = ModuleRun::new(&buildpack(), app("node-project-path"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("node-project-path"))
         .platform_env("BP_NODE_PROJECT_PATH", "api")
         .build();
     assert_build_succeeded(&outcome);
-    let api = app("node-project-path").join("api");
+    let api = fixture_app("node-project-path").join("api");
     assert_eq!(
         web_process(&outcome),
         toml_text(&format!(
@@ -539,7 +533,7 @@ fn build_without_a_process_logs_it() {
 
 #[test]
 fn build_fails_clearly_without_node() {
-    let outcome = ModuleRun::new(&buildpack(), app("node-npm-engines"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .lifecycle_env("PATH", "/nonexistent")
         .build();
     assert_eq!(outcome.process.exit_code, 1, "{}", outcome.process.stdout);
@@ -565,7 +559,7 @@ fn build_fails_clearly_without_node() {
 fn build_says_the_extension_did_not_run_when_the_plan_still_requests_node() {
     let plan = "[[entries]]\nname = \"node\"\n[entries.metadata]\nversion = \">=20 <21\"\n\
                 version-source = \"package.json\"\nbuild = true\nlaunch = true\n";
-    let outcome = ModuleRun::new(&buildpack(), app("node-npm-engines"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .buildpack_plan(plan)
         .lifecycle_env("PATH", "/nonexistent")
         .build();
@@ -581,7 +575,7 @@ fn build_says_the_extension_did_not_run_when_the_plan_still_requests_node() {
     );
 
     // With a node on PATH, the build goes on and warns.
-    let outcome = ModuleRun::new(&buildpack(), app("node-npm-engines"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .buildpack_plan(plan)
         .build();
     assert_build_succeeded(&outcome);
@@ -597,7 +591,7 @@ fn build_says_the_extension_did_not_run_when_the_plan_still_requests_node() {
 
 #[test]
 fn build_rejects_an_invalid_optimize_memory_value() {
-    let outcome = ModuleRun::new(&buildpack(), app("node-npm-engines"))
+    let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .platform_env("BP_NODE_OPTIMIZE_MEMORY", "yes")
         .build();
     assert_eq!(outcome.process.exit_code, 1);
@@ -618,7 +612,7 @@ fn optimize_memory_installs_the_exec_d_program() {
     let packaged = module.dir.join("bin/optimize-memory");
     packager::elf::check_static(&packaged).unwrap();
 
-    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+    let outcome = ModuleRun::new(&module, fixture_app("node-npm-engines"))
         .platform_env("BP_NODE_OPTIMIZE_MEMORY", "true")
         .build();
     assert_build_succeeded(&outcome);

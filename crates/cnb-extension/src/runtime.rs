@@ -789,13 +789,7 @@ mod tests {
 
         let fixture = Fixture::new("0.12");
         let fifo = fixture.path("platform/env/MODE");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        crate::untrusted::mkfifo(&fifo);
         let error: Error<TestError> =
             Error::PlatformEnv(Platform::from_dir(&fixture.path("platform")).unwrap_err());
         let fifo = fifo.display();
@@ -891,13 +885,7 @@ mod tests {
         let fixture = Fixture::new("0.10");
         let plan = fixture.path("bpplan.toml");
         std::fs::remove_file(&plan).unwrap();
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&plan)
-                .status()
-                .unwrap()
-                .success()
-        );
+        crate::untrusted::mkfifo(&plan);
         let error = read::<TestError>(&plan).unwrap_err();
         let plan = plan.display();
         assert_eq!(

@@ -26,3 +26,10 @@ pub use untrusted_input::{
     QUOTE_LIMIT, ReadError, ReadErrorKind, bounded, quoted, read_app_file, read_app_text,
     read_regular_file, resolve_in_app,
 };
+
+/// Makes a FIFO at `path` (tests: a FIFO where a file is expected must be an error, not a wait).
+#[cfg(test)]
+pub(crate) fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(status.unwrap().success(), "mkfifo {}", path.display());
+}

@@ -314,6 +314,15 @@ fn sdkmanrc_java(text: &str) -> Option<String> {
     })
 }
 
+/// Makes a FIFO at `path` (and its parent directories): the special file this crate's tests put
+/// where an app file is read, to show that reading it errors instead of waiting for a writer.
+#[cfg(test)]
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let status = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(status.unwrap().success(), "mkfifo {}", path.display());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -551,19 +560,13 @@ mod tests {
 
     #[test]
     fn fifos_are_errors_not_waits() {
-        for file in [
-            ".sdkmanrc",
-            ".java-version",
-            "META-INF/MANIFEST.MF",
-            "pom.xml",
-            "build.gradle",
-            "build.gradle.kts",
-        ] {
+        for file in VersionSource::ALL
+            .into_iter()
+            .filter_map(VersionSource::file)
+        {
             let app = App::new();
             let path = app.0.path().join(file);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            let status = std::process::Command::new("mkfifo").arg(&path).status();
-            assert!(status.unwrap().success());
+            crate::mkfifo(&path);
             assert_eq!(
                 app.error(None),
                 format!(

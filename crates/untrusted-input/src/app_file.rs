@@ -72,19 +72,12 @@ pub fn read_app_text(
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
-    use std::process::Command;
 
     #[test]
     fn a_fifo_in_the_app_is_an_error_not_a_wait() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("package.json");
-        assert!(
-            Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        crate::regular_file::mkfifo(&fifo);
         let error = read_app_file(dir.path(), Path::new("package.json"), 10).unwrap_err();
         assert!(matches!(error.kind, ReadErrorKind::NotRegular("a FIFO")));
     }

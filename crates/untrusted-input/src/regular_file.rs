@@ -139,15 +139,18 @@ fn open_regular(path: &Path) -> Result<Option<File>, ReadError> {
     Err(ReadError::new(path, ReadErrorKind::NotRegular(what)))
 }
 
+/// Makes a FIFO at `path`: the special file this crate's tests hand a reader where it expects a
+/// regular file, to show that it errors instead of waiting for a writer.
+#[cfg(test)]
+pub(crate) fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(status.unwrap().success(), "mkfifo {}", path.display());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
-    use std::process::Command;
-
-    fn mkfifo(path: &Path) {
-        assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
-    }
 
     #[test]
     fn reads_a_regular_file_and_nothing_when_absent() {

@@ -35,13 +35,26 @@ pub use lifecycle::{
     BuilderInputs, BuilderOutcome, BuilderRun, DetectorInputs, DetectorOutcome, DetectorRun,
     Lifecycle, PLATFORM_API, PhaseRun,
 };
-pub use module::{Module, ModuleKind, descriptor_version, workspace_root};
+pub use module::{Module, ModuleKind, descriptor_version, fixture_app, workspace_root};
 pub use podman::{Container, ContainerOutcome, ContainerRun, Image, Podman, free_port, http_get};
 pub use rootfs::{RootFs, STATIC_RUN_GID, STATIC_RUN_UID};
 pub use run::{
     BuildOutcome, DetectOutcome, ENV_ALLOW_LIST, GenerateOutcome, ModuleRun, PATH_VARIABLES,
     Process, TargetEnv,
 };
+
+/// Makes a FIFO at `path` (and its parent directories): the special file tests hand a module
+/// where it expects a regular file, to show that it errors instead of waiting for a writer.
+pub fn mkfifo(path: &std::path::Path) {
+    let parent = path.parent().expect("the FIFO's path has a parent");
+    std::fs::create_dir_all(parent)
+        .unwrap_or_else(|error| panic!("cannot create {}: {error}", parent.display()));
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap_or_else(|error| panic!("cannot run mkfifo: {error}"));
+    assert!(status.success(), "mkfifo {} failed", path.display());
+}
 
 /// Reads a TOML file into a table, `None` when the file does not exist.
 #[must_use]

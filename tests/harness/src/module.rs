@@ -31,6 +31,12 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// A fixture app of the workspace (`tests/fixtures/apps/<name>`).
+#[must_use]
+pub fn fixture_app(name: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures/apps").join(name)
+}
+
 /// The version a module descriptor (`buildpack.toml` or `extension.toml`, as text, e.g.
 /// `include_str!("../buildpack.toml")`) declares: what tests compare log headers and SBOM tool
 /// versions with, so that a version bump breaks no test.
@@ -172,6 +178,16 @@ impl Module {
     #[must_use]
     pub fn escaped_id(&self) -> String {
         self.id.replace('/', "_")
+    }
+
+    /// A `group.toml` holding this module alone, at Buildpack API 0.10 (the lifecycle's
+    /// `builder` input after detection passed it).
+    #[must_use]
+    pub fn group_toml(&self) -> String {
+        format!(
+            "[[group]]\nid = \"{}\"\nversion = \"{}\"\napi = \"0.10\"\n",
+            self.id, self.version
+        )
     }
 
     /// The executable of a phase: `<dir>/bin/<phase>`.

@@ -1,17 +1,13 @@
 //! The example modules run exactly as the lifecycle runs them (positional args, `CNB_*` env,
 //! filtered environment, the app as working directory), through the harness.
 
-use cnb_harness::{Module, ModuleRun, TargetEnv, workspace_root};
+use cnb_harness::{Module, ModuleRun, TargetEnv, fixture_app};
 use std::path::PathBuf;
 // Dependencies of the harness library, not used directly by this test crate.
 use serde_json as _;
 use tar as _;
 use tempfile as _;
 use toml as _;
-
-fn app(name: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures/apps").join(name)
-}
 
 fn curl_extension() -> Module {
     Module::package("tests/modules/curl-extension")
@@ -37,7 +33,7 @@ fn packaged_module_binaries_are_static() {
 
 #[test]
 fn extension_detect_provides_curl_with_an_alternative() {
-    let outcome = ModuleRun::new(&curl_extension(), app("empty-app")).detect();
+    let outcome = ModuleRun::new(&curl_extension(), fixture_app("empty-app")).detect();
     assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
     let plan = outcome.plan.expect("a plan");
     assert_eq!(plan["provides"][0]["name"].as_str(), Some("curl"));
@@ -51,7 +47,7 @@ fn extension_detect_provides_curl_with_an_alternative() {
 /// toolkit skipped the link and the extension used its default without a word.
 #[test]
 fn extension_generate_follows_platform_env_links() {
-    let run = ModuleRun::new(&curl_extension(), app("empty-app")).buildpack_plan(CURL_PLAN);
+    let run = ModuleRun::new(&curl_extension(), fixture_app("empty-app")).buildpack_plan(CURL_PLAN);
     let (mut command, scratch) = run.command("generate");
     let env = scratch.path().join("platform/env");
     std::fs::create_dir(env.join("..2026_11_26")).unwrap();
@@ -76,7 +72,7 @@ fn extension_generate_follows_platform_env_links() {
 
 #[test]
 fn extension_generate_writes_the_dockerfiles_and_extend_config() {
-    let outcome = ModuleRun::new(&curl_extension(), app("empty-app"))
+    let outcome = ModuleRun::new(&curl_extension(), fixture_app("empty-app"))
         .buildpack_plan(CURL_PLAN)
         .platform_env("BP_CURL_RUN_IMAGE", "localhost/curl-run:8")
         .generate();
@@ -126,7 +122,8 @@ fn extension_generate_rejects_hostile_values_and_writes_nothing() {
         let plan = format!(
             "[[entries]]\nname = \"curl\"\n[entries.metadata]\nversion = \"{plan_version}\"\n"
         );
-        let mut run = ModuleRun::new(&curl_extension(), app("empty-app")).buildpack_plan(&plan);
+        let mut run =
+            ModuleRun::new(&curl_extension(), fixture_app("empty-app")).buildpack_plan(&plan);
         if !run_image.is_empty() {
             run = run.platform_env("BP_CURL_RUN_IMAGE", run_image);
         }
@@ -147,7 +144,7 @@ fn extension_generate_rejects_hostile_values_and_writes_nothing() {
 
 #[test]
 fn extension_generate_errors_name_a_malformed_buildpack_plan() {
-    let outcome = ModuleRun::new(&curl_extension(), app("empty-app"))
+    let outcome = ModuleRun::new(&curl_extension(), fixture_app("empty-app"))
         .buildpack_plan("[[entries]]\nname = 1\n")
         .generate();
     assert_eq!(outcome.process.exit_code, 1);
@@ -163,7 +160,7 @@ fn extension_generate_errors_name_a_malformed_buildpack_plan() {
 fn the_environment_is_filtered_as_the_lifecycle_filters_it() {
     // CNB_STACK_ID is allow-listed; anything else from the lifecycle's environment is not. A
     // platform env file reaches the process (the extension does not set clear-env).
-    let run = ModuleRun::new(&curl_extension(), app("empty-app"))
+    let run = ModuleRun::new(&curl_extension(), fixture_app("empty-app"))
         .lifecycle_env("CNB_STACK_ID", "io.buildpacks.stacks.ubi8")
         .lifecycle_env("SECRET_FROM_THE_BUILD_HOST", "x")
         .platform_env("BP_CURL_RUN_IMAGE", "localhost/a:1")
@@ -188,7 +185,7 @@ fn the_environment_is_filtered_as_the_lifecycle_filters_it() {
 
 #[test]
 fn buildpack_detect_requires_the_apps_curl_version() {
-    let outcome = ModuleRun::new(&curl_buildpack(), app("curl-app")).detect();
+    let outcome = ModuleRun::new(&curl_buildpack(), fixture_app("curl-app")).detect();
     assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
     let plan = outcome.plan.expect("a plan");
     assert_eq!(plan["requires"][0]["name"].as_str(), Some("curl"));
@@ -201,7 +198,7 @@ fn buildpack_detect_requires_the_apps_curl_version() {
 
 #[test]
 fn buildpack_build_sets_the_launch_process() {
-    let outcome = ModuleRun::new(&curl_buildpack(), app("curl-app"))
+    let outcome = ModuleRun::new(&curl_buildpack(), fixture_app("curl-app"))
         .buildpack_plan(CURL_PLAN)
         .build();
     assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
@@ -216,7 +213,7 @@ fn buildpack_build_sets_the_launch_process() {
 
 #[test]
 fn buildpack_build_fails_clearly_without_curl() {
-    let outcome = ModuleRun::new(&curl_buildpack(), app("curl-app"))
+    let outcome = ModuleRun::new(&curl_buildpack(), fixture_app("curl-app"))
         .buildpack_plan(CURL_PLAN)
         .lifecycle_env("PATH", "/nonexistent")
         .build();
