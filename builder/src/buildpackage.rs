@@ -168,17 +168,7 @@ impl ModuleDetails {
     pub fn read(dir: &Path) -> anyhow::Result<Self> {
         let descriptor = find_descriptor(dir)?;
         let text = read_text(&descriptor.path, MAX_DESCRIPTOR_SIZE)?;
-        let raw: RawDescriptor = toml::from_str(&text).map_err(|error| {
-            anyhow::anyhow!(
-                "invalid {}: {}",
-                descriptor.path.display(),
-                error
-                    .message()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-        })?;
+        let raw: RawDescriptor = crate::parse_toml_file(&descriptor.path, &text)?;
         let header = match descriptor.kind {
             ModuleKind::Extension => raw.extension,
             ModuleKind::Buildpack => raw.buildpack,

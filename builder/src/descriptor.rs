@@ -238,7 +238,7 @@ pub fn read_descriptor(path: &Path, kind: ModuleKind) -> Result<ModuleDescriptor
     let text = read_text(path, MAX_DESCRIPTOR_SIZE).map_err(DescriptorError::Read)?;
     let header = parse_header(&text, kind).map_err(|error| DescriptorError::Parse {
         path: path.to_path_buf(),
-        message: one_line(error.message()),
+        message: crate::toml_message(&error),
         line: error.span().map(|span| line_of(&text, span.start)),
     })?;
     validate_id(&header.id).map_err(|reason| DescriptorError::InvalidId {
@@ -301,10 +301,6 @@ fn parse_header(text: &str, kind: ModuleKind) -> Result<Header, toml::de::Error>
         ModuleKind::Extension => toml::from_str::<ExtensionFile>(text).map(|file| file.extension),
         ModuleKind::Buildpack => toml::from_str::<BuildpackFile>(text).map(|file| file.buildpack),
     }
-}
-
-fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn line_of(text: &str, byte_offset: usize) -> usize {

@@ -44,3 +44,22 @@ pub use module::{
     ExtraBinary, ModuleCrate, PackagedBinary, PackagedModule, layout_module, package_crates,
     package_module,
 };
+
+/// A TOML parse error's message on one line (`toml` spreads it over several, with a snippet of
+/// the input, which a one-line error must not carry).
+pub(crate) fn toml_message(error: &toml::de::Error) -> String {
+    error
+        .message()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `text`, read from `path`, as TOML of type `T`; the error names the file.
+pub(crate) fn parse_toml_file<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    text: &str,
+) -> anyhow::Result<T> {
+    toml::from_str(text)
+        .map_err(|error| anyhow::anyhow!("invalid {}: {}", path.display(), toml_message(&error)))
+}

@@ -25,17 +25,7 @@ impl CrateManifest {
         let path = crate_dir.join("Cargo.toml");
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        let manifest: RawManifest = toml::from_str(&text).map_err(|error| {
-            anyhow::anyhow!(
-                "invalid {}: {}",
-                path.display(),
-                error
-                    .message()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-        })?;
+        let manifest: RawManifest = crate::parse_toml_file(&path, &text)?;
         let Some(package) = manifest.package else {
             bail!(
                 "{} has no [package] table: a module must be a package, not a virtual manifest",

@@ -23,17 +23,7 @@ pub fn find_workspace_root(start: &Path) -> anyhow::Result<PathBuf> {
         }
         let text = std::fs::read_to_string(&manifest)
             .with_context(|| format!("cannot read {}", manifest.display()))?;
-        let table: toml::Table = toml::from_str(&text).map_err(|error| {
-            anyhow::anyhow!(
-                "invalid {}: {}",
-                manifest.display(),
-                error
-                    .message()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-        })?;
+        let table: toml::Table = crate::parse_toml_file(&manifest, &text)?;
         if table.contains_key("workspace") {
             return Ok(dir.to_path_buf());
         }

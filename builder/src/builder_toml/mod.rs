@@ -120,14 +120,7 @@ fn check_text_with(
         vec![Problem {
             key: KeyPath::default(),
             line: error.span().map(|span| lines.of(span.start)),
-            message: format!(
-                "invalid TOML: {}",
-                error
-                    .message()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
+            message: format!("invalid TOML: {}", crate::toml_message(&error)),
         }]
     })?;
     let mut checker = Checker {
@@ -143,11 +136,7 @@ fn check_text_with(
         vec![Problem {
             key: KeyPath::default(),
             line: error.span().map(|span| checker.lines.of(span.start)),
-            message: error
-                .message()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
+            message: crate::toml_message(&error),
         }]
     })?;
     let outcome = checker.check_config(config, path, base_dir, workspace);
