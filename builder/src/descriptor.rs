@@ -414,13 +414,7 @@ mod tests {
         assert!(read_descriptor(&path, ModuleKind::Buildpack).is_ok());
 
         let fifo = dir.path().join("extension.toml");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        cnb_harness::mkfifo(&fifo);
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let error = read_descriptor(&fifo, ModuleKind::Extension).unwrap_err();

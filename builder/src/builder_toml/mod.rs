@@ -339,13 +339,7 @@ mod tests {
     fn a_fifo_is_an_error_not_a_wait() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        cnb_harness::mkfifo(&fifo);
         let builder = dir.path().join("builder.toml");
         std::fs::write(
             &builder,

@@ -323,13 +323,7 @@ mod tests {
         );
 
         let fifo = dir.path().join("fifo.cnb");
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        cnb_harness::mkfifo(&fifo);
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let error = read_archive(&fifo, None).unwrap_err();
