@@ -691,12 +691,6 @@ fn generate_bounded(run: &ModuleRun) -> (Option<Process>, Duration) {
     run.run_bounded("generate", Duration::from_secs(30))
 }
 
-fn mkfifo(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let status = std::process::Command::new("mkfifo").arg(path).status();
-    assert!(status.unwrap().success());
-}
-
 #[test]
 fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_are_errors() {
     let dir = tempfile::tempdir().unwrap();
@@ -737,7 +731,7 @@ fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_are_er
 fn fifos_are_errors_not_hangs() {
     let dir = tempfile::tempdir().unwrap();
     let fifo_catalogue = dir.path().join("images.json");
-    mkfifo(&fifo_catalogue);
+    cnb_harness::mkfifo(&fifo_catalogue);
     let (module, _module_dir) = with_catalogue(&fifo_catalogue);
     let run = ModuleRun::new(&module, app("empty-app"))
         .lifecycle_env(STACK_ID, UBI9)
@@ -766,7 +760,7 @@ fn fifos_are_errors_not_hangs() {
         "build.gradle.kts",
     ] {
         let app = tempfile::tempdir().unwrap();
-        mkfifo(&app.path().join(file));
+        cnb_harness::mkfifo(&app.path().join(file));
         let run = ModuleRun::new(&module, app.path())
             .lifecycle_env(STACK_ID, UBI9)
             .buildpack_plan(JDK_ONLY);
