@@ -93,6 +93,7 @@ impl Builders {
                 cache_dir: Some(work.join("blob-cache")),
                 insecure: vec![endpoints.registry.clone()],
                 auth_file: Some(auth_file),
+                mirrors: Vec::new(),
             },
         })
         .expect("packager builder create --publish");
