@@ -2,7 +2,7 @@
 
 use crate::builder_image::{CreateOptions, create_builder};
 use crate::oci::split_layout_reference;
-use crate::registry::{RegistryOptions, Transfer};
+use crate::registry::{RegistryMirror, RegistryOptions, Transfer};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -57,6 +57,11 @@ pub struct RegistryArgs {
     /// A registry (`host[:port]`) reached over plain HTTP; every other registry over HTTPS
     #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
     pub insecure: Vec<String>,
+    /// Pull the images of a registry from a mirror, as `pack config registry-mirrors` does
+    /// (e.g. `docker.io=127.0.0.1:5000`; `*=<mirror>` for every registry); the builder keeps
+    /// the definition's image names
+    #[arg(long = "registry-mirror", value_name = "REGISTRY=MIRROR")]
+    pub mirrors: Vec<RegistryMirror>,
     /// The Docker/podman auth file [default: the first that exists of `$REGISTRY_AUTH_FILE`,
     /// `$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`,
     /// `$DOCKER_CONFIG/config.json`, `~/.docker/config.json`]
@@ -75,6 +80,7 @@ impl RegistryArgs {
             cache_dir: self.cache.clone(),
             insecure: self.insecure.clone(),
             auth_file: self.authfile.clone(),
+            mirrors: self.mirrors.clone(),
         }
     }
 }

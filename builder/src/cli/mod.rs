@@ -135,6 +135,8 @@ mod tests {
             "127.0.0.1:5000/b",
             "--insecure-registry",
             "127.0.0.1:5000",
+            "--registry-mirror",
+            "index.docker.io=127.0.0.1:5000",
         ])
         .unwrap();
         let Command::Builder(BuilderArgs {
@@ -149,5 +151,26 @@ mod tests {
         );
         assert_eq!(args.publish.as_deref(), Some("127.0.0.1:5000/b"));
         assert_eq!(args.registry.insecure, ["127.0.0.1:5000"]);
+        assert_eq!(
+            args.registry.options().mirrors,
+            ["docker.io=127.0.0.1:5000".parse().unwrap()]
+        );
+        assert!(
+            Cli::try_parse_from([
+                "packager",
+                "builder",
+                "create",
+                "--config",
+                "x",
+                "--lifecycle",
+                "l",
+                "--publish",
+                "b",
+                "--registry-mirror",
+                "127.0.0.1:5000"
+            ])
+            .is_err(),
+            "a mirror names its registry"
+        );
     }
 }

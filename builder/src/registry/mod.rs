@@ -38,6 +38,73 @@ pub struct RegistryOptions {
     pub insecure: Vec<String>,
     /// The Docker/podman auth file; `None`: [`auth::default_auth_file`].
     pub auth_file: Option<PathBuf>,
+    /// Where images are pulled from instead of their registry (as `pack config
+    /// registry-mirrors`): only the pulls go there, what the builder records keeps the
+    /// definition's names.
+    pub mirrors: Vec<RegistryMirror>,
+}
+
+/// A registry's pull mirror: `<registry>=<mirror>` (`host[:port]` each; Docker Hub's names
+/// `docker.io`, `index.docker.io` and `registry-1.docker.io` are one registry; `*`: every
+/// registry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryMirror {
+    pub registry: String,
+    pub mirror: String,
+}
+
+impl std::str::FromStr for RegistryMirror {
+    type Err = anyhow::Error;
+
+    fn from_str(text: &str) -> anyhow::Result<Self> {
+        let (registry, mirror) = text
+            .split_once('=')
+            .filter(|(registry, mirror)| (is_host(registry) || *registry == "*") && is_host(mirror))
+            .with_context(|| {
+                format!(
+                    "{text:?} is not a registry mirror: expected <registry>=<mirror>, each host[:port] \
+                     (e.g. docker.io=127.0.0.1:5000), or *=<mirror> for every registry"
+                )
+            })?;
+        Ok(Self {
+            registry: same_registry(registry).to_string(),
+            mirror: mirror.to_string(),
+        })
+    }
+}
+
+/// A registry host, as references name it: letters, digits, `.`, `-`, and a `:port`.
+fn is_host(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
+/// One name for each registry: Docker Hub's three are `docker.io`.
+fn same_registry(host: &str) -> &str {
+    match host {
+        "index.docker.io" | "registry-1.docker.io" => "docker.io",
+        other => other,
+    }
+}
+
+/// `reference` in its registry's mirror (the first mirror of that registry, else a `*` one),
+/// or as it is; pack's `TranslateRegistry`.
+fn mirrored(reference: &Reference, mirrors: &[RegistryMirror]) -> Option<Reference> {
+    let registry = same_registry(reference.registry());
+    let mirror = mirrors
+        .iter()
+        .find(|mirror| mirror.registry == registry)
+        .or_else(|| mirrors.iter().find(|mirror| mirror.registry == "*"))?;
+    let (repository, host) = (reference.repository().to_string(), mirror.mirror.clone());
+    Some(match (reference.tag(), reference.digest()) {
+        (Some(tag), Some(digest)) => {
+            Reference::with_tag_and_digest(host, repository, tag.to_string(), digest.to_string())
+        }
+        (None, Some(digest)) => Reference::with_digest(host, repository, digest.to_string()),
+        (tag, None) => Reference::with_tag(host, repository, tag.unwrap_or("latest").to_string()),
+    })
 }
 
 /// The blob cache when none is given: `$XDG_CACHE_HOME/cnb-packager`, else
@@ -85,6 +152,7 @@ pub struct Registry {
     origins: RefCell<BTreeMap<String, Reference>>,
     transfer: Cell<Transfer>,
     insecure: BTreeSet<String>,
+    mirrors: Vec<RegistryMirror>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -124,6 +192,7 @@ impl Registry {
             origins: RefCell::default(),
             transfer: Cell::default(),
             insecure: options.insecure.iter().cloned().collect(),
+            mirrors: options.mirrors.clone(),
         })
     }
 
@@ -274,4 +343,84 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RegistryMirror, mirrored, parse_reference};
+
+    fn mirrors(specs: &[&str]) -> Vec<RegistryMirror> {
+        specs.iter().map(|spec| spec.parse().unwrap()).collect()
+    }
+
+    fn pulled_from(reference: &str, specs: &[&str]) -> Option<String> {
+        mirrored(&parse_reference(reference).unwrap(), &mirrors(specs)).map(|r| r.to_string())
+    }
+
+    #[test]
+    fn docker_hub_has_one_mirror_whichever_name_either_side_uses() {
+        for spec in [
+            "docker.io=127.0.0.1:5000",
+            "index.docker.io=127.0.0.1:5000",
+            "registry-1.docker.io=127.0.0.1:5000",
+        ] {
+            for reference in [
+                "paketobuildpacks/java:18",
+                "docker://docker.io/paketobuildpacks/java:18",
+                "index.docker.io/paketobuildpacks/java:18",
+                "registry-1.docker.io/paketobuildpacks/java:18",
+            ] {
+                assert_eq!(
+                    pulled_from(reference, &[spec]).as_deref(),
+                    Some("127.0.0.1:5000/paketobuildpacks/java:18"),
+                    "{reference} with {spec}"
+                );
+            }
+        }
+        assert_eq!(
+            pulled_from("busybox", &["docker.io=mirror.example:443"]).as_deref(),
+            Some("mirror.example:443/library/busybox:latest")
+        );
+    }
+
+    #[test]
+    fn digests_and_tags_are_kept_and_other_registries_are_not_mirrored() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(
+            pulled_from(&format!("ghcr.io/a/b@{digest}"), &["ghcr.io=m:5000"]),
+            Some(format!("m:5000/a/b@{digest}"))
+        );
+        assert_eq!(
+            pulled_from(&format!("ghcr.io/a/b:1@{digest}"), &["ghcr.io=m:5000"]),
+            Some(format!("m:5000/a/b:1@{digest}"))
+        );
+        assert_eq!(pulled_from("ghcr.io/a/b:1", &["docker.io=m:5000"]), None);
+        assert_eq!(pulled_from("ghcr.io/a/b:1", &[]), None);
+        // A registry's own mirror goes before `*`, whatever the order given.
+        assert_eq!(
+            pulled_from("quay.io/a/b:1", &["*=all:5000", "quay.io=q:5000"]).as_deref(),
+            Some("q:5000/a/b:1")
+        );
+        assert_eq!(
+            pulled_from("ghcr.io/a/b:1", &["*=all:5000", "quay.io=q:5000"]).as_deref(),
+            Some("all:5000/a/b:1")
+        );
+    }
+
+    #[test]
+    fn a_mirror_that_is_not_registry_equals_host_is_refused_naming_it() {
+        for bad in [
+            "docker.io",
+            "=m:5000",
+            "docker.io=",
+            "docker.io=http://m:5000",
+            "a b=m",
+        ] {
+            let error = bad.parse::<RegistryMirror>().unwrap_err().to_string();
+            assert!(
+                error.contains(&format!("{bad:?}")) && error.contains("<registry>=<mirror>"),
+                "{error}"
+            );
+        }
+    }
 }

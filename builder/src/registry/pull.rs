@@ -3,7 +3,7 @@
 //! when their bytes are needed ([`Registry::fetch`]): a push to the registry they came from
 //! mounts them instead.
 
-use super::{Registry, cache::Cache, parse_reference};
+use super::{Registry, cache::Cache, mirrored, parse_reference};
 use crate::oci::{
     Blob, BlobData, Image, LayerBlob, LoadedImage, MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_LAYER_TAR,
     Platform,
@@ -30,7 +30,8 @@ const MANIFEST_TYPES: [&str; 4] = [
 pub struct PulledImage {
     /// The reference as given.
     pub reference: String,
-    /// The reference pinned to the manifest's digest (`<registry>/<repository>@sha256:...`).
+    /// The reference pinned to the manifest's digest (`<registry>/<repository>@sha256:...`),
+    /// in the mirror it was pulled from if its registry has one.
     pub pinned: String,
     /// The digest of the image's manifest (for an index, of the platform's entry).
     pub digest: String,
@@ -42,13 +43,15 @@ pub struct PulledImage {
 impl Registry {
     /// Pulls `reference` (`docker://` allowed) for `platform`: from an index, the entry of that
     /// OS and architecture (and variant, when given); a single image must be of that platform.
+    /// From the mirror of its registry, if [`super::RegistryOptions::mirrors`] names one.
     ///
     /// # Errors
     /// The reference named, with what failed: an unreachable registry, refused credentials, a
     /// missing repository or tag, content that does not match its digest, a platform the
     /// index lacks.
     pub fn pull(&self, reference: &str, platform: &Platform) -> anyhow::Result<PulledImage> {
-        let parsed = parse_reference(reference)?;
+        let named = parse_reference(reference)?;
+        let parsed = mirrored(&named, &self.mirrors).unwrap_or(named);
         self.authenticate(&parsed, false)?;
         let (bytes, mut digest) = self.manifest(&parsed)?;
         let mut index_digest = None;

@@ -3,10 +3,10 @@
 use crate::images::registry_manifest;
 use crate::{Endpoints, LIFECYCLE_VERSION, Published, Stack, e2e_dir, pack, tools_dir};
 use cnb_harness::workspace_root;
-use packager::builder_image::{CreateOptions, create_builder};
+use packager::builder_image::{CreateOptions, CreatedBuilder, create_builder};
 use packager::builders::{Definition, PackagedCnb, render};
 use packager::buildpackage::{ModuleDetails, write_buildpackage};
-use packager::registry::RegistryOptions;
+use packager::registry::{RegistryMirror, RegistryOptions};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -76,26 +76,8 @@ impl Builders {
 
         // The packager pulls the build image from the registry, as pack does, and publishes.
         let packager_builder = endpoints.image("builder-packager:latest");
-        let auth_file = work.join("auth.json");
-        std::fs::write(&auth_file, "{\"auths\": {}}").expect("write an empty auth file");
         let started = Instant::now();
-        let bin = tools_dir().join("bin");
-        create_builder(&CreateOptions {
-            config: rendered,
-            build_image: None,
-            build_image_tag: None,
-            lifecycle: bin.join("lifecycle"),
-            launcher: Some(bin.join("launcher")),
-            output: None,
-            output_tag: "latest".to_string(),
-            publish: Some(packager_builder.clone()),
-            registry: RegistryOptions {
-                cache_dir: Some(work.join("blob-cache")),
-                insecure: vec![endpoints.registry.clone()],
-                auth_file: Some(auth_file),
-            },
-        })
-        .expect("packager builder create --publish");
+        let _ = packager_publish(rendered, &packager_builder, &work, Vec::new());
         let packager_seconds = started.elapsed().as_secs_f64();
         Builders {
             pack_figures: figures(&pack_builder, pack_seconds),
@@ -104,6 +86,41 @@ impl Builders {
             packager: packager_builder,
         }
     }
+}
+
+/// `packager builder create --publish <builder>` (the library) of a rendered definition, with
+/// the suite's lifecycle and launcher, the registry over plain HTTP, an empty auth file and
+/// the blob cache in `<work>`; images pulled through `mirrors`.
+///
+/// # Panics
+/// If the packager fails.
+#[must_use]
+pub fn packager_publish(
+    config: PathBuf,
+    builder: &str,
+    work: &Path,
+    mirrors: Vec<RegistryMirror>,
+) -> CreatedBuilder {
+    let auth_file = work.join("auth.json");
+    std::fs::write(&auth_file, "{\"auths\": {}}").expect("write an empty auth file");
+    let bin = tools_dir().join("bin");
+    create_builder(&CreateOptions {
+        config,
+        build_image: None,
+        build_image_tag: None,
+        lifecycle: bin.join("lifecycle"),
+        launcher: Some(bin.join("launcher")),
+        output: None,
+        output_tag: "latest".to_string(),
+        publish: Some(builder.to_string()),
+        registry: RegistryOptions {
+            cache_dir: Some(work.join("blob-cache")),
+            insecure: vec![Endpoints::get().registry.clone()],
+            auth_file: Some(auth_file),
+            mirrors,
+        },
+    })
+    .unwrap_or_else(|error| panic!("packager builder create --publish {builder}: {error:#}"))
 }
 
 /// A builder image's layers and compressed size, from the registry.

@@ -31,7 +31,7 @@ pub mod services;
 pub mod stack;
 
 pub use apps::{AppBuild, BuildReport};
-pub use builders::{BuilderFigures, Builders, pack_config, packages};
+pub use builders::{BuilderFigures, Builders, pack_config, packager_publish, packages};
 pub use images::{build_and_push, registry_has, registry_inspect, skopeo_copy};
 pub use pack::{pack, pack_output};
 pub use published::Published;

@@ -15,8 +15,8 @@
 use cnb_harness::command::run_ok;
 use cnb_harness::{Podman, free_port, http_get, workspace_root};
 use e2e_tests::{
-    AppBuild, BuildReport, Builders, Endpoints, Published, STATIC_RUN_IMAGE, ServicesGuard, Stack,
-    build_and_push, e2e_dir, pack, registry_has, registry_inspect,
+    AppBuild, BuildReport, Builders, Endpoints, LIFECYCLE_VERSION, Published, STATIC_RUN_IMAGE,
+    ServicesGuard, Stack, build_and_push, e2e_dir, pack, registry_has, registry_inspect,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
@@ -59,8 +59,8 @@ fn main() {
             versions_and_run_image_the_app_asks_for_are_used,
         ),
         trial(
-            "every_builder_definition_is_accepted_by_pack",
-            every_builder_definition_is_accepted_by_pack,
+            "every_builder_definition_is_made_by_pack_and_by_the_packager",
+            every_builder_definition_is_made_by_pack_and_by_the_packager,
         ),
     ];
     let conclusion = libtest_mimic::run(&arguments, trials);
@@ -576,8 +576,10 @@ fn inspected_order(order: &serde_json::Value) -> Vec<Vec<String>> {
 /// Every definition under builder/builders is accepted by the real `pack builder create`
 /// (into podman: multi-platform definitions are made for this machine's platform), with
 /// stand-ins for the Docker Hub images it names (build image, run images, Paketo's
-/// buildpacks), and pack shows the order it asks for.
-fn every_builder_definition_is_accepted_by_pack() {
+/// buildpacks), and pack shows the order it asks for. The packager makes and publishes each
+/// too, from the same stand-ins (pulled through `--registry-mirror docker.io=<registry>`), and
+/// pack shows its builder with the same order, extensions, run images and stack as its own.
+fn every_builder_definition_is_made_by_pack_and_by_the_packager() {
     let stack = Stack::get();
     let registry = &Endpoints::get().registry;
     let work = tempfile::tempdir_in(e2e_dir()).unwrap();
@@ -658,7 +660,66 @@ fn every_builder_definition_is_accepted_by_pack() {
             definition.name,
             wanted.len()
         );
+
+        packager_makes_what_pack_made(
+            &definition.name,
+            &rendered,
+            &inspected["local_info"],
+            work.path(),
+        );
     }
+}
+
+/// The packager makes and publishes a rendered definition (`name`) from the registry's
+/// stand-ins, pulled through `--registry-mirror docker.io=<registry>`, and pack shows the same
+/// order, extensions, run images (the definition's names) and stack as `by_pack`, pack's
+/// `builder inspect` of its own builder of that definition.
+fn packager_makes_what_pack_made(
+    name: &str,
+    rendered: &Path,
+    by_pack: &serde_json::Value,
+    work: &Path,
+) {
+    let registry = &Endpoints::get().registry;
+    let by_packager = format!("{registry}/e2e/definition-{name}-packager:latest");
+    let created = e2e_tests::packager_publish(
+        with_suite_lifecycle(rendered),
+        &by_packager,
+        work,
+        vec![format!("docker.io={registry}").parse().unwrap()],
+    );
+    for (reference, pinned) in &created.pulled {
+        assert!(
+            reference.contains("docker.io/") && pinned.starts_with(&format!("{registry}/")),
+            "{name}: {reference} was not pulled through the mirror ({pinned})"
+        );
+    }
+    let packager_inspected = inspect_builder(&by_packager);
+    for key in ["detection_order", "order_extensions", "run_images", "stack"] {
+        assert_eq!(
+            by_pack[key], packager_inspected[key],
+            "{name}: {key} differs between pack's builder and the packager's"
+        );
+    }
+    eprintln!(
+        "{name}: made and published by the packager ({} images pulled through the mirror, {} modules), inspected as pack's",
+        created.pulled.len(),
+        created.modules.len()
+    );
+}
+
+/// The packager's copy of a rendered definition, next to it: the definitions name a lifecycle
+/// release that is not built here, the suite's lifecycle (v[`LIFECYCLE_VERSION`]) goes in.
+fn with_suite_lifecycle(rendered: &Path) -> PathBuf {
+    let mut table: toml::Table =
+        toml::from_str(&std::fs::read_to_string(rendered).unwrap()).unwrap();
+    table.insert(
+        "lifecycle".to_string(),
+        toml::Table::from_iter([("version".to_string(), LIFECYCLE_VERSION.into())]).into(),
+    );
+    let path = rendered.with_file_name("packager-builder.toml");
+    std::fs::write(&path, toml::to_string(&table).unwrap()).unwrap();
+    path
 }
 
 /// The versions and run image an app asks for: Node.js from `.nvmrc` and from
