@@ -199,8 +199,8 @@ impl Catalogue {
                 path: path.to_path_buf(),
                 runtime,
             })?;
-        let text =
-            String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text".to_string()))?;
+        let text = untrusted_input::text_utf8(bytes)
+            .ok_or_else(|| unreadable("it is not UTF-8 text".to_string()))?;
         Self::parse(path, &text, runtime)
     }
 
@@ -718,6 +718,20 @@ mod tests {
         let catalogue = Catalogue::load(&path, Runtime::NODEJS).unwrap();
         assert_eq!(catalogue.majors(), [22]);
         assert_eq!(catalogue.path, path);
+    }
+
+    /// Issue 21: a catalogue starting with a UTF-8 byte order mark was refused as not JSON.
+    #[test]
+    fn reads_a_file_starting_with_a_byte_order_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("images.json");
+        std::fs::write(
+            &path,
+            format!("\u{feff}{}", images(&[image("nodejs-22", true)])),
+        )
+        .unwrap();
+        let catalogue = Catalogue::load(&path, Runtime::NODEJS).unwrap();
+        assert_eq!(catalogue.majors(), [22]);
     }
 
     #[test]
