@@ -271,7 +271,7 @@ fn ubi9_from_the_target_with_the_plan_version() {
         "      build plan jdk from pom.xml -> \"21\"\n      build plan jre from pom.xml -> \"21\"\n      \
          app pom.xml -> \"21\"\n",
         "    Using the highest-priority request: build plan jdk from pom.xml -> \"21\" (Java 21)\n",
-        "    Stack io.buildpacks.stacks.ubi9 (from target distro rhel 9.4)\n",
+        "    Stack io.buildpacks.stacks.ubi9 (from target distro rhel \"9.4\")\n",
         &format!(
             "    Java versions of the stack (catalogue {}): 17, 21 (default 17: upstream's default)\n",
             catalogue.display()

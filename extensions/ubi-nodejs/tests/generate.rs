@@ -222,7 +222,8 @@ fn ubi10_from_the_target_with_nvmrc() {
     );
     let stdout = &outcome.process.stdout;
     assert!(
-        stdout.contains("    Stack io.buildpacks.stacks.ubi10 (from target distro rhel 10.0)\n"),
+        stdout
+            .contains("    Stack io.buildpacks.stacks.ubi10 (from target distro rhel \"10.0\")\n"),
         "{stdout}"
     );
     assert!(stdout.contains(
@@ -607,6 +608,21 @@ fn no_node_entry_and_unknown_stacks_are_errors() {
         &outcome,
         "Not a UBI stack",
         &["CNB_STACK_ID is not set and the target distro is \"ubuntu\" \"24.04\""],
+    );
+
+    // Issue 21: a version that only starts like RHEL 8's was taken for ubi8, and printed raw
+    // (this one retitles the terminal).
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .target(TargetEnv::linux_amd64("rhel", "8.10\u{1b}]0;pwned\u{7}"))
+        .buildpack_plan(&plan(&[(None, "")]))
+        .generate();
+    assert_failure(
+        &outcome,
+        "Not a UBI stack",
+        &["the target distro is \"rhel\" \"8.10\\u{1b}]0;pwned\\u{7}\""],
+    );
+    assert!(
+        !outcome.process.stdout.contains('\u{1b}') && !outcome.process.stderr.contains('\u{1b}')
     );
 }
 
