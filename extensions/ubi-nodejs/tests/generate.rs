@@ -475,6 +475,18 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
              18, 20, 22, 24).\n",
         ],
     );
+
+    // The LTS line of 26, by a codename the list does not hold yet (its initial follows
+    // krypton's): understood as 26, which this stack offers but this extension cannot install.
+    let outcome = ModuleRun::new(&module, app("node-nvmrc"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/lithium")]))
+        .generate();
+    assert_failure(
+        &outcome,
+        &unsatisfiable("lts/lithium"),
+        &["  The stack's catalogue also lists nodejs-26, which satisfies it, but it is newer "],
+    );
 }
 
 /// Issue 21: with nothing requested, the log said `Using the highest-priority request:
