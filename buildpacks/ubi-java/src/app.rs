@@ -154,7 +154,7 @@ fn jar_main_class(
         .take(MANIFEST_LIMIT)
         .read_to_end(&mut bytes)
         .map_err(|error| error.to_string())?;
-    Ok(Manifest::parse(&String::from_utf8_lossy(&bytes))
+    Ok(Manifest::parse(&untrusted_input::text_lossy(&bytes))
         .main_class()
         .map(|main_class| main_class.map(String::from))
         .transpose())
@@ -256,6 +256,25 @@ mod tests {
                 Some("2 JARs at the root (app.jar, other.jar): none is chosen".to_string())
             )
         );
+    }
+
+    /// Issue 21: a manifest starting with a UTF-8 byte order mark lost its first attribute.
+    #[test]
+    fn a_manifest_with_a_byte_order_mark() {
+        let app = tempfile::tempdir().unwrap();
+        let jar = app.path().join("app.jar");
+        write_jar(&jar, Some("\u{feff}Main-Class: Hello\n"));
+        assert_eq!(jar_main_class(&jar), Ok(Some(Ok("Hello".to_string()))));
+        std::fs::create_dir(app.path().join("META-INF")).unwrap();
+        std::fs::write(
+            app.path().join(MANIFEST_PATH),
+            "\u{feff}Main-Class: com.example.Main\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            executable_jar(app.path()).unwrap(),
+            (Some(ExecutableJar::Exploded { main_class, .. }), None) if main_class == "com.example.Main"
+        ));
     }
 
     #[test]

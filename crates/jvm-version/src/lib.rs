@@ -735,4 +735,26 @@ mod tests {
         std::fs::write(app.0.path().join(".java-version"), b"17\xff\n").unwrap();
         assert!(app.error(None).contains("\"17\u{fffd}\""));
     }
+
+    /// Issue 21: a file starting with a UTF-8 byte order mark (as some Windows editors write
+    /// them) was refused (`.java-version`) or silently ignored (`.sdkmanrc`, a manifest whose
+    /// first line names the version), while the Node.js modules accepted one.
+    #[test]
+    fn a_leading_byte_order_mark_is_accepted_in_every_file() {
+        for (file, content, major, raw) in [
+            (".sdkmanrc", "java=17.0.10-tem\n", 17, "17.0.10-tem"),
+            (".java-version", "21.0.2\n", 21, "21.0.2"),
+            ("META-INF/MANIFEST.MF", "Build-Jdk-Spec: 17\n", 17, "17"),
+            ("pom.xml", POM_21, 21, "21"),
+            ("build.gradle", "sourceCompatibility = '11'\n", 11, "11"),
+            ("build.gradle.kts", GRADLE_KTS_17, 17, "17"),
+        ] {
+            let source = VersionSource::ALL
+                .into_iter()
+                .find(|source| source.file() == Some(file))
+                .unwrap();
+            let app = App::new().with(file, &format!("\u{feff}{content}"));
+            assert_eq!(app.request(None), found(major, source, raw), "{file}");
+        }
+    }
 }

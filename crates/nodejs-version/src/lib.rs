@@ -10,7 +10,8 @@
 //!   `>=20 <25`, `20 || 22`, `v20.11.1`), parsed with `nodejs-semver`;
 //! - an nvm alias, as `.nvmrc` often holds: `node` and `stable` (the newest major),
 //!   `lts/*` (the newest LTS major, an even one), `lts/<codename>` (that LTS line's major,
-//!   [`LTS_LINES`]). An unknown codename is an error.
+//!   [`LTS_LINES`], or the line after them, [`NEXT_LTS_LINE`]). An unknown codename is an
+//!   error.
 //!
 //! ```
 //! use nodejs_version::{Request, Resolution};
@@ -38,7 +39,9 @@ pub const UNKNOWN_SOURCE: &str = "<unknown>";
 /// The longest request read, in bytes (npm's semver refuses versions over 256 characters).
 pub const MAX_REQUEST_LENGTH: usize = 256;
 
-/// nvm's LTS codenames and the major of each line.
+/// nvm's LTS codenames and the major of each line, oldest first. Node.js names its LTS lines
+/// after chemical elements in alphabetical order, one initial per line (see
+/// [`NEXT_LTS_LINE`] for the line after the last one here).
 pub const LTS_LINES: [(&str, u32); 11] = [
     ("argon", 4),
     ("boron", 6),
@@ -52,6 +55,20 @@ pub const LTS_LINES: [(&str, u32); 11] = [
     ("jod", 22),
     ("krypton", 24),
 ];
+
+/// The LTS line after the last of [`LTS_LINES`]: the initial its codename has, and its major.
+///
+/// Node.js 26 becomes LTS under a codename that had not been published when [`LTS_LINES`] was
+/// last extended (the release schedule still lists it empty). Codenames go alphabetically,
+/// one initial per line (argon 4, boron 6, ... krypton 24), so `lts/<codename>` whose codename
+/// is a word starting with the next initial names this line: `.nvmrc` files written once nvm
+/// knows the name resolve before this list does. When the name is published, add it to
+/// [`LTS_LINES`] and move this to the line after it (Node.js 27: from 27 on every major is LTS,
+/// so the majors no longer go by two); a test checks that the two agree.
+pub const NEXT_LTS_LINE: (char, u32) = ('l', 26);
+
+/// The most letters of a codename taken for [`NEXT_LTS_LINE`] (element names are shorter).
+const MAX_CODENAME_LENGTH: usize = 16;
 
 /// A `node` entry of the Buildpack Plan: its `metadata.version` and `metadata.version-source`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +158,9 @@ pub enum Alias {
     NewestLts,
     /// `lts/<codename>`: the major of that LTS line.
     Line { codename: &'static str, major: u32 },
+    /// `lts/<codename>` with a codename that is not in [`LTS_LINES`] but has the initial of
+    /// [`NEXT_LTS_LINE`]: its major.
+    NextLine { major: u32 },
 }
 
 impl Alias {
@@ -156,11 +176,19 @@ impl Alias {
         if codename == "*" {
             return Ok(Some(Self::NewestLts));
         }
-        LTS_LINES
-            .iter()
-            .find(|(known, _)| *known == codename)
-            .map(|&(codename, major)| Some(Self::Line { codename, major }))
-            .ok_or_else(|| RequestError::UnknownLtsLine(request["lts/".len()..].to_string()))
+        if let Some(&(codename, major)) = LTS_LINES.iter().find(|(known, _)| *known == codename) {
+            return Ok(Some(Self::Line { codename, major }));
+        }
+        let (initial, major) = NEXT_LTS_LINE;
+        if codename.starts_with(initial)
+            && (2..=MAX_CODENAME_LENGTH).contains(&codename.len())
+            && codename.bytes().all(|byte| byte.is_ascii_lowercase())
+        {
+            return Ok(Some(Self::NextLine { major }));
+        }
+        Err(RequestError::UnknownLtsLine(
+            request["lts/".len()..].to_string(),
+        ))
     }
 
     /// The major this alias picks among `majors`.
@@ -170,7 +198,9 @@ impl Alias {
         match self {
             Self::Newest(_) => offered.max(),
             Self::NewestLts => offered.filter(|major| major % 2 == 0).max(),
-            Self::Line { major, .. } => offered.find(|offered| *offered == major),
+            Self::Line { major, .. } | Self::NextLine { major } => {
+                offered.find(|offered| *offered == major)
+            }
         }
     }
 
@@ -181,6 +211,10 @@ impl Alias {
             Self::Newest(_) => "the newest major offered".to_string(),
             Self::NewestLts => "the newest LTS (even) major offered".to_string(),
             Self::Line { codename, .. } => format!("the LTS line {codename}"),
+            Self::NextLine { .. } => format!(
+                "the LTS line after {} (codenames go alphabetically)",
+                LTS_LINES.last().map_or("", |(codename, _)| codename)
+            ),
         }
     }
 }
@@ -191,6 +225,7 @@ impl fmt::Display for Alias {
             Self::Newest(word) => f.write_str(word),
             Self::NewestLts => f.write_str("lts/*"),
             Self::Line { codename, .. } => write!(f, "lts/{codename}"),
+            Self::NextLine { .. } => write!(f, "lts/{}…", NEXT_LTS_LINE.0),
         }
     }
 }
@@ -219,14 +254,17 @@ impl RequestError {
             ),
             Self::UnknownLtsLine(codename) => format!(
                 "the Node.js version {request} requested by {source} names the LTS line {}, \
-                 which nvm does not know. The LTS lines are {}. Request one of them (e.g. \
-                 \"lts/jod\"), \"lts/*\" for the newest LTS the stack offers, or a version range.",
+                 which nvm does not know. The LTS lines are {}, and the next one, whose codename \
+                 starts with {} ({}). Request one of them (e.g. \"lts/jod\"), \"lts/*\" for the \
+                 newest LTS the stack offers, or a version range.",
                 quoted(codename),
                 LTS_LINES
                     .iter()
                     .map(|(codename, major)| format!("{codename} ({major})"))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", "),
+                NEXT_LTS_LINE.0,
+                NEXT_LTS_LINE.1
             ),
         }
     }

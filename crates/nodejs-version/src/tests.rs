@@ -311,9 +311,75 @@ fn an_unknown_lts_codename_is_a_clear_error() {
         "the Node.js version \"lts/nope\" requested by .nvmrc names the LTS line \"nope\", which \
          nvm does not know. The LTS lines are argon (4), boron (6), carbon (8), dubnium (10), \
          erbium (12), fermium (14), gallium (16), hydrogen (18), iron (20), jod (22), krypton \
-         (24). Request one of them (e.g. \"lts/jod\"), \"lts/*\" for the newest LTS the stack \
-         offers, or a version range."
+         (24), and the next one, whose codename starts with l (26). Request one of them (e.g. \
+         \"lts/jod\"), \"lts/*\" for the newest LTS the stack offers, or a version range."
     );
+}
+
+/// Issue 21: Node.js 26 becomes LTS under a codename not published when the list was last
+/// extended; `lts/<its codename>` was refused as unknown. Any codename with the next initial
+/// names that line.
+#[test]
+fn the_line_after_the_known_ones_is_taken_by_its_initial() {
+    for request in ["lts/lithium", "lts/Lawrencium", " lts/lanthanum "] {
+        let Request::Alias(alias) = parse(request) else {
+            panic!("{request:?} is an alias");
+        };
+        assert_eq!(alias, Alias::NextLine { major: 26 }, "{request:?}");
+        assert_eq!(alias.to_string(), "lts/l…");
+        assert_eq!(
+            alias.meaning(),
+            "the LTS line after krypton (codenames go alphabetically)"
+        );
+        let resolved = parse(request).resolve(&[22, 24, 26], 24);
+        assert_eq!(
+            resolved,
+            Some(Resolved {
+                major: 26,
+                resolution: Resolution::Alias(alias)
+            })
+        );
+        assert_eq!(parse(request).resolve(&[22, 24], 24), None);
+        assert!(parse(request).accepts(&version("26.1.0")));
+        assert!(!parse(request).accepts(&version("24.1.0")));
+    }
+    // Only a word with that initial: not a later one, not digits or signs.
+    for request in [
+        "lts/l",
+        "lts/l1",
+        "lts/l-x",
+        "lts/mercury",
+        &format!("lts/l{}", "i".repeat(16)),
+    ] {
+        assert!(
+            matches!(
+                Request::parse(request),
+                Err(RequestError::UnknownLtsLine(_))
+            ),
+            "{request:?}"
+        );
+    }
+}
+
+/// The list and the next line agree: codenames go alphabetically one initial per line, two
+/// majors apart (until 26; from 27 every major is LTS), and the next line follows the last.
+#[test]
+fn the_lts_lines_follow_the_alphabet() {
+    for pair in LTS_LINES.windows(2) {
+        let [(before, before_major), (after, after_major)] = pair else {
+            unreachable!()
+        };
+        assert_eq!(
+            before.as_bytes()[0] + 1,
+            after.as_bytes()[0],
+            "{before} {after}"
+        );
+        assert_eq!(before_major + 2, *after_major, "{before} {after}");
+    }
+    let (last, last_major) = LTS_LINES[LTS_LINES.len() - 1];
+    let (initial, major) = NEXT_LTS_LINE;
+    assert_eq!(char::from(last.as_bytes()[0] + 1), initial);
+    assert_eq!(last_major + 2, major);
 }
 
 #[test]

@@ -6,8 +6,13 @@
 //! be marked `"is_default_run_image": true`, and each has a `run_image` (a short jam name such as
 //! `run-java-21`, or a full image reference). Other entries (`default`, other runtimes, names
 //! that merely start like ours: `javascript-tools`, `nodejsfoo`) and other keys are ignored. A
-//! [`Runtime`] says which entries to read, and which majors the stack's RPMs can install: an
-//! entry of ours with another major (`java-0`, `java-22`, `nodejs-23`) is an error naming it.
+//! [`Runtime`] says which entries to read.
+//!
+//! A stack gains runtimes before an extension learns to install them (and keeps some an
+//! extension no longer installs): [`Catalogue::retain_installable`] keeps the majors the
+//! extension can install, by the one table the extension installs from, and returns the others
+//! with the reason, for the log ([`Skipped`]). Only a catalogue none of whose majors can be
+//! installed is an error.
 //!
 //! The file is read as untrusted input: a regular file only (a FIFO is an error, not a wait),
 //! at most [`CATALOGUE_LIMIT`] bytes; values are quoted cut in messages.
@@ -30,6 +35,7 @@
 //! assert_eq!(node.require_default(), Ok(22));
 //! ```
 
+use crate::comma_separated;
 use crate::stack::USE_A_UBI_BUILDER;
 use serde::Deserialize;
 use std::fmt;
@@ -58,11 +64,6 @@ pub struct Runtime {
     /// Whether exactly one entry must be the default ([`Catalogue::require_default`]); when
     /// false, at most one may be.
     pub default_required: bool,
-    /// Whether the stacks' RPMs can install a major: only the runtime's long-term-support
-    /// lines are packaged.
-    pub installable: fn(u32) -> bool,
-    /// Those majors, for messages.
-    pub installable_description: &'static str,
 }
 
 impl Runtime {
@@ -72,9 +73,6 @@ impl Runtime {
         name: "Node.js",
         example_major: 22,
         default_required: true,
-        // The `nodejs` module streams and packages of RHEL 8 to 10: 10, 12, ..., 24.
-        installable: |major| major >= 10 && major % 2 == 0,
-        installable_description: "the LTS lines, even majors from 10",
     };
     /// Java: `java-<major>`; the stacks mark a Node.js entry as their default, so none of these
     /// need be.
@@ -83,10 +81,6 @@ impl Runtime {
         name: "Java",
         example_major: 21,
         default_required: false,
-        // RHEL packages OpenJDK's LTS releases: java-1.8.0-openjdk, then java-<N>-openjdk for 11,
-        // 17 and every fourth major after it (21, 25, ...).
-        installable: |major| major == 8 || major == 11 || (major >= 17 && (major - 17) % 4 == 0),
-        installable_description: "the LTS releases 8, 11, 17, 21, 25 and every fourth after",
     };
 }
 
@@ -140,6 +134,30 @@ pub struct Stream {
     /// The entry's `run_image`, verbatim (a short jam name such as `run-nodejs-20`, or a full
     /// image reference).
     pub run_image: Option<String>,
+}
+
+/// A stream of the catalogue the extension cannot install on the stack, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The stream.
+    pub stream: Stream,
+    /// Why the extension cannot install it, e.g. `newer than the Node.js this extension
+    /// installs on io.buildpacks.stacks.ubi8 (16, 18, 20, 22, 24)`.
+    pub reason: String,
+    /// It is the entry marked `is_default_run_image`.
+    pub marked_default: bool,
+}
+
+/// `nodejs-26: <reason>`, or `nodejs-26 (the catalogue's default): <reason>`: the log line.
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A stream's name is `<prefix>-<digits>` (checked when parsed): shown as it is.
+        f.write_str(&self.stream.name)?;
+        if self.marked_default {
+            f.write_str(" (the catalogue's default)")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
 }
 
 /// The streams of one runtime in a stack's catalogue.
@@ -199,8 +217,8 @@ impl Catalogue {
                 path: path.to_path_buf(),
                 runtime,
             })?;
-        let text =
-            String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text".to_string()))?;
+        let text = untrusted_input::text_utf8(bytes)
+            .ok_or_else(|| unreadable("it is not UTF-8 text".to_string()))?;
         Self::parse(path, &text, runtime)
     }
 
@@ -210,9 +228,9 @@ impl Catalogue {
     /// # Errors
     /// [`CatalogueError::Invalid`] when the text is not JSON with an `images` array of named
     /// entries; [`CatalogueError::InvalidName`] when an entry named `<prefix>-...` is not
-    /// `<prefix>-<integer>`; [`CatalogueError::NotInstallable`] when the stacks' RPMs cannot
-    /// install its major; [`CatalogueError::DuplicateMajor`],
-    /// [`CatalogueError::MultipleDefaults`].
+    /// `<prefix>-<integer>`; [`CatalogueError::DuplicateMajor`],
+    /// [`CatalogueError::MultipleDefaults`]. Any integer major is kept: which of them the
+    /// extension can install is [`Catalogue::retain_installable`]'s question.
     pub fn parse(path: &Path, text: &str, runtime: Runtime) -> Result<Self, CatalogueError> {
         let images: ImagesJson =
             serde_json::from_str(text).map_err(|error| CatalogueError::Invalid {
@@ -243,13 +261,6 @@ impl Catalogue {
                     runtime,
                     name: image.name.clone(),
                 })?;
-            if !(runtime.installable)(major) {
-                return Err(CatalogueError::NotInstallable {
-                    path: path.to_path_buf(),
-                    runtime,
-                    name: image.name,
-                });
-            }
             if let Some(other) = streams.iter().find(|stream| stream.major == major) {
                 return Err(CatalogueError::DuplicateMajor {
                     path: path.to_path_buf(),
@@ -284,6 +295,45 @@ impl Catalogue {
             streams,
             marked_default,
         })
+    }
+
+    /// Keeps the streams the extension can install on the stack and returns the others,
+    /// ascending, each with the reason `cannot_install` gives (`None`: it can install that
+    /// major). `cannot_install` is the extension's one table of what it installs, so that a
+    /// major is offered exactly when it can be installed. A marked default that is skipped is
+    /// no longer [`Catalogue::marked_default`].
+    ///
+    /// # Errors
+    /// [`CatalogueError::NothingInstallable`] when the catalogue lists streams but the extension
+    /// can install none of them (a catalogue without streams is left as it is).
+    pub fn retain_installable(
+        &mut self,
+        cannot_install: impl Fn(u32) -> Option<String>,
+    ) -> Result<Vec<Skipped>, CatalogueError> {
+        let mut skipped = Vec::new();
+        let mut kept = Vec::new();
+        for stream in std::mem::take(&mut self.streams) {
+            match cannot_install(stream.major) {
+                None => kept.push(stream),
+                Some(reason) => skipped.push(Skipped {
+                    marked_default: self.marked_default == Some(stream.major),
+                    stream,
+                    reason,
+                }),
+            }
+        }
+        self.streams = kept;
+        if skipped.iter().any(|skipped| skipped.marked_default) {
+            self.marked_default = None;
+        }
+        if self.streams.is_empty() && !skipped.is_empty() {
+            return Err(CatalogueError::NothingInstallable {
+                path: self.path.clone(),
+                runtime: self.runtime,
+                skipped,
+            });
+        }
+        Ok(skipped)
     }
 
     /// The majors, ascending.
@@ -364,14 +414,15 @@ pub enum CatalogueError {
         /// The runtime looked for.
         runtime: Runtime,
     },
-    /// An entry named `<prefix>-<integer>` whose major the stacks' RPMs cannot install.
-    NotInstallable {
+    /// The catalogue lists streams of the runtime, but the extension can install none of them
+    /// on this stack.
+    NothingInstallable {
         /// The file.
         path: PathBuf,
         /// The runtime looked for.
         runtime: Runtime,
-        /// The entry's name.
-        name: String,
+        /// Every stream, with why it cannot be installed.
+        skipped: Vec<Skipped>,
     },
     /// An entry named `<prefix>-...` is not named `<prefix>-<integer>`.
     InvalidName {
@@ -422,7 +473,7 @@ impl CatalogueError {
             | Self::Invalid { path, .. }
             | Self::NoEntries { path, .. }
             | Self::InvalidName { path, .. }
-            | Self::NotInstallable { path, .. }
+            | Self::NothingInstallable { path, .. }
             | Self::DuplicateMajor { path, .. }
             | Self::NoDefault { path, .. }
             | Self::MultipleDefaults { path, .. } => path,
@@ -520,23 +571,28 @@ impl fmt::Display for CatalogueError {
                 prefix = runtime.prefix,
                 example = runtime.example_major
             ),
-            Self::NotInstallable {
+            Self::NothingInstallable {
                 path,
                 runtime,
-                name,
+                skipped,
             } => write!(
                 f,
-                "the {name} version catalogue {} has an image named {entry:?}, but the stack's \
-                 RPMs cannot install {name} {major}: they package {}. {}",
+                "the {name} version catalogue {} lists {name} {}, none of which this extension \
+                 can install: {}. Build with a builder whose stack offers a {name} version this \
+                 extension installs, or with a release of this extension that installs these.",
                 path.display(),
-                runtime.installable_description,
-                Shape(*runtime),
-                name = runtime.name,
-                entry = name,
-                major = name
-                    .strip_prefix(runtime.prefix)
-                    .and_then(|rest| rest.strip_prefix('-'))
-                    .unwrap_or(name),
+                comma_separated(
+                    &skipped
+                        .iter()
+                        .map(|skipped| skipped.stream.major)
+                        .collect::<Vec<_>>()
+                ),
+                skipped
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                name = runtime.name
             ),
             Self::DuplicateMajor {
                 path,
@@ -720,6 +776,20 @@ mod tests {
         assert_eq!(catalogue.path, path);
     }
 
+    /// Issue 21: a catalogue starting with a UTF-8 byte order mark was refused as not JSON.
+    #[test]
+    fn reads_a_file_starting_with_a_byte_order_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("images.json");
+        std::fs::write(
+            &path,
+            format!("\u{feff}{}", images(&[image("nodejs-22", true)])),
+        )
+        .unwrap();
+        let catalogue = Catalogue::load(&path, Runtime::NODEJS).unwrap();
+        assert_eq!(catalogue.majors(), [22]);
+    }
+
     #[test]
     fn not_json_or_not_the_expected_shape_is_an_error() {
         for text in [
@@ -889,60 +959,112 @@ mod tests {
         assert_eq!((java.majors(), java.marked_default), (vec![21], None));
     }
 
+    /// Issue 21: a major the extension could not install (`java-26`, `java-1`, `nodejs-26`)
+    /// made the whole catalogue an error, failing every build, even one asking for a major the
+    /// catalogue offers and the extension installs. Parsing keeps every integer major; the
+    /// extension skips what it cannot install (`retain_installable`).
     #[test]
-    fn majors_the_rpms_cannot_install_are_errors() {
-        for (name, installable) in [
-            ("java-0", false),
-            ("java-7", false),
-            ("java-8", true),
-            ("java-9", false),
-            ("java-11", true),
-            ("java-16", false),
-            ("java-17", true),
-            ("java-21", true),
-            ("java-22", false),
-            ("java-25", true),
-            ("java-29", true),
-        ] {
-            let result = parse_java(&images(&[image(name, false)]));
-            assert_eq!(result.is_ok(), installable, "{name}");
-        }
-        let error = parse_java(&images(&[image("java-0", false)])).unwrap_err();
+    fn every_integer_major_is_read() {
+        let text = images(&[
+            image("java-0", false),
+            image("java-1", false),
+            image("java-17", false),
+            image("java-26", false),
+            image("nodejs-8", false),
+            image("nodejs-23", false),
+            image("nodejs-26", true),
+        ]);
+        assert_eq!(parse_java(&text).unwrap().majors(), [0, 1, 17, 26]);
+        let node = parse(&text).unwrap();
         assert_eq!(
-            error,
-            CatalogueError::NotInstallable {
-                path: path(),
-                runtime: Runtime::JAVA,
-                name: "java-0".to_string(),
+            (node.majors(), node.require_default()),
+            (vec![8, 23, 26], Ok(26))
+        );
+    }
+
+    /// What an extension that installs Node.js 22 and 24 says of the other majors.
+    fn node_22_24(major: u32) -> Option<String> {
+        match major {
+            22 | 24 => None,
+            major if major > 24 => Some("newer than it installs (22, 24)".to_string()),
+            _ => Some("older than it installs (22, 24)".to_string()),
+        }
+    }
+
+    #[test]
+    fn majors_the_extension_cannot_install_are_skipped_with_the_reason() {
+        let mut catalogue = parse(&images(&[
+            image("nodejs-20", false),
+            image("nodejs-22", false),
+            image("nodejs-24", true),
+            image("nodejs-26", false),
+        ]))
+        .unwrap();
+        let skipped = catalogue.retain_installable(node_22_24).unwrap();
+        assert_eq!(catalogue.majors(), [22, 24]);
+        assert_eq!(catalogue.marked_default, Some(24));
+        assert_eq!(
+            skipped.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "nodejs-20: older than it installs (22, 24)",
+                "nodejs-26: newer than it installs (22, 24)"
+            ]
+        );
+        assert_eq!(
+            skipped[1],
+            Skipped {
+                stream: Stream {
+                    major: 26,
+                    name: "nodejs-26".to_string(),
+                    run_image: Some("run-nodejs-26".to_string()),
+                },
+                reason: "newer than it installs (22, 24)".to_string(),
+                marked_default: false,
             }
         );
-        assert!(
-            error.to_string().starts_with(
-                "the Java version catalogue /etc/buildpacks/images.json has an image named \
-                 \"java-0\", but the stack's RPMs cannot install Java 0: they package the LTS \
-                 releases 8, 11, 17, 21, 25 and every fourth after. Expected the stack's \
-                 images.json: "
-            ),
-            "{error}"
+
+        // A skipped default is no longer the default: the extension chooses another.
+        let mut catalogue = parse(&images(&[
+            image("nodejs-24", false),
+            image("nodejs-26", true),
+        ]))
+        .unwrap();
+        let skipped = catalogue.retain_installable(node_22_24).unwrap();
+        assert_eq!(
+            (catalogue.majors(), catalogue.marked_default),
+            (vec![24], None)
         );
-        for (name, installable) in [
-            ("nodejs-0", false),
-            ("nodejs-8", false),
-            ("nodejs-10", true),
-            ("nodejs-16", true),
-            ("nodejs-23", false),
-            ("nodejs-24", true),
-        ] {
-            let result = parse(&images(&[image(name, true)]));
-            assert_eq!(result.is_ok(), installable, "{name}");
-        }
+        assert_eq!(
+            skipped[0].to_string(),
+            "nodejs-26 (the catalogue's default): newer than it installs (22, 24)"
+        );
+
+        // Nothing to skip, nothing listed: unchanged.
+        let mut java = parse_java(&images(&[image("nodejs-22", true)])).unwrap();
+        assert_eq!(java.retain_installable(|_| Some(String::new())), Ok(vec![]));
+        assert!(java.streams.is_empty());
+    }
+
+    #[test]
+    fn a_catalogue_none_of_whose_majors_can_be_installed_is_an_error() {
+        let mut catalogue = parse(&images(&[
+            image("nodejs-10", false),
+            image("nodejs-12", true),
+        ]))
+        .unwrap();
+        let error = catalogue.retain_installable(node_22_24).unwrap_err();
         assert!(
-            parse(&images(&[image("nodejs-0", true)]))
-                .unwrap_err()
-                .to_string()
-                .contains(
-                    "cannot install Node.js 0: they package the LTS lines, even majors from 10"
-                )
+            matches!(&error, CatalogueError::NothingInstallable { skipped, .. } if skipped.len() == 2),
+            "{error:?}"
+        );
+        assert_eq!(error.path(), Path::new(PATH));
+        assert_eq!(
+            error.to_string(),
+            "the Node.js version catalogue /etc/buildpacks/images.json lists Node.js 10, 12, \
+             none of which this extension can install: nodejs-10: older than it installs (22, \
+             24); nodejs-12 (the catalogue's default): older than it installs (22, 24). Build \
+             with a builder whose stack offers a Node.js version this extension installs, or \
+             with a release of this extension that installs these."
         );
     }
 

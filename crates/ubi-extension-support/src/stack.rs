@@ -14,7 +14,7 @@
 //! };
 //! let (stack, origin) = Stack::detect(None, &target).unwrap();
 //! assert_eq!(stack, Stack::Ubi9);
-//! assert_eq!(origin.to_string(), "target distro rhel 9.4");
+//! assert_eq!(origin.to_string(), "target distro rhel \"9.4\"");
 //! assert_eq!(stack.id(), "io.buildpacks.stacks.ubi9");
 //!
 //! assert!(Stack::detect(Some("io.buildpacks.stacks.jammy"), &target).is_err());
@@ -40,7 +40,8 @@ pub enum Stack {
 pub enum StackOrigin {
     /// `CNB_STACK_ID`.
     StackId,
-    /// `CNB_TARGET_DISTRO_NAME` / `CNB_TARGET_DISTRO_VERSION`, e.g. `rhel` `9.4`.
+    /// `CNB_TARGET_DISTRO_NAME` / `CNB_TARGET_DISTRO_VERSION`, e.g. `rhel` `9.4`; shown with the
+    /// version quoted.
     Target {
         /// The distro name, `rhel`.
         name: String,
@@ -53,7 +54,9 @@ impl fmt::Display for StackOrigin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::StackId => f.write_str("CNB_STACK_ID"),
-            Self::Target { name, version } => write!(f, "target distro {name} {version}"),
+            Self::Target { name, version } => {
+                write!(f, "target distro {name} {}", quoted(version))
+            }
         }
     }
 }
@@ -97,7 +100,8 @@ impl fmt::Display for StackError {
                 f,
                 "cannot tell which UBI stack this is: CNB_STACK_ID is not set and the target \
                  distro is {} {} (CNB_TARGET_DISTRO_NAME, CNB_TARGET_DISTRO_VERSION); expected \
-                 rhel 8.x, 9.x or 10.x. {USE_A_UBI_BUILDER}",
+                 rhel with the version 8, 9 or 10, or one of their minor versions (e.g. 8.10, \
+                 9.4, 10.0). {USE_A_UBI_BUILDER}",
                 or_unset(distro_name.as_ref()),
                 or_unset(distro_version.as_ref())
             ),
@@ -142,7 +146,9 @@ impl Stack {
     }
 
     /// The stack of the build: `CNB_STACK_ID` when the build image sets it (it is then the only
-    /// input consulted), else the target's distro (`rhel` and a version such as `9.4`).
+    /// input consulted), else the target's distro: `rhel` and a version as RHEL's `VERSION_ID`
+    /// writes it, the major or the major and minor (`8`, `8.10`, `9.4`, `10.0`), matched
+    /// exactly.
     ///
     /// # Errors
     /// [`StackError::UnknownStackId`] when `stack_id` is not a UBI stack id;
@@ -169,10 +175,10 @@ impl Stack {
         if name != "rhel" {
             return Err(unknown());
         }
-        let major = version.split('.').next().unwrap_or_default();
+        let major = rhel_major(version).ok_or_else(unknown)?;
         Self::ALL
             .into_iter()
-            .find(|stack| stack.rhel_major().to_string() == major)
+            .find(|stack| stack.rhel_major() == major)
             .map(|stack| {
                 (
                     stack,
@@ -184,6 +190,30 @@ impl Stack {
             })
             .ok_or_else(unknown)
     }
+}
+
+/// The most digits of a RHEL minor version (they go to 10).
+const MAX_MINOR_DIGITS: usize = 3;
+
+/// The major of a RHEL version as `/etc/os-release` writes it in `VERSION_ID` (and the lifecycle
+/// passes it on as `CNB_TARGET_DISTRO_VERSION`): the major, or the major and the minor (`8`,
+/// `8.10`, `9.4`, `10.0`), ASCII digits without leading zeros in the major and at most
+/// [`MAX_MINOR_DIGITS`] in the minor. `None` for anything else (`8.10x`, `8.`, `8.10.1`, `08`).
+fn rhel_major(version: &str) -> Option<u32> {
+    let (major, minor) = match version.split_once('.') {
+        Some((major, minor)) => (major, Some(minor)),
+        None => (version, None),
+    };
+    let digits = |text: &str, most: usize| {
+        (1..=most).contains(&text.len()) && text.bytes().all(|byte| byte.is_ascii_digit())
+    };
+    if !digits(major, 2) || major.starts_with('0') {
+        return None;
+    }
+    if minor.is_some_and(|minor| !digits(minor, MAX_MINOR_DIGITS)) {
+        return None;
+    }
+    major.parse().ok()
 }
 
 impl fmt::Display for Stack {
@@ -275,8 +305,58 @@ mod tests {
             );
         }
         let (_, origin) = Stack::detect(None, &target(Some("rhel"), Some("9.4"))).unwrap();
-        assert_eq!(origin.to_string(), "target distro rhel 9.4");
+        assert_eq!(origin.to_string(), "target distro rhel \"9.4\"");
         assert_eq!(StackOrigin::StackId.to_string(), "CNB_STACK_ID");
+    }
+
+    /// Issue 21: the version was matched by its prefix, so `8.10<anything>` was ubi8, and the
+    /// log printed it raw (a terminal escape in it retitled the terminal). Now it must be a
+    /// version as RHEL writes it (`VERSION_ID`: the major, or the major and minor).
+    #[test]
+    fn the_distro_version_must_be_a_rhel_version_exactly() {
+        for version in [
+            "8.10\u{1b}]0;pwned\u{7}",
+            "8.10x",
+            "8.10 ",
+            " 8.10",
+            "8.",
+            ".8",
+            "8..10",
+            "8.10.1",
+            "8.x",
+            "8.1000",
+            "08",
+            "+8",
+            "9-4",
+            "10.0;id",
+            "8\n",
+            "٨",
+        ] {
+            let error = Stack::detect(None, &target(Some("rhel"), Some(version))).unwrap_err();
+            assert_eq!(
+                error,
+                StackError::UnknownTarget {
+                    distro_name: Some("rhel".to_string()),
+                    distro_version: Some(version.to_string()),
+                },
+                "{version:?}"
+            );
+            let message = error.to_string();
+            assert!(message.contains(&format!("{version:?}")), "{message}");
+            assert!(!message.chars().any(char::is_control), "{message:?}");
+        }
+        for version in ["8", "8.0", "8.10", "9", "9.4", "10", "10.0", "10.1"] {
+            let (_, origin) = Stack::detect(None, &target(Some("rhel"), Some(version))).unwrap();
+            assert_eq!(
+                origin.to_string(),
+                format!("target distro rhel {version:?}")
+            );
+        }
+        let long = "8.".to_string() + &"1".repeat(10_000);
+        let message = Stack::detect(None, &target(Some("rhel"), Some(&long)))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("… (cut, 10002 bytes in all)"), "{message}");
     }
 
     #[test]
@@ -306,7 +386,8 @@ mod tests {
             message,
             "cannot tell which UBI stack this is: CNB_STACK_ID is not set and the target distro is \
              \"ubuntu\" \"24.04\" (CNB_TARGET_DISTRO_NAME, CNB_TARGET_DISTRO_VERSION); expected \
-             rhel 8.x, 9.x or 10.x. Build with a Paketo UBI builder (ubi8, ubi9 or ubi10 base stack)."
+             rhel with the version 8, 9 or 10, or one of their minor versions (e.g. 8.10, 9.4, \
+             10.0). Build with a Paketo UBI builder (ubi8, ubi9 or ubi10 base stack)."
         );
         let message = Stack::detect(None, &target(Some("ubuntu"), None))
             .unwrap_err()

@@ -2,6 +2,7 @@
 //! are resolved, read with [`read_regular_file`].
 
 use crate::regular_file::{ReadError, ReadErrorKind, read_regular_file};
+use crate::text::text_lossy;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -55,7 +56,8 @@ pub fn read_app_file(
     })
 }
 
-/// [`read_app_file`] decoded as UTF-8, invalid sequences replaced (U+FFFD).
+/// [`read_app_file`] as text ([`text_lossy`]): a leading byte order mark dropped, invalid
+/// UTF-8 sequences replaced (U+FFFD).
 ///
 /// # Errors
 /// As [`read_app_file`].
@@ -64,8 +66,7 @@ pub fn read_app_text(
     relative: &Path,
     limit: u64,
 ) -> Result<Option<String>, ReadError> {
-    Ok(read_app_file(app_dir, relative, limit)?
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    Ok(read_app_file(app_dir, relative, limit)?.map(|bytes| text_lossy(&bytes)))
 }
 
 #[cfg(test)]

@@ -6,6 +6,9 @@
 //!   followed, as the lifecycle and libcnb follow them.
 //! - [`read_app_file`] and [`resolve_in_app`]: the same for a path inside the app directory,
 //!   which must still be inside it once every link is resolved.
+//! - [`text_lossy`] and [`text_utf8`]: the bytes of a text file as text, a leading byte order
+//!   mark dropped ([`read_app_text`] decodes with the first): the one decoder of every text file
+//!   the modules read.
 //! - [`quoted`]: a value quoted for a message, cut after [`QUOTE_LIMIT`] characters;
 //!   [`bounded`]: the same, but a short plain value (a number, a JSON fragment) as it is.
 //!
@@ -15,7 +18,9 @@
 
 mod app_file;
 mod regular_file;
+mod text;
 
 pub use app_file::{read_app_file, read_app_text, resolve_in_app};
 pub use cnb_output::{QUOTE_LIMIT, bounded, quoted};
 pub use regular_file::{ReadError, ReadErrorKind, read_regular_file};
+pub use text::{text_lossy, text_utf8};

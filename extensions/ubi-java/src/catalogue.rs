@@ -1,9 +1,13 @@
 //! The Java versions the stack offers, and its default.
 //!
 //! - **The catalogue's `java-<major>` entries** when it has some (the stacks publish one
-//!   `run-java-<major>` run image per entry). The default is the `java-*` entry marked
-//!   `is_default_run_image`; the Paketo stacks mark a Node.js entry instead, so otherwise it is
-//!   upstream's default, 17, when listed, else the newest major listed.
+//!   `run-java-<major>` run image per entry), those this extension can install
+//!   (`packages::cannot_install`: the `OpenJDK` LTS releases RHEL packages); the others (`java-1`,
+//!   `java-26`) are skipped, with the reason in the log, and never fail a build that asks for a
+//!   major the stack offers and this extension installs. The default is the `java-*` entry
+//!   marked `is_default_run_image` (unless skipped); the Paketo stacks mark a Node.js entry
+//!   instead, so otherwise it is upstream's default, 17, when listed, else the newest major
+//!   listed.
 //! - **Else a built-in table per stack**, from the run images the Paketo stacks publish: ubi8
 //!   8, 11, 17, 21 (upstream's table) and ubi9 11, 17, 21, both defaulting to 17 as upstream.
 //!   ubi10 publishes no Java run image, so it has no table. The table is also used when the
@@ -11,10 +15,11 @@
 //!   but cannot be read or parsed is an error.
 
 use crate::errors::{Fallback, UbiJavaError};
+use crate::packages;
 use crate::version::Request;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use ubi_extension_support::catalogue::{Catalogue, CatalogueError, Runtime};
+use ubi_extension_support::catalogue::{Catalogue, CatalogueError, Runtime, Skipped};
 use ubi_extension_support::stack::Stack;
 
 /// Upstream's default (`BP_JVM_VERSION` defaults to 17 in its extension.toml).
@@ -61,8 +66,11 @@ pub(crate) struct JavaVersions {
     pub(crate) default_origin: DefaultOrigin,
     /// The catalogue file (read, or missing).
     pub(crate) path: PathBuf,
-    /// The catalogue, when it lists `java-*` entries (their run images count).
+    /// The catalogue, when it lists `java-*` entries (their run images count): those this
+    /// extension installs.
     pub(crate) catalogue: Option<Catalogue>,
+    /// The catalogue's other `java-*` entries, with the reason, for the log.
+    pub(crate) skipped: Vec<Skipped>,
     /// Why the built-in table is used, when it is.
     pub(crate) fallback: Option<Fallback>,
 }
@@ -102,6 +110,11 @@ impl JavaVersions {
                 stack: self.stack,
                 majors: self.majors.clone(),
                 listed_by: self.listed_by(),
+                skipped_match: self
+                    .skipped
+                    .iter()
+                    .find(|skipped| skipped.stream.major == request.major)
+                    .cloned(),
             })
         }
     }
@@ -120,10 +133,11 @@ pub(crate) fn java_versions(path: &Path, stack: Stack) -> Result<JavaVersions, U
     }
 }
 
-fn from_catalogue(stack: Stack, catalogue: Catalogue) -> Result<JavaVersions, UbiJavaError> {
+fn from_catalogue(stack: Stack, mut catalogue: Catalogue) -> Result<JavaVersions, UbiJavaError> {
     if catalogue.streams.is_empty() {
         return builtin(stack, &catalogue.path, Fallback::NoJavaEntries);
     }
+    let skipped = catalogue.retain_installable(packages::cannot_install)?;
     let majors = catalogue.majors();
     let (default_major, default_origin) = match catalogue.marked_default {
         Some(major) => {
@@ -146,6 +160,7 @@ fn from_catalogue(stack: Stack, catalogue: Catalogue) -> Result<JavaVersions, Ub
         default_origin,
         path: catalogue.path.clone(),
         catalogue: Some(catalogue),
+        skipped,
         fallback: None,
     })
 }
@@ -166,6 +181,7 @@ fn builtin(stack: Stack, path: &Path, fallback: Fallback) -> Result<JavaVersions
         default_origin: DefaultOrigin::Upstream,
         path: path.to_path_buf(),
         catalogue: None,
+        skipped: Vec::new(),
         fallback: Some(fallback),
     })
 }
@@ -232,6 +248,75 @@ mod tests {
         assert_eq!(
             (versions.default_major, versions.default_origin),
             (25, DefaultOrigin::Newest)
+        );
+    }
+
+    /// Issue 21: one `java-26` or `java-1` entry (a major RHEL does not package) made the
+    /// catalogue an error, failing every Java build, even one asking for 17.
+    #[test]
+    fn majors_this_extension_cannot_install_are_skipped() {
+        let (_dir, path) = write(&images(&[
+            "java-1",
+            "java-8",
+            "java-17",
+            "java-21",
+            "java-26*",
+            "java-29",
+            "nodejs-24*",
+        ]));
+        let versions = java_versions(&path, Stack::Ubi9).unwrap();
+        assert_eq!(versions.majors, [8, 17, 21, 29]);
+        // The marked default is skipped: upstream's default.
+        assert_eq!(
+            (versions.default_major, &versions.default_origin),
+            (17, &DefaultOrigin::Upstream)
+        );
+        assert_eq!(
+            versions
+                .skipped
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            [
+                "java-1: older than the first OpenJDK LTS release, the only Java RHEL packages \
+                 (8, 11, 17, 21, 25 and every fourth after)",
+                "java-26 (the catalogue's default): not an OpenJDK LTS release, the only Java \
+                 RHEL packages (8, 11, 17, 21, 25 and every fourth after)",
+            ]
+        );
+        let request = |major: u32| Request {
+            candidate: crate::version::Candidate {
+                origin: crate::version::Origin::BpJvmVersion,
+                version: major.to_string(),
+            },
+            major,
+        };
+        assert_eq!(versions.choose(Some(&request(17))).unwrap(), 17);
+        assert_eq!(versions.choose(Some(&request(29))).unwrap(), 29);
+        let shown = render_error(&versions.choose(Some(&request(26))).unwrap_err());
+        assert_eq!(
+            shown,
+            format!(
+                "ERROR: unable to map requested Java version \"26\" (BP_JVM_VERSION) to a UBI \
+                 supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 8, 17, 21, 29 \
+                 (catalogue {}), not 26.\n  The catalogue also lists java-26, but this \
+                 extension cannot install it: it is not an OpenJDK LTS release, the only Java \
+                 RHEL packages (8, 11, 17, 21, 25 and every fourth after).\n  Ask for one of \
+                 those major versions, e.g. BP_JVM_VERSION=29.\n",
+                path.display()
+            )
+        );
+
+        // Only majors it cannot install: an error naming them, not the built-in table.
+        let (_dir, path) = write(&images(&["java-1", "java-26", "nodejs-24*"]));
+        let shown = render_error(&java_versions(&path, Stack::Ubi8).unwrap_err());
+        assert!(
+            shown.starts_with(&format!(
+                "ERROR: Cannot use the stack's Java catalogue\n  the Java version catalogue {} \
+                 lists Java 1, 26, none of which this extension can install: java-1: older than",
+                path.display()
+            )),
+            "{shown}"
         );
     }
 

@@ -3,7 +3,7 @@
 use cnb_extension::HeaderAndBody;
 use jvm_version::{BP_JVM_VERSION, JvmVersionError};
 use std::path::PathBuf;
-use ubi_extension_support::catalogue::Runtime;
+use ubi_extension_support::catalogue::{Runtime, Skipped};
 use ubi_extension_support::stack::Stack;
 use ubi_extension_support::{SharedError, comma_separated};
 use untrusted_input::quoted;
@@ -33,6 +33,8 @@ pub(crate) enum UbiJavaError {
         stack: Stack,
         majors: Vec<u32>,
         listed_by: String,
+        /// A stream of the catalogue of that major, which this extension cannot install.
+        skipped_match: Option<Skipped>,
     },
     /// Neither the catalogue nor the built-in table offers Java on this stack.
     NoJava {
@@ -119,11 +121,20 @@ impl HeaderAndBody for UbiJavaError {
                 stack,
                 majors,
                 listed_by,
+                skipped_match,
                 ..
             } => format!(
-                "{stack} offers Java {} ({listed_by}), not {major}.\nAsk for one of those major \
+                "{stack} offers Java {} ({listed_by}), not {major}.\n{}Ask for one of those major \
                  versions, e.g. {BP_JVM_VERSION}={}.",
                 comma_separated(majors),
+                skipped_match
+                    .as_ref()
+                    .map(|skipped| format!(
+                        "The catalogue also lists {}, but this extension cannot install it: it is \
+                         {}.\n",
+                        skipped.stream.name, skipped.reason
+                    ))
+                    .unwrap_or_default(),
                 majors.last().copied().unwrap_or(17)
             ),
             Self::NoJava {
@@ -158,6 +169,19 @@ mod tests {
     use ubi_extension_support::stack::StackError;
 
     const JAVA: Runtime = Runtime::JAVA;
+
+    /// java-`major`, skipped.
+    fn skipped(major: u32) -> Skipped {
+        Skipped {
+            stream: ubi_extension_support::catalogue::Stream {
+                major,
+                name: format!("java-{major}"),
+                run_image: None,
+            },
+            reason: crate::packages::cannot_install(major).unwrap_or_default(),
+            marked_default: false,
+        }
+    }
 
     fn path() -> PathBuf {
         PathBuf::from("/etc/buildpacks/images.json")
@@ -231,6 +255,19 @@ mod tests {
                     stack: Stack::Ubi9,
                     majors: vec![17, 21],
                     listed_by: "catalogue /etc/buildpacks/images.json".to_string(),
+                    skipped_match: None,
+                },
+            ),
+            (
+                "unsupported_version_skipped_match",
+                UbiJavaError::UnsupportedVersion {
+                    major: 26,
+                    request: "26".to_string(),
+                    source: "BP_JVM_VERSION".to_string(),
+                    stack: Stack::Ubi9,
+                    majors: vec![17, 21],
+                    listed_by: "catalogue /etc/buildpacks/images.json".to_string(),
+                    skipped_match: Some(skipped(26)),
                 },
             ),
             (
@@ -258,11 +295,11 @@ mod tests {
                 }),
             ),
             (
-                "catalogue_not_installable",
-                UbiJavaError::from(CatalogueError::NotInstallable {
+                "catalogue_nothing_installable",
+                UbiJavaError::from(CatalogueError::NothingInstallable {
                     path: path(),
                     runtime: JAVA,
-                    name: "java-0".to_string(),
+                    skipped: vec![skipped(1), skipped(26)],
                 }),
             ),
             (

@@ -120,6 +120,9 @@ impl Extension for UbiJavaExtension {
             versions.default_major,
             versions.default_origin
         ));
+        for skipped in &versions.skipped {
+            log.subdetail(&format!("Skipped {skipped}"));
+        }
 
         if request.is_none() {
             log.detail(&format!(

@@ -27,6 +27,27 @@ fn rhel_version(major: u32) -> String {
     }
 }
 
+/// Why this extension cannot install Java `major`, `None` when it can: RHEL packages `OpenJDK`'s
+/// long-term-support releases, `java-1.8.0-openjdk` then `java-<N>-openjdk` for 11, 17 and every
+/// fourth major after (21, 25, 29...), all named alike, so a future LTS installs as the others.
+/// The one table of both questions, which catalogue majors are offered to the app and what
+/// [`Install::new`] is given: a major the catalogue lists but this rule refuses is skipped,
+/// never selected.
+pub(crate) fn cannot_install(major: u32) -> Option<String> {
+    let lts = major == 8 || major == 11 || (major >= 17 && (major - 17).is_multiple_of(4));
+    (!lts).then(|| {
+        format!(
+            "{} OpenJDK LTS release, the only Java RHEL packages (8, 11, 17, 21, 25 and every \
+             fourth after)",
+            if major < 8 {
+                "older than the first"
+            } else {
+                "not an"
+            }
+        )
+    })
+}
+
 /// The JDK package, e.g. `java-17-openjdk-devel` or `java-1.8.0-openjdk-devel`.
 pub(crate) fn jdk_package(major: u32) -> String {
     format!("java-{}-openjdk-devel", rhel_version(major))
@@ -46,8 +67,8 @@ fn nss_wrapper(stack: Stack) -> &'static str {
 }
 
 impl Install {
-    /// The installation of Java `major` on `stack`. Which majors a stack offers is the
-    /// catalogue's decision (see `catalogue.rs`), checked before.
+    /// The installation of Java `major` on `stack`. The major is one the stack offers (see
+    /// `catalogue.rs`) and that [`cannot_install`] accepts, checked before.
     pub(crate) fn new(stack: Stack, major: u32) -> Self {
         Self {
             major,
@@ -136,6 +157,34 @@ mod tests {
         assert_eq!(java_home(11), "/usr/lib/jvm/java-11-openjdk");
         assert_eq!(java_home(21), "/usr/lib/jvm/java-21-openjdk");
         assert_eq!(jdk_package(25), "java-25-openjdk-devel");
+    }
+
+    #[test]
+    fn the_lts_releases_are_installable() {
+        for major in [8, 11, 17, 21, 25, 29, 33] {
+            assert_eq!(cannot_install(major), None, "{major}");
+        }
+        for major in [9, 10, 12, 16, 18, 22, 23, 24, 26, 27, 28, 30] {
+            assert_eq!(
+                cannot_install(major).as_deref(),
+                Some(
+                    "not an OpenJDK LTS release, the only Java RHEL packages (8, 11, 17, 21, 25 \
+                     and every fourth after)"
+                ),
+                "{major}"
+            );
+        }
+        for major in [0, 1, 7] {
+            assert!(
+                cannot_install(major)
+                    .unwrap()
+                    .starts_with("older than the first OpenJDK LTS release"),
+                "{major}"
+            );
+        }
+        for &major in crate::catalogue::builtin_majors(Stack::Ubi8) {
+            assert_eq!(cannot_install(major), None, "{major}");
+        }
     }
 
     #[test]

@@ -271,7 +271,7 @@ fn ubi9_from_the_target_with_the_plan_version() {
         "      build plan jdk from pom.xml -> \"21\"\n      build plan jre from pom.xml -> \"21\"\n      \
          app pom.xml -> \"21\"\n",
         "    Using the highest-priority request: build plan jdk from pom.xml -> \"21\" (Java 21)\n",
-        "    Stack io.buildpacks.stacks.ubi9 (from target distro rhel 9.4)\n",
+        "    Stack io.buildpacks.stacks.ubi9 (from target distro rhel \"9.4\")\n",
         &format!(
             "    Java versions of the stack (catalogue {}): 17, 21 (default 17: upstream's default)\n",
             catalogue.display()
@@ -692,7 +692,7 @@ fn generate_bounded(run: &ModuleRun) -> (Option<Process>, Duration) {
 }
 
 #[test]
-fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_are_errors() {
+fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let catalogue = dir.path().join("images.json");
     std::fs::write(
@@ -708,6 +708,7 @@ fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_are_er
     assert_success(&outcome);
     assert_eq!(jdk_package(&outcome), "java-21-openjdk-devel");
 
+    // `java-0` used to make the catalogue an error; it is skipped (never installed).
     std::fs::write(
         &catalogue,
         r#"{"images": [{"name": "java-0", "run_image": "run-java-0"}, {"name": "java-21"}]}"#,
@@ -717,11 +718,107 @@ fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_are_er
         .lifecycle_env(STACK_ID, UBI9)
         .buildpack_plan(&plan(None))
         .generate();
+    assert_success(&outcome);
+    assert_eq!(jdk_package(&outcome), "java-21-openjdk-devel");
+    assert!(
+        outcome.process.stdout.contains(
+            "      Skipped java-0: older than the first OpenJDK LTS release, the only Java RHEL \
+             packages (8, 11, 17, 21, 25 and every fourth after)\n"
+        ),
+        "{}",
+        outcome.process.stdout
+    );
+}
+
+/// Issue 21: one `java-26` (not an LTS release RHEL packages) or `java-1` entry in the
+/// catalogue aborted every Java build ("The build image is broken"), even one asking for 17.
+/// Now they are skipped, with the reason in the log.
+#[test]
+fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
+    let catalogue = fixture("images-ubi9-unknown-and-future.json");
+    let (module, _dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(Some(("17", "pom.xml"))))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
+    assert_eq!(
+        run_image(&outcome),
+        "paketobuildpacks/run-java-17-ubi9-base"
+    );
+    assert_eq!(
+        outcome.process.stdout,
+        format!(
+            "UBI Java Extension {version}\n\
+             \x20 Resolving Java version\n\
+             \x20   Candidate version sources (in priority order):\n\
+             \x20     build plan jdk from pom.xml -> \"17\"\n\
+             \x20     build plan jre from pom.xml -> \"17\"\n\
+             \x20     app pom.xml -> \"21\"\n\
+             \n\
+             \x20   Using the highest-priority request: build plan jdk from pom.xml -> \"17\" \
+             (Java 17)\n\
+             \x20   Stack io.buildpacks.stacks.ubi9 (from CNB_STACK_ID)\n\
+             \x20   Java versions of the stack (catalogue {}): 17, 21 (default 17: upstream's \
+             default)\n\
+             \x20     Skipped java-1: older than the first OpenJDK LTS release, the only Java \
+             RHEL packages (8, 11, 17, 21, 25 and every fourth after)\n\
+             \x20     Skipped java-26: not an OpenJDK LTS release, the only Java RHEL packages \
+             (8, 11, 17, 21, 25 and every fourth after)\n\
+             \n\
+             \x20 Selected Java major version 17\n\
+             \x20 Run image paketobuildpacks/run-java-17-ubi9-base (from Paketo's naming for the \
+             stack)\n\
+             \x20 Installing with microdnf:\n\
+             \x20   openssl-devel java-17-openjdk-devel nss_wrapper-libs which\n\
+             \x20 JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
+             {RUNTIME_FILE})\n\
+             \n",
+            catalogue.display(),
+            version = version()
+        )
+    );
+
+    // Nothing requested: the default, 17.
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
+
+    // Asking for the skipped major fails, saying why.
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .platform_env("BP_JVM_VERSION", "26")
+        .buildpack_plan(&plan(None))
+        .generate();
     assert_failure(
         &outcome,
         &[&format!(
-            "the Java version catalogue {} has an image named \"java-0\", but the stack's RPMs \
-             cannot install Java 0",
+            "ERROR: unable to map requested Java version \"26\" (BP_JVM_VERSION) to a UBI \
+             supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), \
+             not 26.\n  The catalogue also lists java-26, but this extension cannot install it: \
+             it is not an OpenJDK LTS release, the only Java RHEL packages (8, 11, 17, 21, 25 and \
+             every fourth after).\n",
+            catalogue.display()
+        )],
+    );
+
+    // Only majors it cannot install: a clear error naming them.
+    let catalogue = fixture("images-ubi9-only-uninstallable.json");
+    let (module, _dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(Some(("17", "pom.xml"))))
+        .generate();
+    assert_failure(
+        &outcome,
+        &[&format!(
+            "ERROR: Cannot use the stack's Java catalogue\n  the Java version catalogue {} lists \
+             Java 1, 26, none of which this extension can install: java-1: older than the first \
+             OpenJDK LTS release",
             catalogue.display()
         )],
     );

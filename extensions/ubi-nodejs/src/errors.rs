@@ -2,7 +2,7 @@
 
 use cnb_extension::HeaderAndBody;
 use nodejs_version::PlanValueNotAString;
-use ubi_extension_support::catalogue::Runtime;
+use ubi_extension_support::catalogue::{Runtime, Skipped};
 use ubi_extension_support::stack::Stack;
 use ubi_extension_support::{SharedError, comma_separated};
 use untrusted_input::quoted;
@@ -17,19 +17,22 @@ pub(crate) enum UbiNodejsError {
     /// The winning version request is neither a Node.js range nor an nvm alias: the message
     /// ([`nodejs_version::RequestError::message`], shared with the companion).
     InvalidVersionRequest(String),
-    /// No Node.js stream of the stack satisfies the request.
+    /// No Node.js stream of the stack that this extension installs satisfies the request.
     UnsatisfiableVersion {
         request: String,
         source: String,
         stack: Stack,
         majors: Vec<u32>,
         default_major: u32,
+        /// A stream of the catalogue that satisfies it but that this extension cannot install.
+        skipped_match: Option<Skipped>,
     },
-    /// The stack has no packages for the resolved major.
+    /// The stack has no packages for the resolved major (a bug: only majors of the install
+    /// table are resolved).
     UnsupportedMajor {
         major: u32,
         stack: Stack,
-        supported: &'static [u32],
+        supported: Vec<u32>,
     },
     /// The stack, its catalogue, the run image, the Dockerfile or the hand-off: shown as
     /// every UBI extension shows them. Not boxed: the error is made once per run, and boxing
@@ -80,12 +83,20 @@ impl HeaderAndBody for UbiNodejsError {
                 source,
                 majors,
                 default_major,
+                skipped_match,
                 ..
             } => format!(
-                "Supported versions are: [{}]. The constraint comes from {source}.\nRequest one \
-                 of these major versions (e.g. \"~{default_major}\"), or remove the request to \
-                 get the default, Node.js {default_major}.",
-                comma_separated(majors)
+                "Supported versions are: [{}]. The constraint comes from {source}.\n{}Request \
+                 one of these major versions (e.g. \"~{default_major}\"), or remove the request \
+                 to get the default, Node.js {default_major}.",
+                comma_separated(majors),
+                skipped_match
+                    .as_ref()
+                    .map(|skipped| format!(
+                        "The stack's catalogue also lists {}, which satisfies it, but it is {}.\n",
+                        skipped.stream.name, skipped.reason
+                    ))
+                    .unwrap_or_default()
             ),
             Self::UnsupportedMajor {
                 stack, supported, ..
@@ -119,6 +130,19 @@ mod tests {
 
     fn image_error(input: &str) -> ImageReferenceError {
         input.parse::<cnb_extension::ImageReference>().unwrap_err()
+    }
+
+    /// nodejs-`major`, skipped on ubi8.
+    fn skipped(major: u32) -> Skipped {
+        Skipped {
+            stream: ubi_extension_support::catalogue::Stream {
+                major,
+                name: format!("nodejs-{major}"),
+                run_image: None,
+            },
+            reason: crate::packages::cannot_install(Stack::Ubi8, major).unwrap_or_default(),
+            marked_default: false,
+        }
     }
 
     fn names() -> Vec<String> {
@@ -158,7 +182,27 @@ mod tests {
                     stack: Stack::Ubi9,
                     majors: vec![20, 22, 24],
                     default_major: 24,
+                    skipped_match: None,
                 },
+            ),
+            (
+                "unsatisfiable_version_skipped_match",
+                UbiNodejsError::UnsatisfiableVersion {
+                    request: "26".to_string(),
+                    source: "package.json".to_string(),
+                    stack: Stack::Ubi8,
+                    majors: vec![22, 24],
+                    default_major: 24,
+                    skipped_match: Some(skipped(26)),
+                },
+            ),
+            (
+                "catalogue_nothing_installable",
+                UbiNodejsError::from(CatalogueError::NothingInstallable {
+                    path: path(),
+                    runtime: NODE,
+                    skipped: vec![skipped(10), skipped(26)],
+                }),
             ),
             (
                 "catalogue_path_not_absolute",
@@ -255,7 +299,7 @@ mod tests {
                 UbiNodejsError::UnsupportedMajor {
                     major: 16,
                     stack: Stack::Ubi10,
-                    supported: &[22, 24],
+                    supported: vec![22, 24],
                 },
             ),
             (
@@ -284,6 +328,7 @@ mod tests {
                     stack: Stack::Ubi8,
                     majors: vec![20, 22, 24],
                     default_major: 24,
+                    skipped_match: None,
                 },
             ),
             (

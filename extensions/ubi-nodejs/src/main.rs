@@ -24,7 +24,7 @@ use cnb_extension::{
     DetectContext, DetectResult, Extension, ExtensionPlan, GenerateContext, GenerateResult, Log,
     RunDockerfile,
 };
-use nodejs_version::Resolution;
+use nodejs_version::{Request, Resolution};
 use ubi_extension_support::catalogue::{Catalogue, ExtensionMetadata, Runtime};
 use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
 use ubi_extension_support::stack::Stack;
@@ -71,11 +71,16 @@ impl Extension for UbiNodejsExtension {
         let Some(winner) = candidates.first() else {
             return Err(UbiNodejsError::NodeNotRequested);
         };
+        let parsed = version::request(winner)?;
         let request = quoted(&winner.constraint);
-        log.blank().detail(&format!(
-            "Using the highest-priority request: {} -> {request}",
-            winner.source_label(),
-        ));
+        log.blank();
+        // No request: the default's line below says so.
+        if !matches!(parsed, Request::Default) {
+            log.detail(&format!(
+                "Using the highest-priority request: {} -> {request}",
+                winner.source_label(),
+            ));
+        }
 
         let (stack, stack_origin) = Stack::detect(context.stack_id.as_deref(), &context.target)?;
         log.detail(&format!("Stack {stack} (from {stack_origin})"));
@@ -83,15 +88,23 @@ impl Extension for UbiNodejsExtension {
         let catalogue_path =
             ExtensionMetadata::catalogue_path(context.extension_descriptor.metadata)?;
         let catalogue = Catalogue::load(&catalogue_path, Runtime::NODEJS)?;
-        let default_major = catalogue.require_default()?;
+        let versions = version::versions(catalogue, stack)?;
         log.detail(&format!(
-            "Node.js versions of the stack ({}): {} (default {})",
-            catalogue.path.display(),
-            ubi_extension_support::comma_separated(&catalogue.majors()),
-            default_major
+            "Node.js versions of the stack ({}): {} (default {}{})",
+            versions.catalogue.path.display(),
+            ubi_extension_support::comma_separated(&versions.catalogue.majors()),
+            versions.default_major,
+            if versions.skipped_default.is_some() {
+                ", the newest: the catalogue's default is skipped"
+            } else {
+                ""
+            }
         ));
+        for skipped in &versions.skipped {
+            log.subdetail(&format!("Skipped {skipped}"));
+        }
 
-        let resolved = version::resolve(winner, &catalogue, stack)?;
+        let resolved = version::resolve(winner, &parsed, &versions, stack)?;
         let major = resolved.major;
         log.detail(&match resolved.resolution {
             Resolution::Default => format!("No version requested: using the default, {major}"),
@@ -114,7 +127,7 @@ impl Extension for UbiNodejsExtension {
             stack,
             Runtime::NODEJS,
             major,
-            Some(&catalogue),
+            Some(&versions.catalogue),
             override_image.as_deref(),
         )?;
         if run_image_origin == RunImageOrigin::Override {

@@ -3,6 +3,7 @@
 
 use crate::errors::UbiNodejsError;
 use cnb_extension::ShellCommand;
+use ubi_extension_support::comma_separated;
 use ubi_extension_support::stack::Stack;
 
 /// The packages installed on ubi8 for Node.js 16, 18 and 20.
@@ -148,31 +149,75 @@ pub(crate) struct Install {
     pub(crate) links: &'static [Link],
 }
 
-/// The majors each stack can install.
-pub(crate) fn supported_majors(stack: Stack) -> &'static [u32] {
-    match stack {
-        Stack::Ubi8 => &[16, 18, 20, 22, 24],
-        Stack::Ubi9 => &[18, 20, 22, 24],
-        Stack::Ubi10 => &[22, 24],
+/// What this extension installs, per stack and major: the packages and the links. The one
+/// table of both questions, which catalogue majors are offered to the app
+/// ([`cannot_install`]) and what the `build.Dockerfile` installs ([`Install::new`]): a major
+/// the stack's catalogue lists but this table lacks is skipped, never selected.
+const INSTALLS: &[(Stack, u32, &[&str], &[Link])] = &[
+    (Stack::Ubi8, 16, UBI8_GCC, &[]),
+    (Stack::Ubi8, 18, UBI8_GCC, &[]),
+    (Stack::Ubi8, 20, UBI8_GCC, &[]),
+    (
+        Stack::Ubi8,
+        22,
+        UBI8_GCC_TOOLSET_13,
+        UBI8_GCC_TOOLSET_13_LINKS,
+    ),
+    (
+        Stack::Ubi8,
+        24,
+        UBI8_GCC_TOOLSET_13,
+        UBI8_GCC_TOOLSET_13_LINKS,
+    ),
+    (Stack::Ubi9, 18, UBI9, &[]),
+    (Stack::Ubi9, 20, UBI9, &[]),
+    (Stack::Ubi9, 22, UBI9, &[]),
+    (Stack::Ubi9, 24, UBI9, &[]),
+    (Stack::Ubi10, 22, UBI10_22, UBI10_22_LINKS),
+    (Stack::Ubi10, 24, UBI10_24, UBI10_24_LINKS),
+];
+
+/// The majors this extension installs on `stack`, ascending.
+pub(crate) fn supported_majors(stack: Stack) -> Vec<u32> {
+    INSTALLS
+        .iter()
+        .filter(|(on, ..)| *on == stack)
+        .map(|(_, major, ..)| *major)
+        .collect()
+}
+
+/// Why this extension cannot install Node.js `major` on `stack`, `None` when it can: the
+/// reason a catalogue major is skipped.
+pub(crate) fn cannot_install(stack: Stack, major: u32) -> Option<String> {
+    let supported = supported_majors(stack);
+    if supported.contains(&major) {
+        return None;
     }
+    let relation = if supported.last().is_some_and(|newest| major > *newest) {
+        "newer than"
+    } else if supported.first().is_some_and(|oldest| major < *oldest) {
+        "older than"
+    } else {
+        "not one of"
+    };
+    Some(format!(
+        "{relation} the Node.js majors this extension installs on {stack} ({})",
+        comma_separated(&supported)
+    ))
 }
 
 impl Install {
-    /// The installation of Node.js `major` on `stack`.
+    /// The installation of Node.js `major` on `stack`, from the one table ([`INSTALLS`]).
     pub(crate) fn new(stack: Stack, major: u32) -> Result<Self, UbiNodejsError> {
-        let (packages, links): (&'static [&'static str], &'static [Link]) = match (stack, major) {
-            (Stack::Ubi8, 16 | 18 | 20) => (UBI8_GCC, &[]),
-            (Stack::Ubi8, 22 | 24) => (UBI8_GCC_TOOLSET_13, UBI8_GCC_TOOLSET_13_LINKS),
-            (Stack::Ubi9, 18 | 20 | 22 | 24) => (UBI9, &[]),
-            (Stack::Ubi10, 22) => (UBI10_22, UBI10_22_LINKS),
-            (Stack::Ubi10, 24) => (UBI10_24, UBI10_24_LINKS),
-            _ => {
-                return Err(UbiNodejsError::UnsupportedMajor {
-                    major,
-                    stack,
-                    supported: supported_majors(stack),
-                });
-            }
+        let Some(&(_, _, packages, links)) = INSTALLS
+            .iter()
+            .find(|(on, installs, ..)| *on == stack && *installs == major)
+        else {
+            return Err(UbiNodejsError::UnsupportedMajor {
+                major,
+                stack,
+                supported: supported_majors(stack),
+            });
         };
         Ok(Self {
             major,
@@ -302,6 +347,42 @@ mod tests {
     }
 
     #[test]
+    fn the_reason_a_major_cannot_be_installed() {
+        assert_eq!(cannot_install(Stack::Ubi8, 24), None);
+        assert_eq!(
+            cannot_install(Stack::Ubi8, 26).as_deref(),
+            Some(
+                "newer than the Node.js majors this extension installs on \
+                 io.buildpacks.stacks.ubi8 (16, 18, 20, 22, 24)"
+            )
+        );
+        assert_eq!(
+            cannot_install(Stack::Ubi9, 12).as_deref(),
+            Some(
+                "older than the Node.js majors this extension installs on \
+                 io.buildpacks.stacks.ubi9 (18, 20, 22, 24)"
+            )
+        );
+        assert_eq!(
+            cannot_install(Stack::Ubi8, 23).as_deref(),
+            Some(
+                "not one of the Node.js majors this extension installs on \
+                 io.buildpacks.stacks.ubi8 (16, 18, 20, 22, 24)"
+            )
+        );
+        // The one table answers both questions.
+        for stack in Stack::ALL {
+            for major in 0..40 {
+                assert_eq!(
+                    cannot_install(stack, major).is_none(),
+                    Install::new(stack, major).is_ok(),
+                    "{stack} {major}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn unsupported_majors_are_errors() {
         for (stack, major) in [
             (Stack::Ubi8, 14),
@@ -333,7 +414,7 @@ mod tests {
     #[test]
     fn every_install_has_python_for_node_gyp() {
         for stack in Stack::ALL {
-            for &major in supported_majors(stack) {
+            for major in supported_majors(stack) {
                 let install = Install::new(stack, major).unwrap();
                 assert!(
                     install
@@ -349,7 +430,7 @@ mod tests {
     #[test]
     fn every_supported_major_has_an_install() {
         for stack in Stack::ALL {
-            for &major in supported_majors(stack) {
+            for major in supported_majors(stack) {
                 let install = Install::new(stack, major).unwrap();
                 assert!(install.packages.contains(&"make"));
                 // Every word is plain: nothing is quoted in the RUN line.
