@@ -2,22 +2,17 @@
 
 use crate::errors::UbiJavaBuildpackError;
 use jvm_version::manifest::{MANIFEST_LIMIT, read_app_manifest};
-use jvm_version::{MANIFEST_PATH, Manifest};
+use jvm_version::{MANIFEST_PATH, Manifest, jvm_app_file};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Files whose presence at the app root makes it a JVM app (besides a `*.jar`).
-pub(crate) const JVM_APP_FILES: [&str; 4] =
-    ["pom.xml", "build.gradle", "build.gradle.kts", MANIFEST_PATH];
-
-/// Why the app is a JVM app: the first of [`JVM_APP_FILES`] present, else the first `*.jar` at
-/// the root; `None` when it is not one.
+/// Why the app is a JVM app: the first of [`jvm_version::JVM_APP_FILES`] present, else the
+/// first `*.jar` at the root; `None` when it is not one. One of those files that is there but
+/// cannot be read (a FIFO, a directory named `pom.xml`...) is the error the extension gives for
+/// it (`jvm_version::jvm_app_file`), not "not a JVM app".
 pub(crate) fn jvm_app_marker(app_dir: &Path) -> Result<Option<String>, UbiJavaBuildpackError> {
-    if let Some(file) = JVM_APP_FILES
-        .iter()
-        .find(|file| app_dir.join(file).is_file())
-    {
-        return Ok(Some((*file).to_string()));
+    if let Some(file) = jvm_app_file(app_dir)?.and_then(jvm_version::VersionSource::file) {
+        return Ok(Some(file.to_string()));
     }
     Ok(root_jars(app_dir)?.first().map(|jar| file_name(jar)))
 }
@@ -182,6 +177,7 @@ mod tests {
         let app = tempfile::tempdir().unwrap();
         assert_eq!(jvm_app_marker(app.path()).unwrap(), None);
         std::fs::write(app.path().join("package.json"), "{}").unwrap();
+        std::fs::create_dir(app.path().join("META-INF")).unwrap();
         std::fs::create_dir(app.path().join("pom.xml.d")).unwrap();
         assert_eq!(jvm_app_marker(app.path()).unwrap(), None);
         std::fs::write(app.path().join("b.jar"), "").unwrap();

@@ -628,6 +628,38 @@ fn detect_fails_clearly_on_app_files_that_are_fifos() {
     }
 }
 
+/// A FIFO or a directory named `pom.xml`, a FIFO `build.gradle.kts` or `META-INF/MANIFEST.MF`
+/// made detect exit 100 ("not a JVM app") where the extension, reading the same file for the
+/// version, gives an error: detect now gives that error (`jvm_version`'s, the extension's).
+#[test]
+fn detect_errors_on_a_jvm_app_file_that_is_no_regular_file() {
+    for (file, directory) in [
+        ("pom.xml", false),
+        ("pom.xml", true),
+        ("build.gradle.kts", false),
+        ("META-INF/MANIFEST.MF", false),
+    ] {
+        let app = tempfile::tempdir().unwrap();
+        let path = app.path().join(file);
+        if directory {
+            std::fs::create_dir(&path).unwrap();
+        } else {
+            mkfifo(&path);
+        }
+        let stderr = detect_error(app.path());
+        let extension_error = jvm_version::requested_version(app.path(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            stderr.starts_with(&format!(
+                "ERROR: Cannot read {}\n  {extension_error}.\n",
+                path.display()
+            )),
+            "{file}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn detect_fails_quickly_on_a_pom_expansion_bomb() {
     // The 641-byte pom of issue 13: detect ran past 30 s building a 200 MB string.
