@@ -64,22 +64,8 @@ pub(crate) enum ExecutableJar {
 pub(crate) fn executable_jar(
     app_dir: &Path,
 ) -> Result<(Option<ExecutableJar>, Option<String>), UbiJavaBuildpackError> {
-    if let Some(manifest) = read_app_manifest(app_dir).map_err(UbiJavaBuildpackError::AppFile)?
-        && let Some(main_class) = manifest
-            .main_class()
-            .map_err(UbiJavaBuildpackError::InvalidMainClass)?
-    {
-        // A class name (checked): `java` cannot take it for an option.
-        return Ok((
-            Some(ExecutableJar::Exploded {
-                main_class: main_class.to_string(),
-                class_path: manifest
-                    .get("Class-Path")
-                    .map(|entries| entries.split_whitespace().map(String::from).collect())
-                    .unwrap_or_default(),
-            }),
-            None,
-        ));
+    if let Some(exploded) = exploded_jar(app_dir)? {
+        return Ok((Some(exploded), None));
     }
     match root_jars(app_dir)?.as_slice() {
         [] => Ok((None, None)),
@@ -117,6 +103,28 @@ pub(crate) fn executable_jar(
             )),
         )),
     }
+}
+
+/// The JAR exploded into the app directory, if it is one: `META-INF/MANIFEST.MF` with a
+/// `Main-Class` (the case Paketo's executable-jar handles too, and where a class path is set).
+pub(crate) fn exploded_jar(app_dir: &Path) -> Result<Option<ExecutableJar>, UbiJavaBuildpackError> {
+    let Some(manifest) = read_app_manifest(app_dir).map_err(UbiJavaBuildpackError::AppFile)? else {
+        return Ok(None);
+    };
+    let Some(main_class) = manifest
+        .main_class()
+        .map_err(UbiJavaBuildpackError::InvalidMainClass)?
+    else {
+        return Ok(None);
+    };
+    // A class name (checked): `java` cannot take it for an option.
+    Ok(Some(ExecutableJar::Exploded {
+        main_class: main_class.to_string(),
+        class_path: manifest
+            .get("Class-Path")
+            .map(|entries| entries.split_whitespace().map(String::from).collect())
+            .unwrap_or_default(),
+    }))
 }
 
 /// How many of several root JARs the log names.
