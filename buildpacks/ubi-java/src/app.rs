@@ -2,22 +2,17 @@
 
 use crate::errors::UbiJavaBuildpackError;
 use jvm_version::manifest::{MANIFEST_LIMIT, read_app_manifest};
-use jvm_version::{MANIFEST_PATH, Manifest};
+use jvm_version::{MANIFEST_PATH, Manifest, jvm_app_file};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Files whose presence at the app root makes it a JVM app (besides a `*.jar`).
-pub(crate) const JVM_APP_FILES: [&str; 4] =
-    ["pom.xml", "build.gradle", "build.gradle.kts", MANIFEST_PATH];
-
-/// Why the app is a JVM app: the first of [`JVM_APP_FILES`] present, else the first `*.jar` at
-/// the root; `None` when it is not one.
+/// Why the app is a JVM app: the first of [`jvm_version::JVM_APP_FILES`] present, else the
+/// first `*.jar` at the root; `None` when it is not one. One of those files that is there but
+/// cannot be read (a FIFO, a directory named `pom.xml`...) is the error the extension gives for
+/// it (`jvm_version::jvm_app_file`), not "not a JVM app".
 pub(crate) fn jvm_app_marker(app_dir: &Path) -> Result<Option<String>, UbiJavaBuildpackError> {
-    if let Some(file) = JVM_APP_FILES
-        .iter()
-        .find(|file| app_dir.join(file).is_file())
-    {
-        return Ok(Some((*file).to_string()));
+    if let Some(file) = jvm_app_file(app_dir)?.and_then(jvm_version::VersionSource::file) {
+        return Ok(Some(file.to_string()));
     }
     Ok(root_jars(app_dir)?.first().map(|jar| file_name(jar)))
 }
@@ -69,22 +64,8 @@ pub(crate) enum ExecutableJar {
 pub(crate) fn executable_jar(
     app_dir: &Path,
 ) -> Result<(Option<ExecutableJar>, Option<String>), UbiJavaBuildpackError> {
-    if let Some(manifest) = read_app_manifest(app_dir).map_err(UbiJavaBuildpackError::AppFile)?
-        && let Some(main_class) = manifest
-            .main_class()
-            .map_err(UbiJavaBuildpackError::InvalidMainClass)?
-    {
-        // A class name (checked): `java` cannot take it for an option.
-        return Ok((
-            Some(ExecutableJar::Exploded {
-                main_class: main_class.to_string(),
-                class_path: manifest
-                    .get("Class-Path")
-                    .map(|entries| entries.split_whitespace().map(String::from).collect())
-                    .unwrap_or_default(),
-            }),
-            None,
-        ));
+    if let Some(exploded) = exploded_jar(app_dir)? {
+        return Ok((Some(exploded), None));
     }
     match root_jars(app_dir)?.as_slice() {
         [] => Ok((None, None)),
@@ -122,6 +103,28 @@ pub(crate) fn executable_jar(
             )),
         )),
     }
+}
+
+/// The JAR exploded into the app directory, if it is one: `META-INF/MANIFEST.MF` with a
+/// `Main-Class` (the case Paketo's executable-jar handles too, and where a class path is set).
+pub(crate) fn exploded_jar(app_dir: &Path) -> Result<Option<ExecutableJar>, UbiJavaBuildpackError> {
+    let Some(manifest) = read_app_manifest(app_dir).map_err(UbiJavaBuildpackError::AppFile)? else {
+        return Ok(None);
+    };
+    let Some(main_class) = manifest
+        .main_class()
+        .map_err(UbiJavaBuildpackError::InvalidMainClass)?
+    else {
+        return Ok(None);
+    };
+    // A class name (checked): `java` cannot take it for an option.
+    Ok(Some(ExecutableJar::Exploded {
+        main_class: main_class.to_string(),
+        class_path: manifest
+            .get("Class-Path")
+            .map(|entries| entries.split_whitespace().map(String::from).collect())
+            .unwrap_or_default(),
+    }))
 }
 
 /// How many of several root JARs the log names.
@@ -182,6 +185,7 @@ mod tests {
         let app = tempfile::tempdir().unwrap();
         assert_eq!(jvm_app_marker(app.path()).unwrap(), None);
         std::fs::write(app.path().join("package.json"), "{}").unwrap();
+        std::fs::create_dir(app.path().join("META-INF")).unwrap();
         std::fs::create_dir(app.path().join("pom.xml.d")).unwrap();
         assert_eq!(jvm_app_marker(app.path()).unwrap(), None);
         std::fs::write(app.path().join("b.jar"), "").unwrap();

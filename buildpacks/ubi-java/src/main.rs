@@ -17,7 +17,7 @@ mod layers;
 mod plan;
 mod sbom;
 
-use crate::app::{ExecutableJar, executable_jar, jvm_app_marker};
+use crate::app::{ExecutableJar, executable_jar, exploded_jar, jvm_app_marker};
 use crate::errors::UbiJavaBuildpackError;
 use crate::layers::EnvFile;
 use crate::layers::class_path::{ClassPathLayerMetadata, handle_class_path_layer};
@@ -28,7 +28,6 @@ use crate::plan::Remaining;
 use cnb_output::Log;
 use jvm_version::{BP_JVM_VERSION, JvmVersionRequest, requested_version};
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
-use libcnb::data::build_plan::BuildPlanBuilder;
 use libcnb::data::launch::{LaunchBuilder, Process, ProcessBuilder};
 use libcnb::data::process_type;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
@@ -73,9 +72,15 @@ impl Buildpack for UbiJavaBuildpack {
                 "without a version (the extension's default)".to_string()
             }
         ));
-        let [jdk, jre] = plan::requirements(request.as_ref())?;
+        let exploded = exploded_jar(&context.app_dir)?.is_some();
+        if exploded {
+            log.text(&format!(
+                "Exploded executable JAR: provides {} when a later buildpack launches it",
+                plan::JVM_APPLICATION_PACKAGE
+            ));
+        }
         DetectResultBuilder::pass()
-            .build_plan(BuildPlanBuilder::new().requires(jdk).requires(jre).build())
+            .build_plan(plan::build_plan(request.as_ref(), exploded)?)
             .build()
     }
 
@@ -320,12 +325,22 @@ fn print_env_files(files: &[EnvFile]) {
 }
 
 /// The processes of an executable JAR (Paketo's executable-jar buildpack's: `executable-jar`,
-/// `task` and the default `web`, all the same command).
+/// `task` and the default `web`, all the same command), and the class path of an exploded one;
+/// neither when a later buildpack launches the app package (see
+/// [`plan::JVM_APPLICATION_PACKAGE`]).
 fn contribute_processes(
     context: &BuildContext<UbiJavaBuildpack>,
 ) -> Result<Vec<Process>, libcnb::Error<UbiJavaBuildpackError>> {
     let mut log = Log::stdout();
     let (jar, note) = executable_jar(&context.app_dir)?;
+    if jar.is_some() && plan::launched_by_another_buildpack(&context.buildpack_plan) {
+        log.step(&format!(
+            "The app package ({}) is required by a later buildpack of the group, which launches \
+             it (as Paketo's executable-jar does): the process types and CLASSPATH are left to it",
+            plan::JVM_APPLICATION_PACKAGE
+        ));
+        return Ok(Vec::new());
+    }
     let arguments: Vec<String> = match jar {
         None => {
             if let Some(note) = note {

@@ -2,11 +2,52 @@
 
 use crate::errors::UbiJavaBuildpackError;
 use jvm_version::JvmVersionRequest;
-use libcnb::data::build_plan::Require;
+use libcnb::data::build_plan::{BuildPlan, BuildPlanBuilder, Require};
 use libcnb::data::buildpack_plan::BuildpackPlan;
 use ubi_companion_contract::RequirementMetadata;
 /// The JDK (needed at build) and the JRE (needed at launch).
 pub(crate) use ubi_companion_contract::java::{JDK, JRE};
+
+/// The entry of Paketo's Java buildpacks for "the app is packaged (a JAR, a WAR)": the build
+/// tools (maven, gradle) and executable-jar provide it; the buildpacks that deploy and launch
+/// a package require it (executable-jar, dist-zip, the application servers).
+///
+/// For an exploded executable JAR this buildpack provides it in a first alternative of its
+/// plan, and requires only `jdk` and `jre` in the second. The spec's detection keeps the first
+/// only when a later buildpack of the group requires the entry (a provide nobody requires fails
+/// the trial), and gives a providing buildpack the entries it provides that were required: so
+/// the entry is in this buildpack's Buildpack Plan exactly when a later buildpack of the group
+/// takes the app package to launch it. That buildpack then sets the process types and
+/// `CLASSPATH` (executable-jar prepends the app directory and the manifest's `Class-Path`);
+/// this one leaves both to it, instead of listing every class path entry twice.
+pub(crate) const JVM_APPLICATION_PACKAGE: &str = "jvm-application-package";
+
+/// The build plan of detect: `jdk` and `jre` ([`requirements`]); for an exploded executable
+/// JAR, first the same providing [`JVM_APPLICATION_PACKAGE`], or else those alone.
+pub(crate) fn build_plan(
+    request: Option<&JvmVersionRequest>,
+    exploded_jar: bool,
+) -> Result<BuildPlan, UbiJavaBuildpackError> {
+    let mut plan = BuildPlanBuilder::new();
+    if exploded_jar {
+        let [jdk, jre] = requirements(request)?;
+        plan = plan
+            .provides(JVM_APPLICATION_PACKAGE)
+            .requires(jdk)
+            .requires(jre)
+            .or();
+    }
+    let [jdk, jre] = requirements(request)?;
+    Ok(plan.requires(jdk).requires(jre).build())
+}
+
+/// Whether a later buildpack of the group launches the app package: the Buildpack Plan holds
+/// [`JVM_APPLICATION_PACKAGE`] (see there).
+pub(crate) fn launched_by_another_buildpack(plan: &BuildpackPlan) -> bool {
+    plan.entries
+        .iter()
+        .any(|entry| entry.name == JVM_APPLICATION_PACKAGE)
+}
 
 /// `jdk` (with `build = true`) and `jre` (with `launch = true`), with the requested major
 /// (e.g. `"21"`) and where it was asked for (Paketo's names: `pom.xml`, `BP_JVM_VERSION`, ...),
@@ -52,7 +93,6 @@ impl Remaining {
 mod tests {
     use super::*;
     use jvm_version::VersionSource;
-    use libcnb::data::build_plan::BuildPlanBuilder;
 
     fn plan_toml(request: Option<&JvmVersionRequest>) -> toml::Table {
         let [jdk, jre] = requirements(request).unwrap();
@@ -105,6 +145,49 @@ mod tests {
         )
         .unwrap();
         assert_eq!(plan_toml(None), expected);
+    }
+
+    #[test]
+    fn an_exploded_jar_provides_the_app_package_first() {
+        let plan = build_plan(None, true).unwrap();
+        let expected: toml::Table = toml::from_str(
+            r#"
+            [[provides]]
+            name = "jvm-application-package"
+
+            [[requires]]
+            name = "jdk"
+            [requires.metadata]
+            build = true
+
+            [[requires]]
+            name = "jre"
+            [requires.metadata]
+            launch = true
+
+            [[or]]
+            [[or.requires]]
+            name = "jdk"
+            [or.requires.metadata]
+            build = true
+
+            [[or.requires]]
+            name = "jre"
+            [or.requires.metadata]
+            launch = true
+            "#,
+        )
+        .unwrap();
+        assert_eq!(toml::Table::try_from(plan).unwrap(), expected);
+        assert_eq!(
+            toml::Table::try_from(build_plan(None, false).unwrap()).unwrap(),
+            plan_toml(None)
+        );
+
+        let launched: BuildpackPlan =
+            toml::from_str("[[entries]]\nname = \"jvm-application-package\"\n").unwrap();
+        assert!(launched_by_another_buildpack(&launched));
+        assert!(!launched_by_another_buildpack(&toml::from_str("").unwrap()));
     }
 
     #[test]

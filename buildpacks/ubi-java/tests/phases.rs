@@ -90,6 +90,23 @@ fn requirements(version: Option<(&str, &str)>) -> toml::Table {
     ))
 }
 
+/// The plan of an exploded executable JAR: `requirements` providing `jvm-application-package`,
+/// or `requirements` alone.
+fn exploded_jar_plan(requirements: &toml::Table) -> toml::Table {
+    let mut plan = requirements.clone();
+    plan.insert(
+        "provides".to_string(),
+        toml("[[provides]]\nname = \"jvm-application-package\"\n")["provides"].clone(),
+    );
+    let mut or = toml::Table::new();
+    or.insert("requires".to_string(), requirements["requires"].clone());
+    plan.insert(
+        "or".to_string(),
+        toml::Value::Array(vec![toml::Value::Table(or)]),
+    );
+    plan
+}
+
 fn read(path: impl AsRef<Path>) -> String {
     std::fs::read_to_string(path.as_ref())
         .unwrap_or_else(|error| panic!("read {}: {error}", path.as_ref().display()))
@@ -121,19 +138,27 @@ fn detect_reads_the_version_of_each_fixture() {
             "{app}: {}",
             outcome.process.stderr
         );
-        assert_eq!(
-            outcome.plan,
-            Some(requirements(Some((version, source)))),
-            "{app}"
-        );
-        let expected_line = if version == "17" && source == ".sdkmanrc" {
+        let exploded_jar = marker == "META-INF/MANIFEST.MF";
+        let expected_plan = if exploded_jar {
+            exploded_jar_plan(&requirements(Some((version, source))))
+        } else {
+            requirements(Some((version, source)))
+        };
+        assert_eq!(outcome.plan, Some(expected_plan), "{app}");
+        let mut expected_log = if version == "17" && source == ".sdkmanrc" {
             format!(
                 "JVM application ({marker}): requires jdk and jre 17 (from .sdkmanrc: 17.0.10-tem)\n"
             )
         } else {
             format!("JVM application ({marker}): requires jdk and jre {version} (from {source})\n")
         };
-        assert_eq!(outcome.process.stdout, expected_line, "{app}");
+        if exploded_jar {
+            expected_log.push_str(
+                "Exploded executable JAR: provides jvm-application-package when a later \
+                 buildpack launches it\n",
+            );
+        }
+        assert_eq!(outcome.process.stdout, expected_log, "{app}");
     }
 }
 
@@ -622,6 +647,38 @@ fn detect_fails_clearly_on_app_files_that_are_fifos() {
                 "ERROR: Cannot read {path}\n  cannot read the app's Java version: {path} is a \
                  FIFO, not a regular file.",
                 path = fifo.display()
+            )),
+            "{file}: {stderr}"
+        );
+    }
+}
+
+/// A FIFO or a directory named `pom.xml`, a FIFO `build.gradle.kts` or `META-INF/MANIFEST.MF`
+/// made detect exit 100 ("not a JVM app") where the extension, reading the same file for the
+/// version, gives an error: detect now gives that error (`jvm_version`'s, the extension's).
+#[test]
+fn detect_errors_on_a_jvm_app_file_that_is_no_regular_file() {
+    for (file, directory) in [
+        ("pom.xml", false),
+        ("pom.xml", true),
+        ("build.gradle.kts", false),
+        ("META-INF/MANIFEST.MF", false),
+    ] {
+        let app = tempfile::tempdir().unwrap();
+        let path = app.path().join(file);
+        if directory {
+            std::fs::create_dir(&path).unwrap();
+        } else {
+            mkfifo(&path);
+        }
+        let stderr = detect_error(app.path());
+        let extension_error = jvm_version::requested_version(app.path(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            stderr.starts_with(&format!(
+                "ERROR: Cannot read {}\n  {extension_error}.\n",
+                path.display()
             )),
             "{file}: {stderr}"
         );

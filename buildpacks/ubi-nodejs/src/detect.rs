@@ -76,7 +76,9 @@ pub(crate) fn detect(app_dir: &Path, config: &Config) -> Result<Detection, Nodej
 
 /// The version requests, highest priority first: `BP_NODE_VERSION`, `package.json`
 /// `engines.node`, `.nvmrc`, `.node-version` (the files in the project directory). Sources that
-/// are absent or blank are left out.
+/// are absent or blank are left out. A request longer than the extension reads
+/// ([`nodejs_version::MAX_REQUEST_LENGTH`]) is refused here, with the extension's message,
+/// rather than copied into the build plan.
 pub(crate) fn collect_version_requests(
     config: &Config,
     package_json: &PackageJson,
@@ -101,10 +103,18 @@ pub(crate) fn collect_version_requests(
             version_file(NODE_VERSION_FILE)?,
         ),
     ];
-    Ok(candidates
+    candidates
         .into_iter()
         .filter_map(|(source, version)| version.map(|version| VersionRequest { source, version }))
-        .collect())
+        .map(
+            |request| match nodejs_version::check_length(&request.version) {
+                Ok(()) => Ok(request),
+                Err(error) => Err(NodejsBuildpackError::InvalidVersionRequest(
+                    error.message(&request.version, request.source.as_str()),
+                )),
+            },
+        )
+        .collect()
 }
 
 /// The version a `.nvmrc` or `.node-version` holds: its first line that is not blank once a
@@ -158,6 +168,7 @@ pub(crate) fn build_plan(requests: &[VersionRequest]) -> Result<BuildPlan, Nodej
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cnb_output::HeaderAndBody;
 
     #[test]
     fn the_sources_are_the_contracts_in_its_order() {
@@ -296,6 +307,41 @@ mod tests {
                 ReadErrorKind::DanglingLink
             ));
         }
+    }
+
+    /// Detect copied a 1 MB `engines.node` into the build plan, although both Node.js modules
+    /// read at most 256 bytes: it is refused with the extension's message.
+    #[test]
+    fn a_request_longer_than_the_extension_reads_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let huge = "2".repeat(1 << 20);
+        let error =
+            collect_version_requests(&Config::default(), &package_json(Some(&huge)), dir.path())
+                .unwrap_err();
+        let extension_message = nodejs_version::Request::parse(&huge)
+            .unwrap_err()
+            .message(&huge, "package.json");
+        assert!(
+            matches!(&error, NodejsBuildpackError::InvalidVersionRequest(message) if *message == extension_message),
+            "{error:?}"
+        );
+        assert_eq!(error.header(), "Invalid Node.js version request");
+        assert!(error.body().len() < 1000);
+
+        // At the limit, passed on; a long version file line too is refused.
+        let at_limit = "2".repeat(nodejs_version::MAX_REQUEST_LENGTH);
+        assert!(
+            collect_version_requests(
+                &Config::default(),
+                &package_json(Some(&at_limit)),
+                dir.path()
+            )
+            .is_ok()
+        );
+        write(dir.path(), NVMRC, &format!("{at_limit}2\n"));
+        assert!(
+            collect_version_requests(&Config::default(), &package_json(None), dir.path()).is_err()
+        );
     }
 
     #[test]

@@ -18,7 +18,6 @@ use fuzz_check as _;
 use insta as _;
 use libcnb as _;
 use nodejs_semver as _;
-use nodejs_version as _;
 use platform_settings as _;
 use sbom as _;
 use serde as _;
@@ -205,6 +204,31 @@ fn detect_errors_on_malformed_package_json_naming_the_file() {
         "{}",
         outcome.process.stderr
     );
+}
+
+/// Detect copied a 1 MB `engines.node` into the build plan, although both Node.js modules read
+/// at most 256 bytes of a request: it is refused, with the extension's error, and no plan.
+#[test]
+fn detect_refuses_a_request_longer_than_the_extension_reads() {
+    let app = tempfile::tempdir().unwrap();
+    // 1 MB: package.json itself may be 1 MiB.
+    let huge = "2".repeat(1_000_000);
+    std::fs::write(
+        app.path().join("package.json"),
+        format!("{{\"engines\": {{\"node\": \"{huge}\"}}}}"),
+    )
+    .unwrap();
+    let outcome = ModuleRun::new(&buildpack(), app.path()).detect();
+    assert_eq!(outcome.process.exit_code, 1, "{}", outcome.process.stdout);
+    assert_eq!(outcome.plan, None);
+    let message = nodejs_version::Request::parse(&huge)
+        .unwrap_err()
+        .message(&huge, "package.json");
+    assert_eq!(
+        outcome.process.stderr,
+        format!("ERROR: Invalid Node.js version request\n  {message}\n")
+    );
+    assert!(outcome.process.stderr.len() < 1024);
 }
 
 /// Issue 13 (15): a dangling package.json link made detect exit 100, "not a Node.js app".

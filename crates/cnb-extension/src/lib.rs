@@ -26,7 +26,9 @@
 //! - one binary, with `bin/detect` and `bin/generate` linked to it: the phase comes from `argv[0]`;
 //! - inputs as the lifecycle passes them (`CNB_*` env vars, with the positional arguments as a
 //!   fallback), `extension.toml` typed ([`ExtensionDescriptor`]), `<platform>/env` files
-//!   ([`Platform`]), `CNB_TARGET_*` ([`Target`]), the Buildpack Plan for generate;
+//!   ([`Platform`]: only the variables the extension asks for are read, each bounded, so an
+//!   unrelated file there never fails it), `CNB_TARGET_*` ([`Target`]), the Buildpack Plan for
+//!   generate;
 //! - exit codes ([`exit_code`]): detect 0 pass, 100 fail, anything else an error; generate 0 or
 //!   an error; 254 for an unsupported API and 255 for an unknown executable name (as libcnb);
 //! - detect can only *provide* ([`ExtensionPlan`]), so the lifecycle's "outputs requires which is
@@ -49,7 +51,7 @@
 //! use cnb_extension::{
 //!     BuildDockerfile, DetectContext, DetectResult, DockerfileError, Extension, ExtensionPlan,
 //!     GenerateContext, GenerateResult, HeaderAndBody, ImageReference, ImageReferenceError,
-//!     RunDockerfile, ShellCommand,
+//!     PlatformEnvError, RunDockerfile, ShellCommand,
 //! };
 //! use cnb_extension::libcnb_data::generic::GenericMetadata;
 //!
@@ -59,6 +61,8 @@
 //! enum CurlError {
 //!     Dockerfile(DockerfileError),
 //!     RunImage(ImageReferenceError),
+//!     // `<platform>/env/BP_CURL_RUN_IMAGE` exists but is no value (a FIFO, a directory...).
+//!     Platform(PlatformEnvError),
 //! }
 //!
 //! // Shown as `ERROR: <header>`, then the body indented, as buildpacks show their errors.
@@ -67,12 +71,14 @@
 //!         match self {
 //!             Self::Dockerfile(error) => error.header(),
 //!             Self::RunImage(_) => "Invalid BP_CURL_RUN_IMAGE".to_string(),
+//!             Self::Platform(error) => error.header(),
 //!         }
 //!     }
 //!     fn body(&self) -> String {
 //!         match self {
 //!             Self::Dockerfile(error) => error.body(),
 //!             Self::RunImage(error) => format!("{error}.\nSet it to the run image to use."),
+//!             Self::Platform(error) => error.body(),
 //!         }
 //!     }
 //! }
@@ -103,7 +109,9 @@
 //!             .map_err(CurlError::Dockerfile)?
 //!             .restore_user(); // ARG user_id / ARG group_id / USER ${user_id}:${group_id}
 //!         let mut result = GenerateResult::new().build_dockerfile(build);
-//!         if let Some(image) = context.platform.setting("BP_CURL_RUN_IMAGE") {
+//!         // Only this variable's file of `<platform>/env` is read, bounded.
+//!         let run_image = context.platform.setting("BP_CURL_RUN_IMAGE").map_err(CurlError::Platform)?;
+//!         if let Some(image) = run_image {
 //!             let image: ImageReference = image.parse().map_err(CurlError::RunImage)?;
 //!             result = result.run_dockerfile(RunDockerfile::switch_to(image));
 //!         }
@@ -158,7 +166,7 @@ pub use dockerfile::{
 pub use extend_config::{ExtendConfig, ExtendConfigError, RESERVED_ARGS};
 pub use image_ref::{ImageReference, ImageReferenceError};
 pub use plan::{ExtensionPlan, ExtensionPlanBuilder};
-pub use platform::{MissingTargetVariable, Platform, Target};
+pub use platform::{MissingTargetVariable, Platform, PlatformEnvError, Target};
 pub use runtime::{
     DetectContext, DetectResult, Error, Extension, GenerateContext, GenerateResult, MAX_INPUT_SIZE,
     SUPPORTED_APIS, exit_code, run,

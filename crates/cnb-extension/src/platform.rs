@@ -1,32 +1,39 @@
 //! What the platform gives every phase: the platform directory, its `env/` files, and the target.
 
-use crate::untrusted::{ReadError, ReadErrorKind, read_regular_file};
-use std::collections::BTreeMap;
+use crate::untrusted::{bounded, quoted, read_regular_file};
+use cnb_output::HeaderAndBody;
 use std::fmt;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// The `<platform>` directory and the user-provided environment in `<platform>/env`.
+/// The `<platform>` directory, and the user-provided variables of `<platform>/env`, read one at
+/// a time when the extension asks for them.
+///
+/// Only the file of a variable asked for is opened: a CA bundle larger than any setting, a FIFO
+/// or a dangling link (an optional Kubernetes `Secret` key) among the other files never fails
+/// the extension. The file asked for is read as the lifecycle reads it, bounded: links followed
+/// (Kubernetes `ConfigMap` and `Secret` volumes are links into a `..data` directory), a regular
+/// file of at most [`Platform::MAX_ENV_VALUE_SIZE`] bytes, its contents (UTF-8, invalid
+/// sequences replaced) verbatim; a missing file is an unset variable.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Platform {
     /// The `<platform>` directory.
     pub dir: PathBuf,
-    /// One entry per file of `<platform>/env`: the file name is the variable's name, the file's
-    /// contents (verbatim, as the lifecycle reads them) its value.
-    pub env: BTreeMap<String, String>,
 }
 
 impl Platform {
     /// The largest `<platform>/env` value read: 128 KiB, the most one environment variable can
     /// hold on Linux (`MAX_ARG_STRLEN`), so the most the lifecycle can pass on as a variable.
+    /// Applied to the variables asked for only.
     pub const MAX_ENV_VALUE_SIZE: u64 = 128 * 1024;
 
-    /// Reads `<dir>/env` as the lifecycle and libcnb read it: one variable per file, the file's
-    /// name the variable's name and its contents (UTF-8, invalid sequences replaced) the value;
-    /// symbolic links followed (Kubernetes `ConfigMap` and `Secret` volumes, as kpack and Tekton
-    /// mount them, are links into a `..data` directory), directories and links to directories
-    /// skipped, every other entry a regular file of at most [`Platform::MAX_ENV_VALUE_SIZE`]
-    /// bytes. A missing `env` directory means no variables.
+    /// The platform directory `dir`. Nothing is read until a variable is asked for.
+    #[must_use]
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The raw value of the user-provided variable `<platform>/env/<name>`, `None` when that
+    /// file does not exist (for settings, use [`Platform::setting`]). Only that file is opened.
     ///
     /// ```
     /// use cnb_extension::Platform;
@@ -34,84 +41,102 @@ impl Platform {
     /// let dir = tempfile::tempdir()?;
     /// std::fs::create_dir(dir.path().join("env"))?;
     /// std::fs::write(dir.path().join("env/BP_NODE_VERSION"), "~20")?;
-    /// let platform = Platform::from_dir(dir.path())?;
-    /// assert_eq!(platform.env("BP_NODE_VERSION"), Some("~20"));
+    /// let platform = Platform::new(dir.path());
+    /// assert_eq!(platform.env("BP_NODE_VERSION")?.as_deref(), Some("~20"));
+    /// assert_eq!(platform.env("BP_UNSET")?, None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
-    /// When the directory cannot be listed, or an entry that is not a directory is not a regular
-    /// file (after links: a FIFO is an error, not a wait), is larger than
+    /// When `name` is not a file name of `<platform>/env` (empty, `.`, `..`, or holding `/`,
+    /// `=` or NUL: a bug in the extension), or its file is not a regular file once links are
+    /// followed (a FIFO is an error, not a wait; a directory is an error), is larger than
     /// [`Platform::MAX_ENV_VALUE_SIZE`], is a dangling link, or cannot be read.
-    pub fn from_dir(dir: &Path) -> Result<Self, ReadError> {
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            env: read_env_dir(dir)?,
-        })
+    pub fn env(&self, name: &str) -> Result<Option<String>, PlatformEnvError> {
+        if name.is_empty() || name == "." || name == ".." || name.contains(['/', '=', '\0']) {
+            return Err(PlatformEnvError {
+                name: name.to_string(),
+                reason: format!("{} is not a variable name", quoted(name)),
+            });
+        }
+        let path = self.dir.join("env").join(name);
+        match read_regular_file(&path, Self::MAX_ENV_VALUE_SIZE) {
+            Ok(bytes) => Ok(bytes.map(|bytes| String::from_utf8_lossy(&bytes).into_owned())),
+            Err(error) => Err(PlatformEnvError {
+                name: name.to_string(),
+                reason: error.to_string(),
+            }),
+        }
     }
 
     /// A setting: `<platform>/env/<name>` when set and not blank, else this process's `name`
     /// (where the lifecycle puts the builder's build-config env); `None` when neither is set to
-    /// something other than blanks. The value is returned verbatim.
+    /// something other than blanks. The value is returned verbatim. Only the file of `name` is
+    /// read ([`Platform::env`]).
     ///
     /// ```
     /// use cnb_extension::Platform;
-    /// use std::collections::BTreeMap;
     ///
-    /// let platform = Platform {
-    ///     env: BTreeMap::from([
-    ///         ("BP_NODE_VERSION".to_string(), "~20".to_string()),
-    ///         ("BP_BLANK".to_string(), " \n".to_string()),
-    ///     ]),
-    ///     ..Platform::default()
-    /// };
-    /// assert_eq!(platform.setting("BP_NODE_VERSION").as_deref(), Some("~20"));
-    /// assert_eq!(platform.setting("BP_BLANK"), None);
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::create_dir(dir.path().join("env"))?;
+    /// std::fs::write(dir.path().join("env/BP_NODE_VERSION"), "~20")?;
+    /// std::fs::write(dir.path().join("env/BP_BLANK"), " \n")?;
+    /// let platform = Platform::new(dir.path());
+    /// assert_eq!(platform.setting("BP_NODE_VERSION")?.as_deref(), Some("~20"));
+    /// assert_eq!(platform.setting("BP_BLANK")?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[must_use]
-    pub fn setting(&self, name: &str) -> Option<String> {
-        platform_settings::setting(&self.env, name)
-    }
-
-    /// The raw value of the user-provided variable `<platform>/env/<name>` (for settings, use
-    /// [`Platform::setting`]).
-    #[must_use]
-    pub fn env(&self, name: &str) -> Option<&str> {
-        self.env.get(name).map(String::as_str)
+    ///
+    /// # Errors
+    /// As [`Platform::env`]: the file of `name` exists but is no value.
+    pub fn setting(&self, name: &str) -> Result<Option<String>, PlatformEnvError> {
+        platform_settings::try_setting(self, name)
     }
 }
 
-/// Reads `<platform_dir>/env`: see [`Platform::from_dir`].
-fn read_env_dir(platform_dir: &Path) -> Result<BTreeMap<String, String>, ReadError> {
-    let env_dir = platform_dir.join("env");
-    let io_error = |path: &Path, error: io::Error| ReadError {
-        path: path.to_path_buf(),
-        kind: ReadErrorKind::Io(error),
-    };
-    let entries = match std::fs::read_dir(&env_dir) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(error) => return Err(io_error(&env_dir, error)),
-    };
-    let mut env = BTreeMap::new();
-    for entry in entries {
-        let path = entry.map_err(|error| io_error(&env_dir, error))?.path();
-        // Directories, and links to them, are skipped (a ConfigMap's `..data`).
-        if path.is_dir() {
-            continue;
-        }
-        let Some(bytes) = read_regular_file(&path, Platform::MAX_ENV_VALUE_SIZE)? else {
-            // Removed since it was listed.
-            continue;
-        };
-        let name = path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        env.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+impl platform_settings::PlatformEnv for Platform {
+    type Error = PlatformEnvError;
+
+    fn platform_value(&self, name: &str) -> Result<Option<String>, PlatformEnvError> {
+        self.env(name)
     }
-    Ok(env)
+}
+
+/// A variable of `<platform>/env` that an extension asked for cannot be read: its file is a
+/// FIFO, a directory, a dangling link, too large or unreadable.
+///
+/// Shown as every error is ([`HeaderAndBody`]); an extension's error type holds it to report
+/// it with `?`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformEnvError {
+    /// The variable asked for.
+    pub name: String,
+    /// Why its file is no value, naming the file (e.g. `/platform/env/BP_JVM_VERSION is a
+    /// FIFO, not a regular file`).
+    pub reason: String,
+}
+
+impl fmt::Display for PlatformEnvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for PlatformEnvError {}
+
+impl HeaderAndBody for PlatformEnvError {
+    fn header(&self) -> String {
+        format!("Cannot read the platform setting {}", bounded(&self.name))
+    }
+
+    fn body(&self) -> String {
+        format!(
+            "{}.\nEach file of <platform>/env holds one variable's value: a regular file (or a \
+             link to one) of at most {} KiB. Fix or remove it.",
+            self.reason,
+            Platform::MAX_ENV_VALUE_SIZE / 1024
+        )
+    }
 }
 
 /// The target the app image will run on, from `CNB_TARGET_*`: the fields of libcnb's `Target`,
@@ -173,37 +198,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_env_files_verbatim_and_follows_links() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("env")).unwrap();
-        std::fs::write(dir.path().join("env/BP_NODE_VERSION"), "~20").unwrap();
-        std::fs::write(dir.path().join("env/EMPTY"), "").unwrap();
-        std::fs::write(dir.path().join("env/MULTI"), "a\nb\n").unwrap();
-        std::fs::write(dir.path().join("value"), "localhost/run:1").unwrap();
-        std::os::unix::fs::symlink(
-            dir.path().join("value"),
-            dir.path().join("env/BP_UBI_RUN_IMAGE_OVERRIDE"),
-        )
-        .unwrap();
-        let platform = Platform::from_dir(dir.path()).unwrap();
-        assert_eq!(platform.env("BP_NODE_VERSION"), Some("~20"));
-        assert_eq!(platform.env("MULTI"), Some("a\nb\n"));
-        assert_eq!(platform.env("EMPTY"), Some(""));
-        assert_eq!(platform.setting("EMPTY"), None);
-        assert_eq!(platform.env("UNSET"), None);
-        assert_eq!(
-            platform.setting("BP_UBI_RUN_IMAGE_OVERRIDE").as_deref(),
-            Some("localhost/run:1")
-        );
-    }
-
-    #[test]
-    fn a_platform_without_env_has_no_variables() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(Platform::from_dir(dir.path()).unwrap().env.is_empty());
-    }
-
-    #[test]
     fn target_requires_os_and_arch() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
             move |name: &str| {
@@ -245,17 +239,23 @@ mod tests {
         std::fs::write(env.join("MULTI"), "a\nb\n").unwrap();
         std::fs::write(env.join("EMPTY"), "").unwrap();
         std::fs::write(env.join("LATIN1"), b"caf\xe9").unwrap();
-        let values = read_env_dir(platform.path()).unwrap();
-        assert_eq!(values["BP_NODE_VERSION"], "~20");
-        assert_eq!(values["MULTI"], "a\nb\n");
-        assert_eq!(values["EMPTY"], "");
-        assert_eq!(values["LATIN1"], "caf\u{fffd}");
+        let platform = Platform::new(platform.path());
+        let value = |name: &str| platform.env(name).unwrap();
+        assert_eq!(value("BP_NODE_VERSION").as_deref(), Some("~20"));
+        assert_eq!(value("MULTI").as_deref(), Some("a\nb\n"));
+        assert_eq!(value("EMPTY").as_deref(), Some(""));
+        assert_eq!(platform.setting("EMPTY").unwrap(), None);
+        assert_eq!(value("LATIN1").as_deref(), Some("caf\u{fffd}"));
+        assert_eq!(value("UNSET"), None);
     }
 
     #[test]
     fn no_env_directory_means_no_variables() {
         let platform = tempfile::tempdir().unwrap();
-        assert!(read_env_dir(platform.path()).unwrap().is_empty());
+        let platform = Platform::new(platform.path());
+        assert_eq!(platform.env("BP_JVM_VERSION").unwrap(), None);
+        let missing = Platform::new("/nonexistent/platform");
+        assert_eq!(missing.setting("PLATFORM_TEST_UNSET").unwrap(), None);
     }
 
     /// A `ConfigMap` volume as Kubernetes mounts it: `..<timestamp>/` holds the files,
@@ -274,37 +274,85 @@ mod tests {
             env.join("BP_UBI_RUN_IMAGE_OVERRIDE"),
         )
         .unwrap();
-        let values = read_env_dir(platform.path()).unwrap();
+        let platform = Platform::new(platform.path());
         assert_eq!(
-            values,
-            BTreeMap::from([
-                ("BP_JVM_VERSION".to_string(), "17".to_string()),
-                (
-                    "BP_UBI_RUN_IMAGE_OVERRIDE".to_string(),
-                    "localhost/run:17".to_string()
-                ),
-            ])
+            platform.setting("BP_JVM_VERSION").unwrap().as_deref(),
+            Some("17")
+        );
+        assert_eq!(
+            platform
+                .setting("BP_UBI_RUN_IMAGE_OVERRIDE")
+                .unwrap()
+                .as_deref(),
+            Some("localhost/run:17")
         );
     }
 
+    /// A platform directory as a cluster may mount it: a CA bundle larger than any setting, a
+    /// FIFO, a dangling link (an optional `Secret` key) and a directory, beside the settings.
+    fn odd_platform() -> (tempfile::TempDir, Platform) {
+        let (dir, env) = env_dir();
+        std::fs::write(env.join("BP_JVM_VERSION"), "21").unwrap();
+        std::fs::write(env.join("SSL_CERT_BUNDLE"), "x".repeat(200_000)).unwrap();
+        crate::untrusted::mkfifo(&env.join("PIPE"));
+        symlink("..data/OPTIONAL_KEY", env.join("OPTIONAL_KEY")).unwrap();
+        std::fs::create_dir(env.join("NESTED")).unwrap();
+        let platform = Platform::new(dir.path());
+        (dir, platform)
+    }
+
+    /// Before, `<platform>/env` was read whole up front: any of these files failed every
+    /// extension, although none asked for it.
     #[test]
-    fn fifos_dangling_links_and_huge_files_are_errors() {
-        let (platform, env) = env_dir();
-        let fifo = env.join("FIFO");
-        crate::untrusted::mkfifo(&fifo);
-        let error = read_env_dir(platform.path()).unwrap_err();
-        assert!(matches!(error.kind, ReadErrorKind::NotRegular("a FIFO")));
-        std::fs::remove_file(&fifo).unwrap();
+    fn only_the_variables_asked_for_are_read() {
+        let (_dir, platform) = odd_platform();
+        assert_eq!(
+            platform.setting("BP_JVM_VERSION").unwrap().as_deref(),
+            Some("21")
+        );
+        assert_eq!(platform.setting("BP_UBI_RUN_IMAGE_OVERRIDE").unwrap(), None);
+    }
 
-        symlink("missing", env.join("DANGLING")).unwrap();
-        let error = read_env_dir(platform.path()).unwrap_err();
-        assert!(matches!(error.kind, ReadErrorKind::DanglingLink));
-        std::fs::remove_file(env.join("DANGLING")).unwrap();
+    #[test]
+    fn a_variable_asked_for_that_is_no_value_is_an_error_naming_it() {
+        let (dir, platform) = odd_platform();
+        let env = dir.path().join("env");
+        for (name, reason) in [
+            ("PIPE", "is a FIFO, not a regular file".to_string()),
+            ("NESTED", "is a directory, not a regular file".to_string()),
+            (
+                "OPTIONAL_KEY",
+                "is a symbolic link to a file that does not exist".to_string(),
+            ),
+            (
+                "SSL_CERT_BUNDLE",
+                format!(
+                    "is larger than {} bytes, the most read from it",
+                    Platform::MAX_ENV_VALUE_SIZE
+                ),
+            ),
+        ] {
+            let error = platform.setting(name).unwrap_err();
+            assert_eq!(error.name, name);
+            assert_eq!(
+                error.reason,
+                format!("{} {reason}", env.join(name).display())
+            );
+            assert!(!error.to_string().contains("xxx"));
+        }
+        for name in ["", ".", "..", "../BP_JVM_VERSION", "A=B", "A\0B"] {
+            let error = platform.env(name).unwrap_err();
+            assert!(error.reason.ends_with("is not a variable name"), "{error}");
+        }
+    }
 
-        let limit = usize::try_from(Platform::MAX_ENV_VALUE_SIZE).unwrap();
-        std::fs::write(env.join("BIG"), "x".repeat(limit + 1)).unwrap();
-        let error = read_env_dir(platform.path()).unwrap_err();
-        assert!(matches!(error.kind, ReadErrorKind::TooLarge { .. }));
-        assert!(!error.to_string().contains("xxx"));
+    /// The error as the user sees it (`src/snapshots/`).
+    #[test]
+    fn message() {
+        let error = PlatformEnvError {
+            name: "BP_JVM_VERSION".to_string(),
+            reason: "/platform/env/BP_JVM_VERSION is a FIFO, not a regular file".to_string(),
+        };
+        insta::assert_snapshot!("platform_env_error", cnb_output::render_error(&error));
     }
 }

@@ -88,7 +88,7 @@ pub struct DetectContext<E: Extension + ?Sized> {
     pub extension_dir: PathBuf,
     /// `CNB_TARGET_*`.
     pub target: Target,
-    /// `<platform>` and its `env/` files.
+    /// `<platform>`; its `env/` files are read when asked for ([`Platform::setting`]).
     pub platform: Platform,
     /// `CNB_STACK_ID` when the build image sets it (stacks are deprecated; prefer `target`).
     pub stack_id: Option<String>,
@@ -104,7 +104,7 @@ pub struct GenerateContext<E: Extension + ?Sized> {
     pub extension_dir: PathBuf,
     /// `CNB_TARGET_*`.
     pub target: Target,
-    /// `<platform>` and its `env/` files.
+    /// `<platform>`; its `env/` files are read when asked for ([`Platform::setting`]).
     pub platform: Platform,
     /// `CNB_STACK_ID` when the build image sets it (stacks are deprecated; prefer `target`).
     pub stack_id: Option<String>,
@@ -227,8 +227,6 @@ pub enum Error<E> {
     /// An input file (`extension.toml`, the Buildpack Plan) is not a regular file of at most
     /// [`MAX_INPUT_SIZE`] bytes.
     UnreadableInput(ReadError),
-    /// A file of `<platform>/env` cannot be read.
-    PlatformEnv(ReadError),
     /// An input file is not what the spec says it is.
     InvalidInput {
         /// The file.
@@ -283,9 +281,6 @@ impl<E: HeaderAndBody> HeaderAndBody for Error<E> {
             Self::ReadInput { path, .. } | Self::UnreadableInput(ReadError { path, .. }) => {
                 format!("Cannot read {}", path.display())
             }
-            Self::PlatformEnv(ReadError { path, .. }) => {
-                format!("Cannot read the platform setting {}", path.display())
-            }
             Self::InvalidInput { path, .. } => format!("Invalid {}", path.display()),
             Self::UnsupportedApi { api } => format!("Unsupported Buildpack API {api}"),
             Self::EmptyPlanEntryName => "Invalid detect plan".to_string(),
@@ -316,11 +311,6 @@ impl<E: HeaderAndBody> HeaderAndBody for Error<E> {
             Self::UnreadableInput(error) => format!(
                 "{error}.\nThe lifecycle gives this extension regular files of at most {} MiB.",
                 MAX_INPUT_SIZE >> 20
-            ),
-            Self::PlatformEnv(error) => format!(
-                "{error}.\nEach file of <platform>/env holds one variable's value: a regular \
-                 file (or a link to one) of at most {} KiB. Fix or remove it.",
-                Platform::MAX_ENV_VALUE_SIZE / 1024
             ),
             Self::InvalidInput { message, .. } => format!(
                 "{}.\nextension.toml comes with the extension, the plans from the lifecycle: \
@@ -457,7 +447,9 @@ fn read_common<M: DeserializeOwned, E>(
         return Err(Error::UnsupportedApi { api });
     }
     let descriptor = toml::from_str(&text).map_err(|error| invalid(&descriptor_path, &error))?;
-    let platform = Platform::from_dir(platform_dir).map_err(Error::PlatformEnv)?;
+    // `<platform>/env` is not read here: only the variables the extension asks for are, when it
+    // asks (an unrelated FIFO, dangling link or huge file there is none of its business).
+    let platform = Platform::new(platform_dir);
     let target = Target::from_env(|name| env.var(name)).map_err(Error::Target)?;
     Ok(CommonInputs {
         extension_dir,
@@ -664,7 +656,11 @@ mod tests {
                 .run(ShellCommand::new("install").arg(version))
                 .map_err(|e| TestError(e.to_string()))?;
             let result = GenerateResult::new().build_dockerfile(build);
-            match context.platform.setting("MODE").as_deref() {
+            let mode = context
+                .platform
+                .setting("MODE")
+                .map_err(|e| TestError(e.to_string()))?;
+            match mode.as_deref() {
                 Some("config") => Ok(result.extend_config(
                     ExtendConfig::new()
                         .build_arg("A", "1")
@@ -778,7 +774,7 @@ mod tests {
     }
 
     #[test]
-    fn platform_env_links_are_followed_and_fifos_are_errors() {
+    fn platform_env_links_are_followed_and_fifos_asked_for_are_errors() {
         // Kubernetes ConfigMap and Secret volumes (kpack, Tekton) are links.
         let fixture = Fixture::new("0.12");
         std::fs::create_dir(fixture.path("platform/env/..data")).unwrap();
@@ -787,20 +783,28 @@ mod tests {
         assert_eq!(fixture.run("generate", &[]), 0);
         assert!(fixture.path("out/extend-config.toml").exists());
 
+        // The example reads MODE: a FIFO there is its error (not a wait).
         let fixture = Fixture::new("0.12");
-        let fifo = fixture.path("platform/env/MODE");
-        crate::untrusted::mkfifo(&fifo);
-        let error: Error<TestError> =
-            Error::PlatformEnv(Platform::from_dir(&fixture.path("platform")).unwrap_err());
-        let fifo = fifo.display();
-        assert!(
-            cnb_output::render_error(&error).starts_with(&format!(
-                "ERROR: Cannot read the platform setting {fifo}\n  {fifo} is a FIFO, not a \
-                 regular file.\n"
-            )),
-            "{error}"
-        );
+        crate::untrusted::mkfifo(&fixture.path("platform/env/MODE"));
         assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
+        assert_eq!(std::fs::read_dir(fixture.path("out")).unwrap().count(), 0);
+    }
+
+    /// `<platform>/env` was read whole before detect and generate: an unrelated CA bundle over
+    /// 128 KiB, a FIFO or a dangling link (an optional `Secret` key) failed every phase of
+    /// every extension, although no extension read them.
+    #[test]
+    fn unrelated_platform_env_files_are_never_opened() {
+        let fixture = Fixture::new("0.12");
+        let env = fixture.path("platform/env");
+        std::fs::write(env.join("CA_BUNDLE"), "x".repeat(200_000)).unwrap();
+        crate::untrusted::mkfifo(&env.join("PIPE"));
+        std::os::unix::fs::symlink("..data/OPTIONAL_KEY", env.join("OPTIONAL_KEY")).unwrap();
+        std::fs::create_dir(env.join("NESTED")).unwrap();
+        std::fs::write(env.join("MODE"), "config").unwrap();
+        assert_eq!(fixture.run("detect", &[]), exit_code::SUCCESS);
+        assert_eq!(fixture.run("generate", &[]), exit_code::SUCCESS);
+        assert!(fixture.path("out/extend-config.toml").exists());
     }
 
     #[test]
@@ -912,11 +916,7 @@ mod tests {
     #[test]
     fn messages() {
         let path = |p: &str| PathBuf::from(p);
-        let read_error = |kind| ReadError {
-            path: path("/platform/env/BP_NODE_VERSION"),
-            kind,
-        };
-        let errors: [(&str, Error<TestError>); 12] = [
+        let errors: [(&str, Error<TestError>); 11] = [
             (
                 "unknown_phase",
                 Error::UnknownPhase(format!("build\nRUN id{}", "x".repeat(100))),
@@ -940,12 +940,6 @@ mod tests {
                     path: path("/layers/ext/plan.toml"),
                     kind: crate::untrusted::ReadErrorKind::NotRegular("a FIFO"),
                 }),
-            ),
-            (
-                "platform_env",
-                Error::PlatformEnv(read_error(crate::untrusted::ReadErrorKind::TooLarge {
-                    limit: Platform::MAX_ENV_VALUE_SIZE,
-                })),
             ),
             (
                 "invalid_input",

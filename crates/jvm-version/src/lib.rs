@@ -36,11 +36,13 @@
 //! assert_eq!((request.major, request.source.as_str()), (21, "BP_JVM_VERSION"));
 //! ```
 
+mod app_files;
 mod gradle;
 pub mod manifest;
 mod pom;
 mod version;
 
+pub use app_files::{JVM_APP_FILES, jvm_app_file};
 pub use manifest::{MANIFEST_PATH, Manifest};
 pub use pom::{ExpansionError, MAX_EXPANSION, MAX_SUBSTITUTIONS};
 pub use version::{InvalidVersion, MAX_VERSION_LENGTH, parse_major};
@@ -270,12 +272,22 @@ fn setting(
             .filter(|value| !value.is_empty())
             .map(|value| (BP_JVM_VERSION.to_string(), Ok(value.to_string()))));
     };
-    let Some(text) = untrusted_input::read_app_text(app_dir, Path::new(file), source.limit())
-        .map_err(JvmVersionError::Read)?
-    else {
+    let Some(text) = read_source(app_dir, file, source)? else {
         return Ok(None);
     };
     Ok(first_setting(source, &text))
+}
+
+/// The text of a source's file in the app, `None` when it does not exist: the one read of the
+/// app's JVM files, for the version ([`requested_version`]) and for detection
+/// ([`jvm_app_file`]), so that an unreadable file is the same error in both.
+fn read_source(
+    app_dir: &Path,
+    file: &str,
+    source: VersionSource,
+) -> Result<Option<String>, JvmVersionError> {
+    untrusted_input::read_app_text(app_dir, Path::new(file), source.limit())
+        .map_err(JvmVersionError::Read)
 }
 
 /// The first version setting of one source's text, as `(setting, value)`: the parsers of the

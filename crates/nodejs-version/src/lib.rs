@@ -39,6 +39,27 @@ pub const UNKNOWN_SOURCE: &str = "<unknown>";
 /// The longest request read, in bytes (npm's semver refuses versions over 256 characters).
 pub const MAX_REQUEST_LENGTH: usize = 256;
 
+/// Refuses a request longer than [`MAX_REQUEST_LENGTH`]: the limit both Node.js modules apply,
+/// the companion when it writes a request into the build plan (detect), the extension when it
+/// reads one ([`Request::parse`]), with the same error.
+///
+/// ```
+/// assert!(nodejs_version::check_length("~22").is_ok());
+/// let error = nodejs_version::check_length(&"2".repeat(1 << 20)).unwrap_err();
+/// assert!(error.message("22222", "package.json").contains("(it is longer than 256 bytes)"));
+/// ```
+///
+/// # Errors
+/// When `request` is longer than [`MAX_REQUEST_LENGTH`] bytes.
+pub fn check_length(request: &str) -> Result<(), RequestError> {
+    if request.len() > MAX_REQUEST_LENGTH {
+        return Err(RequestError::NotARange(format!(
+            "it is longer than {MAX_REQUEST_LENGTH} bytes"
+        )));
+    }
+    Ok(())
+}
+
 /// nvm's LTS codenames and the major of each line, oldest first. Node.js names its LTS lines
 /// after chemical elements in alphabetical order, one initial per line (see
 /// [`NEXT_LTS_LINE`] for the line after the last one here).
@@ -310,11 +331,7 @@ impl Request {
     /// When it is longer than [`MAX_REQUEST_LENGTH`], names an unknown LTS line, or is not a
     /// node version range.
     pub fn parse(request: &str) -> Result<Self, RequestError> {
-        if request.len() > MAX_REQUEST_LENGTH {
-            return Err(RequestError::NotARange(format!(
-                "it is longer than {MAX_REQUEST_LENGTH} bytes"
-            )));
-        }
+        check_length(request)?;
         let trimmed = request.trim_matches(' ');
         if let Some(alias) = Alias::parse(trimmed)? {
             return Ok(Self::Alias(alias));

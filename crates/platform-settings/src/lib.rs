@@ -8,7 +8,8 @@
 //!
 //! Published: the extension toolkit `cnb-extension` depends on it, and buildpacks use it
 //! without depending on the toolkit. `<platform>/env` itself is read by libcnb for buildpacks
-//! and by `cnb_extension::Platform::from_dir` for extensions.
+//! (every file, up front) and by `cnb_extension::Platform` for extensions (only the file of
+//! the variable asked for, when it is asked for: [`try_setting`], which can fail).
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -19,11 +20,13 @@
 
 mod settings;
 
-pub use settings::{PlatformEnv, setting};
+pub use settings::{PlatformEnv, setting, try_setting};
 
 #[cfg(feature = "libcnb")]
 impl PlatformEnv for libcnb::Env {
-    fn platform_value(&self, name: &str) -> Option<String> {
-        self.get_string_lossy(name)
+    type Error = std::convert::Infallible;
+
+    fn platform_value(&self, name: &str) -> Result<Option<String>, Self::Error> {
+        Ok(self.get_string_lossy(name))
     }
 }

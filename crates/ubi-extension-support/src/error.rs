@@ -3,7 +3,7 @@
 use crate::catalogue::{CatalogueError, Runtime};
 use crate::run_image::RunImageError;
 use crate::stack::StackError;
-use cnb_extension::DockerfileError;
+use cnb_extension::{DockerfileError, HeaderAndBody, PlatformEnvError};
 use ubi_companion_contract::HandOffError;
 
 /// A generate failure that is not the runtime's own: the stack, its catalogue, the run image,
@@ -21,6 +21,9 @@ pub enum SharedError {
     Dockerfile(DockerfileError),
     /// The hand-off file for the companion cannot be written (a bug: its type is always TOML).
     HandOff(HandOffError),
+    /// A `<platform>/env` variable the extension reads is no value (a FIFO, a directory, a
+    /// dangling link, too large): the toolkit's error.
+    PlatformEnv(PlatformEnvError),
 }
 
 impl SharedError {
@@ -43,6 +46,7 @@ impl SharedError {
             Self::RunImage(_) => "Cannot choose the run image".to_string(),
             Self::Dockerfile(_) => "Internal error: a Dockerfile value was rejected".to_string(),
             Self::HandOff(_) => "Internal error: the hand-off file cannot be written".to_string(),
+            Self::PlatformEnv(error) => error.header(),
         }
     }
 
@@ -58,6 +62,7 @@ impl SharedError {
                  Dockerfile."
             ),
             Self::HandOff(error) => format!("{error}.\nPlease report this."),
+            Self::PlatformEnv(error) => error.body(),
         }
     }
 }
@@ -78,5 +83,6 @@ from_errors!(
     Stack(StackError),
     RunImage(RunImageError),
     Dockerfile(DockerfileError),
-    HandOff(HandOffError)
+    HandOff(HandOffError),
+    PlatformEnv(PlatformEnvError)
 );

@@ -79,7 +79,7 @@ impl Extension for UbiJavaExtension {
         log.step("Resolving Java version");
         let candidates = version::candidates(
             &context.buildpack_plan,
-            context.platform.setting(BP_JVM_VERSION).as_deref(),
+            context.platform.setting(BP_JVM_VERSION)?.as_deref(),
             &context.app_dir,
         )?;
         if candidates.list.is_empty() {
@@ -139,7 +139,7 @@ impl Extension for UbiJavaExtension {
             Runtime::JAVA,
             major,
             versions.catalogue.as_ref(),
-            context.platform.setting(RUN_IMAGE_OVERRIDE_ENV).as_deref(),
+            context.platform.setting(RUN_IMAGE_OVERRIDE_ENV)?.as_deref(),
         )?;
         if run_image_origin == RunImageOrigin::Override {
             log.step(&format!(

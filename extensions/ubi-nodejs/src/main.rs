@@ -122,7 +122,7 @@ impl Extension for UbiNodejsExtension {
             .step(&format!("Selected Node.js major version {major}"));
 
         let install = Install::new(stack, major)?;
-        let override_image = context.platform.setting(RUN_IMAGE_OVERRIDE_ENV);
+        let override_image = context.platform.setting(RUN_IMAGE_OVERRIDE_ENV)?;
         let (run_image, run_image_origin) = run_image::select(
             stack,
             Runtime::NODEJS,

@@ -39,8 +39,8 @@ pub use module::{Module, ModuleKind, descriptor_version, fixture_app, workspace_
 pub use podman::{Container, ContainerOutcome, ContainerRun, Image, Podman, free_port, http_get};
 pub use rootfs::{RootFs, STATIC_RUN_GID, STATIC_RUN_UID};
 pub use run::{
-    BuildOutcome, DetectOutcome, ENV_ALLOW_LIST, GenerateOutcome, ModuleRun, PATH_VARIABLES,
-    Process, TargetEnv,
+    BuildOutcome, DetectOutcome, ENV_ALLOW_LIST, GenerateOutcome, ModuleRun, OddPlatformEntry,
+    PATH_VARIABLES, Process, TargetEnv,
 };
 
 /// Makes a FIFO at `path` (and its parent directories): the special file tests hand a module

@@ -153,12 +153,25 @@ pub struct BuildOutcome {
     _layers_root: TempDir,
 }
 
+/// A `<platform>/env` entry that holds no value, as a cluster may mount one beside the
+/// settings: the lifecycle passes no such entry on as a variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OddPlatformEntry {
+    /// A FIFO: reading it waits for a writer.
+    Fifo,
+    /// A symbolic link to nothing (an optional Kubernetes `Secret` key, a half-updated volume).
+    DanglingLink,
+    /// A directory (the lifecycle skips directories).
+    Directory,
+}
+
 /// One phase of a module, set up as the lifecycle sets it up.
 #[derive(Debug, Clone)]
 pub struct ModuleRun {
     module: Module,
     app_dir: PathBuf,
     platform_env: BTreeMap<String, String>,
+    odd_platform_entries: BTreeMap<String, OddPlatformEntry>,
     lifecycle_env: BTreeMap<String, String>,
     target: TargetEnv,
     buildpack_plan: String,
@@ -172,6 +185,7 @@ impl ModuleRun {
             module: module.clone(),
             app_dir: app_dir.as_ref().to_path_buf(),
             platform_env: BTreeMap::new(),
+            odd_platform_entries: BTreeMap::new(),
             lifecycle_env: BTreeMap::new(),
             target: TargetEnv::default(),
             buildpack_plan: String::new(),
@@ -183,6 +197,16 @@ impl ModuleRun {
     pub fn platform_env(mut self, name: &str, value: &str) -> Self {
         self.platform_env
             .insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// An entry `<platform>/env/<name>` that is no value (a FIFO, a dangling link, a directory).
+    /// The lifecycle reads every file of `<platform>/env` to pass it on as a variable to a module
+    /// without `clear-env` (it would wait on the FIFO, fail on the link): running such a module
+    /// with one panics, saying so.
+    #[must_use]
+    pub fn odd_platform_entry(mut self, name: &str, entry: OddPlatformEntry) -> Self {
+        self.odd_platform_entries.insert(name.to_string(), entry);
         self
     }
 
@@ -228,6 +252,13 @@ impl ModuleRun {
             })
             .collect();
         if !self.module.clear_env {
+            assert!(
+                self.odd_platform_entries.is_empty(),
+                "{} does not set clear-env: the lifecycle would read every file of <platform>/env \
+                 to pass it on, and wait on a FIFO or fail on a dangling link there ({:?})",
+                self.module.id,
+                self.odd_platform_entries
+            );
             for (name, value) in &self.platform_env {
                 let value = match env.get(name) {
                     Some(existing) if PATH_VARIABLES.contains(&name.as_str()) => {
@@ -253,6 +284,19 @@ impl ModuleRun {
         for (name, value) in &self.platform_env {
             std::fs::write(platform.join("env").join(name), value)
                 .expect("write a platform env file");
+        }
+        for (name, entry) in &self.odd_platform_entries {
+            let path = platform.join("env").join(name);
+            match entry {
+                OddPlatformEntry::Fifo => crate::mkfifo(&path),
+                OddPlatformEntry::DanglingLink => {
+                    std::os::unix::fs::symlink(format!("..data/{name}"), &path)
+                        .expect("create a dangling link");
+                }
+                OddPlatformEntry::Directory => {
+                    std::fs::create_dir(&path).expect("create a platform env directory");
+                }
+            }
         }
         platform
     }

@@ -1,7 +1,7 @@
 //! The example modules run exactly as the lifecycle runs them (positional args, `CNB_*` env,
 //! filtered environment, the app as working directory), through the harness.
 
-use cnb_harness::{Module, ModuleRun, TargetEnv, fixture_app};
+use cnb_harness::{Module, ModuleRun, OddPlatformEntry, TargetEnv, fixture_app};
 use std::path::PathBuf;
 // Dependencies of the harness library, not used directly by this test crate.
 use serde_json as _;
@@ -181,6 +181,16 @@ fn the_environment_is_filtered_as_the_lifecycle_filters_it() {
         env.get("CNB_TARGET_DISTRO_NAME").map(String::as_str),
         Some("rhel")
     );
+}
+
+/// The lifecycle reads every `<platform>/env` file of a module without `clear-env` to pass it on
+/// as a variable: a FIFO or a dangling link there cannot be run past, and the harness says so.
+#[test]
+#[should_panic(expected = "does not set clear-env")]
+fn odd_platform_entries_need_clear_env() {
+    let run = ModuleRun::new(&curl_extension(), fixture_app("empty-app"))
+        .odd_platform_entry("PIPE", OddPlatformEntry::Fifo);
+    let _ = run.environment_for_test();
 }
 
 #[test]

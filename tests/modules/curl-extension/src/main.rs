@@ -6,7 +6,7 @@ use cnb_extension::untrusted::quoted;
 use cnb_extension::{
     BuildDockerfile, DetectContext, DetectResult, Dockerfile, DockerfileError, ExtendConfig,
     ExtendConfigError, Extension, ExtensionPlan, GenerateContext, GenerateResult, HeaderAndBody,
-    ImageReference, ImageReferenceError, Log, Run, RunDockerfile, ShellCommand,
+    ImageReference, ImageReferenceError, Log, PlatformEnvError, Run, RunDockerfile, ShellCommand,
 };
 
 /// The platform variable that names a run image to switch to.
@@ -21,6 +21,8 @@ enum CurlError {
     InvalidRunImage(ImageReferenceError),
     Dockerfile(DockerfileError),
     ExtendConfig(ExtendConfigError),
+    /// `<platform>/env/BP_CURL_RUN_IMAGE` exists but is no value.
+    Platform(PlatformEnvError),
 }
 
 impl HeaderAndBody for CurlError {
@@ -30,6 +32,7 @@ impl HeaderAndBody for CurlError {
             Self::InvalidRunImage(_) => format!("Invalid {RUN_IMAGE_ENV}"),
             Self::Dockerfile(error) => error.header(),
             Self::ExtendConfig(error) => error.header(),
+            Self::Platform(error) => error.header(),
         }
     }
 
@@ -47,6 +50,7 @@ impl HeaderAndBody for CurlError {
             ),
             Self::Dockerfile(error) => error.body(),
             Self::ExtendConfig(error) => error.body(),
+            Self::Platform(error) => error.body(),
         }
     }
 }
@@ -130,7 +134,11 @@ impl Extension for CurlExtension {
             .run(install(&package))?
             .restore_user();
 
-        let run = if let Some(image) = context.platform.setting(RUN_IMAGE_ENV) {
+        let run_image = context
+            .platform
+            .setting(RUN_IMAGE_ENV)
+            .map_err(CurlError::Platform)?;
+        let run = if let Some(image) = run_image {
             let image: ImageReference = image.parse().map_err(CurlError::InvalidRunImage)?;
             log.step(&format!(
                 "Switching the run image to {image} ({RUN_IMAGE_ENV})"
