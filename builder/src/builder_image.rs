@@ -23,14 +23,14 @@
 //! `io.buildpacks.extension.layers`.
 
 use crate::builder_toml::{CheckedBuilder, GroupEntry, ModuleSource, check_file};
-use crate::buildpackage::{
+use crate::registry::{Registry, RegistryOptions, Transfer};
+use anyhow::{Context, bail};
+use cnb_package::buildpackage::{
     self, BUILDPACK_LAYERS_LABEL, EXTENSION_LAYERS_LABEL, ModuleDetails, ModuleInfo, ModuleLayers,
     ModuleRef, OrderEntry,
 };
-use crate::descriptor::ModuleKind;
-use crate::oci::{self, Image, LayerBlob, LayerBuilder, Owner, Platform};
-use crate::registry::{Registry, RegistryOptions, Transfer};
-use anyhow::{Context, bail};
+use cnb_package::descriptor::ModuleKind;
+use oci_layout::{Image, LayerBlob, LayerBuilder, Owner, Platform};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -91,7 +91,7 @@ pub struct CreateOptions {
 /// A builder written by [`create_builder`].
 #[derive(Debug, Clone)]
 pub struct CreatedBuilder {
-    pub manifest: oci::Descriptor,
+    pub manifest: oci_layout::Descriptor,
     pub lifecycle_version: String,
     /// `id@version` of every module in the builder.
     pub modules: Vec<String>,
@@ -130,7 +130,7 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
 
     let (base, build_image_name) = if let Some(dir) = &options.build_image {
         (
-            oci::read_layout(dir, options.build_image_tag.as_deref())
+            oci_layout::read_layout(dir, options.build_image_tag.as_deref())
                 .with_context(|| format!("cannot read the build image {}", dir.display()))?,
             dir.display().to_string(),
         )
@@ -230,7 +230,7 @@ fn target_platform(checked: &CheckedBuilder) -> Platform {
 }
 
 /// `CNB_USER_ID:CNB_GROUP_ID` of the build image.
-fn cnb_owner(base: &oci::LoadedImage, build_image_name: &str) -> anyhow::Result<Owner> {
+fn cnb_owner(base: &oci_layout::LoadedImage, build_image_name: &str) -> anyhow::Result<Owner> {
     let id_of = |name: &str| -> anyhow::Result<u64> {
         let value = base.env(name).with_context(|| {
             format!("build image {build_image_name} is missing the required env var {name} (pack requires CNB_USER_ID and CNB_GROUP_ID)")
@@ -253,7 +253,7 @@ type Labels = Vec<(&'static str, String)>;
 fn config_layers_and_labels(
     checked: &CheckedBuilder,
     modules: &[BuilderModule],
-    base: &oci::LoadedImage,
+    base: &oci_layout::LoadedImage,
     lifecycle_version: &str,
 ) -> anyhow::Result<(Vec<LayerBlob>, Labels)> {
     let mut buildpack_layers: ModuleLayers = label_json(base, BUILDPACK_LAYERS_LABEL)?;
@@ -368,7 +368,7 @@ fn builder_config(
     let object = config
         .as_object_mut()
         .context("the build image config is not a JSON object")?;
-    object.insert("created".to_string(), oci::NORMALIZED_TIME.into());
+    object.insert("created".to_string(), oci_layout::NORMALIZED_TIME.into());
     let image_config = object
         .entry("config")
         .or_insert_with(|| serde_json::json!({}))
@@ -407,7 +407,7 @@ fn builder_config(
     {
         for layer in added {
             history.push(serde_json::json!({
-                "created": oci::NORMALIZED_TIME,
+                "created": oci_layout::NORMALIZED_TIME,
                 "created_by": format!("packager builder create: layer {}", layer.diff_id),
             }));
         }
@@ -523,7 +523,7 @@ fn is_image_reference(reference: &str) -> bool {
 /// (targets).
 fn check_modules_against(
     modules: &[BuilderModule],
-    base: &oci::LoadedImage,
+    base: &oci_layout::LoadedImage,
     build_image_name: &str,
 ) -> anyhow::Result<()> {
     let os = base
@@ -588,7 +588,7 @@ fn lifecycle_version(lifecycle: &Path) -> anyhow::Result<String> {
         .output()
         .with_context(|| format!("cannot run {} -version", lifecycle.display()))?;
     let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    if !output.status.success() || !crate::descriptor::is_valid_version(&version) {
+    if !output.status.success() || !cnb_package::descriptor::is_valid_version(&version) {
         bail!(
             "{} -version did not print a lifecycle version ({}): {}",
             lifecycle.display(),
@@ -708,7 +708,7 @@ fn build_env_layer(checked: &CheckedBuilder) -> anyhow::Result<LayerBlob> {
 }
 
 fn label_json<T: serde::de::DeserializeOwned + Default>(
-    image: &oci::LoadedImage,
+    image: &oci_layout::LoadedImage,
     name: &str,
 ) -> anyhow::Result<T> {
     match image.label(name) {

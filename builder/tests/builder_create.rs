@@ -12,7 +12,7 @@ use cnb_harness::oci::{
     skopeo_inspect_config, umoci_stat, umoci_unpack,
 };
 use cnb_harness::{Lifecycle, Module, workspace_root};
-use packager::buildpackage::write_buildpackage;
+use cnb_package::buildpackage::write_buildpackage;
 use std::fmt::Write as _;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -24,14 +24,13 @@ use base64 as _;
 use bcrypt as _;
 use clap as _;
 use cnb_extension as _;
-use elf_check as _;
 use flate2 as _;
 use fuzz_check as _;
-use hex as _;
 use oci_client as _;
+use oci_layout as _;
+use packager as _;
 use rustls as _;
 use serde as _;
-use sha2 as _;
 use tar as _;
 use tempfile as _;
 use tokio as _;

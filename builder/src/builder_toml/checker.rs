@@ -6,7 +6,7 @@ use super::config::{BuildEnv, BuilderConfig, LifecycleConfig};
 use super::modules::WorkspaceModules;
 use super::order::ModuleIndex;
 use super::problem::{KeyPath, Lines, Problem, Segment};
-use crate::descriptor::ModuleKind;
+use cnb_package::descriptor::ModuleKind;
 use std::path::Path;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -146,7 +146,7 @@ impl Checker<'_> {
             );
         }
         if let Some(version) = &lifecycle.version
-            && !crate::descriptor::is_valid_version(version)
+            && !cnb_package::descriptor::is_valid_version(version)
         {
             self.problem(
                 KeyPath::parse("lifecycle.version"),

@@ -120,7 +120,7 @@ fn check_text_with(
         vec![Problem {
             key: KeyPath::default(),
             line: error.span().map(|span| lines.of(span.start)),
-            message: format!("invalid TOML: {}", crate::toml_message(&error)),
+            message: format!("invalid TOML: {}", cnb_package::toml_message(&error)),
         }]
     })?;
     let mut checker = Checker {
@@ -136,7 +136,7 @@ fn check_text_with(
         vec![Problem {
             key: KeyPath::default(),
             line: error.span().map(|span| checker.lines.of(span.start)),
-            message: crate::toml_message(&error),
+            message: cnb_package::toml_message(&error),
         }]
     })?;
     let outcome = checker.check_config(config, path, base_dir, workspace);

@@ -5,9 +5,9 @@
 use super::checker::Checker;
 use super::config::ModuleConfig;
 use super::problem::KeyPath;
-use crate::buildpackage::{ModuleDetails, read_buildpackage};
-use crate::descriptor::ModuleKind;
-use crate::workspace::{discover_modules, find_workspace_root};
+use cnb_package::buildpackage::{ModuleDetails, read_buildpackage};
+use cnb_package::descriptor::ModuleKind;
+use cnb_package::workspace::{discover_modules, find_workspace_root};
 use std::path::{Path, PathBuf};
 use untrusted_input::quoted;
 

@@ -5,7 +5,7 @@ use super::checker::Checker;
 use super::config::GroupEntry;
 use super::modules::ResolvedModule;
 use super::problem::KeyPath;
-use crate::descriptor::ModuleKind;
+use cnb_package::descriptor::ModuleKind;
 use std::collections::HashMap;
 use untrusted_input::quoted;
 

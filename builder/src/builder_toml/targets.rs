@@ -74,7 +74,7 @@ impl Checker<'_> {
 }
 
 /// Whether a module target covers a builder target (empty fields are wildcards).
-fn supports(module: &crate::buildpackage::Target, builder: &TargetConfig) -> bool {
+fn supports(module: &cnb_package::buildpackage::Target, builder: &TargetConfig) -> bool {
     let field =
         |module: &str, builder: &str| module.is_empty() || builder.is_empty() || module == builder;
     field(&module.os, &builder.os)
@@ -92,7 +92,7 @@ fn supports(module: &crate::buildpackage::Target, builder: &TargetConfig) -> boo
             }))
 }
 
-fn target_name(target: &crate::buildpackage::Target) -> String {
+fn target_name(target: &cnb_package::buildpackage::Target) -> String {
     let mut name = format!(
         "{}/{}",
         target.os,

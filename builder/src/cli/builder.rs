@@ -1,9 +1,9 @@
 //! `packager builder create`: a builder image as an OCI layout, without a daemon.
 
 use crate::builder_image::{CreateOptions, create_builder};
-use crate::oci::split_layout_reference;
 use crate::registry::{RegistryMirror, RegistryOptions, Transfer};
 use clap::{Args, Subcommand};
+use oci_layout::split_layout_reference;
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -4,16 +4,16 @@
 //! mounts them instead.
 
 use super::{Registry, cache::Cache, mirrored, parse_reference};
-use crate::oci::{
-    Blob, BlobData, Image, LayerBlob, LoadedImage, MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_LAYER_TAR,
-    Platform,
-};
 use anyhow::{Context, bail};
 use oci_client::Reference;
 use oci_client::manifest::{
     IMAGE_DOCKER_LAYER_GZIP_MEDIA_TYPE, IMAGE_DOCKER_LAYER_TAR_MEDIA_TYPE,
     IMAGE_MANIFEST_LIST_MEDIA_TYPE, IMAGE_MANIFEST_MEDIA_TYPE, ImageIndexEntry,
     OCI_IMAGE_INDEX_MEDIA_TYPE, OCI_IMAGE_MEDIA_TYPE, OciDescriptor, OciImageManifest, OciManifest,
+};
+use oci_layout::{
+    Blob, BlobData, Image, LayerBlob, LoadedImage, MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_LAYER_TAR,
+    Platform,
 };
 use std::path::PathBuf;
 

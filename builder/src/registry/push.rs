@@ -3,9 +3,9 @@
 //! the image only once all of its blobs are there: nothing is half-published.
 
 use super::{Registry, parse_reference};
-use crate::oci::{Blob, Image, MEDIA_TYPE_MANIFEST};
 use anyhow::Context;
 use oci_client::Reference;
+use oci_layout::{Blob, Image, MEDIA_TYPE_MANIFEST};
 
 impl Registry {
     /// Pushes `image` as `reference` (tag `latest` when it names none) and returns the digest

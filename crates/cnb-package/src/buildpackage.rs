@@ -1,6 +1,6 @@
 //! Buildpackages (`.cnb` files) in the format pack writes and reads.
 //!
-//! A `.cnb` file is an uncompressed tar of an OCI image layout (see [`crate::oci`]) holding one
+//! A `.cnb` file is an uncompressed tar of an OCI image layout (see [`oci_layout`]) holding one
 //! image whose single gzip layer carries the module at `/cnb/buildpacks/<escaped id>/<version>/`
 //! (or `/cnb/extensions/...`), and whose config carries the labels
 //! `io.buildpacks.buildpackage.metadata` and `io.buildpacks.buildpack.layers` (or
@@ -8,8 +8,8 @@
 //! in the shapes pack puts into those labels.
 
 use crate::descriptor::{MAX_DESCRIPTOR_SIZE, ModuleKind, find_descriptor, read_text};
-use crate::oci::{self, Image, LayerBlob, LayerBuilder, LoadedImage, Owner};
 use anyhow::{Context, bail};
+use oci_layout::{Image, LayerBlob, LayerBuilder, LoadedImage, Owner};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -426,9 +426,9 @@ pub fn write_buildpackage(module_dir: &Path, path: &Path) -> anyhow::Result<Buil
     let image = Image {
         config: serde_json::json!({
             "architecture": ARCHITECTURE,
-            "created": oci::NORMALIZED_TIME,
+            "created": oci_layout::NORMALIZED_TIME,
             "history": [{
-                "created": oci::NORMALIZED_TIME,
+                "created": oci_layout::NORMALIZED_TIME,
                 "created_by": format!("packager: {} {}", details.kind, details.full_name()),
             }],
             "os": "linux",
@@ -454,7 +454,7 @@ pub fn write_buildpackage(module_dir: &Path, path: &Path) -> anyhow::Result<Buil
 /// # Errors
 /// If the file is not a buildpackage, or its labels or layers are inconsistent.
 pub fn read_buildpackage(path: &Path) -> anyhow::Result<Buildpackage> {
-    let image = oci::read_archive(path, None)?;
+    let image = oci_layout::read_archive(path, None)?;
     buildpackage_of_image(&image, path)
         .with_context(|| format!("{} is not a buildpackage", path.display()))
 }

@@ -1,7 +1,7 @@
 //! Image layers: tar archives with normalized headers (reproducible), gzip with a fixed header,
 //! and the layer blob with its `diff_id`.
 
-use super::{Blob, MEDIA_TYPE_LAYER_GZIP, sha256_digest};
+use crate::{Blob, MEDIA_TYPE_LAYER_GZIP, sha256_digest};
 use anyhow::{Context, bail};
 use std::fs;
 use std::io::Write;

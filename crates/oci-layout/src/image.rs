@@ -1,8 +1,8 @@
 //! An image to write ([`Image`]: a config and its layers, turned into the config, manifest and
 //! index documents) and an image read ([`LoadedImage`]).
 
-use super::manifest::{Index, Manifest};
-use super::{
+use crate::manifest::{Index, Manifest};
+use crate::{
     Blob, Descriptor, LayerBlob, MEDIA_TYPE_CONFIG, MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST,
     Platform, REF_NAME_ANNOTATION,
 };

@@ -1,8 +1,8 @@
 //! OCI image layouts: a directory (`oci-layout`, `index.json`, `blobs/sha256/`) or the same in an
 //! uncompressed tar (a `.cnb` file), written atomically and read back.
 
-use super::manifest::{Index, load_manifest, select_manifest};
-use super::{
+use crate::manifest::{Index, load_manifest, select_manifest};
+use crate::{
     Blob, BlobData, Image, LayerBlob, LayerBuilder, LoadedImage, Owner, WrittenImage, digest_hex,
     sha256_digest,
 };
@@ -304,7 +304,7 @@ mod tests {
     }
 
     #[test]
-    fn archives_are_read_bounded_and_never_wait() {
+    fn archives_are_read_bounded() {
         let dir = tempfile::tempdir().unwrap();
         let archive = dir.path().join("x.cnb");
         one_layer_image().write_archive(&archive, "v1").unwrap();
@@ -320,21 +320,6 @@ mod tests {
                 archive.display(),
                 size - 1
             )
-        );
-
-        let fifo = dir.path().join("fifo.cnb");
-        cnb_harness::mkfifo(&fifo);
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let error = read_archive(&fifo, None).unwrap_err();
-            sender.send((fifo, error.to_string())).unwrap();
-        });
-        let (fifo, message) = receiver
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("reading a FIFO as a .cnb waited");
-        assert_eq!(
-            message,
-            format!("{} is a FIFO, not a regular file", fifo.display())
         );
     }
 

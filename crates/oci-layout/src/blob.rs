@@ -1,7 +1,7 @@
 //! Content-addressed blobs: SHA-256 digests and where a blob's bytes are (memory, or a file such
 //! as another layout's `blobs/sha256/<hex>`).
 
-use super::Descriptor;
+use crate::Descriptor;
 use anyhow::{Context, bail};
 use sha2::Digest as _;
 use std::collections::BTreeMap;
