@@ -234,7 +234,7 @@ fn check_buildpackage(cnb: &Path, dir: &Path, id: &str, version: &str, scratch: 
     assert_eq!(info["layerDiffID"], layer.diff_id.as_str());
     assert_eq!(layers[0], layer.blob.digest.as_str());
     assert_eq!(
-        layer.blob.media_type,
+        layer.blob.media_type.to_string(),
         "application/vnd.oci.image.layer.v1.tar+gzip"
     );
 

@@ -176,14 +176,14 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
             registry.fetch_all(&image)?;
             image.write_layout(output, &options.output_tag)?.manifest
         }
-        None => image.documents(&options.output_tag)?.1.descriptor(),
+        None => image.documents(&options.output_tag)?.1.descriptor()?,
     };
     if let Some(reference) = &options.publish {
         let digest = registry.push(&image, reference)?;
-        if digest != manifest.digest {
+        if digest != manifest.digest().to_string() {
             bail!(
                 "{reference}: pushed as {digest}, but the builder is {}",
-                manifest.digest
+                manifest.digest()
             );
         }
     }
@@ -202,18 +202,18 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
 /// binaries are built for). Images are chosen from indexes by it.
 fn target_platform(checked: &CheckedBuilder) -> Platform {
     let target = checked.config.targets.first();
-    let field = |value: Option<&String>, default: &str| {
+    let field = |value: Option<&String>, default: &'static str| -> String {
         value
             .filter(|value| !value.is_empty())
             .map_or_else(|| default.to_string(), Clone::clone)
     };
-    Platform {
-        os: field(target.map(|t| &t.os), "linux"),
-        architecture: field(target.map(|t| &t.arch), "amd64"),
-        variant: target
-            .map(|t| t.variant.clone())
+    oci_layout::platform(
+        &field(target.map(|t| &t.os), "linux"),
+        &field(target.map(|t| &t.arch), "amd64"),
+        target
+            .map(|t| t.variant.as_str())
             .filter(|variant| !variant.is_empty()),
-    }
+    )
 }
 
 /// `CNB_USER_ID:CNB_GROUP_ID` of the build image.

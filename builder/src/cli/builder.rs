@@ -159,10 +159,14 @@ fn create(args: &CreateArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     if let Some((dir, _)) = &output {
-        println!("{}:{output_tag} {}", dir.display(), created.manifest.digest);
+        println!(
+            "{}:{output_tag} {}",
+            dir.display(),
+            created.manifest.digest()
+        );
     }
     if let Some(reference) = &args.publish {
-        println!("{reference} {}", created.manifest.digest);
+        println!("{reference} {}", created.manifest.digest());
     }
     Ok(())
 }

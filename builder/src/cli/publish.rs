@@ -95,7 +95,7 @@ fn publish_builders(
             transfer.blobs_present,
             transfer.blobs_mounted
         );
-        println!("{reference} {}", created.manifest.digest);
+        println!("{reference} {}", created.manifest.digest());
     }
     Ok(())
 }

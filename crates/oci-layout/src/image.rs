@@ -1,13 +1,11 @@
 //! An image to write ([`Image`]: a config and its layers, turned into the config, manifest and
 //! index documents) and an image read ([`LoadedImage`]).
 
-use crate::manifest::{Index, Manifest};
-use crate::{
-    Blob, Descriptor, LayerBlob, MEDIA_TYPE_CONFIG, MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST,
-    Platform, REF_NAME_ANNOTATION,
-};
+use crate::manifest::{diff_ids, platform};
+use crate::{Blob, Descriptor, LayerBlob, MediaType, REF_NAME_ANNOTATION};
 use anyhow::bail;
-use std::collections::BTreeMap;
+use oci_spec::image::{ImageIndexBuilder, ImageManifestBuilder};
+use std::collections::HashMap;
 
 /// An image to write: its config (a JSON document whose `rootfs.diff_ids` must list the layers)
 /// and its layers, bottom first.
@@ -32,42 +30,38 @@ impl Image {
     /// # Errors
     /// If the config's `rootfs.diff_ids` do not list the layers.
     pub fn documents(&self, tag: &str) -> anyhow::Result<(Blob, Blob, Vec<u8>)> {
-        let diff_ids: Vec<&str> = self
-            .config
-            .pointer("/rootfs/diff_ids")
-            .and_then(serde_json::Value::as_array)
-            .map(|ids| ids.iter().filter_map(serde_json::Value::as_str).collect())
-            .unwrap_or_default();
         let layer_ids: Vec<&str> = self.layers.iter().map(|l| l.diff_id.as_str()).collect();
-        if diff_ids != layer_ids {
+        if diff_ids(&self.config) != layer_ids {
             bail!("the image config's rootfs.diff_ids do not list the image's layers");
         }
-        let config = Blob::memory(MEDIA_TYPE_CONFIG, serde_json::to_vec(&self.config)?);
-        let manifest = Manifest {
-            schema_version: 2,
-            media_type: Some(MEDIA_TYPE_MANIFEST.to_string()),
-            config: config.descriptor(),
-            layers: self.layers.iter().map(|l| l.blob.descriptor()).collect(),
-            annotations: BTreeMap::new(),
-        };
-        let manifest = Blob::memory(MEDIA_TYPE_MANIFEST, serde_json::to_vec(&manifest)?);
-        let platform = Platform {
-            architecture: json_str(&self.config, "/architecture")
-                .unwrap_or("amd64")
-                .to_string(),
-            os: json_str(&self.config, "/os").unwrap_or("linux").to_string(),
-            variant: json_str(&self.config, "/variant").map(str::to_string),
-        };
-        let mut entry = manifest.descriptor();
-        entry
-            .annotations
-            .insert(REF_NAME_ANNOTATION.to_string(), tag.to_string());
-        entry.platform = Some(platform);
-        let index = Index {
-            schema_version: 2,
-            media_type: Some(MEDIA_TYPE_INDEX.to_string()),
-            manifests: vec![entry],
-        };
+        let config = Blob::memory(MediaType::ImageConfig, serde_json::to_vec(&self.config)?);
+        let manifest = ImageManifestBuilder::default()
+            .schema_version(2_u32)
+            .media_type(MediaType::ImageManifest)
+            .config(config.descriptor()?)
+            .layers(
+                self.layers
+                    .iter()
+                    .map(|l| l.blob.descriptor())
+                    .collect::<anyhow::Result<Vec<_>>>()?,
+            )
+            .build()?;
+        let manifest = Blob::memory(MediaType::ImageManifest, serde_json::to_vec(&manifest)?);
+        let mut entry = manifest.descriptor()?;
+        entry.set_annotations(Some(HashMap::from([(
+            REF_NAME_ANNOTATION.to_string(),
+            tag.to_string(),
+        )])));
+        entry.set_platform(Some(platform(
+            json_str(&self.config, "/os").unwrap_or("linux"),
+            json_str(&self.config, "/architecture").unwrap_or("amd64"),
+            json_str(&self.config, "/variant"),
+        )));
+        let index = ImageIndexBuilder::default()
+            .schema_version(2_u32)
+            .media_type(MediaType::ImageIndex)
+            .manifests(vec![entry])
+            .build()?;
         Ok((config, manifest, serde_json::to_vec(&index)?))
     }
 
@@ -119,5 +113,44 @@ impl LoadedImage {
                     .filter(|(key, _)| *key == name)
                     .map(|(_, value)| value)
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{LayerBuilder, Owner};
+
+    /// The documents are byte for byte what the packager wrote before it used `oci-spec`'s
+    /// types (and what pack writes): the digests of everything written depend on them.
+    #[test]
+    fn documents_keep_their_bytes() {
+        let mut layer = LayerBuilder::new();
+        layer.file("/hello", 0o644, Owner::ROOT, b"hello").unwrap();
+        let layer = layer.into_layer().unwrap();
+        let image = Image {
+            config: serde_json::json!({
+                "architecture": "amd64",
+                "os": "linux",
+                "rootfs": {"type": "layers", "diff_ids": [layer.diff_id]},
+            }),
+            layers: vec![layer.clone()],
+        };
+        let (config, manifest, index) = image.documents("v1").unwrap();
+        let manifest_text = String::from_utf8(manifest.bytes().unwrap().into_owned()).unwrap();
+        assert_eq!(
+            manifest_text,
+            format!(
+                r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{}","size":{}}}]}}"#,
+                config.digest, config.size, layer.blob.digest, layer.blob.size
+            )
+        );
+        assert_eq!(
+            String::from_utf8(index).unwrap(),
+            format!(
+                r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"v1"}},"platform":{{"architecture":"amd64","os":"linux"}}}}]}}"#,
+                manifest.digest, manifest.size
+            )
+        );
     }
 }

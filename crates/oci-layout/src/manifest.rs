@@ -1,71 +1,154 @@
-//! The OCI documents: media types, content descriptors, image manifests and indexes, written as
-//! pack and the registries read them and read back (Docker's media types normalized to OCI).
+//! The OCI documents, in the `oci-spec` crate's types (the vocabulary the registry client's
+//! `oci-client` is built on): media types, content descriptors, platforms, image manifests and
+//! indexes. Here are the rules the packager reads them by, each once: which index entry serves a
+//! platform, the layer media types it takes (Docker's normalized to OCI's), and the layers'
+//! `rootfs.diff_ids`.
 
 use anyhow::{Context, bail};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+pub use oci_spec::image::{
+    ANNOTATION_REF_NAME as REF_NAME_ANNOTATION, Arch, Descriptor, ImageIndex, ImageManifest,
+    MediaType, Os, Platform,
+};
 
-pub const MEDIA_TYPE_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-pub const MEDIA_TYPE_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-pub const MEDIA_TYPE_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-pub const MEDIA_TYPE_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
-pub const MEDIA_TYPE_LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
 const DOCKER_MEDIA_TYPE_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 const DOCKER_MEDIA_TYPE_MANIFEST_LIST: &str =
     "application/vnd.docker.distribution.manifest.list.v2+json";
 const DOCKER_MEDIA_TYPE_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 const DOCKER_MEDIA_TYPE_LAYER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
-/// The `index.json` annotation that names a manifest (the tag of `oci:<dir>:<tag>`).
-pub const REF_NAME_ANNOTATION: &str = "org.opencontainers.image.ref.name";
 
-/// An OCI content descriptor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Descriptor {
-    #[serde(rename = "mediaType")]
-    pub media_type: String,
-    pub digest: String,
-    pub size: u64,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<Platform>,
+/// The manifest media types read, OCI's and Docker's (`Accept` of a manifest request).
+pub const MANIFEST_MEDIA_TYPES: [&str; 4] = [
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    DOCKER_MEDIA_TYPE_MANIFEST_LIST,
+    DOCKER_MEDIA_TYPE_MANIFEST,
+];
+
+/// Whether `media_type` is an index (OCI's, or Docker's manifest list).
+#[must_use]
+pub fn is_index(media_type: &MediaType) -> bool {
+    *media_type == MediaType::ImageIndex
+        || matches!(media_type, MediaType::Other(other) if other == DOCKER_MEDIA_TYPE_MANIFEST_LIST)
 }
 
-/// The platform of an index entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Platform {
-    pub architecture: String,
-    pub os: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variant: Option<String>,
+/// Whether `media_type` is an image manifest (OCI's or Docker's).
+#[must_use]
+pub fn is_image_manifest(media_type: &MediaType) -> bool {
+    *media_type == MediaType::ImageManifest
+        || matches!(media_type, MediaType::Other(other) if other == DOCKER_MEDIA_TYPE_MANIFEST)
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct Manifest {
-    #[serde(rename = "schemaVersion")]
-    pub(super) schema_version: u32,
-    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
-    pub(super) media_type: Option<String>,
-    pub(super) config: Descriptor,
-    pub(super) layers: Vec<Descriptor>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub(super) annotations: BTreeMap<String, String>,
+/// The OCI media type of a layer the packager takes: tar or gzip, OCI's or Docker's (which is
+/// normalized to OCI's); `None` for any other (zstd, foreign layers, ...).
+#[must_use]
+pub fn layer_media_type(media_type: &MediaType) -> Option<MediaType> {
+    match media_type {
+        MediaType::ImageLayerGzip => Some(MediaType::ImageLayerGzip),
+        MediaType::ImageLayer => Some(MediaType::ImageLayer),
+        MediaType::Other(other) if other == DOCKER_MEDIA_TYPE_LAYER_GZIP => {
+            Some(MediaType::ImageLayerGzip)
+        }
+        MediaType::Other(other) if other == DOCKER_MEDIA_TYPE_LAYER_TAR => {
+            Some(MediaType::ImageLayer)
+        }
+        _ => None,
+    }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct Index {
-    #[serde(rename = "schemaVersion")]
-    pub(super) schema_version: u32,
-    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
-    pub(super) media_type: Option<String>,
-    pub(super) manifests: Vec<Descriptor>,
+/// The platform `os/architecture[/variant]`.
+#[must_use]
+pub fn platform(os: &str, architecture: &str, variant: Option<&str>) -> Platform {
+    let mut platform = Platform::default();
+    platform.set_os(Os::from(os));
+    platform.set_architecture(Arch::from(architecture));
+    platform.set_variant(variant.map(str::to_string));
+    platform
 }
 
-pub(super) fn select_manifest(
+/// `os/architecture[/variant]`.
+#[must_use]
+pub fn platform_name(platform: &Platform) -> String {
+    match platform.variant() {
+        Some(variant) => format!("{}/{}/{variant}", platform.os(), platform.architecture()),
+        None => format!("{}/{}", platform.os(), platform.architecture()),
+    }
+}
+
+/// The index entry for `platform`: the same OS and architecture, and variant when `platform`
+/// names one (an entry without a variant matches too).
+#[must_use]
+pub fn choose_manifest<'a>(
+    entries: &'a [Descriptor],
+    platform: &Platform,
+) -> Option<&'a Descriptor> {
+    entries.iter().find(|entry| {
+        entry.platform().as_ref().is_some_and(|p| {
+            p.os() == platform.os()
+                && p.architecture() == platform.architecture()
+                && platform
+                    .variant()
+                    .as_ref()
+                    .is_none_or(|variant| p.variant().as_ref().is_none_or(|v| v == variant))
+        })
+    })
+}
+
+/// The config's `rootfs.diff_ids`, in order (none when missing).
+#[must_use]
+pub fn diff_ids(config: &serde_json::Value) -> Vec<&str> {
+    config
+        .pointer("/rootfs/diff_ids")
+        .and_then(serde_json::Value::as_array)
+        .map(|ids| ids.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// The layers of `manifest`, each with its OCI media type ([`layer_media_type`]) and its diff
+/// id from `config`.
+///
+/// # Errors
+/// If the config does not list one diff id per layer, or a layer's media type is not taken.
+pub fn image_layers(
+    manifest: &ImageManifest,
+    config: &serde_json::Value,
+) -> anyhow::Result<Vec<(Descriptor, String)>> {
+    let diff_ids = diff_ids(config);
+    if diff_ids.len() != manifest.layers().len() {
+        bail!(
+            "the image config lists {} diff ids for {} layers",
+            diff_ids.len(),
+            manifest.layers().len()
+        );
+    }
+    manifest
+        .layers()
+        .iter()
+        .zip(diff_ids)
+        .map(|(layer, diff_id)| {
+            let Some(media_type) = layer_media_type(layer.media_type()) else {
+                bail!(
+                    "layer {} has the unsupported media type {:?}",
+                    layer.digest(),
+                    layer.media_type().to_string()
+                );
+            };
+            let mut layer = layer.clone();
+            layer.set_media_type(media_type);
+            Ok((layer, diff_id.to_string()))
+        })
+        .collect()
+}
+
+pub(crate) fn select_manifest(
     entries: &[Descriptor],
     tag: Option<&str>,
 ) -> anyhow::Result<Descriptor> {
-    let tag_of = |entry: &Descriptor| entry.annotations.get(REF_NAME_ANNOTATION).cloned();
+    let tag_of = |entry: &Descriptor| {
+        entry
+            .annotations()
+            .as_ref()
+            .and_then(|annotations| annotations.get(REF_NAME_ANNOTATION).cloned())
+    };
     match tag {
         Some(tag) => entries
             .iter()
@@ -98,63 +181,33 @@ pub(super) fn select_manifest(
     }
 }
 
-/// Reads a manifest (following an index to its linux/amd64 entry) and its config; returns the
-/// config and the layer descriptors (media types normalized to OCI) with their diff ids.
-pub(super) fn load_manifest(
+/// Reads a manifest (following an index to its linux/amd64 entry, else its first) and its
+/// config; returns the config and the layers ([`image_layers`]).
+pub(crate) fn load_manifest(
     entry: &Descriptor,
     read_blob: &dyn Fn(&str) -> anyhow::Result<Vec<u8>>,
 ) -> anyhow::Result<(serde_json::Value, Vec<(Descriptor, String)>)> {
-    let bytes = read_blob(&entry.digest)?;
-    if entry.media_type == MEDIA_TYPE_INDEX || entry.media_type == DOCKER_MEDIA_TYPE_MANIFEST_LIST {
-        let index: Index = serde_json::from_slice(&bytes).context("invalid image index")?;
-        let chosen = index
-            .manifests
-            .iter()
-            .find(|m| {
-                m.platform
-                    .as_ref()
-                    .is_some_and(|p| p.os == "linux" && p.architecture == "amd64")
-            })
-            .or_else(|| index.manifests.first())
+    let digest = entry.digest().to_string();
+    let bytes = read_blob(&digest)?;
+    if is_index(entry.media_type()) {
+        let index: ImageIndex = serde_json::from_slice(&bytes).context("invalid image index")?;
+        let chosen = choose_manifest(index.manifests(), &platform("linux", "amd64", None))
+            .or_else(|| index.manifests().first())
             .context("an empty image index")?;
         return load_manifest(chosen, read_blob);
     }
-    if entry.media_type != MEDIA_TYPE_MANIFEST && entry.media_type != DOCKER_MEDIA_TYPE_MANIFEST {
-        bail!("unsupported manifest media type {:?}", entry.media_type);
-    }
-    let manifest: Manifest = serde_json::from_slice(&bytes)
-        .with_context(|| format!("invalid manifest {}", entry.digest))?;
-    let config_bytes = read_blob(&manifest.config.digest)?;
-    let config: serde_json::Value = serde_json::from_slice(&config_bytes)
-        .with_context(|| format!("invalid image config {}", manifest.config.digest))?;
-    let diff_ids: Vec<String> = config
-        .pointer("/rootfs/diff_ids")
-        .and_then(serde_json::Value::as_array)
-        .map(|ids| {
-            ids.iter()
-                .filter_map(|id| id.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    if diff_ids.len() != manifest.layers.len() {
+    if !is_image_manifest(entry.media_type()) {
         bail!(
-            "the image config lists {} diff ids for {} layers",
-            diff_ids.len(),
-            manifest.layers.len()
+            "unsupported manifest media type {:?}",
+            entry.media_type().to_string()
         );
     }
-    let layers = manifest
-        .layers
-        .into_iter()
-        .zip(diff_ids)
-        .map(|(mut descriptor, diff_id)| {
-            descriptor.media_type = match descriptor.media_type.as_str() {
-                DOCKER_MEDIA_TYPE_LAYER_GZIP => MEDIA_TYPE_LAYER_GZIP.to_string(),
-                DOCKER_MEDIA_TYPE_LAYER_TAR => MEDIA_TYPE_LAYER_TAR.to_string(),
-                other => other.to_string(),
-            };
-            (descriptor, diff_id)
-        })
-        .collect();
+    let manifest: ImageManifest =
+        serde_json::from_slice(&bytes).with_context(|| format!("invalid manifest {digest}"))?;
+    let config_digest = manifest.config().digest().to_string();
+    let config_bytes = read_blob(&config_digest)?;
+    let config: serde_json::Value = serde_json::from_slice(&config_bytes)
+        .with_context(|| format!("invalid image config {config_digest}"))?;
+    let layers = image_layers(&manifest, &config)?;
     Ok((config, layers))
 }
