@@ -20,7 +20,7 @@
 
 use cnb_harness::oci::BuildImage;
 use cnb_harness::{Lifecycle, workspace_root};
-use packager::buildpackage::write_buildpackage;
+use cnb_package::buildpackage::write_buildpackage;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,13 +32,11 @@ use base64 as _;
 use bcrypt as _;
 use clap as _;
 use cnb_extension as _;
-use elf_check as _;
 use fuzz_check as _;
-use hex as _;
 use oci_client as _;
+use packager as _;
 use rustls as _;
 use serde as _;
-use sha2 as _;
 use tar as _;
 use tokio as _;
 use toml as _;
@@ -289,8 +287,8 @@ fn bench_builder(scratch: &Path, modules_dir: &Path, rows: &mut BenchRows) {
 /// The layers the builder adds on top of the build image's: each one's gzip and uncompressed
 /// size, and their sums.
 fn added_layers(build_image: &Path, layout: &Path, rows: &mut BenchRows) {
-    let base = packager::oci::read_layout(build_image, Some("bench")).unwrap();
-    let builder = packager::oci::read_layout(layout, Some("bench")).unwrap();
+    let base = oci_layout::read_layout(build_image, Some("bench")).unwrap();
+    let builder = oci_layout::read_layout(layout, Some("bench")).unwrap();
     assert_eq!(
         builder.layers[..base.layers.len()]
             .iter()

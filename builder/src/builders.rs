@@ -8,8 +8,8 @@
 //! entry (external images, run images, targets...) is copied as it is.
 
 use crate::builder_toml::check_file;
-use crate::buildpackage::ModuleDetails;
 use anyhow::{Context, bail};
+use cnb_package::buildpackage::ModuleDetails;
 use std::path::{Component, Path, PathBuf};
 
 /// Where the definitions live, relative to the workspace root.

@@ -12,16 +12,17 @@ use bcrypt as _;
 use cnb_extension as _;
 #[cfg(test)]
 use cnb_harness as _;
-use elf_check as _;
+use cnb_package as _;
+#[cfg(test)]
 use flate2 as _;
 #[cfg(test)]
 use fuzz_check as _;
-use hex as _;
 use oci_client as _;
+use oci_layout as _;
 use rustls as _;
 use serde as _;
 use serde_json as _;
-use sha2 as _;
+#[cfg(test)]
 use tar as _;
 use tempfile as _;
 use tokio as _;

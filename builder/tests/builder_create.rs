@@ -11,8 +11,7 @@ use cnb_harness::oci::{
     self, BuildImage, CNB_GID, CNB_UID, json_label, load_into_podman, skopeo_inspect,
     skopeo_inspect_config, umoci_stat, umoci_unpack,
 };
-use cnb_harness::{Lifecycle, Module, workspace_root};
-use packager::buildpackage::write_buildpackage;
+use cnb_harness::workspace_root;
 use std::fmt::Write as _;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -24,49 +23,26 @@ use base64 as _;
 use bcrypt as _;
 use clap as _;
 use cnb_extension as _;
-use elf_check as _;
 use flate2 as _;
 use fuzz_check as _;
-use hex as _;
 use oci_client as _;
+use oci_layout as _;
+use packager as _;
 use rustls as _;
 use serde as _;
-use sha2 as _;
 use tar as _;
 use tempfile as _;
 use tokio as _;
 use untrusted_input as _;
 
 const STACK_ID: &str = "io.buildpacks.stacks.ubi8";
+// The modules and the lifecycle, as the registry tests have them.
+#[path = "support/registry.rs"]
+mod support;
+use support::{lifecycle_binary, our_packages};
+
 const TAG: &str = "test";
 const NODE_20_RUN_IMAGE: &str = "index.docker.io/paketobuildpacks/run-nodejs-20-ubi8-base:latest";
-
-fn lifecycle_binary() -> PathBuf {
-    // Panics with how to install it when it is missing.
-    let _ = Lifecycle::locate();
-    std::env::var_os("CNB_LIFECYCLE").map_or_else(
-        || workspace_root().join("target/tools/bin/lifecycle"),
-        PathBuf::from,
-    )
-}
-
-/// Our four UBI modules as `.cnb` files in `dir`.
-fn buildpackages(dir: &Path) -> Vec<PathBuf> {
-    [
-        "extensions/ubi-nodejs",
-        "extensions/ubi-java",
-        "buildpacks/ubi-nodejs",
-        "buildpacks/ubi-java",
-    ]
-    .iter()
-    .map(|crate_dir| {
-        let module = Module::package(crate_dir);
-        let path = dir.join(format!("{}.cnb", module.escaped_id()));
-        write_buildpackage(&module.dir, &path).unwrap();
-        path
-    })
-    .collect()
-}
 
 /// A builder.toml of only our modules (the packager cannot pull Paketo's images).
 fn builder_toml(dir: &Path) -> PathBuf {
@@ -191,7 +167,10 @@ fn stderr(output: &Output) -> String {
 fn creates_a_builder_that_the_real_detector_runs_in() {
     let lifecycle = lifecycle_binary();
     let work = tempfile::tempdir().unwrap();
-    let packages = buildpackages(&work.path().join("modules"));
+    let packages: Vec<PathBuf> = our_packages(&work.path().join("modules"))
+        .into_iter()
+        .map(|package| package.cnb)
+        .collect();
     let config = builder_toml(work.path());
     let build_image = build_image(work.path(), &lifecycle);
     let layout = work.path().join("builder");

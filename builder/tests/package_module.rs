@@ -4,10 +4,10 @@
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
-use packager::descriptor::{ModuleDescriptor, ModuleKind};
-use packager::elf::check_static;
-use packager::workspace::find_workspace_root;
-use packager::{ExtraBinary, layout_module, package_module};
+use cnb_package::descriptor::{ModuleDescriptor, ModuleKind};
+use cnb_package::elf::check_static;
+use cnb_package::workspace::find_workspace_root;
+use cnb_package::{ExtraBinary, layout_module, package_module};
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -20,15 +20,14 @@ use bcrypt as _;
 use clap as _;
 use cnb_extension as _;
 use cnb_harness as _;
-use elf_check as _;
 use flate2 as _;
 use fuzz_check as _;
-use hex as _;
 use oci_client as _;
+use oci_layout as _;
+use packager as _;
 use rustls as _;
 use serde as _;
 use serde_json as _;
-use sha2 as _;
 use tar as _;
 use tokio as _;
 use toml as _;

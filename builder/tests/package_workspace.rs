@@ -8,8 +8,8 @@
 
 use cnb_harness::oci::{extract_archive, json_label, skopeo_inspect, umoci_stat, umoci_unpack};
 use cnb_harness::workspace_root;
+use oci_layout::{NORMALIZED_MTIME, read_archive};
 use packager::builder_toml::{ModuleSource, check_file};
-use packager::oci::{NORMALIZED_MTIME, read_archive};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -21,14 +21,12 @@ use base64 as _;
 use bcrypt as _;
 use clap as _;
 use cnb_extension as _;
-use elf_check as _;
+use cnb_package as _;
 use fuzz_check as _;
-use hex as _;
 use oci_client as _;
 use rustls as _;
 use serde as _;
 use serde_json as _;
-use sha2 as _;
 use tempfile as _;
 use tokio as _;
 use toml as _;
@@ -236,7 +234,7 @@ fn check_buildpackage(cnb: &Path, dir: &Path, id: &str, version: &str, scratch: 
     assert_eq!(info["layerDiffID"], layer.diff_id.as_str());
     assert_eq!(layers[0], layer.blob.digest.as_str());
     assert_eq!(
-        layer.blob.media_type,
+        layer.blob.media_type.to_string(),
         "application/vnd.oci.image.layer.v1.tar+gzip"
     );
 

@@ -30,14 +30,11 @@ use std::process::{Command, Output};
 use anyhow as _;
 use clap as _;
 use cnb_extension as _;
-use elf_check as _;
 use flate2 as _;
 use fuzz_check as _;
-use hex as _;
 use oci_client as _;
 use rustls as _;
 use serde as _;
-use sha2 as _;
 use tar as _;
 use tokio as _;
 use untrusted_input as _;
@@ -404,8 +401,8 @@ fn small_definition(dir: &Path, build_image: &str, run_image: &str) -> PathBuf {
     );
     for package in &packages {
         let table = match package.details.kind {
-            packager::descriptor::ModuleKind::Buildpack => "buildpacks",
-            packager::descriptor::ModuleKind::Extension => "extensions",
+            cnb_package::descriptor::ModuleKind::Buildpack => "buildpacks",
+            cnb_package::descriptor::ModuleKind::Extension => "extensions",
         };
         let _ = write!(text, "[[{table}]]\nuri = \"{}\"\n", package.cnb.display());
     }
@@ -558,7 +555,7 @@ fn the_main_command_publishes_every_buildpackage() {
         .filter(|line| line.starts_with(&prefix))
         .map(|line| line.split_once(' ').unwrap())
         .collect();
-    let modules = packager::workspace::discover_modules(&workspace_root()).unwrap();
+    let modules = cnb_package::workspace::discover_modules(&workspace_root()).unwrap();
     assert_eq!(pushed.len(), modules.len(), "{stdout}");
     for (reference, digest) in pushed {
         let inspected = inspect(reference, false, false).unwrap();

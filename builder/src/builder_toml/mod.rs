@@ -21,8 +21,9 @@
 //! - `[[build.env]]`: a name, a known suffix, a delimiter for append/prepend.
 //!
 //! Its parts: [`problem`](self::problem) (what is reported), [`config`](self::config) (the typed
-//! configuration), `schema` (known keys and types), `checker` (the check, collecting problems),
-//! `images`, `modules`, `order` and `targets` (the checks of each part of the file).
+//! configuration), `schema` (known keys and types), `images`, `modules`, `order` and `targets`
+//! (the checks of each part of the file, free functions adding to one list of problems), and
+//! `checker`, which runs them in turn.
 
 mod checker;
 mod config;
@@ -41,32 +42,19 @@ pub use config::{
 pub use modules::{ModuleSource, ResolvedModule};
 pub use problem::{CheckError, KeyPath, Problem, Segment};
 
-use checker::Checker;
+pub use checker::CheckedBuilder;
+
+use checker::check_config;
 use modules::WorkspaceModules;
-use problem::Lines;
+use problem::{Lines, Problems};
 use schema::CONFIG;
+use schema::walk_table;
 use std::path::{Path, PathBuf};
 use toml::de::DeTable;
 use untrusted_input::read_regular_file;
 
 /// The largest builder.toml read: 16 MiB (a builder with 40,000 order entries is 2.3 MB).
 pub const MAX_BUILDER_TOML_SIZE: u64 = 16 << 20;
-
-/// A builder.toml that passed [`check_file`].
-#[derive(Debug, Clone)]
-pub struct CheckedBuilder {
-    pub path: PathBuf,
-    pub config: BuilderConfig,
-    /// The buildpacks, then the extensions, in file order.
-    pub modules: Vec<ResolvedModule>,
-    /// The build image (`build.image`, or `stack.build-image`).
-    pub build_image: String,
-    /// The run images (`run.images`, or `stack.run-image` with its mirrors); the first is the
-    /// default.
-    pub run_images: Vec<RunImageConfig>,
-    /// What pack would warn about (e.g. an empty order).
-    pub warnings: Vec<String>,
-}
 
 /// Reads and checks the builder.toml `path` (see the module documentation).
 ///
@@ -120,30 +108,35 @@ fn check_text_with(
         vec![Problem {
             key: KeyPath::default(),
             line: error.span().map(|span| lines.of(span.start)),
-            message: format!("invalid TOML: {}", crate::toml_message(&error)),
+            message: format!("invalid TOML: {}", cnb_package::toml_message(&error)),
         }]
     })?;
-    let mut checker = Checker {
+    let mut problems = Problems {
         lines,
         document: &document,
-        problems: Vec::new(),
+        list: Vec::new(),
     };
-    checker.walk_table(document.get_ref(), CONFIG, &KeyPath::default());
-    if !checker.problems.is_empty() {
-        return Err(sorted(checker.problems));
+    walk_table(
+        &mut problems,
+        document.get_ref(),
+        CONFIG,
+        &KeyPath::default(),
+    );
+    if !problems.list.is_empty() {
+        return Err(sorted(problems.list));
     }
     let config: BuilderConfig = toml::from_str(text).map_err(|error| {
         vec![Problem {
             key: KeyPath::default(),
-            line: error.span().map(|span| checker.lines.of(span.start)),
-            message: crate::toml_message(&error),
+            line: error.span().map(|span| problems.lines.of(span.start)),
+            message: cnb_package::toml_message(&error),
         }]
     })?;
-    let outcome = checker.check_config(config, path, base_dir, workspace);
-    if checker.problems.is_empty() {
+    let outcome = check_config(&mut problems, config, path, base_dir, workspace);
+    if problems.list.is_empty() {
         outcome.ok_or_else(Vec::new)
     } else {
-        Err(sorted(checker.problems))
+        Err(sorted(problems.list))
     }
 }
 

@@ -2,12 +2,12 @@
 //! module of this workspace (an entry with only an `id`), or an external image accepted with the
 //! `id` and `version` it declares.
 
-use super::checker::Checker;
 use super::config::ModuleConfig;
-use super::problem::KeyPath;
-use crate::buildpackage::{ModuleDetails, read_buildpackage};
-use crate::descriptor::ModuleKind;
-use crate::workspace::{discover_modules, find_workspace_root};
+use super::images::check_image_reference;
+use super::problem::{KeyPath, Problems};
+use cnb_package::buildpackage::{ModuleDetails, read_buildpackage};
+use cnb_package::descriptor::ModuleKind;
+use cnb_package::workspace::{discover_modules, find_workspace_root};
 use std::path::{Path, PathBuf};
 use untrusted_input::quoted;
 
@@ -77,169 +77,167 @@ impl WorkspaceModules {
     }
 }
 
-impl Checker<'_> {
-    pub(super) fn resolve_module(
-        &mut self,
-        entry: &ModuleConfig,
-        kind: ModuleKind,
-        key: KeyPath,
-        base_dir: &Path,
-        workspace: &mut WorkspaceModules,
-    ) -> Option<ResolvedModule> {
-        let (source, details) = self.module_source(entry, kind, &key, base_dir, workspace)?;
-        let Some(details) = details else {
-            return self.external_module(entry, kind, key, source);
+pub(super) fn resolve_module(
+    problems: &mut Problems<'_>,
+    entry: &ModuleConfig,
+    kind: ModuleKind,
+    key: KeyPath,
+    base_dir: &Path,
+    workspace: &mut WorkspaceModules,
+) -> Option<ResolvedModule> {
+    let (source, details) = module_source(problems, entry, kind, &key, base_dir, workspace)?;
+    let Some(details) = details else {
+        return external_module(problems, entry, kind, key, source);
+    };
+    let (id, version) = (&details.info.id, &details.info.version);
+    if details.kind != kind {
+        let (wrong, right) = if details.kind == ModuleKind::Extension {
+            ("an extension", "[[extensions]]")
+        } else {
+            ("a buildpack", "[[buildpacks]]")
         };
-        let (id, version) = (&details.info.id, &details.info.version);
-        if details.kind != kind {
-            let (wrong, right) = if details.kind == ModuleKind::Extension {
-                ("an extension", "[[extensions]]")
-            } else {
-                ("a buildpack", "[[buildpacks]]")
-            };
-            let at = if entry.uri.is_some() { "uri" } else { "id" };
-            self.problem(
-                key.key(at),
-                format!(
-                    "{} is {wrong}: list it under {right}",
-                    quoted(&format!("{id}@{version}"))
-                ),
-            );
-            return None;
-        }
-        if let Some(declared) = entry.id.as_ref().filter(|declared| *declared != id) {
-            self.problem(
-                key.key("id"),
-                format!(
-                    "{} does not match the module's id {}",
-                    quoted(declared),
-                    quoted(id)
-                ),
-            );
-        }
-        if let Some(declared) = entry
-            .version
-            .as_ref()
-            .filter(|declared| *declared != version)
-        {
-            self.problem(
-                key.key("version"),
-                format!(
-                    "{} does not match the version of {}, {}",
-                    quoted(declared),
-                    quoted(id),
-                    quoted(version)
-                ),
-            );
-        }
-        Some(ResolvedModule {
-            key,
-            source,
-            kind,
-            id: id.clone(),
-            version: version.clone(),
-            details: Some(details),
-        })
+        let at = if entry.uri.is_some() { "uri" } else { "id" };
+        problems.add(
+            key.key(at),
+            format!(
+                "{} is {wrong}: list it under {right}",
+                quoted(&format!("{id}@{version}"))
+            ),
+        );
+        return None;
     }
+    if let Some(declared) = entry.id.as_ref().filter(|declared| *declared != id) {
+        problems.add(
+            key.key("id"),
+            format!(
+                "{} does not match the module's id {}",
+                quoted(declared),
+                quoted(id)
+            ),
+        );
+    }
+    if let Some(declared) = entry
+        .version
+        .as_ref()
+        .filter(|declared| *declared != version)
+    {
+        problems.add(
+            key.key("version"),
+            format!(
+                "{} does not match the version of {}, {}",
+                quoted(declared),
+                quoted(id),
+                quoted(version)
+            ),
+        );
+    }
+    Some(ResolvedModule {
+        key,
+        source,
+        kind,
+        id: id.clone(),
+        version: version.clone(),
+        details: Some(details),
+    })
+}
 
-    /// Where an entry's module comes from, and its details when it is local.
-    fn module_source(
-        &mut self,
-        entry: &ModuleConfig,
-        kind: ModuleKind,
-        key: &KeyPath,
-        base_dir: &Path,
-        workspace: &mut WorkspaceModules,
-    ) -> Option<(ModuleSource, Option<ModuleDetails>)> {
-        match (&entry.uri, &entry.image) {
-            (Some(_), Some(_)) => {
-                self.problem(key.key("image"), "set either uri or image, not both");
-                None
+/// Where an entry's module comes from, and its details when it is local.
+fn module_source(
+    problems: &mut Problems<'_>,
+    entry: &ModuleConfig,
+    kind: ModuleKind,
+    key: &KeyPath,
+    base_dir: &Path,
+    workspace: &mut WorkspaceModules,
+) -> Option<(ModuleSource, Option<ModuleDetails>)> {
+    match (&entry.uri, &entry.image) {
+        (Some(_), Some(_)) => {
+            problems.add(key.key("image"), "set either uri or image, not both");
+            None
+        }
+        (None, Some(image)) => {
+            check_image_reference(problems, &key.key("image"), image);
+            Some((ModuleSource::External(image.clone()), None))
+        }
+        (Some(uri), None) => {
+            let found = classify_uri(uri, base_dir).and_then(|classified| match classified {
+                UriKind::External(reference) => Ok((ModuleSource::External(reference), None)),
+                UriKind::Local(local) => read_local_module(&local, uri),
+            });
+            if let Some(image) = uri.strip_prefix("docker://") {
+                check_image_reference(problems, &key.key("uri"), image);
             }
-            (None, Some(image)) => {
-                self.check_image_reference(&key.key("image"), image);
-                Some((ModuleSource::External(image.clone()), None))
-            }
-            (Some(uri), None) => {
-                let found = classify_uri(uri, base_dir).and_then(|classified| match classified {
-                    UriKind::External(reference) => Ok((ModuleSource::External(reference), None)),
-                    UriKind::Local(local) => read_local_module(&local, uri),
-                });
-                if let Some(image) = uri.strip_prefix("docker://") {
-                    self.check_image_reference(&key.key("uri"), image);
-                }
-                found
-                    .map_err(|message| self.problem(key.key("uri"), message))
-                    .ok()
-            }
-            (None, None) => {
-                let Some(id) = &entry.id else {
-                    let table = if kind == ModuleKind::Buildpack {
-                        "[[buildpacks]]"
-                    } else {
-                        "[[extensions]]"
-                    };
-                    self.problem(
+            found
+                .map_err(|message| problems.add(key.key("uri"), message))
+                .ok()
+        }
+        (None, None) => {
+            let Some(id) = &entry.id else {
+                let table = if kind == ModuleKind::Buildpack {
+                    "[[buildpacks]]"
+                } else {
+                    "[[extensions]]"
+                };
+                problems.add(
                         key.clone(),
                         format!("a {table} entry needs a uri, an image, or the id of a module of this workspace"),
                     );
-                    return None;
-                };
-                let message = match workspace.find(id) {
-                    Ok(Some((dir, details))) => {
-                        return Some((ModuleSource::Workspace(dir), Some(details)));
-                    }
-                    Ok(None) => format!(
-                        "no module of this workspace has the id {}, and the entry has no uri or image",
-                        quoted(id)
-                    ),
-                    Err(error) => format!(
-                        "{} has no uri or image, and the workspace modules cannot be read: {error}",
-                        quoted(id)
-                    ),
-                };
-                self.problem(key.key("id"), message);
-                None
-            }
+                return None;
+            };
+            let message = match workspace.find(id) {
+                Ok(Some((dir, details))) => {
+                    return Some((ModuleSource::Workspace(dir), Some(details)));
+                }
+                Ok(None) => format!(
+                    "no module of this workspace has the id {}, and the entry has no uri or image",
+                    quoted(id)
+                ),
+                Err(error) => format!(
+                    "{} has no uri or image, and the workspace modules cannot be read: {error}",
+                    quoted(id)
+                ),
+            };
+            problems.add(key.key("id"), message);
+            None
         }
     }
+}
 
-    /// An external module: accepted with the id and version it declares.
-    fn external_module(
-        &mut self,
-        entry: &ModuleConfig,
-        kind: ModuleKind,
-        key: KeyPath,
-        source: ModuleSource,
-    ) -> Option<ResolvedModule> {
-        let ModuleSource::External(reference) = &source else {
-            return None;
-        };
-        let mut missing = false;
-        for (field, value) in [("id", &entry.id), ("version", &entry.version)] {
-            if value.is_none() {
-                self.problem(
+/// An external module: accepted with the id and version it declares.
+fn external_module(
+    problems: &mut Problems<'_>,
+    entry: &ModuleConfig,
+    kind: ModuleKind,
+    key: KeyPath,
+    source: ModuleSource,
+) -> Option<ResolvedModule> {
+    let ModuleSource::External(reference) = &source else {
+        return None;
+    };
+    let mut missing = false;
+    for (field, value) in [("id", &entry.id), ("version", &entry.version)] {
+        if value.is_none() {
+            problems.add(
                     key.key(field),
                     format!(
                         "required for {}: the packager cannot fetch it to read its {field}, so declare it",
                         quoted(reference)
                     ),
                 );
-                missing = true;
-            }
+            missing = true;
         }
-        if missing {
-            return None;
-        }
-        Some(ResolvedModule {
-            key,
-            source,
-            kind,
-            id: entry.id.clone().unwrap_or_default(),
-            version: entry.version.clone().unwrap_or_default(),
-            details: None,
-        })
     }
+    if missing {
+        return None;
+    }
+    Some(ResolvedModule {
+        key,
+        source,
+        kind,
+        id: entry.id.clone().unwrap_or_default(),
+        version: entry.version.clone().unwrap_or_default(),
+        details: None,
+    })
 }
 
 enum UriKind {

@@ -1,80 +1,77 @@
 //! `[[order]]`, `[[order-extensions]]` and `[system]` entries: each names a module among the
 //! resolved ones, of the right kind, with a matching version.
 
-use super::checker::Checker;
 use super::config::GroupEntry;
 use super::modules::ResolvedModule;
-use super::problem::KeyPath;
-use crate::descriptor::ModuleKind;
+use super::problem::{KeyPath, Problems};
+use cnb_package::descriptor::ModuleKind;
 use std::collections::HashMap;
 use untrusted_input::quoted;
 
-impl Checker<'_> {
-    pub(super) fn check_reference(
-        &mut self,
-        entry: &GroupEntry,
-        kind: ModuleKind,
-        modules: &ModuleIndex<'_>,
-        key: &KeyPath,
-        table: &str,
-    ) {
-        let Some(id) = &entry.id else {
-            self.problem(key.key("id"), "an id is required");
-            return;
+pub(super) fn check_reference(
+    problems: &mut Problems<'_>,
+    entry: &GroupEntry,
+    kind: ModuleKind,
+    modules: &ModuleIndex<'_>,
+    key: &KeyPath,
+    table: &str,
+) {
+    let Some(id) = &entry.id else {
+        problems.add(key.key("id"), "an id is required");
+        return;
+    };
+    let versions = modules.versions(kind, id);
+    if versions.is_empty() {
+        let other = match kind {
+            ModuleKind::Buildpack => ModuleKind::Extension,
+            ModuleKind::Extension => ModuleKind::Buildpack,
         };
-        let versions = modules.versions(kind, id);
-        if versions.is_empty() {
-            let other = match kind {
-                ModuleKind::Buildpack => ModuleKind::Extension,
-                ModuleKind::Extension => ModuleKind::Buildpack,
-            };
-            let other = !modules.versions(other, id).is_empty();
-            let id = quoted(id);
-            let message = match (kind, other) {
-                (ModuleKind::Buildpack, true) => format!(
-                    "{id} is an extension: extensions belong in [[order-extensions]], not [[{table}]]"
-                ),
-                (ModuleKind::Extension, true) => {
-                    format!("{id} is a buildpack: [[order-extensions]] may only name extensions")
-                }
-                (ModuleKind::Buildpack, false) => {
-                    format!("{id} is not among the builder's [[buildpacks]]")
-                }
-                (ModuleKind::Extension, false) => {
-                    format!("{id} is not among the builder's [[extensions]]")
-                }
-            };
-            self.problem(key.key("id"), message);
-            return;
-        }
-        let listed = || {
-            versions
-                .iter()
-                .map(|version| quoted(version))
-                .collect::<Vec<_>>()
-                .join(", ")
+        let other = !modules.versions(other, id).is_empty();
+        let id = quoted(id);
+        let message = match (kind, other) {
+            (ModuleKind::Buildpack, true) => format!(
+                "{id} is an extension: extensions belong in [[order-extensions]], not [[{table}]]"
+            ),
+            (ModuleKind::Extension, true) => {
+                format!("{id} is a buildpack: [[order-extensions]] may only name extensions")
+            }
+            (ModuleKind::Buildpack, false) => {
+                format!("{id} is not among the builder's [[buildpacks]]")
+            }
+            (ModuleKind::Extension, false) => {
+                format!("{id} is not among the builder's [[extensions]]")
+            }
         };
-        match &entry.version {
-            Some(version) if !versions.contains(&version.as_str()) => self.problem(
-                key.key("version"),
-                format!(
-                    "{} is not a version of {} among the modules (version{} {})",
-                    quoted(version),
-                    quoted(id),
-                    if versions.len() > 1 { "s" } else { "" },
-                    listed()
-                ),
+        problems.add(key.key("id"), message);
+        return;
+    }
+    let listed = || {
+        versions
+            .iter()
+            .map(|version| quoted(version))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match &entry.version {
+        Some(version) if !versions.contains(&version.as_str()) => problems.add(
+            key.key("version"),
+            format!(
+                "{} is not a version of {} among the modules (version{} {})",
+                quoted(version),
+                quoted(id),
+                if versions.len() > 1 { "s" } else { "" },
+                listed()
             ),
-            None if versions.len() > 1 => self.problem(
-                key.key("version"),
-                format!(
-                    "several versions of {} ({}): name one",
-                    quoted(id),
-                    listed()
-                ),
+        ),
+        None if versions.len() > 1 => problems.add(
+            key.key("version"),
+            format!(
+                "several versions of {} ({}): name one",
+                quoted(id),
+                listed()
             ),
-            _ => {}
-        }
+        ),
+        _ => {}
     }
 }
 

@@ -1,8 +1,10 @@
 //! What a check reports: problems, each with the key path in pack's terms
-//! (`order[1].group[0].id`) and the line it is on.
+//! (`order[1].group[0].id`) and the line it is on, collected in [`Problems`].
 
 use std::fmt;
 use std::path::PathBuf;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 use untrusted_input::{QUOTE_LIMIT, quoted};
 
 /// One step of a key path: a table key or an array index.
@@ -130,6 +132,54 @@ impl Lines {
     /// The 1-based line holding `offset`.
     pub(super) fn of(&self, offset: usize) -> usize {
         self.0.partition_point(|&start| start <= offset)
+    }
+}
+
+/// The problems a check finds, each placed on the line of its key in the document: every check
+/// is a function that adds to this list.
+pub(super) struct Problems<'a> {
+    pub(super) lines: Lines,
+    pub(super) document: &'a Spanned<DeTable<'a>>,
+    pub(super) list: Vec<Problem>,
+}
+
+impl Problems<'_> {
+    /// Adds a problem about `key`, on its line (or its nearest existing ancestor's).
+    pub(super) fn add(&mut self, key: KeyPath, message: impl Into<String>) {
+        let line = self.line(&key);
+        self.list.push(Problem {
+            key,
+            line,
+            message: message.into(),
+        });
+    }
+
+    /// The line of `key`, or of its nearest existing ancestor.
+    fn line(&self, key: &KeyPath) -> Option<usize> {
+        let mut span = None;
+        let mut table: Option<&DeTable<'_>> = Some(self.document.get_ref());
+        let mut value: Option<&Spanned<DeValue<'_>>> = None;
+        for segment in &key.0 {
+            let next = match (segment, table, value) {
+                (Segment::Key(key), Some(table), _) => table
+                    .iter()
+                    .find(|(name, _)| name.get_ref().as_ref() == key.as_str())
+                    .map(|(_, value)| value),
+                (Segment::Index(index), _, Some(current)) => match current.get_ref() {
+                    DeValue::Array(items) => items.get(*index),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some(next) = next else { break };
+            span = Some(next.span());
+            value = Some(next);
+            table = match next.get_ref() {
+                DeValue::Table(inner) => Some(inner),
+                _ => None,
+            };
+        }
+        span.map(|span| self.lines.of(span.start))
     }
 }
 

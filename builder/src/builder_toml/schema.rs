@@ -1,8 +1,7 @@
 //! The schema: every key pack's `Config` knows and its type. Keys pack does not know and values
 //! of the wrong type are reported before the configuration is read into its types.
 
-use super::checker::Checker;
-use super::problem::{KeyPath, Problem};
+use super::problem::{KeyPath, Problem, Problems};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -99,60 +98,65 @@ fn unknown_key_hint(path: &KeyPath) -> &'static str {
     }
 }
 
-impl Checker<'_> {
-    pub(super) fn walk_table(
-        &mut self,
-        table: &DeTable<'_>,
-        shape: &[(&str, Shape)],
-        path: &KeyPath,
-    ) {
-        for (key, value) in table {
-            let name = key.get_ref().as_ref();
-            let key_path = path.key(name);
-            match shape.iter().find(|(known, _)| *known == name) {
-                None => {
-                    let hint = unknown_key_hint(&key_path);
-                    self.problems.push(Problem {
-                        line: Some(self.lines.of(key.span().start)),
-                        key: key_path,
-                        message: format!("unknown key: pack rejects keys it does not know{hint}"),
-                    });
-                }
-                Some((_, expected)) => self.walk_value(value, *expected, &key_path),
+pub(super) fn walk_table(
+    problems: &mut Problems<'_>,
+    table: &DeTable<'_>,
+    shape: &[(&str, Shape)],
+    path: &KeyPath,
+) {
+    for (key, value) in table {
+        let name = key.get_ref().as_ref();
+        let key_path = path.key(name);
+        match shape.iter().find(|(known, _)| *known == name) {
+            None => {
+                let hint = unknown_key_hint(&key_path);
+                problems.list.push(Problem {
+                    line: Some(problems.lines.of(key.span().start)),
+                    key: key_path,
+                    message: format!("unknown key: pack rejects keys it does not know{hint}"),
+                });
             }
+            Some((_, expected)) => walk_value(problems, value, *expected, &key_path),
         }
     }
+}
 
-    fn walk_value(&mut self, value: &Spanned<DeValue<'_>>, shape: Shape, path: &KeyPath) {
-        let line = Some(self.lines.of(value.span().start));
-        let wrong = |problems: &mut Vec<Problem>, expected: &str| {
-            problems.push(Problem {
-                key: path.clone(),
-                line,
-                message: format!("expected {expected}"),
-            });
-        };
-        match (shape, value.get_ref()) {
-            (Shape::Str, DeValue::String(_)) | (Shape::Bool, DeValue::Boolean(_)) => {}
-            (Shape::Str, _) => wrong(&mut self.problems, "a string"),
-            (Shape::Bool, _) => wrong(&mut self.problems, "a boolean (true or false)"),
-            (Shape::StrArray, DeValue::Array(items)) => {
-                for (index, item) in items.iter().enumerate() {
-                    self.walk_value(item, Shape::Str, &path.index(index));
-                }
+fn walk_value(
+    problems: &mut Problems<'_>,
+    value: &Spanned<DeValue<'_>>,
+    shape: Shape,
+    path: &KeyPath,
+) {
+    let line = Some(problems.lines.of(value.span().start));
+    let wrong = |problems: &mut Vec<Problem>, expected: &str| {
+        problems.push(Problem {
+            key: path.clone(),
+            line,
+            message: format!("expected {expected}"),
+        });
+    };
+    match (shape, value.get_ref()) {
+        (Shape::Str, DeValue::String(_)) | (Shape::Bool, DeValue::Boolean(_)) => {}
+        (Shape::Str, _) => wrong(&mut problems.list, "a string"),
+        (Shape::Bool, _) => wrong(&mut problems.list, "a boolean (true or false)"),
+        (Shape::StrArray, DeValue::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                walk_value(problems, item, Shape::Str, &path.index(index));
             }
-            (Shape::StrArray, _) => wrong(&mut self.problems, "an array of strings"),
-            (Shape::Table(fields), DeValue::Table(table)) => self.walk_table(table, fields, path),
-            (Shape::Table(_), _) => wrong(&mut self.problems, "a table"),
-            (Shape::TableArray(fields), DeValue::Array(items)) => {
-                for (index, item) in items.iter().enumerate() {
-                    match item.get_ref() {
-                        DeValue::Table(table) => self.walk_table(table, fields, &path.index(index)),
-                        _ => wrong(&mut self.problems, "an array of tables"),
-                    }
-                }
-            }
-            (Shape::TableArray(_), _) => wrong(&mut self.problems, "an array of tables"),
         }
+        (Shape::StrArray, _) => wrong(&mut problems.list, "an array of strings"),
+        (Shape::Table(fields), DeValue::Table(table)) => walk_table(problems, table, fields, path),
+        (Shape::Table(_), _) => wrong(&mut problems.list, "a table"),
+        (Shape::TableArray(fields), DeValue::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                match item.get_ref() {
+                    DeValue::Table(table) => {
+                        walk_table(problems, table, fields, &path.index(index));
+                    }
+                    _ => wrong(&mut problems.list, "an array of tables"),
+                }
+            }
+        }
+        (Shape::TableArray(_), _) => wrong(&mut problems.list, "an array of tables"),
     }
 }

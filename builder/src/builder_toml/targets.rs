@@ -1,9 +1,8 @@
 //! `[[targets]]`: a known os and architecture, and every resolved module supports every target.
 
-use super::checker::Checker;
 use super::config::TargetConfig;
 use super::modules::ResolvedModule;
-use super::problem::KeyPath;
+use super::problem::{KeyPath, Problems};
 use untrusted_input::quoted;
 
 const KNOWN_OS: [&str; 2] = ["linux", "windows"];
@@ -11,70 +10,75 @@ const KNOWN_ARCH: [&str; 9] = [
     "amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "loong64", "mips64le",
 ];
 
-impl Checker<'_> {
-    pub(super) fn check_targets(&mut self, targets: &[TargetConfig], modules: &[ResolvedModule]) {
-        for (index, target) in targets.iter().enumerate() {
-            let key = KeyPath::default().key("targets").index(index);
-            if target.os.is_empty() {
-                self.problem(key.key("os"), "an os is required (e.g. \"linux\")");
-                continue;
-            }
-            if !KNOWN_OS.contains(&target.os.as_str()) {
-                self.problem(
-                    key.key("os"),
-                    format!(
-                        "unknown os {} (expected one of {})",
-                        quoted(&target.os),
-                        KNOWN_OS.join(", ")
-                    ),
-                );
-                continue;
-            }
-            if !target.arch.is_empty() && !KNOWN_ARCH.contains(&target.arch.as_str()) {
-                self.problem(
-                    key.key("arch"),
-                    format!(
-                        "unknown architecture {} (expected one of {})",
-                        quoted(&target.arch),
-                        KNOWN_ARCH.join(", ")
-                    ),
-                );
-                continue;
-            }
-            for (distro_index, distro) in target.distros.iter().enumerate() {
-                if distro.name.is_empty() {
-                    self.problem(
-                        key.key("distros").index(distro_index).key("name"),
-                        "a distro name is required",
-                    );
-                }
-            }
-            for module in modules {
-                let Some(details) = &module.details else {
-                    continue;
-                };
-                if details.targets.is_empty() || details.targets.iter().any(|t| supports(t, target))
-                {
-                    continue;
-                }
-                let supported: Vec<String> = details.targets.iter().map(target_name).collect();
-                self.problem(
-                    key.clone(),
-                    format!(
-                        "{} {} does not support {} (it supports {})",
-                        details.kind,
-                        quoted(&format!("{}@{}", module.id, module.version)),
-                        target_config_name(target),
-                        supported.join(", ")
-                    ),
+pub(super) fn check_targets(
+    problems: &mut Problems<'_>,
+    targets: &[TargetConfig],
+    modules: &[ResolvedModule],
+) {
+    for (index, target) in targets.iter().enumerate() {
+        let key = KeyPath::default().key("targets").index(index);
+        if target.os.is_empty() {
+            problems.add(key.key("os"), "an os is required (e.g. \"linux\")");
+            continue;
+        }
+        if !KNOWN_OS.contains(&target.os.as_str()) {
+            problems.add(
+                key.key("os"),
+                format!(
+                    "unknown os {} (expected one of {})",
+                    quoted(&target.os),
+                    KNOWN_OS.join(", ")
+                ),
+            );
+            continue;
+        }
+        if !target.arch.is_empty() && !KNOWN_ARCH.contains(&target.arch.as_str()) {
+            problems.add(
+                key.key("arch"),
+                format!(
+                    "unknown architecture {} (expected one of {})",
+                    quoted(&target.arch),
+                    KNOWN_ARCH.join(", ")
+                ),
+            );
+            continue;
+        }
+        for (distro_index, distro) in target.distros.iter().enumerate() {
+            if distro.name.is_empty() {
+                problems.add(
+                    key.key("distros").index(distro_index).key("name"),
+                    "a distro name is required",
                 );
             }
+        }
+        for module in modules {
+            let Some(details) = &module.details else {
+                continue;
+            };
+            if details.targets.is_empty() || details.targets.iter().any(|t| supports(t, target)) {
+                continue;
+            }
+            let supported: Vec<String> = details
+                .targets
+                .iter()
+                .map(|t| target_name(&t.os, &t.arch, &t.variant))
+                .collect();
+            problems.add(
+                key.clone(),
+                format!(
+                    "{} {} does not support {} (it supports {})",
+                    details.kind,
+                    quoted(&format!("{}@{}", module.id, module.version)),
+                    target_name(&target.os, &target.arch, &target.variant),
+                    supported.join(", ")
+                ),
+            );
         }
     }
 }
 
 /// Whether a module target covers a builder target (empty fields are wildcards).
-fn supports(module: &crate::buildpackage::Target, builder: &TargetConfig) -> bool {
+fn supports(module: &cnb_package::buildpackage::Target, builder: &TargetConfig) -> bool {
     let field =
         |module: &str, builder: &str| module.is_empty() || builder.is_empty() || module == builder;
     field(&module.os, &builder.os)
@@ -92,34 +96,24 @@ fn supports(module: &crate::buildpackage::Target, builder: &TargetConfig) -> boo
             }))
 }
 
-fn target_name(target: &crate::buildpackage::Target) -> String {
-    let mut name = format!(
-        "{}/{}",
-        target.os,
-        if target.arch.is_empty() {
-            "*"
-        } else {
-            &target.arch
-        }
-    );
-    if !target.variant.is_empty() {
-        name = format!("{name}/{}", target.variant);
+/// `os/arch[/variant]`, `*` for an empty arch: a module target or a builder target.
+fn target_name(os: &str, arch: &str, variant: &str) -> String {
+    let arch = if arch.is_empty() { "*" } else { arch };
+    if variant.is_empty() {
+        format!("{os}/{arch}")
+    } else {
+        format!("{os}/{arch}/{variant}")
     }
-    name
 }
 
-fn target_config_name(target: &TargetConfig) -> String {
-    let mut name = format!(
-        "{}/{}",
-        target.os,
-        if target.arch.is_empty() {
-            "*"
-        } else {
-            &target.arch
-        }
-    );
-    if !target.variant.is_empty() {
-        name = format!("{name}/{}", target.variant);
+#[cfg(test)]
+mod tests {
+    use super::target_name;
+
+    #[test]
+    fn target_names() {
+        assert_eq!(target_name("linux", "amd64", ""), "linux/amd64");
+        assert_eq!(target_name("linux", "", ""), "linux/*");
+        assert_eq!(target_name("linux", "arm", "v7"), "linux/arm/v7");
     }
-    name
 }

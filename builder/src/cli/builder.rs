@@ -1,9 +1,9 @@
 //! `packager builder create`: a builder image as an OCI layout, without a daemon.
 
 use crate::builder_image::{CreateOptions, create_builder};
-use crate::oci::split_layout_reference;
 use crate::registry::{RegistryMirror, RegistryOptions, Transfer};
 use clap::{Args, Subcommand};
+use oci_layout::split_layout_reference;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -159,10 +159,14 @@ fn create(args: &CreateArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     if let Some((dir, _)) = &output {
-        println!("{}:{output_tag} {}", dir.display(), created.manifest.digest);
+        println!(
+            "{}:{output_tag} {}",
+            dir.display(),
+            created.manifest.digest()
+        );
     }
     if let Some(reference) = &args.publish {
-        println!("{reference} {}", created.manifest.digest);
+        println!("{reference} {}", created.manifest.digest());
     }
     Ok(())
 }

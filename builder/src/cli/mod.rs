@@ -82,12 +82,21 @@ mod tests {
         assert_eq!(args.files.len(), 2);
     }
 
+    /// `packager builder create <args>`, parsed: its arguments, or clap's error.
+    fn create_args(args: &[&str]) -> Result<builder::CreateArgs, clap::Error> {
+        let cli = Cli::try_parse_from(["packager", "builder", "create"].iter().chain(args))?;
+        let Command::Builder(BuilderArgs {
+            command: BuilderCommand::Create(args),
+        }) = cli.command
+        else {
+            return Err(clap::Error::new(clap::error::ErrorKind::InvalidSubcommand));
+        };
+        Ok(args)
+    }
+
     #[test]
     fn builder_create_arguments() {
-        let cli = Cli::try_parse_from([
-            "packager",
-            "builder",
-            "create",
+        let args = create_args(&[
             "--config",
             "builder.toml",
             "--build-image",
@@ -98,35 +107,17 @@ mod tests {
             "out",
         ])
         .unwrap();
-        let Command::Builder(BuilderArgs {
-            command: BuilderCommand::Create(args),
-        }) = cli.command
-        else {
-            panic!("not builder create")
-        };
         assert_eq!(args.build_image.as_deref(), Some("build:v1"));
         assert_eq!(args.launcher, None);
         assert!(
-            Cli::try_parse_from(["packager", "builder", "create", "--config", "x"]).is_err(),
+            create_args(&["--config", "x"]).is_err(),
             "the lifecycle and an output or --publish are required"
         );
         assert!(
-            Cli::try_parse_from([
-                "packager",
-                "builder",
-                "create",
-                "--config",
-                "x",
-                "--lifecycle",
-                "l"
-            ])
-            .is_err(),
+            create_args(&["--config", "x", "--lifecycle", "l"]).is_err(),
             "an output or --publish is required"
         );
-        let cli = Cli::try_parse_from([
-            "packager",
-            "builder",
-            "create",
+        let args = create_args(&[
             "--config",
             "x",
             "--lifecycle",
@@ -139,12 +130,6 @@ mod tests {
             "index.docker.io=127.0.0.1:5000",
         ])
         .unwrap();
-        let Command::Builder(BuilderArgs {
-            command: BuilderCommand::Create(args),
-        }) = cli.command
-        else {
-            panic!("not builder create")
-        };
         assert_eq!(
             args.build_image, None,
             "the definition's build image is pulled"
@@ -156,10 +141,7 @@ mod tests {
             ["docker.io=127.0.0.1:5000".parse().unwrap()]
         );
         assert!(
-            Cli::try_parse_from([
-                "packager",
-                "builder",
-                "create",
+            create_args(&[
                 "--config",
                 "x",
                 "--lifecycle",

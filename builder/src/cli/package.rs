@@ -2,11 +2,11 @@
 //! buildpackage, and render every builder definition.
 
 use crate::builders::{PackagedCnb, discover_definitions, render};
-use crate::buildpackage::write_buildpackage;
-use crate::module::{ModuleCrate, package_crates};
-use crate::workspace::{discover_modules, find_workspace_root};
 use anyhow::Context;
 use clap::Args;
+use cnb_package::buildpackage::write_buildpackage;
+use cnb_package::module::{ModuleCrate, package_crates};
+use cnb_package::workspace::{discover_modules, find_workspace_root};
 use std::path::PathBuf;
 use std::time::Instant;
 

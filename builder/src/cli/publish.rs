@@ -4,8 +4,8 @@
 
 use crate::builder_image::{CreateOptions, create_builder};
 use crate::builders::{Definition, PackagedCnb};
-use crate::oci::{Image, read_archive};
 use crate::registry::{Registry, RegistryOptions};
+use oci_layout::{Image, read_archive};
 use std::path::{Path, PathBuf};
 
 /// Pushes the buildpackages, then (given a lifecycle) makes and pushes the builders.
@@ -95,7 +95,7 @@ fn publish_builders(
             transfer.blobs_present,
             transfer.blobs_mounted
         );
-        println!("{reference} {}", created.manifest.digest);
+        println!("{reference} {}", created.manifest.digest());
     }
     Ok(())
 }

@@ -2,8 +2,8 @@
 //! layout): written to a temporary file beside, checked, then renamed into place, so a blob
 //! in the cache is always whole and matches its digest.
 
-use crate::oci::{digest_hex, sha256_digest};
 use anyhow::{Context, bail};
+use oci_layout::{digest_hex, sha256_digest};
 use std::fs;
 use std::path::{Path, PathBuf};
 

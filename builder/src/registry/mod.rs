@@ -17,6 +17,7 @@ mod pull;
 mod push;
 
 use anyhow::Context;
+use cnb_extension::ImageReference;
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::{Reference, RegistryOperation};
@@ -317,17 +318,33 @@ impl Registry {
     }
 }
 
-/// An image reference as users write it (`docker://` allowed), as the client reads it:
-/// Docker Hub's short names completed (`paketobuildpacks/java` is
-/// `docker.io/paketobuildpacks/java:latest`).
+/// An image reference as users write it (`docker://` allowed), read by the workspace's one
+/// reference grammar (`cnb_extension::ImageReference`, which `packager check` checks builder.toml
+/// with and the extensions check Dockerfile images with), converted to the client's
+/// [`Reference`] without a second parse: Docker Hub's short names completed as distribution
+/// does (`paketobuildpacks/java` is `docker.io/paketobuildpacks/java:latest`, `ubuntu` is
+/// `docker.io/library/ubuntu:latest`, `index.docker.io` is `docker.io`).
 ///
 /// # Errors
-/// If it is not an image reference.
+/// If it is not an image reference (the grammar's message: the input quoted, what is wrong).
 pub fn parse_reference(text: &str) -> anyhow::Result<Reference> {
     let plain = text.strip_prefix("docker://").unwrap_or(text);
-    plain
-        .parse()
-        .map_err(|error| anyhow::anyhow!("{text:?} is not an image reference: {error}"))
+    let parsed: ImageReference = plain.parse().map_err(|error| anyhow::anyhow!("{error}"))?;
+    let path = parsed.path().to_string();
+    let (registry, repository) = match parsed.domain() {
+        None | Some("docker.io" | "index.docker.io") if !path.contains('/') => {
+            ("docker.io".to_string(), format!("library/{path}"))
+        }
+        None | Some("docker.io" | "index.docker.io") => ("docker.io".to_string(), path),
+        Some(domain) => (domain.to_string(), path),
+    };
+    Ok(match (parsed.tag(), parsed.digest()) {
+        (Some(tag), Some(digest)) => {
+            Reference::with_tag_and_digest(registry, repository, tag.into(), digest.into())
+        }
+        (None, Some(digest)) => Reference::with_digest(registry, repository, digest.into()),
+        (tag, None) => Reference::with_tag(registry, repository, tag.unwrap_or("latest").into()),
+    })
 }
 
 /// An error and its sources, one line.
@@ -355,6 +372,46 @@ mod tests {
 
     fn pulled_from(reference: &str, specs: &[&str]) -> Option<String> {
         mirrored(&parse_reference(reference).unwrap(), &mirrors(specs)).map(|r| r.to_string())
+    }
+
+    /// The one grammar: what `packager check` rejects in builder.toml is not pulled either (the
+    /// client's own parser took `scratch` and upper-case paths), and what it accepts becomes the
+    /// reference distribution's normalization makes of it.
+    #[test]
+    fn references_are_read_by_the_grammar_builder_toml_is_checked_with() {
+        for bad in ["scratch", "a/B", "a//b", "localhost:99999999/x"] {
+            let message = parse_reference(bad).unwrap_err().to_string();
+            assert!(
+                message.contains("is not an image reference ("),
+                "{bad}: {message}"
+            );
+        }
+        let digest = format!("sha256:{}", "e".repeat(64));
+        for (given, normalized) in [
+            ("ubuntu", "docker.io/library/ubuntu:latest".to_string()),
+            (
+                "docker://index.docker.io/ubuntu:22.04",
+                "docker.io/library/ubuntu:22.04".into(),
+            ),
+            (
+                "docker.io/paketobuildpacks/java",
+                "docker.io/paketobuildpacks/java:latest".into(),
+            ),
+            ("localhost:5000/a/b:1", "localhost:5000/a/b:1".into()),
+            (
+                &format!("ghcr.io/a/b@{digest}"),
+                format!("ghcr.io/a/b@{digest}"),
+            ),
+            (
+                &format!("ghcr.io/a/b:1@{digest}"),
+                format!("ghcr.io/a/b:1@{digest}"),
+            ),
+        ] {
+            let reference = parse_reference(given).unwrap();
+            assert_eq!(reference.to_string(), normalized, "{given}");
+            let by_the_client: oci_client::Reference = normalized.parse().unwrap();
+            assert_eq!(reference, by_the_client, "{given}");
+        }
     }
 
     #[test]

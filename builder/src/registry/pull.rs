@@ -4,26 +4,13 @@
 //! mounts them instead.
 
 use super::{Registry, cache::Cache, mirrored, parse_reference};
-use crate::oci::{
-    Blob, BlobData, Image, LayerBlob, LoadedImage, MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_LAYER_TAR,
-    Platform,
-};
 use anyhow::{Context, bail};
 use oci_client::Reference;
-use oci_client::manifest::{
-    IMAGE_DOCKER_LAYER_GZIP_MEDIA_TYPE, IMAGE_DOCKER_LAYER_TAR_MEDIA_TYPE,
-    IMAGE_MANIFEST_LIST_MEDIA_TYPE, IMAGE_MANIFEST_MEDIA_TYPE, ImageIndexEntry,
-    OCI_IMAGE_INDEX_MEDIA_TYPE, OCI_IMAGE_MEDIA_TYPE, OciDescriptor, OciImageManifest, OciManifest,
+use oci_layout::{
+    Blob, BlobData, Image, ImageIndex, ImageManifest, LayerBlob, LoadedImage, MANIFEST_MEDIA_TYPES,
+    Platform, choose_manifest, image_layers, platform_name,
 };
 use std::path::PathBuf;
-
-/// The manifest media types asked for.
-const MANIFEST_TYPES: [&str; 4] = [
-    OCI_IMAGE_INDEX_MEDIA_TYPE,
-    OCI_IMAGE_MEDIA_TYPE,
-    IMAGE_MANIFEST_LIST_MEDIA_TYPE,
-    IMAGE_MANIFEST_MEDIA_TYPE,
-];
 
 /// A pulled image: its layers are files of the blob cache, there once fetched.
 #[derive(Debug, Clone)]
@@ -56,46 +43,40 @@ impl Registry {
         let (bytes, mut digest) = self.manifest(&parsed)?;
         let mut index_digest = None;
         let manifest = match parse_manifest(&bytes, &parsed)? {
-            OciManifest::Image(manifest) => manifest,
-            OciManifest::ImageIndex(index) => {
-                let entry = choose(&index.manifests, platform).with_context(|| {
+            Document::Image(manifest) => manifest,
+            Document::Index(index) => {
+                let entry = choose_manifest(index.manifests(), platform).with_context(|| {
                     format!(
                         "{reference}: the image index {digest} has no {} image (it has: {})",
                         platform_name(platform),
                         index
-                            .manifests
+                            .manifests()
                             .iter()
-                            .map(|entry| entry.platform.as_ref().map_or_else(
-                                || "no platform".to_string(),
-                                |p| entry_platform_name(
-                                    &p.os.to_string(),
-                                    &p.architecture.to_string(),
-                                    p.variant.as_deref()
-                                )
-                            ))
+                            .map(|entry| entry
+                                .platform()
+                                .as_ref()
+                                .map_or_else(|| "no platform".to_string(), platform_name))
                             .collect::<Vec<_>>()
                             .join(", ")
                     )
                 })?;
-                let chosen = parsed.clone_with_digest(entry.digest.clone());
+                let chosen = parsed.clone_with_digest(entry.digest().to_string());
                 let (bytes, chosen_digest) = self.manifest(&chosen)?;
                 index_digest = Some(digest);
                 digest = chosen_digest;
                 match parse_manifest(&bytes, &chosen)? {
-                    OciManifest::Image(manifest) => manifest,
-                    OciManifest::ImageIndex(_) => {
+                    Document::Image(manifest) => manifest,
+                    Document::Index(_) => {
                         bail!("{reference}: the index entry {digest} is an index, not an image")
                     }
                 }
             }
         };
-        let config_path = self.blob(&parsed, &manifest.config)?;
+        let config_digest = manifest.config().digest().to_string();
+        let config_path = self.blob(&parsed, &config_digest, Some(manifest.config().size()))?;
         let config: serde_json::Value = serde_json::from_slice(&Cache::read(&config_path)?)
             .with_context(|| {
-                format!(
-                    "{reference}: the image config {} is not JSON",
-                    manifest.config.digest
-                )
+                format!("{reference}: the image config {config_digest} is not JSON")
             })?;
         check_platform(&config, platform, reference)?;
         let layers = self.layers(&parsed, &manifest, &config, reference)?;
@@ -112,49 +93,23 @@ impl Registry {
     fn layers(
         &self,
         parsed: &Reference,
-        manifest: &OciImageManifest,
+        manifest: &ImageManifest,
         config: &serde_json::Value,
         reference: &str,
     ) -> anyhow::Result<Vec<LayerBlob>> {
-        let diff_ids: Vec<&str> = config
-            .pointer("/rootfs/diff_ids")
-            .and_then(serde_json::Value::as_array)
-            .map(|ids| ids.iter().filter_map(serde_json::Value::as_str).collect())
-            .unwrap_or_default();
-        if diff_ids.len() != manifest.layers.len() {
-            bail!(
-                "{reference}: the image config lists {} diff ids for {} layers",
-                diff_ids.len(),
-                manifest.layers.len()
-            );
-        }
-        manifest
-            .layers
-            .iter()
-            .zip(diff_ids)
+        image_layers(manifest, config)
+            .with_context(|| reference.to_string())?
+            .into_iter()
             .map(|(layer, diff_id)| {
-                let media_type = match layer.media_type.as_str() {
-                    IMAGE_DOCKER_LAYER_GZIP_MEDIA_TYPE | MEDIA_TYPE_LAYER_GZIP => {
-                        MEDIA_TYPE_LAYER_GZIP
-                    }
-                    IMAGE_DOCKER_LAYER_TAR_MEDIA_TYPE | MEDIA_TYPE_LAYER_TAR => {
-                        MEDIA_TYPE_LAYER_TAR
-                    }
-                    other => bail!(
-                        "{reference}: layer {} has the unsupported media type {other:?}",
-                        layer.digest
-                    ),
-                };
+                let digest = layer.digest().to_string();
                 Ok(LayerBlob {
                     blob: Blob {
-                        media_type: media_type.to_string(),
-                        digest: layer.digest.clone(),
-                        size: u64::try_from(layer.size).with_context(|| {
-                            format!("{reference}: layer {} has a negative size", layer.digest)
-                        })?,
-                        data: BlobData::File(self.lazy_blob(parsed, &layer.digest)?),
+                        media_type: layer.media_type().clone(),
+                        size: layer.size(),
+                        data: BlobData::File(self.lazy_blob(parsed, &digest)?),
+                        digest,
                     },
-                    diff_id: diff_id.to_string(),
+                    diff_id,
                 })
             })
             .collect()
@@ -172,7 +127,7 @@ impl Registry {
             .block_on(self.client.pull_manifest_raw(
                 reference,
                 &oci_client::secrets::RegistryAuth::Anonymous,
-                &MANIFEST_TYPES,
+                &MANIFEST_MEDIA_TYPES,
             ))
             .map_err(|error| self.explain(error, reference, &self.credentials_source(reference)))?;
         self.count(|transfer| transfer.manifests_fetched += 1);
@@ -217,13 +172,7 @@ impl Registry {
                     path.display()
                 )
             })?;
-        let descriptor = OciDescriptor {
-            media_type: blob.media_type.clone(),
-            digest: blob.digest.clone(),
-            size: i64::try_from(blob.size).unwrap_or(i64::MAX),
-            ..OciDescriptor::default()
-        };
-        self.blob(&origin, &descriptor)?;
+        self.blob(&origin, &blob.digest, Some(blob.size))?;
         Ok(())
     }
 
@@ -243,14 +192,14 @@ impl Registry {
     fn blob(
         &self,
         reference: &Reference,
-        descriptor: &OciDescriptor,
+        digest: &str,
+        size: Option<u64>,
     ) -> anyhow::Result<std::path::PathBuf> {
-        let size = u64::try_from(descriptor.size).ok();
         self.origins
             .borrow_mut()
-            .entry(descriptor.digest.clone())
+            .entry(digest.to_string())
             .or_insert_with(|| reference.clone());
-        if let Some(path) = self.cache.get(&descriptor.digest, size)? {
+        if let Some(path) = self.cache.get(digest, size)? {
             self.count(|transfer| transfer.blobs_cached += 1);
             return Ok(path);
         }
@@ -258,51 +207,42 @@ impl Registry {
         let file = download
             .reopen()
             .with_context(|| format!("cannot open {}", download.path().display()))?;
-        self.block_on(self.client.pull_blob(
-            reference,
-            descriptor,
-            tokio::fs::File::from_std(file),
-        ))
+        self.block_on(
+            self.client
+                .pull_blob(reference, digest, tokio::fs::File::from_std(file)),
+        )
         .map_err(|error| self.explain(error, reference, &self.credentials_source(reference)))
-        .with_context(|| format!("cannot download the blob {}", descriptor.digest))?;
+        .with_context(|| format!("cannot download the blob {digest}"))?;
         let length = download
             .as_file()
             .metadata()
             .map(|metadata| metadata.len())?;
-        if size.is_some_and(|size| size != length) {
-            bail!(
-                "{reference}: the blob {} is {length} bytes, its descriptor says {}",
-                descriptor.digest,
-                descriptor.size
-            );
+        if let Some(size) = size.filter(|size| *size != length) {
+            bail!("{reference}: the blob {digest} is {length} bytes, its descriptor says {size}");
         }
         self.count(|transfer| {
             transfer.blobs_downloaded += 1;
             transfer.bytes_downloaded += length;
         });
-        self.cache.commit(download, &descriptor.digest)
+        self.cache.commit(download, digest)
     }
 }
 
-fn parse_manifest(bytes: &[u8], reference: &Reference) -> anyhow::Result<OciManifest> {
-    serde_json::from_slice(bytes).with_context(|| {
-        format!("{reference}: the manifest is neither an image manifest nor an index")
-    })
+/// A manifest as read: an image manifest or an index (one with `manifests`).
+enum Document {
+    Image(Box<ImageManifest>),
+    Index(Box<ImageIndex>),
 }
 
-/// The index entry for `platform`: same OS and architecture, and variant when `platform` names
-/// one (an entry without a variant matches too).
-fn choose<'a>(entries: &'a [ImageIndexEntry], platform: &Platform) -> Option<&'a ImageIndexEntry> {
-    entries.iter().find(|entry| {
-        entry.platform.as_ref().is_some_and(|p| {
-            p.os.to_string() == platform.os
-                && p.architecture.to_string() == platform.architecture
-                && platform
-                    .variant
-                    .as_ref()
-                    .is_none_or(|variant| p.variant.as_ref().is_none_or(|v| v == variant))
-        })
-    })
+fn parse_manifest(bytes: &[u8], reference: &Reference) -> anyhow::Result<Document> {
+    let neither = || format!("{reference}: the manifest is neither an image manifest nor an index");
+    let value: serde_json::Value = serde_json::from_slice(bytes).with_context(neither)?;
+    if value.get("manifests").is_some() {
+        serde_json::from_value(value).map(|index| Document::Index(Box::new(index)))
+    } else {
+        serde_json::from_value(value).map(|manifest| Document::Image(Box::new(manifest)))
+    }
+    .with_context(neither)
 }
 
 /// A single image must be of the platform (an image config without `os`/`architecture`
@@ -314,37 +254,22 @@ fn check_platform(
 ) -> anyhow::Result<()> {
     let field = |name: &str| config.get(name).and_then(serde_json::Value::as_str);
     for (name, wanted) in [
-        ("os", &platform.os),
-        ("architecture", &platform.architecture),
+        ("os", platform.os().to_string()),
+        ("architecture", platform.architecture().to_string()),
     ] {
         if let Some(actual) = field(name)
             && actual != wanted
         {
             bail!(
                 "{reference}: the image is {}, not {}",
-                entry_platform_name(
+                platform_name(&oci_layout::platform(
                     field("os").unwrap_or("?"),
                     field("architecture").unwrap_or("?"),
                     field("variant")
-                ),
+                )),
                 platform_name(platform)
             );
         }
     }
     Ok(())
-}
-
-fn platform_name(platform: &Platform) -> String {
-    entry_platform_name(
-        &platform.os,
-        &platform.architecture,
-        platform.variant.as_deref(),
-    )
-}
-
-fn entry_platform_name(os: &str, architecture: &str, variant: Option<&str>) -> String {
-    match variant {
-        Some(variant) => format!("{os}/{architecture}/{variant}"),
-        None => format!("{os}/{architecture}"),
-    }
 }

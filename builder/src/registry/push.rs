@@ -3,9 +3,9 @@
 //! the image only once all of its blobs are there: nothing is half-published.
 
 use super::{Registry, parse_reference};
-use crate::oci::{Blob, Image, MEDIA_TYPE_MANIFEST};
 use anyhow::Context;
 use oci_client::Reference;
+use oci_layout::{Blob, Image, MediaType};
 
 impl Registry {
     /// Pushes `image` as `reference` (tag `latest` when it names none) and returns the digest
@@ -27,7 +27,8 @@ impl Registry {
                 .with_context(|| format!("{reference}: cannot push the blob {}", blob.digest))?;
         }
         let body = manifest.bytes()?.into_owned();
-        let content_type = MEDIA_TYPE_MANIFEST
+        let content_type = MediaType::ImageManifest
+            .to_string()
             .parse()
             .context("the manifest media type is a header value")?;
         self.block_on(self.client.push_manifest_raw(&parsed, body, content_type))

@@ -8,8 +8,8 @@
 
 use cnb_harness::oci::BuildImage;
 use cnb_harness::{Lifecycle, Module, workspace_root};
+use cnb_package::buildpackage::{ModuleDetails, write_buildpackage};
 use packager::builders::{Definition, PackagedCnb, render};
-use packager::buildpackage::{ModuleDetails, write_buildpackage};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -136,7 +136,7 @@ pub(crate) fn build_image(dir: &Path) -> PathBuf {
         .unwrap()
     };
     let write = |bytes: &[u8]| -> serde_json::Value {
-        let digest = packager::oci::sha256_digest(bytes);
+        let digest = oci_layout::sha256_digest(bytes);
         std::fs::write(
             layout
                 .join("blobs/sha256")

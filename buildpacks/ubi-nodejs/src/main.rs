@@ -51,7 +51,7 @@ use std::path::Path;
 #[cfg(test)]
 use cnb_harness as _;
 #[cfg(test)]
-use packager as _;
+use elf_check as _;
 #[cfg(test)]
 use which as _;
 // The exec.d program's dependencies (its output is TOML; the cgroup memory limit).

@@ -13,13 +13,13 @@ use std::path::PathBuf;
 // Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
 use cgroup_memory as _;
 use cnb_output as _;
+use elf_check as _;
 use find_program as _;
 use fuzz_check as _;
 use insta as _;
 use libcnb as _;
 use nodejs_semver as _;
 use nodejs_version as _;
-use packager as _;
 use platform_settings as _;
 use sbom as _;
 use serde as _;

@@ -634,7 +634,7 @@ fn build_rejects_an_invalid_optimize_memory_value() {
 fn optimize_memory_installs_the_exec_d_program() {
     let module = buildpack();
     let packaged = module.dir.join("bin/optimize-memory");
-    packager::elf::check_static(&packaged).unwrap();
+    elf_check::check_static(&packaged).unwrap();
 
     let outcome = ModuleRun::new(&module, fixture_app("node-npm-engines"))
         .platform_env("BP_NODE_OPTIMIZE_MEMORY", "true")
@@ -697,7 +697,7 @@ fn packaged_binaries_are_static_and_detect_links_to_build() {
     let module = buildpack();
     for name in ["build", "optimize-memory"] {
         let binary = module.dir.join("bin").join(name);
-        packager::elf::check_static(&binary).unwrap();
+        elf_check::check_static(&binary).unwrap();
         eprintln!(
             "bin/{name}: {} bytes",
             std::fs::metadata(&binary).unwrap().len()

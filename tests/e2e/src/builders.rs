@@ -3,9 +3,9 @@
 use crate::images::registry_manifest;
 use crate::{Endpoints, LIFECYCLE_VERSION, Published, Stack, e2e_dir, pack, tools_dir};
 use cnb_harness::workspace_root;
+use cnb_package::buildpackage::{ModuleDetails, write_buildpackage};
 use packager::builder_image::{CreateOptions, CreatedBuilder, create_builder};
 use packager::builders::{Definition, PackagedCnb, render};
-use packager::buildpackage::{ModuleDetails, write_buildpackage};
 use packager::registry::{RegistryMirror, RegistryOptions};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -546,7 +546,7 @@ fn push_stand_in_buildpack(id: &str, version: &str, image: &str) {
         let _ = run_ok(Command::new("chmod").arg("755").arg(&path));
     }
     let cnb = dir.path().join("stand-in.cnb");
-    packager::buildpackage::write_buildpackage(&module, &cnb).unwrap();
+    cnb_package::buildpackage::write_buildpackage(&module, &cnb).unwrap();
     let local = format!("localhost/e2e/stand-in-buildpack:{version}");
     e2e_tests::skopeo_copy(
         &format!("oci-archive:{}", cnb.display()),

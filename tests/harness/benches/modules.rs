@@ -36,6 +36,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 // Dependencies of the library that this benchmark does not name (for `unused_crate_dependencies`).
+use oci_layout as _;
 use serde_json as _;
 use tar as _;
 
@@ -147,7 +148,7 @@ fn empty_static_binary(dir: &Path) -> PathBuf {
         ])
         .args(["-C", "strip=symbols", "-o"])
         .arg(&binary)
-        .args(packager::cargo::MODULE_RUSTFLAGS.split_whitespace())
+        .args(cnb_package::cargo::MODULE_RUSTFLAGS.split_whitespace())
         .arg(&source)
         .status()
         .unwrap();

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-pub use packager::descriptor::ModuleKind;
+pub use cnb_package::descriptor::ModuleKind;
 
 /// A module directory laid out as the lifecycle expects it: the descriptor and `bin/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +55,7 @@ impl Module {
     #[must_use]
     pub fn from_dir(dir: impl AsRef<Path>) -> Self {
         let dir = dir.as_ref();
-        let descriptor = packager::descriptor::find_descriptor(dir)
+        let descriptor = cnb_package::descriptor::find_descriptor(dir)
             .unwrap_or_else(|error| panic!("{} is not a module: {error}", dir.display()));
         let table: toml::Table = toml::from_str(
             &std::fs::read_to_string(&descriptor.path).expect("the descriptor was just read"),
@@ -94,7 +94,7 @@ impl Module {
         }
         let root = workspace_root();
         let out = root.join("target/cnb/test-modules");
-        let packaged = packager::package_module(&root, Path::new(crate_dir), &out)
+        let packaged = cnb_package::package_module(&root, Path::new(crate_dir), &out)
             .unwrap_or_else(|error| panic!("cannot package {crate_dir}: {error:#}"));
         let module = Self::from_dir(&packaged.dir);
         cache.insert(crate_dir.to_string(), module.clone());
@@ -118,7 +118,7 @@ impl Module {
         edit: impl FnOnce(&mut toml::Table),
     ) -> Self {
         let copy = self.copy_to(dir);
-        let descriptor = packager::descriptor::find_descriptor(&copy.dir)
+        let descriptor = cnb_package::descriptor::find_descriptor(&copy.dir)
             .expect("the copy has the descriptor of the original");
         let mut table: toml::Table = toml::from_str(
             &std::fs::read_to_string(&descriptor.path).expect("read the copied descriptor"),
@@ -161,8 +161,8 @@ impl Module {
     /// The value of `key` in the descriptor's `[metadata]`, when it is a string.
     #[must_use]
     pub fn metadata_string(&self, key: &str) -> Option<String> {
-        let descriptor =
-            packager::descriptor::find_descriptor(&self.dir).expect("a module has its descriptor");
+        let descriptor = cnb_package::descriptor::find_descriptor(&self.dir)
+            .expect("a module has its descriptor");
         let table: toml::Table = toml::from_str(
             &std::fs::read_to_string(&descriptor.path).expect("read the descriptor"),
         )

@@ -8,7 +8,7 @@
 //! skipped.
 
 use crate::podman::{Image, Podman};
-use packager::oci::{Image as OciImage, LayerBuilder, Owner};
+use oci_layout::{Image as OciImage, LayerBuilder, Owner};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
@@ -245,7 +245,7 @@ impl BuildImage {
         let config = serde_json::json!({
             "architecture": "amd64",
             "os": "linux",
-            "created": packager::oci::NORMALIZED_TIME,
+            "created": oci_layout::NORMALIZED_TIME,
             "config": {
                 "User": format!("{CNB_UID}:{CNB_GID}"),
                 "Env": env,
@@ -257,7 +257,7 @@ impl BuildImage {
             },
             "rootfs": {"type": "layers", "diff_ids": [layer.diff_id]},
             "history": [{
-                "created": packager::oci::NORMALIZED_TIME,
+                "created": oci_layout::NORMALIZED_TIME,
                 "created_by": "cnb-harness: test build image",
             }],
         });
@@ -274,7 +274,7 @@ impl BuildImage {
 fn shared_libraries(binary: &Path) -> Vec<PathBuf> {
     let bytes = std::fs::read(binary)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", binary.display()));
-    let dependencies = packager::elf::dynamic_dependencies(&bytes).unwrap_or_else(|error| {
+    let dependencies = cnb_package::elf::dynamic_dependencies(&bytes).unwrap_or_else(|error| {
         panic!(
             "{} is not an ELF file this machine runs: {error:?}",
             binary.display()
@@ -379,7 +379,7 @@ mod tests {
         BuildImage::new("io.buildpacks.stacks.test", "debian", "12")
             .file("/etc/buildpacks/images.json", b"{}", 0o644)
             .write(&layout, "t");
-        let image = packager::oci::read_layout(&layout, Some("t")).expect("a readable layout");
+        let image = oci_layout::read_layout(&layout, Some("t")).expect("a readable layout");
         assert_eq!(image.env("CNB_USER_ID"), Some("1002"));
         assert_eq!(image.env("CNB_STACK_ID"), Some("io.buildpacks.stacks.test"));
         assert_eq!(

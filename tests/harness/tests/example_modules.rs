@@ -4,6 +4,7 @@
 use cnb_harness::{Module, ModuleRun, OddPlatformEntry, TargetEnv, fixture_app};
 use std::path::PathBuf;
 // Dependencies of the harness library, not used directly by this test crate.
+use oci_layout as _;
 use serde_json as _;
 use tar as _;
 use tempfile as _;
@@ -24,7 +25,7 @@ const CURL_PLAN: &str =
 fn packaged_module_binaries_are_static() {
     for module in [curl_extension(), curl_buildpack()] {
         let executable = module.executable(module.kind.main_executable_name());
-        packager::elf::check_static(&executable)
+        cnb_package::elf::check_static(&executable)
             .unwrap_or_else(|error| panic!("{}: {error}", executable.display()));
         let link = std::fs::read_link(module.dir.join("bin/detect")).unwrap();
         assert_eq!(link, PathBuf::from(executable.file_name().unwrap()));

@@ -6,7 +6,8 @@
 use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
 use std::path::PathBuf;
 // Dependencies of the harness library, not used directly by this test crate.
-use packager as _;
+use cnb_package as _;
+use oci_layout as _;
 use serde_json as _;
 use tar as _;
 use tempfile as _;

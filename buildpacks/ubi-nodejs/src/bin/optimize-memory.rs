@@ -26,6 +26,8 @@ use std::process::ExitCode;
 #[cfg(test)]
 use cnb_harness as _;
 use cnb_output as _;
+#[cfg(test)]
+use elf_check as _;
 use find_program as _;
 #[cfg(test)]
 use fuzz_check as _;
@@ -34,8 +36,6 @@ use insta as _;
 use libcnb as _;
 use nodejs_semver as _;
 use nodejs_version as _;
-#[cfg(test)]
-use packager as _;
 use platform_settings as _;
 use sbom as _;
 use serde as _;

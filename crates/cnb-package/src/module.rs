@@ -2,9 +2,9 @@
 
 use crate::cargo::{PackageBinaries, build_packages};
 use crate::descriptor::{ModuleDescriptor, find_descriptor};
-use crate::elf::check_static;
 use crate::manifest::CrateManifest;
 use anyhow::{Context, bail};
+use elf_check::check_static;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

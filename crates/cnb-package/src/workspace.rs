@@ -99,9 +99,9 @@ mod tests {
 
     #[test]
     fn finds_this_workspace() {
-        let builder = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let root = find_workspace_root(builder).unwrap();
-        assert_eq!(root, builder.parent().unwrap());
+        let this_crate = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = find_workspace_root(this_crate).unwrap();
+        assert_eq!(root, this_crate.parent().unwrap().parent().unwrap());
     }
 
     #[test]

@@ -320,7 +320,7 @@ mod tests {
     /// with the companions, their libcnb-data regex code grew by 0.3 MiB each.
     #[test]
     fn packages_build_together_only_where_no_dependency_features_change() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let packages = [
             "ubi-nodejs-buildpack",
             "go-app-buildpack",

@@ -8,7 +8,8 @@
 //! compression level; JSON documents are serialized from ordered structures.
 //!
 //! - [`blob`](self::blob): SHA-256 digests and content-addressed blobs (in memory or in a file);
-//! - [`manifest`](self::manifest): media types, descriptors, manifests and indexes;
+//! - [`manifest`](self::manifest): media types, descriptors, platforms, manifests and indexes
+//!   (the `oci-spec` crate's types), and the rules they are read by;
 //! - [`layer`](self::layer): normalized tar layers and gzip;
 //! - [`image`](self::image): an image to write (config and layers) and an image read;
 //! - [`layout`](self::layout): OCI image layout directories and `.cnb` archives, written and read.
@@ -26,6 +27,7 @@ pub use layer::{
 };
 pub use layout::{MAX_ARCHIVE_SIZE, read_archive, read_layout, split_layout_reference};
 pub use manifest::{
-    Descriptor, MEDIA_TYPE_CONFIG, MEDIA_TYPE_INDEX, MEDIA_TYPE_LAYER_GZIP, MEDIA_TYPE_LAYER_TAR,
-    MEDIA_TYPE_MANIFEST, Platform, REF_NAME_ANNOTATION,
+    Arch, Descriptor, ImageIndex, ImageManifest, MANIFEST_MEDIA_TYPES, MediaType, Os, Platform,
+    REF_NAME_ANNOTATION, choose_manifest, diff_ids, image_layers, is_image_manifest, is_index,
+    layer_media_type, platform, platform_name,
 };

@@ -1,7 +1,7 @@
 //! Image layers: tar archives with normalized headers (reproducible), gzip with a fixed header,
 //! and the layer blob with its `diff_id`.
 
-use super::{Blob, MEDIA_TYPE_LAYER_GZIP, sha256_digest};
+use crate::{Blob, MediaType, sha256_digest};
 use anyhow::{Context, bail};
 use std::fs;
 use std::io::Write;
@@ -249,7 +249,7 @@ impl LayerBlob {
     pub fn gzip(tar: &[u8]) -> anyhow::Result<Self> {
         Ok(Self {
             diff_id: sha256_digest(tar),
-            blob: Blob::memory(MEDIA_TYPE_LAYER_GZIP, gzip(tar)?),
+            blob: Blob::memory(MediaType::ImageLayerGzip, gzip(tar)?),
         })
     }
 }

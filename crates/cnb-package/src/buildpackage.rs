@@ -1,15 +1,15 @@
 //! Buildpackages (`.cnb` files) in the format pack writes and reads.
 //!
-//! A `.cnb` file is an uncompressed tar of an OCI image layout (see [`crate::oci`]) holding one
+//! A `.cnb` file is an uncompressed tar of an OCI image layout (see [`oci_layout`]) holding one
 //! image whose single gzip layer carries the module at `/cnb/buildpacks/<escaped id>/<version>/`
 //! (or `/cnb/extensions/...`), and whose config carries the labels
 //! `io.buildpacks.buildpackage.metadata` and `io.buildpacks.buildpack.layers` (or
 //! `io.buildpacks.extension.layers`). [`ModuleDetails`] is what a descriptor says about a module,
 //! in the shapes pack puts into those labels.
 
-use crate::descriptor::{MAX_DESCRIPTOR_SIZE, ModuleKind, find_descriptor, read_text};
-use crate::oci::{self, Image, LayerBlob, LayerBuilder, LoadedImage, Owner};
+use crate::descriptor::{ModuleKind, find_descriptor_text};
 use anyhow::{Context, bail};
+use oci_layout::{Image, LayerBlob, LayerBuilder, LoadedImage, Owner};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -78,7 +78,12 @@ pub struct Target {
     pub os: String,
     #[serde(default)]
     pub arch: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// `variant`; descriptors may spell it `arch-variant`.
+    #[serde(
+        default,
+        alias = "arch-variant",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub variant: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub distros: Vec<Distro>,
@@ -104,6 +109,7 @@ pub struct Stack {
 /// One group of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderEntry {
+    #[serde(default)]
     pub group: Vec<ModuleRef>,
 }
 
@@ -166,73 +172,25 @@ impl ModuleDetails {
     /// # Errors
     /// If the directory has no valid descriptor, or a field has the wrong type.
     pub fn read(dir: &Path) -> anyhow::Result<Self> {
-        let descriptor = find_descriptor(dir)?;
-        let text = read_text(&descriptor.path, MAX_DESCRIPTOR_SIZE)?;
-        let raw: RawDescriptor = crate::parse_toml_file(&descriptor.path, &text)?;
-        let header = match descriptor.kind {
-            ModuleKind::Extension => raw.extension,
-            ModuleKind::Buildpack => raw.buildpack,
+        let (descriptor, text) = find_descriptor_text(dir)?;
+        let file: DescriptorFile = crate::parse_toml_file(&descriptor.path, &text)?;
+        let info = match descriptor.kind {
+            ModuleKind::Extension => file.extension,
+            ModuleKind::Buildpack => file.buildpack,
         }
         .unwrap_or_default();
         Ok(Self {
             kind: descriptor.kind,
+            // The id and version as validated.
             info: ModuleInfo {
                 id: descriptor.id,
-                name: header.name,
                 version: descriptor.version,
-                description: header.description,
-                homepage: header.homepage,
-                keywords: header.keywords,
-                licenses: header
-                    .licenses
-                    .into_iter()
-                    .map(|license| License {
-                        kind: license.kind,
-                        uri: license.uri,
-                    })
-                    .collect(),
+                ..info
             },
-            api: raw.api.unwrap_or_else(|| "0.1".to_string()),
-            targets: raw
-                .targets
-                .into_iter()
-                .map(|target| Target {
-                    os: target.os,
-                    arch: target.arch,
-                    variant: target.variant.or(target.arch_variant).unwrap_or_default(),
-                    distros: target
-                        .distros
-                        .into_iter()
-                        .map(|distro| Distro {
-                            name: distro.name,
-                            version: distro.version,
-                        })
-                        .collect(),
-                })
-                .collect(),
-            stacks: raw
-                .stacks
-                .into_iter()
-                .map(|stack| Stack {
-                    id: stack.id,
-                    mixins: stack.mixins,
-                })
-                .collect(),
-            order: raw
-                .order
-                .into_iter()
-                .map(|entry| OrderEntry {
-                    group: entry
-                        .group
-                        .into_iter()
-                        .map(|module| ModuleRef {
-                            id: module.id,
-                            version: module.version,
-                            optional: module.optional,
-                        })
-                        .collect(),
-                })
-                .collect(),
+            api: file.api.unwrap_or_else(|| "0.1".to_string()),
+            targets: file.targets,
+            stacks: file.stacks,
+            order: file.order,
         })
     }
 
@@ -291,82 +249,19 @@ impl ModuleDetails {
     }
 }
 
+/// A descriptor's fields that go into pack's labels, read straight into their label shapes
+/// (the header's keys are [`ModuleInfo`]'s; other keys are ignored).
 #[derive(Deserialize)]
-struct RawDescriptor {
+struct DescriptorFile {
     api: Option<String>,
-    buildpack: Option<RawHeader>,
-    extension: Option<RawHeader>,
+    buildpack: Option<ModuleInfo>,
+    extension: Option<ModuleInfo>,
     #[serde(default)]
-    targets: Vec<RawTarget>,
+    targets: Vec<Target>,
     #[serde(default)]
-    stacks: Vec<RawStack>,
+    stacks: Vec<Stack>,
     #[serde(default)]
-    order: Vec<RawOrderEntry>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawHeader {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    homepage: String,
-    #[serde(default)]
-    keywords: Vec<String>,
-    #[serde(default)]
-    licenses: Vec<RawLicense>,
-}
-
-#[derive(Deserialize)]
-struct RawLicense {
-    #[serde(rename = "type", default)]
-    kind: String,
-    #[serde(default)]
-    uri: String,
-}
-
-#[derive(Deserialize)]
-struct RawTarget {
-    #[serde(default)]
-    os: String,
-    #[serde(default)]
-    arch: String,
-    variant: Option<String>,
-    #[serde(rename = "arch-variant")]
-    arch_variant: Option<String>,
-    #[serde(default)]
-    distros: Vec<RawDistro>,
-}
-
-#[derive(Deserialize)]
-struct RawDistro {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    version: String,
-}
-
-#[derive(Deserialize)]
-struct RawStack {
-    id: String,
-    #[serde(default)]
-    mixins: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct RawOrderEntry {
-    #[serde(default)]
-    group: Vec<RawModuleRef>,
-}
-
-#[derive(Deserialize)]
-struct RawModuleRef {
-    id: String,
-    #[serde(default)]
-    version: String,
-    #[serde(default)]
-    optional: bool,
+    order: Vec<OrderEntry>,
 }
 
 /// The layer of the module directory `dir`: `<image dir>/<escaped id>` and
@@ -426,9 +321,9 @@ pub fn write_buildpackage(module_dir: &Path, path: &Path) -> anyhow::Result<Buil
     let image = Image {
         config: serde_json::json!({
             "architecture": ARCHITECTURE,
-            "created": oci::NORMALIZED_TIME,
+            "created": oci_layout::NORMALIZED_TIME,
             "history": [{
-                "created": oci::NORMALIZED_TIME,
+                "created": oci_layout::NORMALIZED_TIME,
                 "created_by": format!("packager: {} {}", details.kind, details.full_name()),
             }],
             "os": "linux",
@@ -454,7 +349,7 @@ pub fn write_buildpackage(module_dir: &Path, path: &Path) -> anyhow::Result<Buil
 /// # Errors
 /// If the file is not a buildpackage, or its labels or layers are inconsistent.
 pub fn read_buildpackage(path: &Path) -> anyhow::Result<Buildpackage> {
-    let image = oci::read_archive(path, None)?;
+    let image = oci_layout::read_archive(path, None)?;
     buildpackage_of_image(&image, path)
         .with_context(|| format!("{} is not a buildpackage", path.display()))
 }
@@ -566,6 +461,7 @@ pub fn modules_of_image(image: &LoadedImage) -> anyhow::Result<Vec<(ModuleDetail
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::descriptor::MAX_DESCRIPTOR_SIZE;
 
     fn write(path: &Path, text: &str) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

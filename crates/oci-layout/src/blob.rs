@@ -1,10 +1,9 @@
 //! Content-addressed blobs: SHA-256 digests and where a blob's bytes are (memory, or a file such
 //! as another layout's `blobs/sha256/<hex>`).
 
-use super::Descriptor;
+use crate::{Descriptor, MediaType};
 use anyhow::{Context, bail};
 use sha2::Digest as _;
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -43,7 +42,7 @@ pub enum BlobData {
 /// A content-addressed blob with its descriptor fields.
 #[derive(Debug, Clone)]
 pub struct Blob {
-    pub media_type: String,
+    pub media_type: MediaType,
     pub digest: String,
     pub size: u64,
     pub data: BlobData,
@@ -52,9 +51,9 @@ pub struct Blob {
 impl Blob {
     /// A blob held in memory.
     #[must_use]
-    pub fn memory(media_type: &str, bytes: Vec<u8>) -> Self {
+    pub fn memory(media_type: MediaType, bytes: Vec<u8>) -> Self {
         Self {
-            media_type: media_type.to_string(),
+            media_type,
             digest: sha256_digest(&bytes),
             size: bytes.len() as u64,
             data: BlobData::Memory(bytes),
@@ -62,15 +61,15 @@ impl Blob {
     }
 
     /// Its descriptor.
-    #[must_use]
-    pub fn descriptor(&self) -> Descriptor {
-        Descriptor {
-            media_type: self.media_type.clone(),
-            digest: self.digest.clone(),
-            size: self.size,
-            annotations: BTreeMap::new(),
-            platform: None,
-        }
+    ///
+    /// # Errors
+    /// If the digest is not a valid OCI digest.
+    pub fn descriptor(&self) -> anyhow::Result<Descriptor> {
+        let digest: oci_spec::image::Digest = self
+            .digest
+            .parse()
+            .with_context(|| format!("invalid digest {:?}", self.digest))?;
+        Ok(Descriptor::new(self.media_type.clone(), self.size, digest))
     }
 
     /// The blob's bytes.

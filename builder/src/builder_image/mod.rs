@@ -1,0 +1,254 @@
+//! `packager builder create`: a builder image written as an OCI image layout, without a daemon,
+//! the way `pack builder create` writes it (pack's `internal/builder/builder.go`).
+//!
+//! The builder is the build image's layers, then, each a gzip layer with normalized headers:
+//!
+//! 1. the directories: `/workspace` and `/layers` owned by `CNB_USER_ID:CNB_GROUP_ID` (taken
+//!    from the build image's environment; an error if missing, as in pack), `/cnb`,
+//!    `/cnb/buildpacks`, `/cnb/extensions`, `/cnb/build-config`, `/cnb/build-config/env`,
+//!    `/platform` and `/platform/env` owned by root;
+//! 2. the lifecycle: `/cnb/lifecycle/lifecycle` (the binary), the phases `detector`, `analyzer`,
+//!    `restorer`, `builder`, `exporter`, `creator`, `extender`, `rebaser` as symlinks to it (the
+//!    binary dispatches on its name), `launcher` (the `--launcher` binary, else a symlink to the
+//!    lifecycle), `lifecycle.toml` with the APIs it supports, and the symlink
+//!    `/lifecycle` → `/cnb/lifecycle`;
+//! 3. one layer per module (buildpacks, then extensions, each sorted by `id@version`), the same
+//!    layer as in its `.cnb` file;
+//! 4. `/cnb/order.toml`, 5. `/cnb/stack.toml`, 6. `/cnb/run.toml`;
+//! 7. `/cnb/build-config/env/*` when the builder.toml has `[[build.env]]`.
+//!
+//! The config keeps the build image's (user, env, labels) with the working directory `/layers`
+//! and the labels `io.buildpacks.builder.metadata`, `io.buildpacks.buildpack.order`,
+//! `io.buildpacks.buildpack.order-extensions`, `io.buildpacks.buildpack.layers` and
+//! `io.buildpacks.extension.layers`.
+//!
+//! Its parts: `modules` (the modules loaded and checked), `layers` (the other layers) and
+//! `metadata` (the labels, the config files and the image config).
+
+mod layers;
+mod metadata;
+mod modules;
+
+pub use metadata::RunImageMetadata;
+
+use crate::builder_toml::{CheckedBuilder, check_file};
+use crate::registry::{Registry, RegistryOptions, Transfer};
+use anyhow::{Context, bail};
+use layers::{build_env_layer, dirs_layer, lifecycle_layer, single_file_layer};
+use metadata::{builder_config, config_files_and_labels, lifecycle_toml};
+use modules::{check_modules_against, load_modules};
+use oci_layout::{Image, Owner, Platform};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const BUILDER_METADATA_LABEL: &str = "io.buildpacks.builder.metadata";
+pub const ORDER_LABEL: &str = "io.buildpacks.buildpack.order";
+pub const ORDER_EXTENSIONS_LABEL: &str = "io.buildpacks.buildpack.order-extensions";
+/// The names the lifecycle binary answers to, laid out as symlinks to it.
+pub const LIFECYCLE_PHASES: [&str; 8] = [
+    "detector", "analyzer", "restorer", "builder", "exporter", "creator", "extender", "rebaser",
+];
+/// Buildpack APIs of lifecycle 0.21.
+pub const BUILDPACK_APIS: [&str; 6] = ["0.7", "0.8", "0.9", "0.10", "0.11", "0.12"];
+/// Platform APIs of lifecycle 0.21.
+pub const PLATFORM_APIS: [&str; 9] = [
+    "0.7", "0.8", "0.9", "0.10", "0.11", "0.12", "0.13", "0.14", "0.15",
+];
+
+/// What `packager builder create` needs.
+#[derive(Debug, Clone)]
+pub struct CreateOptions {
+    /// The builder.toml.
+    pub config: PathBuf,
+    /// The build image: an OCI layout directory, and the tag in it (`None`: its only image);
+    /// `None`: the definition's build image, pulled from its registry.
+    pub build_image: Option<PathBuf>,
+    pub build_image_tag: Option<String>,
+    /// The lifecycle binary (one binary for every phase, as `go install` builds it).
+    pub lifecycle: PathBuf,
+    /// A launcher binary; without it, `/cnb/lifecycle/launcher` links to the lifecycle.
+    pub launcher: Option<PathBuf>,
+    /// The OCI layout directory to write (`None`: none), and the tag of the builder in it.
+    pub output: Option<PathBuf>,
+    pub output_tag: String,
+    /// The image reference to push the builder to (`None`: not pushed).
+    pub publish: Option<String>,
+    /// How to reach registries (for the images the definition references, and `publish`).
+    pub registry: RegistryOptions,
+}
+
+/// A builder written by [`create_builder`].
+#[derive(Debug, Clone)]
+pub struct CreatedBuilder {
+    pub manifest: oci_layout::Descriptor,
+    pub lifecycle_version: String,
+    /// `id@version` of every module in the builder.
+    pub modules: Vec<String>,
+    /// The number of layers added to the build image's.
+    pub added_layers: usize,
+    /// What the user should know (e.g. the launcher is a link).
+    pub warnings: Vec<String>,
+    /// Every image pulled (`<reference> <pinned digest>`), in the order pulled.
+    pub pulled: Vec<(String, String)>,
+    /// What went over the wire.
+    pub transfer: Transfer,
+}
+
+/// Creates the builder (see the module documentation).
+///
+/// # Errors
+/// The builder.toml's problems; modules of this workspace named by id only, or fetched by URL
+/// (they are all named); an image reference that cannot be pulled or pushed (the reference
+/// named, with what failed); a build image without `CNB_USER_ID` / `CNB_GROUP_ID`; a
+/// lifecycle whose version differs from `[lifecycle] version`; a module whose Buildpack API or
+/// targets the lifecycle or the build image do not support; I/O errors.
+pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder> {
+    let checked = check_file(&options.config)?;
+    let mut warnings = checked.warnings.clone();
+    // No network until an image reference is pulled or pushed.
+    let registry = Registry::new(&options.registry)?;
+    let platform = target_platform(&checked);
+    let mut pulled = Vec::new();
+    let modules = load_modules(&checked, &registry, &platform, &mut pulled)?;
+
+    let (base, build_image_name) = if let Some(dir) = &options.build_image {
+        (
+            oci_layout::read_layout(dir, options.build_image_tag.as_deref())
+                .with_context(|| format!("cannot read the build image {}", dir.display()))?,
+            dir.display().to_string(),
+        )
+    } else {
+        let image = registry.pull(&checked.build_image, &platform)?;
+        pulled.push((image.reference.clone(), image.pinned.clone()));
+        (image.image, checked.build_image.clone())
+    };
+    let owner = cnb_owner(&base, &build_image_name)?;
+
+    let lifecycle_version = lifecycle_version(&options.lifecycle)?;
+    if let Some(wanted) = &checked.config.lifecycle.version
+        && *wanted != lifecycle_version
+    {
+        bail!(
+            "{} asks for lifecycle {wanted}, but {} is lifecycle {lifecycle_version}",
+            options.config.display(),
+            options.lifecycle.display()
+        );
+    }
+    if checked.config.lifecycle.uri.is_some() {
+        warnings.push(format!(
+            "[lifecycle] uri is ignored: the lifecycle is {}",
+            options.lifecycle.display()
+        ));
+    }
+    if !lifecycle_version.starts_with("0.21.") {
+        bail!(
+            "lifecycle {lifecycle_version} is not supported: the packager knows the APIs of lifecycle 0.21.x"
+        );
+    }
+    check_modules_against(&modules, &base, &build_image_name)?;
+
+    let mut layers = vec![dirs_layer(owner)?];
+    let (lifecycle_layer, launcher_warning) = lifecycle_layer(
+        &options.lifecycle,
+        options.launcher.as_deref(),
+        &lifecycle_toml(&lifecycle_version)?,
+    )?;
+    layers.push(lifecycle_layer);
+    warnings.extend(launcher_warning);
+    layers.extend(modules.iter().map(|module| module.layer.clone()));
+    let (files, labels) = config_files_and_labels(&checked, &modules, &base, &lifecycle_version)?;
+    for (path, text) in &files {
+        layers.push(single_file_layer(path, text)?);
+    }
+    if !checked.config.build.env.is_empty() {
+        layers.push(build_env_layer(&checked)?);
+    }
+
+    let config = builder_config(&base.config, &labels, &layers)?;
+    let mut image_layers = base.layers.clone();
+    image_layers.extend(layers.iter().cloned());
+    let image = Image {
+        config,
+        layers: image_layers,
+    };
+    let manifest = match &options.output {
+        Some(output) => {
+            registry.fetch_all(&image)?;
+            image.write_layout(output, &options.output_tag)?.manifest
+        }
+        None => image.documents(&options.output_tag)?.1.descriptor()?,
+    };
+    if let Some(reference) = &options.publish {
+        let digest = registry.push(&image, reference)?;
+        if digest != manifest.digest().to_string() {
+            bail!(
+                "{reference}: pushed as {digest}, but the builder is {}",
+                manifest.digest()
+            );
+        }
+    }
+    Ok(CreatedBuilder {
+        manifest,
+        lifecycle_version,
+        modules: modules.iter().map(|m| m.details.full_name()).collect(),
+        added_layers: layers.len(),
+        warnings,
+        pulled,
+        transfer: registry.transfer(),
+    })
+}
+
+/// The builder's platform: its first `[[targets]]` entry, else linux/amd64 (what our module
+/// binaries are built for). Images are chosen from indexes by it.
+fn target_platform(checked: &CheckedBuilder) -> Platform {
+    let target = checked.config.targets.first();
+    let field = |value: Option<&String>, default: &'static str| -> String {
+        value
+            .filter(|value| !value.is_empty())
+            .map_or_else(|| default.to_string(), Clone::clone)
+    };
+    oci_layout::platform(
+        &field(target.map(|t| &t.os), "linux"),
+        &field(target.map(|t| &t.arch), "amd64"),
+        target
+            .map(|t| t.variant.as_str())
+            .filter(|variant| !variant.is_empty()),
+    )
+}
+
+/// `CNB_USER_ID:CNB_GROUP_ID` of the build image.
+fn cnb_owner(base: &oci_layout::LoadedImage, build_image_name: &str) -> anyhow::Result<Owner> {
+    let id_of = |name: &str| -> anyhow::Result<u64> {
+        let value = base.env(name).with_context(|| {
+            format!("build image {build_image_name} is missing the required env var {name} (pack requires CNB_USER_ID and CNB_GROUP_ID)")
+        })?;
+        value.parse().with_context(|| {
+            format!("{name} of build image {build_image_name} is {value:?}, not an integer")
+        })
+    };
+    Ok(Owner {
+        uid: id_of("CNB_USER_ID")?,
+        gid: id_of("CNB_GROUP_ID")?,
+    })
+}
+
+/// `<lifecycle> -version`.
+fn lifecycle_version(lifecycle: &Path) -> anyhow::Result<String> {
+    if !lifecycle.is_file() {
+        bail!("the lifecycle {} does not exist", lifecycle.display());
+    }
+    let output = Command::new(lifecycle)
+        .arg("-version")
+        .output()
+        .with_context(|| format!("cannot run {} -version", lifecycle.display()))?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    if !output.status.success() || !cnb_package::descriptor::is_valid_version(&version) {
+        bail!(
+            "{} -version did not print a lifecycle version ({}): {}",
+            lifecycle.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(version)
+}

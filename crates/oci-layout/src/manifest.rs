@@ -1,0 +1,213 @@
+//! The OCI documents, in the `oci-spec` crate's types (the vocabulary the registry client's
+//! `oci-client` is built on): media types, content descriptors, platforms, image manifests and
+//! indexes. Here are the rules the packager reads them by, each once: which index entry serves a
+//! platform, the layer media types it takes (Docker's normalized to OCI's), and the layers'
+//! `rootfs.diff_ids`.
+
+use anyhow::{Context, bail};
+pub use oci_spec::image::{
+    ANNOTATION_REF_NAME as REF_NAME_ANNOTATION, Arch, Descriptor, ImageIndex, ImageManifest,
+    MediaType, Os, Platform,
+};
+
+const DOCKER_MEDIA_TYPE_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+const DOCKER_MEDIA_TYPE_MANIFEST_LIST: &str =
+    "application/vnd.docker.distribution.manifest.list.v2+json";
+const DOCKER_MEDIA_TYPE_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+const DOCKER_MEDIA_TYPE_LAYER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
+
+/// The manifest media types read, OCI's and Docker's (`Accept` of a manifest request).
+pub const MANIFEST_MEDIA_TYPES: [&str; 4] = [
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    DOCKER_MEDIA_TYPE_MANIFEST_LIST,
+    DOCKER_MEDIA_TYPE_MANIFEST,
+];
+
+/// Whether `media_type` is an index (OCI's, or Docker's manifest list).
+#[must_use]
+pub fn is_index(media_type: &MediaType) -> bool {
+    *media_type == MediaType::ImageIndex
+        || matches!(media_type, MediaType::Other(other) if other == DOCKER_MEDIA_TYPE_MANIFEST_LIST)
+}
+
+/// Whether `media_type` is an image manifest (OCI's or Docker's).
+#[must_use]
+pub fn is_image_manifest(media_type: &MediaType) -> bool {
+    *media_type == MediaType::ImageManifest
+        || matches!(media_type, MediaType::Other(other) if other == DOCKER_MEDIA_TYPE_MANIFEST)
+}
+
+/// The OCI media type of a layer the packager takes: tar or gzip, OCI's or Docker's (which is
+/// normalized to OCI's); `None` for any other (zstd, foreign layers, ...).
+#[must_use]
+pub fn layer_media_type(media_type: &MediaType) -> Option<MediaType> {
+    match media_type {
+        MediaType::ImageLayerGzip => Some(MediaType::ImageLayerGzip),
+        MediaType::ImageLayer => Some(MediaType::ImageLayer),
+        MediaType::Other(other) if other == DOCKER_MEDIA_TYPE_LAYER_GZIP => {
+            Some(MediaType::ImageLayerGzip)
+        }
+        MediaType::Other(other) if other == DOCKER_MEDIA_TYPE_LAYER_TAR => {
+            Some(MediaType::ImageLayer)
+        }
+        _ => None,
+    }
+}
+
+/// The platform `os/architecture[/variant]`.
+#[must_use]
+pub fn platform(os: &str, architecture: &str, variant: Option<&str>) -> Platform {
+    let mut platform = Platform::default();
+    platform.set_os(Os::from(os));
+    platform.set_architecture(Arch::from(architecture));
+    platform.set_variant(variant.map(str::to_string));
+    platform
+}
+
+/// `os/architecture[/variant]`.
+#[must_use]
+pub fn platform_name(platform: &Platform) -> String {
+    match platform.variant() {
+        Some(variant) => format!("{}/{}/{variant}", platform.os(), platform.architecture()),
+        None => format!("{}/{}", platform.os(), platform.architecture()),
+    }
+}
+
+/// The index entry for `platform`: the same OS and architecture, and variant when `platform`
+/// names one (an entry without a variant matches too).
+#[must_use]
+pub fn choose_manifest<'a>(
+    entries: &'a [Descriptor],
+    platform: &Platform,
+) -> Option<&'a Descriptor> {
+    entries.iter().find(|entry| {
+        entry.platform().as_ref().is_some_and(|p| {
+            p.os() == platform.os()
+                && p.architecture() == platform.architecture()
+                && platform
+                    .variant()
+                    .as_ref()
+                    .is_none_or(|variant| p.variant().as_ref().is_none_or(|v| v == variant))
+        })
+    })
+}
+
+/// The config's `rootfs.diff_ids`, in order (none when missing).
+#[must_use]
+pub fn diff_ids(config: &serde_json::Value) -> Vec<&str> {
+    config
+        .pointer("/rootfs/diff_ids")
+        .and_then(serde_json::Value::as_array)
+        .map(|ids| ids.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// The layers of `manifest`, each with its OCI media type ([`layer_media_type`]) and its diff
+/// id from `config`.
+///
+/// # Errors
+/// If the config does not list one diff id per layer, or a layer's media type is not taken.
+pub fn image_layers(
+    manifest: &ImageManifest,
+    config: &serde_json::Value,
+) -> anyhow::Result<Vec<(Descriptor, String)>> {
+    let diff_ids = diff_ids(config);
+    if diff_ids.len() != manifest.layers().len() {
+        bail!(
+            "the image config lists {} diff ids for {} layers",
+            diff_ids.len(),
+            manifest.layers().len()
+        );
+    }
+    manifest
+        .layers()
+        .iter()
+        .zip(diff_ids)
+        .map(|(layer, diff_id)| {
+            let Some(media_type) = layer_media_type(layer.media_type()) else {
+                bail!(
+                    "layer {} has the unsupported media type {:?}",
+                    layer.digest(),
+                    layer.media_type().to_string()
+                );
+            };
+            let mut layer = layer.clone();
+            layer.set_media_type(media_type);
+            Ok((layer, diff_id.to_string()))
+        })
+        .collect()
+}
+
+pub(crate) fn select_manifest(
+    entries: &[Descriptor],
+    tag: Option<&str>,
+) -> anyhow::Result<Descriptor> {
+    let tag_of = |entry: &Descriptor| {
+        entry
+            .annotations()
+            .as_ref()
+            .and_then(|annotations| annotations.get(REF_NAME_ANNOTATION).cloned())
+    };
+    match tag {
+        Some(tag) => entries
+            .iter()
+            .find(|entry| tag_of(entry).as_deref() == Some(tag))
+            .cloned()
+            .with_context(|| {
+                let tags: Vec<String> = entries.iter().filter_map(tag_of).collect();
+                format!(
+                    "no image tagged {tag:?} (tags: {})",
+                    if tags.is_empty() {
+                        "none".to_string()
+                    } else {
+                        tags.join(", ")
+                    }
+                )
+            }),
+        None => match entries {
+            [only] => Ok(only.clone()),
+            [] => bail!("the layout holds no image"),
+            several => bail!(
+                "the layout holds {} images: name one with <dir>:<tag> (tags: {})",
+                several.len(),
+                several
+                    .iter()
+                    .filter_map(tag_of)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    }
+}
+
+/// Reads a manifest (following an index to its linux/amd64 entry, else its first) and its
+/// config; returns the config and the layers ([`image_layers`]).
+pub(crate) fn load_manifest(
+    entry: &Descriptor,
+    read_blob: &dyn Fn(&str) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<(serde_json::Value, Vec<(Descriptor, String)>)> {
+    let digest = entry.digest().to_string();
+    let bytes = read_blob(&digest)?;
+    if is_index(entry.media_type()) {
+        let index: ImageIndex = serde_json::from_slice(&bytes).context("invalid image index")?;
+        let chosen = choose_manifest(index.manifests(), &platform("linux", "amd64", None))
+            .or_else(|| index.manifests().first())
+            .context("an empty image index")?;
+        return load_manifest(chosen, read_blob);
+    }
+    if !is_image_manifest(entry.media_type()) {
+        bail!(
+            "unsupported manifest media type {:?}",
+            entry.media_type().to_string()
+        );
+    }
+    let manifest: ImageManifest =
+        serde_json::from_slice(&bytes).with_context(|| format!("invalid manifest {digest}"))?;
+    let config_digest = manifest.config().digest().to_string();
+    let config_bytes = read_blob(&config_digest)?;
+    let config: serde_json::Value = serde_json::from_slice(&config_bytes)
+        .with_context(|| format!("invalid image config {config_digest}"))?;
+    let layers = image_layers(&manifest, &config)?;
+    Ok((config, layers))
+}
