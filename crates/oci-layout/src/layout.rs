@@ -3,8 +3,8 @@
 
 use crate::manifest::{ImageIndex, load_manifest, select_manifest};
 use crate::{
-    Blob, BlobData, Image, LayerBlob, LayerBuilder, LoadedImage, Owner, WrittenImage, digest_hex,
-    sha256_digest,
+    Blob, BlobData, Image, LayerBlob, LayerBuilder, LoadedImage, Owner, WrittenImage,
+    check_layer_compression, digest_hex, sha256_digest,
 };
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
@@ -130,7 +130,8 @@ pub fn split_layout_reference(reference: &str) -> (PathBuf, Option<String>) {
 /// its linux/amd64 manifest. Layer blobs stay in the layout ([`BlobData::File`]).
 ///
 /// # Errors
-/// If the layout, the tag, a manifest or the config is missing or invalid.
+/// If the layout, the tag, a manifest or the config is missing or invalid, or a layer's bytes
+/// are not compressed as its media type declares ([`check_layer_compression`]).
 pub fn read_layout(dir: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImage> {
     if !dir.join("oci-layout").is_file() {
         bail!(
@@ -154,15 +155,14 @@ pub fn read_layout(dir: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImage>
         .into_iter()
         .map(|(descriptor, diff_id)| {
             let digest = descriptor.digest().to_string();
-            Ok(LayerBlob {
-                blob: Blob {
-                    media_type: descriptor.media_type().clone(),
-                    size: descriptor.size(),
-                    data: BlobData::File(dir.join("blobs/sha256").join(digest_hex(&digest)?)),
-                    digest,
-                },
-                diff_id,
-            })
+            let blob = Blob {
+                media_type: descriptor.media_type().clone(),
+                size: descriptor.size(),
+                data: BlobData::File(dir.join("blobs/sha256").join(digest_hex(&digest)?)),
+                digest,
+            };
+            check_layer_compression(&blob)?;
+            Ok(LayerBlob { blob, diff_id })
         })
         .collect::<anyhow::Result<_>>()?;
     Ok(LoadedImage { config, layers })
@@ -177,7 +177,8 @@ pub const MAX_ARCHIVE_SIZE: u64 = 512 << 20;
 /// bytes whose entries together hold no more (a FIFO is an error, not a wait).
 ///
 /// # Errors
-/// If the file is not such an archive, is too large, or a blob is missing or invalid.
+/// If the file is not such an archive, is too large, or a blob is missing or invalid (a layer
+/// not compressed as its media type declares, [`check_layer_compression`]).
 pub fn read_archive(path: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImage> {
     read_archive_within(path, tag, MAX_ARCHIVE_SIZE)
 }
@@ -240,7 +241,8 @@ fn read_archive_within(path: &Path, tag: Option<&str>, limit: u64) -> anyhow::Re
     .with_context(|| format!("invalid index.json in {}", path.display()))?;
     let entry = select_manifest(index.manifests(), tag)
         .with_context(|| format!("in {}", path.display()))?;
-    let (config, layers) = load_manifest(&entry, &read_blob)?;
+    let (config, layers) =
+        load_manifest(&entry, &read_blob).with_context(|| format!("in {}", path.display()))?;
     let layers = layers
         .into_iter()
         .map(|(descriptor, diff_id)| {
@@ -252,15 +254,14 @@ fn read_archive_within(path: &Path, tag: Option<&str>, limit: u64) -> anyhow::Re
                     path.display()
                 );
             }
-            Ok(LayerBlob {
-                blob: Blob {
-                    media_type: descriptor.media_type().clone(),
-                    digest,
-                    size: descriptor.size(),
-                    data: BlobData::Memory(bytes),
-                },
-                diff_id,
-            })
+            let blob = Blob {
+                media_type: descriptor.media_type().clone(),
+                digest,
+                size: descriptor.size(),
+                data: BlobData::Memory(bytes),
+            };
+            check_layer_compression(&blob).with_context(|| format!("in {}", path.display()))?;
+            Ok(LayerBlob { blob, diff_id })
         })
         .collect::<anyhow::Result<_>>()?;
     Ok(LoadedImage { config, layers })
@@ -269,6 +270,7 @@ fn read_archive_within(path: &Path, tag: Option<&str>, limit: u64) -> anyhow::Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MediaType;
 
     #[test]
     fn layout_reference() {
@@ -318,6 +320,106 @@ mod tests {
                 archive.display(),
                 size - 1
             )
+        );
+    }
+
+    /// Writes `image` as a layout in `dir` and edits its manifest and config documents there
+    /// (their blobs and the index rewritten to match).
+    fn edited_layout(
+        image: &Image,
+        dir: &Path,
+        edit: impl FnOnce(&mut serde_json::Value, &mut serde_json::Value),
+    ) {
+        image.write_layout(dir, "v1").unwrap();
+        let blob = |digest: &str| dir.join("blobs/sha256").join(digest_hex(digest).unwrap());
+        let write = |bytes: Vec<u8>| {
+            let digest = sha256_digest(&bytes);
+            fs::write(blob(&digest), &bytes).unwrap();
+            (digest, bytes.len())
+        };
+        let read = |digest: &str| -> serde_json::Value {
+            serde_json::from_slice(&fs::read(blob(digest)).unwrap()).unwrap()
+        };
+        let mut index = read_json(&dir.join("index.json"));
+        let mut manifest = read(index["manifests"][0]["digest"].as_str().unwrap());
+        let mut config = read(manifest["config"]["digest"].as_str().unwrap());
+        edit(&mut manifest, &mut config);
+        let (digest, size) = write(serde_json::to_vec(&config).unwrap());
+        manifest["config"]["digest"] = digest.into();
+        manifest["config"]["size"] = size.into();
+        let (digest, size) = write(serde_json::to_vec(&manifest).unwrap());
+        index["manifests"][0]["digest"] = digest.into();
+        index["manifests"][0]["size"] = size.into();
+        fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    }
+
+    fn read_json(path: &Path) -> serde_json::Value {
+        serde_json::from_slice(&fs::read(path).unwrap()).unwrap()
+    }
+
+    /// A layer declared uncompressed whose bytes are gzip (or the other way round) is refused
+    /// when read, naming the layer and what it is declared and is; zstd bytes are named too.
+    #[test]
+    fn layers_must_be_compressed_as_declared() {
+        let image = one_layer_image();
+        let digest = image.layers[0].blob.digest.clone();
+        let dir = tempfile::tempdir().unwrap();
+        let layout = dir.path().join("layout");
+        edited_layout(&image, &layout, |manifest, _| {
+            manifest["layers"][0]["mediaType"] = "application/vnd.oci.image.layer.v1.tar".into();
+        });
+        assert_eq!(
+            read_layout(&layout, None).unwrap_err().to_string(),
+            format!("the layer {digest} is declared an uncompressed tar but its bytes are gzip")
+        );
+        // Docker's media type for an uncompressed layer: the same.
+        edited_layout(&image, &layout, |manifest, _| {
+            manifest["layers"][0]["mediaType"] =
+                "application/vnd.docker.image.rootfs.diff.tar".into();
+        });
+        assert_eq!(
+            read_layout(&layout, None).unwrap_err().to_string(),
+            format!("the layer {digest} is declared an uncompressed tar but its bytes are gzip")
+        );
+
+        // In a .cnb file: the file is named.
+        let mut tar_layer = image.layers[0].clone();
+        let tar_bytes = b"not compressed at all".to_vec();
+        tar_layer.blob = Blob::memory(MediaType::ImageLayerGzip, tar_bytes);
+        let archive = dir.path().join("x.cnb");
+        let mislabelled = Image {
+            config: serde_json::json!({
+                "rootfs": {"type": "layers", "diff_ids": [tar_layer.diff_id]},
+            }),
+            layers: vec![tar_layer.clone()],
+        };
+        mislabelled.write_archive(&archive, "v1").unwrap();
+        assert_eq!(
+            format!("{:#}", read_archive(&archive, None).unwrap_err()),
+            format!(
+                "in {}: the layer {} is declared a gzip tar but its bytes are not compressed",
+                archive.display(),
+                tar_layer.blob.digest
+            )
+        );
+
+        let zstd = Blob::memory(
+            MediaType::ImageLayer,
+            [0x28, 0xb5, 0x2f, 0xfd, 0, 0].to_vec(),
+        );
+        assert_eq!(
+            check_layer_compression(&zstd).unwrap_err().to_string(),
+            format!(
+                "the layer {} is declared an uncompressed tar but its bytes are zstd",
+                zstd.digest
+            )
+        );
+        // What is declared and is passes; other media types are not looked at here.
+        assert!(check_layer_compression(&image.layers[0].blob).is_ok());
+        let tar = Blob::memory(MediaType::ImageLayer, vec![0; 1024]);
+        assert!(check_layer_compression(&tar).is_ok());
+        assert!(
+            check_layer_compression(&Blob::memory(MediaType::ImageConfig, b"{}".to_vec())).is_ok()
         );
     }
 

@@ -23,7 +23,8 @@ mod manifest;
 pub use blob::{Blob, BlobData, digest_hex, sha256_digest};
 pub use image::{Image, LoadedImage, WrittenImage};
 pub use layer::{
-    GZIP_LEVEL, LayerBlob, LayerBuilder, NORMALIZED_MTIME, NORMALIZED_TIME, Owner, gzip,
+    GZIP_LEVEL, LayerBlob, LayerBuilder, NORMALIZED_MTIME, NORMALIZED_TIME, Owner,
+    check_layer_compression, gzip,
 };
 pub use layout::{MAX_ARCHIVE_SIZE, read_archive, read_layout, split_layout_reference};
 pub use manifest::{
