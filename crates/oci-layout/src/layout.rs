@@ -324,12 +324,12 @@ mod tests {
     }
 
     /// Writes `image` as a layout in `dir` and edits its manifest and config documents there
-    /// (their blobs and the index rewritten to match).
+    /// (their blobs and the index rewritten to match); returns the config's digest.
     fn edited_layout(
         image: &Image,
         dir: &Path,
         edit: impl FnOnce(&mut serde_json::Value, &mut serde_json::Value),
-    ) {
+    ) -> String {
         image.write_layout(dir, "v1").unwrap();
         let blob = |digest: &str| dir.join("blobs/sha256").join(digest_hex(digest).unwrap());
         let write = |bytes: Vec<u8>| {
@@ -344,13 +344,14 @@ mod tests {
         let mut manifest = read(index["manifests"][0]["digest"].as_str().unwrap());
         let mut config = read(manifest["config"]["digest"].as_str().unwrap());
         edit(&mut manifest, &mut config);
-        let (digest, size) = write(serde_json::to_vec(&config).unwrap());
-        manifest["config"]["digest"] = digest.into();
+        let (config_digest, size) = write(serde_json::to_vec(&config).unwrap());
+        manifest["config"]["digest"] = config_digest.clone().into();
         manifest["config"]["size"] = size.into();
         let (digest, size) = write(serde_json::to_vec(&manifest).unwrap());
         index["manifests"][0]["digest"] = digest.into();
         index["manifests"][0]["size"] = size.into();
         fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+        config_digest
     }
 
     fn read_json(path: &Path) -> serde_json::Value {
@@ -421,6 +422,42 @@ mod tests {
         assert!(
             check_layer_compression(&Blob::memory(MediaType::ImageConfig, b"{}".to_vec())).is_ok()
         );
+    }
+
+    /// The config descriptor of a manifest must be an image config's: a manifest's (or an
+    /// artifact's) media type is refused, naming the config and the media type, quoted.
+    #[test]
+    fn the_config_must_be_an_image_config() {
+        let image = one_layer_image();
+        let dir = tempfile::tempdir().unwrap();
+        let layout = dir.path().join("layout");
+        for (media_type, shown) in [
+            (
+                "application/vnd.oci.image.manifest.v1+json".to_string(),
+                "\"application/vnd.oci.image.manifest.v1+json\"".to_string(),
+            ),
+            (
+                "x".repeat(10_000),
+                format!("\"{}\"… (cut, 10000 bytes in all)", "x".repeat(64)),
+            ),
+        ] {
+            let config = edited_layout(&image, &layout, |manifest, _| {
+                manifest["config"]["mediaType"] = media_type.clone().into();
+            });
+            assert_eq!(
+                read_layout(&layout, None).unwrap_err().to_string(),
+                format!(
+                    "the config {config} has the media type {shown}, not an image config's \
+                     (application/vnd.oci.image.config.v1+json or Docker's \
+                     application/vnd.docker.container.image.v1+json)"
+                )
+            );
+        }
+        edited_layout(&image, &layout, |manifest, _| {
+            manifest["config"]["mediaType"] =
+                "application/vnd.docker.container.image.v1+json".into();
+        });
+        assert!(read_layout(&layout, None).is_ok());
     }
 
     #[test]

@@ -29,6 +29,6 @@ pub use layer::{
 pub use layout::{MAX_ARCHIVE_SIZE, read_archive, read_layout, split_layout_reference};
 pub use manifest::{
     Arch, Descriptor, ImageIndex, ImageManifest, MANIFEST_MEDIA_TYPES, MediaType, Os, Platform,
-    REF_NAME_ANNOTATION, choose_manifest, diff_ids, image_layers, is_image_manifest, is_index,
-    layer_media_type, platform, platform_name,
+    REF_NAME_ANNOTATION, check_image_config, choose_manifest, diff_ids, image_layers,
+    is_image_config, is_image_manifest, is_index, layer_media_type, platform, platform_name,
 };

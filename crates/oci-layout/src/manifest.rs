@@ -9,12 +9,14 @@ pub use oci_spec::image::{
     ANNOTATION_REF_NAME as REF_NAME_ANNOTATION, Arch, Descriptor, ImageIndex, ImageManifest,
     MediaType, Os, Platform,
 };
+use untrusted_input::quoted;
 
 const DOCKER_MEDIA_TYPE_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 const DOCKER_MEDIA_TYPE_MANIFEST_LIST: &str =
     "application/vnd.docker.distribution.manifest.list.v2+json";
 const DOCKER_MEDIA_TYPE_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 const DOCKER_MEDIA_TYPE_LAYER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
+const DOCKER_MEDIA_TYPE_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 
 /// The manifest media types read, OCI's and Docker's (`Accept` of a manifest request).
 pub const MANIFEST_MEDIA_TYPES: [&str; 4] = [
@@ -36,6 +38,13 @@ pub fn is_index(media_type: &MediaType) -> bool {
 pub fn is_image_manifest(media_type: &MediaType) -> bool {
     *media_type == MediaType::ImageManifest
         || matches!(media_type, MediaType::Other(other) if other == DOCKER_MEDIA_TYPE_MANIFEST)
+}
+
+/// Whether `media_type` is an image config's (OCI's or Docker's).
+#[must_use]
+pub fn is_image_config(media_type: &MediaType) -> bool {
+    *media_type == MediaType::ImageConfig
+        || matches!(media_type, MediaType::Other(other) if other == DOCKER_MEDIA_TYPE_CONFIG)
 }
 
 /// The OCI media type of a layer the packager takes: tar or gzip, OCI's or Docker's (which is
@@ -104,14 +113,16 @@ pub fn diff_ids(config: &serde_json::Value) -> Vec<&str> {
 }
 
 /// The layers of `manifest`, each with its OCI media type ([`layer_media_type`]) and its diff
-/// id from `config`.
+/// id from `config`, once the config is checked ([`check_image_config`]).
 ///
 /// # Errors
-/// If the config does not list one diff id per layer, or a layer's media type is not taken.
+/// If the config is not an image config, does not list one diff id per layer, or a layer's
+/// media type is not taken.
 pub fn image_layers(
     manifest: &ImageManifest,
     config: &serde_json::Value,
 ) -> anyhow::Result<Vec<(Descriptor, String)>> {
+    check_image_config(manifest, config)?;
     let diff_ids = diff_ids(config);
     if diff_ids.len() != manifest.layers().len() {
         bail!(
@@ -127,9 +138,9 @@ pub fn image_layers(
         .map(|(layer, diff_id)| {
             let Some(media_type) = layer_media_type(layer.media_type()) else {
                 bail!(
-                    "layer {} has the unsupported media type {:?}",
+                    "layer {} has the unsupported media type {}",
                     layer.digest(),
-                    layer.media_type().to_string()
+                    quoted(layer.media_type().as_ref())
                 );
             };
             let mut layer = layer.clone();
@@ -137,6 +148,28 @@ pub fn image_layers(
             Ok((layer, diff_id.to_string()))
         })
         .collect()
+}
+
+/// What an image's config must be: the manifest's config descriptor an image config's (OCI's
+/// or Docker's media type: a manifest's, an index's or an artifact's is not one).
+///
+/// # Errors
+/// Naming the config's digest and its media type (quoted, bounded).
+pub fn check_image_config(
+    manifest: &ImageManifest,
+    _config: &serde_json::Value,
+) -> anyhow::Result<()> {
+    let descriptor = manifest.config();
+    if !is_image_config(descriptor.media_type()) {
+        bail!(
+            "the config {} has the media type {}, not an image config's ({} or Docker's {})",
+            descriptor.digest(),
+            quoted(descriptor.media_type().as_ref()),
+            MediaType::ImageConfig,
+            DOCKER_MEDIA_TYPE_CONFIG
+        );
+    }
+    Ok(())
 }
 
 pub(crate) fn select_manifest(
