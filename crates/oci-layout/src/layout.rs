@@ -460,6 +460,58 @@ mod tests {
         assert!(read_layout(&layout, None).is_ok());
     }
 
+    /// A history entry that is not an object is refused (Go's `ConfigFile`, which pack reads
+    /// images with, refuses the config for one too; a `null` entry, which Go reads as empty, is
+    /// refused here as well), naming its index and kind, never its value; so is a history that
+    /// is not an array. Objects, an empty and a missing history pass.
+    #[test]
+    fn history_entries_must_be_objects() {
+        let image = one_layer_image();
+        let dir = tempfile::tempdir().unwrap();
+        let layout = dir.path().join("layout");
+        for (history, problem) in [
+            (
+                serde_json::json!([{"created_by": "a"}, "SECRET"]),
+                "a string as history[1]: a history entry is an object",
+            ),
+            (
+                serde_json::json!([7]),
+                "a number as history[0]: a history entry is an object",
+            ),
+            (
+                serde_json::json!([{}, {}, null]),
+                "null as history[2]: a history entry is an object",
+            ),
+            (
+                serde_json::json!([[{}]]),
+                "an array as history[0]: a history entry is an object",
+            ),
+            (
+                serde_json::json!({"created_by": "a"}),
+                "an object as its history: it is an array of objects",
+            ),
+        ] {
+            let config = edited_layout(&image, &layout, |_, config| {
+                config["history"] = history.clone();
+            });
+            assert_eq!(
+                read_layout(&layout, None).unwrap_err().to_string(),
+                format!("the image config {config} has {problem}"),
+                "{history}"
+            );
+        }
+        for history in [
+            serde_json::json!([{"created_by": "a", "empty_layer": true}, {}]),
+            serde_json::json!([]),
+            serde_json::Value::Null,
+        ] {
+            edited_layout(&image, &layout, |_, config| {
+                config["history"] = history.clone();
+            });
+            assert!(read_layout(&layout, None).is_ok(), "{history}");
+        }
+    }
+
     #[test]
     fn layouts_and_archives_round_trip() {
         let image = one_layer_image();

@@ -150,14 +150,19 @@ pub fn image_layers(
         .collect()
 }
 
-/// What an image's config must be: the manifest's config descriptor an image config's (OCI's
-/// or Docker's media type: a manifest's, an index's or an artifact's is not one).
+/// What an image's config must be, as the images pack reads (go-containerregistry's
+/// `ConfigFile`): the manifest's config descriptor an image config's (OCI's or Docker's media
+/// type: a manifest's, an index's or an artifact's is not one), and `history`, when present, an
+/// array of objects (Go refuses the whole config for a string, number, boolean or array entry
+/// and reads `null` as an empty one; the packager, which appends its own entries to the build
+/// image's, takes objects only).
 ///
 /// # Errors
-/// Naming the config's digest and its media type (quoted, bounded).
+/// Naming the config's digest and what is wrong: its media type (quoted, bounded); of a history
+/// entry, its index and kind.
 pub fn check_image_config(
     manifest: &ImageManifest,
-    _config: &serde_json::Value,
+    config: &serde_json::Value,
 ) -> anyhow::Result<()> {
     let descriptor = manifest.config();
     if !is_image_config(descriptor.media_type()) {
@@ -169,7 +174,40 @@ pub fn check_image_config(
             DOCKER_MEDIA_TYPE_CONFIG
         );
     }
+    match config.get("history") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Array(entries)) => {
+            if let Some((index, entry)) = entries
+                .iter()
+                .enumerate()
+                .find(|(_, entry)| !entry.is_object())
+            {
+                bail!(
+                    "the image config {} has {} as history[{index}]: a history entry is an object",
+                    descriptor.digest(),
+                    json_kind(entry)
+                );
+            }
+        }
+        Some(other) => bail!(
+            "the image config {} has {} as its history: it is an array of objects",
+            descriptor.digest(),
+            json_kind(other)
+        ),
+    }
     Ok(())
+}
+
+/// What a JSON value is, to name it without quoting it.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 pub(crate) fn select_manifest(
