@@ -10,7 +10,8 @@
 //! - [`blob`](self::blob): SHA-256 digests and content-addressed blobs (in memory or in a file);
 //! - [`manifest`](self::manifest): media types, descriptors, platforms, manifests and indexes
 //!   (the `oci-spec` crate's types), and the rules they are read by;
-//! - [`layer`](self::layer): normalized tar layers and gzip;
+//! - [`layer`](self::layer): normalized tar layers and gzip, and the check that a layer's bytes
+//!   are compressed as its media type declares;
 //! - [`image`](self::image): an image to write (config and layers) and an image read;
 //! - [`layout`](self::layout): OCI image layout directories and `.cnb` archives, written and read.
 

@@ -1,8 +1,9 @@
 //! The OCI documents, in the `oci-spec` crate's types (the vocabulary the registry client's
 //! `oci-client` is built on): media types, content descriptors, platforms, image manifests and
 //! indexes. Here are the rules the packager reads them by, each once: which index entry serves a
-//! platform, the layer media types it takes (Docker's normalized to OCI's), and the layers'
-//! `rootfs.diff_ids`.
+//! platform, the layer media types it takes (Docker's normalized to OCI's), the layers'
+//! `rootfs.diff_ids`, and what an image config must be (its descriptor's media type, its
+//! `history`).
 
 use anyhow::{Context, bail};
 pub use oci_spec::image::{
