@@ -40,6 +40,7 @@ mod gradle;
 pub mod manifest;
 mod pom;
 mod version;
+mod work;
 
 pub use manifest::{MANIFEST_PATH, Manifest};
 pub use pom::{ExpansionError, MAX_EXPANSION, MAX_SUBSTITUTIONS};
