@@ -415,14 +415,11 @@ mod tests {
 
         let fifo = dir.path().join("extension.toml");
         cnb_harness::mkfifo(&fifo);
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let error = read_descriptor(&fifo, ModuleKind::Extension).unwrap_err();
-            sender.send((fifo, error.to_string())).unwrap();
-        });
-        let (fifo, message) = receiver
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("reading a FIFO descriptor waited");
+        let (fifo, message) =
+            cnb_harness::within_hang_guard("reading a FIFO descriptor", move || {
+                let error = read_descriptor(&fifo, ModuleKind::Extension).unwrap_err();
+                (fifo, error.to_string())
+            });
         assert_eq!(
             message,
             format!("{} is a FIFO, not a regular file", fifo.display())

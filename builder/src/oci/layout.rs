@@ -324,14 +324,11 @@ mod tests {
 
         let fifo = dir.path().join("fifo.cnb");
         cnb_harness::mkfifo(&fifo);
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let error = read_archive(&fifo, None).unwrap_err();
-            sender.send((fifo, error.to_string())).unwrap();
-        });
-        let (fifo, message) = receiver
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("reading a FIFO as a .cnb waited");
+        let (fifo, message) =
+            cnb_harness::within_hang_guard("reading a FIFO as a .cnb", move || {
+                let error = read_archive(&fifo, None).unwrap_err();
+                (fifo, error.to_string())
+            });
         assert_eq!(
             message,
             format!("{} is a FIFO, not a regular file", fifo.display())

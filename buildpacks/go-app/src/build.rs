@@ -99,7 +99,7 @@ impl GoBuild<'_> {
             .strip_prefix(&self.go.binary.to_string_lossy().into_owned())
             .map_or(shown.clone(), |rest| format!("go{rest}"));
         log.detail(&format!("Running '{shown}'"));
-        let started = Instant::now();
+        let started = Instant::now(); // clock: a time for the log
         let status =
             gocmd::run_streamed(&mut command, 3).map_err(|error| GoAppError::GoCommand {
                 command: shown.clone(),
