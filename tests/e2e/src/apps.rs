@@ -102,8 +102,10 @@ impl AppBuild {
         let report = self.try_build();
         assert!(
             report.success,
-            "pack build {} failed:\n{}",
-            self.image, report.output
+            "pack build {} failed:\n{}\n{}",
+            self.image,
+            report.output,
+            Endpoints::get().podman_log_tail(40)
         );
         report
     }
