@@ -151,7 +151,9 @@
 
 mod descriptor;
 mod dockerfile;
+mod error;
 mod extend_config;
+mod extension;
 mod image_ref;
 mod plan;
 mod platform;
@@ -163,14 +165,13 @@ pub use dockerfile::{
     BASE_IMAGE_ARG, BUILD_ID_ARG, Build, BuildDockerfile, Dockerfile, DockerfileError,
     GROUP_ID_ARG, REBASABLE_LABEL, Run, RunDockerfile, ShellCommand, USER_ID_ARG,
 };
+pub use error::Error;
 pub use extend_config::{ExtendConfig, ExtendConfigError, RESERVED_ARGS};
+pub use extension::{DetectContext, DetectResult, Extension, GenerateContext, GenerateResult};
 pub use image_ref::{ImageReference, ImageReferenceError};
 pub use plan::{ExtensionPlan, ExtensionPlanBuilder};
 pub use platform::{MissingTargetVariable, Platform, PlatformEnvError, Target};
-pub use runtime::{
-    DetectContext, DetectResult, Error, Extension, GenerateContext, GenerateResult, MAX_INPUT_SIZE,
-    SUPPORTED_APIS, exit_code, run,
-};
+pub use runtime::{MAX_INPUT_SIZE, SUPPORTED_APIS, exit_code, run};
 
 /// libcnb-data, re-exported so that extensions use the same types as the runtime (the Buildpack
 /// Plan, the build plan, API versions, versions, licenses, targets) without a version to keep

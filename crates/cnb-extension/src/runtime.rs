@@ -1,17 +1,14 @@
-//! The extension trait and the runtime that turns a process invocation into a call to it.
+//! The runtime: turns a process invocation (`bin/detect`, `bin/generate`) into a call to the
+//! extension, and its outcome into outputs and an exit code.
 
 use crate::descriptor::ExtensionDescriptor;
-use crate::dockerfile::{BuildDockerfile, RunDockerfile};
-use crate::extend_config::ExtendConfig;
-use crate::plan::ExtensionPlan;
-use crate::platform::{MissingTargetVariable, Platform, Target};
-use crate::untrusted::{ReadError, quoted, read_regular_file};
-use cnb_output::HeaderAndBody;
+use crate::error::{Error, invalid};
+use crate::extension::{DetectContext, DetectResult, Extension, GenerateContext};
+use crate::platform::{Platform, Target};
+use crate::untrusted::read_regular_file;
 use libcnb_data::buildpack::BuildpackApi;
-use libcnb_data::buildpack_plan::BuildpackPlan;
 use serde::de::DeserializeOwned;
 use std::ffi::OsString;
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -44,310 +41,6 @@ pub mod exit_code {
     pub const UNSUPPORTED_API: u8 = 254;
     /// The executable is neither `detect` nor `generate`.
     pub const UNKNOWN_PHASE: u8 = 255;
-}
-
-/// An image extension: `bin/detect` and `bin/generate`, as libcnb's `Buildpack` is a buildpack
-/// (`detect` and `build`).
-///
-/// Implement it and hand the value to [`extension_main!`](crate::extension_main); the runtime
-/// reads the inputs the spec defines, calls the phase that the executable's name (`argv[0]`)
-/// selects, writes the outputs and exits with the spec's exit code. Module code never exits.
-pub trait Extension {
-    /// The `[metadata]` table of `extension.toml`; libcnb-data's `GenericMetadata` takes any.
-    type Metadata: DeserializeOwned;
-    /// The extension's own error, shown to the user by [`Extension::on_error`] as buildpacks
-    /// show theirs: what failed ([`HeaderAndBody::header`]), then why and what to do
-    /// ([`HeaderAndBody::body`]), the offending input [`quoted`](crate::untrusted::quoted).
-    type Error: HeaderAndBody;
-
-    /// `bin/detect`: pass with the names the extension can provide, or fail.
-    ///
-    /// # Errors
-    /// An error is reported and the extension is left out of the build (extensions are optional).
-    fn detect(&self, context: DetectContext<Self>) -> Result<DetectResult, Self::Error>;
-
-    /// `bin/generate`: the Dockerfiles and build arguments for the entries this extension
-    /// provided. It must satisfy every entry it receives: the lifecycle removes them from the plan.
-    ///
-    /// # Errors
-    /// An error fails the build.
-    fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, Self::Error>;
-
-    /// Reports an error before the process exits. The default prints it to stderr as
-    /// buildpacks do ([`cnb_output::print_error`]): `ERROR: <header>`, then the body indented.
-    fn on_error(&self, error: Error<Self::Error>) {
-        cnb_output::print_error(&error);
-    }
-}
-
-/// What `bin/detect` is given: libcnb's `DetectContext`, for an extension.
-pub struct DetectContext<E: Extension + ?Sized> {
-    /// The app's source: the working directory, read-only.
-    pub app_dir: PathBuf,
-    /// `CNB_EXTENSION_DIR`: the extension's own directory (libcnb's `buildpack_dir`).
-    pub extension_dir: PathBuf,
-    /// `CNB_TARGET_*`.
-    pub target: Target,
-    /// `<platform>`; its `env/` files are read when asked for ([`Platform::setting`]).
-    pub platform: Platform,
-    /// `CNB_STACK_ID` when the build image sets it (stacks are deprecated; prefer `target`).
-    pub stack_id: Option<String>,
-    /// `extension.toml` (libcnb's `buildpack_descriptor`).
-    pub extension_descriptor: ExtensionDescriptor<E::Metadata>,
-}
-
-/// What `bin/generate` is given: libcnb's `BuildContext`, for an extension.
-pub struct GenerateContext<E: Extension + ?Sized> {
-    /// The app's source: the working directory, read-only.
-    pub app_dir: PathBuf,
-    /// `CNB_EXTENSION_DIR`: the extension's own directory (libcnb's `buildpack_dir`).
-    pub extension_dir: PathBuf,
-    /// `CNB_TARGET_*`.
-    pub target: Target,
-    /// `<platform>`; its `env/` files are read when asked for ([`Platform::setting`]).
-    pub platform: Platform,
-    /// `CNB_STACK_ID` when the build image sets it (stacks are deprecated; prefer `target`).
-    pub stack_id: Option<String>,
-    /// The Buildpack Plan (`CNB_BP_PLAN_PATH`): the entries of the build plan this extension
-    /// provided, as libcnb-data's type.
-    pub buildpack_plan: BuildpackPlan,
-    /// `extension.toml` (libcnb's `buildpack_descriptor`).
-    pub extension_descriptor: ExtensionDescriptor<E::Metadata>,
-}
-
-impl<E: Extension + ?Sized> fmt::Debug for DetectContext<E>
-where
-    E::Metadata: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DetectContext")
-            .field("app_dir", &self.app_dir)
-            .field("extension_dir", &self.extension_dir)
-            .field("target", &self.target)
-            .field("platform", &self.platform)
-            .field("stack_id", &self.stack_id)
-            .field("extension_descriptor", &self.extension_descriptor)
-            .finish()
-    }
-}
-
-impl<E: Extension + ?Sized> fmt::Debug for GenerateContext<E>
-where
-    E::Metadata: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GenerateContext")
-            .field("app_dir", &self.app_dir)
-            .field("extension_dir", &self.extension_dir)
-            .field("target", &self.target)
-            .field("platform", &self.platform)
-            .field("stack_id", &self.stack_id)
-            .field("buildpack_plan", &self.buildpack_plan)
-            .field("extension_descriptor", &self.extension_descriptor)
-            .finish()
-    }
-}
-
-/// The outcome of detect.
-#[derive(Debug)]
-pub enum DetectResult {
-    /// Passes, offering the plan.
-    Pass(ExtensionPlan),
-    /// Does not pass.
-    Fail,
-}
-
-/// The outputs of generate. Nothing is written unless every output renders.
-#[derive(Debug, Default)]
-#[must_use]
-pub struct GenerateResult {
-    build_dockerfile: Option<BuildDockerfile>,
-    run_dockerfile: Option<RunDockerfile>,
-    extend_config: Option<ExtendConfig>,
-}
-
-impl GenerateResult {
-    /// No outputs (the extension only satisfies plan entries).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Writes `build.Dockerfile`.
-    pub fn build_dockerfile(mut self, dockerfile: BuildDockerfile) -> Self {
-        self.build_dockerfile = Some(dockerfile);
-        self
-    }
-
-    /// Writes `run.Dockerfile`.
-    pub fn run_dockerfile(mut self, dockerfile: impl Into<RunDockerfile>) -> Self {
-        self.run_dockerfile = Some(dockerfile.into());
-        self
-    }
-
-    /// Writes `extend-config.toml`.
-    pub fn extend_config(mut self, config: ExtendConfig) -> Self {
-        self.extend_config = Some(config);
-        self
-    }
-
-    /// The files this result writes, by name, in the order they are written.
-    #[must_use]
-    pub fn files(&self) -> Vec<(&'static str, String)> {
-        let mut files = Vec::new();
-        if let Some(config) = &self.extend_config {
-            files.push(("extend-config.toml", config.to_toml()));
-        }
-        if let Some(dockerfile) = &self.build_dockerfile {
-            files.push(("build.Dockerfile", dockerfile.to_string()));
-        }
-        if let Some(dockerfile) = &self.run_dockerfile {
-            files.push(("run.Dockerfile", dockerfile.to_string()));
-        }
-        files
-    }
-}
-
-/// A failure of an extension process.
-#[derive(Debug)]
-pub enum Error<E> {
-    /// The executable is neither `detect` nor `generate`.
-    UnknownPhase(String),
-    /// A required input (env var or positional argument) is missing.
-    MissingInput {
-        /// The variable (and argument) that was expected.
-        name: &'static str,
-    },
-    /// An input file could not be read.
-    ReadInput {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: io::Error,
-    },
-    /// An input file (`extension.toml`, the Buildpack Plan) is not a regular file of at most
-    /// [`MAX_INPUT_SIZE`] bytes.
-    UnreadableInput(ReadError),
-    /// An input file is not what the spec says it is.
-    InvalidInput {
-        /// The file.
-        path: PathBuf,
-        /// What the parser said.
-        message: String,
-    },
-    /// `extension.toml` declares an unsupported API.
-    UnsupportedApi {
-        /// The declared API.
-        api: BuildpackApi,
-    },
-    /// `CNB_TARGET_*` is incomplete.
-    Target(MissingTargetVariable),
-    /// The detect plan names an empty entry.
-    EmptyPlanEntryName,
-    /// An output could not be written.
-    WriteOutput {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: io::Error,
-    },
-    /// The extension's own error (a rejected Dockerfile value among them: the extension's
-    /// `generate` builds its Dockerfiles and returns their errors as its own).
-    Extension(E),
-}
-
-impl<E> Error<E> {
-    /// The exit code this error ends the process with.
-    #[must_use]
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Self::UnknownPhase(_) => exit_code::UNKNOWN_PHASE,
-            Self::UnsupportedApi { .. } => exit_code::UNSUPPORTED_API,
-            _ => exit_code::ERROR,
-        }
-    }
-}
-
-/// How the runtime shows its errors ([`Extension::on_error`]): what failed, then why and what
-/// to do.
-impl<E: HeaderAndBody> HeaderAndBody for Error<E> {
-    fn header(&self) -> String {
-        match self {
-            Self::UnknownPhase(_) => {
-                "This program must be run as bin/detect or bin/generate".to_string()
-            }
-            Self::MissingInput { name } | Self::Target(MissingTargetVariable(name)) => {
-                format!("{name} is not set")
-            }
-            Self::ReadInput { path, .. } | Self::UnreadableInput(ReadError { path, .. }) => {
-                format!("Cannot read {}", path.display())
-            }
-            Self::InvalidInput { path, .. } => format!("Invalid {}", path.display()),
-            Self::UnsupportedApi { api } => format!("Unsupported Buildpack API {api}"),
-            Self::EmptyPlanEntryName => "Invalid detect plan".to_string(),
-            Self::WriteOutput { path, .. } => format!("Cannot write {}", path.display()),
-            Self::Extension(error) => error.header(),
-        }
-    }
-
-    fn body(&self) -> String {
-        match self {
-            Self::UnknownPhase(name) => format!(
-                "It was run as {}.\nThe lifecycle runs an extension's bin/detect and \
-                 bin/generate: package this binary as both (one a link to the other).",
-                quoted(name)
-            ),
-            Self::MissingInput { .. } => "The lifecycle sets it when it runs an extension.\n\
-                 Run this extension through a CNB lifecycle."
-                .to_string(),
-            Self::ReadInput { source, .. } => format!(
-                "{}.\nThe lifecycle provides this file: run this extension through a CNB \
-                 lifecycle.",
-                if source.kind() == io::ErrorKind::NotFound {
-                    "It does not exist".to_string()
-                } else {
-                    source.to_string()
-                }
-            ),
-            Self::UnreadableInput(error) => format!(
-                "{error}.\nThe lifecycle gives this extension regular files of at most {} MiB.",
-                MAX_INPUT_SIZE >> 20
-            ),
-            Self::InvalidInput { message, .. } => format!(
-                "{}.\nextension.toml comes with the extension, the plans from the lifecycle: \
-                 check the extension's package and the lifecycle's version.",
-                message.trim_end().trim_end_matches('.')
-            ),
-            Self::UnsupportedApi { api } => format!(
-                "extension.toml declares api = \"{api}\", but this extension runtime implements \
-                 {}.\nDeclare one of those, or build the extension with a runtime that \
-                 implements {api}.",
-                SUPPORTED_APIS
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Self::Target(_) => "The platform must pass the target (CNB_TARGET_OS, \
-                 CNB_TARGET_ARCH) from Buildpack API 0.10 on.\nRun this extension with a \
-                 lifecycle that implements Platform API 0.12 or later."
-                .to_string(),
-            Self::EmptyPlanEntryName => "The detect plan provides an entry with an empty \
-                 name.\nThis is a bug in the extension: give every entry a name."
-                .to_string(),
-            Self::WriteOutput { source, .. } => format!(
-                "{source}.\nCheck the permissions and free space of the lifecycle's output \
-                 directory."
-            ),
-            Self::Extension(error) => error.body(),
-        }
-    }
-}
-
-/// `<header>: <body>`.
-impl<E: HeaderAndBody> fmt::Display for Error<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.header(), self.body())
-    }
 }
 
 /// The process environment the runtime reads; the real one in [`run`], a map in tests.
@@ -480,13 +173,6 @@ fn read<E>(path: &Path) -> Result<String, Error<E>> {
     String::from_utf8(bytes).map_err(|_| invalid(path, &"it is not UTF-8"))
 }
 
-fn invalid<E>(path: &Path, error: &impl fmt::Display) -> Error<E> {
-    Error::InvalidInput {
-        path: path.to_path_buf(),
-        message: error.to_string(),
-    }
-}
-
 fn run_detect<E: Extension>(
     extension: &E,
     args: &[OsString],
@@ -603,25 +289,14 @@ fn write_exclusively(path: &Path, contents: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ShellCommand;
+    use crate::error::tests::TestError;
+    use crate::{BuildDockerfile, ExtendConfig, ExtensionPlan, GenerateResult, ShellCommand};
+    use libcnb_data::buildpack_plan::BuildpackPlan;
     use std::collections::HashMap;
 
     impl Environment for HashMap<&'static str, String> {
         fn var(&self, name: &str) -> Option<String> {
             self.get(name).cloned()
-        }
-    }
-
-    /// The example extension's error: what it was given to say.
-    #[derive(Debug)]
-    struct TestError(String);
-
-    impl HeaderAndBody for TestError {
-        fn header(&self) -> String {
-            self.0.clone()
-        }
-        fn body(&self) -> String {
-            "The example extension fails when asked to.".to_string()
         }
     }
 
@@ -909,79 +584,5 @@ mod tests {
             Err(Error::UnreadableInput(_))
         ));
         assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
-    }
-
-    /// Every error of the runtime as the user sees it, one snapshot per variant
-    /// (`src/snapshots/`), with realistic inputs; hostile ones are quoted and cut.
-    #[test]
-    fn messages() {
-        let path = |p: &str| PathBuf::from(p);
-        let errors: [(&str, Error<TestError>); 11] = [
-            (
-                "unknown_phase",
-                Error::UnknownPhase(format!("build\nRUN id{}", "x".repeat(100))),
-            ),
-            (
-                "missing_input",
-                Error::MissingInput {
-                    name: "CNB_EXTENSION_DIR",
-                },
-            ),
-            (
-                "read_input",
-                Error::ReadInput {
-                    path: path("/layers/ext/plan.toml"),
-                    source: io::Error::from(io::ErrorKind::NotFound),
-                },
-            ),
-            (
-                "unreadable_input",
-                Error::UnreadableInput(ReadError {
-                    path: path("/layers/ext/plan.toml"),
-                    kind: crate::untrusted::ReadErrorKind::NotRegular("a FIFO"),
-                }),
-            ),
-            (
-                "invalid_input",
-                invalid(
-                    &path("/cnb/extensions/x/extension.toml"),
-                    &toml::from_str::<toml::Table>("api = \"0.10\nRUN id\"").unwrap_err(),
-                ),
-            ),
-            (
-                "unsupported_api",
-                Error::UnsupportedApi {
-                    api: BuildpackApi { major: 0, minor: 9 },
-                },
-            ),
-            (
-                "target",
-                Error::Target(MissingTargetVariable("CNB_TARGET_ARCH")),
-            ),
-            ("empty_plan_entry_name", Error::EmptyPlanEntryName),
-            (
-                "write_output",
-                Error::WriteOutput {
-                    path: path("/layers/ext/build.Dockerfile"),
-                    source: io::Error::from(io::ErrorKind::PermissionDenied),
-                },
-            ),
-            (
-                "extension",
-                Error::Extension(TestError("The extension's own header".to_string())),
-            ),
-            (
-                "read_input_permissions",
-                Error::UnreadableInput(ReadError {
-                    path: path("/layers/ext/plan.toml"),
-                    kind: crate::untrusted::ReadErrorKind::Io(io::Error::from(
-                        io::ErrorKind::PermissionDenied,
-                    )),
-                }),
-            ),
-        ];
-        for (name, error) in errors {
-            insta::assert_snapshot!(name, cnb_output::render_error(&error));
-        }
     }
 }
