@@ -1,4 +1,5 @@
-//! Dockerfiles that can only be what the image extension spec allows.
+//! Dockerfiles that can only be what the image extension spec allows. The types are at the
+//! crate root too; this module adds the kinds of [`Dockerfile`], [`Build`] and [`Run`].
 //!
 //! - A [`BuildDockerfile`] always starts `ARG base_image` / `FROM ${base_image}`, has one stage and
 //!   only the instructions the spec lists (`ARG`, `COPY`, `ENV`, `LABEL`, `RUN`, `USER`, `WORKDIR`
@@ -34,10 +35,11 @@ pub const GROUP_ID_ARG: &str = "group_id";
 /// The label that declares a run-image extension safe to rebase.
 pub const REBASABLE_LABEL: &str = "io.buildpacks.rebasable";
 
-/// Marker for a build-image Dockerfile.
+/// The kind of a [`BuildDockerfile`] (`Dockerfile<Build>`): it extends the build image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Build {}
-/// Marker for a run-image Dockerfile that extends `${base_image}`.
+/// The kind of a `Dockerfile<Run>` ([`RunDockerfile::extend`]): it extends the run image, and
+/// only it can be marked [`rebasable`](Dockerfile::rebasable).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Run {}
 
@@ -291,6 +293,25 @@ impl RunDockerfile {
     pub fn switch_to(image: ImageReference) -> Self {
         Self::Switch(image)
     }
+
+    /// Starts the instructions of a run image extension (`ARG base_image` / `FROM
+    /// ${base_image}`); `.into()` makes the finished one a `RunDockerfile`.
+    ///
+    /// ```
+    /// use cnb_extension::{RunDockerfile, ShellCommand};
+    ///
+    /// let run: RunDockerfile = RunDockerfile::extend()
+    ///     .user_root()
+    ///     .run(ShellCommand::new("true"))?
+    ///     .restore_user()
+    ///     .rebasable()
+    ///     .into();
+    /// assert!(run.to_string().ends_with("LABEL io.buildpacks.rebasable=true\n"));
+    /// # Ok::<(), cnb_extension::DockerfileError>(())
+    /// ```
+    pub fn extend() -> Dockerfile<Run> {
+        Dockerfile::new()
+    }
 }
 
 impl fmt::Display for RunDockerfile {
@@ -480,7 +501,7 @@ mod tests {
 
     #[test]
     fn run_dockerfile_extension_can_be_rebasable() {
-        let run: RunDockerfile = Dockerfile::<Run>::new()
+        let run: RunDockerfile = RunDockerfile::extend()
             .user_root()
             .run(ShellCommand::new("true"))
             .unwrap()

@@ -9,9 +9,13 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// A failure of an extension process.
+/// A failure of an extension process, given to [`Extension::on_error`]: the runtime's own
+/// (a missing or malformed input, an output that cannot be written) or the extension's
+/// ([`ExtensionError::Extension`]). libcnb's `libcnb::Error`, for an extension.
+///
+/// [`Extension::on_error`]: crate::Extension::on_error
 #[derive(Debug)]
-pub enum Error<E> {
+pub enum ExtensionError<E> {
     /// The executable is neither `detect` nor `generate`.
     UnknownPhase(String),
     /// A required input (env var or positional argument) is missing.
@@ -57,22 +61,18 @@ pub enum Error<E> {
     Extension(E),
 }
 
-impl<E> Error<E> {
+impl<E> ExtensionError<E> {
     /// The exit code this error ends the process with.
-    #[must_use]
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Self::UnknownPhase(_) => exit_code::UNKNOWN_PHASE,
             Self::UnsupportedApi { .. } => exit_code::UNSUPPORTED_API,
             _ => exit_code::ERROR,
         }
     }
-}
 
-/// How the runtime shows its errors ([`Extension::on_error`]): what failed, then why and what
-/// to do.
-impl<E: HeaderAndBody> HeaderAndBody for Error<E> {
-    fn header(&self) -> String {
+    /// What failed: the runtime's header, or `own`'s for the extension's error.
+    fn header_with(&self, own: impl FnOnce(&E) -> String) -> String {
         match self {
             Self::UnknownPhase(_) => {
                 "This program must be run as bin/detect or bin/generate".to_string()
@@ -87,11 +87,12 @@ impl<E: HeaderAndBody> HeaderAndBody for Error<E> {
             Self::UnsupportedApi { api } => format!("Unsupported Buildpack API {api}"),
             Self::EmptyPlanEntryName => "Invalid detect plan".to_string(),
             Self::WriteOutput { path, .. } => format!("Cannot write {}", path.display()),
-            Self::Extension(error) => error.header(),
+            Self::Extension(error) => own(error),
         }
     }
 
-    fn body(&self) -> String {
+    /// Why and what to do: the runtime's body, or `own`'s for the extension's error.
+    fn body_with(&self, own: impl FnOnce(&E) -> String) -> String {
         match self {
             Self::UnknownPhase(name) => format!(
                 "It was run as {}.\nThe lifecycle runs an extension's bin/detect and \
@@ -140,21 +141,82 @@ impl<E: HeaderAndBody> HeaderAndBody for Error<E> {
                 "{source}.\nCheck the permissions and free space of the lifecycle's output \
                  directory."
             ),
-            Self::Extension(error) => error.body(),
+            Self::Extension(error) => own(error),
         }
     }
 }
 
-/// `<header>: <body>`.
-impl<E: HeaderAndBody> fmt::Display for Error<E> {
+/// The presentation an extension opts into when its error implements [`HeaderAndBody`]
+/// (`cnb_output::print_error(&error)` in [`Extension::on_error`]): the runtime's errors and the
+/// extension's alike, what failed, then why and what to do.
+///
+/// [`Extension::on_error`]: crate::Extension::on_error
+impl<E: HeaderAndBody> HeaderAndBody for ExtensionError<E> {
+    fn header(&self) -> String {
+        self.header_with(HeaderAndBody::header)
+    }
+
+    fn body(&self) -> String {
+        self.body_with(HeaderAndBody::body)
+    }
+}
+
+/// The most characters of an extension error's `Debug` form shown by default.
+const DEBUG_LIMIT: usize = 4000;
+
+/// The default presentation ([`Extension::on_error`]'s default), for any `Debug` error: the
+/// runtime's errors as with [`HeaderAndBody`]; the extension's as "The extension failed" and
+/// its `Debug` form, cut after [`DEBUG_LIMIT`] characters (a value in it may be megabytes).
+///
+/// [`Extension::on_error`]: crate::Extension::on_error
+struct Unpresented<'a, E>(&'a ExtensionError<E>);
+
+impl<E: fmt::Debug> HeaderAndBody for Unpresented<'_, E> {
+    fn header(&self) -> String {
+        self.0.header_with(|_| "The extension failed".to_string())
+    }
+
+    fn body(&self) -> String {
+        self.0.body_with(|error| {
+            let text = format!("{error:#?}");
+            match text.char_indices().nth(DEBUG_LIMIT) {
+                Some((cut, _)) => format!(
+                    "{}... ({} more characters)",
+                    &text[..cut],
+                    text[cut..].chars().count()
+                ),
+                None => text,
+            }
+        })
+    }
+}
+
+/// Prints `error` to stderr in the default presentation ([`Unpresented`]).
+pub(crate) fn print_unpresented<E: fmt::Debug>(error: &ExtensionError<E>) {
+    cnb_output::print_error(&Unpresented(error));
+}
+
+/// `<header>: <body>`, in the default presentation (the extension's error in its `Debug` form).
+impl<E: fmt::Debug> fmt::Display for ExtensionError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.header(), self.body())
+        let shown = Unpresented(self);
+        write!(f, "{}: {}", shown.header(), shown.body())
+    }
+}
+
+impl<E: fmt::Debug> std::error::Error for ExtensionError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::ReadInput { source, .. } | Self::WriteOutput { source, .. } => Some(source),
+            Self::UnreadableInput(error) => Some(error),
+            _ => None,
+        }
     }
 }
 
 /// An input file that is not what the spec says it is.
-pub(crate) fn invalid<E>(path: &Path, error: &impl fmt::Display) -> Error<E> {
-    Error::InvalidInput {
+pub(crate) fn invalid<E>(path: &Path, error: &impl fmt::Display) -> ExtensionError<E> {
+    ExtensionError::InvalidInput {
         path: path.to_path_buf(),
         message: error.to_string(),
     }
@@ -164,7 +226,7 @@ pub(crate) fn invalid<E>(path: &Path, error: &impl fmt::Display) -> Error<E> {
 pub(crate) mod tests {
     use super::*;
 
-    /// An example extension's error extension's error: what it was given to say.
+    /// An example extension's error: what it was given to say.
     #[derive(Debug)]
     pub(crate) struct TestError(pub(crate) String);
 
@@ -182,27 +244,27 @@ pub(crate) mod tests {
     #[test]
     fn messages() {
         let path = |p: &str| PathBuf::from(p);
-        let errors: [(&str, Error<TestError>); 11] = [
+        let errors: [(&str, ExtensionError<TestError>); 11] = [
             (
                 "unknown_phase",
-                Error::UnknownPhase(format!("build\nRUN id{}", "x".repeat(100))),
+                ExtensionError::UnknownPhase(format!("build\nRUN id{}", "x".repeat(100))),
             ),
             (
                 "missing_input",
-                Error::MissingInput {
+                ExtensionError::MissingInput {
                     name: "CNB_EXTENSION_DIR",
                 },
             ),
             (
                 "read_input",
-                Error::ReadInput {
+                ExtensionError::ReadInput {
                     path: path("/layers/ext/plan.toml"),
                     source: io::Error::from(io::ErrorKind::NotFound),
                 },
             ),
             (
                 "unreadable_input",
-                Error::UnreadableInput(ReadError {
+                ExtensionError::UnreadableInput(ReadError {
                     path: path("/layers/ext/plan.toml"),
                     kind: crate::untrusted::ReadErrorKind::NotRegular("a FIFO"),
                 }),
@@ -216,29 +278,29 @@ pub(crate) mod tests {
             ),
             (
                 "unsupported_api",
-                Error::UnsupportedApi {
+                ExtensionError::UnsupportedApi {
                     api: BuildpackApi { major: 0, minor: 9 },
                 },
             ),
             (
                 "target",
-                Error::Target(MissingTargetVariable("CNB_TARGET_ARCH")),
+                ExtensionError::Target(MissingTargetVariable("CNB_TARGET_ARCH")),
             ),
-            ("empty_plan_entry_name", Error::EmptyPlanEntryName),
+            ("empty_plan_entry_name", ExtensionError::EmptyPlanEntryName),
             (
                 "write_output",
-                Error::WriteOutput {
+                ExtensionError::WriteOutput {
                     path: path("/layers/ext/build.Dockerfile"),
                     source: io::Error::from(io::ErrorKind::PermissionDenied),
                 },
             ),
             (
                 "extension",
-                Error::Extension(TestError("The extension's own header".to_string())),
+                ExtensionError::Extension(TestError("The extension's own header".to_string())),
             ),
             (
                 "read_input_permissions",
-                Error::UnreadableInput(ReadError {
+                ExtensionError::UnreadableInput(ReadError {
                     path: path("/layers/ext/plan.toml"),
                     kind: crate::untrusted::ReadErrorKind::Io(io::Error::from(
                         io::ErrorKind::PermissionDenied,
@@ -249,5 +311,47 @@ pub(crate) mod tests {
         for (name, error) in errors {
             insta::assert_snapshot!(name, cnb_output::render_error(&error));
         }
+    }
+
+    /// An extension error without a presentation, as libcnb's `Buildpack::Error`.
+    #[derive(Debug)]
+    #[allow(dead_code)] // read through Debug only
+    enum PlainError {
+        NoVersion { requested: String },
+    }
+
+    /// Without `on_error`, an error that is only `Debug` is shown in that form, cut; the
+    /// runtime's own errors keep their message.
+    #[test]
+    fn default_presentation() {
+        let error = ExtensionError::Extension(PlainError::NoVersion {
+            requested: "20\nRUN id".to_string(),
+        });
+        insta::assert_snapshot!(
+            "debug_extension",
+            cnb_output::render_error(&Unpresented(&error))
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("The extension failed: NoVersion {")
+        );
+
+        let huge = ExtensionError::Extension(PlainError::NoVersion {
+            requested: "x".repeat(10_000),
+        });
+        let shown = Unpresented(&huge).body();
+        assert!(shown.len() < DEBUG_LIMIT + 100, "{}", shown.len());
+        assert!(shown.ends_with(" more characters)"), "{shown}");
+
+        let runtime = ExtensionError::<PlainError>::MissingInput {
+            name: "CNB_EXTENSION_DIR",
+        };
+        assert_eq!(
+            cnb_output::render_error(&Unpresented(&runtime)),
+            cnb_output::render_error(&ExtensionError::<TestError>::MissingInput {
+                name: "CNB_EXTENSION_DIR",
+            })
+        );
     }
 }

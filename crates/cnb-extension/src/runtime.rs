@@ -2,8 +2,10 @@
 //! extension, and its outcome into outputs and an exit code.
 
 use crate::descriptor::ExtensionDescriptor;
-use crate::error::{Error, invalid};
-use crate::extension::{DetectContext, DetectResult, Extension, GenerateContext};
+use crate::detect::{DetectContext, DetectResult, InnerDetectResult};
+use crate::error::{ExtensionError, invalid};
+use crate::extension::Extension;
+use crate::generate::GenerateContext;
 use crate::platform::{Platform, Target};
 use crate::untrusted::read_regular_file;
 use libcnb_data::buildpack::BuildpackApi;
@@ -29,18 +31,18 @@ pub const SUPPORTED_APIS: [BuildpackApi; 3] = [
     },
 ];
 
-/// Exit codes, as the spec and the lifecycle read them.
-pub mod exit_code {
+/// Exit codes, as the spec and the lifecycle read them (libcnb's `exit_code`).
+pub(crate) mod exit_code {
     /// detect passed; generate succeeded.
-    pub const SUCCESS: u8 = 0;
+    pub(crate) const SUCCESS: u8 = 0;
     /// detect did not pass (not an error: the extension is left out of the group).
-    pub const DETECT_FAIL: u8 = 100;
+    pub(crate) const DETECT_FAIL: u8 = 100;
     /// An error. Never 100, which would read as a detect failure.
-    pub const ERROR: u8 = 1;
+    pub(crate) const ERROR: u8 = 1;
     /// `extension.toml` declares an API this runtime does not implement.
-    pub const UNSUPPORTED_API: u8 = 254;
+    pub(crate) const UNSUPPORTED_API: u8 = 254;
     /// The executable is neither `detect` nor `generate`.
-    pub const UNKNOWN_PHASE: u8 = 255;
+    pub(crate) const UNKNOWN_PHASE: u8 = 255;
 }
 
 /// The process environment the runtime reads; the real one in [`run`], a map in tests.
@@ -56,8 +58,8 @@ impl Environment for ProcessEnvironment {
     }
 }
 
-/// Runs the phase that `argv[0]` names and returns the exit code. Used by
-/// [`extension_main!`](crate::extension_main).
+/// Runs the phase that `argv[0]` names and returns the exit code: the body of the `main` that
+/// [`extension_main!`](crate::extension_main) writes (libcnb's `libcnb_runtime`).
 pub fn run<E: Extension>(extension: &E) -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     let app_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -83,7 +85,7 @@ pub(crate) fn run_with<E: Extension>(
     let outcome = match phase.as_str() {
         "detect" => run_detect(extension, args, env, app_dir),
         "generate" => run_generate(extension, args, env, app_dir),
-        _ => Err(Error::UnknownPhase(phase)),
+        _ => Err(ExtensionError::UnknownPhase(phase)),
     };
     match outcome {
         Ok(code) => code,
@@ -102,12 +104,12 @@ fn input_path<E>(
     name: &'static str,
     args: &[OsString],
     position: usize,
-) -> Result<PathBuf, Error<E>> {
+) -> Result<PathBuf, ExtensionError<E>> {
     env.var(name)
         .filter(|value| !value.is_empty())
         .map(PathBuf::from)
         .or_else(|| args.get(position).map(PathBuf::from))
-        .ok_or(Error::MissingInput { name })
+        .ok_or(ExtensionError::MissingInput { name })
 }
 
 struct CommonInputs<M> {
@@ -121,12 +123,12 @@ struct CommonInputs<M> {
 fn read_common<M: DeserializeOwned, E>(
     env: &dyn Environment,
     platform_dir: &Path,
-) -> Result<CommonInputs<M>, Error<E>> {
+) -> Result<CommonInputs<M>, ExtensionError<E>> {
     let extension_dir = env
         .var("CNB_EXTENSION_DIR")
         .filter(|value| !value.is_empty())
         .map(PathBuf::from)
-        .ok_or(Error::MissingInput {
+        .ok_or(ExtensionError::MissingInput {
             name: "CNB_EXTENSION_DIR",
         })?;
     let descriptor_path = extension_dir.join("extension.toml");
@@ -137,13 +139,13 @@ fn read_common<M: DeserializeOwned, E>(
         .map_err(|error| invalid(&descriptor_path, &error))?
         .api;
     if !SUPPORTED_APIS.contains(&api) {
-        return Err(Error::UnsupportedApi { api });
+        return Err(ExtensionError::UnsupportedApi { api });
     }
     let descriptor = toml::from_str(&text).map_err(|error| invalid(&descriptor_path, &error))?;
     // `<platform>/env` is not read here: only the variables the extension asks for are, when it
     // asks (an unrelated FIFO, dangling link or huge file there is none of its business).
     let platform = Platform::new(platform_dir);
-    let target = Target::from_env(|name| env.var(name)).map_err(Error::Target)?;
+    let target = Target::from_env(|name| env.var(name)).map_err(ExtensionError::Target)?;
     Ok(CommonInputs {
         extension_dir,
         platform,
@@ -163,10 +165,10 @@ pub const MAX_INPUT_SIZE: u64 = 4 << 20;
 
 /// An input file's text: a regular file (a FIFO is an error, not a wait) of at most
 /// [`MAX_INPUT_SIZE`] bytes, in UTF-8.
-fn read<E>(path: &Path) -> Result<String, Error<E>> {
+fn read<E>(path: &Path) -> Result<String, ExtensionError<E>> {
     let bytes = read_regular_file(path, MAX_INPUT_SIZE)
-        .map_err(Error::UnreadableInput)?
-        .ok_or_else(|| Error::ReadInput {
+        .map_err(ExtensionError::UnreadableInput)?
+        .ok_or_else(|| ExtensionError::ReadInput {
             path: path.to_path_buf(),
             source: io::Error::from(io::ErrorKind::NotFound),
         })?;
@@ -178,7 +180,7 @@ fn run_detect<E: Extension>(
     args: &[OsString],
     env: &dyn Environment,
     app_dir: &Path,
-) -> Result<u8, Error<E::Error>> {
+) -> Result<u8, ExtensionError<E::Error>> {
     let platform_dir = input_path(env, "CNB_PLATFORM_DIR", args, 1)?;
     let plan_path = input_path(env, "CNB_BUILD_PLAN_PATH", args, 2)?;
     let common = read_common(env, &platform_dir)?;
@@ -190,17 +192,22 @@ fn run_detect<E: Extension>(
         stack_id: common.stack_id,
         extension_descriptor: common.descriptor,
     };
-    match extension.detect(context).map_err(Error::Extension)? {
-        DetectResult::Fail => Ok(exit_code::DETECT_FAIL),
-        DetectResult::Pass(plan) => {
+    match extension
+        .detect(context)
+        .map_err(ExtensionError::Extension)?
+    {
+        DetectResult(InnerDetectResult::Fail) => Ok(exit_code::DETECT_FAIL),
+        // No plan: nothing provided, no file (the lifecycle reads a missing plan as empty).
+        DetectResult(InnerDetectResult::Pass { plan: None }) => Ok(exit_code::SUCCESS),
+        DetectResult(InnerDetectResult::Pass { plan: Some(plan) }) => {
             if plan.alternatives().iter().flatten().any(String::is_empty) {
-                return Err(Error::EmptyPlanEntryName);
+                return Err(ExtensionError::EmptyPlanEntryName);
             }
-            let text = toml::to_string(&plan).map_err(|error| Error::WriteOutput {
+            let text = toml::to_string(&plan).map_err(|error| ExtensionError::WriteOutput {
                 path: plan_path.clone(),
                 source: io::Error::other(error),
             })?;
-            write_exclusively(&plan_path, &text).map_err(|source| Error::WriteOutput {
+            write_exclusively(&plan_path, &text).map_err(|source| ExtensionError::WriteOutput {
                 path: plan_path,
                 source,
             })?;
@@ -214,14 +221,14 @@ fn run_generate<E: Extension>(
     args: &[OsString],
     env: &dyn Environment,
     app_dir: &Path,
-) -> Result<u8, Error<E::Error>> {
+) -> Result<u8, ExtensionError<E::Error>> {
     let output_dir = input_path(env, "CNB_OUTPUT_DIR", args, 1)?;
     let platform_dir = input_path(env, "CNB_PLATFORM_DIR", args, 2)?;
     let plan_path = input_path(env, "CNB_BP_PLAN_PATH", args, 3)?;
     let common = read_common(env, &platform_dir)?;
     let plan = toml::from_str(&read(&plan_path)?).map_err(|error| invalid(&plan_path, &error))?;
     if !output_dir.is_dir() {
-        return Err(Error::WriteOutput {
+        return Err(ExtensionError::WriteOutput {
             path: output_dir,
             source: io::Error::new(
                 io::ErrorKind::NotFound,
@@ -238,14 +245,16 @@ fn run_generate<E: Extension>(
         buildpack_plan: plan,
         extension_descriptor: common.descriptor,
     };
-    let result = extension.generate(context).map_err(Error::Extension)?;
+    let result = extension
+        .generate(context)
+        .map_err(ExtensionError::Extension)?;
     write_all(&output_dir, &result.files())?;
     Ok(exit_code::SUCCESS)
 }
 
 /// Writes every file or none: each goes to a temporary name first and is renamed into place;
 /// on any failure the files already renamed are removed again.
-fn write_all<E>(dir: &Path, files: &[(&'static str, String)]) -> Result<(), Error<E>> {
+fn write_all<E>(dir: &Path, files: &[(&'static str, String)]) -> Result<(), ExtensionError<E>> {
     let mut written: Vec<PathBuf> = Vec::new();
     for (name, contents) in files {
         let path = dir.join(name);
@@ -253,7 +262,7 @@ fn write_all<E>(dir: &Path, files: &[(&'static str, String)]) -> Result<(), Erro
             for done in &written {
                 let _ = std::fs::remove_file(done);
             }
-            return Err(Error::WriteOutput { path, source });
+            return Err(ExtensionError::WriteOutput { path, source });
         }
         written.push(path);
     }
@@ -290,7 +299,10 @@ fn write_exclusively(path: &Path, contents: &str) -> io::Result<()> {
 mod tests {
     use super::*;
     use crate::error::tests::TestError;
-    use crate::{BuildDockerfile, ExtendConfig, ExtensionPlan, GenerateResult, ShellCommand};
+    use crate::{
+        BuildDockerfile, DetectResultBuilder, ExtendConfig, ExtensionPlanBuilder, GenerateResult,
+        GenerateResultBuilder, ShellCommand,
+    };
     use libcnb_data::buildpack_plan::BuildpackPlan;
     use std::collections::HashMap;
 
@@ -313,11 +325,14 @@ mod tests {
                 return Err(TestError("detect broke".to_string()));
             }
             if context.app_dir.join("fail").exists() {
-                return Ok(DetectResult::Fail);
+                return DetectResultBuilder::fail().build();
             }
-            Ok(DetectResult::Pass(
-                ExtensionPlan::new().provides("thing").build(),
-            ))
+            if context.app_dir.join("no-plan").exists() {
+                return DetectResultBuilder::pass().build();
+            }
+            DetectResultBuilder::pass()
+                .build_plan(ExtensionPlanBuilder::new().provides("thing").build())
+                .build()
         }
 
         fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, TestError> {
@@ -330,18 +345,20 @@ mod tests {
             let build = BuildDockerfile::new()
                 .run(ShellCommand::new("install").arg(version))
                 .map_err(|e| TestError(e.to_string()))?;
-            let result = GenerateResult::new().build_dockerfile(build);
+            let result = GenerateResultBuilder::new().build_dockerfile(build);
             let mode = context
                 .platform
                 .setting("MODE")
                 .map_err(|e| TestError(e.to_string()))?;
             match mode.as_deref() {
-                Some("config") => Ok(result.extend_config(
-                    ExtendConfig::new()
-                        .build_arg("A", "1")
-                        .map_err(|e| TestError(e.to_string()))?,
-                )),
-                _ => Ok(result),
+                Some("config") => result
+                    .extend_config(
+                        ExtendConfig::new()
+                            .build_arg("A", "1")
+                            .map_err(|e| TestError(e.to_string()))?,
+                    )
+                    .build(),
+                _ => result.build(),
             }
         }
     }
@@ -401,6 +418,15 @@ mod tests {
             std::fs::read_to_string(fixture.path("plan.toml")).unwrap(),
             "[[provides]]\nname = \"thing\"\n"
         );
+    }
+
+    /// A pass without a plan provides nothing: no plan file, as libcnb writes none.
+    #[test]
+    fn detect_pass_without_a_plan_writes_no_file() {
+        let fixture = Fixture::new("0.10");
+        std::fs::write(fixture.path("app/no-plan"), "").unwrap();
+        assert_eq!(fixture.run("detect", &[]), exit_code::SUCCESS);
+        assert!(!fixture.path("plan.toml").exists());
     }
 
     #[test]
@@ -533,7 +559,7 @@ mod tests {
         fixture.env.remove("CNB_EXTENSION_DIR");
         assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
 
-        let error: Error<TestError> = Error::MissingInput {
+        let error: ExtensionError<TestError> = ExtensionError::MissingInput {
             name: "CNB_EXTENSION_DIR",
         };
         assert!(
@@ -549,7 +575,7 @@ mod tests {
         std::fs::write(fixture.path("bpplan.toml"), "[[entries]]\nnom = 1\n").unwrap();
         let plan = fixture.path("bpplan.toml");
         let text = std::fs::read_to_string(&plan).unwrap();
-        let error: Error<TestError> =
+        let error: ExtensionError<TestError> =
             invalid(&plan, &toml::from_str::<BuildpackPlan>(&text).unwrap_err());
         assert!(error.to_string().contains(&plan.display().to_string()));
         assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
@@ -581,7 +607,7 @@ mod tests {
         huge.set_len(MAX_INPUT_SIZE + 1).unwrap();
         assert!(matches!(
             read::<TestError>(&descriptor),
-            Err(Error::UnreadableInput(_))
+            Err(ExtensionError::UnreadableInput(_))
         ));
         assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
     }
