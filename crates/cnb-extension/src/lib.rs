@@ -200,8 +200,8 @@ pub mod internals {
 pub use libcnb_data;
 
 /// The build log and the error convention, shared with buildpacks ([`cnb_output`]): an
-/// extension logs its steps with [`Log`](cnb_output::Log), and an error type that implements
-/// [`HeaderAndBody`](cnb_output::HeaderAndBody) is shown with it from [`Extension::on_error`].
+/// extension logs its steps with [`Log`], and an error type that implements
+/// [`HeaderAndBody`] is shown with it from [`Extension::on_error`].
 pub use cnb_output;
 pub use cnb_output::{HeaderAndBody, Log};
 
