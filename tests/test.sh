@@ -97,8 +97,14 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 step "cargo publish --dry-run: the extension toolkit and the libraries it depends on"
-cargo publish --locked --dry-run --allow-dirty -p cnb-output -p untrusted-input -p platform-settings \
-  -p cnb-extension
+# A target directory of its own each run: cargo extracts the packaged crates of a multi-crate
+# dry run into its home, keyed by the target directory and never refreshed, so a second run in
+# the same target directory would verify a crate against an earlier run's copy of its sibling.
+mkdir -p target
+publish_target="$(mktemp -d "$root/target/publish-check.XXXXXX")"
+cargo publish --locked --dry-run --allow-dirty --target-dir "$publish_target" -p cnb-output \
+  -p untrusted-input -p platform-settings -p cnb-extension
+rm -rf "$publish_target"
 step "cargo test (every parser's fuzz target too: FUZZ_CASES=${FUZZ_CASES:-2000} inputs each; tests/fuzz.sh runs more)"
 cargo test --locked --workspace
 step "The main command (README): packaging every module"

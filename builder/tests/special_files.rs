@@ -20,25 +20,20 @@ use rustls as _;
 use serde as _;
 use serde_json as _;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::Duration;
 use tar as _;
 use tokio as _;
 use toml as _;
 use untrusted_input as _;
 
 /// Makes a FIFO named `name`, reads it with `read` on another thread, and returns the error
-/// `read` gave; fails if it waited (for a writer that never comes).
+/// `read` gave; fails if it waited (for a writer that never comes) past the harness's hang guard.
 fn read_fifo(name: &str, read: fn(&Path) -> String) -> (PathBuf, String) {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join(name);
     cnb_harness::mkfifo(&fifo);
-    let (sender, receiver) = mpsc::channel();
     let path = fifo.clone();
-    std::thread::spawn(move || sender.send(read(&path)).unwrap());
-    let message = receiver
-        .recv_timeout(Duration::from_secs(10))
-        .unwrap_or_else(|_| panic!("reading the FIFO {name} waited"));
+    let message =
+        cnb_harness::within_hang_guard(&format!("reading the FIFO {name}"), move || read(&path));
     (fifo, message)
 }
 

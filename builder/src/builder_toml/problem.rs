@@ -122,6 +122,7 @@ pub(super) struct Lines(Vec<usize>);
 
 impl Lines {
     pub(super) fn new(text: &str) -> Self {
+        count_work(text.len());
         Self(
             std::iter::once(0)
                 .chain(text.match_indices('\n').map(|(at, _)| at + 1))
@@ -131,7 +132,10 @@ impl Lines {
 
     /// The 1-based line holding `offset`.
     pub(super) fn of(&self, offset: usize) -> usize {
-        self.0.partition_point(|&start| start <= offset)
+        self.0.partition_point(|&start| {
+            count_work(1);
+            start <= offset
+        })
     }
 }
 
@@ -181,6 +185,21 @@ impl Problems<'_> {
         }
         span.map(|span| self.lines.of(span.start))
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The work of finding lines (bytes indexed, line starts compared), counted for the
+    /// linearity test: work counted, never timed.
+    pub(super) static LINE_WORK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+#[inline]
+fn count_work(steps: usize) {
+    #[cfg(test)]
+    LINE_WORK.with(|work| work.set(work.get() + steps));
+    #[cfg(not(test))]
+    let _ = steps;
 }
 
 #[cfg(test)]

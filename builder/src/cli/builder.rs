@@ -98,7 +98,7 @@ fn create(args: &CreateArgs) -> anyhow::Result<()> {
         .as_ref()
         .and_then(|(_, tag)| tag.clone())
         .unwrap_or_else(|| "latest".to_string());
-    let started = Instant::now();
+    let started = Instant::now(); // clock: a time for the log
     let destination = [
         output
             .as_ref()
@@ -156,7 +156,7 @@ fn create(args: &CreateArgs) -> anyhow::Result<()> {
         created.modules.len(),
         created.modules.join(", "),
         created.added_layers,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64() // clock: a time for the log
     );
     if let Some((dir, _)) = &output {
         println!(

@@ -54,7 +54,7 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
         workspace_root.display(),
         out_modules_dir.display()
     );
-    let started = Instant::now();
+    let started = Instant::now(); // clock: a time for the log
     let mut modules = Vec::new();
     for module_dir in &module_dirs {
         let relative = module_dir
@@ -116,7 +116,7 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
     eprintln!(
         "Packaged {} module(s) in {:.1} s",
         buildpackages.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64() // clock: a time for the log
     );
 
     let definitions = render_definitions(&workspace_root, &buildpackages, &out.join("builders"))?;

@@ -10,7 +10,7 @@ use crate::layers::go_cache::GoCaches;
 use crate::plan::Target;
 use crate::sbom;
 use crate::units::{elapsed, mb};
-use cnb_output::Log;
+use cnb_output::{Log, bounded};
 use libcnb::build::BuildContext;
 use libcnb::data::launch::{Launch, LaunchBuilder, ProcessBuilder};
 use std::path::{Path, PathBuf};
@@ -99,7 +99,7 @@ impl GoBuild<'_> {
             .strip_prefix(&self.go.binary.to_string_lossy().into_owned())
             .map_or(shown.clone(), |rest| format!("go{rest}"));
         log.detail(&format!("Running '{shown}'"));
-        let started = Instant::now();
+        let started = Instant::now(); // clock: a time for the log
         let status =
             gocmd::run_streamed(&mut command, 3).map_err(|error| GoAppError::GoCommand {
                 command: shown.clone(),
@@ -260,14 +260,7 @@ pub(crate) fn remove_sources(
     keep_files: &keep::KeepFiles,
 ) -> Result<(), GoAppError> {
     let mut log = Log::stdout();
-    if keep_files.patterns.is_empty() {
-        log.step("Removing the source code (BP_KEEP_FILES keeps none)");
-    } else {
-        log.step(&format!(
-            "Removing the source code but BP_KEEP_FILES={}",
-            keep_files.patterns.join(":")
-        ));
-    }
+    log.step(&removal_step(keep_files));
     let removal =
         keep::remove_sources(app_dir, keep_files).map_err(|source| GoAppError::RemoveSources {
             path: app_dir.to_path_buf(),
@@ -278,9 +271,21 @@ pub(crate) fn remove_sources(
         removal.removed
     ));
     if !removal.kept.is_empty() {
-        log.detail(&format!("Kept {}", removal.kept.join(", ")));
+        log.detail(&format!("Kept {}", bounded(&removal.kept.join(", "))));
     }
     Ok(())
+}
+
+/// The step that announces the removal: the patterns (up to 100 KB) quoted bounded.
+fn removal_step(keep_files: &keep::KeepFiles) -> String {
+    if keep_files.patterns.is_empty() {
+        "Removing the source code (BP_KEEP_FILES keeps none)".to_string()
+    } else {
+        format!(
+            "Removing the source code but BP_KEEP_FILES={}",
+            bounded(&keep_files.patterns.join(":"))
+        )
+    }
 }
 
 fn error_detail(error: &elf_check::StaticCheckError) -> String {
@@ -341,6 +346,25 @@ mod tests {
             binary: PathBuf::from("/usr/local/go/bin/go"),
             version: GoVersion::parse(version).unwrap(),
         }
+    }
+
+    /// Issue 21: the whole `BP_KEEP_FILES` value (up to 100 KB) was one log line.
+    #[test]
+    fn the_kept_patterns_are_logged_bounded() {
+        let short = keep::parse_patterns(Some("assets/**:*.md")).unwrap();
+        assert_eq!(
+            removal_step(&short),
+            "Removing the source code but BP_KEEP_FILES=assets/**:*.md"
+        );
+        let value = vec!["x".repeat(1000); keep::MAX_PATTERNS].join(":");
+        let long = keep::parse_patterns(Some(&value)).unwrap();
+        let step = removal_step(&long);
+        assert!(step.len() < 200, "{step}");
+        assert!(step.ends_with("… (cut, 100099 bytes in all)"), "{step}");
+        assert_eq!(
+            removal_step(&keep::KeepFiles::default()),
+            "Removing the source code (BP_KEEP_FILES keeps none)"
+        );
     }
 
     #[test]

@@ -58,6 +58,7 @@ fn fuzz_bp_keep_files() {
             "README.md:assets/**:templates/*.html",
             "./static/*: :[a-c]*.{md,txt}:\\*",
             "*a*a*a*a*a*a*a*a*a*a*a*a*b:[!x]?[^y]",
+            "*a*a*a*a*a*a*a*b:[!x]?[^y]:**/*.{html,css}",
         ],
         |input| {
             if let Ok(keep) = keep::parse_patterns(Some(input)) {

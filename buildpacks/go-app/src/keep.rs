@@ -11,10 +11,13 @@ use untrusted_input::quoted;
 
 pub(crate) const BP_KEEP_FILES: &str = "BP_KEEP_FILES";
 
-/// The most patterns `BP_KEEP_FILES` may hold, and the longest pattern: compiling the matcher
-/// takes time in proportion to the patterns' total size, which these bound.
+/// The most patterns `BP_KEEP_FILES` may hold, the longest pattern, and the most wildcards
+/// (`*` or `**`, `?`, a `[...]` class, a `{...}` group) in one pattern: compiling and running
+/// the matcher costs more for each wildcard (a pattern of a dozen `*` is a large automaton), and
+/// these bound that work. Real patterns (`assets/**`, `**/*.{html,css}`) hold two or three.
 pub(crate) const MAX_PATTERNS: usize = 100;
 pub(crate) const MAX_PATTERN_LENGTH: usize = 1024;
+pub(crate) const MAX_WILDCARDS: usize = 8;
 
 /// The `BP_KEEP_FILES` patterns, compiled into one matcher.
 #[derive(Debug, Clone, Default)]
@@ -48,7 +51,8 @@ pub(crate) struct PatternError(pub(crate) String);
 ///
 /// # Errors
 /// A malformed pattern (an unclosed `[` or `{`, a trailing `\`), more than [`MAX_PATTERNS`]
-/// patterns, or one longer than [`MAX_PATTERN_LENGTH`].
+/// patterns, one longer than [`MAX_PATTERN_LENGTH`] or with more than [`MAX_WILDCARDS`]
+/// wildcards.
 pub(crate) fn parse_patterns(value: Option<&str>) -> Result<KeepFiles, PatternError> {
     let patterns: Vec<String> = value
         .unwrap_or_default()
@@ -70,6 +74,14 @@ pub(crate) fn parse_patterns(value: Option<&str>) -> Result<KeepFiles, PatternEr
                 quoted(pattern)
             )));
         }
+        let wildcards = wildcards(pattern);
+        if wildcards > MAX_WILDCARDS {
+            return Err(PatternError(format!(
+                "{} has {wildcards} wildcards (`*` or `**`, `?`, `[...]`, `{{...}}`): at most \
+                 {MAX_WILDCARDS} are accepted in one pattern",
+                quoted(pattern)
+            )));
+        }
         let glob = GlobBuilder::new(pattern)
             .literal_separator(true)
             .backslash_escape(true)
@@ -81,6 +93,38 @@ pub(crate) fn parse_patterns(value: Option<&str>) -> Result<KeepFiles, PatternEr
         .build()
         .map_err(|error| PatternError(format!("the patterns cannot be compiled ({error})")))?;
     Ok(KeepFiles { patterns, set })
+}
+
+/// The wildcards of a glob: each run of `*` (`**` is one), `?`, `[...]` class (its contents
+/// are literal) and `{` group; `\` escapes the next character. One pass over the pattern.
+fn wildcards(pattern: &str) -> usize {
+    let mut count = 0;
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '*' => {
+                count += 1;
+                while chars.next_if_eq(&'*').is_some() {}
+            }
+            '?' | '{' => count += 1,
+            '[' => {
+                count += 1;
+                // A `]` first in the class (after `!` or `^`) is one of its characters.
+                let _ = chars.next_if(|&c| c == '!' || c == '^');
+                let _ = chars.next_if_eq(&']');
+                for c in chars.by_ref() {
+                    if c == ']' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    count
 }
 
 /// What the removal did.
@@ -202,25 +246,56 @@ mod tests {
         );
     }
 
-    /// Issue 13 item 6: a dozen `*` against a long name backtracked exponentially (hours).
+    /// Issue 13 item 6: a dozen `*` against a long name backtracked exponentially (hours); the
+    /// most wildcards a pattern may hold now match in one pass (a hang guard, not a clock).
     #[test]
     fn matching_takes_linear_time() {
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let pattern = format!("{}b", "*a".repeat(12));
+        let (matched, removed) = cnb_harness::within_hang_guard("BP_KEEP_FILES matching", || {
+            let pattern = format!("{}b", "*a".repeat(MAX_WILDCARDS));
             let keep = parse_patterns(Some(&pattern)).unwrap();
             let name = "a".repeat(200);
             let app = tempfile::tempdir().unwrap();
             std::fs::write(app.path().join(&name), "x").unwrap();
             let matched = keep.keeps(&name);
-            let removal = remove_sources(app.path(), &keep).unwrap();
-            sender.send((matched, removal.removed)).unwrap();
+            (matched, remove_sources(app.path(), &keep).unwrap().removed)
         });
-        let (matched, removed) = receiver
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("BP_KEEP_FILES matching hung");
         assert!(!matched);
         assert_eq!(removed, 1);
+    }
+
+    #[test]
+    fn wildcards_are_counted_as_the_glob_reads_them() {
+        for (pattern, expected) in [
+            ("README.md", 0),
+            ("assets/**", 1),
+            ("**/*.{html,css}", 3),
+            ("?[a-c]*", 3),
+            ("[*?{]", 1),
+            ("[]*]x", 1),
+            ("[!]*]*", 2),
+            ("\\*\\?\\[\\{", 0),
+            ("***a*", 2),
+        ] {
+            assert_eq!(wildcards(pattern), expected, "{pattern}");
+        }
+    }
+
+    /// Issue 21: the fuzz target's 1,140 bytes of patterns with a dozen `*` each took over a
+    /// second to compile and match in a loaded debug build. Such a pattern is now refused
+    /// before anything is compiled: one pass over its characters.
+    #[test]
+    fn patterns_with_many_wildcards_are_refused_before_compiling() {
+        let fuzzed = "*a*a*\\a*a*a\\*a*a*a*a*a*a*a*b:[!x]a*a*a*a*a*a*b:[!x]".repeat(20);
+        assert!(fuzzed.len() > 1_000);
+        assert_eq!(
+            parse_patterns(Some(&fuzzed)).unwrap_err().0,
+            "\"*a*a*\\\\a*a*a\\\\*a*a*a*a*a*a*a*b\" has 12 wildcards (`*` or `**`, `?`, `[...]`, \
+             `{...}`): at most 8 are accepted in one pattern"
+        );
+        let most = format!("[!x]{}b", "*a".repeat(MAX_WILDCARDS - 1));
+        assert_eq!(wildcards(&most), MAX_WILDCARDS);
+        assert!(parse_patterns(Some(&most)).is_ok());
+        assert!(parse_patterns(Some(&format!("{most}*"))).is_err());
     }
 
     #[test]

@@ -165,7 +165,6 @@ fn check_cgo(
 mod tests {
     use super::*;
     use cnb_output::HeaderAndBody;
-    use std::time::Duration;
 
     #[test]
     fn go_mod_is_a_regular_file_inside_the_app() {
@@ -186,12 +185,10 @@ mod tests {
         let app = tempfile::tempdir().unwrap();
         let fifo = app.path().join("go.mod");
         cnb_harness::mkfifo(&fifo);
-        let (sender, receiver) = std::sync::mpsc::channel();
         let dir = app.path().to_path_buf();
-        std::thread::spawn(move || sender.send(read_go_mod(&dir).map(|_| ()).unwrap_err().body()));
-        let body = receiver
-            .recv_timeout(Duration::from_secs(10))
-            .expect("reading a FIFO go.mod waited");
+        let body = cnb_harness::within_hang_guard("reading a FIFO go.mod", move || {
+            read_go_mod(&dir).map(|_| ()).unwrap_err().body()
+        });
         assert!(body.contains("is a FIFO, not a regular file"), "{body}");
 
         let app = tempfile::tempdir().unwrap();

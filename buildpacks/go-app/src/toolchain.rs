@@ -149,7 +149,7 @@ fn install_go(
             let proxy =
                 download::proxy_base(settings.goproxy.as_deref()).map_err(GoAppError::Proxy)?;
             let url = download::toolchain_url(&proxy, toolchain);
-            let started = Instant::now();
+            let started = Instant::now(); // clock: a time for the log
             let (roots, trusted) = download::root_certs(settings.ssl_cert_file.as_deref());
             log.subdetail(&format!("Downloading {url}"));
             if !url.starts_with("file://") {

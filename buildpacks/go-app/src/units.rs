@@ -10,5 +10,5 @@ pub(crate) fn mb(bytes: usize) -> f64 {
 
 /// The time since `started`, in seconds to the millisecond.
 pub(crate) fn elapsed(started: Instant) -> String {
-    format!("{:.3}s", started.elapsed().as_secs_f64())
+    format!("{:.3}s", started.elapsed().as_secs_f64()) // clock: a time for the log
 }

@@ -8,7 +8,6 @@ use cnb_harness::{BuildOutcome, Module, ModuleRun, fixture_app, mkfifo};
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 // Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
 use cgroup_memory as _;
@@ -259,7 +258,7 @@ fn detect_errors_on_a_fifo_instead_of_waiting() {
         }
         mkfifo(&app.path().join(name));
         let (process, took) =
-            ModuleRun::new(&buildpack(), app.path()).run_bounded("detect", Duration::from_secs(20));
+            ModuleRun::new(&buildpack(), app.path()).run_bounded("detect", cnb_harness::HANG_GUARD);
         let process =
             process.unwrap_or_else(|| panic!("{name}: detect still running after {took:?}"));
         assert_eq!(process.exit_code, 1, "{name}: {process:?}");

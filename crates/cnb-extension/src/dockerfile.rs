@@ -1,4 +1,5 @@
-//! Dockerfiles that can only be what the image extension spec allows.
+//! Dockerfiles that can only be what the image extension spec allows. The types are at the
+//! crate root too; this module adds the kinds of [`Dockerfile`], [`Build`] and [`Run`].
 //!
 //! - A [`BuildDockerfile`] always starts `ARG base_image` / `FROM ${base_image}`, has one stage and
 //!   only the instructions the spec lists (`ARG`, `COPY`, `ENV`, `LABEL`, `RUN`, `USER`, `WORKDIR`
@@ -12,9 +13,14 @@
 //! characters that mean nothing to a shell, and `ENV`/`LABEL`/`ARG` values are double-quoted with
 //! `\`, `"` and `$` escaped, so no value can add an instruction, run a command or expand a variable.
 
+mod check;
+mod shell;
+
+pub use check::DockerfileError;
+pub use shell::ShellCommand;
+
 use crate::image_ref::ImageReference;
-use crate::untrusted::quoted;
-use cnb_output::HeaderAndBody;
+use check::{check_identifier, check_path, check_single_line, double_quoted};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -29,267 +35,11 @@ pub const GROUP_ID_ARG: &str = "group_id";
 /// The label that declares a run-image extension safe to rebase.
 pub const REBASABLE_LABEL: &str = "io.buildpacks.rebasable";
 
-/// Why a value cannot go into a Dockerfile.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DockerfileError {
-    /// A name (ARG, ENV, label key, command) is not of the expected form.
-    InvalidName {
-        /// What the name is for, e.g. "ENV name".
-        what: &'static str,
-        /// The rejected name, verbatim.
-        name: String,
-        /// The form that was expected.
-        expected: &'static str,
-    },
-    /// A value contains a character that could end the instruction.
-    UnsafeValue {
-        /// What the value is for, e.g. "RUN argument".
-        what: &'static str,
-        /// The rejected value, verbatim.
-        value: String,
-    },
-    /// A path is not of the accepted form.
-    InvalidPath {
-        /// What the path is for.
-        what: &'static str,
-        /// The rejected path.
-        path: String,
-    },
-}
-
-impl fmt::Display for DockerfileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::InvalidName {
-                what,
-                name,
-                expected,
-            } => write!(f, "invalid {what} {}: expected {expected}", quoted(name)),
-            Self::UnsafeValue { what, value } => write!(
-                f,
-                "unsafe {what} {}: a Dockerfile value may not contain a line break or NUL",
-                quoted(value)
-            ),
-            Self::InvalidPath { what, path } => write!(
-                f,
-                "invalid {what} {}: expected a path of letters, digits and any of ._-+@/ \
-                 (no spaces, quotes or variables)",
-                quoted(path)
-            ),
-        }
-    }
-}
-
-impl std::error::Error for DockerfileError {}
-
-/// As an extension's error: what was rejected, then why.
-impl HeaderAndBody for DockerfileError {
-    fn header(&self) -> String {
-        match self {
-            Self::InvalidName { what, .. } | Self::InvalidPath { what, .. } => {
-                format!("Invalid {what} for the Dockerfile")
-            }
-            Self::UnsafeValue { what, .. } => format!("Unsafe {what} for the Dockerfile"),
-        }
-    }
-
-    fn body(&self) -> String {
-        format!(
-            "{self}.\nEvery value an extension writes into a Dockerfile is checked, so that none \
-             can add an instruction: fix the value where it comes from, or report this to the \
-             extension's authors if it comes from the extension itself."
-        )
-    }
-}
-
-const IDENTIFIER: &str = "a letter or '_' followed by letters, digits or '_'";
-
-fn check_identifier(what: &'static str, name: &str) -> Result<(), DockerfileError> {
-    let mut bytes = name.bytes();
-    let valid = bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if valid {
-        Ok(())
-    } else {
-        Err(DockerfileError::InvalidName {
-            what,
-            name: name.to_string(),
-            expected: IDENTIFIER,
-        })
-    }
-}
-
-fn check_single_line(what: &'static str, value: &str) -> Result<(), DockerfileError> {
-    if value.contains(['\n', '\r', '\0']) {
-        Err(DockerfileError::UnsafeValue {
-            what,
-            value: value.to_string(),
-        })
-    } else {
-        Ok(())
-    }
-}
-
-/// Characters that have no meaning to a POSIX shell nor to the Dockerfile parser.
-fn is_plain_shell_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_-.,:/@%+=".contains(c)
-}
-
-/// Quotes a value for a Dockerfile `ENV`, `LABEL` or `ARG` line: double quotes, with `\`, `"`
-/// and `$` escaped (the Dockerfile parser expands variables inside double quotes otherwise).
-fn double_quoted(what: &'static str, value: &str) -> Result<String, DockerfileError> {
-    check_single_line(what, value)?;
-    let mut quoted = String::with_capacity(value.len() + 2);
-    quoted.push('"');
-    for c in value.chars() {
-        if matches!(c, '\\' | '"' | '$') {
-            quoted.push('\\');
-        }
-        quoted.push(c);
-    }
-    quoted.push('"');
-    Ok(quoted)
-}
-
-/// A path for `WORKDIR` or `COPY`: plain characters only, so that neither the Dockerfile parser
-/// nor a shell can read anything into it.
-fn check_path(what: &'static str, path: &str) -> Result<(), DockerfileError> {
-    let valid = !path.is_empty()
-        && path
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-+@/".contains(c));
-    if valid {
-        Ok(())
-    } else {
-        Err(DockerfileError::InvalidPath {
-            what,
-            path: path.to_string(),
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Word {
-    /// Any string: rendered as is when plain, single-quoted otherwise.
-    Literal(String),
-    /// A reference to a Dockerfile build argument, expanded by the shell: `"${name}"`.
-    Variable(String),
-}
-
-/// One command for a `RUN` line: a program and its arguments, chained with `&&`.
-///
-/// Arguments are arbitrary strings (package names, versions from a build plan, paths): each is
-/// passed to the shell as exactly one word, single-quoted unless it is made only of characters
-/// that mean nothing to a shell. The program name must be such a plain word. Errors (a line break
-/// in an argument, a program name with shell syntax) surface when the command is added to a
-/// Dockerfile with `run`.
-///
-/// ```
-/// use cnb_extension::ShellCommand;
-///
-/// let command = ShellCommand::new("microdnf")
-///     .args(["-y", "install"])
-///     .arg("nodejs-20.11.1; rm -rf /")
-///     .and(ShellCommand::new("microdnf").args(["clean", "all"]));
-/// assert_eq!(
-///     command.to_string(),
-///     "microdnf -y install 'nodejs-20.11.1; rm -rf /' && microdnf clean all"
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[must_use]
-pub struct ShellCommand {
-    commands: Vec<(String, Vec<Word>)>,
-}
-
-impl ShellCommand {
-    /// A command running `program`.
-    pub fn new(program: impl Into<String>) -> Self {
-        Self {
-            commands: vec![(program.into(), Vec::new())],
-        }
-    }
-
-    /// Adds one argument to the last command.
-    pub fn arg(mut self, argument: impl Into<String>) -> Self {
-        if let Some((_, words)) = self.commands.last_mut() {
-            words.push(Word::Literal(argument.into()));
-        }
-        self
-    }
-
-    /// Adds arguments to the last command.
-    pub fn args<I, S>(self, arguments: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        arguments.into_iter().fold(self, Self::arg)
-    }
-
-    /// Adds a reference to a build argument (`"${name}"`) to the last command, e.g. `build_id`.
-    pub fn arg_variable(mut self, name: impl Into<String>) -> Self {
-        if let Some((_, words)) = self.commands.last_mut() {
-            words.push(Word::Variable(name.into()));
-        }
-        self
-    }
-
-    /// Runs `next` after this command when it succeeded (`&&`).
-    pub fn and(mut self, next: ShellCommand) -> Self {
-        self.commands.extend(next.commands);
-        self
-    }
-
-    fn validate(&self) -> Result<(), DockerfileError> {
-        for (program, words) in &self.commands {
-            if program.is_empty() || !program.chars().all(is_plain_shell_char) {
-                return Err(DockerfileError::InvalidName {
-                    what: "RUN program",
-                    name: program.clone(),
-                    expected: "a command name or path of letters, digits and any of _-.,:/@%+=",
-                });
-            }
-            for word in words {
-                match word {
-                    Word::Literal(value) => check_single_line("RUN argument", value)?,
-                    Word::Variable(name) => check_identifier("RUN variable", name)?,
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for ShellCommand {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (index, (program, words)) in self.commands.iter().enumerate() {
-            if index > 0 {
-                f.write_str(" && ")?;
-            }
-            f.write_str(program)?;
-            for word in words {
-                match word {
-                    Word::Literal(value)
-                        if !value.is_empty() && value.chars().all(is_plain_shell_char) =>
-                    {
-                        write!(f, " {value}")?;
-                    }
-                    Word::Literal(value) => write!(f, " '{}'", value.replace('\'', r"'\''"))?,
-                    Word::Variable(name) => write!(f, " \"${{{name}}}\"")?,
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Marker for a build-image Dockerfile.
+/// The kind of a [`BuildDockerfile`] (`Dockerfile<Build>`): it extends the build image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Build {}
-/// Marker for a run-image Dockerfile that extends `${base_image}`.
+/// The kind of a `Dockerfile<Run>` ([`RunDockerfile::extend`]): it extends the run image, and
+/// only it can be marked [`rebasable`](Dockerfile::rebasable).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Run {}
 
@@ -543,6 +293,25 @@ impl RunDockerfile {
     pub fn switch_to(image: ImageReference) -> Self {
         Self::Switch(image)
     }
+
+    /// Starts the instructions of a run image extension (`ARG base_image` / `FROM
+    /// ${base_image}`); `.into()` makes the finished one a `RunDockerfile`.
+    ///
+    /// ```
+    /// use cnb_extension::{RunDockerfile, ShellCommand};
+    ///
+    /// let run: RunDockerfile = RunDockerfile::extend()
+    ///     .user_root()
+    ///     .run(ShellCommand::new("true"))?
+    ///     .restore_user()
+    ///     .rebasable()
+    ///     .into();
+    /// assert!(run.to_string().ends_with("LABEL io.buildpacks.rebasable=true\n"));
+    /// # Ok::<(), cnb_extension::DockerfileError>(())
+    /// ```
+    pub fn extend() -> Dockerfile<Run> {
+        Dockerfile::new()
+    }
 }
 
 impl fmt::Display for RunDockerfile {
@@ -562,6 +331,7 @@ impl From<Dockerfile<Run>> for RunDockerfile {
 
 #[cfg(test)]
 mod tests {
+    use super::check::IDENTIFIER;
     use super::*;
 
     #[test]
@@ -608,76 +378,6 @@ mod tests {
             },
         );
     }
-
-    #[test]
-    fn quotes_every_argument_that_is_not_plain() {
-        let command = ShellCommand::new("echo").args([
-            "plain-1.2.3",
-            "two words",
-            "it's",
-            "$(id)",
-            "`id`",
-            "a;b",
-            "a&&b",
-            "a|b",
-            "${HOME}",
-            "*",
-            "<<EOF",
-            "",
-            "back\\slash",
-        ]);
-        assert_eq!(
-            command.to_string(),
-            r"echo plain-1.2.3 'two words' 'it'\''s' '$(id)' '`id`' 'a;b' 'a&&b' 'a|b' '${HOME}' '*' '<<EOF' '' 'back\slash'"
-        );
-    }
-
-    #[test]
-    fn rejects_line_breaks_and_nul_in_run_arguments() {
-        for value in ["20\nRUN id", "20\r", "a\0b"] {
-            let error = BuildDockerfile::new()
-                .run(ShellCommand::new("echo").arg(value))
-                .unwrap_err();
-            assert_eq!(
-                error,
-                DockerfileError::UnsafeValue {
-                    what: "RUN argument",
-                    value: value.to_string()
-                }
-            );
-        }
-    }
-
-    #[test]
-    fn rejects_programs_with_shell_syntax() {
-        for program in ["", "rm -rf", "a;b", "$(id)", "x\ny"] {
-            assert!(
-                BuildDockerfile::new()
-                    .run(ShellCommand::new(program))
-                    .is_err(),
-                "{program:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn variables_must_be_identifiers() {
-        let ok = BuildDockerfile::new()
-            .arg(BUILD_ID_ARG)
-            .unwrap()
-            .run(ShellCommand::new("echo").arg_variable(BUILD_ID_ARG))
-            .unwrap();
-        assert!(
-            ok.to_string()
-                .contains("ARG build_id\nRUN echo \"${build_id}\"\n")
-        );
-        assert!(
-            BuildDockerfile::new()
-                .run(ShellCommand::new("echo").arg_variable("x}; id; {"))
-                .is_err()
-        );
-    }
-
     #[test]
     fn env_label_and_arg_values_are_escaped() {
         let dockerfile = BuildDockerfile::new()
@@ -801,7 +501,7 @@ mod tests {
 
     #[test]
     fn run_dockerfile_extension_can_be_rebasable() {
-        let run: RunDockerfile = Dockerfile::<Run>::new()
+        let run: RunDockerfile = RunDockerfile::extend()
             .user_root()
             .run(ShellCommand::new("true"))
             .unwrap()

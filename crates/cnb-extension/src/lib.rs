@@ -6,12 +6,12 @@
 //! | `Buildpack` trait: `detect`, `build`     | [`Extension`] trait: `detect`, `generate` |
 //! | `buildpack_main!`                        | [`extension_main!`]                       |
 //! | `DetectContext`, `BuildContext`          | [`DetectContext`], [`GenerateContext`]    |
-//! | `DetectResultBuilder` + `BuildPlan`      | [`DetectResult`] + [`ExtensionPlan`] (only provides; converts to libcnb-data's `BuildPlan` and writes its TOML) |
-//! | `BuildResultBuilder`: layers, launch     | [`GenerateResult`]: [`BuildDockerfile`], [`RunDockerfile`], [`ExtendConfig`] |
+//! | `DetectResultBuilder` + `BuildPlanBuilder` | [`DetectResultBuilder`] + [`ExtensionPlanBuilder`] (only provides; converts to libcnb-data's `BuildPlan` and writes its TOML) |
+//! | `BuildResultBuilder`: layers, launch     | [`GenerateResultBuilder`]: [`BuildDockerfile`], [`RunDockerfile`], [`ExtendConfig`] |
 //! | `ComponentBuildpackDescriptor` (`buildpack.toml`) | [`ExtensionDescriptor`] (`extension.toml`) |
-//! | `Target`, `Platform`                     | [`Target`], [`Platform`]                  |
-//! | `libcnb::Error`, `on_error`              | [`Error`], [`Extension::on_error`]        |
-//! | (errors: your own)                       | [`HeaderAndBody`]: `ERROR: <header>`, the body indented, as buildpacks show theirs with [`cnb_output`] |
+//! | `Target`, `Platform`                     | [`Target`] (the distro optional), [`Platform`] (`<platform>/env` read on demand): see the README |
+//! | `libcnb::Error`, `Buildpack::on_error`   | [`ExtensionError`], [`Extension::on_error`] |
+//! | `type Error: Debug`                      | `type Error: Debug`; opt in to `ERROR: <header>`, the body indented, with [`HeaderAndBody`] and `cnb_output::print_error` in `on_error` |
 //!
 //! The data types are libcnb-data's wherever it has them, re-exported as [`libcnb_data`]: the
 //! Buildpack Plan ([`BuildpackPlan`](libcnb_data::buildpack_plan::BuildpackPlan)), the build
@@ -29,8 +29,8 @@
 //!   ([`Platform`]: only the variables the extension asks for are read, each bounded, so an
 //!   unrelated file there never fails it), `CNB_TARGET_*` ([`Target`]), the Buildpack Plan for
 //!   generate;
-//! - exit codes ([`exit_code`]): detect 0 pass, 100 fail, anything else an error; generate 0 or
-//!   an error; 254 for an unsupported API and 255 for an unknown executable name (as libcnb);
+//! - exit codes: detect 0 pass, 100 fail, anything else an error (1); generate 0 or an error;
+//!   254 for an unsupported API and 255 for an unknown executable name (as libcnb);
 //! - detect can only *provide* ([`ExtensionPlan`]), so the lifecycle's "outputs requires which is
 //!   not allowed" cannot happen;
 //! - Dockerfiles can only be what the spec allows ([`BuildDockerfile`], [`RunDockerfile`]) and
@@ -49,8 +49,9 @@
 //!
 //! ```
 //! use cnb_extension::{
-//!     BuildDockerfile, DetectContext, DetectResult, DockerfileError, Extension, ExtensionPlan,
-//!     GenerateContext, GenerateResult, HeaderAndBody, ImageReference, ImageReferenceError,
+//!     BuildDockerfile, DetectContext, DetectResult, DetectResultBuilder, DockerfileError,
+//!     Extension, ExtensionError, ExtensionPlanBuilder, GenerateContext, GenerateResult,
+//!     GenerateResultBuilder, HeaderAndBody, ImageReference, ImageReferenceError,
 //!     PlatformEnvError, RunDockerfile, ShellCommand,
 //! };
 //! use cnb_extension::libcnb_data::generic::GenericMetadata;
@@ -65,7 +66,8 @@
 //!     Platform(PlatformEnvError),
 //! }
 //!
-//! // Shown as `ERROR: <header>`, then the body indented, as buildpacks show their errors.
+//! // Shown as `ERROR: <header>`, then the body indented, as buildpacks show their errors (see
+//! // `on_error` below; without it, the error is shown in its `Debug` form).
 //! impl HeaderAndBody for CurlError {
 //!     fn header(&self) -> String {
 //!         match self {
@@ -88,7 +90,9 @@
 //!     type Error = CurlError;
 //!
 //!     fn detect(&self, _: DetectContext<Self>) -> Result<DetectResult, Self::Error> {
-//!         Ok(DetectResult::Pass(ExtensionPlan::new().provides("curl").build()))
+//!         DetectResultBuilder::pass()
+//!             .build_plan(ExtensionPlanBuilder::new().provides("curl").build())
+//!             .build()
 //!     }
 //!
 //!     fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, Self::Error> {
@@ -108,14 +112,18 @@
 //!                 .and(ShellCommand::new("apt-get").args(["install", "-y"]).arg(package)))
 //!             .map_err(CurlError::Dockerfile)?
 //!             .restore_user(); // ARG user_id / ARG group_id / USER ${user_id}:${group_id}
-//!         let mut result = GenerateResult::new().build_dockerfile(build);
+//!         let mut result = GenerateResultBuilder::new().build_dockerfile(build);
 //!         // Only this variable's file of `<platform>/env` is read, bounded.
 //!         let run_image = context.platform.setting("BP_CURL_RUN_IMAGE").map_err(CurlError::Platform)?;
 //!         if let Some(image) = run_image {
 //!             let image: ImageReference = image.parse().map_err(CurlError::RunImage)?;
 //!             result = result.run_dockerfile(RunDockerfile::switch_to(image));
 //!         }
-//!         Ok(result)
+//!         result.build()
+//!     }
+//!
+//!     fn on_error(&self, error: ExtensionError<CurlError>) {
+//!         cnb_extension::cnb_output::print_error(&error);
 //!     }
 //! }
 //!
@@ -150,8 +158,12 @@
 #![warn(missing_docs)]
 
 mod descriptor;
-mod dockerfile;
+mod detect;
+pub mod dockerfile;
+mod error;
 mod extend_config;
+mod extension;
+mod generate;
 mod image_ref;
 mod plan;
 mod platform;
@@ -159,18 +171,28 @@ mod runtime;
 pub mod untrusted;
 
 pub use descriptor::{ExtensionDescriptor, ExtensionId, ExtensionInfo, InvalidExtensionId};
-pub use dockerfile::{
-    BASE_IMAGE_ARG, BUILD_ID_ARG, Build, BuildDockerfile, Dockerfile, DockerfileError,
-    GROUP_ID_ARG, REBASABLE_LABEL, Run, RunDockerfile, ShellCommand, USER_ID_ARG,
+pub use detect::{
+    DetectContext, DetectResult, DetectResultBuilder, FailDetectResultBuilder,
+    PassDetectResultBuilder,
 };
+pub use dockerfile::{
+    BASE_IMAGE_ARG, BUILD_ID_ARG, BuildDockerfile, Dockerfile, DockerfileError, GROUP_ID_ARG,
+    REBASABLE_LABEL, RunDockerfile, ShellCommand, USER_ID_ARG,
+};
+pub use error::ExtensionError;
 pub use extend_config::{ExtendConfig, ExtendConfigError, RESERVED_ARGS};
+pub use extension::Extension;
+pub use generate::{GenerateContext, GenerateResult, GenerateResultBuilder};
 pub use image_ref::{ImageReference, ImageReferenceError};
 pub use plan::{ExtensionPlan, ExtensionPlanBuilder};
 pub use platform::{MissingTargetVariable, Platform, PlatformEnvError, Target};
-pub use runtime::{
-    DetectContext, DetectResult, Error, Extension, GenerateContext, GenerateResult, MAX_INPUT_SIZE,
-    SUPPORTED_APIS, exit_code, run,
-};
+pub use runtime::{MAX_INPUT_SIZE, SUPPORTED_APIS};
+
+/// What [`extension_main!`] expands to needs; not an API (libcnb's `internals`).
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::runtime::run;
+}
 
 /// libcnb-data, re-exported so that extensions use the same types as the runtime (the Buildpack
 /// Plan, the build plan, API versions, versions, licenses, targets) without a version to keep
@@ -178,16 +200,18 @@ pub use runtime::{
 pub use libcnb_data;
 
 /// The build log and the error convention, shared with buildpacks ([`cnb_output`]): an
-/// extension logs its steps with [`Log`](cnb_output::Log) and its error type implements
-/// [`HeaderAndBody`](cnb_output::HeaderAndBody), which the runtime prints.
+/// extension logs its steps with [`Log`], and an error type that implements
+/// [`HeaderAndBody`] is shown with it from [`Extension::on_error`].
 pub use cnb_output;
 pub use cnb_output::{HeaderAndBody, Log};
 
 /// Generates `fn main` for an extension binary, as libcnb's `buildpack_main!` does for a
-/// buildpack: `main` calls [`run`] with the extension and exits with the code it returns.
+/// buildpack: `main` runs the phase `argv[0]` names with the extension and exits with the
+/// spec's exit code.
 ///
 /// ```
-/// # use cnb_extension::{DetectContext, DetectResult, Extension, GenerateContext, GenerateResult};
+/// # use cnb_extension::{DetectContext, DetectResult, DetectResultBuilder, Extension};
+/// # use cnb_extension::{GenerateContext, GenerateResult, GenerateResultBuilder};
 /// struct NoOp;
 ///
 /// impl Extension for NoOp {
@@ -195,11 +219,11 @@ pub use cnb_output::{HeaderAndBody, Log};
 ///     type Error = std::convert::Infallible;
 ///
 ///     fn detect(&self, _: DetectContext<Self>) -> Result<DetectResult, Self::Error> {
-///         Ok(DetectResult::Fail)
+///         DetectResultBuilder::fail().build()
 ///     }
 ///
 ///     fn generate(&self, _: GenerateContext<Self>) -> Result<GenerateResult, Self::Error> {
-///         Ok(GenerateResult::new())
+///         GenerateResultBuilder::new().build()
 ///     }
 /// }
 ///
@@ -209,7 +233,7 @@ pub use cnb_output::{HeaderAndBody, Log};
 macro_rules! extension_main {
     ($extension:expr) => {
         fn main() -> ::std::process::ExitCode {
-            $crate::run(&$extension)
+            $crate::internals::run(&$extension)
         }
     };
 }

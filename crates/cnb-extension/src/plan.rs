@@ -16,10 +16,10 @@ use serde::ser::{SerializeStruct, Serializer};
 /// (their metadata tables): 7 KiB less in every extension binary.
 ///
 /// ```
-/// use cnb_extension::ExtensionPlan;
+/// use cnb_extension::ExtensionPlanBuilder;
 ///
 /// // provides node, or (as an alternative) node and npm
-/// let plan = ExtensionPlan::new()
+/// let plan = ExtensionPlanBuilder::new()
 ///     .provides("node")
 ///     .or()
 ///     .provides("node")
@@ -39,12 +39,6 @@ pub struct ExtensionPlan {
 }
 
 impl ExtensionPlan {
-    /// Starts a plan.
-    #[allow(clippy::new_ret_no_self)]
-    pub fn new() -> ExtensionPlanBuilder {
-        ExtensionPlanBuilder::default()
-    }
-
     /// The names provided by each alternative, the first being the plan's own `provides`.
     #[must_use]
     pub fn alternatives(&self) -> &[Vec<String>] {
@@ -124,6 +118,11 @@ pub struct ExtensionPlanBuilder {
 }
 
 impl ExtensionPlanBuilder {
+    /// Starts a plan, with one empty alternative.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     /// Provides `name` in the current alternative.
     pub fn provides(mut self, name: impl Into<String>) -> Self {
         self.current.push(name.into());
@@ -150,7 +149,10 @@ mod tests {
 
     #[test]
     fn a_single_alternative_has_no_or() {
-        let plan = ExtensionPlan::new().provides("jdk").provides("jre").build();
+        let plan = ExtensionPlanBuilder::new()
+            .provides("jdk")
+            .provides("jre")
+            .build();
         assert_eq!(
             toml::to_string(&plan).unwrap(),
             "[[provides]]\nname = \"jdk\"\n\n[[provides]]\nname = \"jre\"\n"
@@ -163,7 +165,7 @@ mod tests {
 
     #[test]
     fn three_alternatives() {
-        let plan = ExtensionPlan::new()
+        let plan = ExtensionPlanBuilder::new()
             .provides("jdk")
             .provides("jre")
             .or()
@@ -180,16 +182,19 @@ mod tests {
     #[test]
     fn writes_what_libcnb_data_writes_for_the_same_build_plan() {
         for plan in [
-            ExtensionPlan::new().build(),
-            ExtensionPlan::new().provides("node").build(),
-            ExtensionPlan::new().provides("jdk").provides("jre").build(),
-            ExtensionPlan::new()
+            ExtensionPlanBuilder::new().build(),
+            ExtensionPlanBuilder::new().provides("node").build(),
+            ExtensionPlanBuilder::new()
+                .provides("jdk")
+                .provides("jre")
+                .build(),
+            ExtensionPlanBuilder::new()
                 .provides("node")
                 .or()
                 .provides("node")
                 .provides("npm")
                 .build(),
-            ExtensionPlan::new().or().provides("a").or().build(),
+            ExtensionPlanBuilder::new().or().provides("a").or().build(),
         ] {
             assert_eq!(
                 toml::to_string(&plan).unwrap(),

@@ -1,17 +1,16 @@
-//! The extension trait and the runtime that turns a process invocation into a call to it.
+//! The runtime: turns a process invocation (`bin/detect`, `bin/generate`) into a call to the
+//! extension, and its outcome into outputs and an exit code.
 
 use crate::descriptor::ExtensionDescriptor;
-use crate::dockerfile::{BuildDockerfile, RunDockerfile};
-use crate::extend_config::ExtendConfig;
-use crate::plan::ExtensionPlan;
-use crate::platform::{MissingTargetVariable, Platform, Target};
-use crate::untrusted::{ReadError, quoted, read_regular_file};
-use cnb_output::HeaderAndBody;
+use crate::detect::{DetectContext, DetectResult, InnerDetectResult};
+use crate::error::{ExtensionError, invalid};
+use crate::extension::Extension;
+use crate::generate::GenerateContext;
+use crate::platform::{Platform, Target};
+use crate::untrusted::read_regular_file;
 use libcnb_data::buildpack::BuildpackApi;
-use libcnb_data::buildpack_plan::BuildpackPlan;
 use serde::de::DeserializeOwned;
 use std::ffi::OsString;
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,322 +31,18 @@ pub const SUPPORTED_APIS: [BuildpackApi; 3] = [
     },
 ];
 
-/// Exit codes, as the spec and the lifecycle read them.
-pub mod exit_code {
+/// Exit codes, as the spec and the lifecycle read them (libcnb's `exit_code`).
+pub(crate) mod exit_code {
     /// detect passed; generate succeeded.
-    pub const SUCCESS: u8 = 0;
+    pub(crate) const SUCCESS: u8 = 0;
     /// detect did not pass (not an error: the extension is left out of the group).
-    pub const DETECT_FAIL: u8 = 100;
+    pub(crate) const DETECT_FAIL: u8 = 100;
     /// An error. Never 100, which would read as a detect failure.
-    pub const ERROR: u8 = 1;
+    pub(crate) const ERROR: u8 = 1;
     /// `extension.toml` declares an API this runtime does not implement.
-    pub const UNSUPPORTED_API: u8 = 254;
+    pub(crate) const UNSUPPORTED_API: u8 = 254;
     /// The executable is neither `detect` nor `generate`.
-    pub const UNKNOWN_PHASE: u8 = 255;
-}
-
-/// An image extension: `bin/detect` and `bin/generate`, as libcnb's `Buildpack` is a buildpack
-/// (`detect` and `build`).
-///
-/// Implement it and hand the value to [`extension_main!`](crate::extension_main); the runtime
-/// reads the inputs the spec defines, calls the phase that the executable's name (`argv[0]`)
-/// selects, writes the outputs and exits with the spec's exit code. Module code never exits.
-pub trait Extension {
-    /// The `[metadata]` table of `extension.toml`; libcnb-data's `GenericMetadata` takes any.
-    type Metadata: DeserializeOwned;
-    /// The extension's own error, shown to the user by [`Extension::on_error`] as buildpacks
-    /// show theirs: what failed ([`HeaderAndBody::header`]), then why and what to do
-    /// ([`HeaderAndBody::body`]), the offending input [`quoted`](crate::untrusted::quoted).
-    type Error: HeaderAndBody;
-
-    /// `bin/detect`: pass with the names the extension can provide, or fail.
-    ///
-    /// # Errors
-    /// An error is reported and the extension is left out of the build (extensions are optional).
-    fn detect(&self, context: DetectContext<Self>) -> Result<DetectResult, Self::Error>;
-
-    /// `bin/generate`: the Dockerfiles and build arguments for the entries this extension
-    /// provided. It must satisfy every entry it receives: the lifecycle removes them from the plan.
-    ///
-    /// # Errors
-    /// An error fails the build.
-    fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, Self::Error>;
-
-    /// Reports an error before the process exits. The default prints it to stderr as
-    /// buildpacks do ([`cnb_output::print_error`]): `ERROR: <header>`, then the body indented.
-    fn on_error(&self, error: Error<Self::Error>) {
-        cnb_output::print_error(&error);
-    }
-}
-
-/// What `bin/detect` is given: libcnb's `DetectContext`, for an extension.
-pub struct DetectContext<E: Extension + ?Sized> {
-    /// The app's source: the working directory, read-only.
-    pub app_dir: PathBuf,
-    /// `CNB_EXTENSION_DIR`: the extension's own directory (libcnb's `buildpack_dir`).
-    pub extension_dir: PathBuf,
-    /// `CNB_TARGET_*`.
-    pub target: Target,
-    /// `<platform>`; its `env/` files are read when asked for ([`Platform::setting`]).
-    pub platform: Platform,
-    /// `CNB_STACK_ID` when the build image sets it (stacks are deprecated; prefer `target`).
-    pub stack_id: Option<String>,
-    /// `extension.toml` (libcnb's `buildpack_descriptor`).
-    pub extension_descriptor: ExtensionDescriptor<E::Metadata>,
-}
-
-/// What `bin/generate` is given: libcnb's `BuildContext`, for an extension.
-pub struct GenerateContext<E: Extension + ?Sized> {
-    /// The app's source: the working directory, read-only.
-    pub app_dir: PathBuf,
-    /// `CNB_EXTENSION_DIR`: the extension's own directory (libcnb's `buildpack_dir`).
-    pub extension_dir: PathBuf,
-    /// `CNB_TARGET_*`.
-    pub target: Target,
-    /// `<platform>`; its `env/` files are read when asked for ([`Platform::setting`]).
-    pub platform: Platform,
-    /// `CNB_STACK_ID` when the build image sets it (stacks are deprecated; prefer `target`).
-    pub stack_id: Option<String>,
-    /// The Buildpack Plan (`CNB_BP_PLAN_PATH`): the entries of the build plan this extension
-    /// provided, as libcnb-data's type.
-    pub buildpack_plan: BuildpackPlan,
-    /// `extension.toml` (libcnb's `buildpack_descriptor`).
-    pub extension_descriptor: ExtensionDescriptor<E::Metadata>,
-}
-
-impl<E: Extension + ?Sized> fmt::Debug for DetectContext<E>
-where
-    E::Metadata: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DetectContext")
-            .field("app_dir", &self.app_dir)
-            .field("extension_dir", &self.extension_dir)
-            .field("target", &self.target)
-            .field("platform", &self.platform)
-            .field("stack_id", &self.stack_id)
-            .field("extension_descriptor", &self.extension_descriptor)
-            .finish()
-    }
-}
-
-impl<E: Extension + ?Sized> fmt::Debug for GenerateContext<E>
-where
-    E::Metadata: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GenerateContext")
-            .field("app_dir", &self.app_dir)
-            .field("extension_dir", &self.extension_dir)
-            .field("target", &self.target)
-            .field("platform", &self.platform)
-            .field("stack_id", &self.stack_id)
-            .field("buildpack_plan", &self.buildpack_plan)
-            .field("extension_descriptor", &self.extension_descriptor)
-            .finish()
-    }
-}
-
-/// The outcome of detect.
-#[derive(Debug)]
-pub enum DetectResult {
-    /// Passes, offering the plan.
-    Pass(ExtensionPlan),
-    /// Does not pass.
-    Fail,
-}
-
-/// The outputs of generate. Nothing is written unless every output renders.
-#[derive(Debug, Default)]
-#[must_use]
-pub struct GenerateResult {
-    build_dockerfile: Option<BuildDockerfile>,
-    run_dockerfile: Option<RunDockerfile>,
-    extend_config: Option<ExtendConfig>,
-}
-
-impl GenerateResult {
-    /// No outputs (the extension only satisfies plan entries).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Writes `build.Dockerfile`.
-    pub fn build_dockerfile(mut self, dockerfile: BuildDockerfile) -> Self {
-        self.build_dockerfile = Some(dockerfile);
-        self
-    }
-
-    /// Writes `run.Dockerfile`.
-    pub fn run_dockerfile(mut self, dockerfile: impl Into<RunDockerfile>) -> Self {
-        self.run_dockerfile = Some(dockerfile.into());
-        self
-    }
-
-    /// Writes `extend-config.toml`.
-    pub fn extend_config(mut self, config: ExtendConfig) -> Self {
-        self.extend_config = Some(config);
-        self
-    }
-
-    /// The files this result writes, by name, in the order they are written.
-    #[must_use]
-    pub fn files(&self) -> Vec<(&'static str, String)> {
-        let mut files = Vec::new();
-        if let Some(config) = &self.extend_config {
-            files.push(("extend-config.toml", config.to_toml()));
-        }
-        if let Some(dockerfile) = &self.build_dockerfile {
-            files.push(("build.Dockerfile", dockerfile.to_string()));
-        }
-        if let Some(dockerfile) = &self.run_dockerfile {
-            files.push(("run.Dockerfile", dockerfile.to_string()));
-        }
-        files
-    }
-}
-
-/// A failure of an extension process.
-#[derive(Debug)]
-pub enum Error<E> {
-    /// The executable is neither `detect` nor `generate`.
-    UnknownPhase(String),
-    /// A required input (env var or positional argument) is missing.
-    MissingInput {
-        /// The variable (and argument) that was expected.
-        name: &'static str,
-    },
-    /// An input file could not be read.
-    ReadInput {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: io::Error,
-    },
-    /// An input file (`extension.toml`, the Buildpack Plan) is not a regular file of at most
-    /// [`MAX_INPUT_SIZE`] bytes.
-    UnreadableInput(ReadError),
-    /// An input file is not what the spec says it is.
-    InvalidInput {
-        /// The file.
-        path: PathBuf,
-        /// What the parser said.
-        message: String,
-    },
-    /// `extension.toml` declares an unsupported API.
-    UnsupportedApi {
-        /// The declared API.
-        api: BuildpackApi,
-    },
-    /// `CNB_TARGET_*` is incomplete.
-    Target(MissingTargetVariable),
-    /// The detect plan names an empty entry.
-    EmptyPlanEntryName,
-    /// An output could not be written.
-    WriteOutput {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: io::Error,
-    },
-    /// The extension's own error (a rejected Dockerfile value among them: the extension's
-    /// `generate` builds its Dockerfiles and returns their errors as its own).
-    Extension(E),
-}
-
-impl<E> Error<E> {
-    /// The exit code this error ends the process with.
-    #[must_use]
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Self::UnknownPhase(_) => exit_code::UNKNOWN_PHASE,
-            Self::UnsupportedApi { .. } => exit_code::UNSUPPORTED_API,
-            _ => exit_code::ERROR,
-        }
-    }
-}
-
-/// How the runtime shows its errors ([`Extension::on_error`]): what failed, then why and what
-/// to do.
-impl<E: HeaderAndBody> HeaderAndBody for Error<E> {
-    fn header(&self) -> String {
-        match self {
-            Self::UnknownPhase(_) => {
-                "This program must be run as bin/detect or bin/generate".to_string()
-            }
-            Self::MissingInput { name } | Self::Target(MissingTargetVariable(name)) => {
-                format!("{name} is not set")
-            }
-            Self::ReadInput { path, .. } | Self::UnreadableInput(ReadError { path, .. }) => {
-                format!("Cannot read {}", path.display())
-            }
-            Self::InvalidInput { path, .. } => format!("Invalid {}", path.display()),
-            Self::UnsupportedApi { api } => format!("Unsupported Buildpack API {api}"),
-            Self::EmptyPlanEntryName => "Invalid detect plan".to_string(),
-            Self::WriteOutput { path, .. } => format!("Cannot write {}", path.display()),
-            Self::Extension(error) => error.header(),
-        }
-    }
-
-    fn body(&self) -> String {
-        match self {
-            Self::UnknownPhase(name) => format!(
-                "It was run as {}.\nThe lifecycle runs an extension's bin/detect and \
-                 bin/generate: package this binary as both (one a link to the other).",
-                quoted(name)
-            ),
-            Self::MissingInput { .. } => "The lifecycle sets it when it runs an extension.\n\
-                 Run this extension through a CNB lifecycle."
-                .to_string(),
-            Self::ReadInput { source, .. } => format!(
-                "{}.\nThe lifecycle provides this file: run this extension through a CNB \
-                 lifecycle.",
-                if source.kind() == io::ErrorKind::NotFound {
-                    "It does not exist".to_string()
-                } else {
-                    source.to_string()
-                }
-            ),
-            Self::UnreadableInput(error) => format!(
-                "{error}.\nThe lifecycle gives this extension regular files of at most {} MiB.",
-                MAX_INPUT_SIZE >> 20
-            ),
-            Self::InvalidInput { message, .. } => format!(
-                "{}.\nextension.toml comes with the extension, the plans from the lifecycle: \
-                 check the extension's package and the lifecycle's version.",
-                message.trim_end().trim_end_matches('.')
-            ),
-            Self::UnsupportedApi { api } => format!(
-                "extension.toml declares api = \"{api}\", but this extension runtime implements \
-                 {}.\nDeclare one of those, or build the extension with a runtime that \
-                 implements {api}.",
-                SUPPORTED_APIS
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Self::Target(_) => "The platform must pass the target (CNB_TARGET_OS, \
-                 CNB_TARGET_ARCH) from Buildpack API 0.10 on.\nRun this extension with a \
-                 lifecycle that implements Platform API 0.12 or later."
-                .to_string(),
-            Self::EmptyPlanEntryName => "The detect plan provides an entry with an empty \
-                 name.\nThis is a bug in the extension: give every entry a name."
-                .to_string(),
-            Self::WriteOutput { source, .. } => format!(
-                "{source}.\nCheck the permissions and free space of the lifecycle's output \
-                 directory."
-            ),
-            Self::Extension(error) => error.body(),
-        }
-    }
-}
-
-/// `<header>: <body>`.
-impl<E: HeaderAndBody> fmt::Display for Error<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.header(), self.body())
-    }
+    pub(crate) const UNKNOWN_PHASE: u8 = 255;
 }
 
 /// The process environment the runtime reads; the real one in [`run`], a map in tests.
@@ -363,8 +58,8 @@ impl Environment for ProcessEnvironment {
     }
 }
 
-/// Runs the phase that `argv[0]` names and returns the exit code. Used by
-/// [`extension_main!`](crate::extension_main).
+/// Runs the phase that `argv[0]` names and returns the exit code: the body of the `main` that
+/// [`extension_main!`](crate::extension_main) writes (libcnb's `libcnb_runtime`).
 pub fn run<E: Extension>(extension: &E) -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     let app_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -390,7 +85,7 @@ pub(crate) fn run_with<E: Extension>(
     let outcome = match phase.as_str() {
         "detect" => run_detect(extension, args, env, app_dir),
         "generate" => run_generate(extension, args, env, app_dir),
-        _ => Err(Error::UnknownPhase(phase)),
+        _ => Err(ExtensionError::UnknownPhase(phase)),
     };
     match outcome {
         Ok(code) => code,
@@ -409,12 +104,12 @@ fn input_path<E>(
     name: &'static str,
     args: &[OsString],
     position: usize,
-) -> Result<PathBuf, Error<E>> {
+) -> Result<PathBuf, ExtensionError<E>> {
     env.var(name)
         .filter(|value| !value.is_empty())
         .map(PathBuf::from)
         .or_else(|| args.get(position).map(PathBuf::from))
-        .ok_or(Error::MissingInput { name })
+        .ok_or(ExtensionError::MissingInput { name })
 }
 
 struct CommonInputs<M> {
@@ -428,12 +123,12 @@ struct CommonInputs<M> {
 fn read_common<M: DeserializeOwned, E>(
     env: &dyn Environment,
     platform_dir: &Path,
-) -> Result<CommonInputs<M>, Error<E>> {
+) -> Result<CommonInputs<M>, ExtensionError<E>> {
     let extension_dir = env
         .var("CNB_EXTENSION_DIR")
         .filter(|value| !value.is_empty())
         .map(PathBuf::from)
-        .ok_or(Error::MissingInput {
+        .ok_or(ExtensionError::MissingInput {
             name: "CNB_EXTENSION_DIR",
         })?;
     let descriptor_path = extension_dir.join("extension.toml");
@@ -444,13 +139,13 @@ fn read_common<M: DeserializeOwned, E>(
         .map_err(|error| invalid(&descriptor_path, &error))?
         .api;
     if !SUPPORTED_APIS.contains(&api) {
-        return Err(Error::UnsupportedApi { api });
+        return Err(ExtensionError::UnsupportedApi { api });
     }
     let descriptor = toml::from_str(&text).map_err(|error| invalid(&descriptor_path, &error))?;
     // `<platform>/env` is not read here: only the variables the extension asks for are, when it
     // asks (an unrelated FIFO, dangling link or huge file there is none of its business).
     let platform = Platform::new(platform_dir);
-    let target = Target::from_env(|name| env.var(name)).map_err(Error::Target)?;
+    let target = Target::from_env(|name| env.var(name)).map_err(ExtensionError::Target)?;
     Ok(CommonInputs {
         extension_dir,
         platform,
@@ -470,21 +165,14 @@ pub const MAX_INPUT_SIZE: u64 = 4 << 20;
 
 /// An input file's text: a regular file (a FIFO is an error, not a wait) of at most
 /// [`MAX_INPUT_SIZE`] bytes, in UTF-8.
-fn read<E>(path: &Path) -> Result<String, Error<E>> {
+fn read<E>(path: &Path) -> Result<String, ExtensionError<E>> {
     let bytes = read_regular_file(path, MAX_INPUT_SIZE)
-        .map_err(Error::UnreadableInput)?
-        .ok_or_else(|| Error::ReadInput {
+        .map_err(ExtensionError::UnreadableInput)?
+        .ok_or_else(|| ExtensionError::ReadInput {
             path: path.to_path_buf(),
             source: io::Error::from(io::ErrorKind::NotFound),
         })?;
     String::from_utf8(bytes).map_err(|_| invalid(path, &"it is not UTF-8"))
-}
-
-fn invalid<E>(path: &Path, error: &impl fmt::Display) -> Error<E> {
-    Error::InvalidInput {
-        path: path.to_path_buf(),
-        message: error.to_string(),
-    }
 }
 
 fn run_detect<E: Extension>(
@@ -492,7 +180,7 @@ fn run_detect<E: Extension>(
     args: &[OsString],
     env: &dyn Environment,
     app_dir: &Path,
-) -> Result<u8, Error<E::Error>> {
+) -> Result<u8, ExtensionError<E::Error>> {
     let platform_dir = input_path(env, "CNB_PLATFORM_DIR", args, 1)?;
     let plan_path = input_path(env, "CNB_BUILD_PLAN_PATH", args, 2)?;
     let common = read_common(env, &platform_dir)?;
@@ -504,17 +192,22 @@ fn run_detect<E: Extension>(
         stack_id: common.stack_id,
         extension_descriptor: common.descriptor,
     };
-    match extension.detect(context).map_err(Error::Extension)? {
-        DetectResult::Fail => Ok(exit_code::DETECT_FAIL),
-        DetectResult::Pass(plan) => {
+    match extension
+        .detect(context)
+        .map_err(ExtensionError::Extension)?
+    {
+        DetectResult(InnerDetectResult::Fail) => Ok(exit_code::DETECT_FAIL),
+        // No plan: nothing provided, no file (the lifecycle reads a missing plan as empty).
+        DetectResult(InnerDetectResult::Pass { plan: None }) => Ok(exit_code::SUCCESS),
+        DetectResult(InnerDetectResult::Pass { plan: Some(plan) }) => {
             if plan.alternatives().iter().flatten().any(String::is_empty) {
-                return Err(Error::EmptyPlanEntryName);
+                return Err(ExtensionError::EmptyPlanEntryName);
             }
-            let text = toml::to_string(&plan).map_err(|error| Error::WriteOutput {
+            let text = toml::to_string(&plan).map_err(|error| ExtensionError::WriteOutput {
                 path: plan_path.clone(),
                 source: io::Error::other(error),
             })?;
-            write_exclusively(&plan_path, &text).map_err(|source| Error::WriteOutput {
+            write_exclusively(&plan_path, &text).map_err(|source| ExtensionError::WriteOutput {
                 path: plan_path,
                 source,
             })?;
@@ -528,14 +221,14 @@ fn run_generate<E: Extension>(
     args: &[OsString],
     env: &dyn Environment,
     app_dir: &Path,
-) -> Result<u8, Error<E::Error>> {
+) -> Result<u8, ExtensionError<E::Error>> {
     let output_dir = input_path(env, "CNB_OUTPUT_DIR", args, 1)?;
     let platform_dir = input_path(env, "CNB_PLATFORM_DIR", args, 2)?;
     let plan_path = input_path(env, "CNB_BP_PLAN_PATH", args, 3)?;
     let common = read_common(env, &platform_dir)?;
     let plan = toml::from_str(&read(&plan_path)?).map_err(|error| invalid(&plan_path, &error))?;
     if !output_dir.is_dir() {
-        return Err(Error::WriteOutput {
+        return Err(ExtensionError::WriteOutput {
             path: output_dir,
             source: io::Error::new(
                 io::ErrorKind::NotFound,
@@ -552,14 +245,16 @@ fn run_generate<E: Extension>(
         buildpack_plan: plan,
         extension_descriptor: common.descriptor,
     };
-    let result = extension.generate(context).map_err(Error::Extension)?;
+    let result = extension
+        .generate(context)
+        .map_err(ExtensionError::Extension)?;
     write_all(&output_dir, &result.files())?;
     Ok(exit_code::SUCCESS)
 }
 
 /// Writes every file or none: each goes to a temporary name first and is renamed into place;
 /// on any failure the files already renamed are removed again.
-fn write_all<E>(dir: &Path, files: &[(&'static str, String)]) -> Result<(), Error<E>> {
+fn write_all<E>(dir: &Path, files: &[(&'static str, String)]) -> Result<(), ExtensionError<E>> {
     let mut written: Vec<PathBuf> = Vec::new();
     for (name, contents) in files {
         let path = dir.join(name);
@@ -567,7 +262,7 @@ fn write_all<E>(dir: &Path, files: &[(&'static str, String)]) -> Result<(), Erro
             for done in &written {
                 let _ = std::fs::remove_file(done);
             }
-            return Err(Error::WriteOutput { path, source });
+            return Err(ExtensionError::WriteOutput { path, source });
         }
         written.push(path);
     }
@@ -603,25 +298,17 @@ fn write_exclusively(path: &Path, contents: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ShellCommand;
+    use crate::error::tests::TestError;
+    use crate::{
+        BuildDockerfile, DetectResultBuilder, ExtendConfig, ExtensionPlanBuilder, GenerateResult,
+        GenerateResultBuilder, ShellCommand,
+    };
+    use libcnb_data::buildpack_plan::BuildpackPlan;
     use std::collections::HashMap;
 
     impl Environment for HashMap<&'static str, String> {
         fn var(&self, name: &str) -> Option<String> {
             self.get(name).cloned()
-        }
-    }
-
-    /// The example extension's error: what it was given to say.
-    #[derive(Debug)]
-    struct TestError(String);
-
-    impl HeaderAndBody for TestError {
-        fn header(&self) -> String {
-            self.0.clone()
-        }
-        fn body(&self) -> String {
-            "The example extension fails when asked to.".to_string()
         }
     }
 
@@ -638,11 +325,14 @@ mod tests {
                 return Err(TestError("detect broke".to_string()));
             }
             if context.app_dir.join("fail").exists() {
-                return Ok(DetectResult::Fail);
+                return DetectResultBuilder::fail().build();
             }
-            Ok(DetectResult::Pass(
-                ExtensionPlan::new().provides("thing").build(),
-            ))
+            if context.app_dir.join("no-plan").exists() {
+                return DetectResultBuilder::pass().build();
+            }
+            DetectResultBuilder::pass()
+                .build_plan(ExtensionPlanBuilder::new().provides("thing").build())
+                .build()
         }
 
         fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, TestError> {
@@ -655,18 +345,20 @@ mod tests {
             let build = BuildDockerfile::new()
                 .run(ShellCommand::new("install").arg(version))
                 .map_err(|e| TestError(e.to_string()))?;
-            let result = GenerateResult::new().build_dockerfile(build);
+            let result = GenerateResultBuilder::new().build_dockerfile(build);
             let mode = context
                 .platform
                 .setting("MODE")
                 .map_err(|e| TestError(e.to_string()))?;
             match mode.as_deref() {
-                Some("config") => Ok(result.extend_config(
-                    ExtendConfig::new()
-                        .build_arg("A", "1")
-                        .map_err(|e| TestError(e.to_string()))?,
-                )),
-                _ => Ok(result),
+                Some("config") => result
+                    .extend_config(
+                        ExtendConfig::new()
+                            .build_arg("A", "1")
+                            .map_err(|e| TestError(e.to_string()))?,
+                    )
+                    .build(),
+                _ => result.build(),
             }
         }
     }
@@ -726,6 +418,15 @@ mod tests {
             std::fs::read_to_string(fixture.path("plan.toml")).unwrap(),
             "[[provides]]\nname = \"thing\"\n"
         );
+    }
+
+    /// A pass without a plan provides nothing: no plan file, as libcnb writes none.
+    #[test]
+    fn detect_pass_without_a_plan_writes_no_file() {
+        let fixture = Fixture::new("0.10");
+        std::fs::write(fixture.path("app/no-plan"), "").unwrap();
+        assert_eq!(fixture.run("detect", &[]), exit_code::SUCCESS);
+        assert!(!fixture.path("plan.toml").exists());
     }
 
     #[test]
@@ -858,7 +559,7 @@ mod tests {
         fixture.env.remove("CNB_EXTENSION_DIR");
         assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
 
-        let error: Error<TestError> = Error::MissingInput {
+        let error: ExtensionError<TestError> = ExtensionError::MissingInput {
             name: "CNB_EXTENSION_DIR",
         };
         assert!(
@@ -874,7 +575,7 @@ mod tests {
         std::fs::write(fixture.path("bpplan.toml"), "[[entries]]\nnom = 1\n").unwrap();
         let plan = fixture.path("bpplan.toml");
         let text = std::fs::read_to_string(&plan).unwrap();
-        let error: Error<TestError> =
+        let error: ExtensionError<TestError> =
             invalid(&plan, &toml::from_str::<BuildpackPlan>(&text).unwrap_err());
         assert!(error.to_string().contains(&plan.display().to_string()));
         assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
@@ -906,82 +607,8 @@ mod tests {
         huge.set_len(MAX_INPUT_SIZE + 1).unwrap();
         assert!(matches!(
             read::<TestError>(&descriptor),
-            Err(Error::UnreadableInput(_))
+            Err(ExtensionError::UnreadableInput(_))
         ));
         assert_eq!(fixture.run("detect", &[]), exit_code::ERROR);
-    }
-
-    /// Every error of the runtime as the user sees it, one snapshot per variant
-    /// (`src/snapshots/`), with realistic inputs; hostile ones are quoted and cut.
-    #[test]
-    fn messages() {
-        let path = |p: &str| PathBuf::from(p);
-        let errors: [(&str, Error<TestError>); 11] = [
-            (
-                "unknown_phase",
-                Error::UnknownPhase(format!("build\nRUN id{}", "x".repeat(100))),
-            ),
-            (
-                "missing_input",
-                Error::MissingInput {
-                    name: "CNB_EXTENSION_DIR",
-                },
-            ),
-            (
-                "read_input",
-                Error::ReadInput {
-                    path: path("/layers/ext/plan.toml"),
-                    source: io::Error::from(io::ErrorKind::NotFound),
-                },
-            ),
-            (
-                "unreadable_input",
-                Error::UnreadableInput(ReadError {
-                    path: path("/layers/ext/plan.toml"),
-                    kind: crate::untrusted::ReadErrorKind::NotRegular("a FIFO"),
-                }),
-            ),
-            (
-                "invalid_input",
-                invalid(
-                    &path("/cnb/extensions/x/extension.toml"),
-                    &toml::from_str::<toml::Table>("api = \"0.10\nRUN id\"").unwrap_err(),
-                ),
-            ),
-            (
-                "unsupported_api",
-                Error::UnsupportedApi {
-                    api: BuildpackApi { major: 0, minor: 9 },
-                },
-            ),
-            (
-                "target",
-                Error::Target(MissingTargetVariable("CNB_TARGET_ARCH")),
-            ),
-            ("empty_plan_entry_name", Error::EmptyPlanEntryName),
-            (
-                "write_output",
-                Error::WriteOutput {
-                    path: path("/layers/ext/build.Dockerfile"),
-                    source: io::Error::from(io::ErrorKind::PermissionDenied),
-                },
-            ),
-            (
-                "extension",
-                Error::Extension(TestError("The extension's own header".to_string())),
-            ),
-            (
-                "read_input_permissions",
-                Error::UnreadableInput(ReadError {
-                    path: path("/layers/ext/plan.toml"),
-                    kind: crate::untrusted::ReadErrorKind::Io(io::Error::from(
-                        io::ErrorKind::PermissionDenied,
-                    )),
-                }),
-            ),
-        ];
-        for (name, error) in errors {
-            insta::assert_snapshot!(name, cnb_output::render_error(&error));
-        }
     }
 }

@@ -26,7 +26,7 @@
 //! }
 //! ```
 //!
-//! `cnb-extension`'s runtime prints an extension's errors the same way.
+//! An image extension written with `cnb-extension` does the same in `Extension::on_error`.
 
 #![warn(missing_docs)]
 

@@ -41,6 +41,7 @@ mod gradle;
 pub mod manifest;
 mod pom;
 mod version;
+mod work;
 
 pub use app_files::{JVM_APP_FILES, jvm_app_file};
 pub use manifest::{MANIFEST_PATH, Manifest};

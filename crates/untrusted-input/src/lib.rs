@@ -15,6 +15,22 @@
 //! The quoting is `cnb-output`'s, the one every module's messages use. Published: the extension
 //! toolkit `cnb-extension` re-exports this crate as `cnb_extension::untrusted`, and buildpacks
 //! use it directly, without depending on the toolkit.
+//!
+//! ```
+//! use untrusted_input::{quoted, read_app_text, read_regular_file};
+//!
+//! let app = tempfile::tempdir()?;
+//! std::fs::write(app.path().join(".nvmrc"), "\u{feff}20\n")?;
+//! // A regular file inside the app, at most 1 KiB, its byte order mark dropped.
+//! let text = read_app_text(app.path(), ".nvmrc".as_ref(), 1024)?;
+//! assert_eq!(text.as_deref(), Some("20\n"));
+//! // A directory is not a regular file: an error, never a wait or a panic.
+//! let error = read_regular_file(app.path(), 1024).unwrap_err();
+//! assert!(error.to_string().ends_with("is a directory, not a regular file"));
+//! // Values in messages: quoted, control characters escaped.
+//! assert_eq!(quoted("20\nRUN id"), r#""20\nRUN id""#);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod app_file;
 mod regular_file;

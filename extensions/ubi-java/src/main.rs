@@ -25,7 +25,8 @@ use crate::packages::{Install, java_home};
 use crate::version::{JDK, JRE};
 
 use cnb_extension::{
-    DetectContext, DetectResult, Extension, ExtensionPlan, GenerateContext, GenerateResult, Log,
+    DetectContext, DetectResult, DetectResultBuilder, Extension, ExtensionError,
+    ExtensionPlanBuilder, GenerateContext, GenerateResult, GenerateResultBuilder, Log,
     RunDockerfile,
 };
 use jvm_version::BP_JVM_VERSION;
@@ -47,16 +48,18 @@ impl Extension for UbiJavaExtension {
     type Error = UbiJavaError;
 
     fn detect(&self, _: DetectContext<Self>) -> Result<DetectResult, Self::Error> {
-        Ok(DetectResult::Pass(
-            ExtensionPlan::new()
-                .provides(JDK)
-                .provides(JRE)
-                .or()
-                .provides(JDK)
-                .or()
-                .provides(JRE)
-                .build(),
-        ))
+        DetectResultBuilder::pass()
+            .build_plan(
+                ExtensionPlanBuilder::new()
+                    .provides(JDK)
+                    .provides(JRE)
+                    .or()
+                    .provides(JDK)
+                    .or()
+                    .provides(JRE)
+                    .build(),
+            )
+            .build()
     }
 
     fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, Self::Error> {
@@ -73,7 +76,7 @@ impl Extension for UbiJavaExtension {
             // As upstream (libjvm's Generate): nothing asked for a JVM, nothing to do.
             log.step("No jdk or jre in the Buildpack Plan: nothing to install")
                 .blank();
-            return Ok(GenerateResult::new());
+            return GenerateResultBuilder::new().build();
         }
 
         log.step("Resolving Java version");
@@ -160,9 +163,15 @@ impl Extension for UbiJavaExtension {
             .blank();
 
         let build = dockerfiles::build_dockerfile(&install, stack)?;
-        Ok(GenerateResult::new()
+        GenerateResultBuilder::new()
             .build_dockerfile(build)
-            .run_dockerfile(RunDockerfile::switch_to(run_image)))
+            .run_dockerfile(RunDockerfile::switch_to(run_image))
+            .build()
+    }
+
+    /// `ERROR: <header>`, then the body indented, as every module of this repository.
+    fn on_error(&self, error: ExtensionError<UbiJavaError>) {
+        cnb_extension::cnb_output::print_error(&error);
     }
 }
 

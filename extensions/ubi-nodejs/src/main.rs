@@ -21,7 +21,8 @@ use crate::errors::UbiNodejsError;
 use crate::packages::Install;
 
 use cnb_extension::{
-    DetectContext, DetectResult, Extension, ExtensionPlan, GenerateContext, GenerateResult, Log,
+    DetectContext, DetectResult, DetectResultBuilder, Extension, ExtensionError,
+    ExtensionPlanBuilder, GenerateContext, GenerateResult, GenerateResultBuilder, Log,
     RunDockerfile,
 };
 use nodejs_version::{Request, Resolution};
@@ -42,14 +43,16 @@ impl Extension for UbiNodejsExtension {
     type Error = UbiNodejsError;
 
     fn detect(&self, _: DetectContext<Self>) -> Result<DetectResult, Self::Error> {
-        Ok(DetectResult::Pass(
-            ExtensionPlan::new()
-                .provides("node")
-                .or()
-                .provides("node")
-                .provides("npm")
-                .build(),
-        ))
+        DetectResultBuilder::pass()
+            .build_plan(
+                ExtensionPlanBuilder::new()
+                    .provides("node")
+                    .or()
+                    .provides("node")
+                    .provides("npm")
+                    .build(),
+            )
+            .build()
     }
 
     fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, Self::Error> {
@@ -151,9 +154,15 @@ impl Extension for UbiNodejsExtension {
         // run with to an allow-list, so ENV from a build.Dockerfile would not reach it. The
         // build.Dockerfile writes a file instead (see dockerfiles.rs).
         let build = dockerfiles::build_dockerfile(&install, stack)?;
-        Ok(GenerateResult::new()
+        GenerateResultBuilder::new()
             .build_dockerfile(build)
-            .run_dockerfile(RunDockerfile::switch_to(run_image)))
+            .run_dockerfile(RunDockerfile::switch_to(run_image))
+            .build()
+    }
+
+    /// `ERROR: <header>`, then the body indented, as every module of this repository.
+    fn on_error(&self, error: ExtensionError<UbiNodejsError>) {
+        cnb_extension::cnb_output::print_error(&error);
     }
 }
 

@@ -87,12 +87,12 @@ impl AppBuild {
         for pair in &env {
             args.extend(["--env", pair]);
         }
-        let started = Instant::now();
+        let started = Instant::now(); // clock: a figure for the report
         let output = pack_output(&args);
         BuildReport {
             output: output_text(&output),
             success: output.status.success(),
-            duration: started.elapsed(),
+            duration: started.elapsed(), // clock: a figure for the report
         }
     }
 
@@ -102,8 +102,10 @@ impl AppBuild {
         let report = self.try_build();
         assert!(
             report.success,
-            "pack build {} failed:\n{}",
-            self.image, report.output
+            "pack build {} failed:\n{}\n{}",
+            self.image,
+            report.output,
+            Endpoints::get().podman_log_tail(40)
         );
         report
     }

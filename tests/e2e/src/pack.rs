@@ -25,9 +25,10 @@ pub fn pack(args: &[&str]) -> String {
     let text = output_text(&output);
     assert!(
         output.status.success(),
-        "pack {} failed ({}):\n{text}",
+        "pack {} failed ({}):\n{text}\n{}",
         args.join(" "),
-        output.status
+        output.status,
+        Endpoints::get().podman_log_tail(40)
     );
     text
 }

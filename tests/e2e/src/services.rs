@@ -31,6 +31,9 @@ pub struct Endpoints {
     pub docker_host: String,
     /// pack's home (`PACK_HOME`): its config (`experimental = true`), of this run only.
     pub(crate) pack_home: PathBuf,
+    /// What podman's API service writes to stderr: shown when a pack command fails, since pack
+    /// reports the service's own failures only as a status code (e.g. `-1`).
+    pub(crate) podman_log: PathBuf,
 }
 
 static ENDPOINTS: OnceLock<Endpoints> = OnceLock::new();
@@ -46,6 +49,22 @@ impl Endpoints {
             *RUNNING.lock().unwrap_or_else(PoisonError::into_inner) = Some(services);
             endpoints
         })
+    }
+
+    /// The last `lines` lines of podman's API service log, for a failure message.
+    #[must_use]
+    pub fn podman_log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(&self.podman_log).unwrap_or_else(|error| {
+            format!("(cannot read {}: {error})", self.podman_log.display())
+        });
+        let all: Vec<&str> = text.lines().collect();
+        let tail = all[all.len().saturating_sub(lines)..].join("\n");
+        format!(
+            "podman system service, last {} of {} log lines ({}):\n{tail}",
+            lines.min(all.len()),
+            all.len(),
+            self.podman_log.display()
+        )
     }
 
     /// `<registry>/e2e/<name>`: where the tests put an image.
@@ -181,19 +200,22 @@ impl Services {
         std::fs::write(&registries_conf, conf).expect("write registries.conf");
         let socket = dir.path().join("podman.sock");
         let docker_host = format!("unix://{}", socket.display());
+        // Kept after the run (next to figures.tsv), for a failure seen only in CI.
+        let podman_log = e2e_dir().join("podman.log");
         let podman_service = Service(
             Command::new("podman")
                 .args(["system", "service", "--time=0", &docker_host])
                 .env("CONTAINERS_REGISTRIES_CONF", &registries_conf)
                 .stdout(std::process::Stdio::null())
-                .stderr(std::fs::File::create(dir.path().join("podman.log")).expect("log"))
+                .stderr(std::fs::File::create(&podman_log).expect("log"))
                 .spawn()
                 .expect("start podman system service"),
         );
-        let started = Instant::now();
+        let started = Instant::now(); // clock: a hang guard (cnb_harness::HANG_GUARD)
         while std::os::unix::net::UnixStream::connect(&socket).is_err() {
             assert!(
-                started.elapsed() < Duration::from_secs(30),
+                // clock: the hang guard.
+                started.elapsed() < cnb_harness::HANG_GUARD,
                 "podman system service did not listen on {}",
                 socket.display()
             );
@@ -215,6 +237,7 @@ impl Services {
             registry: registry_host,
             docker_host,
             pack_home,
+            podman_log,
         };
         (services, endpoints)
     }

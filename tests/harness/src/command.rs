@@ -13,12 +13,15 @@ use std::time::{Duration, Instant};
 /// # Errors
 /// As [`Command::spawn`].
 pub fn spawn_retrying(command: &mut Command) -> std::io::Result<Child> {
+    // The retries end as soon as the other child execs: a busy machine only waits longer.
+    // clock: a hang guard (a minute, crate::HANG_GUARD), never reached but by a stuck child.
     let started = Instant::now();
     loop {
         match command.spawn() {
             Err(error)
                 if error.kind() == std::io::ErrorKind::ExecutableFileBusy
-                    && started.elapsed() < Duration::from_secs(2) =>
+                    // clock: the hang guard above.
+                    && started.elapsed() < crate::HANG_GUARD =>
             {
                 std::thread::sleep(Duration::from_millis(10));
             }

@@ -43,6 +43,35 @@ pub use run::{
     PATH_VARIABLES, Process, TargetEnv,
 };
 
+/// The hang guard of every test here: a module phase ([`ModuleRun::run_bounded`]) or a piece of
+/// work ([`within_hang_guard`]) that has not finished after this long is stuck, killed (a
+/// process) or reported (a thread), and the test fails. It only guards inputs that used to hang
+/// (a FIFO opened for reading, a backtracking matcher, an expansion bomb): what it guards takes
+/// milliseconds in a debug build, so no debug build under heavy load comes near a minute, and
+/// no test passes or fails by how fast it ran (README: no test decides by a clock).
+pub const HANG_GUARD: std::time::Duration = std::time::Duration::from_mins(1);
+
+/// Runs `work` on a thread of its own and returns its result; panics, naming `what`, when it
+/// has not finished within [`HANG_GUARD`] (the thread is left blocked, and ends with the test
+/// process).
+pub fn within_hang_guard<T: Send + 'static>(
+    what: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(work()));
+    // clock: the hang guard (HANG_GUARD).
+    match receiver.recv_timeout(HANG_GUARD) {
+        Ok(result) => result,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what}: no answer after {HANG_GUARD:?} (a hang)")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("{what}: the work panicked (see above)")
+        }
+    }
+}
+
 /// Makes a FIFO at `path` (and its parent directories): the special file tests hand a module
 /// where it expects a regular file, to show that it errors instead of waiting for a writer.
 pub fn mkfifo(path: &std::path::Path) {

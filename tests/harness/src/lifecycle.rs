@@ -379,7 +379,7 @@ impl DetectorRun {
         );
         scratch.hand_to(user.as_ref(), &[&scratch.layers]);
 
-        let started = std::time::Instant::now();
+        let started = std::time::Instant::now(); // clock: a figure for the outcome
         let output = self.lifecycle.run_phase(
             user.as_ref(),
             "detect",
@@ -396,7 +396,7 @@ impl DetectorRun {
             &self.env,
             scratch.root(),
         );
-        let elapsed = started.elapsed();
+        let elapsed = started.elapsed(); // clock: a figure for the outcome
         let layers = scratch.layers.clone();
 
         let mut generated = BTreeMap::new();

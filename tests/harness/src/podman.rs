@@ -373,6 +373,7 @@ pub fn free_port() -> u16 {
 /// # Errors
 /// When nothing answered within `timeout`.
 pub fn http_get(port: u16, path: &str, timeout: Duration) -> Result<(u16, String), String> {
+    // clock: how long to wait for a service to answer (callers pass a minute or more).
     let started = Instant::now();
     loop {
         let attempt = (|| -> std::io::Result<(u16, String)> {
@@ -393,6 +394,7 @@ pub fn http_get(port: u16, path: &str, timeout: Duration) -> Result<(u16, String
         })();
         match attempt {
             Ok(answer) => return Ok(answer),
+            // clock: the wait above.
             Err(error) if started.elapsed() >= timeout => {
                 return Err(format!(
                     "no HTTP answer on 127.0.0.1:{port}{path} within {timeout:?}: {error}"

@@ -350,10 +350,14 @@ impl ModuleRun {
     /// to be killed) and how long it ran. For inputs that used to hang a module (FIFOs,
     /// expansion bombs); unlike [`ModuleRun::detect`] it reads nothing of the app directory
     /// itself (which would block on a FIFO too).
+    ///
+    /// `limit` is a hang guard, not a speed check: pass [`crate::HANG_GUARD`] (a minute), which
+    /// no debug build under heavy load comes near (a phase takes milliseconds), so that only a
+    /// phase that is stuck is killed; the time it ran is for messages.
     #[must_use]
     pub fn run_bounded(&self, phase: &str, limit: Duration) -> (Option<Process>, Duration) {
         let (mut command, _scratch) = self.command(phase);
-        let started = Instant::now();
+        let started = Instant::now(); // clock: the hang guard, and the time for messages
         let mut child = spawn_retrying(
             command
                 .stdin(Stdio::null())
@@ -368,6 +372,7 @@ impl ModuleRun {
             if let Some(status) = child.try_wait().expect("wait for the phase") {
                 break Some(status);
             }
+            // clock: the hang guard.
             if started.elapsed() > limit {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -375,7 +380,7 @@ impl ModuleRun {
             }
             std::thread::sleep(Duration::from_millis(10));
         };
-        let took = started.elapsed();
+        let took = started.elapsed(); // clock: for messages
         let text = |pipe: Option<std::thread::JoinHandle<Vec<u8>>>| {
             pipe.and_then(|pipe| pipe.join().ok())
                 .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())

@@ -4,9 +4,10 @@
 
 use cnb_extension::untrusted::quoted;
 use cnb_extension::{
-    BuildDockerfile, DetectContext, DetectResult, Dockerfile, DockerfileError, ExtendConfig,
-    ExtendConfigError, Extension, ExtensionPlan, GenerateContext, GenerateResult, HeaderAndBody,
-    ImageReference, ImageReferenceError, Log, PlatformEnvError, Run, RunDockerfile, ShellCommand,
+    BuildDockerfile, DetectContext, DetectResult, DetectResultBuilder, DockerfileError,
+    ExtendConfig, ExtendConfigError, Extension, ExtensionError, ExtensionPlanBuilder,
+    GenerateContext, GenerateResult, GenerateResultBuilder, HeaderAndBody, ImageReference,
+    ImageReferenceError, Log, PlatformEnvError, RunDockerfile, ShellCommand,
 };
 
 /// The platform variable that names a run image to switch to.
@@ -91,14 +92,16 @@ impl Extension for CurlExtension {
     type Error = CurlError;
 
     fn detect(&self, _context: DetectContext<Self>) -> Result<DetectResult, CurlError> {
-        Ok(DetectResult::Pass(
-            ExtensionPlan::new()
-                .provides("curl")
-                .or()
-                .provides("curl")
-                .provides("libcurl")
-                .build(),
-        ))
+        DetectResultBuilder::pass()
+            .build_plan(
+                ExtensionPlanBuilder::new()
+                    .provides("curl")
+                    .or()
+                    .provides("curl")
+                    .provides("libcurl")
+                    .build(),
+            )
+            .build()
     }
 
     fn generate(&self, context: GenerateContext<Self>) -> Result<GenerateResult, CurlError> {
@@ -146,7 +149,7 @@ impl Extension for CurlExtension {
             RunDockerfile::switch_to(image)
         } else {
             log.step("Adding curl to the run image");
-            Dockerfile::<Run>::new()
+            RunDockerfile::extend()
                 .user_root()
                 .arg("DEBIAN_FRONTEND")?
                 .run(install(&package))?
@@ -155,14 +158,20 @@ impl Extension for CurlExtension {
                 .into()
         };
 
-        Ok(GenerateResult::new()
+        GenerateResultBuilder::new()
             .build_dockerfile(build)
             .run_dockerfile(run)
             .extend_config(
                 ExtendConfig::new()
                     .build_arg("DEBIAN_FRONTEND", "noninteractive")?
                     .run_arg("DEBIAN_FRONTEND", "noninteractive")?,
-            ))
+            )
+            .build()
+    }
+
+    /// `ERROR: <header>`, then the body indented (`HeaderAndBody` above).
+    fn on_error(&self, error: ExtensionError<CurlError>) {
+        cnb_extension::cnb_output::print_error(&error);
     }
 }
 
