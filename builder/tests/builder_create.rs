@@ -542,6 +542,38 @@ fn a_build_image_without_cnb_ids_is_refused_as_pack_does() {
     assert!(!work.path().join("out").exists());
 }
 
+/// pack v0.38.2 writes `[[build.env]] name = ".."` as `/cnb/build-config/env/..`, which is
+/// `/cnb/build-config` itself: the packager refuses the name (packager check's problem, with
+/// its line) and writes nothing.
+#[test]
+fn a_build_env_name_outside_the_env_directory_is_refused() {
+    let lifecycle = lifecycle_binary();
+    let work = tempfile::tempdir().unwrap();
+    let layout = work.path().join("build-image");
+    BuildImage::new(STACK_ID, "rhel", "8.10").write(&layout, TAG);
+    let config = work.path().join("builder.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[build]\nimage = \"localhost/x:{TAG}\"\n[[run.images]]\nimage = \"localhost/run:1\"\n\n\
+             [[build.env]]\nname = \"..\"\nvalue = \"x\"\n"
+        ),
+    )
+    .unwrap();
+    let output = create(&config, &layout, &lifecycle, &work.path().join("out"));
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output).lines().last().unwrap(),
+        format!(
+            "error: {}:7: build.env[0].name: \"..\" would be written outside /cnb/build-config/env \
+             (pack writes the file /cnb/build-config/env/<name> without checking the name; the \
+             packager refuses it)",
+            config.display()
+        )
+    );
+    assert!(!work.path().join("out").exists());
+}
+
 /// Image references are pulled (tests/registry.rs); what pack would download by URL or resolve
 /// through the buildpack registry cannot go in, and every such entry is named.
 #[test]

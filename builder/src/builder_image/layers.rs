@@ -3,7 +3,7 @@
 //! build-config env.
 
 use super::LIFECYCLE_PHASES;
-use crate::builder_toml::CheckedBuilder;
+use crate::builder_toml::{CheckedBuilder, build_env_name_problem};
 use anyhow::{Context, bail};
 use oci_layout::{LayerBlob, LayerBuilder, Owner};
 use std::collections::BTreeMap;
@@ -87,7 +87,11 @@ pub(super) fn single_file_layer(path: &str, text: &str) -> anyhow::Result<LayerB
 /// `/cnb/build-config/env/<name>[.<suffix>]` and `<name>.delim`, as the lifecycle reads them.
 pub(super) fn build_env_layer(checked: &CheckedBuilder) -> anyhow::Result<LayerBlob> {
     let mut files: BTreeMap<String, String> = BTreeMap::new();
-    for variable in &checked.config.build.env {
+    for (index, variable) in checked.config.build.env.iter().enumerate() {
+        // `check_file` refused these already; the files are never written outside the directory.
+        if let Some(problem) = build_env_name_problem(&variable.name) {
+            bail!("build.env[{index}].name: {problem}");
+        }
         let name = if variable.suffix.is_empty() {
             variable.name.clone()
         } else {
@@ -100,9 +104,6 @@ pub(super) fn build_env_layer(checked: &CheckedBuilder) -> anyhow::Result<LayerB
     }
     let mut layer = LayerBuilder::new();
     for (name, value) in files {
-        if name.contains('/') {
-            bail!("invalid build.env name {name:?}");
-        }
         layer.file(
             &format!("/cnb/build-config/env/{name}"),
             0o644,

@@ -4,7 +4,8 @@
 //! The builder is the build image's layers, then, each a gzip layer with normalized headers:
 //!
 //! 1. the directories: `/workspace` and `/layers` owned by `CNB_USER_ID:CNB_GROUP_ID` (taken
-//!    from the build image's environment; an error if missing, as in pack), `/cnb`,
+//!    from the build image's environment; an error if missing, as in pack, or not an id from
+//!    0 to [`MAX_CNB_ID`]), `/cnb`,
 //!    `/cnb/buildpacks`, `/cnb/extensions`, `/cnb/build-config`, `/cnb/build-config/env`,
 //!    `/platform` and `/platform/env` owned by root;
 //! 2. the lifecycle: `/cnb/lifecycle/lifecycle` (the binary), the phases `detector`, `analyzer`,
@@ -40,6 +41,7 @@ use modules::{check_modules_against, load_modules};
 use oci_layout::{Image, Owner, Platform};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use untrusted_input::quoted;
 
 pub const BUILDER_METADATA_LABEL: &str = "io.buildpacks.builder.metadata";
 pub const ORDER_LABEL: &str = "io.buildpacks.buildpack.order";
@@ -99,7 +101,8 @@ pub struct CreatedBuilder {
 /// # Errors
 /// The builder.toml's problems; modules of this workspace named by id only, or fetched by URL
 /// (they are all named); an image reference that cannot be pulled or pushed (the reference
-/// named, with what failed); a build image without `CNB_USER_ID` / `CNB_GROUP_ID`; a
+/// named, with what failed); a build image without `CNB_USER_ID` / `CNB_GROUP_ID`, or with
+/// one that is not an id from 0 to [`MAX_CNB_ID`]; a
 /// lifecycle whose version differs from `[lifecycle] version`; a module whose Buildpack API or
 /// targets the lifecycle or the build image do not support; I/O errors.
 pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder> {
@@ -216,19 +219,37 @@ fn target_platform(checked: &CheckedBuilder) -> Platform {
     )
 }
 
-/// `CNB_USER_ID:CNB_GROUP_ID` of the build image.
+/// The largest `CNB_USER_ID` / `CNB_GROUP_ID` taken: 2^31 - 1.
+///
+/// pack (`internal/builder/builder.go`) and the lifecycle (`platform/lifecycle_inputs.go`) read
+/// both with Go's `strconv.Atoi`, an `int`: pack then writes it into tar headers and the
+/// lifecycle switches to it, and a value that does not parse is silently 0 (root) in the
+/// lifecycle. Linux ids are 32 bits, `(uid_t) -1` (4294967295) meaning "unchanged" to
+/// `setresuid`, and Kubernetes, where kpack runs builders, takes `runAsUser` and `runAsGroup`
+/// from 0 to 2^31 - 1: that range is an id every one of them reads alike.
+pub const MAX_CNB_ID: u32 = i32::MAX.unsigned_abs();
+
+/// `CNB_USER_ID:CNB_GROUP_ID` of the build image: decimal integers from 0 to [`MAX_CNB_ID`].
 fn cnb_owner(base: &oci_layout::LoadedImage, build_image_name: &str) -> anyhow::Result<Owner> {
-    let id_of = |name: &str| -> anyhow::Result<u64> {
+    let id_of = |name: &str, what: &str| -> anyhow::Result<u64> {
         let value = base.env(name).with_context(|| {
             format!("build image {build_image_name} is missing the required env var {name} (pack requires CNB_USER_ID and CNB_GROUP_ID)")
         })?;
-        value.parse().with_context(|| {
-            format!("{name} of build image {build_image_name} is {value:?}, not an integer")
-        })
+        value
+            .parse::<u32>()
+            .ok()
+            .filter(|id| *id <= MAX_CNB_ID)
+            .map(u64::from)
+            .with_context(|| {
+                format!(
+                    "{name} of build image {build_image_name} is {}, not a {what} id: expected a decimal integer from 0 to {MAX_CNB_ID}",
+                    quoted(value)
+                )
+            })
     };
     Ok(Owner {
-        uid: id_of("CNB_USER_ID")?,
-        gid: id_of("CNB_GROUP_ID")?,
+        uid: id_of("CNB_USER_ID", "user")?,
+        gid: id_of("CNB_GROUP_ID", "group")?,
     })
 }
 
@@ -251,4 +272,54 @@ fn lifecycle_version(lifecycle: &Path) -> anyhow::Result<String> {
         );
     }
     Ok(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owner_of(uid: &str, gid: &str) -> anyhow::Result<Owner> {
+        let image = oci_layout::LoadedImage {
+            config: serde_json::json!({
+                "config": {"Env": [format!("CNB_USER_ID={uid}"), format!("CNB_GROUP_ID={gid}")]}
+            }),
+            layers: Vec::new(),
+        };
+        cnb_owner(&image, "build")
+    }
+
+    #[test]
+    fn cnb_ids_are_ids_pack_and_the_lifecycle_read_alike() {
+        let owner = owner_of("1002", "0").unwrap();
+        assert_eq!((owner.uid, owner.gid), (1002, 0));
+        let owner = owner_of("2147483647", "+1000").unwrap();
+        assert_eq!((owner.uid, owner.gid), (2_147_483_647, 1000));
+        for bad in [
+            "18446744073709551615",
+            "4294967295",
+            "2147483648",
+            "-1",
+            "",
+            "1e3",
+            " 1",
+        ] {
+            assert_eq!(
+                owner_of(bad, "1000").unwrap_err().to_string(),
+                format!(
+                    "CNB_USER_ID of build image build is {}, not a user id: expected a decimal integer from 0 to 2147483647",
+                    quoted(bad)
+                ),
+            );
+            assert_eq!(
+                owner_of("1000", bad).unwrap_err().to_string(),
+                format!(
+                    "CNB_GROUP_ID of build image build is {}, not a group id: expected a decimal integer from 0 to 2147483647",
+                    quoted(bad)
+                ),
+            );
+        }
+        let long = "9".repeat(100_000);
+        let message = owner_of(&long, "1000").unwrap_err().to_string();
+        assert!(message.len() < 300, "{message}");
+    }
 }

@@ -141,8 +141,8 @@ fn check_lifecycle(problems: &mut Problems<'_>, lifecycle: &LifecycleConfig) {
 fn check_build_env(problems: &mut Problems<'_>, env: &[BuildEnv]) {
     for (index, variable) in env.iter().enumerate() {
         let key = KeyPath::parse("build.env").index(index);
-        if variable.name.is_empty() {
-            problems.add(key.key("name"), "a name is required");
+        if let Some(problem) = build_env_name_problem(&variable.name) {
+            problems.add(key.key("name"), problem);
         }
         match variable.suffix.as_str() {
             "append" | "prepend" if variable.delim.is_empty() => problems.add(
@@ -159,4 +159,39 @@ fn check_build_env(problems: &mut Problems<'_>, env: &[BuildEnv]) {
             ),
         }
     }
+}
+
+/// Why `name` cannot name a `[[build.env]]` variable, if it cannot.
+///
+/// pack v0.38.2 requires only a name (`builder/config_reader.go`) and writes
+/// `path.Join("/cnb/build-config/env", name)` (`internal/builder/builder.go`): `..`, `.` and
+/// names with a `/` land outside that directory (`..` replaces `/cnb/build-config` itself with
+/// a file). The lifecycle turns each file of the directory back into a variable of its name,
+/// what follows the first `.` being the suffix, and passes `<name>=<value>` to the build, where
+/// a `=` in the name would end it early (`A=B` sets `A`). So a name is an environment variable
+/// name as POSIX defines it: ASCII letters, digits and `_`, not starting with a digit.
+pub(crate) fn build_env_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("a name is required".to_string());
+    }
+    if name == "." || name == ".." || name.contains('/') {
+        return Some(format!(
+            "{} would be written outside /cnb/build-config/env (pack writes the file \
+             /cnb/build-config/env/<name> without checking the name; the packager refuses it)",
+            quoted(name)
+        ));
+    }
+    let mut bytes = name.bytes();
+    let portable = bytes
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == b'_')
+        && bytes.all(|byte| byte.is_ascii_alphanumeric() || byte == b'_');
+    (!portable).then(|| {
+        format!(
+            "{} is not an environment variable name (ASCII letters, digits and _, not starting \
+             with a digit): the lifecycle sets the variable named by the file \
+             /cnb/build-config/env/<name>, taking what follows a \".\" as its suffix",
+            quoted(name)
+        )
+    })
 }

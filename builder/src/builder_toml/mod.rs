@@ -18,7 +18,9 @@
 //!   extension among the modules, with a matching version (or a single one when none is given);
 //!   `[system]` buildpacks likewise;
 //! - `[[targets]]`: known os and arch, and every resolved module supports every target;
-//! - `[[build.env]]`: a name, a known suffix, a delimiter for append/prepend.
+//! - `[[build.env]]`: a name that is an environment variable name (letters, digits and `_`;
+//!   never one that would be written outside `/cnb/build-config/env`, which pack accepts), a
+//!   known suffix, a delimiter for append/prepend.
 //!
 //! Its parts: [`problem`](self::problem) (what is reported), [`config`](self::config) (the typed
 //! configuration), `schema` (known keys and types), `images`, `modules`, `order` and `targets`
@@ -43,6 +45,7 @@ pub use modules::{ModuleSource, ResolvedModule};
 pub use problem::{CheckError, KeyPath, Problem, Segment};
 
 pub use checker::CheckedBuilder;
+pub(crate) use checker::build_env_name_problem;
 
 use checker::check_config;
 use modules::WorkspaceModules;

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use oci_client::Reference;
 use oci_layout::{
     Blob, BlobData, Image, ImageIndex, ImageManifest, LayerBlob, LoadedImage, MANIFEST_MEDIA_TYPES,
-    Platform, choose_manifest, image_layers, platform_name,
+    Platform, check_layer_compression, choose_manifest, image_layers, platform_name,
 };
 use std::path::PathBuf;
 
@@ -148,32 +148,31 @@ impl Registry {
     }
 
     /// Makes sure a blob of a pulled image is in the cache: downloaded (streamed, its digest
-    /// checked) from the repository it was pulled from when missing. Blobs in memory and files
-    /// that are there already need nothing.
+    /// checked) from the repository it was pulled from when missing. Blobs in memory need
+    /// nothing; a layer's bytes, once there, must be compressed as its media type declares
+    /// ([`oci_layout::check_layer_compression`], as for layouts and `.cnb` files when read).
     ///
     /// # Errors
-    /// What the download met (see [`Registry::pull`]).
+    /// What the download met (see [`Registry::pull`]); a layer whose bytes are not what its
+    /// media type declares, with the repository it was pulled from.
     pub fn fetch(&self, blob: &Blob) -> anyhow::Result<()> {
         let BlobData::File(path) = &blob.data else {
             return Ok(());
         };
-        if path.is_file() {
-            return Ok(());
-        }
-        let origin = self
-            .origins
-            .borrow()
-            .get(&blob.digest)
-            .cloned()
-            .with_context(|| {
+        let origin = self.origins.borrow().get(&blob.digest).cloned();
+        if !path.is_file() {
+            let origin = origin.as_ref().with_context(|| {
                 format!(
                     "the blob {} ({}) is neither there nor from a pulled image",
                     blob.digest,
                     path.display()
                 )
             })?;
-        self.blob(&origin, &blob.digest, Some(blob.size))?;
-        Ok(())
+            self.blob(origin, &blob.digest, Some(blob.size))?;
+        }
+        check_layer_compression(blob).with_context(|| {
+            origin.map_or_else(|| path.display().to_string(), |origin| origin.to_string())
+        })
     }
 
     /// Every blob of `image` in the cache (see [`Registry::fetch`]), e.g. before writing it

@@ -1,10 +1,10 @@
 //! Image layers: tar archives with normalized headers (reproducible), gzip with a fixed header,
 //! and the layer blob with its `diff_id`.
 
-use crate::{Blob, MediaType, sha256_digest};
+use crate::{Blob, BlobData, MediaType, sha256_digest};
 use anyhow::{Context, bail};
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -253,6 +253,59 @@ impl LayerBlob {
         })
     }
 }
+
+/// Checks that a layer's bytes are compressed as its media type declares: a gzip layer's start
+/// with gzip's magic number, an uncompressed one's with neither gzip's nor zstd's (a tar has
+/// no magic number at its start). Other media types are not checked here. Only the first bytes
+/// are read (from a file blob, a regular file).
+///
+/// # Errors
+/// Naming the layer's digest, what it is declared and what its bytes are; or if a file blob
+/// cannot be read or is not a regular file.
+pub fn check_layer_compression(blob: &Blob) -> anyhow::Result<()> {
+    let (declared, described) = match &blob.media_type {
+        MediaType::ImageLayerGzip => ("gzip", "a gzip tar"),
+        MediaType::ImageLayer => ("not compressed", "an uncompressed tar"),
+        _ => return Ok(()),
+    };
+    let mut head = Vec::with_capacity(ZSTD_MAGIC.len());
+    match &blob.data {
+        BlobData::Memory(bytes) => head.extend(bytes.iter().take(ZSTD_MAGIC.len())),
+        BlobData::File(path) => {
+            let cannot_read = || format!("cannot read the layer {}", blob.digest);
+            // Looked at before it is opened: opening a FIFO would wait.
+            if !fs::metadata(path).with_context(cannot_read)?.is_file() {
+                bail!(
+                    "{}: {} is not a regular file",
+                    cannot_read(),
+                    path.display()
+                );
+            }
+            fs::File::open(path)
+                .with_context(cannot_read)?
+                .take(ZSTD_MAGIC.len() as u64)
+                .read_to_end(&mut head)
+                .with_context(cannot_read)?;
+        }
+    }
+    let actual = if head.starts_with(&GZIP_MAGIC) {
+        "gzip"
+    } else if head.starts_with(&ZSTD_MAGIC) {
+        "zstd"
+    } else {
+        "not compressed"
+    };
+    if actual != declared {
+        bail!(
+            "the layer {} is declared {described} but its bytes are {actual}",
+            blob.digest
+        );
+    }
+    Ok(())
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,8 @@
 
 use crate::manifest::{ImageIndex, load_manifest, select_manifest};
 use crate::{
-    Blob, BlobData, Image, LayerBlob, LayerBuilder, LoadedImage, Owner, WrittenImage, digest_hex,
-    sha256_digest,
+    Blob, BlobData, Image, LayerBlob, LayerBuilder, LoadedImage, Owner, WrittenImage,
+    check_layer_compression, digest_hex, sha256_digest,
 };
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
@@ -130,7 +130,8 @@ pub fn split_layout_reference(reference: &str) -> (PathBuf, Option<String>) {
 /// its linux/amd64 manifest. Layer blobs stay in the layout ([`BlobData::File`]).
 ///
 /// # Errors
-/// If the layout, the tag, a manifest or the config is missing or invalid.
+/// If the layout, the tag, a manifest or the config is missing or invalid, or a layer's bytes
+/// are not compressed as its media type declares ([`check_layer_compression`]).
 pub fn read_layout(dir: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImage> {
     if !dir.join("oci-layout").is_file() {
         bail!(
@@ -154,15 +155,14 @@ pub fn read_layout(dir: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImage>
         .into_iter()
         .map(|(descriptor, diff_id)| {
             let digest = descriptor.digest().to_string();
-            Ok(LayerBlob {
-                blob: Blob {
-                    media_type: descriptor.media_type().clone(),
-                    size: descriptor.size(),
-                    data: BlobData::File(dir.join("blobs/sha256").join(digest_hex(&digest)?)),
-                    digest,
-                },
-                diff_id,
-            })
+            let blob = Blob {
+                media_type: descriptor.media_type().clone(),
+                size: descriptor.size(),
+                data: BlobData::File(dir.join("blobs/sha256").join(digest_hex(&digest)?)),
+                digest,
+            };
+            check_layer_compression(&blob)?;
+            Ok(LayerBlob { blob, diff_id })
         })
         .collect::<anyhow::Result<_>>()?;
     Ok(LoadedImage { config, layers })
@@ -177,7 +177,8 @@ pub const MAX_ARCHIVE_SIZE: u64 = 512 << 20;
 /// bytes whose entries together hold no more (a FIFO is an error, not a wait).
 ///
 /// # Errors
-/// If the file is not such an archive, is too large, or a blob is missing or invalid.
+/// If the file is not such an archive, is too large, or a blob is missing or invalid (a layer
+/// not compressed as its media type declares, [`check_layer_compression`]).
 pub fn read_archive(path: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImage> {
     read_archive_within(path, tag, MAX_ARCHIVE_SIZE)
 }
@@ -240,7 +241,8 @@ fn read_archive_within(path: &Path, tag: Option<&str>, limit: u64) -> anyhow::Re
     .with_context(|| format!("invalid index.json in {}", path.display()))?;
     let entry = select_manifest(index.manifests(), tag)
         .with_context(|| format!("in {}", path.display()))?;
-    let (config, layers) = load_manifest(&entry, &read_blob)?;
+    let (config, layers) =
+        load_manifest(&entry, &read_blob).with_context(|| format!("in {}", path.display()))?;
     let layers = layers
         .into_iter()
         .map(|(descriptor, diff_id)| {
@@ -252,15 +254,14 @@ fn read_archive_within(path: &Path, tag: Option<&str>, limit: u64) -> anyhow::Re
                     path.display()
                 );
             }
-            Ok(LayerBlob {
-                blob: Blob {
-                    media_type: descriptor.media_type().clone(),
-                    digest,
-                    size: descriptor.size(),
-                    data: BlobData::Memory(bytes),
-                },
-                diff_id,
-            })
+            let blob = Blob {
+                media_type: descriptor.media_type().clone(),
+                digest,
+                size: descriptor.size(),
+                data: BlobData::Memory(bytes),
+            };
+            check_layer_compression(&blob).with_context(|| format!("in {}", path.display()))?;
+            Ok(LayerBlob { blob, diff_id })
         })
         .collect::<anyhow::Result<_>>()?;
     Ok(LoadedImage { config, layers })
@@ -269,6 +270,7 @@ fn read_archive_within(path: &Path, tag: Option<&str>, limit: u64) -> anyhow::Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MediaType;
 
     #[test]
     fn layout_reference() {
@@ -319,6 +321,195 @@ mod tests {
                 size - 1
             )
         );
+    }
+
+    /// Writes `image` as a layout in `dir` and edits its manifest and config documents there
+    /// (their blobs and the index rewritten to match); returns the config's digest.
+    fn edited_layout(
+        image: &Image,
+        dir: &Path,
+        edit: impl FnOnce(&mut serde_json::Value, &mut serde_json::Value),
+    ) -> String {
+        image.write_layout(dir, "v1").unwrap();
+        let blob = |digest: &str| dir.join("blobs/sha256").join(digest_hex(digest).unwrap());
+        let write = |bytes: Vec<u8>| {
+            let digest = sha256_digest(&bytes);
+            fs::write(blob(&digest), &bytes).unwrap();
+            (digest, bytes.len())
+        };
+        let read = |digest: &str| -> serde_json::Value {
+            serde_json::from_slice(&fs::read(blob(digest)).unwrap()).unwrap()
+        };
+        let mut index = read_json(&dir.join("index.json"));
+        let mut manifest = read(index["manifests"][0]["digest"].as_str().unwrap());
+        let mut config = read(manifest["config"]["digest"].as_str().unwrap());
+        edit(&mut manifest, &mut config);
+        let (config_digest, size) = write(serde_json::to_vec(&config).unwrap());
+        manifest["config"]["digest"] = config_digest.clone().into();
+        manifest["config"]["size"] = size.into();
+        let (digest, size) = write(serde_json::to_vec(&manifest).unwrap());
+        index["manifests"][0]["digest"] = digest.into();
+        index["manifests"][0]["size"] = size.into();
+        fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+        config_digest
+    }
+
+    fn read_json(path: &Path) -> serde_json::Value {
+        serde_json::from_slice(&fs::read(path).unwrap()).unwrap()
+    }
+
+    /// A layer declared uncompressed whose bytes are gzip (or the other way round) is refused
+    /// when read, naming the layer and what it is declared and is; zstd bytes are named too.
+    #[test]
+    fn layers_must_be_compressed_as_declared() {
+        let image = one_layer_image();
+        let digest = image.layers[0].blob.digest.clone();
+        let dir = tempfile::tempdir().unwrap();
+        let layout = dir.path().join("layout");
+        edited_layout(&image, &layout, |manifest, _| {
+            manifest["layers"][0]["mediaType"] = "application/vnd.oci.image.layer.v1.tar".into();
+        });
+        assert_eq!(
+            read_layout(&layout, None).unwrap_err().to_string(),
+            format!("the layer {digest} is declared an uncompressed tar but its bytes are gzip")
+        );
+        // Docker's media type for an uncompressed layer: the same.
+        edited_layout(&image, &layout, |manifest, _| {
+            manifest["layers"][0]["mediaType"] =
+                "application/vnd.docker.image.rootfs.diff.tar".into();
+        });
+        assert_eq!(
+            read_layout(&layout, None).unwrap_err().to_string(),
+            format!("the layer {digest} is declared an uncompressed tar but its bytes are gzip")
+        );
+
+        // In a .cnb file: the file is named.
+        let mut tar_layer = image.layers[0].clone();
+        let tar_bytes = b"not compressed at all".to_vec();
+        tar_layer.blob = Blob::memory(MediaType::ImageLayerGzip, tar_bytes);
+        let archive = dir.path().join("x.cnb");
+        let mislabelled = Image {
+            config: serde_json::json!({
+                "rootfs": {"type": "layers", "diff_ids": [tar_layer.diff_id]},
+            }),
+            layers: vec![tar_layer.clone()],
+        };
+        mislabelled.write_archive(&archive, "v1").unwrap();
+        assert_eq!(
+            format!("{:#}", read_archive(&archive, None).unwrap_err()),
+            format!(
+                "in {}: the layer {} is declared a gzip tar but its bytes are not compressed",
+                archive.display(),
+                tar_layer.blob.digest
+            )
+        );
+
+        let zstd = Blob::memory(
+            MediaType::ImageLayer,
+            [0x28, 0xb5, 0x2f, 0xfd, 0, 0].to_vec(),
+        );
+        assert_eq!(
+            check_layer_compression(&zstd).unwrap_err().to_string(),
+            format!(
+                "the layer {} is declared an uncompressed tar but its bytes are zstd",
+                zstd.digest
+            )
+        );
+        // What is declared and is passes; other media types are not looked at here.
+        assert!(check_layer_compression(&image.layers[0].blob).is_ok());
+        let tar = Blob::memory(MediaType::ImageLayer, vec![0; 1024]);
+        assert!(check_layer_compression(&tar).is_ok());
+        assert!(
+            check_layer_compression(&Blob::memory(MediaType::ImageConfig, b"{}".to_vec())).is_ok()
+        );
+    }
+
+    /// The config descriptor of a manifest must be an image config's: a manifest's (or an
+    /// artifact's) media type is refused, naming the config and the media type, quoted.
+    #[test]
+    fn the_config_must_be_an_image_config() {
+        let image = one_layer_image();
+        let dir = tempfile::tempdir().unwrap();
+        let layout = dir.path().join("layout");
+        for (media_type, shown) in [
+            (
+                "application/vnd.oci.image.manifest.v1+json".to_string(),
+                "\"application/vnd.oci.image.manifest.v1+json\"".to_string(),
+            ),
+            (
+                "x".repeat(10_000),
+                format!("\"{}\"… (cut, 10000 bytes in all)", "x".repeat(64)),
+            ),
+        ] {
+            let config = edited_layout(&image, &layout, |manifest, _| {
+                manifest["config"]["mediaType"] = media_type.clone().into();
+            });
+            assert_eq!(
+                read_layout(&layout, None).unwrap_err().to_string(),
+                format!(
+                    "the config {config} has the media type {shown}, not an image config's \
+                     (application/vnd.oci.image.config.v1+json or Docker's \
+                     application/vnd.docker.container.image.v1+json)"
+                )
+            );
+        }
+        edited_layout(&image, &layout, |manifest, _| {
+            manifest["config"]["mediaType"] =
+                "application/vnd.docker.container.image.v1+json".into();
+        });
+        assert!(read_layout(&layout, None).is_ok());
+    }
+
+    /// A history entry that is not an object is refused (Go's `ConfigFile`, which pack reads
+    /// images with, refuses the config for one too; a `null` entry, which Go reads as empty, is
+    /// refused here as well), naming its index and kind, never its value; so is a history that
+    /// is not an array. Objects, an empty and a missing history pass.
+    #[test]
+    fn history_entries_must_be_objects() {
+        let image = one_layer_image();
+        let dir = tempfile::tempdir().unwrap();
+        let layout = dir.path().join("layout");
+        for (history, problem) in [
+            (
+                serde_json::json!([{"created_by": "a"}, "SECRET"]),
+                "a string as history[1]: a history entry is an object",
+            ),
+            (
+                serde_json::json!([7]),
+                "a number as history[0]: a history entry is an object",
+            ),
+            (
+                serde_json::json!([{}, {}, null]),
+                "null as history[2]: a history entry is an object",
+            ),
+            (
+                serde_json::json!([[{}]]),
+                "an array as history[0]: a history entry is an object",
+            ),
+            (
+                serde_json::json!({"created_by": "a"}),
+                "an object as its history: it is an array of objects",
+            ),
+        ] {
+            let config = edited_layout(&image, &layout, |_, config| {
+                config["history"] = history.clone();
+            });
+            assert_eq!(
+                read_layout(&layout, None).unwrap_err().to_string(),
+                format!("the image config {config} has {problem}"),
+                "{history}"
+            );
+        }
+        for history in [
+            serde_json::json!([{"created_by": "a", "empty_layer": true}, {}]),
+            serde_json::json!([]),
+            serde_json::Value::Null,
+        ] {
+            edited_layout(&image, &layout, |_, config| {
+                config["history"] = history.clone();
+            });
+            assert!(read_layout(&layout, None).is_ok(), "{history}");
+        }
     }
 
     #[test]

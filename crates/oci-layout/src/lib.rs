@@ -10,7 +10,8 @@
 //! - [`blob`](self::blob): SHA-256 digests and content-addressed blobs (in memory or in a file);
 //! - [`manifest`](self::manifest): media types, descriptors, platforms, manifests and indexes
 //!   (the `oci-spec` crate's types), and the rules they are read by;
-//! - [`layer`](self::layer): normalized tar layers and gzip;
+//! - [`layer`](self::layer): normalized tar layers and gzip, and the check that a layer's bytes
+//!   are compressed as its media type declares;
 //! - [`image`](self::image): an image to write (config and layers) and an image read;
 //! - [`layout`](self::layout): OCI image layout directories and `.cnb` archives, written and read.
 
@@ -23,11 +24,12 @@ mod manifest;
 pub use blob::{Blob, BlobData, digest_hex, sha256_digest};
 pub use image::{Image, LoadedImage, WrittenImage};
 pub use layer::{
-    GZIP_LEVEL, LayerBlob, LayerBuilder, NORMALIZED_MTIME, NORMALIZED_TIME, Owner, gzip,
+    GZIP_LEVEL, LayerBlob, LayerBuilder, NORMALIZED_MTIME, NORMALIZED_TIME, Owner,
+    check_layer_compression, gzip,
 };
 pub use layout::{MAX_ARCHIVE_SIZE, read_archive, read_layout, split_layout_reference};
 pub use manifest::{
     Arch, Descriptor, ImageIndex, ImageManifest, MANIFEST_MEDIA_TYPES, MediaType, Os, Platform,
-    REF_NAME_ANNOTATION, choose_manifest, diff_ids, image_layers, is_image_manifest, is_index,
-    layer_media_type, platform, platform_name,
+    REF_NAME_ANNOTATION, check_image_config, choose_manifest, diff_ids, image_layers,
+    is_image_config, is_image_manifest, is_index, layer_media_type, platform, platform_name,
 };

@@ -1,20 +1,23 @@
 //! The OCI documents, in the `oci-spec` crate's types (the vocabulary the registry client's
 //! `oci-client` is built on): media types, content descriptors, platforms, image manifests and
 //! indexes. Here are the rules the packager reads them by, each once: which index entry serves a
-//! platform, the layer media types it takes (Docker's normalized to OCI's), and the layers'
-//! `rootfs.diff_ids`.
+//! platform, the layer media types it takes (Docker's normalized to OCI's), the layers'
+//! `rootfs.diff_ids`, and what an image config must be (its descriptor's media type, its
+//! `history`).
 
 use anyhow::{Context, bail};
 pub use oci_spec::image::{
     ANNOTATION_REF_NAME as REF_NAME_ANNOTATION, Arch, Descriptor, ImageIndex, ImageManifest,
     MediaType, Os, Platform,
 };
+use untrusted_input::quoted;
 
 const DOCKER_MEDIA_TYPE_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 const DOCKER_MEDIA_TYPE_MANIFEST_LIST: &str =
     "application/vnd.docker.distribution.manifest.list.v2+json";
 const DOCKER_MEDIA_TYPE_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 const DOCKER_MEDIA_TYPE_LAYER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
+const DOCKER_MEDIA_TYPE_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 
 /// The manifest media types read, OCI's and Docker's (`Accept` of a manifest request).
 pub const MANIFEST_MEDIA_TYPES: [&str; 4] = [
@@ -36,6 +39,13 @@ pub fn is_index(media_type: &MediaType) -> bool {
 pub fn is_image_manifest(media_type: &MediaType) -> bool {
     *media_type == MediaType::ImageManifest
         || matches!(media_type, MediaType::Other(other) if other == DOCKER_MEDIA_TYPE_MANIFEST)
+}
+
+/// Whether `media_type` is an image config's (OCI's or Docker's).
+#[must_use]
+pub fn is_image_config(media_type: &MediaType) -> bool {
+    *media_type == MediaType::ImageConfig
+        || matches!(media_type, MediaType::Other(other) if other == DOCKER_MEDIA_TYPE_CONFIG)
 }
 
 /// The OCI media type of a layer the packager takes: tar or gzip, OCI's or Docker's (which is
@@ -104,14 +114,16 @@ pub fn diff_ids(config: &serde_json::Value) -> Vec<&str> {
 }
 
 /// The layers of `manifest`, each with its OCI media type ([`layer_media_type`]) and its diff
-/// id from `config`.
+/// id from `config`, once the config is checked ([`check_image_config`]).
 ///
 /// # Errors
-/// If the config does not list one diff id per layer, or a layer's media type is not taken.
+/// If the config is not an image config, does not list one diff id per layer, or a layer's
+/// media type is not taken.
 pub fn image_layers(
     manifest: &ImageManifest,
     config: &serde_json::Value,
 ) -> anyhow::Result<Vec<(Descriptor, String)>> {
+    check_image_config(manifest, config)?;
     let diff_ids = diff_ids(config);
     if diff_ids.len() != manifest.layers().len() {
         bail!(
@@ -127,9 +139,9 @@ pub fn image_layers(
         .map(|(layer, diff_id)| {
             let Some(media_type) = layer_media_type(layer.media_type()) else {
                 bail!(
-                    "layer {} has the unsupported media type {:?}",
+                    "layer {} has the unsupported media type {}",
                     layer.digest(),
-                    layer.media_type().to_string()
+                    quoted(layer.media_type().as_ref())
                 );
             };
             let mut layer = layer.clone();
@@ -137,6 +149,66 @@ pub fn image_layers(
             Ok((layer, diff_id.to_string()))
         })
         .collect()
+}
+
+/// What an image's config must be, as the images pack reads (go-containerregistry's
+/// `ConfigFile`): the manifest's config descriptor an image config's (OCI's or Docker's media
+/// type: a manifest's, an index's or an artifact's is not one), and `history`, when present, an
+/// array of objects (Go refuses the whole config for a string, number, boolean or array entry
+/// and reads `null` as an empty one; the packager, which appends its own entries to the build
+/// image's, takes objects only).
+///
+/// # Errors
+/// Naming the config's digest and what is wrong: its media type (quoted, bounded); of a history
+/// entry, its index and kind.
+pub fn check_image_config(
+    manifest: &ImageManifest,
+    config: &serde_json::Value,
+) -> anyhow::Result<()> {
+    let descriptor = manifest.config();
+    if !is_image_config(descriptor.media_type()) {
+        bail!(
+            "the config {} has the media type {}, not an image config's ({} or Docker's {})",
+            descriptor.digest(),
+            quoted(descriptor.media_type().as_ref()),
+            MediaType::ImageConfig,
+            DOCKER_MEDIA_TYPE_CONFIG
+        );
+    }
+    match config.get("history") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Array(entries)) => {
+            if let Some((index, entry)) = entries
+                .iter()
+                .enumerate()
+                .find(|(_, entry)| !entry.is_object())
+            {
+                bail!(
+                    "the image config {} has {} as history[{index}]: a history entry is an object",
+                    descriptor.digest(),
+                    json_kind(entry)
+                );
+            }
+        }
+        Some(other) => bail!(
+            "the image config {} has {} as its history: it is an array of objects",
+            descriptor.digest(),
+            json_kind(other)
+        ),
+    }
+    Ok(())
+}
+
+/// What a JSON value is, to name it without quoting it.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 pub(crate) fn select_manifest(
