@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
-use ubi_java_buildpack::memory_calculator::exec_d::{System, run};
+use ubi_java_buildpack::memory_calculator::exec_d::run;
+use ubi_java_buildpack::memory_calculator::system::System;
 
 // Dependencies of the crate that this binary does not use.
 use cgroup_memory as _;
