@@ -182,15 +182,15 @@ fn contribute_jdk(
             if let Some(major) = jdk.major()
                 && major != hand_off.major
             {
-                log.detail(&format!(
-                    "WARNING: javac on PATH is Java {major}, not the Java {} the extension installed: another JDK comes first on PATH",
+                log.warning(&format!(
+                "javac on PATH is Java {major}, not the Java {} the extension installed: another JDK comes first on PATH",
                     hand_off.major
                 ));
             }
         }
         Ok(None) => {}
         Err(reason) => {
-            log.detail(&format!("WARNING: {reason}"));
+            log.warning(&reason);
         }
     }
     log.step(&format!(
@@ -218,16 +218,16 @@ fn contribute_jdk(
     if let (Some(request), Some(major)) = (request, jdk.major())
         && request.major != major
     {
-        log.detail(&format!(
-            "WARNING: {} asks for Java {}, but the build image's JDK is Java {major}",
+        log.warning(&format!(
+            "{} asks for Java {}, but the build image's JDK is Java {major}",
             request.source, request.major
         ));
     }
     let class_count = match count_jvm_classes(&jdk.home) {
         Ok(count) => Some(count),
         Err(error) => {
-            log.detail(&format!(
-                "WARNING: cannot count the JDK's classes ({error}); the memory calculator will count them at launch"
+            log.warning(&format!(
+                "cannot count the JDK's classes ({error}); the memory calculator will count them at launch"
             ));
             None
         }
@@ -287,8 +287,8 @@ fn contribute_launch(
             source: std::io::Error::other(error.to_string()),
         })?;
     for (jar, reason) in &app_count.unreadable_jars {
-        log.detail(&format!(
-            "WARNING: classes of {} not counted: {reason}",
+        log.warning(&format!(
+            "classes of {} not counted: {reason}",
             jar.display()
         ));
     }

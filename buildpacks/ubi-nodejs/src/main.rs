@@ -122,7 +122,7 @@ impl Buildpack for UbiNodejsBuildpack {
             Some(package_json) => {
                 let selection = select_web_process(&package_json, &project_dir);
                 for warning in &selection.warnings {
-                    log.detail(&format!("Warning: {warning}"));
+                    log.warning(warning);
                 }
                 if let Some(web) = selection.process {
                     let working_dir = (project_dir != context.app_dir).then(|| project_dir.clone());
@@ -175,8 +175,8 @@ fn resolve_runtime(
         log.detail("node is no longer requested by the build plan: an image extension provided it");
     } else {
         let entries = if requested == 1 { "entry" } else { "entries" };
-        log.detail(&format!(
-            "Warning: the build plan still requests node ({requested} {entries}): the \
+        log.warning(&format!(
+            "the build plan still requests node ({requested} {entries}): the \
              ubi-nodejs-extension did not run; using the node on PATH if it serves the request"
         ));
     }
@@ -195,7 +195,7 @@ fn resolve_runtime(
             None
         }
         Err(reason) => {
-            log.detail(&format!("Warning: {reason}; ignoring it"));
+            log.warning(&format!("{reason}; ignoring it"));
             None
         }
     };
@@ -214,7 +214,7 @@ fn resolve_runtime(
         .as_ref()
         .and_then(|hand_off| major_mismatch(hand_off, &runtime.version))
     {
-        log.detail(&format!("Warning: {warning}"));
+        log.warning(&warning);
     }
     Ok(runtime)
 }

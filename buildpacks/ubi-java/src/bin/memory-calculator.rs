@@ -4,6 +4,7 @@
 //! exec.d contract asks, logs to stderr, and exits non-zero with one clear error line when the
 //! memory is too small or a setting is invalid (the launcher then does not start the app).
 
+use cnb_output::Log;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
@@ -14,7 +15,6 @@ use ubi_java_buildpack::memory_calculator::system::System;
 use cgroup_memory as _;
 #[cfg(test)]
 use cnb_harness as _;
-use cnb_output as _;
 use find_program as _;
 #[cfg(test)]
 use insta as _;
@@ -52,9 +52,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    for message in &output.messages {
-        eprintln!("{message}");
+    // The launcher shows an exec.d program's stderr before the app's output: no header.
+    let mut log = Log::new(std::io::stderr());
+    for warning in &output.warnings {
+        log.nested_warning(0, warning);
     }
+    log.text(&output.summary);
     let toml = match output.to_toml() {
         Ok(toml) => toml,
         Err(error) => {

@@ -60,8 +60,10 @@ pub const CLASS_LOAD_FACTOR_PERCENT: u64 = 35;
 pub struct LaunchOutput {
     /// The new `JAVA_TOOL_OPTIONS`: the old value, then the calculated flags.
     pub java_tool_options: String,
-    /// Lines for the log (warnings, then the summary).
-    pub messages: Vec<String>,
+    /// What the user should know but does not stop the app (each logged as a warning).
+    pub warnings: Vec<String>,
+    /// The summary line: the calculated flags and what they were calculated from.
+    pub summary: String,
 }
 
 impl LaunchOutput {
@@ -143,13 +145,13 @@ fn number(env: &BTreeMap<String, String>, name: &'static str) -> Result<Option<u
 /// # Errors
 /// [`LaunchError`] for invalid settings, an unknown JVM class count, or too little memory.
 pub fn run(env: &BTreeMap<String, String>, system: &System) -> Result<LaunchOutput, LaunchError> {
-    let mut messages = Vec::new();
+    let mut warnings = Vec::new();
     let options = env.get(JAVA_TOOL_OPTIONS).cloned().unwrap_or_default();
 
     let mut head_room = number(env, BPL_JVM_HEADROOM)?;
     if head_room.is_some() {
-        messages.push(format!(
-            "WARNING: {BPL_JVM_HEADROOM} is deprecated and will be removed, please switch to {BPL_JVM_HEAD_ROOM}"
+        warnings.push(format!(
+            "{BPL_JVM_HEADROOM} is deprecated and will be removed, please switch to {BPL_JVM_HEAD_ROOM}"
         ));
     }
     if let Some(value) = number(env, BPL_JVM_HEAD_ROOM)? {
@@ -165,17 +167,17 @@ pub fn run(env: &BTreeMap<String, String>, system: &System) -> Result<LaunchOutp
     let thread_count = number(env, BPL_JVM_THREAD_COUNT)?.unwrap_or(DEFAULT_THREAD_COUNT);
     let loaded_class_count = match number(env, BPL_JVM_LOADED_CLASS_COUNT)? {
         Some(count) => count,
-        None => estimated_loaded_classes(env, &options, &mut messages)?,
+        None => estimated_loaded_classes(env, &options, &mut warnings)?,
     };
 
-    let total_memory = system.total_memory(&mut messages);
+    let total_memory = system.total_memory(&mut warnings);
     let calculator = Calculator {
         total_memory,
         thread_count,
         loaded_class_count,
         head_room,
     };
-    let summary = format!(
+    let figures = format!(
         "Total Memory: {}, Thread Count: {thread_count}, Loaded Class Count: {loaded_class_count}, Headroom: {head_room}%",
         format_size(total_memory)
     );
@@ -183,13 +185,13 @@ pub fn run(env: &BTreeMap<String, String>, system: &System) -> Result<LaunchOutp
         .calculate(&options)
         .map_err(|error| LaunchError::Memory {
             error,
-            summary: summary.clone(),
+            summary: figures.clone(),
         })?;
     let calculated = configuration.calculated_flags();
-    messages.push(format!(
-        "Calculated JVM Memory Configuration: {} ({summary})",
+    let summary = format!(
+        "Calculated JVM Memory Configuration: {} ({figures})",
         calculated.join(" ")
-    ));
+    );
 
     let mut values: Vec<String> = Vec::new();
     if !options.trim().is_empty() {
@@ -206,7 +208,8 @@ pub fn run(env: &BTreeMap<String, String>, system: &System) -> Result<LaunchOutp
     }
     Ok(LaunchOutput {
         java_tool_options: values.join(" "),
-        messages,
+        warnings,
+        summary,
     })
 }
 
@@ -215,7 +218,7 @@ pub fn run(env: &BTreeMap<String, String>, system: &System) -> Result<LaunchOutp
 fn estimated_loaded_classes(
     env: &BTreeMap<String, String>,
     options: &str,
-    messages: &mut Vec<String>,
+    warnings: &mut Vec<String>,
 ) -> Result<u64, LaunchError> {
     let jvm_classes = if let Some(count) = number(env, BPI_JVM_CLASS_COUNT)? {
         count
@@ -229,8 +232,8 @@ fn estimated_loaded_classes(
             reason: error.to_string(),
         })?
     };
-    let app_classes = app_classes(env, messages)?;
-    let agent_classes = agent_classes(options, messages);
+    let app_classes = app_classes(env, warnings)?;
+    let agent_classes = agent_classes(options, warnings);
 
     let (mut static_adjustment, mut percent) = (0_u64, 100_u64);
     if let Some(adjustment) = env.get(BPL_JVM_CLASS_ADJUSTMENT) {
@@ -255,7 +258,7 @@ fn estimated_loaded_classes(
 /// The app's classes: counted now in `BPI_APPLICATION_PATH`, else the build's count.
 fn app_classes(
     env: &BTreeMap<String, String>,
-    messages: &mut Vec<String>,
+    warnings: &mut Vec<String>,
 ) -> Result<u64, LaunchError> {
     let build_count = number(env, BPI_APPLICATION_CLASS_COUNT)?;
     let Some(path) = env.get(BPI_APPLICATION_PATH) else {
@@ -264,16 +267,16 @@ fn app_classes(
     match count_app_classes(Path::new(path)) {
         Ok(count) => {
             for (jar, reason) in &count.unreadable_jars {
-                messages.push(format!(
-                    "WARNING: classes of {} not counted: {reason}",
+                warnings.push(format!(
+                    "classes of {} not counted: {reason}",
                     jar.display()
                 ));
             }
             Ok(count.classes)
         }
         Err(error) => {
-            messages.push(format!(
-                "WARNING: cannot count the application's classes ({error}); using the count made at build: {}",
+            warnings.push(format!(
+                "cannot count the application's classes ({error}); using the count made at build: {}",
                 build_count.unwrap_or(0)
             ));
             Ok(build_count.unwrap_or(0))
@@ -282,7 +285,7 @@ fn app_classes(
 }
 
 /// The classes of the `-javaagent:<jar>[=options]` JARs in `options`.
-fn agent_classes(options: &str, messages: &mut Vec<String>) -> u64 {
+fn agent_classes(options: &str, warnings: &mut Vec<String>) -> u64 {
     let mut classes = 0;
     for word in split_options(options).unwrap_or_default() {
         let Some(agent) = word.strip_prefix("-javaagent:") else {
@@ -291,8 +294,8 @@ fn agent_classes(options: &str, messages: &mut Vec<String>) -> u64 {
         let jar = agent.split_once('=').map_or(agent, |(jar, _)| jar);
         match count_jar_classes(Path::new(jar)) {
             Ok(count) => classes += count,
-            Err(reason) => messages.push(format!(
-                "WARNING: could not count the classes of the agent {jar} ({reason}); metaspace may be sized too small"
+            Err(reason) => warnings.push(format!(
+                "could not count the classes of the agent {jar} ({reason}); metaspace may be sized too small"
             )),
         }
     }
@@ -458,11 +461,12 @@ mod tests {
                 .ends_with("-XX:ActiveProcessorCount=1")
         );
         assert_eq!(
-            output.messages,
-            [
-                "WARNING: Unable to determine memory limit. Configuring JVM for 1G container.",
-                "Calculated JVM Memory Configuration: -XX:MaxDirectMemorySize=10M -Xmx522904K -XX:MaxMetaspaceSize=13671K -XX:ReservedCodeCacheSize=240M -Xss1M (Total Memory: 1G, Thread Count: 250, Loaded Class Count: 0, Headroom: 0%)",
-            ]
+            output.warnings,
+            ["Unable to determine memory limit. Configuring JVM for 1G container."]
+        );
+        assert_eq!(
+            output.summary,
+            "Calculated JVM Memory Configuration: -XX:MaxDirectMemorySize=10M -Xmx522904K -XX:MaxMetaspaceSize=13671K -XX:ReservedCodeCacheSize=240M -Xss1M (Total Memory: 1G, Thread Count: 250, Loaded Class Count: 0, Headroom: 0%)"
         );
     }
 
@@ -495,13 +499,9 @@ mod tests {
         )
         .unwrap();
         assert!(
-            output
-                .messages
-                .last()
-                .unwrap()
-                .contains("Loaded Class Count: 385,"),
-            "{:?}",
-            output.messages
+            output.summary.contains("Loaded Class Count: 385,"),
+            "{}",
+            output.summary
         );
         // The app directory is gone: the build's count (3) is used. (1003 * 35%) = 351.
         let output = run(
@@ -514,13 +514,13 @@ mod tests {
         )
         .unwrap();
         assert!(
-            output.messages[0].starts_with(
-                "WARNING: cannot count the application's classes (cannot read /nonexistent/workspace"
+            output.warnings[0].starts_with(
+                "cannot count the application's classes (cannot read /nonexistent/workspace"
             ),
             "{:?}",
-            output.messages
+            output.warnings
         );
-        assert!(output.messages[1].contains("Loaded Class Count: 351,"));
+        assert!(output.summary.contains("Loaded Class Count: 351,"));
     }
 
     #[test]
@@ -528,7 +528,7 @@ mod tests {
         let machine = Machine::new(&[("memory.max", "1073741824")], None, "0");
         let count = |settings: &[(&str, &str)]| {
             let output = run(&env(settings), &machine.system()).unwrap();
-            let summary = output.messages.last().unwrap().clone();
+            let summary = output.summary.clone();
             let count = summary
                 .split("Loaded Class Count: ")
                 .nth(1)
@@ -537,7 +537,7 @@ mod tests {
                 .next()
                 .unwrap()
                 .to_string();
-            (count, output.messages)
+            (count, output.warnings)
         };
         assert_eq!(
             count(&[
@@ -555,14 +555,15 @@ mod tests {
             .0,
             "700"
         );
-        let (classes, messages) = count(&[
+        let (classes, warnings) = count(&[
             (BPI_JVM_CLASS_COUNT, "1000"),
             (JAVA_TOOL_OPTIONS, "-javaagent:/nonexistent/agent.jar=opt"),
         ]);
         assert_eq!(classes, "350");
-        assert!(messages[0].starts_with(
-            "WARNING: could not count the classes of the agent /nonexistent/agent.jar"
-        ));
+        assert!(
+            warnings[0]
+                .starts_with("could not count the classes of the agent /nonexistent/agent.jar")
+        );
     }
 
     #[test]
@@ -618,7 +619,7 @@ mod tests {
             &machine.system(),
         )
         .unwrap();
-        assert!(output.messages[0].contains("BPL_JVM_HEADROOM is deprecated"));
+        assert!(output.warnings[0].contains("BPL_JVM_HEADROOM is deprecated"));
         assert!(output.java_tool_options.contains("-Xmx418046K"));
     }
 
@@ -626,7 +627,8 @@ mod tests {
     fn exec_d_output_is_toml() {
         let output = LaunchOutput {
             java_tool_options: "-Dmsg=\"hi\\there\"\n\u{1}".to_string(),
-            messages: Vec::new(),
+            warnings: Vec::new(),
+            summary: String::new(),
         };
         // Quotes, backslashes, line breaks and control characters survive: the launcher reads
         // back the same value.
@@ -639,7 +641,8 @@ mod tests {
         assert_eq!(table.len(), 1);
         let plain = LaunchOutput {
             java_tool_options: "-Xss1M -XX:ActiveProcessorCount=2".to_string(),
-            messages: Vec::new(),
+            warnings: Vec::new(),
+            summary: String::new(),
         };
         assert_eq!(
             plain.to_toml().unwrap(),

@@ -32,20 +32,20 @@ impl Default for System {
 
 impl System {
     /// The container's memory limit, with libjvm's fallbacks.
-    pub(crate) fn total_memory(&self, messages: &mut Vec<String>) -> u64 {
+    pub(crate) fn total_memory(&self, warnings: &mut Vec<String>) -> u64 {
         let limit =
-            memory_limit(&self.cgroup_root, messages).or_else(|| mem_available(&self.meminfo));
+            memory_limit(&self.cgroup_root, warnings).or_else(|| mem_available(&self.meminfo));
         match limit {
             None => {
-                messages.push(
-                    "WARNING: Unable to determine memory limit. Configuring JVM for 1G container."
+                warnings.push(
+                    "Unable to determine memory limit. Configuring JVM for 1G container."
                         .to_string(),
                 );
                 UNKNOWN_MEMORY_FALLBACK
             }
             Some(limit) if limit > MAX_JVM_SIZE => {
-                messages.push(
-                    "WARNING: Container memory limit too large. Configuring JVM for 64T container."
+                warnings.push(
+                    "Container memory limit too large. Configuring JVM for 64T container."
                         .to_string(),
                 );
                 MAX_JVM_SIZE
@@ -71,19 +71,16 @@ impl System {
 }
 
 /// The cgroup memory limit: `None` when unlimited, absent, or unreadable (with a warning).
-fn memory_limit(cgroup_root: &Path, messages: &mut Vec<String>) -> Option<u64> {
+fn memory_limit(cgroup_root: &Path, warnings: &mut Vec<String>) -> Option<u64> {
     match cgroup_memory::memory_limit(cgroup_root) {
         Ok(limit) => limit,
         Err(cgroup_memory::Error::Unreadable { path, error }) => {
-            messages.push(format!(
-                "WARNING: Unable to read {}: {error}",
-                path.display()
-            ));
+            warnings.push(format!("Unable to read {}: {error}", path.display()));
             None
         }
         Err(cgroup_memory::Error::Malformed { path, text }) => {
-            messages.push(format!(
-                "WARNING: Unable to convert memory limit {text:?} from path {:?} as int",
+            warnings.push(format!(
+                "Unable to convert memory limit {text:?} from path {:?} as int",
                 path.display().to_string()
             ));
             None

@@ -149,6 +149,18 @@ fn the_exec_d_program_sizes_the_jvm_memory() {
         stderr.contains("Calculated JVM Memory Configuration: -XX:MaxDirectMemorySize=10M -Xmx"),
         "{stderr}"
     );
+    // Its warnings are written as every module's (cnb-output), without a header at launch.
+    let mut deprecated = env.clone();
+    deprecated.insert("BPL_JVM_HEADROOM".to_string(), "5".to_string());
+    let (code, _, stderr) = run_exec_d(&program, &deprecated);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "WARNING: BPL_JVM_HEADROOM is deprecated and will be removed, please switch to \
+             BPL_JVM_HEAD_ROOM\nCalculated JVM Memory Configuration: "
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -285,7 +285,7 @@ fn build_says_the_extension_did_not_run_when_the_plan_still_requests_node() {
     assert_build_succeeded(&outcome);
     assert!(
         outcome.process.stdout.contains(
-            "    Warning: the build plan still requests node (1 entry): the \
+            "    WARNING: the build plan still requests node (1 entry): the \
              ubi-nodejs-extension did not run; using the node on PATH if it serves the request\n"
         ),
         "{}",
