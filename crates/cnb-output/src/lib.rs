@@ -1,7 +1,8 @@
 //! How a Cloud Native Buildpacks module (a buildpack or an image extension) talks to the user,
 //! the way Paketo's do:
 //!
-//! - **the build log** ([`Log`], on stdout): a header per module, then indented steps;
+//! - **the build log** ([`Log`], on stdout): a header per module, then indented steps; warnings
+//!   ([`Log::warning`]) as a detail, `WARNING: <text>`;
 //! - **errors** ([`HeaderAndBody`], [`write_error`], on stderr): `ERROR: <header>` saying what
 //!   failed, then the body indented by two spaces, saying why and what to do;
 //! - **the user's input in both**, quoted and bounded ([`quoted`], [`bounded`]): a value can be
