@@ -10,6 +10,9 @@
 //!   JAR, the default process. An entry still in the Buildpack Plan was not satisfied by the
 //!   extension but is provided by another buildpack: that part is left to it.
 
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
+
 mod app;
 mod errors;
 mod jdk;
@@ -35,17 +38,6 @@ use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, Env, Platform, buildpack_main};
 use std::path::Path;
 use ubi_java_buildpack::classes::{count_app_classes, count_jvm_classes};
-
-// The exec.d program's dependencies (the cgroup memory limit; toml: its output, and this
-// binary's tests).
-use cgroup_memory as _;
-#[cfg(test)]
-use cnb_harness as _;
-#[cfg(test)]
-use tempfile as _;
-use toml as _;
-#[cfg(test)]
-use which as _;
 
 pub(crate) struct UbiJavaBuildpack;
 

@@ -13,6 +13,9 @@
 //!   contributes the `node-env` layer (env defaults, optional exec.d program that sizes the V8
 //!   heap), the launch SBOM of the runtime, and a default `web` process.
 
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
+
 mod config;
 mod detect;
 mod errors;
@@ -46,17 +49,6 @@ use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::sbom::Sbom;
 use libcnb::{Buildpack, Platform, buildpack_main};
 use std::path::Path;
-
-// Dev-dependencies of the integration tests, not used by this binary's unit tests.
-#[cfg(test)]
-use cnb_harness as _;
-#[cfg(test)]
-use packager as _;
-#[cfg(test)]
-use which as _;
-// The exec.d program's dependencies (its output is TOML; the cgroup memory limit).
-use cgroup_memory as _;
-use toml as _;
 
 pub(crate) struct UbiNodejsBuildpack;
 

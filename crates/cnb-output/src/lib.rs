@@ -30,6 +30,8 @@
 //! `cnb-extension`'s runtime prints an extension's errors the same way.
 
 #![warn(missing_docs)]
+// The dev-dependency on this crate itself turns the libcnb feature on for the tests.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
 
 mod error;
 mod log;
