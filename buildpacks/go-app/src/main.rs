@@ -13,6 +13,9 @@
 //! The build reads its [`settings`], decides the [`plan`] (every user error before anything is
 //! downloaded), provides the [`toolchain`], then [`build`]s.
 
+// Its unit tests use only some of the dev-dependencies (the integration tests use them all).
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+
 mod build;
 mod download;
 mod errors;
@@ -45,11 +48,6 @@ use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::sbom::Sbom;
 use libcnb::{Buildpack, Platform, buildpack_main};
-
-#[cfg(test)]
-use cnb_harness as _;
-#[cfg(test)]
-use tempfile as _;
 
 pub(crate) struct GoAppBuildpack;
 

@@ -94,8 +94,8 @@ pub(crate) fn contribute_go(
         .and_then(|binary| match gocmd::version_of(&binary) {
             Ok(version) => Some(Go { binary, version }),
             Err(error) => {
-                log.detail(&format!(
-                    "WARNING: ignoring the go on PATH ({}: {})",
+                log.warning(&format!(
+                    "ignoring the go on PATH ({}: {})",
                     error.command, error.cause
                 ));
                 None

@@ -6,6 +6,8 @@
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 mod common;
 
@@ -14,23 +16,6 @@ use common::{buildpack, machine_go};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
-
-// Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
-use base64 as _;
-use cnb_output as _;
-use fuzz_check as _;
-use globset as _;
-use hex as _;
-use insta as _;
-use libcnb as _;
-use platform_settings as _;
-use sbom as _;
-use serde as _;
-use sha2 as _;
-use untrusted_input as _;
-use ureq as _;
-use which as _;
-use zip as _;
 
 /// The first line of the build log: the buildpack's name and its version in `buildpack.toml`.
 fn header() -> String {

@@ -5,6 +5,8 @@
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 mod common;
 
@@ -15,23 +17,6 @@ use cnb_harness::{
 use common::{buildpack, machine_go};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-// Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
-use base64 as _;
-use cnb_output as _;
-use fuzz_check as _;
-use globset as _;
-use hex as _;
-use insta as _;
-use libcnb as _;
-use platform_settings as _;
-use sbom as _;
-use serde as _;
-use sha2 as _;
-use tempfile as _;
-use untrusted_input as _;
-use ureq as _;
-use zip as _;
 
 /// The run image's target, as the analyzer records it for Paketo's static jammy run image.
 const ANALYZED: &str = "[run-image]\nreference = \"localhost/run-jammy-static:1\"\nimage = \"localhost/run-jammy-static:1\"\n\n[run-image.target]\nos = \"linux\"\narch = \"amd64\"\n[run-image.target.distro]\nname = \"ubuntu\"\nversion = \"22.04\"\n";

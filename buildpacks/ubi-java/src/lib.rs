@@ -4,19 +4,19 @@
 //!
 //! - [`classes`]: class counts of a JVM (its module image) and of an app (class files, JARs);
 //! - [`memory_calculator`]: the exec.d program that sizes the JVM's memory at launch: Paketo's
-//!   calculation ([`memory_calculator::calculation`]) and its inputs from cgroups, `/proc` and
-//!   the environment, its output for `JAVA_TOOL_OPTIONS` ([`memory_calculator::exec_d`]).
+//!   calculation ([`memory_calculator::calculation`]), its inputs from cgroups and `/proc`
+//!   ([`memory_calculator::system`]) and the environment, its output for `JAVA_TOOL_OPTIONS`
+//!   ([`memory_calculator::exec_d`]).
+
+// The dev-dependencies serve the integration tests and the binaries' unit tests.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
 
 pub mod classes;
 pub mod memory_calculator;
 
 // Dependencies of the build binary only.
-#[cfg(test)]
-use cnb_harness as _;
 use cnb_output as _;
 use find_program as _;
-#[cfg(test)]
-use insta as _;
 use jvm_version as _;
 use libcnb as _;
 use platform_settings as _;

@@ -10,6 +10,9 @@
 //!   JAR, the default process. An entry still in the Buildpack Plan was not satisfied by the
 //!   extension but is provided by another buildpack: that part is left to it.
 
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
+
 mod app;
 mod errors;
 mod jdk;
@@ -35,17 +38,6 @@ use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, Env, Platform, buildpack_main};
 use std::path::Path;
 use ubi_java_buildpack::classes::{count_app_classes, count_jvm_classes};
-
-// The exec.d program's dependencies (the cgroup memory limit; toml: its output, and this
-// binary's tests).
-use cgroup_memory as _;
-#[cfg(test)]
-use cnb_harness as _;
-#[cfg(test)]
-use tempfile as _;
-use toml as _;
-#[cfg(test)]
-use which as _;
 
 pub(crate) struct UbiJavaBuildpack;
 
@@ -182,15 +174,15 @@ fn contribute_jdk(
             if let Some(major) = jdk.major()
                 && major != hand_off.major
             {
-                log.detail(&format!(
-                    "WARNING: javac on PATH is Java {major}, not the Java {} the extension installed: another JDK comes first on PATH",
+                log.warning(&format!(
+                "javac on PATH is Java {major}, not the Java {} the extension installed: another JDK comes first on PATH",
                     hand_off.major
                 ));
             }
         }
         Ok(None) => {}
         Err(reason) => {
-            log.detail(&format!("WARNING: {reason}"));
+            log.warning(&reason);
         }
     }
     log.step(&format!(
@@ -218,16 +210,16 @@ fn contribute_jdk(
     if let (Some(request), Some(major)) = (request, jdk.major())
         && request.major != major
     {
-        log.detail(&format!(
-            "WARNING: {} asks for Java {}, but the build image's JDK is Java {major}",
+        log.warning(&format!(
+            "{} asks for Java {}, but the build image's JDK is Java {major}",
             request.source, request.major
         ));
     }
     let class_count = match count_jvm_classes(&jdk.home) {
         Ok(count) => Some(count),
         Err(error) => {
-            log.detail(&format!(
-                "WARNING: cannot count the JDK's classes ({error}); the memory calculator will count them at launch"
+            log.warning(&format!(
+                "cannot count the JDK's classes ({error}); the memory calculator will count them at launch"
             ));
             None
         }
@@ -287,8 +279,8 @@ fn contribute_launch(
             source: std::io::Error::other(error.to_string()),
         })?;
     for (jar, reason) in &app_count.unreadable_jars {
-        log.detail(&format!(
-            "WARNING: classes of {} not counted: {reason}",
+        log.warning(&format!(
+            "classes of {} not counted: {reason}",
             jar.display()
         ));
     }

@@ -7,6 +7,8 @@
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 mod common;
 
@@ -14,24 +16,6 @@ use cnb_harness::{BuilderOutcome, Lifecycle, Module, workspace_root};
 use common::{buildpack, java_home};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-
-// Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
-use cgroup_memory as _;
-use cnb_output as _;
-use find_program as _;
-use insta as _;
-use jvm_version as _;
-use libcnb as _;
-use platform_settings as _;
-use sbom as _;
-use serde as _;
-use serde_json as _;
-use tempfile as _;
-use ubi_companion_contract as _;
-use ubi_java_buildpack as _;
-use untrusted_input as _;
-use which as _;
-use zip as _;
 
 const RUN_IMAGE: &str = "localhost/run-java-17-ubi8-base:1";
 

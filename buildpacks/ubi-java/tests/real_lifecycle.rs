@@ -4,28 +4,14 @@
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 mod common;
 
 use cnb_harness::{BuilderOutcome, Lifecycle, Module, fixture_app};
 use common::{buildpack, java_home};
 use std::path::Path;
-
-// Dependencies of the buildpack that this test does not name (for `unused_crate_dependencies`).
-use cgroup_memory as _;
-use cnb_output as _;
-use find_program as _;
-use insta as _;
-use jvm_version as _;
-use libcnb as _;
-use platform_settings as _;
-use sbom as _;
-use serde as _;
-use serde_json as _;
-use ubi_companion_contract as _;
-use ubi_java_buildpack as _;
-use untrusted_input as _;
-use zip as _;
 
 /// The run image's target, as the analyzer records it for a UBI 8 run image.
 const ANALYZED: &str = "[run-image]\nreference = \"localhost/run-java-17-ubi8-base:1\"\nimage = \"localhost/run-java-17-ubi8-base:1\"\n\n[run-image.target]\nos = \"linux\"\narch = \"amd64\"\n[run-image.target.distro]\nname = \"rhel\"\nversion = \"8.10\"\n";

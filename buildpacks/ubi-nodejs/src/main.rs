@@ -13,6 +13,9 @@
 //!   contributes the `node-env` layer (env defaults, optional exec.d program that sizes the V8
 //!   heap), the launch SBOM of the runtime, and a default `web` process.
 
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
+
 mod config;
 mod detect;
 mod errors;
@@ -46,17 +49,6 @@ use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::sbom::Sbom;
 use libcnb::{Buildpack, Platform, buildpack_main};
 use std::path::Path;
-
-// Dev-dependencies of the integration tests, not used by this binary's unit tests.
-#[cfg(test)]
-use cnb_harness as _;
-#[cfg(test)]
-use elf_check as _;
-#[cfg(test)]
-use which as _;
-// The exec.d program's dependencies (its output is TOML; the cgroup memory limit).
-use cgroup_memory as _;
-use toml as _;
 
 pub(crate) struct UbiNodejsBuildpack;
 
@@ -122,7 +114,7 @@ impl Buildpack for UbiNodejsBuildpack {
             Some(package_json) => {
                 let selection = select_web_process(&package_json, &project_dir);
                 for warning in &selection.warnings {
-                    log.detail(&format!("Warning: {warning}"));
+                    log.warning(warning);
                 }
                 if let Some(web) = selection.process {
                     let working_dir = (project_dir != context.app_dir).then(|| project_dir.clone());
@@ -175,8 +167,8 @@ fn resolve_runtime(
         log.detail("node is no longer requested by the build plan: an image extension provided it");
     } else {
         let entries = if requested == 1 { "entry" } else { "entries" };
-        log.detail(&format!(
-            "Warning: the build plan still requests node ({requested} {entries}): the \
+        log.warning(&format!(
+            "the build plan still requests node ({requested} {entries}): the \
              ubi-nodejs-extension did not run; using the node on PATH if it serves the request"
         ));
     }
@@ -195,7 +187,7 @@ fn resolve_runtime(
             None
         }
         Err(reason) => {
-            log.detail(&format!("Warning: {reason}; ignoring it"));
+            log.warning(&format!("{reason}; ignoring it"));
             None
         }
     };
@@ -214,7 +206,7 @@ fn resolve_runtime(
         .as_ref()
         .and_then(|hand_off| major_mismatch(hand_off, &runtime.version))
     {
-        log.detail(&format!("Warning: {warning}"));
+        log.warning(&warning);
     }
     Ok(runtime)
 }

@@ -6,28 +6,11 @@
 
 // Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
 use std::path::PathBuf;
-
-// Dependencies of the binaries that these tests do not name (for `unused_crate_dependencies`).
-use cgroup_memory as _;
-use cnb_output as _;
-use elf_check as _;
-use find_program as _;
-use fuzz_check as _;
-use insta as _;
-use libcnb as _;
-use nodejs_semver as _;
-use nodejs_version as _;
-use platform_settings as _;
-use sbom as _;
-use serde as _;
-use serde_json as _;
-use tempfile as _;
-use ubi_companion_contract as _;
-use untrusted_input as _;
-use which as _;
 
 /// The exit code of the detector when no group passes (platform spec).
 const FAILED_DETECTION: i32 = 20;

@@ -99,8 +99,6 @@ impl<E: HeaderAndBody + std::fmt::Debug> HeaderAndBody for libcnb::Error<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    // The dev-dependency on this crate itself, with the libcnb feature.
-    use cnb_output as _;
 
     #[derive(Debug)]
     struct Failure(&'static str);

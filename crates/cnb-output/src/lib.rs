@@ -1,7 +1,8 @@
 //! How a Cloud Native Buildpacks module (a buildpack or an image extension) talks to the user,
 //! the way Paketo's do:
 //!
-//! - **the build log** ([`Log`], on stdout): a header per module, then indented steps;
+//! - **the build log** ([`Log`], on stdout): a header per module, then indented steps; warnings
+//!   ([`Log::warning`]) as a detail, `WARNING: <text>`;
 //! - **errors** ([`HeaderAndBody`], [`write_error`], on stderr): `ERROR: <header>` saying what
 //!   failed, then the body indented by two spaces, saying why and what to do;
 //! - **the user's input in both**, quoted and bounded ([`quoted`], [`bounded`]): a value can be
@@ -29,6 +30,8 @@
 //! An image extension written with `cnb-extension` does the same in `Extension::on_error`.
 
 #![warn(missing_docs)]
+// The dev-dependency on this crate itself turns the libcnb feature on for the tests.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
 
 mod error;
 mod log;

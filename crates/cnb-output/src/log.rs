@@ -2,6 +2,9 @@
 
 use std::io::{self, Write};
 
+/// What starts a warning, as Paketo's buildpacks write it.
+const WARNING: &str = "WARNING: ";
+
 /// Writes Paketo-style log lines: the module's header (`<name> <version>`), then steps indented
 /// by two spaces, their details by four and six. Write errors (a closed stdout) are ignored:
 /// logging must never fail a build.
@@ -76,10 +79,16 @@ impl<W: Write> Log<W> {
         self.nested(3, text)
     }
 
-    /// A warning: something the user should know, that does not fail the build
-    /// (`  Warning: <text>`).
+    /// A warning: something the user should know, that does not fail the build, as a detail of
+    /// the step it concerns (`    WARNING: <text>`), where Paketo's buildpacks write theirs.
     pub fn warning(&mut self, text: &str) -> &mut Self {
-        self.line("  Warning: ", text)
+        self.nested_warning(2, text)
+    }
+
+    /// A warning nested `depth` levels below the header (see [`Log::nested`]): depth 0 for a
+    /// program without a header, such as an exec.d program at launch.
+    pub fn nested_warning(&mut self, depth: usize, text: &str) -> &mut Self {
+        self.nested(depth, &format!("{WARNING}{text}"))
     }
 
     /// An empty line, to end a module's output.
@@ -107,13 +116,14 @@ mod tests {
             .subdetail("BP_NODE_VERSION -> \"20\"")
             .nested(4, "go: downloading example.com/m v1.0.0")
             .warning("the patch level comes from the stream")
+            .nested_warning(0, "memory limit unknown")
             .blank();
         assert_eq!(
             String::from_utf8(log.into_inner()).unwrap(),
             "UBI Node.js Extension 1.0.0\nNode.js\n  Resolving Node.js version\n    Candidate version sources \
              (in priority order):\n      BP_NODE_VERSION -> \"20\"\n        go: downloading \
-             example.com/m v1.0.0\n  Warning: the patch level \
-             comes from the stream\n\n"
+             example.com/m v1.0.0\n    WARNING: the patch level \
+             comes from the stream\nWARNING: memory limit unknown\n\n"
         );
     }
 }

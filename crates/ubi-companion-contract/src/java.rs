@@ -26,26 +26,3 @@ pub struct JavaRuntime {
 impl crate::HandOff for JavaRuntime {
     const FILE: &'static str = HAND_OFF_FILE;
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn what_the_extension_writes_is_what_the_companion_reads() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("runtime.toml");
-        let java = JavaRuntime {
-            major: 21,
-            stack: "io.buildpacks.stacks.ubi9".to_string(),
-            java_home: "/usr/lib/jvm/java-21-openjdk".to_string(),
-        };
-        let text = crate::to_toml(&java).unwrap();
-        assert_eq!(
-            text,
-            "major = 21\nstack = \"io.buildpacks.stacks.ubi9\"\njava_home = \"/usr/lib/jvm/java-21-openjdk\"\n"
-        );
-        std::fs::write(&path, text).unwrap();
-        assert_eq!(crate::read(&path), Ok(Some(java)));
-    }
-}

@@ -226,4 +226,46 @@ stack = \"x\"\nfuture = 1\n",
             ""
         );
     }
+
+    /// Writes `value` as the extension does and reads it back as the companion does: the text
+    /// written.
+    #[cfg(any(feature = "java", feature = "nodejs"))]
+    fn round_trip<T: HandOff + PartialEq + fmt::Debug>(value: &T) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runtime.toml");
+        let text = to_toml(value).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(read::<T>(&path).unwrap().as_ref(), Some(value));
+        text
+    }
+
+    #[cfg(feature = "java")]
+    #[test]
+    fn what_the_java_extension_writes_is_what_its_companion_reads() {
+        assert_eq!(
+            round_trip(&java::JavaRuntime {
+                major: 21,
+                stack: "io.buildpacks.stacks.ubi9".to_string(),
+                java_home: "/usr/lib/jvm/java-21-openjdk".to_string(),
+            }),
+            "major = 21\nstack = \"io.buildpacks.stacks.ubi9\"\njava_home = \"/usr/lib/jvm/java-21-openjdk\"\n"
+        );
+    }
+
+    #[cfg(feature = "nodejs")]
+    #[test]
+    fn what_the_nodejs_extension_writes_is_what_its_companion_reads() {
+        assert_eq!(
+            round_trip(&nodejs::NodejsRuntime {
+                major: 20,
+                stack: "io.buildpacks.stacks.ubi8".to_string(),
+            }),
+            "major = 20\nstack = \"io.buildpacks.stacks.ubi8\"\n"
+        );
+        // A stack id with TOML syntax in it is quoted, not read as more keys.
+        round_trip(&nodejs::NodejsRuntime {
+            major: 22,
+            stack: "a\"\nmajor = 1 # é".to_string(),
+        });
+    }
 }

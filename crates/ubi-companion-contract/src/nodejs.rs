@@ -25,31 +25,3 @@ pub struct NodejsRuntime {
 impl crate::HandOff for NodejsRuntime {
     const FILE: &'static str = HAND_OFF_FILE;
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn what_the_extension_writes_is_what_the_companion_reads() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("runtime.toml");
-        let node = NodejsRuntime {
-            major: 20,
-            stack: "io.buildpacks.stacks.ubi8".to_string(),
-        };
-        let text = crate::to_toml(&node).unwrap();
-        assert_eq!(text, "major = 20\nstack = \"io.buildpacks.stacks.ubi8\"\n");
-        std::fs::write(&path, text).unwrap();
-        assert_eq!(crate::read(&path), Ok(Some(node)));
-        // A stack id with TOML syntax in it is quoted, not read as more keys.
-        let odd = NodejsRuntime {
-            major: 22,
-            stack: "a\"\nmajor = 1 # é".to_string(),
-        };
-        std::fs::write(&path, crate::to_toml(&odd).unwrap()).unwrap();
-        assert_eq!(crate::read(&path), Ok(Some(odd)));
-        std::fs::write(&path, "major = 20\nstack = \"x\"\nfuture = 1\n").unwrap();
-        assert!(crate::read::<NodejsRuntime>(&path).unwrap().is_some());
-    }
-}

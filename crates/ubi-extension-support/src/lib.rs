@@ -11,6 +11,9 @@
 //!   hand-off file for the companion buildpack.
 //! - [`SharedError`]: the failures of all that, shown the same way by both extensions.
 
+// The dev-dependencies serve the tests under tests/, not the unit tests.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+
 /// `items` as `a, b, c`: the lists of majors the extensions log and put in their errors.
 ///
 /// ```

@@ -6,19 +6,11 @@
 
 // Test helpers panic on a broken setup (clippy.toml allows unwrap only inside #[test] fns).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
 use std::path::PathBuf;
-
-// Dependencies of the extension binary, not used by this test crate.
-use cnb_extension as _;
-use insta as _;
-use jvm_version as _;
-use tempfile as _;
-use toml as _;
-use ubi_companion_contract as _;
-use ubi_extension_support as _;
-use untrusted_input as _;
 
 const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
 

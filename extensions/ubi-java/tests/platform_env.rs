@@ -4,18 +4,11 @@
 
 // Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 use cnb_harness::{GenerateOutcome, Module, ModuleRun, OddPlatformEntry, workspace_root};
 use tempfile::TempDir;
-
-// Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
-use cnb_extension as _;
-use insta as _;
-use jvm_version as _;
-use toml as _;
-use ubi_companion_contract as _;
-use ubi_extension_support as _;
-use untrusted_input as _;
 
 /// A Buildpack Plan with `jdk` and `jre` entries asking for Java 21, as the companion writes it.
 const PLAN: &str = "[[entries]]\nname = \"jdk\"\n[entries.metadata]\nbuild = true\nversion = \"21\"\nversion-source = \"pom.xml\"\n\n[[entries]]\nname = \"jre\"\n[entries.metadata]\nlaunch = true\nversion = \"21\"\nversion-source = \"pom.xml\"\n";

@@ -4,19 +4,11 @@
 
 // Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 use cnb_harness::{GenerateOutcome, Module, ModuleRun, OddPlatformEntry, workspace_root};
 use tempfile::TempDir;
-
-// Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
-use cnb_extension as _;
-use fuzz_check as _;
-use insta as _;
-use nodejs_version as _;
-use toml as _;
-use ubi_companion_contract as _;
-use ubi_extension_support as _;
-use untrusted_input as _;
 
 /// A Buildpack Plan with a `node` entry asking for Node.js 22, as the companion writes it.
 const PLAN: &str = "[[entries]]\nname = \"node\"\n[entries.metadata]\nbuild = true\nversion = \"~22\"\nversion-source = \"package.json\"\n\n[[entries]]\nname = \"npm\"\n";

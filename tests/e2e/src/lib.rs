@@ -21,6 +21,8 @@
 //! Everything panics with the command's output when a step fails: these are tests.
 
 #![allow(clippy::missing_panics_doc)]
+// The dev-dependency libtest-mimic is for the suite's main (tests/end_to_end/), not this library.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
 
 pub mod apps;
 pub mod builders;
@@ -40,10 +42,6 @@ pub use stack::Stack;
 
 use cnb_harness::workspace_root;
 use std::path::PathBuf;
-
-// The suite's main (tests/end_to_end.rs), not this library, uses it.
-#[cfg(test)]
-use libtest_mimic as _;
 
 /// The lifecycle the tests build (tests/install-lifecycle.sh).
 pub const LIFECYCLE_VERSION: &str = "0.21.0";

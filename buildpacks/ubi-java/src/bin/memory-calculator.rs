@@ -4,33 +4,15 @@
 //! exec.d contract asks, logs to stderr, and exits non-zero with one clear error line when the
 //! memory is too small or a setting is invalid (the launcher then does not start the app).
 
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
+
+use cnb_output::Log;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::ExitCode;
-use ubi_java_buildpack::memory_calculator::exec_d::{System, run};
-
-// Dependencies of the crate that this binary does not use.
-use cgroup_memory as _;
-#[cfg(test)]
-use cnb_harness as _;
-use cnb_output as _;
-use find_program as _;
-#[cfg(test)]
-use insta as _;
-use jvm_version as _;
-use libcnb as _;
-use platform_settings as _;
-use sbom as _;
-use serde as _;
-use serde_json as _;
-#[cfg(test)]
-use tempfile as _;
-use toml as _;
-use ubi_companion_contract as _;
-use untrusted_input as _;
-#[cfg(test)]
-use which as _;
-use zip as _;
+use ubi_java_buildpack::memory_calculator::exec_d::run;
+use ubi_java_buildpack::memory_calculator::system::System;
 
 /// The exec.d output file descriptor.
 const OUTPUT: &str = "/dev/fd/3";
@@ -51,9 +33,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    for message in &output.messages {
-        eprintln!("{message}");
+    // The launcher shows an exec.d program's stderr before the app's output: no header.
+    let mut log = Log::new(std::io::stderr());
+    for warning in &output.warnings {
+        log.nested_warning(0, warning);
     }
+    log.text(&output.summary);
     let toml = match output.to_toml() {
         Ok(toml) => toml,
         Err(error) => {

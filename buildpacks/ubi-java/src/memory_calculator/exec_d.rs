@@ -25,12 +25,11 @@
 //! they are counted here in `JAVA_HOME`.
 
 use crate::classes::{count_app_classes, count_jar_classes, count_jvm_classes};
-use crate::memory_calculator::calculation::{
-    Calculator, GIB, MemoryError, TIB, format_size, split_options,
-};
+use crate::memory_calculator::calculation::{Calculator, MemoryError, format_size, split_options};
+use crate::memory_calculator::system::System;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// `JAVA_TOOL_OPTIONS`.
 pub const JAVA_TOOL_OPTIONS: &str = "JAVA_TOOL_OPTIONS";
@@ -55,38 +54,16 @@ pub const BPL_JVM_CLASS_ADJUSTMENT: &str = "BPL_JVM_CLASS_ADJUSTMENT";
 pub const DEFAULT_THREAD_COUNT: u64 = 250;
 /// The share of the counted classes that are loaded (libjvm `ClassLoadFactor`).
 pub const CLASS_LOAD_FACTOR_PERCENT: u64 = 35;
-/// The memory assumed when the limit is unknown.
-pub const UNKNOWN_MEMORY_FALLBACK: u64 = GIB;
-/// The largest memory the JVM is configured for.
-pub const MAX_JVM_SIZE: u64 = 64 * TIB;
-/// Where the system facts are read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct System {
-    /// The cgroup file system root, `/sys/fs/cgroup`.
-    pub cgroup_root: PathBuf,
-    /// `/proc/meminfo`.
-    pub meminfo: PathBuf,
-    /// `/proc/self/status`.
-    pub proc_status: PathBuf,
-}
-
-impl Default for System {
-    fn default() -> Self {
-        Self {
-            cgroup_root: PathBuf::from("/sys/fs/cgroup"),
-            meminfo: PathBuf::from("/proc/meminfo"),
-            proc_status: PathBuf::from("/proc/self/status"),
-        }
-    }
-}
 
 /// What the exec.d program outputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LaunchOutput {
     /// The new `JAVA_TOOL_OPTIONS`: the old value, then the calculated flags.
     pub java_tool_options: String,
-    /// Lines for the log (warnings, then the summary).
-    pub messages: Vec<String>,
+    /// What the user should know but does not stop the app (each logged as a warning).
+    pub warnings: Vec<String>,
+    /// The summary line: the calculated flags and what they were calculated from.
+    pub summary: String,
 }
 
 impl LaunchOutput {
@@ -168,13 +145,13 @@ fn number(env: &BTreeMap<String, String>, name: &'static str) -> Result<Option<u
 /// # Errors
 /// [`LaunchError`] for invalid settings, an unknown JVM class count, or too little memory.
 pub fn run(env: &BTreeMap<String, String>, system: &System) -> Result<LaunchOutput, LaunchError> {
-    let mut messages = Vec::new();
+    let mut warnings = Vec::new();
     let options = env.get(JAVA_TOOL_OPTIONS).cloned().unwrap_or_default();
 
     let mut head_room = number(env, BPL_JVM_HEADROOM)?;
     if head_room.is_some() {
-        messages.push(format!(
-            "WARNING: {BPL_JVM_HEADROOM} is deprecated and will be removed, please switch to {BPL_JVM_HEAD_ROOM}"
+        warnings.push(format!(
+            "{BPL_JVM_HEADROOM} is deprecated and will be removed, please switch to {BPL_JVM_HEAD_ROOM}"
         ));
     }
     if let Some(value) = number(env, BPL_JVM_HEAD_ROOM)? {
@@ -190,17 +167,17 @@ pub fn run(env: &BTreeMap<String, String>, system: &System) -> Result<LaunchOutp
     let thread_count = number(env, BPL_JVM_THREAD_COUNT)?.unwrap_or(DEFAULT_THREAD_COUNT);
     let loaded_class_count = match number(env, BPL_JVM_LOADED_CLASS_COUNT)? {
         Some(count) => count,
-        None => estimated_loaded_classes(env, &options, &mut messages)?,
+        None => estimated_loaded_classes(env, &options, &mut warnings)?,
     };
 
-    let total_memory = total_memory(system, &mut messages);
+    let total_memory = system.total_memory(&mut warnings);
     let calculator = Calculator {
         total_memory,
         thread_count,
         loaded_class_count,
         head_room,
     };
-    let summary = format!(
+    let figures = format!(
         "Total Memory: {}, Thread Count: {thread_count}, Loaded Class Count: {loaded_class_count}, Headroom: {head_room}%",
         format_size(total_memory)
     );
@@ -208,13 +185,13 @@ pub fn run(env: &BTreeMap<String, String>, system: &System) -> Result<LaunchOutp
         .calculate(&options)
         .map_err(|error| LaunchError::Memory {
             error,
-            summary: summary.clone(),
+            summary: figures.clone(),
         })?;
     let calculated = configuration.calculated_flags();
-    messages.push(format!(
-        "Calculated JVM Memory Configuration: {} ({summary})",
+    let summary = format!(
+        "Calculated JVM Memory Configuration: {} ({figures})",
         calculated.join(" ")
-    ));
+    );
 
     let mut values: Vec<String> = Vec::new();
     if !options.trim().is_empty() {
@@ -226,12 +203,13 @@ pub fn run(env: &BTreeMap<String, String>, system: &System) -> Result<LaunchOutp
         .iter()
         .any(|word| word.starts_with("-XX:ActiveProcessorCount="))
     {
-        let processors = processor_count(&system.proc_status);
+        let processors = system.processor_count();
         values.push(format!("-XX:ActiveProcessorCount={processors}"));
     }
     Ok(LaunchOutput {
         java_tool_options: values.join(" "),
-        messages,
+        warnings,
+        summary,
     })
 }
 
@@ -240,7 +218,7 @@ pub fn run(env: &BTreeMap<String, String>, system: &System) -> Result<LaunchOutp
 fn estimated_loaded_classes(
     env: &BTreeMap<String, String>,
     options: &str,
-    messages: &mut Vec<String>,
+    warnings: &mut Vec<String>,
 ) -> Result<u64, LaunchError> {
     let jvm_classes = if let Some(count) = number(env, BPI_JVM_CLASS_COUNT)? {
         count
@@ -254,8 +232,8 @@ fn estimated_loaded_classes(
             reason: error.to_string(),
         })?
     };
-    let app_classes = app_classes(env, messages)?;
-    let agent_classes = agent_classes(options, messages);
+    let app_classes = app_classes(env, warnings)?;
+    let agent_classes = agent_classes(options, warnings);
 
     let (mut static_adjustment, mut percent) = (0_u64, 100_u64);
     if let Some(adjustment) = env.get(BPL_JVM_CLASS_ADJUSTMENT) {
@@ -280,7 +258,7 @@ fn estimated_loaded_classes(
 /// The app's classes: counted now in `BPI_APPLICATION_PATH`, else the build's count.
 fn app_classes(
     env: &BTreeMap<String, String>,
-    messages: &mut Vec<String>,
+    warnings: &mut Vec<String>,
 ) -> Result<u64, LaunchError> {
     let build_count = number(env, BPI_APPLICATION_CLASS_COUNT)?;
     let Some(path) = env.get(BPI_APPLICATION_PATH) else {
@@ -289,16 +267,16 @@ fn app_classes(
     match count_app_classes(Path::new(path)) {
         Ok(count) => {
             for (jar, reason) in &count.unreadable_jars {
-                messages.push(format!(
-                    "WARNING: classes of {} not counted: {reason}",
+                warnings.push(format!(
+                    "classes of {} not counted: {reason}",
                     jar.display()
                 ));
             }
             Ok(count.classes)
         }
         Err(error) => {
-            messages.push(format!(
-                "WARNING: cannot count the application's classes ({error}); using the count made at build: {}",
+            warnings.push(format!(
+                "cannot count the application's classes ({error}); using the count made at build: {}",
                 build_count.unwrap_or(0)
             ));
             Ok(build_count.unwrap_or(0))
@@ -307,7 +285,7 @@ fn app_classes(
 }
 
 /// The classes of the `-javaagent:<jar>[=options]` JARs in `options`.
-fn agent_classes(options: &str, messages: &mut Vec<String>) -> u64 {
+fn agent_classes(options: &str, warnings: &mut Vec<String>) -> u64 {
     let mut classes = 0;
     for word in split_options(options).unwrap_or_default() {
         let Some(agent) = word.strip_prefix("-javaagent:") else {
@@ -316,103 +294,12 @@ fn agent_classes(options: &str, messages: &mut Vec<String>) -> u64 {
         let jar = agent.split_once('=').map_or(agent, |(jar, _)| jar);
         match count_jar_classes(Path::new(jar)) {
             Ok(count) => classes += count,
-            Err(reason) => messages.push(format!(
-                "WARNING: could not count the classes of the agent {jar} ({reason}); metaspace may be sized too small"
+            Err(reason) => warnings.push(format!(
+                "could not count the classes of the agent {jar} ({reason}); metaspace may be sized too small"
             )),
         }
     }
     classes
-}
-
-/// The container's memory limit, with libjvm's fallbacks.
-fn total_memory(system: &System, messages: &mut Vec<String>) -> u64 {
-    let limit =
-        memory_limit(&system.cgroup_root, messages).or_else(|| mem_available(&system.meminfo));
-    match limit {
-        None => {
-            messages.push(
-                "WARNING: Unable to determine memory limit. Configuring JVM for 1G container."
-                    .to_string(),
-            );
-            UNKNOWN_MEMORY_FALLBACK
-        }
-        Some(limit) if limit > MAX_JVM_SIZE => {
-            messages.push(
-                "WARNING: Container memory limit too large. Configuring JVM for 64T container."
-                    .to_string(),
-            );
-            MAX_JVM_SIZE
-        }
-        Some(limit) => limit,
-    }
-}
-
-/// The cgroup memory limit: `None` when unlimited, absent, or unreadable (with a warning).
-fn memory_limit(cgroup_root: &Path, messages: &mut Vec<String>) -> Option<u64> {
-    match cgroup_memory::memory_limit(cgroup_root) {
-        Ok(limit) => limit,
-        Err(cgroup_memory::Error::Unreadable { path, error }) => {
-            messages.push(format!(
-                "WARNING: Unable to read {}: {error}",
-                path.display()
-            ));
-            None
-        }
-        Err(cgroup_memory::Error::Malformed { path, text }) => {
-            messages.push(format!(
-                "WARNING: Unable to convert memory limit {text:?} from path {:?} as int",
-                path.display().to_string()
-            ));
-            None
-        }
-    }
-}
-
-/// `MemAvailable` of `/proc/meminfo`, in bytes.
-fn mem_available(meminfo: &Path) -> Option<u64> {
-    let text = std::fs::read_to_string(meminfo).ok()?;
-    let value = text
-        .lines()
-        .find_map(|line| line.strip_prefix("MemAvailable:"))?;
-    let mut words = value.split_whitespace();
-    let number: u64 = words.next()?.parse().ok()?;
-    let multiplier = match words.next().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("b") => 1,
-        Some("kb") => 1024,
-        Some("mb") => 1024 * 1024,
-        Some("gb") => 1024 * 1024 * 1024,
-        Some(_) => return None,
-    };
-    number.checked_mul(multiplier)
-}
-
-/// The CPUs this process may run on, from `Cpus_allowed_list` (e.g. `0-3,8,10-11`); the
-/// standard library's count when that cannot be read.
-fn processor_count(proc_status: &Path) -> usize {
-    std::fs::read_to_string(proc_status)
-        .ok()
-        .and_then(|status| {
-            let list = status
-                .lines()
-                .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))?;
-            cpu_list_count(list.trim())
-        })
-        .filter(|count| *count > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-}
-
-fn cpu_list_count(list: &str) -> Option<usize> {
-    let mut count = 0;
-    for range in list.split(',').filter(|range| !range.is_empty()) {
-        count += if let Some((low, high)) = range.split_once('-') {
-            let (low, high): (usize, usize) = (low.parse().ok()?, high.parse().ok()?);
-            high.checked_sub(low)? + 1
-        } else {
-            range.parse::<usize>().ok()?;
-            1
-        };
-    }
-    Some(count)
 }
 
 #[cfg(test)]
@@ -574,11 +461,12 @@ mod tests {
                 .ends_with("-XX:ActiveProcessorCount=1")
         );
         assert_eq!(
-            output.messages,
-            [
-                "WARNING: Unable to determine memory limit. Configuring JVM for 1G container.",
-                "Calculated JVM Memory Configuration: -XX:MaxDirectMemorySize=10M -Xmx522904K -XX:MaxMetaspaceSize=13671K -XX:ReservedCodeCacheSize=240M -Xss1M (Total Memory: 1G, Thread Count: 250, Loaded Class Count: 0, Headroom: 0%)",
-            ]
+            output.warnings,
+            ["Unable to determine memory limit. Configuring JVM for 1G container."]
+        );
+        assert_eq!(
+            output.summary,
+            "Calculated JVM Memory Configuration: -XX:MaxDirectMemorySize=10M -Xmx522904K -XX:MaxMetaspaceSize=13671K -XX:ReservedCodeCacheSize=240M -Xss1M (Total Memory: 1G, Thread Count: 250, Loaded Class Count: 0, Headroom: 0%)"
         );
     }
 
@@ -611,13 +499,9 @@ mod tests {
         )
         .unwrap();
         assert!(
-            output
-                .messages
-                .last()
-                .unwrap()
-                .contains("Loaded Class Count: 385,"),
-            "{:?}",
-            output.messages
+            output.summary.contains("Loaded Class Count: 385,"),
+            "{}",
+            output.summary
         );
         // The app directory is gone: the build's count (3) is used. (1003 * 35%) = 351.
         let output = run(
@@ -630,13 +514,13 @@ mod tests {
         )
         .unwrap();
         assert!(
-            output.messages[0].starts_with(
-                "WARNING: cannot count the application's classes (cannot read /nonexistent/workspace"
+            output.warnings[0].starts_with(
+                "cannot count the application's classes (cannot read /nonexistent/workspace"
             ),
             "{:?}",
-            output.messages
+            output.warnings
         );
-        assert!(output.messages[1].contains("Loaded Class Count: 351,"));
+        assert!(output.summary.contains("Loaded Class Count: 351,"));
     }
 
     #[test]
@@ -644,7 +528,7 @@ mod tests {
         let machine = Machine::new(&[("memory.max", "1073741824")], None, "0");
         let count = |settings: &[(&str, &str)]| {
             let output = run(&env(settings), &machine.system()).unwrap();
-            let summary = output.messages.last().unwrap().clone();
+            let summary = output.summary.clone();
             let count = summary
                 .split("Loaded Class Count: ")
                 .nth(1)
@@ -653,7 +537,7 @@ mod tests {
                 .next()
                 .unwrap()
                 .to_string();
-            (count, output.messages)
+            (count, output.warnings)
         };
         assert_eq!(
             count(&[
@@ -671,14 +555,15 @@ mod tests {
             .0,
             "700"
         );
-        let (classes, messages) = count(&[
+        let (classes, warnings) = count(&[
             (BPI_JVM_CLASS_COUNT, "1000"),
             (JAVA_TOOL_OPTIONS, "-javaagent:/nonexistent/agent.jar=opt"),
         ]);
         assert_eq!(classes, "350");
-        assert!(messages[0].starts_with(
-            "WARNING: could not count the classes of the agent /nonexistent/agent.jar"
-        ));
+        assert!(
+            warnings[0]
+                .starts_with("could not count the classes of the agent /nonexistent/agent.jar")
+        );
     }
 
     #[test]
@@ -734,29 +619,16 @@ mod tests {
             &machine.system(),
         )
         .unwrap();
-        assert!(output.messages[0].contains("BPL_JVM_HEADROOM is deprecated"));
+        assert!(output.warnings[0].contains("BPL_JVM_HEADROOM is deprecated"));
         assert!(output.java_tool_options.contains("-Xmx418046K"));
-    }
-
-    #[test]
-    fn cpu_lists() {
-        for (list, count) in [
-            ("0", Some(1)),
-            ("0-3", Some(4)),
-            ("0-3,8,10-11", Some(7)),
-            ("", Some(0)),
-            ("3-1", None),
-            ("x", None),
-        ] {
-            assert_eq!(cpu_list_count(list), count, "{list}");
-        }
     }
 
     #[test]
     fn exec_d_output_is_toml() {
         let output = LaunchOutput {
             java_tool_options: "-Dmsg=\"hi\\there\"\n\u{1}".to_string(),
-            messages: Vec::new(),
+            warnings: Vec::new(),
+            summary: String::new(),
         };
         // Quotes, backslashes, line breaks and control characters survive: the launcher reads
         // back the same value.
@@ -769,7 +641,8 @@ mod tests {
         assert_eq!(table.len(), 1);
         let plain = LaunchOutput {
             java_tool_options: "-Xss1M -XX:ActiveProcessorCount=2".to_string(),
-            messages: Vec::new(),
+            warnings: Vec::new(),
+            summary: String::new(),
         };
         assert_eq!(
             plain.to_toml().unwrap(),

@@ -6,7 +6,9 @@
 //!
 //! - [`calculation`]: Paketo's memory calculator (libjvm `calc`): regions, sizes, the user's
 //!   flags;
-//! - [`exec_d`]: what the program reads (the cgroup memory limit, `/proc`, the environment, the
+//! - [`system`]: what the container offers (the cgroup memory limit or `/proc/meminfo`, the
+//!   processors of `/proc/self/status`);
+//! - [`exec_d`]: what the program reads from the environment and the app (the settings, the
 //!   class counts) and what it writes (`JAVA_TOOL_OPTIONS`, as exec.d TOML);
 //! - elsewhere, by what else uses them: the class counts in [`crate::classes`] (the build counts
 //!   classes too), the program's `main` in `src/bin/memory-calculator.rs`, and the layer that
@@ -14,3 +16,4 @@
 
 pub mod calculation;
 pub mod exec_d;
+pub mod system;

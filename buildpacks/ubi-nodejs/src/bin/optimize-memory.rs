@@ -17,33 +17,13 @@
 //! Usage: `optimize-memory [CGROUP_ROOT]`; the launcher passes no argument and the cgroup root
 //! is `/sys/fs/cgroup`. The argument is for tests and diagnosis.
 
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
+
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-// Dependencies of the buildpack binary and the integration tests, not used by this one.
-#[cfg(test)]
-use cnb_harness as _;
-use cnb_output as _;
-#[cfg(test)]
-use elf_check as _;
-use find_program as _;
-#[cfg(test)]
-use fuzz_check as _;
-#[cfg(test)]
-use insta as _;
-use libcnb as _;
-use nodejs_semver as _;
-use nodejs_version as _;
-use platform_settings as _;
-use sbom as _;
-use serde as _;
-use serde_json as _;
-use ubi_companion_contract as _;
-use untrusted_input as _;
-#[cfg(test)]
-use which as _;
 
 const MIB: u64 = 1024 * 1024;
 /// The exec.d output: the file descriptor the launcher reads the TOML from.

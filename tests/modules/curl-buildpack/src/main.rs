@@ -5,6 +5,9 @@
 //! `examples/curl-extension`, which installs it into the build image. Build then checks that
 //! `curl` is on `PATH` and sets the default process `curl-version`.
 
+// Its unit tests use only some of the dev-dependencies (the integration tests use them all).
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+
 mod curl;
 mod errors;
 
@@ -17,11 +20,6 @@ use libcnb::data::process_type;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, buildpack_main};
-
-#[cfg(test)]
-use tempfile as _;
-#[cfg(test)]
-use toml as _;
 
 struct CurlBuildpack;
 

@@ -2,18 +2,13 @@
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use tempfile::TempDir;
-
-// Dependencies of the binary that this test does not name (for `unused_crate_dependencies`).
-use cnb_output as _;
-use insta as _;
-use libcnb as _;
-use serde as _;
-use which as _;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_example-curl-buildpack");
 

@@ -1,0 +1,229 @@
+//! The stack's catalogue: its problems name the file, names not ours are ignored, majors the
+//! extension cannot install are skipped with the reason.
+
+use crate::support::{
+    INSTALL, RUNTIME_FILE, STACK_ID, UBI8, UBI9, app, assert_failure, assert_success, fixture,
+    jdk_package, plan, run_image, version, with_catalogue,
+};
+use cnb_harness::{ModuleRun, TargetEnv};
+
+#[test]
+fn catalogue_problems_name_the_file_and_a_missing_one_means_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_json = dir.path().join("not-json.json");
+    std::fs::write(&not_json, "images:\n  - java-17\n").unwrap();
+    let bad_name = dir.path().join("bad-name.json");
+    std::fs::write(&bad_name, r#"{"images": [{"name": "java-latest"}]}"#).unwrap();
+    let bad_run_image = dir.path().join("bad-run-image.json");
+    std::fs::write(
+        &bad_run_image,
+        r#"{"images": [{"name": "java-17", "run_image": "localhost/Run Image"}]}"#,
+    )
+    .unwrap();
+    for (catalogue, expected) in [
+        (&not_json, "is not valid: expected value at line 1 column 1"),
+        (&bad_name, "has an image named \"java-latest\""),
+        (
+            &bad_run_image,
+            "gives \"java-17\" a run_image that is not a valid image reference",
+        ),
+    ] {
+        let (module, _module_dir) = with_catalogue(catalogue);
+        let outcome = ModuleRun::new(&module, app("empty-app"))
+            .lifecycle_env(STACK_ID, UBI9)
+            .buildpack_plan(&plan(None))
+            .generate();
+        assert_failure(
+            &outcome,
+            &[&format!(
+                "the Java version catalogue {} {expected}",
+                catalogue.display()
+            )],
+        );
+    }
+
+    let missing = dir.path().join("missing.json");
+    let (module, _module_dir) = with_catalogue(&missing);
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        run_image(&outcome),
+        "paketobuildpacks/run-java-17-ubi8-base"
+    );
+    assert!(outcome.process.stdout.contains(&format!(
+        "(built-in table for ubi8: {} does not exist): 8, 11, 17, 21 (default 17",
+        missing.display()
+    )));
+
+    // ubi10 publishes no Java run image: without java-* entries there is nothing to offer.
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .target(TargetEnv::linux_amd64("rhel", "10.0"))
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_failure(
+        &outcome,
+        &["ERROR: io.buildpacks.stacks.ubi10 offers no Java this extension knows of"],
+    );
+}
+
+#[test]
+fn ubi10_with_java_entries_in_its_catalogue() {
+    // Upstream cannot serve ubi10 at all; a catalogue with java-* entries makes it work.
+    let dir = tempfile::tempdir().unwrap();
+    let catalogue = dir.path().join("images.json");
+    std::fs::write(
+        &catalogue,
+        r#"{"os_name": "ubi", "os_codename": "10", "images": [{"name": "java-21", "run_image": "run-java-21"}, {"name": "nodejs-24", "is_default_run_image": true}]}"#,
+    )
+    .unwrap();
+    let (module, _module_dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
+        .target(TargetEnv::linux_amd64("rhel", "10.0"))
+        .buildpack_plan(&plan(Some(("21", "pom.xml"))))
+        .generate();
+    assert_success(&outcome);
+    assert!(outcome.build_dockerfile.as_deref().unwrap().contains(&format!(
+        "RUN {INSTALL} openssl-devel java-21-openjdk-devel nss_wrapper-libs which && microdnf \
+         clean all\n"
+    )));
+    assert_eq!(
+        run_image(&outcome),
+        "paketobuildpacks/ubi-10-run-java-21-base"
+    );
+}
+
+#[test]
+fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalogue = dir.path().join("images.json");
+    std::fs::write(
+        &catalogue,
+        r#"{"images": [{"name": "javascript-tools", "run_image": "x"}, {"name": "nodejsfoo"}, {"name": "java-21", "run_image": "run-java-21"}, {"name": "nodejs-22", "is_default_run_image": true}]}"#,
+    )
+    .unwrap();
+    let (module, _module_dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(jdk_package(&outcome), "java-21-openjdk-devel");
+
+    // `java-0` used to make the catalogue an error; it is skipped (never installed).
+    std::fs::write(
+        &catalogue,
+        r#"{"images": [{"name": "java-0", "run_image": "run-java-0"}, {"name": "java-21"}]}"#,
+    )
+    .unwrap();
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(jdk_package(&outcome), "java-21-openjdk-devel");
+    assert!(
+        outcome.process.stdout.contains(
+            "      Skipped java-0: older than the first OpenJDK LTS release, the only Java RHEL \
+             packages (8, 11, 17, 21, 25 and every fourth after)\n"
+        ),
+        "{}",
+        outcome.process.stdout
+    );
+}
+
+/// Issue 21: one `java-26` (not an LTS release RHEL packages) or `java-1` entry in the
+/// catalogue aborted every Java build ("The build image is broken"), even one asking for 17.
+/// Now they are skipped, with the reason in the log.
+#[test]
+fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
+    let catalogue = fixture("images-ubi9-unknown-and-future.json");
+    let (module, _dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(Some(("17", "pom.xml"))))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
+    assert_eq!(
+        run_image(&outcome),
+        "paketobuildpacks/run-java-17-ubi9-base"
+    );
+    assert_eq!(
+        outcome.process.stdout,
+        format!(
+            "UBI Java Extension {version}\n\
+             \x20 Resolving Java version\n\
+             \x20   Candidate version sources (in priority order):\n\
+             \x20     build plan jdk from pom.xml -> \"17\"\n\
+             \x20     build plan jre from pom.xml -> \"17\"\n\
+             \x20     app pom.xml -> \"21\"\n\
+             \n\
+             \x20   Using the highest-priority request: build plan jdk from pom.xml -> \"17\" \
+             (Java 17)\n\
+             \x20   Stack io.buildpacks.stacks.ubi9 (from CNB_STACK_ID)\n\
+             \x20   Java versions of the stack (catalogue {}): 17, 21 (default 17: upstream's \
+             default)\n\
+             \x20     Skipped java-1: older than the first OpenJDK LTS release, the only Java \
+             RHEL packages (8, 11, 17, 21, 25 and every fourth after)\n\
+             \x20     Skipped java-26: not an OpenJDK LTS release, the only Java RHEL packages \
+             (8, 11, 17, 21, 25 and every fourth after)\n\
+             \n\
+             \x20 Selected Java major version 17\n\
+             \x20 Run image paketobuildpacks/run-java-17-ubi9-base (from Paketo's naming for the \
+             stack)\n\
+             \x20 Installing with microdnf:\n\
+             \x20   openssl-devel java-17-openjdk-devel nss_wrapper-libs which\n\
+             \x20 JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
+             {RUNTIME_FILE})\n\
+             \n",
+            catalogue.display(),
+            version = version()
+        )
+    );
+
+    // Nothing requested: the default, 17.
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
+
+    // Asking for the skipped major fails, saying why.
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .platform_env("BP_JVM_VERSION", "26")
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_failure(
+        &outcome,
+        &[&format!(
+            "ERROR: unable to map requested Java version \"26\" (BP_JVM_VERSION) to a UBI \
+             supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), \
+             not 26.\n  The catalogue also lists java-26, but this extension cannot install it: \
+             it is not an OpenJDK LTS release, the only Java RHEL packages (8, 11, 17, 21, 25 and \
+             every fourth after).\n",
+            catalogue.display()
+        )],
+    );
+
+    // Only majors it cannot install: a clear error naming them.
+    let catalogue = fixture("images-ubi9-only-uninstallable.json");
+    let (module, _dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(Some(("17", "pom.xml"))))
+        .generate();
+    assert_failure(
+        &outcome,
+        &[&format!(
+            "ERROR: Cannot use the stack's Java catalogue\n  the Java version catalogue {} lists \
+             Java 1, 26, none of which this extension can install: java-1: older than the first \
+             OpenJDK LTS release",
+            catalogue.display()
+        )],
+    );
+}

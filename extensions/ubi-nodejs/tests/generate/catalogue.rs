@@ -1,0 +1,262 @@
+//! The stack's catalogue: its problems name the file, majors the extension cannot install are
+//! skipped with the reason, and the default comes from it.
+
+use crate::support::{
+    STACK_ID, UBI8, app, assert_failure, assert_success, fixture, plan, unsatisfiable, version,
+    with_catalogue,
+};
+use cnb_harness::ModuleRun;
+
+#[test]
+fn a_major_the_stack_cannot_install_is_skipped() {
+    // The ubi9 packages start at 18: a catalogue listing 16 (even as its default) does not make
+    // it installable; it is skipped and the default is the newest major installed.
+    let dir = tempfile::tempdir().unwrap();
+    let catalogue = dir.path().join("images.json");
+    std::fs::write(
+        &catalogue,
+        r#"{"images": [{"name": "nodejs-16", "is_default_run_image": true}, {"name": "nodejs-20"}]}"#,
+    )
+    .unwrap();
+    let (module, _module_dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+        .buildpack_plan(&plan(&[(None, "")]))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM paketobuildpacks/run-nodejs-20-ubi9-base\n")
+    );
+    assert!(
+        outcome.process.stdout.contains(
+            "      Skipped nodejs-16 (the catalogue's default): older than the Node.js majors \
+             this extension installs on io.buildpacks.stacks.ubi9 (18, 20, 22, 24)\n"
+        ),
+        "{}",
+        outcome.process.stdout
+    );
+}
+
+/// Issue 21: a stack offering Node.js 22, 24 and 26 (default 24) on ubi8, where this
+/// extension installs up to 24. `>=20`, `*`, `node` and `lts/*` selected 26 and failed with
+/// "unsupported Node.js version 26 for image io.buildpacks.stacks.ubi8", although 24 satisfies
+/// each of them. Now 26 is skipped, with the reason in the log, and each gets 24.
+#[test]
+fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed() {
+    let catalogue = fixture("images-ubi8-future-26.json");
+    let (module, _dir) = with_catalogue(&catalogue);
+    for (source, request) in [
+        ("package.json", ">=20"),
+        ("package.json", "*"),
+        (".nvmrc", "node"),
+        (".nvmrc", "lts/*"),
+        ("BP_NODE_VERSION", "24"),
+    ] {
+        let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+            .lifecycle_env(STACK_ID, UBI8)
+            .buildpack_plan(&plan(&[(Some(source), request)]))
+            .generate();
+        assert_success(&outcome);
+        assert_eq!(
+            outcome.run_dockerfile.as_deref(),
+            Some("FROM paketobuildpacks/run-nodejs-24-ubi8-base\n"),
+            "{request}"
+        );
+        assert!(
+            outcome
+                .build_dockerfile
+                .as_deref()
+                .unwrap()
+                .contains("\nRUN microdnf -y module enable nodejs:24 && "),
+            "{request}"
+        );
+    }
+    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(Some("package.json"), ">=20")]))
+        .generate();
+    assert_eq!(
+        outcome.process.stdout,
+        format!(
+            "UBI Node.js Extension {version}\n\
+             \x20 Resolving Node.js version\n\
+             \x20   Candidate version sources (in priority order):\n\
+             \x20     package.json -> \">=20\"\n\
+             \n\
+             \x20   Using the highest-priority request: package.json -> \">=20\"\n\
+             \x20   Stack io.buildpacks.stacks.ubi8 (from CNB_STACK_ID)\n\
+             \x20   Node.js versions of the stack ({}): 22, 24 (default 24)\n\
+             \x20     Skipped nodejs-26: newer than the Node.js majors this extension installs \
+             on io.buildpacks.stacks.ubi8 (16, 18, 20, 22, 24)\n\
+             \x20   \">=20\" matches Node.js 24\n\
+             \n\
+             \x20 Selected Node.js major version 24\n\
+             \x20 Run image paketobuildpacks/run-nodejs-24-ubi8-base (from Paketo's naming for \
+             the stack)\n\
+             \x20 Installing with microdnf from module stream nodejs:24:\n\
+             \x20   make gcc-toolset-13-gcc gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime \
+             libatomic_ops git openssl-devel python3.12 nodejs npm nodejs-nodemon \
+             nss_wrapper-libs which\n\
+             \n",
+            catalogue.display(),
+            version = version()
+        )
+    );
+
+    // Only the skipped major satisfies it: the error says so.
+    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(Some("package.json"), "^26")]))
+        .generate();
+    assert_failure(
+        &outcome,
+        &unsatisfiable("^26"),
+        &[
+            "  Supported versions are: [22, 24]. The constraint comes from package.json.\n",
+            "  The stack's catalogue also lists nodejs-26, which satisfies it, but it is newer \
+             than the Node.js majors this extension installs on io.buildpacks.stacks.ubi8 (16, \
+             18, 20, 22, 24).\n",
+        ],
+    );
+
+    // The LTS line of 26, by a codename the list does not hold yet (its initial follows
+    // krypton's): understood as 26, which this stack offers but this extension cannot install.
+    let outcome = ModuleRun::new(&module, app("node-nvmrc"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/lithium")]))
+        .generate();
+    assert_failure(
+        &outcome,
+        &unsatisfiable("lts/lithium"),
+        &["  The stack's catalogue also lists nodejs-26, which satisfies it, but it is newer "],
+    );
+}
+
+/// Issue 21: with nothing requested, the log said `Using the highest-priority request:
+/// <unknown> -> ""` before `No version requested: using the default, ...`; only the second
+/// line is logged now. With a future default (26, skipped), the default is the newest major
+/// installed.
+#[test]
+fn no_request_logs_only_the_default_even_a_skipped_one() {
+    let catalogue = fixture("images-ubi8-future-default-26.json");
+    let (module, _dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(None, "")]))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        outcome.process.stdout,
+        format!(
+            "UBI Node.js Extension {version}\n\
+             \x20 Resolving Node.js version\n\
+             \x20   Candidate version sources (in priority order):\n\
+             \x20     <unknown> -> \"\"\n\
+             \n\
+             \x20   Stack io.buildpacks.stacks.ubi8 (from CNB_STACK_ID)\n\
+             \x20   Node.js versions of the stack ({}): 22, 24 (default 24, the newest: the \
+             catalogue's default is skipped)\n\
+             \x20     Skipped nodejs-26 (the catalogue's default): newer than the Node.js majors \
+             this extension installs on io.buildpacks.stacks.ubi8 (16, 18, 20, 22, 24)\n\
+             \x20   No version requested: using the default, 24\n\
+             \n\
+             \x20 Selected Node.js major version 24\n\
+             \x20 Run image paketobuildpacks/run-nodejs-24-ubi8-base (from Paketo's naming for \
+             the stack)\n\
+             \x20 Installing with microdnf from module stream nodejs:24:\n\
+             \x20   make gcc-toolset-13-gcc gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime \
+             libatomic_ops git openssl-devel python3.12 nodejs npm nodejs-nodemon \
+             nss_wrapper-libs which\n\
+             \n",
+            catalogue.display(),
+            version = version()
+        )
+    );
+
+    // The same on a stack whose default is installed: no "Using the highest-priority request".
+    let catalogue = fixture("images-ubi9.json");
+    let (module, _dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+        .buildpack_plan(&plan(&[(None, ""), (Some(".nvmrc"), "default")]))
+        .generate();
+    assert_success(&outcome);
+    assert!(
+        outcome.process.stdout.starts_with(&format!(
+            "UBI Node.js Extension {version}\n\
+             \x20 Resolving Node.js version\n\
+             \x20   Candidate version sources (in priority order):\n\
+             \x20     .nvmrc -> \"default\"\n\
+             \x20     <unknown> -> \"\"\n\
+             \n\
+             \x20   Stack io.buildpacks.stacks.ubi9 (from CNB_STACK_ID)\n\
+             \x20   Node.js versions of the stack ({}): 20, 22, 24 (default 24)\n\
+             \x20   No version requested: using the default, 24\n\
+             \n\
+             \x20 Selected Node.js major version 24\n",
+            catalogue.display(),
+            version = version()
+        )),
+        "{}",
+        outcome.process.stdout
+    );
+}
+
+/// Issue 21: a catalogue of legacy majors only (10 and 12) passed the catalogue check, then
+/// every request failed on an install error. Now the error says that this extension installs
+/// none of them.
+#[test]
+fn a_catalogue_of_legacy_majors_only_is_a_clear_error() {
+    let catalogue = fixture("images-ubi8-legacy-10-12.json");
+    let (module, _dir) = with_catalogue(&catalogue);
+    for request in ["", "lts/*", "node", "lts/erbium", "12"] {
+        let outcome = ModuleRun::new(&module, app("node-nvmrc"))
+            .lifecycle_env(STACK_ID, UBI8)
+            .buildpack_plan(&plan(&[(Some(".nvmrc"), request)]))
+            .generate();
+        assert_failure(
+            &outcome,
+            "Cannot use the stack's Node.js catalogue",
+            &[&format!(
+                "  the Node.js version catalogue {} lists Node.js 10, 12, none of which this \
+                 extension can install: nodejs-10: older than the Node.js majors this extension \
+                 installs on io.buildpacks.stacks.ubi8 (16, 18, 20, 22, 24); nodejs-12 (the \
+                 catalogue's default): older than ",
+                catalogue.display()
+            )],
+        );
+    }
+}
+
+#[test]
+fn catalogue_problems_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.json");
+    let not_json = dir.path().join("not-json.json");
+    std::fs::write(&not_json, "images:\n  - nodejs-20\n").unwrap();
+    let no_default = dir.path().join("no-default.json");
+    std::fs::write(&no_default, r#"{"images": [{"name": "nodejs-20"}]}"#).unwrap();
+    for (catalogue, expected) in [
+        (&missing, "does not exist"),
+        (&not_json, "is not valid: expected value at line 1 column 1"),
+        (
+            &no_default,
+            "marks none of its Node.js images (nodejs-20) as the default",
+        ),
+    ] {
+        let (module, _module_dir) = with_catalogue(catalogue);
+        let outcome = ModuleRun::new(&module, app("empty-app"))
+            .lifecycle_env(STACK_ID, UBI8)
+            .buildpack_plan(&plan(&[(None, "")]))
+            .generate();
+        assert_failure(
+            &outcome,
+            "Cannot use the stack's Node.js catalogue",
+            &[&format!(
+                "  the Node.js version catalogue {} {expected}",
+                catalogue.display()
+            )],
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! The packaged extension run as the lifecycle runs it (through the harness), on fixture apps,
+//! with its catalogue pointed at fixture `images.json` files.
+//!
+//! - [`versions`]: which Node.js is installed, from which request, and which run image the app
+//!   gets.
+//! - [`catalogue`]: the stack's catalogue, its problems and the majors skipped.
+//! - [`refusals`]: hostile or missing inputs, refused with nothing written.
+
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
+// Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
+#![allow(clippy::unwrap_used)]
+
+mod catalogue;
+mod refusals;
+mod support;
+mod versions;
+
+use cnb_harness::ModuleRun;
+use std::path::PathBuf;
+use support::{app, packaged};
+
+#[test]
+fn detect_provides_node_or_node_and_npm() {
+    for name in ["node-npm-engines", "node-nvmrc", "empty-app"] {
+        let outcome = ModuleRun::new(&packaged(), app(name)).detect();
+        assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+        let expected: toml::Table = toml::from_str(
+            "[[provides]]\nname = \"node\"\n\n[[or]]\n[[or.provides]]\nname = \"node\"\n\
+             [[or.provides]]\nname = \"npm\"\n",
+        )
+        .unwrap();
+        assert_eq!(outcome.plan, Some(expected));
+    }
+}
+
+#[test]
+fn the_packaged_binary_is_small() {
+    // (The packager has checked that it is statically linked.)
+    let module = packaged();
+    let executable = module.executable("generate");
+    let size = std::fs::metadata(&executable).unwrap().len();
+    assert!(size < 2 * 1024 * 1024, "bin/generate is {size} bytes");
+    assert_eq!(
+        std::fs::read_link(module.dir.join("bin/detect")).unwrap(),
+        PathBuf::from("generate")
+    );
+}

@@ -1,0 +1,281 @@
+//! Which Node.js the extension installs, from which request, and which run image the app gets.
+
+use crate::support::{
+    CACHE_COMMENT, INSTALL, INVALID_REQUEST, RESTORE_USER, STACK_ID, UBI8, app, assert_failure,
+    assert_success, fixture, plan, runtime_lines, unsatisfiable, version, with_catalogue,
+};
+use cnb_harness::{ModuleRun, TargetEnv};
+
+#[test]
+fn ubi8_from_the_stack_id_with_package_json_engines() {
+    let catalogue = fixture("images-ubi8.json");
+    let (module, _dir) = with_catalogue(&catalogue);
+    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .target(TargetEnv::linux_amd64("rhel", "8.10"))
+        .buildpack_plan(&plan(&[(None, ""), (Some("package.json"), "~22")]))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        outcome.build_dockerfile.unwrap(),
+        format!(
+            "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
+             RUN microdnf -y module enable nodejs:22 && {INSTALL} make gcc-toolset-13-gcc \
+             gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime libatomic_ops git openssl-devel \
+             python3.12 nodejs npm nodejs-nodemon nss_wrapper-libs which && \
+             ln -sf /opt/rh/gcc-toolset-13/root/usr/bin/gcc /usr/bin/gcc && \
+             ln -sf /opt/rh/gcc-toolset-13/root/usr/bin/g++ /usr/bin/g++ && microdnf clean all\n\
+             {}{RESTORE_USER}",
+            runtime_lines(22, UBI8)
+        )
+    );
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM paketobuildpacks/run-nodejs-22-ubi8-base\n")
+    );
+    assert_eq!(
+        outcome.process.stdout,
+        format!(
+            "UBI Node.js Extension {version}\n\
+             \x20 Resolving Node.js version\n\
+             \x20   Candidate version sources (in priority order):\n\
+             \x20     package.json -> \"~22\"\n\
+             \x20     <unknown> -> \"\"\n\
+             \n\
+             \x20   Using the highest-priority request: package.json -> \"~22\"\n\
+             \x20   Stack io.buildpacks.stacks.ubi8 (from CNB_STACK_ID)\n\
+             \x20   Node.js versions of the stack ({}): 16, 18, 20, 22, 24 (default 24)\n\
+             \x20   \"~22\" matches Node.js 22\n\
+             \n\
+             \x20 Selected Node.js major version 22\n\
+             \x20 Run image paketobuildpacks/run-nodejs-22-ubi8-base (from Paketo's naming for \
+             the stack)\n\
+             \x20 Installing with microdnf from module stream nodejs:22:\n\
+             \x20   make gcc-toolset-13-gcc gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime \
+             libatomic_ops git openssl-devel python3.12 nodejs npm nodejs-nodemon \
+             nss_wrapper-libs which\n\
+             \n",
+            catalogue.display(),
+            version = version()
+        )
+    );
+    assert_eq!(outcome.process.stderr, "");
+}
+
+#[test]
+fn ubi10_from_the_target_with_nvmrc() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi10.json"));
+    let outcome = ModuleRun::new(&module, app("node-nvmrc"))
+        .target(TargetEnv::linux_amd64("rhel", "10.0"))
+        .buildpack_plan(&plan(&[(Some(".nvmrc"), "24.*")]))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        outcome.build_dockerfile.unwrap(),
+        format!(
+            "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
+             RUN {INSTALL} make gcc gcc-c++ git openssl-devel nodejs24 nodejs-nodemon \
+             nodejs24-npm nss_wrapper-libs which python3 && ln -sf /usr/bin/node-24 /usr/bin/node && \
+             ln -sf /usr/bin/npm-24 /usr/bin/npm && ln -sf /usr/bin/npx-24 /usr/bin/npx && \
+             microdnf clean all\n{}{RESTORE_USER}",
+            runtime_lines(24, "io.buildpacks.stacks.ubi10")
+        )
+    );
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM paketobuildpacks/ubi-10-run-nodejs-24-base\n")
+    );
+    let stdout = &outcome.process.stdout;
+    assert!(
+        stdout
+            .contains("    Stack io.buildpacks.stacks.ubi10 (from target distro rhel \"10.0\")\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(
+        "\n  Installing with microdnf:\n    make gcc gcc-c++ git openssl-devel nodejs24 "
+    ));
+}
+
+#[test]
+fn ubi9_exact_version_selects_the_stream_of_its_major() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi9.json"));
+    let outcome = ModuleRun::new(&module, app("node-node-version"))
+        .target(TargetEnv::linux_amd64("rhel", "9.4"))
+        .buildpack_plan(&plan(&[(Some(".node-version"), "20.11.1")]))
+        .generate();
+    assert_success(&outcome);
+    assert!(
+        outcome
+            .build_dockerfile
+            .unwrap()
+            .contains("\nRUN microdnf -y module enable nodejs:20 && "),
+    );
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM paketobuildpacks/run-nodejs-20-ubi9-base\n")
+    );
+    assert!(
+        outcome.process.stdout.contains(
+            "    \"20.11.1\" matches a release of Node.js 20: UBI ships one build per major, so \
+             the patch level comes from the distribution's Node.js 20 stream\n\n  Selected \
+             Node.js major version 20\n"
+        ),
+        "{}",
+        outcome.process.stdout
+    );
+}
+
+#[test]
+fn bp_node_version_wins_over_the_other_sources() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi9.json"));
+    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+        .buildpack_plan(&plan(&[
+            (Some(".node-version"), "<0"),
+            (Some("package.json"), "<0"),
+            (Some("BP_NODE_VERSION"), "=20"),
+            (Some(".nvmrc"), "<0"),
+        ]))
+        .generate();
+    assert_success(&outcome);
+    assert!(outcome.process.stdout.contains(
+        "      BP_NODE_VERSION -> \"=20\"\n      package.json -> \"<0\"\n      .nvmrc -> \"<0\"\n      \
+         .node-version -> \"<0\"\n"
+    ));
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM paketobuildpacks/run-nodejs-20-ubi9-base\n")
+    );
+}
+
+#[test]
+fn the_default_comes_from_the_catalogue_and_its_full_run_image_reference_is_used() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi9-local-run-images.json"));
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+        .buildpack_plan(&plan(&[(None, "")]))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM localhost/paketo/run-nodejs-22-ubi9-base:0.0.42\n")
+    );
+    let stdout = &outcome.process.stdout;
+    assert!(
+        stdout.contains("    No version requested: using the default, 22\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "  Run image localhost/paketo/run-nodejs-22-ubi9-base:0.0.42 (from run_image of \
+             nodejs-22 in the catalogue)\n"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_run_image_override_wins_and_is_logged() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi9-local-run-images.json"));
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+        .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", "localhost/my/run-node:20")
+        .buildpack_plan(&plan(&[(Some("BP_NODE_VERSION"), "20")]))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM localhost/my/run-node:20\n")
+    );
+    assert!(outcome.process.stdout.contains(
+        "  Using run image specified by BP_UBI_RUN_IMAGE_OVERRIDE localhost/my/run-node:20\n"
+    ));
+
+    // An empty override is ignored.
+    let outcome = ModuleRun::new(&module, app("empty-app"))
+        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+        .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", "")
+        .buildpack_plan(&plan(&[(Some("BP_NODE_VERSION"), "20")]))
+        .generate();
+    assert_success(&outcome);
+    assert_eq!(
+        outcome.run_dockerfile.as_deref(),
+        Some("FROM localhost/paketo/run-nodejs-20-ubi9-base:0.0.42\n")
+    );
+}
+
+#[test]
+fn an_unsupported_version_names_the_request_its_source_and_the_majors() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
+    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(Some("BP_NODE_VERSION"), "~14")]))
+        .generate();
+    assert_failure(
+        &outcome,
+        &unsatisfiable("~14"),
+        &[
+            "  Supported versions are: [16, 18, 20, 22, 24].",
+            "The constraint comes from BP_NODE_VERSION",
+        ],
+    );
+    // The log went as far as the candidates.
+    assert!(
+        outcome
+            .process
+            .stdout
+            .contains("      BP_NODE_VERSION -> \"~14\"\n")
+    );
+}
+
+/// Issue 13: nvm aliases in `.nvmrc` resolve against the stack's catalogue, and the log says
+/// how; an unknown LTS codename is an error that lists the known ones.
+#[test]
+fn nvm_aliases_resolve_against_the_catalogue() {
+    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
+    for (alias, major, meaning) in [
+        ("lts/*", 24, "the newest LTS (even) major offered"),
+        ("node", 24, "the newest major offered"),
+        ("stable", 24, "the newest major offered"),
+        ("lts/iron", 20, "the LTS line iron"),
+        ("lts/hydrogen", 18, "the LTS line hydrogen"),
+    ] {
+        let outcome = ModuleRun::new(&module, app("node-nvmrc"))
+            .lifecycle_env(STACK_ID, UBI8)
+            .buildpack_plan(&plan(&[(Some(".nvmrc"), alias)]))
+            .generate();
+        assert_success(&outcome);
+        assert_eq!(
+            outcome.run_dockerfile.as_deref(),
+            Some(format!("FROM paketobuildpacks/run-nodejs-{major}-ubi8-base\n").as_str())
+        );
+        let logged = format!(
+            "    {alias:?} is the nvm alias {alias}, for {meaning}: Node.js {major}\n\n  \
+             Selected Node.js major version {major}\n"
+        );
+        assert!(
+            outcome.process.stdout.contains(&logged),
+            "{logged:?} not in {}",
+            outcome.process.stdout
+        );
+    }
+    let outcome = ModuleRun::new(&module, app("node-nvmrc"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/nope")]))
+        .generate();
+    assert_failure(
+        &outcome,
+        INVALID_REQUEST,
+        &[
+            "  the Node.js version \"lts/nope\" requested by .nvmrc names the LTS line \
+             \"nope\", which nvm does not know.",
+            "krypton (24)",
+        ],
+    );
+    // A line the stack does not offer.
+    let outcome = ModuleRun::new(&module, app("node-nvmrc"))
+        .lifecycle_env(STACK_ID, UBI8)
+        .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/fermium")]))
+        .generate();
+    assert_failure(&outcome, &unsatisfiable("lts/fermium"), &[]);
+}
