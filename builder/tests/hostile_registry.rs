@@ -39,16 +39,24 @@ use tokio as _;
 use toml as _;
 use untrusted_input as _;
 
-/// Short timeouts, so that a stalled registry ends the test soon.
+/// Short timeouts, so that a stalled registry ends the test soon; the deadline far enough
+/// above the idle timeout that a loaded machine does not swap which one ends a stall.
 const TIMEOUTS: Timeouts = Timeouts {
     idle: Duration::from_secs(2),
-    deadline: Duration::from_secs(5),
+    deadline: Duration::from_secs(30),
+};
+
+/// For a registry that trickles: only the deadline can end it.
+const DEADLINE_ONLY: Timeouts = Timeouts {
+    idle: Duration::from_mins(1),
+    deadline: Duration::from_secs(3),
 };
 
 /// Runs `operation` with a registry client for `server`; a hang guard far above the
 /// timeouts: the failure mode of a client without them, not a measure of time.
 fn with_client<T: Send + 'static>(
     server: &HostileRegistry,
+    timeouts: Timeouts,
     cache: &Path,
     operation: impl FnOnce(&Registry) -> T + Send + 'static,
 ) -> T {
@@ -59,7 +67,7 @@ fn with_client<T: Send + 'static>(
         insecure: vec![server.host.clone()],
         auth_file: Some(auth_file),
         mirrors: Vec::new(),
-        timeouts: TIMEOUTS,
+        timeouts,
     };
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
@@ -71,17 +79,21 @@ fn with_client<T: Send + 'static>(
         .expect("the registry client hung (no answer in 120 s)")
 }
 
-fn pull(server: &HostileRegistry) -> anyhow::Result<PulledImage> {
+fn pull(server: &HostileRegistry, timeouts: Timeouts) -> anyhow::Result<PulledImage> {
     let cache = tempfile::tempdir().unwrap();
     let reference = server.image("stack/build:latest");
-    with_client(server, cache.path(), move |registry| {
+    with_client(server, timeouts, cache.path(), move |registry| {
         registry.pull(&reference, &oci_layout::platform("linux", "amd64", None))
     })
 }
 
 fn pull_error(routes: Vec<(&str, Answer)>) -> (String, HostileRegistry) {
+    pull_error_with(routes, TIMEOUTS)
+}
+
+fn pull_error_with(routes: Vec<(&str, Answer)>, timeouts: Timeouts) -> (String, HostileRegistry) {
     let server = HostileRegistry::start(routes);
-    let message = format!("{:#}", pull(&server).unwrap_err());
+    let message = format!("{:#}", pull(&server, timeouts).unwrap_err());
     assert!(!message.contains("panicked"), "{message}");
     (message, server)
 }
@@ -106,21 +118,25 @@ fn a_registry_that_stalls_or_never_answers_times_out_naming_the_registry_and_ste
     assert!(message.contains("GET /v2/"), "{message}");
     assert!(message.contains(&server.host), "{message}");
 
-    // A byte every second: never idle for 2 s, so the operation's deadline ends it.
-    let (message, _server) = pull_error(vec![
-        v2_open(),
-        (
-            MANIFEST,
-            Answer::new(
-                200,
-                Body::Trickle {
-                    every: Duration::from_secs(1),
-                },
+    // A byte every second: never idle for long, so the operation's deadline ends it.
+    let (message, _server) = pull_error_with(
+        vec![
+            v2_open(),
+            (
+                MANIFEST,
+                Answer::new(
+                    200,
+                    Body::Trickle {
+                        every: Duration::from_secs(1),
+                    },
+                ),
             ),
-        ),
-    ]);
+        ],
+        DEADLINE_ONLY,
+    );
     assert!(message.contains("timed out"), "{message}");
-    assert!(message.contains("deadline of 5 s"), "{message}");
+    assert!(message.contains("deadline of 3 s"), "{message}");
+    assert!(message.contains("GET the manifest latest"), "{message}");
 }
 
 #[test]
@@ -204,7 +220,7 @@ fn a_blob_is_cut_off_at_its_descriptors_size_and_an_absurd_size_refused_up_front
     let cache_dir = cache.path().to_path_buf();
     let message = format!(
         "{:#}",
-        with_client(&server, &cache_dir, move |registry| registry
+        with_client(&server, TIMEOUTS, &cache_dir, move |registry| registry
             .pull(&reference, &oci_layout::platform("linux", "amd64", None)))
         .unwrap_err()
     );
@@ -228,7 +244,7 @@ fn a_blob_is_cut_off_at_its_descriptors_size_and_an_absurd_size_refused_up_front
         ),
         (&config, Answer::new(200, Body::Endless(b'x'))),
     ]);
-    let message = format!("{:#}", pull(&server).unwrap_err());
+    let message = format!("{:#}", pull(&server, TIMEOUTS).unwrap_err());
     assert!(
         message.contains(&format!("more than the cap of {CONFIG_LIMIT}")),
         "{message}"
@@ -295,7 +311,7 @@ fn an_upload_answered_with_200_and_a_relative_location_is_resolved_not_a_panic()
         config: serde_json::json!({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}),
         layers: Vec::new(),
     };
-    let pushed = with_client(&server, cache.path(), move |registry| {
+    let pushed = with_client(&server, TIMEOUTS, cache.path(), move |registry| {
         registry.push(&image, &reference)
     });
     assert!(pushed.is_ok(), "{pushed:?}");
@@ -325,7 +341,7 @@ fn an_upload_answered_with_200_and_a_relative_location_is_resolved_not_a_panic()
     };
     let message = format!(
         "{:#}",
-        with_client(&server, cache.path(), move |registry| registry
+        with_client(&server, TIMEOUTS, cache.path(), move |registry| registry
             .push(&image, &reference))
         .unwrap_err()
     );

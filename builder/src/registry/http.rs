@@ -318,37 +318,11 @@ impl Http {
             }
             body.extend_from_slice(&chunk);
         }
-        let envelope = if cut {
-            None
-        } else {
-            serde_json::from_slice::<Envelope>(&body).ok()
-        };
-        match envelope {
-            Some(envelope) if !envelope.errors.is_empty() => StatusError {
-                status,
-                codes: envelope.errors.iter().map(|e| e.code.clone()).collect(),
-                detail: envelope
-                    .errors
-                    .iter()
-                    .take(4)
-                    .map(|e| format!("{} {}", quoted(&e.code), quoted(&e.message)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            },
-            _ => StatusError {
-                status,
-                codes: Vec::new(),
-                detail: if body.is_empty() {
-                    "(no body)".to_string()
-                } else if cut {
-                    format!(
-                        "{} (more than {ERROR_BODY_LIMIT} bytes, not read further)",
-                        quoted(&text_lossy(&body))
-                    )
-                } else {
-                    quoted(&text_lossy(&body))
-                },
-            },
+        let (codes, detail) = error_detail(&body, cut);
+        StatusError {
+            status,
+            codes,
+            detail,
         }
     }
 
@@ -380,22 +354,7 @@ impl Http {
             .headers()
             .get(header::WWW_AUTHENTICATE)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| http_auth::parse_challenges(value).ok())
-            .and_then(|challenges| {
-                challenges
-                    .iter()
-                    .find(|challenge| challenge.scheme.eq_ignore_ascii_case("bearer"))
-                    .map(|challenge| {
-                        let param = |name: &str| {
-                            challenge
-                                .params
-                                .iter()
-                                .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                                .map(|(_, value)| value.to_unescaped())
-                        };
-                        (param("realm"), param("service"))
-                    })
-            });
+            .and_then(bearer_challenge);
         let Some((realm, service)) = challenge else {
             // Basic (or no readable challenge): the credentials as they are.
             return Ok(credentials.clone());
@@ -427,20 +386,78 @@ impl Http {
             return Err(anyhow::Error::new(error).context(format!("{token_step}")));
         }
         let body = self.read(response, TOKEN_LIMIT, &token_step).await?;
-        let answer: TokenAnswer = serde_json::from_slice(&body).with_context(|| {
-            format!(
-                "{token_step}: the answer is not a token ({})",
-                quoted(&text_lossy(&body))
-            )
-        })?;
-        let token = answer
-            .token
-            .filter(|token| !token.is_empty())
-            .or(answer.access_token)
-            .with_context(|| format!("{token_step}: the answer holds no token"))?;
-        check_token(&token).with_context(|| format!("{token_step}"))?;
+        let token = parse_token(&body).with_context(|| format!("{token_step}"))?;
         Ok(Auth::Bearer(token))
     }
+}
+
+/// An error body's codes and message: a JSON envelope's codes, and its first codes and
+/// messages quoted; else the body quoted (`cut`: it was longer than what was read).
+fn error_detail(body: &[u8], cut: bool) -> (Vec<String>, String) {
+    let envelope = if cut {
+        None
+    } else {
+        serde_json::from_slice::<Envelope>(body).ok()
+    };
+    match envelope {
+        Some(envelope) if !envelope.errors.is_empty() => (
+            envelope.errors.iter().map(|e| e.code.clone()).collect(),
+            envelope
+                .errors
+                .iter()
+                .take(4)
+                .map(|e| format!("{} {}", quoted(&e.code), quoted(&e.message)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        _ => (
+            Vec::new(),
+            if body.is_empty() {
+                "(no body)".to_string()
+            } else if cut {
+                format!(
+                    "{} (more than {ERROR_BODY_LIMIT} bytes, not read further)",
+                    quoted(&text_lossy(body))
+                )
+            } else {
+                quoted(&text_lossy(body))
+            },
+        ),
+    }
+}
+
+/// The realm and service of the first bearer challenge of a `WWW-Authenticate` value.
+fn bearer_challenge(value: &str) -> Option<(Option<String>, Option<String>)> {
+    let challenges = http_auth::parse_challenges(value).ok()?;
+    let challenge = challenges
+        .iter()
+        .find(|challenge| challenge.scheme.eq_ignore_ascii_case("bearer"))?;
+    let param = |name: &str| {
+        challenge
+            .params
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.to_unescaped())
+    };
+    Some((param("realm"), param("service")))
+}
+
+/// The token of a token service's answer (`token`, else `access_token`), checked.
+fn parse_token(body: &[u8]) -> anyhow::Result<String> {
+    let answer: TokenAnswer = serde_json::from_slice(body).map_err(|error| {
+        anyhow::anyhow!(
+            "the answer is not a token ({}): {}",
+            quoted(&error.to_string()),
+            quoted(&text_lossy(body))
+        )
+    })?;
+    let token = answer
+        .token
+        .filter(|token| !token.is_empty())
+        .or(answer.access_token)
+        .context("the answer holds no token")?;
+    check_token(&token)?;
+    Ok(token)
 }
 
 /// A bearer token must be a header value: visible ASCII only (RFC 6750's b64token is
@@ -486,7 +503,35 @@ pub(super) fn accept(media_types: &[&str]) -> HeaderMap {
 
 #[cfg(test)]
 mod tests {
-    use super::check_token;
+    use super::{bearer_challenge, check_token, error_detail, parse_token};
+
+    /// The parsers of what a registry sends (a token answer, a `WWW-Authenticate` challenge,
+    /// an error body) never panic, and what they return for a message stays bounded.
+    #[test]
+    fn fuzz_registry_answers() {
+        let seeds = [
+            r#"{"token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln","expires_in":300}"#,
+            r#"{"access_token":"abc","token":""}"#,
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull""#,
+            r#"Basic realm="test", Bearer realm="http://127.0.0.1:1/token""#,
+            r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}"#,
+            "<html>502 Bad Gateway</html>",
+        ];
+        fuzz_check::fuzz_text(
+            "registry answers (token, WWW-Authenticate, error body)",
+            &seeds,
+            |input| {
+                let _ = parse_token(input.as_bytes());
+                let _ = bearer_challenge(input);
+                for cut in [false, true] {
+                    let (codes, detail) = error_detail(input.as_bytes(), cut);
+                    assert!(detail.len() < 8000, "{detail}");
+                    assert!(!detail.contains('\u{1b}'), "{detail}");
+                    let _ = codes;
+                }
+            },
+        );
+    }
 
     #[test]
     fn a_token_with_a_control_character_is_refused_quoted() {

@@ -345,3 +345,38 @@ fn check_platform(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Document, parse_manifest, platforms};
+
+    /// Manifests and indexes as a registry may send them: never a panic; an error's message
+    /// stays bounded and escaped; an index's platform list too.
+    #[test]
+    fn fuzz_manifests_and_indexes() {
+        let reference: oci_client::Reference = "127.0.0.1:5000/a/b:1".parse().unwrap();
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{digest}","size":2}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{digest}","size":32}}]}}"#
+        );
+        let index = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{digest}","size":400,"platform":{{"os":"linux","architecture":"arm64","variant":"v8"}}}}]}}"#
+        );
+        fuzz_check::fuzz_text(
+            "registry manifest or index",
+            &[&manifest, &index],
+            |input| match parse_manifest(input.as_bytes(), &reference) {
+                Ok(Document::Index(index)) => {
+                    let names = platforms(&index);
+                    assert!(!names.contains('\u{1b}'), "{names}");
+                }
+                Ok(Document::Image(_)) => {}
+                Err(error) => {
+                    let message = error.to_string();
+                    assert!(message.len() < 2000, "{message}");
+                    assert!(!message.contains('\u{1b}'), "{message}");
+                }
+            },
+        );
+    }
+}
