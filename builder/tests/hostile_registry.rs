@@ -322,6 +322,47 @@ fn an_upload_answered_with_200_and_a_relative_location_is_resolved_not_a_panic()
         "{requests:?}"
     );
 
+    // The client crate's panic: a chunked upload's PATCH answered 200 made it start over
+    // monolithically, and parse that session's relative Location with an unwrap. Uploads
+    // here are monolithic, the Location resolved.
+    let server = HostileRegistry::start(vec![
+        v2_open(),
+        (
+            "HEAD /v2/out/image/blobs/*",
+            Answer::new(404, Body::Bytes(Vec::new())),
+        ),
+        (
+            "POST /v2/out/image/blobs/uploads/",
+            Answer::new(202, Body::Bytes(Vec::new()))
+                .header("Location", "/v2/out/image/blobs/uploads/first"),
+        ),
+        (
+            "POST /v2/out/image/blobs/uploads/",
+            Answer::new(202, Body::Bytes(Vec::new())).header("Location", "second"),
+        ),
+        (
+            "PATCH /v2/out/image/blobs/uploads/first",
+            Answer::new(200, Body::Bytes(Vec::new())),
+        ),
+        (
+            "PUT /v2/out/image/blobs/uploads/*",
+            Answer::new(201, Body::Bytes(Vec::new())),
+        ),
+        (
+            "PUT /v2/out/image/manifests/latest",
+            Answer::new(201, Body::Bytes(Vec::new())),
+        ),
+    ]);
+    let reference = server.image("out/image:latest");
+    let image = oci_layout::Image {
+        config: serde_json::json!({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}),
+        layers: Vec::new(),
+    };
+    let pushed = with_client(&server, TIMEOUTS, cache.path(), move |registry| {
+        registry.push(&image, &reference)
+    });
+    assert!(pushed.is_ok(), "{pushed:?}");
+
     // A Location that is no HTTP URL: an error naming it.
     let server = HostileRegistry::start(vec![
         v2_open(),

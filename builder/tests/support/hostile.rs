@@ -7,6 +7,7 @@
 //! by its `host:port`), and a body that is given bytes, endless, a byte every so often, or
 //! headers and then nothing. Stopped (its threads told to end, the listener joined) on drop.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -62,7 +63,9 @@ impl Answer {
 }
 
 /// The server; `routes` are `("GET /v2/", answer)`: method and path (without the query),
-/// a path ending in `*` matching every path it starts with. Unrouted requests get 404.
+/// a path ending in `*` matching every path it starts with. A route given several times
+/// answers its nth request with its nth answer (the last one repeated). Unrouted requests
+/// get 404.
 pub(crate) struct HostileRegistry {
     pub(crate) host: String,
     stop: Arc<AtomicBool>,
@@ -88,6 +91,7 @@ impl HostileRegistry {
         );
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let answered: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
         let thread = {
             let (stop, requests) = (stop.clone(), requests.clone());
             std::thread::spawn(move || {
@@ -97,7 +101,10 @@ impl HostileRegistry {
                     }
                     let Ok(stream) = stream else { continue };
                     let (stop, routes, requests) = (stop.clone(), routes.clone(), requests.clone());
-                    std::thread::spawn(move || serve(stream, &routes, &stop, &requests));
+                    let answered = answered.clone();
+                    std::thread::spawn(move || {
+                        serve(stream, &routes, &stop, &requests, &answered);
+                    });
                 }
             })
         };
@@ -130,6 +137,7 @@ fn serve(
     routes: &[(String, Answer)],
     stop: &AtomicBool,
     requests: &Mutex<Vec<String>>,
+    answered: &Mutex<HashMap<String, usize>>,
 ) {
     let Ok(reader) = stream.try_clone() else {
         return;
@@ -158,13 +166,7 @@ fn serve(
     let method = parts.next().unwrap_or("");
     let path = parts.next().unwrap_or("").split('?').next().unwrap_or("");
     let key = format!("{method} {path}");
-    let answer = routes
-        .iter()
-        .find(|(route, _)| match route.strip_suffix('*') {
-            Some(prefix) => key.starts_with(prefix),
-            None => *route == key,
-        })
-        .map_or_else(|| Answer::json(404, r#"{"errors":[]}"#), |(_, a)| a.clone());
+    let answer = choose(&key, routes, answered);
     let wait = |every: Duration| {
         std::thread::sleep(every);
         !stop.load(Ordering::SeqCst)
@@ -225,4 +227,29 @@ fn serve(
         Body::NoAnswer => {}
     }
     let _ = stream.flush();
+}
+
+/// The answer to `key` (`METHOD path`): its route's nth answer for its nth request.
+fn choose(
+    key: &str,
+    routes: &[(String, Answer)],
+    answered: &Mutex<HashMap<String, usize>>,
+) -> Answer {
+    let matching: Vec<&(String, Answer)> = routes
+        .iter()
+        .filter(|(route, _)| match route.strip_suffix('*') {
+            Some(prefix) => key.starts_with(prefix),
+            None => *route == key,
+        })
+        .collect();
+    match matching.first() {
+        None => Answer::json(404, r#"{"errors":[]}"#),
+        Some((route, _)) => {
+            let mut answered = answered.lock().unwrap();
+            let count = answered.entry(route.clone()).or_insert(0);
+            let nth = (*count).min(matching.len() - 1);
+            *count += 1;
+            matching[nth].1.clone()
+        }
+    }
 }
