@@ -17,11 +17,15 @@ use cnb_package as _;
 use flate2 as _;
 #[cfg(test)]
 use fuzz_check as _;
+use hex as _;
+use http_auth as _;
 use oci_client as _;
 use oci_layout as _;
+use reqwest as _;
 use rustls as _;
 use serde as _;
 use serde_json as _;
+use sha2 as _;
 #[cfg(test)]
 use tar as _;
 use tempfile as _;

@@ -82,11 +82,7 @@ pub(super) fn load_modules(
                             bail!(
                                 "{}: {reference} holds {}, not {}@{} as the entry declares",
                                 module.key,
-                                found
-                                    .iter()
-                                    .map(|(details, _)| details.full_name())
-                                    .collect::<Vec<_>>()
-                                    .join(", "),
+                                names_from_image(found.iter().map(|(details, _)| details)),
                                 module.id,
                                 module.version
                             );
@@ -184,4 +180,67 @@ pub(super) fn check_modules_against(
         }
     }
     Ok(())
+}
+
+/// The `id@version`s of modules read from an image's labels, for a message: each quoted
+/// bounded (they come from the registry), at most eight.
+pub(super) fn names_from_image<'a>(
+    modules: impl ExactSizeIterator<Item = &'a ModuleDetails>,
+) -> String {
+    const SHOWN: usize = 8;
+    let total = modules.len();
+    let mut names: Vec<String> = modules
+        .take(SHOWN)
+        .map(|details| untrusted_input::bounded(&details.full_name()))
+        .collect();
+    if total > SHOWN {
+        names.push(format!("{} more", total - SHOWN));
+    }
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_from_image;
+    use cnb_package::buildpackage::{ModuleDetails, ModuleInfo};
+    use cnb_package::descriptor::ModuleKind;
+
+    fn module(id: &str, version: &str) -> ModuleDetails {
+        ModuleDetails {
+            kind: ModuleKind::Buildpack,
+            info: ModuleInfo {
+                id: id.to_string(),
+                version: version.to_string(),
+                ..ModuleInfo::default()
+            },
+            api: "0.10".to_string(),
+            targets: Vec::new(),
+            stacks: Vec::new(),
+            order: Vec::new(),
+        }
+    }
+
+    /// Ids and versions from an image's labels reach the terminal quoted, and not all of them.
+    #[test]
+    fn module_names_from_an_image_are_quoted_and_bounded() {
+        let mut modules = vec![
+            module("paketo/java", "1.0.0"),
+            module(
+                "\u{1b}[2Jx",
+                &format!("\u{1b}]0;t\u{7}{}", "9".repeat(1_000_000)),
+            ),
+        ];
+        modules.extend((0..1000).map(|n| module("a", &n.to_string())));
+        let names = names_from_image(modules.iter());
+        assert!(
+            names.starts_with("paketo/java@1.0.0, \"\\u{1b}[2Jx@"),
+            "{names}"
+        );
+        assert!(
+            !names.contains('\u{1b}') && !names.contains('\u{7}'),
+            "{names:?}"
+        );
+        assert!(names.ends_with(", 994 more"), "{names}");
+        assert!(names.len() < 1000, "{}", names.len());
+    }
 }

@@ -1,10 +1,11 @@
 //! `packager builder create`: a builder image as an OCI layout, without a daemon.
 
 use crate::builder_image::{CreateOptions, create_builder};
-use crate::registry::{RegistryMirror, RegistryOptions, Transfer};
+use crate::registry::{RegistryMirror, RegistryOptions, Timeouts, Transfer};
 use clap::{Args, Subcommand};
 use oci_layout::split_layout_reference;
 use std::path::PathBuf;
+use std::time::Duration;
 use std::time::Instant;
 
 #[derive(Debug, Args)]
@@ -52,7 +53,7 @@ pub struct CreateArgs {
 }
 
 /// How to reach registries (for images a definition references, and `--publish`).
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RegistryArgs {
     /// A registry (`host[:port]`) reached over plain HTTP; every other registry over HTTPS
     #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
@@ -71,6 +72,14 @@ pub struct RegistryArgs {
     /// `~/.cache/cnb-packager`]
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
+    /// Seconds a registry may take to accept a connection, or to send the next byte of an
+    /// answer, before the request fails
+    #[arg(long = "registry-timeout", value_name = "SECONDS", default_value_t = crate::registry::DEFAULT_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
+    /// Seconds one registry operation (a request and its whole answer) may take; a blob's
+    /// deadline grows by one second per MiB of its size
+    #[arg(long = "registry-deadline", value_name = "SECONDS", default_value_t = crate::registry::DEFAULT_DEADLINE.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub deadline: u64,
 }
 
 impl RegistryArgs {
@@ -81,6 +90,10 @@ impl RegistryArgs {
             insecure: self.insecure.clone(),
             auth_file: self.authfile.clone(),
             mirrors: self.mirrors.clone(),
+            timeouts: Timeouts {
+                idle: Duration::from_secs(self.timeout),
+                deadline: Duration::from_secs(self.deadline),
+            },
         }
     }
 }
@@ -154,7 +167,12 @@ fn create(args: &CreateArgs) -> anyhow::Result<()> {
         "    lifecycle {}, {} module(s): {}; {} layer(s) added in {:.2} s",
         created.lifecycle_version,
         created.modules.len(),
-        created.modules.join(", "),
+        created
+            .modules
+            .iter()
+            .map(|name| untrusted_input::bounded(name))
+            .collect::<Vec<_>>()
+            .join(", "),
         created.added_layers,
         started.elapsed().as_secs_f64() // clock: a time for the log
     );

@@ -1,31 +1,39 @@
 //! Registries in and out: images pulled by digest into a local blob cache, images pushed with
 //! their blobs first and the manifest last.
 //!
-//! The wire protocol is the ORAS project's [`oci_client`] (the OCI distribution client that was
-//! krustlet's `oci-distribution`): manifests, indexes and blobs by digest with digest checks,
-//! blob-exists checks, cross-repository mounts, the bearer-token flow Docker Hub and GHCR use
-//! and HTTP basic auth. Its async API runs on a current-thread tokio runtime inside the blocking
-//! packager. Credentials come from the user's auth file ([`auth`]); plain HTTP only for the
-//! registries named in [`RegistryOptions::insecure`].
+//! The requests of the distribution protocol are made here ([`http`], on reqwest): manifests,
+//! indexes and blobs by digest with digest checks, blob-exists checks, cross-repository mounts,
+//! monolithic uploads, the bearer-token flow Docker Hub and GHCR use and HTTP basic auth; each
+//! bounded in time (a connect and idle timeout, a deadline per operation) and memory (capped
+//! answers, blobs streamed and cut off at their descriptor's size). The ORAS project's
+//! [`oci_client`] gives the reference type; its own requests read answers whole and panic on
+//! some malformed ones (a token with a control character, an unparsable upload `Location`),
+//! so they are not used. The async requests run on a current-thread tokio runtime inside the
+//! blocking packager. Credentials come from the user's auth file ([`auth`]); plain HTTP only
+//! for the registries named in [`RegistryOptions::insecure`].
 //!
 //! Nothing here touches the network until an image reference is pulled or pushed: a builder
 //! whose inputs are all local is made offline.
 
 pub mod auth;
 mod cache;
+mod http;
 mod pull;
 mod push;
 
 use anyhow::Context;
 use cnb_extension::ImageReference;
-use oci_client::client::{ClientConfig, ClientProtocol};
-use oci_client::errors::{OciDistributionError, OciErrorCode};
-use oci_client::{Reference, RegistryOperation};
+use http::{Auth, Http, StatusError, Step};
+use oci_client::Reference;
+use oci_client::secrets::RegistryAuth;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 use std::path::PathBuf;
 
+pub use http::{
+    BLOB_LIMIT, CONFIG_LIMIT, DEFAULT_DEADLINE, DEFAULT_TIMEOUT, ERROR_BODY_LIMIT, MANIFEST_LIMIT,
+    TOKEN_LIMIT, Timeouts,
+};
 pub use pull::PulledImage;
 
 /// How to reach registries.
@@ -43,6 +51,8 @@ pub struct RegistryOptions {
     /// registry-mirrors`): only the pulls go there, what the builder records keeps the
     /// definition's names.
     pub mirrors: Vec<RegistryMirror>,
+    /// How long requests may take.
+    pub timeouts: Timeouts,
 }
 
 /// A registry's pull mirror: `<registry>=<mirror>` (`host[:port]` each; Docker Hub's names
@@ -143,12 +153,13 @@ pub struct Transfer {
 /// A registry client with its blob cache (see the module documentation).
 pub struct Registry {
     runtime: tokio::runtime::Runtime,
-    client: oci_client::Client,
+    http: Http,
     cache: cache::Cache,
     auth_file: Option<PathBuf>,
     auths: OnceCell<auth::AuthFile>,
-    /// Registries whose credentials were given to the client, with where they came from.
-    authenticated: RefCell<BTreeMap<(String, bool), String>>,
+    /// How requests to each registry are authorized (by registry and operation), with where
+    /// the credentials came from.
+    authorized: RefCell<BTreeMap<(String, bool), (Auth, String)>>,
     /// Where each pulled blob came from (for cross-repository mounts).
     origins: RefCell<BTreeMap<String, Reference>>,
     transfer: Cell<Transfer>,
@@ -178,18 +189,14 @@ impl Registry {
             .enable_all()
             .build()
             .context("cannot start the registry client's runtime")?;
-        let client = oci_client::Client::new(ClientConfig {
-            protocol: ClientProtocol::HttpsExcept(options.insecure.clone()),
-            connect_timeout: Some(std::time::Duration::from_secs(20)),
-            ..ClientConfig::default()
-        });
+        let http = Http::new(&options.insecure, options.timeouts)?;
         Ok(Self {
             runtime,
-            client,
+            http,
             cache: cache::Cache::new(options.cache_dir.clone().unwrap_or_else(default_cache_dir)),
             auth_file: options.auth_file.clone(),
             auths: OnceCell::new(),
-            authenticated: RefCell::default(),
+            authorized: RefCell::default(),
             origins: RefCell::default(),
             transfer: Cell::default(),
             insecure: options.insecure.iter().cloned().collect(),
@@ -209,31 +216,39 @@ impl Registry {
         self.transfer.set(transfer);
     }
 
-    fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.runtime.block_on(future)
-    }
-
-    /// Gives the client the credentials for the reference's registry (once per registry and
-    /// operation), and has it authenticate, so that refused credentials are told as such.
-    fn authenticate(&self, reference: &Reference, push: bool) -> anyhow::Result<()> {
+    /// How requests to the reference's registry are authorized for a pull (or a push): the
+    /// credentials of the auth file, exchanged for a token when the registry asks for one
+    /// (once per registry and operation).
+    fn authorization(&self, reference: &Reference, push: bool) -> anyhow::Result<Auth> {
         let key = (reference.resolve_registry().to_string(), push);
-        if self.authenticated.borrow().contains_key(&key) {
-            return Ok(());
+        if let Some((auth, _)) = self.authorized.borrow().get(&key) {
+            return Ok(auth.clone());
         }
         let credentials = self
             .auth_file()?
             .credentials(reference.registry(), reference.repository())?;
-        let operation = if push {
-            RegistryOperation::Push
-        } else {
-            RegistryOperation::Pull
+        let given = match credentials.auth {
+            RegistryAuth::Basic(user, password) => Auth::Basic(user, password),
+            RegistryAuth::Bearer(token) => Auth::Bearer(token),
+            RegistryAuth::Anonymous => Auth::Anonymous,
         };
-        self.block_on(self.client.auth(reference, &credentials.auth, operation))
-            .map_err(|error| self.explain(error, reference, &credentials.source))?;
-        self.authenticated
+        let step = Step {
+            reference,
+            what: "authorization".to_string(),
+        };
+        let auth = self
+            .http
+            .run(
+                &self.runtime,
+                &step,
+                std::time::Duration::ZERO,
+                self.http.authorize(reference, &given, push),
+            )
+            .map_err(|error| Self::refused(error, reference, &credentials.source))?;
+        self.authorized
             .borrow_mut()
-            .insert(key, credentials.source);
-        Ok(())
+            .insert(key, (auth.clone(), credentials.source));
+        Ok(auth)
     }
 
     fn auth_file(&self) -> anyhow::Result<&auth::AuthFile> {
@@ -249,71 +264,53 @@ impl Registry {
 
     /// Where the credentials for the reference's registry came from.
     fn credentials_source(&self, reference: &Reference) -> String {
-        self.authenticated
+        self.authorized
             .borrow()
             .iter()
             .find(|((registry, _), _)| registry == reference.resolve_registry())
-            .map_or_else(|| "anonymous".to_string(), |(_, source)| source.clone())
+            .map_or_else(
+                || "anonymous".to_string(),
+                |(_, (_, source))| source.clone(),
+            )
     }
 
-    /// The client's error, told with the reference and what to do.
-    fn explain(
-        &self,
-        error: OciDistributionError,
-        reference: &Reference,
-        credentials: &str,
-    ) -> anyhow::Error {
-        let registry = reference.resolve_registry();
-        let plain_http = if self.insecure.contains(registry) {
-            String::new()
-        } else {
-            format!(" (a plain-HTTP registry must be named with --insecure-registry {registry})")
-        };
-        match error {
-            OciDistributionError::RequestError(ref request)
-                if request.is_connect() || request.is_timeout() || request.is_request() =>
-            {
-                anyhow::anyhow!(
-                    "{reference}: cannot reach the registry {registry}{plain_http}: {}",
-                    error_chain(request)
-                )
-            }
-            OciDistributionError::UnauthorizedError { .. }
-            | OciDistributionError::AuthenticationFailure(_) => anyhow::anyhow!(
-                "{reference}: the registry {registry} refused the credentials ({credentials}): {error}"
+    /// A token service's refusal told as refused credentials.
+    fn refused(error: anyhow::Error, reference: &Reference, credentials: &str) -> anyhow::Error {
+        match error.downcast_ref::<StatusError>() {
+            Some(status) if matches!(status.status.as_u16(), 401 | 403) => anyhow::anyhow!(
+                "{reference}: the registry {} refused the credentials ({credentials}): {error:#}",
+                reference.resolve_registry()
             ),
-            OciDistributionError::RegistryError { ref envelope, .. }
-                if envelope.errors.iter().any(|e| {
-                    matches!(
-                        e.code,
-                        OciErrorCode::ManifestUnknown
-                            | OciErrorCode::NameUnknown
-                            | OciErrorCode::BlobUnknown
-                    )
-                }) =>
-            {
-                anyhow::anyhow!(
-                    "{reference}: no such image in {registry} (the repository or tag does not exist): {error}"
-                )
-            }
-            OciDistributionError::RegistryError { ref envelope, .. }
-                if envelope.errors.iter().any(|e| {
-                    matches!(e.code, OciErrorCode::Unauthorized | OciErrorCode::Denied)
-                }) =>
-            {
-                anyhow::anyhow!(
-                    "{reference}: the registry {registry} refused the credentials ({credentials}): {error}"
-                )
-            }
-            OciDistributionError::ImageManifestNotFoundError(_) => {
-                anyhow::anyhow!("{reference}: no such image in {registry}: {error}")
-            }
-            OciDistributionError::DigestError(_) => {
-                anyhow::anyhow!(
-                    "{reference}: the registry's content does not match its digest: {error}"
-                )
-            }
-            other => anyhow::anyhow!("{reference}: {other}"),
+            _ => error,
+        }
+    }
+
+    /// A registry's error answer to `step`, told with what to do.
+    fn answer_error(&self, error: &StatusError, step: &Step<'_>) -> anyhow::Error {
+        let reference = step.reference;
+        let registry = reference.resolve_registry();
+        let unknown = error.codes.iter().any(|code| {
+            matches!(
+                code.as_str(),
+                "MANIFEST_UNKNOWN" | "NAME_UNKNOWN" | "BLOB_UNKNOWN"
+            )
+        });
+        if unknown || error.status.as_u16() == 404 {
+            anyhow::anyhow!(
+                "{step}: no such image in {registry} (the repository or tag does not exist): {error}"
+            )
+        } else if matches!(error.status.as_u16(), 401 | 403)
+            || error
+                .codes
+                .iter()
+                .any(|code| matches!(code.as_str(), "UNAUTHORIZED" | "DENIED"))
+        {
+            anyhow::anyhow!(
+                "{step}: the registry {registry} refused the credentials ({}): {error}",
+                self.credentials_source(reference)
+            )
+        } else {
+            anyhow::anyhow!("{step}: {error}")
         }
     }
 }

@@ -3,14 +3,19 @@
 //! when their bytes are needed ([`Registry::fetch`]): a push to the registry they came from
 //! mounts them instead.
 
+use super::http::{BLOB_LIMIT, CONFIG_LIMIT, MANIFEST_LIMIT, Step, accept};
 use super::{Registry, cache::Cache, mirrored, parse_reference};
 use anyhow::{Context, bail};
 use oci_client::Reference;
+use oci_layout::sha256_digest;
 use oci_layout::{
     Blob, BlobData, Image, ImageIndex, ImageManifest, LayerBlob, LoadedImage, MANIFEST_MEDIA_TYPES,
     Platform, check_layer_compression, choose_manifest, image_layers, platform_name,
 };
+use reqwest::Method;
 use std::path::PathBuf;
+use std::time::Duration;
+use untrusted_input::{bounded, quoted};
 
 /// A pulled image: its layers are files of the blob cache, there once fetched.
 #[derive(Debug, Clone)]
@@ -39,7 +44,7 @@ impl Registry {
     pub fn pull(&self, reference: &str, platform: &Platform) -> anyhow::Result<PulledImage> {
         let named = parse_reference(reference)?;
         let parsed = mirrored(&named, &self.mirrors).unwrap_or(named);
-        self.authenticate(&parsed, false)?;
+        self.authorization(&parsed, false)?;
         let (bytes, mut digest) = self.manifest(&parsed)?;
         let mut index_digest = None;
         let manifest = match parse_manifest(&bytes, &parsed)? {
@@ -49,15 +54,7 @@ impl Registry {
                     format!(
                         "{reference}: the image index {digest} has no {} image (it has: {})",
                         platform_name(platform),
-                        index
-                            .manifests()
-                            .iter()
-                            .map(|entry| entry
-                                .platform()
-                                .as_ref()
-                                .map_or_else(|| "no platform".to_string(), platform_name))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        platforms(&index)
                     )
                 })?;
                 let chosen = parsed.clone_with_digest(entry.digest().to_string());
@@ -73,10 +70,19 @@ impl Registry {
             }
         };
         let config_digest = manifest.config().digest().to_string();
+        if manifest.config().size() > CONFIG_LIMIT {
+            bail!(
+                "{reference}: the image config {config_digest} is declared as {} bytes, more than the cap of {CONFIG_LIMIT}",
+                manifest.config().size()
+            );
+        }
         let config_path = self.blob(&parsed, &config_digest, Some(manifest.config().size()))?;
         let config: serde_json::Value = serde_json::from_slice(&Cache::read(&config_path)?)
-            .with_context(|| {
-                format!("{reference}: the image config {config_digest} is not JSON")
+            .map_err(|error| {
+                anyhow::anyhow!(
+                    "{reference}: the image config {config_digest} is not JSON: {}",
+                    quoted(&error.to_string())
+                )
             })?;
         check_platform(&config, platform, reference)?;
         let layers = self.layers(&parsed, &manifest, &config, reference)?;
@@ -116,25 +122,46 @@ impl Registry {
     }
 
     /// A manifest's bytes and digest: by digest from the cache when there, else from the
-    /// registry (the client checks the digest of what it gets).
+    /// registry (at most [`MANIFEST_LIMIT`] bytes; a digest the reference names checked).
     fn manifest(&self, reference: &Reference) -> anyhow::Result<(Vec<u8>, String)> {
         if let Some(digest) = reference.digest()
             && let Some(path) = self.cache.get(digest, None)?
         {
             return Ok((Cache::read(&path)?, digest.to_string()));
         }
-        let (bytes, digest) = self
-            .block_on(self.client.pull_manifest_raw(
-                reference,
-                &oci_client::secrets::RegistryAuth::Anonymous,
-                &MANIFEST_MEDIA_TYPES,
-            ))
-            .map_err(|error| self.explain(error, reference, &self.credentials_source(reference)))?;
+        let auth = self.authorization(reference, false)?;
+        let target = reference.digest().or(reference.tag()).unwrap_or("latest");
+        let step = Step {
+            reference,
+            what: format!("GET the manifest {target}"),
+        };
+        let url = self.http.url(reference, &format!("manifests/{target}"))?;
+        let bytes = self.http.run(&self.runtime, &step, Duration::ZERO, async {
+            let response = self
+                .http
+                .send(
+                    self.http
+                        .request(Method::GET, url, reference, &auth)
+                        .headers(accept(&MANIFEST_MEDIA_TYPES)),
+                    &step,
+                )
+                .await?;
+            if !response.status().is_success() {
+                return Err(self.answer_error(&self.http.status_error(response).await, &step));
+            }
+            self.http.read(response, MANIFEST_LIMIT, &step).await
+        })?;
         self.count(|transfer| transfer.manifests_fetched += 1);
+        let digest = sha256_digest(&bytes);
+        if let Some(wanted) = reference.digest()
+            && wanted != digest
+        {
+            bail!("{step}: the registry's content does not match its digest: got {digest}");
+        }
         self.cache
             .put(&digest, &bytes)
             .with_context(|| format!("{reference}: the manifest does not match its digest"))?;
-        Ok((bytes.to_vec(), digest))
+        Ok((bytes, digest))
     }
 
     /// Where a layer will be in the cache: it is downloaded only when its bytes are needed
@@ -202,29 +229,65 @@ impl Registry {
             self.count(|transfer| transfer.blobs_cached += 1);
             return Ok(path);
         }
-        let download = self.cache.temp_file()?;
-        let file = download
-            .reopen()
-            .with_context(|| format!("cannot open {}", download.path().display()))?;
-        self.block_on(
-            self.client
-                .pull_blob(reference, digest, tokio::fs::File::from_std(file)),
-        )
-        .map_err(|error| self.explain(error, reference, &self.credentials_source(reference)))
-        .with_context(|| format!("cannot download the blob {digest}"))?;
-        let length = download
-            .as_file()
-            .metadata()
-            .map(|metadata| metadata.len())?;
-        if let Some(size) = size.filter(|size| *size != length) {
-            bail!("{reference}: the blob {digest} is {length} bytes, its descriptor says {size}");
+        let Some(size) = size.filter(|size| *size <= BLOB_LIMIT) else {
+            bail!(
+                "{reference}: the blob {digest} is declared as {} bytes, more than the cap of {BLOB_LIMIT}",
+                size.map_or_else(|| "unknown".to_string(), |size| size.to_string())
+            );
+        };
+        let mut download = self.cache.temp_file()?;
+        let auth = self.authorization(reference, false)?;
+        let step = Step {
+            reference,
+            what: format!("GET the blob {digest}"),
+        };
+        let url = self.http.url(reference, &format!("blobs/{digest}"))?;
+        // A blob's deadline grows by a second per MiB.
+        let extra = Duration::from_secs(size >> 20);
+        let actual = self.http.run(&self.runtime, &step, extra, async {
+            let response = self
+                .http
+                .send(self.http.request(Method::GET, url, reference, &auth), &step)
+                .await?;
+            if !response.status().is_success() {
+                return Err(self.answer_error(&self.http.status_error(response).await, &step));
+            }
+            self.http
+                .read_blob(response, size, &mut download, &step)
+                .await
+        })?;
+        if actual != digest {
+            bail!(
+                "{step}: the registry's content does not match its digest {digest}: got {actual}"
+            );
         }
         self.count(|transfer| {
             transfer.blobs_downloaded += 1;
-            transfer.bytes_downloaded += length;
+            transfer.bytes_downloaded += size;
         });
         self.cache.commit(download, digest)
     }
+}
+
+/// The platforms of an index, for a message: each quoted bounded when it is not plain, at most
+/// eight of them.
+fn platforms(index: &ImageIndex) -> String {
+    const SHOWN: usize = 8;
+    let entries = index.manifests();
+    let mut names: Vec<String> = entries
+        .iter()
+        .take(SHOWN)
+        .map(|entry| {
+            entry
+                .platform()
+                .as_ref()
+                .map_or_else(|| "no platform".to_string(), |p| bounded(&platform_name(p)))
+        })
+        .collect();
+    if entries.len() > SHOWN {
+        names.push(format!("{} more", entries.len() - SHOWN));
+    }
+    names.join(", ")
 }
 
 /// A manifest as read: an image manifest or an index (one with `manifests`).
@@ -234,14 +297,23 @@ enum Document {
 }
 
 fn parse_manifest(bytes: &[u8], reference: &Reference) -> anyhow::Result<Document> {
-    let neither = || format!("{reference}: the manifest is neither an image manifest nor an index");
-    let value: serde_json::Value = serde_json::from_slice(bytes).with_context(neither)?;
+    // The parser's message may hold a value of the document: quoted bounded.
+    let neither = |error: serde_json::Error| {
+        anyhow::anyhow!(
+            "{reference}: the manifest is neither an image manifest nor an index: {}",
+            quoted(&error.to_string())
+        )
+    };
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(neither)?;
     if value.get("manifests").is_some() {
-        serde_json::from_value(value).map(|index| Document::Index(Box::new(index)))
+        serde_json::from_value(value)
+            .map(|index| Document::Index(Box::new(index)))
+            .map_err(neither)
     } else {
-        serde_json::from_value(value).map(|manifest| Document::Image(Box::new(manifest)))
+        serde_json::from_value(value)
+            .map(|manifest| Document::Image(Box::new(manifest)))
+            .map_err(neither)
     }
-    .with_context(neither)
 }
 
 /// A single image must be of the platform (an image config without `os`/`architecture`
@@ -261,14 +333,49 @@ fn check_platform(
         {
             bail!(
                 "{reference}: the image is {}, not {}",
-                platform_name(&oci_layout::platform(
+                bounded(&platform_name(&oci_layout::platform(
                     field("os").unwrap_or("?"),
                     field("architecture").unwrap_or("?"),
                     field("variant")
-                )),
+                ))),
                 platform_name(platform)
             );
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Document, parse_manifest, platforms};
+
+    /// Manifests and indexes as a registry may send them: never a panic; an error's message
+    /// stays bounded and escaped; an index's platform list too.
+    #[test]
+    fn fuzz_manifests_and_indexes() {
+        let reference: oci_client::Reference = "127.0.0.1:5000/a/b:1".parse().unwrap();
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{digest}","size":2}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{digest}","size":32}}]}}"#
+        );
+        let index = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{digest}","size":400,"platform":{{"os":"linux","architecture":"arm64","variant":"v8"}}}}]}}"#
+        );
+        fuzz_check::fuzz_text(
+            "registry manifest or index",
+            &[&manifest, &index],
+            |input| match parse_manifest(input.as_bytes(), &reference) {
+                Ok(Document::Index(index)) => {
+                    let names = platforms(&index);
+                    assert!(!names.contains('\u{1b}'), "{names}");
+                }
+                Ok(Document::Image(_)) => {}
+                Err(error) => {
+                    let message = error.to_string();
+                    assert!(message.len() < 2000, "{message}");
+                    assert!(!message.contains('\u{1b}'), "{message}");
+                }
+            },
+        );
+    }
 }

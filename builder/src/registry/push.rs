@@ -2,10 +2,14 @@
 //! from when that is on the same registry, else uploaded), then the manifest. The tag points at
 //! the image only once all of its blobs are there: nothing is half-published.
 
+use super::http::{Auth, Step, location};
 use super::{Registry, parse_reference};
-use anyhow::Context;
+use anyhow::{Context, bail};
 use oci_client::Reference;
 use oci_layout::{Blob, Image, MediaType};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use reqwest::{Method, StatusCode};
+use std::time::Duration;
 
 impl Registry {
     /// Pushes `image` as `reference` (tag `latest` when it names none) and returns the digest
@@ -16,32 +20,60 @@ impl Registry {
     pub fn push(&self, image: &Image, reference: &str) -> anyhow::Result<String> {
         let parsed = parse_reference(reference)?;
         let tag = parsed.tag().unwrap_or("latest").to_string();
-        self.authenticate(&parsed, true)?;
+        let auth = self.authorization(&parsed, true)?;
         let (config, manifest, _) = image.documents(&tag)?;
         let mut blobs: Vec<&Blob> = image.layers.iter().map(|layer| &layer.blob).collect();
         blobs.push(&config);
         blobs.sort_by(|a, b| a.digest.cmp(&b.digest));
         blobs.dedup_by(|a, b| a.digest == b.digest);
         for blob in blobs {
-            self.push_blob(&parsed, blob)
+            self.push_blob(&parsed, &auth, blob)
                 .with_context(|| format!("{reference}: cannot push the blob {}", blob.digest))?;
         }
         let body = manifest.bytes()?.into_owned();
-        let content_type = MediaType::ImageManifest
-            .to_string()
-            .parse()
-            .context("the manifest media type is a header value")?;
-        self.block_on(self.client.push_manifest_raw(&parsed, body, content_type))
-            .map_err(|error| self.explain(error, &parsed, &self.credentials_source(&parsed)))?;
+        let step = Step {
+            reference: &parsed,
+            what: format!("PUT the manifest {tag}"),
+        };
+        let url = self.http.url(&parsed, &format!("manifests/{tag}"))?;
+        self.http.run(&self.runtime, &step, Duration::ZERO, async {
+            let response = self
+                .http
+                .send(
+                    self.http
+                        .request(Method::PUT, url, &parsed, &auth)
+                        .header(CONTENT_TYPE, MediaType::ImageManifest.to_string())
+                        .body(body),
+                    &step,
+                )
+                .await?;
+            if !response.status().is_success() {
+                return Err(self.answer_error(&self.http.status_error(response).await, &step));
+            }
+            Ok(())
+        })?;
         Ok(manifest.digest)
     }
 
-    fn push_blob(&self, target: &Reference, blob: &Blob) -> anyhow::Result<()> {
-        let explain = |error| self.explain(error, target, &self.credentials_source(target));
-        if self
-            .block_on(self.client.blob_exists(target, &blob.digest))
-            .map_err(explain)?
-        {
+    fn push_blob(&self, target: &Reference, auth: &Auth, blob: &Blob) -> anyhow::Result<()> {
+        let step = |what: &str| Step {
+            reference: target,
+            what: format!("{what} {}", blob.digest),
+        };
+        let head = step("HEAD the blob");
+        let url = self.http.url(target, &format!("blobs/{}", blob.digest))?;
+        let present = self.http.run(&self.runtime, &head, Duration::ZERO, async {
+            let response = self
+                .http
+                .send(self.http.request(Method::HEAD, url, target, auth), &head)
+                .await?;
+            match response.status() {
+                status if status.is_success() => Ok(true),
+                StatusCode::NOT_FOUND => Ok(false),
+                _ => Err(self.answer_error(&self.http.status_error(response).await, &head)),
+            }
+        })?;
+        if present {
             self.count(|transfer| transfer.blobs_present += 1);
             return Ok(());
         }
@@ -49,22 +81,103 @@ impl Registry {
         if let Some(origin) = origin.filter(|origin| {
             origin.resolve_registry() == target.resolve_registry()
                 && origin.repository() != target.repository()
-        }) && self
-            .block_on(self.client.mount_blob(target, &origin, &blob.digest))
-            .is_ok()
-        {
-            self.count(|transfer| transfer.blobs_mounted += 1);
-            return Ok(());
+        }) {
+            let mount = step("mount the blob");
+            let mut url = self.http.url(target, "blobs/uploads/")?;
+            url.query_pairs_mut()
+                .append_pair("mount", &blob.digest)
+                .append_pair("from", origin.repository());
+            let mounted = self
+                .http
+                .run(&self.runtime, &mount, Duration::ZERO, async {
+                    let response = self
+                        .http
+                        .send(
+                            self.http
+                                .request(Method::POST, url, target, auth)
+                                .header(CONTENT_LENGTH, 0),
+                            &mount,
+                        )
+                        .await?;
+                    Ok(response.status() == StatusCode::CREATED)
+                })?;
+            if mounted {
+                self.count(|transfer| transfer.blobs_mounted += 1);
+                return Ok(());
+            }
         }
         self.fetch(blob)?;
         let bytes = blob.bytes()?.into_owned();
         let length = bytes.len() as u64;
-        self.block_on(self.client.push_blob(target, bytes, &blob.digest))
-            .map_err(explain)?;
+        self.upload(target, auth, &blob.digest, bytes)?;
         self.count(|transfer| {
             transfer.blobs_uploaded += 1;
             transfer.bytes_uploaded += length;
         });
         Ok(())
+    }
+
+    /// A monolithic upload: `POST` an upload session, `PUT` the bytes to its `Location`
+    /// (resolved against the session's URL: a relative one, as distribution sends, included).
+    fn upload(
+        &self,
+        target: &Reference,
+        auth: &Auth,
+        digest: &str,
+        bytes: Vec<u8>,
+    ) -> anyhow::Result<()> {
+        let start = Step {
+            reference: target,
+            what: format!("POST an upload of {digest}"),
+        };
+        let url = self.http.url(target, "blobs/uploads/")?;
+        let mut session = self
+            .http
+            .run(&self.runtime, &start, Duration::ZERO, async {
+                let response = self
+                    .http
+                    .send(
+                        self.http
+                            .request(Method::POST, url, target, auth)
+                            .header(CONTENT_LENGTH, 0),
+                        &start,
+                    )
+                    .await?;
+                if !response.status().is_success() {
+                    return Err(self.answer_error(&self.http.status_error(response).await, &start));
+                }
+                location(&response, &start)
+            })?;
+        if !matches!(session.scheme(), "http" | "https") {
+            bail!(
+                "{start}: the upload Location {} is not an HTTP URL",
+                untrusted_input::quoted(session.as_str())
+            );
+        }
+        session.query_pairs_mut().append_pair("digest", digest);
+        let put = Step {
+            reference: target,
+            what: format!("PUT the blob {digest}"),
+        };
+        let extra = Duration::from_secs(bytes.len() as u64 >> 20);
+        self.http.run(&self.runtime, &put, extra, async {
+            let response = self
+                .http
+                .send(
+                    self.http
+                        .request(Method::PUT, session, target, auth)
+                        .header(
+                            CONTENT_TYPE,
+                            HeaderValue::from_static("application/octet-stream"),
+                        )
+                        .body(bytes),
+                    &put,
+                )
+                .await?;
+            if !response.status().is_success() {
+                return Err(self.answer_error(&self.http.status_error(response).await, &put));
+            }
+            Ok(())
+        })
     }
 }

@@ -1,0 +1,544 @@
+//! The distribution protocol's requests, each bounded: a connect and an idle-read timeout on
+//! every request, a deadline on every operation (the request and its answer), and a cap on
+//! every answer read into memory (manifests and indexes, tokens, error bodies); blobs are
+//! streamed to a file and cut off the moment they exceed their descriptor's size. Every string
+//! from the registry that reaches a message is quoted bounded.
+//!
+//! The client crate's own requests read answers whole, build the bearer header with an
+//! unwrap (a token holding a control character panicked) and parse a relative upload
+//! `Location` with an unwrap (a panic on push): these are made here instead.
+
+use anyhow::{Context, bail};
+use oci_client::Reference;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
+use serde::Deserialize;
+use sha2::Digest as _;
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::io::Write;
+use std::time::Duration;
+use untrusted_input::{quoted, text_lossy};
+
+/// Manifests and indexes: the distribution spec lets registries refuse larger ones.
+pub const MANIFEST_LIMIT: u64 = 4 << 20;
+/// Image configs (kept in memory and parsed as JSON).
+pub const CONFIG_LIMIT: u64 = 16 << 20;
+/// Token responses (Docker Hub's are a few KiB).
+pub const TOKEN_LIMIT: u64 = 1 << 20;
+/// Error bodies: what is read of one; the message quotes its start.
+pub const ERROR_BODY_LIMIT: u64 = 64 << 10;
+/// The largest blob a descriptor may declare (refused before any request).
+pub const BLOB_LIMIT: u64 = 64 << 30;
+
+/// The default idle timeout (no connection, or no byte read, for this long), as containerd's
+/// and skopeo's 30 s dial timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default deadline of one operation (a request and its answer; a blob's grows by one
+/// second per MiB of its size).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_mins(10);
+
+/// How long requests may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Connecting, and waiting for the next byte of an answer.
+    pub idle: Duration,
+    /// One operation, whole.
+    pub deadline: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            idle: DEFAULT_TIMEOUT,
+            deadline: DEFAULT_DEADLINE,
+        }
+    }
+}
+
+/// How requests to a registry are authorized.
+#[derive(Debug, Clone)]
+pub(super) enum Auth {
+    Anonymous,
+    Basic(String, String),
+    Bearer(String),
+}
+
+/// The HTTP side of [`super::Registry`].
+pub(super) struct Http {
+    client: reqwest::Client,
+    insecure: BTreeSet<String>,
+    pub(super) timeouts: Timeouts,
+}
+
+/// One step of an operation, for messages: what was asked of which registry.
+pub(super) struct Step<'a> {
+    pub(super) reference: &'a Reference,
+    pub(super) what: String,
+}
+
+impl std::fmt::Display for Step<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} at the registry {}",
+            self.reference,
+            self.what,
+            self.reference.resolve_registry()
+        )
+    }
+}
+
+/// A registry's error answer: its status and its (quoted) body.
+#[derive(Debug)]
+pub(super) struct StatusError {
+    pub(super) status: StatusCode,
+    /// The error codes of a JSON envelope (`MANIFEST_UNKNOWN`, ...), if it was one.
+    pub(super) codes: Vec<String>,
+    pub(super) detail: String,
+}
+
+impl std::fmt::Display for StatusError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the registry answered {}: {}", self.status, self.detail)
+    }
+}
+
+impl std::error::Error for StatusError {}
+
+#[derive(Deserialize)]
+struct Envelope {
+    errors: Vec<EnvelopeError>,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeError {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+}
+
+impl Http {
+    pub(super) fn new(insecure: &[String], timeouts: Timeouts) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(timeouts.idle)
+            .read_timeout(timeouts.idle)
+            .build()
+            .context("cannot set up the registry client")?;
+        Ok(Self {
+            client,
+            insecure: insecure.iter().cloned().collect(),
+            timeouts,
+        })
+    }
+
+    /// `https://<registry>` (`http://` for the insecure ones).
+    pub(super) fn base(&self, reference: &Reference) -> anyhow::Result<Url> {
+        let registry = reference.resolve_registry();
+        let scheme = if self.insecure.contains(registry) {
+            "http"
+        } else {
+            "https"
+        };
+        Url::parse(&format!("{scheme}://{registry}/"))
+            .with_context(|| format!("{reference}: {} is not a registry host", quoted(registry)))
+    }
+
+    /// `<base>/v2/<repository>/<path>`.
+    pub(super) fn url(&self, reference: &Reference, path: &str) -> anyhow::Result<Url> {
+        let base = self.base(reference)?;
+        base.join(&format!("v2/{}/{path}", reference.repository()))
+            .with_context(|| format!("{reference}: cannot form the URL of {path}"))
+    }
+
+    /// A request, authorized when it goes to the reference's registry itself.
+    pub(super) fn request(
+        &self,
+        method: Method,
+        url: Url,
+        reference: &Reference,
+        auth: &Auth,
+    ) -> RequestBuilder {
+        let same_host = self
+            .base(reference)
+            .is_ok_and(|base| base.host_str() == url.host_str() && base.port() == url.port());
+        let request = self.client.request(method, url);
+        match auth {
+            _ if !same_host => request,
+            Auth::Anonymous => request,
+            Auth::Basic(user, password) => request.basic_auth(user, Some(password)),
+            Auth::Bearer(token) => request.bearer_auth(token),
+        }
+    }
+
+    /// Runs one operation on `runtime` within the deadline (`extra` more for a large blob).
+    pub(super) fn run<T>(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        step: &Step<'_>,
+        extra: Duration,
+        operation: impl Future<Output = anyhow::Result<T>>,
+    ) -> anyhow::Result<T> {
+        let deadline = self.timeouts.deadline.saturating_add(extra);
+        runtime
+            .block_on(async { tokio::time::timeout(deadline, operation).await })
+            .unwrap_or_else(|_| {
+                Err(anyhow::anyhow!(
+                    "{step}: timed out: not done within the deadline of {} s (--registry-deadline)",
+                    deadline.as_secs()
+                ))
+            })
+    }
+
+    /// Sends a request; a network failure told with the step.
+    pub(super) async fn send(
+        &self,
+        request: RequestBuilder,
+        step: &Step<'_>,
+    ) -> anyhow::Result<Response> {
+        request
+            .send()
+            .await
+            .map_err(|error| self.network_error(&error, step))
+    }
+
+    fn network_error(&self, error: &reqwest::Error, step: &Step<'_>) -> anyhow::Error {
+        let registry = step.reference.resolve_registry();
+        if error.is_timeout() {
+            anyhow::anyhow!(
+                "{step}: timed out: nothing for {} s (--registry-timeout): {}",
+                self.timeouts.idle.as_secs(),
+                super::error_chain(error)
+            )
+        } else if error.is_connect() || error.is_request() {
+            let plain_http = if self.insecure.contains(registry) {
+                String::new()
+            } else {
+                format!(
+                    " (a plain-HTTP registry must be named with --insecure-registry {registry})"
+                )
+            };
+            anyhow::anyhow!(
+                "{step}: cannot reach the registry {registry}{plain_http}: {}",
+                super::error_chain(error)
+            )
+        } else {
+            anyhow::anyhow!("{step}: {}", super::error_chain(error))
+        }
+    }
+
+    /// The body of a successful answer, at most `limit` bytes (else an error naming the cap).
+    pub(super) async fn read(
+        &self,
+        mut response: Response,
+        limit: u64,
+        step: &Step<'_>,
+    ) -> anyhow::Result<Vec<u8>> {
+        let too_large =
+            || anyhow::anyhow!("{step}: the answer is larger than the cap of {limit} bytes");
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.network_error(&error, step))?
+        {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// Streams a blob's body into `out`, cut off the moment it exceeds `size`; returns the
+    /// digest of what was written.
+    pub(super) async fn read_blob(
+        &self,
+        mut response: Response,
+        size: u64,
+        out: &mut impl Write,
+        step: &Step<'_>,
+    ) -> anyhow::Result<String> {
+        let too_large =
+            || anyhow::anyhow!("{step}: the blob is larger than its descriptor's {size} bytes");
+        if response
+            .content_length()
+            .is_some_and(|length| length > size)
+        {
+            return Err(too_large());
+        }
+        let mut hasher = sha2::Sha256::new();
+        let mut written: u64 = 0;
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.network_error(&error, step))?
+        {
+            written += chunk.len() as u64;
+            if written > size {
+                return Err(too_large());
+            }
+            hasher.update(&chunk);
+            out.write_all(&chunk)
+                .with_context(|| format!("{step}: cannot write the blob to the cache"))?;
+        }
+        if written != size {
+            bail!("{step}: the blob is {written} bytes, its descriptor says {size}");
+        }
+        Ok(format!("sha256:{}", hex::encode(hasher.finalize())))
+    }
+
+    /// A non-success answer as a [`StatusError`]: at most [`ERROR_BODY_LIMIT`] of its body
+    /// read, a JSON envelope's codes and messages (else the body) quoted.
+    pub(super) async fn status_error(&self, mut response: Response) -> StatusError {
+        let status = response.status();
+        let mut body = Vec::new();
+        let mut cut = false;
+        while let Ok(Some(chunk)) = response.chunk().await {
+            let room = usize::try_from(ERROR_BODY_LIMIT).unwrap_or(usize::MAX) - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                cut = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let (codes, detail) = error_detail(&body, cut);
+        StatusError {
+            status,
+            codes,
+            detail,
+        }
+    }
+
+    /// How to authorize requests to the reference's registry for pulls (or pushes): its `/v2/`
+    /// asked; a bearer challenge answered by the token service it names (with `credentials`
+    /// when there are some), a basic one with the credentials.
+    pub(super) async fn authorize(
+        &self,
+        reference: &Reference,
+        credentials: &Auth,
+        push: bool,
+    ) -> anyhow::Result<Auth> {
+        let step = Step {
+            reference,
+            what: "GET /v2/".to_string(),
+        };
+        let url = self.base(reference)?.join("v2/")?;
+        let response = self
+            .send(
+                self.request(Method::GET, url, reference, &Auth::Anonymous),
+                &step,
+            )
+            .await?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            // An open registry: credentials are not sent where they are not asked for.
+            return Ok(Auth::Anonymous);
+        }
+        let challenge = response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(bearer_challenge);
+        let Some((realm, service)) = challenge else {
+            // Basic (or no readable challenge): the credentials as they are.
+            return Ok(credentials.clone());
+        };
+        let realm = realm
+            .with_context(|| format!("{step}: the registry's bearer challenge names no realm"))?;
+        let realm_url = Url::parse(&realm)
+            .with_context(|| format!("{step}: the token realm {} is not a URL", quoted(&realm)))?;
+        let scope = format!(
+            "repository:{}:{}",
+            reference.repository(),
+            if push { "pull,push" } else { "pull" }
+        );
+        let mut query = vec![("scope", scope.as_str())];
+        if let Some(service) = &service {
+            query.push(("service", service));
+        }
+        let token_step = Step {
+            reference,
+            what: format!("the token request to {}", quoted(realm_url.as_str())),
+        };
+        let mut request = self.client.get(realm_url).query(&query);
+        if let Auth::Basic(user, password) = credentials {
+            request = request.basic_auth(user, Some(password));
+        }
+        let response = self.send(request, &token_step).await?;
+        if !response.status().is_success() {
+            let error = self.status_error(response).await;
+            return Err(anyhow::Error::new(error).context(format!("{token_step}")));
+        }
+        let body = self.read(response, TOKEN_LIMIT, &token_step).await?;
+        let token = parse_token(&body).with_context(|| format!("{token_step}"))?;
+        Ok(Auth::Bearer(token))
+    }
+}
+
+/// An error body's codes and message: a JSON envelope's codes, and its first codes and
+/// messages quoted; else the body quoted (`cut`: it was longer than what was read).
+fn error_detail(body: &[u8], cut: bool) -> (Vec<String>, String) {
+    let envelope = if cut {
+        None
+    } else {
+        serde_json::from_slice::<Envelope>(body).ok()
+    };
+    match envelope {
+        Some(envelope) if !envelope.errors.is_empty() => (
+            envelope.errors.iter().map(|e| e.code.clone()).collect(),
+            envelope
+                .errors
+                .iter()
+                .take(4)
+                .map(|e| format!("{} {}", quoted(&e.code), quoted(&e.message)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        _ => (
+            Vec::new(),
+            if body.is_empty() {
+                "(no body)".to_string()
+            } else if cut {
+                format!(
+                    "{} (more than {ERROR_BODY_LIMIT} bytes, not read further)",
+                    quoted(&text_lossy(body))
+                )
+            } else {
+                quoted(&text_lossy(body))
+            },
+        ),
+    }
+}
+
+/// The realm and service of the first bearer challenge of a `WWW-Authenticate` value.
+fn bearer_challenge(value: &str) -> Option<(Option<String>, Option<String>)> {
+    let challenges = http_auth::parse_challenges(value).ok()?;
+    let challenge = challenges
+        .iter()
+        .find(|challenge| challenge.scheme.eq_ignore_ascii_case("bearer"))?;
+    let param = |name: &str| {
+        challenge
+            .params
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.to_unescaped())
+    };
+    Some((param("realm"), param("service")))
+}
+
+/// The token of a token service's answer (`token`, else `access_token`), checked.
+fn parse_token(body: &[u8]) -> anyhow::Result<String> {
+    let answer: TokenAnswer = serde_json::from_slice(body).map_err(|error| {
+        anyhow::anyhow!(
+            "the answer is not a token ({}): {}",
+            quoted(&error.to_string()),
+            quoted(&text_lossy(body))
+        )
+    })?;
+    let token = answer
+        .token
+        .filter(|token| !token.is_empty())
+        .or(answer.access_token)
+        .context("the answer holds no token")?;
+    check_token(&token)?;
+    Ok(token)
+}
+
+/// A bearer token must be a header value: visible ASCII only (RFC 6750's b64token is
+/// narrower still). The client crate built the header with an unwrap and panicked.
+fn check_token(token: &str) -> anyhow::Result<()> {
+    if token.bytes().all(|byte| byte.is_ascii_graphic()) && HeaderValue::from_str(token).is_ok() {
+        Ok(())
+    } else {
+        bail!(
+            "the token is not a header value (it holds a control character, a space or a non-ASCII character): {}",
+            quoted(token)
+        )
+    }
+}
+
+/// `Location` of an upload, resolved against the URL it answered (a relative one, as
+/// distribution sends, included).
+pub(super) fn location(response: &Response, step: &Step<'_>) -> anyhow::Result<Url> {
+    let value = response
+        .headers()
+        .get(header::LOCATION)
+        .with_context(|| format!("{step}: the registry answered no Location"))?;
+    let text = value.to_str().map_err(|_| {
+        anyhow::anyhow!(
+            "{step}: the Location {} is not text",
+            quoted(&text_lossy(value.as_bytes()))
+        )
+    })?;
+    response
+        .url()
+        .join(text)
+        .with_context(|| format!("{step}: the Location {} is not a URL", quoted(text)))
+}
+
+/// The `Accept` header of manifest requests.
+pub(super) fn accept(media_types: &[&str]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&media_types.join(", ")) {
+        headers.insert(header::ACCEPT, value);
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bearer_challenge, check_token, error_detail, parse_token};
+
+    /// The parsers of what a registry sends (a token answer, a `WWW-Authenticate` challenge,
+    /// an error body) never panic, and what they return for a message stays bounded.
+    #[test]
+    fn fuzz_registry_answers() {
+        let seeds = [
+            r#"{"token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln","expires_in":300}"#,
+            r#"{"access_token":"abc","token":""}"#,
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull""#,
+            r#"Basic realm="test", Bearer realm="http://127.0.0.1:1/token""#,
+            r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}"#,
+            "<html>502 Bad Gateway</html>",
+        ];
+        fuzz_check::fuzz_text(
+            "registry answers (token, WWW-Authenticate, error body)",
+            &seeds,
+            |input| {
+                let _ = parse_token(input.as_bytes());
+                let _ = bearer_challenge(input);
+                for cut in [false, true] {
+                    let (codes, detail) = error_detail(input.as_bytes(), cut);
+                    assert!(detail.len() < 8000, "{detail}");
+                    assert!(!detail.contains('\u{1b}'), "{detail}");
+                    let _ = codes;
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn a_token_with_a_control_character_is_refused_quoted() {
+        for bad in ["a\nb", "a\u{1}b", "a b", "é"] {
+            let message = check_token(bad).unwrap_err().to_string();
+            assert!(message.contains(&format!("{bad:?}")), "{message}");
+        }
+        check_token("eyJhbGciOi.J9-_~+/=").unwrap();
+    }
+}

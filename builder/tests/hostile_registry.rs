@@ -1,0 +1,448 @@
+//! The registry client against a hostile registry of the tests' own (tests/support/hostile.rs):
+//! stalls and trickles end in a timeout error naming the registry and the step, floods in an
+//! error naming the cap, malformed tokens and upload locations in an error (not a panic), and
+//! whatever the registry says reaches messages quoted and bounded.
+
+// Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
+#![allow(clippy::unwrap_used)]
+
+#[path = "support/hostile.rs"]
+mod hostile;
+
+use hostile::{Answer, Body, HostileRegistry};
+use packager::registry::{
+    CONFIG_LIMIT, MANIFEST_LIMIT, PulledImage, Registry, RegistryOptions, TOKEN_LIMIT, Timeouts,
+};
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+// Dependencies of the package that these tests do not name.
+use anyhow as _;
+use base64 as _;
+use bcrypt as _;
+use clap as _;
+use cnb_extension as _;
+use cnb_harness as _;
+use cnb_package as _;
+use flate2 as _;
+use fuzz_check as _;
+use hex as _;
+use http_auth as _;
+use oci_client as _;
+use reqwest as _;
+use rustls as _;
+use serde as _;
+use sha2 as _;
+use tar as _;
+use tokio as _;
+use toml as _;
+use untrusted_input as _;
+
+/// Short timeouts, so that a stalled registry ends the test soon; the deadline far enough
+/// above the idle timeout that a loaded machine does not swap which one ends a stall.
+const TIMEOUTS: Timeouts = Timeouts {
+    idle: Duration::from_secs(2),
+    deadline: Duration::from_secs(30),
+};
+
+/// For a registry that trickles: only the deadline can end it.
+const DEADLINE_ONLY: Timeouts = Timeouts {
+    idle: Duration::from_mins(1),
+    deadline: Duration::from_secs(3),
+};
+
+/// Runs `operation` with a registry client for `server`; a hang guard far above the
+/// timeouts: the failure mode of a client without them, not a measure of time.
+fn with_client<T: Send + 'static>(
+    server: &HostileRegistry,
+    timeouts: Timeouts,
+    cache: &Path,
+    operation: impl FnOnce(&Registry) -> T + Send + 'static,
+) -> T {
+    let auth_file = cache.join("auth.json");
+    std::fs::write(&auth_file, "{}").unwrap();
+    let options = RegistryOptions {
+        cache_dir: Some(cache.to_path_buf()),
+        insecure: vec![server.host.clone()],
+        auth_file: Some(auth_file),
+        mirrors: Vec::new(),
+        timeouts,
+    };
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let registry = Registry::new(&options).unwrap();
+        let _ = sender.send(operation(&registry));
+    });
+    receiver
+        .recv_timeout(Duration::from_mins(2))
+        .expect("the registry client hung (no answer in 120 s)")
+}
+
+fn pull(server: &HostileRegistry, timeouts: Timeouts) -> anyhow::Result<PulledImage> {
+    let cache = tempfile::tempdir().unwrap();
+    let reference = server.image("stack/build:latest");
+    with_client(server, timeouts, cache.path(), move |registry| {
+        registry.pull(&reference, &oci_layout::platform("linux", "amd64", None))
+    })
+}
+
+fn pull_error(routes: Vec<(&str, Answer)>) -> (String, HostileRegistry) {
+    pull_error_with(routes, TIMEOUTS)
+}
+
+fn pull_error_with(routes: Vec<(&str, Answer)>, timeouts: Timeouts) -> (String, HostileRegistry) {
+    let server = HostileRegistry::start(routes);
+    let message = format!("{:#}", pull(&server, timeouts).unwrap_err());
+    assert!(!message.contains("panicked"), "{message}");
+    (message, server)
+}
+
+fn v2_open() -> (&'static str, Answer) {
+    ("GET /v2/", Answer::json(200, "{}"))
+}
+
+const MANIFEST: &str = "GET /v2/stack/build/manifests/latest";
+
+#[test]
+fn a_registry_that_stalls_or_never_answers_times_out_naming_the_registry_and_step() {
+    // Headers, then nothing.
+    let (message, server) = pull_error(vec![v2_open(), (MANIFEST, Answer::new(200, Body::Stall))]);
+    assert!(message.contains("timed out"), "{message}");
+    assert!(message.contains("GET the manifest latest"), "{message}");
+    assert!(message.contains(&server.host), "{message}");
+
+    // /v2/ never answered.
+    let (message, server) = pull_error(vec![("GET /v2/", Answer::new(200, Body::NoAnswer))]);
+    assert!(message.contains("timed out"), "{message}");
+    assert!(message.contains("GET /v2/"), "{message}");
+    assert!(message.contains(&server.host), "{message}");
+
+    // A byte every second: never idle for long, so the operation's deadline ends it.
+    let (message, _server) = pull_error_with(
+        vec![
+            v2_open(),
+            (
+                MANIFEST,
+                Answer::new(
+                    200,
+                    Body::Trickle {
+                        every: Duration::from_secs(1),
+                    },
+                ),
+            ),
+        ],
+        DEADLINE_ONLY,
+    );
+    assert!(message.contains("timed out"), "{message}");
+    assert!(message.contains("deadline of 3 s"), "{message}");
+    assert!(message.contains("GET the manifest latest"), "{message}");
+}
+
+#[test]
+fn floods_end_in_an_error_naming_the_cap() {
+    // An endless manifest (no Content-Length): cut at the cap as it streams.
+    let (message, _server) = pull_error(vec![
+        v2_open(),
+        (MANIFEST, Answer::new(200, Body::Endless(b' '))),
+    ]);
+    assert!(
+        message.contains(&format!("larger than the cap of {MANIFEST_LIMIT} bytes")),
+        "{message}"
+    );
+
+    // A token one byte over its cap, declared or endless.
+    for body in [
+        Body::Repeat {
+            byte: b' ',
+            len: TOKEN_LIMIT + 1,
+        },
+        Body::Endless(b' '),
+    ] {
+        let (message, _server) = pull_error(vec![
+            (
+                "GET /v2/",
+                Answer::json(401, "{}").header(
+                    "WWW-Authenticate",
+                    r#"Bearer realm="http://{host}/token",service="hostile""#,
+                ),
+            ),
+            ("GET /token", Answer::new(200, body)),
+        ]);
+        assert!(
+            message.contains(&format!("larger than the cap of {TOKEN_LIMIT} bytes")),
+            "{message}"
+        );
+        assert!(message.contains("/token"), "{message}");
+    }
+
+    // A 100 MB error body: a short message.
+    let (message, _server) = pull_error(vec![
+        v2_open(),
+        (
+            MANIFEST,
+            Answer::new(
+                500,
+                Body::Repeat {
+                    byte: b'A',
+                    len: 100 << 20,
+                },
+            ),
+        ),
+    ]);
+    assert!(message.contains("500"), "{message}");
+    assert!(message.contains("not read further"), "{message}");
+    assert!(message.len() < 1000, "{} bytes: {message}", message.len());
+}
+
+/// An image manifest whose config descriptor says `size`.
+fn manifest_with_config(size: u64) -> String {
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{}","size":{size}}},"layers":[]}}"#,
+        "a".repeat(64)
+    )
+}
+
+#[test]
+fn a_blob_is_cut_off_at_its_descriptors_size_and_an_absurd_size_refused_up_front() {
+    let config = format!("GET /v2/stack/build/blobs/sha256:{}", "a".repeat(64));
+    let server = HostileRegistry::start(vec![
+        v2_open(),
+        (
+            MANIFEST,
+            Answer::json(200, &manifest_with_config(106))
+                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json"),
+        ),
+        (&config, Answer::new(200, Body::Endless(b'x'))),
+    ]);
+    let cache = tempfile::tempdir().unwrap();
+    let reference = server.image("stack/build:latest");
+    let cache_dir = cache.path().to_path_buf();
+    let message = format!(
+        "{:#}",
+        with_client(&server, TIMEOUTS, &cache_dir, move |registry| registry
+            .pull(&reference, &oci_layout::platform("linux", "amd64", None)))
+        .unwrap_err()
+    );
+    assert!(
+        message.contains("larger than its descriptor's 106 bytes"),
+        "{message}"
+    );
+    // Nothing but the manifest is kept (no partial download).
+    let kept: Vec<u64> = std::fs::read_dir(cache.path().join("blobs/sha256"))
+        .unwrap()
+        .map(|entry| entry.unwrap().metadata().unwrap().len())
+        .collect();
+    assert_eq!(kept, [manifest_with_config(106).len() as u64], "{kept:?}");
+
+    // A config declared as 2^63-1 bytes: refused before it is asked for.
+    let server = HostileRegistry::start(vec![
+        v2_open(),
+        (
+            MANIFEST,
+            Answer::json(200, &manifest_with_config(i64::MAX as u64)),
+        ),
+        (&config, Answer::new(200, Body::Endless(b'x'))),
+    ]);
+    let message = format!("{:#}", pull(&server, TIMEOUTS).unwrap_err());
+    assert!(
+        message.contains(&format!("more than the cap of {CONFIG_LIMIT}")),
+        "{message}"
+    );
+    assert!(
+        !server
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|line| line.contains("/blobs/")),
+        "the blob was not asked for"
+    );
+}
+
+#[test]
+fn a_token_holding_a_control_character_is_an_error_naming_the_realm() {
+    for token in [r#""a\nb""#, r#""a\u0001b""#] {
+        let (message, server) = pull_error(vec![
+            (
+                "GET /v2/",
+                Answer::json(401, "{}").header(
+                    "WWW-Authenticate",
+                    r#"Bearer realm="http://{host}/token",service="hostile""#,
+                ),
+            ),
+            (
+                "GET /token",
+                Answer::json(200, &format!(r#"{{"token":{token}}}"#)),
+            ),
+        ]);
+        assert!(message.contains("is not a header value"), "{message}");
+        assert!(
+            message.contains(&format!("http://{}/token", server.host)),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn an_upload_answered_with_200_and_a_relative_location_is_resolved_not_a_panic() {
+    let server = HostileRegistry::start(vec![
+        v2_open(),
+        (
+            "HEAD /v2/out/image/blobs/*",
+            Answer::new(404, Body::Bytes(Vec::new())),
+        ),
+        (
+            "POST /v2/out/image/blobs/uploads/",
+            Answer::new(200, Body::Bytes(Vec::new())).header("Location", "session-1?state=x"),
+        ),
+        (
+            "PUT /v2/out/image/blobs/uploads/session-1",
+            Answer::new(201, Body::Bytes(Vec::new())),
+        ),
+        (
+            "PUT /v2/out/image/manifests/latest",
+            Answer::new(201, Body::Bytes(Vec::new())),
+        ),
+    ]);
+    let cache = tempfile::tempdir().unwrap();
+    let reference = server.image("out/image:latest");
+    let image = oci_layout::Image {
+        config: serde_json::json!({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}),
+        layers: Vec::new(),
+    };
+    let pushed = with_client(&server, TIMEOUTS, cache.path(), move |registry| {
+        registry.push(&image, &reference)
+    });
+    assert!(pushed.is_ok(), "{pushed:?}");
+    let requests = server.requests.lock().unwrap().clone();
+    assert!(
+        requests.iter().any(|line| line
+            .starts_with("PUT /v2/out/image/blobs/uploads/session-1?state=x&digest=sha256%3A")),
+        "{requests:?}"
+    );
+
+    // The client crate's panic: a chunked upload's PATCH answered 200 made it start over
+    // monolithically, and parse that session's relative Location with an unwrap. Uploads
+    // here are monolithic, the Location resolved.
+    let server = HostileRegistry::start(vec![
+        v2_open(),
+        (
+            "HEAD /v2/out/image/blobs/*",
+            Answer::new(404, Body::Bytes(Vec::new())),
+        ),
+        (
+            "POST /v2/out/image/blobs/uploads/",
+            Answer::new(202, Body::Bytes(Vec::new()))
+                .header("Location", "/v2/out/image/blobs/uploads/first"),
+        ),
+        (
+            "POST /v2/out/image/blobs/uploads/",
+            Answer::new(202, Body::Bytes(Vec::new())).header("Location", "second"),
+        ),
+        (
+            "PATCH /v2/out/image/blobs/uploads/first",
+            Answer::new(200, Body::Bytes(Vec::new())),
+        ),
+        (
+            "PUT /v2/out/image/blobs/uploads/*",
+            Answer::new(201, Body::Bytes(Vec::new())),
+        ),
+        (
+            "PUT /v2/out/image/manifests/latest",
+            Answer::new(201, Body::Bytes(Vec::new())),
+        ),
+    ]);
+    let reference = server.image("out/image:latest");
+    let image = oci_layout::Image {
+        config: serde_json::json!({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}),
+        layers: Vec::new(),
+    };
+    let pushed = with_client(&server, TIMEOUTS, cache.path(), move |registry| {
+        registry.push(&image, &reference)
+    });
+    assert!(pushed.is_ok(), "{pushed:?}");
+
+    // A Location that is no HTTP URL: an error naming it.
+    let server = HostileRegistry::start(vec![
+        v2_open(),
+        (
+            "HEAD /v2/out/image/blobs/*",
+            Answer::new(404, Body::Bytes(Vec::new())),
+        ),
+        (
+            "POST /v2/out/image/blobs/uploads/",
+            Answer::new(202, Body::Bytes(Vec::new())).header("Location", "file:///etc/passwd"),
+        ),
+    ]);
+    let reference = server.image("out/image:latest");
+    let image = oci_layout::Image {
+        config: serde_json::json!({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}),
+        layers: Vec::new(),
+    };
+    let message = format!(
+        "{:#}",
+        with_client(&server, TIMEOUTS, cache.path(), move |registry| registry
+            .push(&image, &reference))
+        .unwrap_err()
+    );
+    assert!(message.contains("\"file:///etc/passwd\""), "{message}");
+}
+
+const ESCAPES: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[1;32mBuilder created successfully";
+
+#[test]
+fn what_a_registry_says_is_quoted() {
+    // A plain error body, and a JSON envelope's code and message.
+    let envelope =
+        serde_json::json!({"errors": [{"code": ESCAPES, "message": ESCAPES}]}).to_string();
+    for body in [ESCAPES.to_string(), envelope] {
+        let (message, _server) = pull_error(vec![
+            v2_open(),
+            (MANIFEST, Answer::new(500, Body::Bytes(body.into_bytes()))),
+        ]);
+        assert!(!message.contains('\u{1b}'), "{message:?}");
+        assert!(!message.contains('\u{7}'), "{message:?}");
+        assert!(message.contains(r"\u{1b}[2J"), "{message}");
+    }
+
+    // The token realm's error body.
+    let (message, _server) = pull_error(vec![
+        (
+            "GET /v2/",
+            Answer::json(401, "{}").header(
+                "WWW-Authenticate",
+                r#"Bearer realm="http://{host}/token",service="hostile""#,
+            ),
+        ),
+        (
+            "GET /token",
+            Answer::new(401, Body::Bytes(ESCAPES.as_bytes().to_vec())),
+        ),
+    ]);
+    assert!(!message.contains('\u{1b}'), "{message:?}");
+    assert!(message.contains("refused the credentials"), "{message}");
+
+    // The platforms of an index: quoted, at most eight named.
+    let entry = |arch: &str| {
+        serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": format!("sha256:{}", "b".repeat(64)),
+            "size": 10,
+            "platform": {"os": "linux", "architecture": arch}
+        })
+    };
+    let mut manifests = vec![entry(ESCAPES)];
+    manifests.extend((0..10_000).map(|_| entry("s390x")));
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": manifests
+    })
+    .to_string();
+    assert!(index.len() as u64 <= MANIFEST_LIMIT);
+    let (message, _server) = pull_error(vec![v2_open(), (MANIFEST, Answer::json(200, &index))]);
+    assert!(!message.contains('\u{1b}'), "{message:?}");
+    assert!(message.contains("9993 more"), "{message}");
+    assert!(message.len() < 2000, "{} bytes: {message}", message.len());
+}
