@@ -17,6 +17,8 @@
 
 // A benchmark: unwrap and panics are how it reports a broken setup.
 #![allow(clippy::unwrap_used, clippy::cast_precision_loss)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 use cnb_harness::oci::BuildImage;
 use cnb_harness::{Lifecycle, workspace_root};
@@ -25,26 +27,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-// Dependencies of the library that this benchmark does not name (for `unused_crate_dependencies`).
-use anyhow as _;
-use base64 as _;
-use bcrypt as _;
-use clap as _;
-use cnb_extension as _;
-use fuzz_check as _;
-use hex as _;
-use http_auth as _;
-use oci_client as _;
-use packager as _;
-use reqwest as _;
-use rustls as _;
-use serde as _;
-use sha2 as _;
-use tar as _;
-use tokio as _;
-use toml as _;
-use untrusted_input as _;
 
 const TARGET_BYTES: u64 = 2 * 1024 * 1024;
 

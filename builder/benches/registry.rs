@@ -11,11 +11,12 @@
 
 // A benchmark: unwrap and panics are how it reports a broken setup.
 #![allow(clippy::unwrap_used, clippy::cast_precision_loss)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 #[path = "../tests/support/registry.rs"]
 mod fixtures;
 
-use cnb_harness as _;
 use fixtures::{
     TestRegistry, build_image, lifecycle_binary, pack_binary, pack_config, push_buildpackages,
     push_stack, run, ubi8_definition,
@@ -26,28 +27,6 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
-
-// Dependencies of the library that this benchmark does not name (for `unused_crate_dependencies`).
-use anyhow as _;
-use base64 as _;
-use bcrypt as _;
-use clap as _;
-use cnb_extension as _;
-use flate2 as _;
-use fuzz_check as _;
-use hex as _;
-use http_auth as _;
-use oci_client as _;
-use reqwest as _;
-use rustls as _;
-use serde as _;
-use serde_json as _;
-use sha2 as _;
-use tar as _;
-use tempfile as _;
-use tokio as _;
-use toml as _;
-use untrusted_input as _;
 
 /// A TCP proxy on loopback in front of the registry, counting the bytes of every connection:
 /// `down` from the registry to the client, `up` from the client.

@@ -11,18 +11,11 @@
 //! - [`builder_image`]: a builder image as an OCI layout (`packager builder create`);
 //! - [`registry`]: images pulled from and pushed to registries, with a local blob cache.
 
+// Its unit tests see the integration tests' dev-dependencies.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
+
 pub mod builder_image;
 pub mod builder_toml;
 pub mod builders;
 pub mod cli;
 pub mod registry;
-
-// The unit tests share the dev-dependencies of the integration tests.
-#[cfg(test)]
-use bcrypt as _;
-#[cfg(test)]
-use cnb_harness as _;
-#[cfg(test)]
-use flate2 as _;
-#[cfg(test)]
-use tar as _;

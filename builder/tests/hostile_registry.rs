@@ -5,6 +5,8 @@
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 #[path = "support/hostile.rs"]
 mod hostile;
@@ -16,28 +18,6 @@ use packager::registry::{
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
-
-// Dependencies of the package that these tests do not name.
-use anyhow as _;
-use base64 as _;
-use bcrypt as _;
-use clap as _;
-use cnb_extension as _;
-use cnb_harness as _;
-use cnb_package as _;
-use flate2 as _;
-use fuzz_check as _;
-use hex as _;
-use http_auth as _;
-use oci_client as _;
-use reqwest as _;
-use rustls as _;
-use serde as _;
-use sha2 as _;
-use tar as _;
-use tokio as _;
-use toml as _;
-use untrusted_input as _;
 
 /// Short timeouts, so that a stalled registry ends the test soon; the deadline far enough
 /// above the idle timeout that a loaded machine does not swap which one ends a stall.

@@ -3,6 +3,8 @@
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 use cnb_package::descriptor::{ModuleDescriptor, ModuleKind};
 use cnb_package::elf::check_static;
@@ -12,30 +14,6 @@ use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-// Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
-use anyhow as _;
-use base64 as _;
-use bcrypt as _;
-use clap as _;
-use cnb_extension as _;
-use cnb_harness as _;
-use flate2 as _;
-use fuzz_check as _;
-use hex as _;
-use http_auth as _;
-use oci_client as _;
-use oci_layout as _;
-use packager as _;
-use reqwest as _;
-use rustls as _;
-use serde as _;
-use serde_json as _;
-use sha2 as _;
-use tar as _;
-use tokio as _;
-use toml as _;
-use untrusted_input as _;
 
 const EXAMPLE_BUILDPACK: &str = "tests/modules/curl-buildpack";
 

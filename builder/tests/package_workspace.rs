@@ -5,6 +5,8 @@
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 use cnb_harness::oci::{extract_archive, json_label, skopeo_inspect, umoci_stat, umoci_unpack};
 use cnb_harness::workspace_root;
@@ -14,27 +16,6 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-// Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
-use anyhow as _;
-use base64 as _;
-use bcrypt as _;
-use clap as _;
-use cnb_extension as _;
-use cnb_package as _;
-use fuzz_check as _;
-use hex as _;
-use http_auth as _;
-use oci_client as _;
-use reqwest as _;
-use rustls as _;
-use serde as _;
-use serde_json as _;
-use sha2 as _;
-use tempfile as _;
-use tokio as _;
-use toml as _;
-use untrusted_input as _;
 
 /// Runs `packager package --out <out>` in the workspace; returns its stdout lines.
 fn package(out: &Path) -> Vec<String> {

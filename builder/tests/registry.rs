@@ -10,6 +10,8 @@
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 #[path = "support/registry.rs"]
 mod fixtures;
@@ -25,23 +27,6 @@ use fixtures::{
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-// Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
-use anyhow as _;
-use clap as _;
-use cnb_extension as _;
-use flate2 as _;
-use fuzz_check as _;
-use hex as _;
-use http_auth as _;
-use oci_client as _;
-use reqwest as _;
-use rustls as _;
-use serde as _;
-use sha2 as _;
-use tar as _;
-use tokio as _;
-use untrusted_input as _;
 
 /// `skopeo inspect` (`--raw`: the manifest or index as stored) of an image in the registry.
 fn inspect(image: &str, raw: bool, creds: bool) -> Option<serde_json::Value> {

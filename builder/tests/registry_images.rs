@@ -6,6 +6,8 @@
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 #[path = "support/registry.rs"]
 mod fixtures;
@@ -13,22 +15,6 @@ mod fixtures;
 use fixtures::{LIFECYCLE_VERSION, TestRegistry, build_image, lifecycle_binary, push, run};
 use std::path::Path;
 use std::process::Command;
-
-// Dependencies of the library that these tests do not name (for `unused_crate_dependencies`).
-use anyhow as _;
-use base64 as _;
-use bcrypt as _;
-use clap as _;
-use cnb_extension as _;
-use flate2 as _;
-use fuzz_check as _;
-use oci_client as _;
-use rustls as _;
-use serde as _;
-use tar as _;
-use tokio as _;
-use toml as _;
-use untrusted_input as _;
 
 const REPOSITORY: &str = "stack/build";
 

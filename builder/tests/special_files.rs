@@ -5,29 +5,11 @@
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
-use anyhow as _;
-use base64 as _;
-use bcrypt as _;
-use clap as _;
-use cnb_extension as _;
 use cnb_package::descriptor::{ModuleKind, read_descriptor};
-use flate2 as _;
-use fuzz_check as _;
-use hex as _;
-use http_auth as _;
-use oci_client as _;
-use packager as _;
-use reqwest as _;
-use rustls as _;
-use serde as _;
-use serde_json as _;
-use sha2 as _;
 use std::path::{Path, PathBuf};
-use tar as _;
-use tokio as _;
-use toml as _;
-use untrusted_input as _;
 
 /// Makes a FIFO named `name`, reads it with `read` on another thread, and returns the error
 /// `read` gave; fails if it waited (for a writer that never comes) past the harness's hang guard.

@@ -13,6 +13,8 @@
 
 // The error holds `SharedError` unboxed (see errors.rs): at most one is made per run.
 #![allow(clippy::result_large_err)]
+// Its unit tests see the integration tests' dev-dependencies.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
 
 mod catalogue;
 mod dockerfiles;
@@ -33,13 +35,6 @@ use jvm_version::BP_JVM_VERSION;
 use ubi_extension_support::catalogue::{ExtensionMetadata, Runtime};
 use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
 use ubi_extension_support::stack::Stack;
-
-#[cfg(test)]
-use cnb_harness as _;
-#[cfg(test)]
-use tempfile as _;
-#[cfg(test)]
-use toml as _;
 
 struct UbiJavaExtension;
 

@@ -11,6 +11,8 @@
 
 // The error holds `SharedError` unboxed (see errors.rs): at most one is made per run.
 #![allow(clippy::result_large_err)]
+// Its unit tests see the integration tests' dev-dependencies.
+#![cfg_attr(test, allow(unused_crate_dependencies))]
 
 mod dockerfiles;
 mod errors;
@@ -30,11 +32,6 @@ use ubi_extension_support::catalogue::{Catalogue, ExtensionMetadata, Runtime};
 use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
 use ubi_extension_support::stack::Stack;
 use untrusted_input::quoted;
-
-#[cfg(test)]
-use cnb_harness as _;
-#[cfg(test)]
-use tempfile as _;
 
 struct UbiNodejsExtension;
 

@@ -118,6 +118,7 @@ pub fn packager_publish(
             insecure: vec![Endpoints::get().registry.clone()],
             auth_file: Some(auth_file),
             mirrors,
+            timeouts: packager::registry::Timeouts::default(),
         },
     })
     .unwrap_or_else(|error| panic!("packager builder create --publish {builder}: {error:#}"))

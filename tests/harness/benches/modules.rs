@@ -27,6 +27,8 @@
 
 // A benchmark: unwrap and panics are how it reports a broken setup.
 #![allow(clippy::unwrap_used, clippy::cast_precision_loss)]
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
 
 use cnb_harness::{Lifecycle, Module, ModuleKind, ModuleRun, TargetEnv, workspace_root};
 use std::fmt::Write;
@@ -34,11 +36,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-// Dependencies of the library that this benchmark does not name (for `unused_crate_dependencies`).
-use oci_layout as _;
-use serde_json as _;
-use tar as _;
 
 /// Runs per module phase (the median is reported).
 const MODULE_RUNS: usize = 50;

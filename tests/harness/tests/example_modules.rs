@@ -1,14 +1,11 @@
 //! The example modules run exactly as the lifecycle runs them (positional args, `CNB_*` env,
 //! filtered environment, the app as working directory), through the harness.
 
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
+
 use cnb_harness::{Module, ModuleRun, OddPlatformEntry, TargetEnv, fixture_app};
 use std::path::PathBuf;
-// Dependencies of the harness library, not used directly by this test crate.
-use oci_layout as _;
-use serde_json as _;
-use tar as _;
-use tempfile as _;
-use toml as _;
 
 fn curl_extension() -> Module {
     Module::package("tests/modules/curl-extension")

@@ -3,14 +3,11 @@
 //! module) in front of a buildpack that requires what the extension provides, and rejects
 //! hand-written extensions that break the spec.
 
+// Required due to: https://github.com/rust-lang/rust/issues/95513
+#![allow(unused_crate_dependencies)]
+
 use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
 use std::path::PathBuf;
-// Dependencies of the harness library, not used directly by this test crate.
-use cnb_package as _;
-use oci_layout as _;
-use serde_json as _;
-use tar as _;
-use tempfile as _;
 
 const STACK_RUN_IMAGE: &str = "localhost/stack-run:1";
 const CURL_RUN_IMAGE: &str = "localhost/curl-run:1";
