@@ -87,7 +87,7 @@ fi
 
 if [[ "$mode" == e2e ]]; then
   step "cargo test -p e2e-tests (the end-to-end suite)"
-  cargo test --locked -p e2e-tests -- --nocapture
+  cargo test --locked --no-fail-fast -p e2e-tests -- --nocapture
   step "The end-to-end suite passed"
   exit 0
 fi
@@ -106,7 +106,9 @@ cargo publish --locked --dry-run --allow-dirty --target-dir "$publish_target" -p
   -p untrusted-input -p platform-settings -p cnb-extension
 rm -rf "$publish_target"
 step "cargo test (every parser's fuzz target too: FUZZ_CASES=${FUZZ_CASES:-2000} inputs each; tests/fuzz.sh runs more)"
-cargo test --locked --workspace
+# --no-fail-fast: every test binary runs, so one failure does not hide the others; cargo still
+# exits non-zero if any failed.
+cargo test --locked --workspace --no-fail-fast
 step "The main command (README): packaging every module"
 cargo run --locked --release -p packager -- package
 step "All tests passed"
