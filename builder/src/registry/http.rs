@@ -702,7 +702,10 @@ pub(super) fn accept(media_types: &[&str]) -> HeaderMap {
 
 #[cfg(test)]
 mod tests {
-    use super::{bearer_challenge, check_token, error_detail, parse_token};
+    use super::{
+        HeaderMap, HeaderValue, bearer_challenge, check_token, error_detail, header, parse_token,
+        retry_after,
+    };
 
     /// The parsers of what a registry sends (a token answer, a `WWW-Authenticate` challenge,
     /// an error body) never panic, and what they return for a message stays bounded.
@@ -715,13 +718,20 @@ mod tests {
             r#"Basic realm="test", Bearer realm="http://127.0.0.1:1/token""#,
             r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}"#,
             "<html>502 Bad Gateway</html>",
+            "120",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
         ];
         fuzz_check::fuzz_text(
-            "registry answers (token, WWW-Authenticate, error body)",
+            "registry answers (token, WWW-Authenticate, Retry-After, error body)",
             &seeds,
             |input| {
                 let _ = parse_token(input.as_bytes());
                 let _ = bearer_challenge(input);
+                if let Ok(value) = HeaderValue::from_str(input) {
+                    let mut headers = HeaderMap::new();
+                    headers.insert(header::RETRY_AFTER, value);
+                    let _ = retry_after(&headers);
+                }
                 for cut in [false, true] {
                     let (codes, detail) = error_detail(input.as_bytes(), cut);
                     assert!(detail.len() < 8000, "{detail}");

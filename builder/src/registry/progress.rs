@@ -75,10 +75,15 @@ fn short(digest: &str) -> &str {
     digest.get(..19).unwrap_or(digest)
 }
 
+/// A size for people: bytes, KiB or MiB (to a tenth).
 fn mib(bytes: u64) -> String {
-    #[allow(clippy::cast_precision_loss)] // a size shown to a tenth of a MiB
-    let mib = bytes as f64 / MIB as f64;
-    format!("{mib:.1} MiB")
+    #[allow(clippy::cast_precision_loss)] // a size shown to a tenth
+    let (value, unit) = match bytes {
+        0..1024 => return format!("{bytes} B"),
+        1024..MIB => (bytes as f64 / 1024.0, "KiB"),
+        _ => (bytes as f64 / MIB as f64, "MiB"),
+    };
+    format!("{value:.1} {unit}")
 }
 
 #[cfg(test)]
@@ -93,7 +98,11 @@ mod tests {
         progress.finished("Downloaded", &digest, 1 << 19);
         assert_eq!(
             progress.line("Uploaded", &digest, 1 << 19),
-            "    Uploaded sha256:abababababab (0.5 MiB; 2 blob(s), 3.5 MiB so far)"
+            "    Uploaded sha256:abababababab (512.0 KiB; 2 blob(s), 3.5 MiB so far)"
+        );
+        assert_eq!(
+            progress.line("Uploaded", &digest, 106).split(' ').nth(6),
+            Some("(106")
         );
     }
 }
