@@ -237,8 +237,8 @@ impl Http {
     ) -> anyhow::Result<T> {
         let deadline = self.timeouts.deadline.saturating_add(extra);
         // clock: when the operation's deadline passes, so that no retry waits beyond it
-        self.ends
-            .set(tokio::time::Instant::now().checked_add(deadline));
+        let now = tokio::time::Instant::now();
+        self.ends.set(now.checked_add(deadline));
         runtime
             .block_on(async { tokio::time::timeout(deadline, operation).await })
             .unwrap_or_else(|_| {
@@ -703,8 +703,8 @@ pub(super) fn accept(media_types: &[&str]) -> HeaderMap {
 #[cfg(test)]
 mod tests {
     use super::{
-        HeaderMap, HeaderValue, bearer_challenge, check_token, error_detail, header, parse_token,
-        retry_after,
+        HeaderMap, HeaderValue, Http, Url, bearer_challenge, check_token, error_detail, header,
+        parse_token, retry_after,
     };
 
     /// The parsers of what a registry sends (a token answer, a `WWW-Authenticate` challenge,
@@ -740,6 +740,47 @@ mod tests {
                 }
             },
         );
+    }
+
+    /// Docker Hub's token service is trusted without an option; another host, or plain HTTP,
+    /// only when named.
+    #[test]
+    fn credentials_go_to_the_registry_or_a_trusted_realm_over_https() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let may = |options: &crate::registry::RegistryOptions, reference: &str, realm: &str| {
+            let reference = crate::registry::parse_reference(reference).unwrap();
+            Http::new(options)
+                .unwrap()
+                .may_send_credentials(&reference, &Url::parse(realm).unwrap())
+                .map_err(|error| error.to_string())
+        };
+        let default = crate::registry::RegistryOptions::default();
+        for hub in [
+            "ubuntu",
+            "docker.io/library/ubuntu",
+            "registry-1.docker.io/a/b",
+        ] {
+            may(&default, hub, "https://auth.docker.io/token").unwrap();
+            let error = may(&default, hub, "http://auth.docker.io/token").unwrap_err();
+            assert!(error.contains("plain HTTP"), "{error}");
+        }
+        may(&default, "ghcr.io/a/b", "https://ghcr.io/token").unwrap();
+        may(
+            &default,
+            "registry.gitlab.com/a/b",
+            "https://gitlab.com/jwt/auth",
+        )
+        .unwrap();
+        for foreign in ["https://auth.docker.io/token", "https://ghcr.io:8443/token"] {
+            let error = may(&default, "ghcr.io/a/b", foreign).unwrap_err();
+            assert!(error.contains("--registry-trust-realm ghcr.io="), "{error}");
+        }
+        let trusting = crate::registry::RegistryOptions {
+            trusted_realms: vec!["ghcr.io=auth.example:8443".parse().unwrap()],
+            ..default
+        };
+        may(&trusting, "ghcr.io/a/b", "https://auth.example:8443/t").unwrap();
+        assert!(may(&trusting, "quay.io/a/b", "https://auth.example:8443/t").is_err());
     }
 
     #[test]
