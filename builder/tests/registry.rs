@@ -122,6 +122,12 @@ fn creates_and_publishes_a_ubi8_shaped_builder_from_registry_images() {
 
     let cold = create(&config, &registry, &cache, &["--publish", &builder]);
     assert!(cold.status.success(), "{}", text(&cold));
+    // stderr is a pipe here: no progress lines (they are for a terminal), no escapes.
+    let log = String::from_utf8_lossy(&cold.stderr);
+    assert!(
+        !log.contains("Downloaded ") && !log.contains("Uploaded ") && !log.contains('\u{1b}'),
+        "{log}"
+    );
     let stdout = String::from_utf8_lossy(&cold.stdout).into_owned();
     let digest = stdout
         .strip_prefix(&format!("{builder} "))

@@ -1,7 +1,7 @@
 //! `packager builder create`: a builder image as an OCI layout, without a daemon.
 
 use crate::builder_image::{CreateOptions, create_builder};
-use crate::registry::{RegistryMirror, RegistryOptions, Timeouts, Transfer};
+use crate::registry::{RegistryMirror, RegistryOptions, Retries, Timeouts, Transfer, TrustedRealm};
 use clap::{Args, Subcommand};
 use oci_layout::split_layout_reference;
 use std::path::PathBuf;
@@ -63,6 +63,11 @@ pub struct RegistryArgs {
     /// the definition's image names
     #[arg(long = "registry-mirror", value_name = "REGISTRY=MIRROR")]
     pub mirrors: Vec<RegistryMirror>,
+    /// Send a registry's credentials to its token service on another host (the host its
+    /// bearer challenge's realm names; Docker Hub's `auth.docker.io` and GitLab's `gitlab.com`
+    /// are trusted without it)
+    #[arg(long = "registry-trust-realm", value_name = "REGISTRY=REALM-HOST")]
+    pub trusted_realms: Vec<TrustedRealm>,
     /// The Docker/podman auth file [default: the first that exists of `$REGISTRY_AUTH_FILE`,
     /// `$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`,
     /// `$DOCKER_CONFIG/config.json`, `~/.docker/config.json`]
@@ -94,6 +99,8 @@ impl RegistryArgs {
                 idle: Duration::from_secs(self.timeout),
                 deadline: Duration::from_secs(self.deadline),
             },
+            trusted_realms: self.trusted_realms.clone(),
+            retries: Retries::default(),
         }
     }
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use untrusted_input::quoted;
 
 /// The auth file podman and skopeo read first: `$REGISTRY_AUTH_FILE`, then
 /// `$XDG_RUNTIME_DIR/containers/auth.json`, `~/.config/containers/auth.json`, then Docker's
@@ -104,9 +105,18 @@ impl AuthFile {
     /// A helper that fails or answers something else; an entry that is not base64 of
     /// `user:password`.
     pub fn credentials(&self, registry: &str, repository: &str) -> anyhow::Result<Credentials> {
+        match self.lookup(registry, repository)? {
+            Found::Helper(program) => ask_helper(&program, registry),
+            Found::Credentials(credentials) => Ok(credentials),
+        }
+    }
+
+    /// What the file says of `repository` on `registry` (see [`AuthFile::credentials`]),
+    /// without running a helper.
+    fn lookup(&self, registry: &str, repository: &str) -> anyhow::Result<Found> {
         let hosts = host_aliases(registry);
         if let Some(helper) = hosts.iter().find_map(|host| self.cred_helpers.get(*host)) {
-            return ask_helper(&format!("docker-credential-{helper}"), registry);
+            return Ok(Found::Helper(format!("docker-credential-{helper}")));
         }
         let mut keys: Vec<String> = Vec::new();
         let parts: Vec<&str> = repository.split('/').collect();
@@ -122,21 +132,29 @@ impl AuthFile {
                 .iter()
                 .find(|(name, _)| normalize_key(name) == key.as_str())
             {
-                let source = format!("{} (auths.{name:?})", self.name());
-                return Ok(Credentials {
+                let source = format!("{} (auths.{})", self.name(), quoted(name));
+                return Ok(Found::Credentials(Credentials {
                     auth: entry.auth(&source)?,
                     source,
-                });
+                }));
             }
         }
         if let Some(store) = &self.creds_store {
-            return ask_helper(&format!("docker-credential-{store}"), registry);
+            return Ok(Found::Helper(format!("docker-credential-{store}")));
         }
-        Ok(Credentials {
+        Ok(Found::Credentials(Credentials {
             auth: RegistryAuth::Anonymous,
             source: format!("anonymous (no entry for {registry} in {})", self.name()),
-        })
+        }))
     }
+}
+
+/// Where an auth file sends the credentials of a registry.
+enum Found {
+    /// This credential helper program.
+    Helper(String),
+    /// These (or anonymous).
+    Credentials(Credentials),
 }
 
 impl AuthEntry {
@@ -237,6 +255,34 @@ mod tests {
             RegistryAuth::Basic(user, password) => (user.clone(), password.clone()),
             other => panic!("not basic: {other:?}"),
         }
+    }
+
+    /// Auth files as users' tools write them (and as anything else may): never a panic; a
+    /// credential helper named is not run; an error's message stays bounded and escaped.
+    #[test]
+    fn fuzz_auth_files() {
+        let seeds = [
+            r#"{"auths": {"https://index.docker.io/v1/": {"auth": "bWU6c2VjcmV0"}, "127.0.0.1:5000": {"username": "u", "password": "p"}}}"#,
+            r#"{"auths": {"quay.io/org": {"auth": "b3JnOm9uZQ=="}}, "credsStore": "desktop"}"#,
+            r#"{"credHelpers": {"ghcr.io": "gh"}, "auths": {"ghcr.io": {}}}"#,
+        ];
+        fuzz_check::fuzz_text("auth file (config.json)", &seeds, |input| {
+            let Ok(file) = serde_json::from_str::<AuthFile>(input) else {
+                return;
+            };
+            for (registry, repository) in [
+                ("docker.io", "library/ubuntu"),
+                ("quay.io", "org/image"),
+                ("127.0.0.1:5000", "a/b"),
+                ("ghcr.io", "a"),
+            ] {
+                if let Err(error) = file.lookup(registry, repository) {
+                    let message = error.to_string();
+                    assert!(message.len() < 2000, "{message}");
+                    assert!(!message.contains('\u{1b}'), "{message}");
+                }
+            }
+        });
     }
 
     #[test]

@@ -14,11 +14,12 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 use serde::Deserialize;
 use sha2::Digest as _;
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::io::Write;
 use std::time::Duration;
-use untrusted_input::{quoted, text_lossy};
+use untrusted_input::{bounded, quoted, text_lossy};
 
 /// Manifests and indexes: the distribution spec lets registries refuse larger ones.
 pub const MANIFEST_LIMIT: u64 = 4 << 20;
@@ -56,6 +57,33 @@ impl Default for Timeouts {
     }
 }
 
+/// How often a request is made when the registry answers 429 (too many requests) or a 5xx
+/// (500, 502, 503, 504), or the connection is lost before the answer: only GET, HEAD and PUT
+/// (idempotent), and never past the operation's deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retries {
+    /// Attempts in all (the first one included).
+    pub attempts: u32,
+    /// The wait before the first retry when the registry names none (`Retry-After`); doubled
+    /// before each further one.
+    pub base: Duration,
+    /// The longest wait: a registry asking for a longer one is not retried.
+    pub max_wait: Duration,
+}
+
+/// The default number of attempts of a request (one and three retries).
+pub const DEFAULT_ATTEMPTS: u32 = 4;
+
+impl Default for Retries {
+    fn default() -> Self {
+        Self {
+            attempts: DEFAULT_ATTEMPTS,
+            base: Duration::from_secs(1),
+            max_wait: Duration::from_mins(1),
+        }
+    }
+}
+
 /// How requests to a registry are authorized.
 #[derive(Debug, Clone)]
 pub(super) enum Auth {
@@ -68,7 +96,12 @@ pub(super) enum Auth {
 pub(super) struct Http {
     client: reqwest::Client,
     insecure: BTreeSet<String>,
+    /// `(registry, realm host)`: token services the registry's credentials may go to.
+    trusted_realms: BTreeSet<(String, String)>,
     pub(super) timeouts: Timeouts,
+    retries: Retries,
+    /// When the running operation's deadline passes ([`Http::run`]).
+    ends: Cell<Option<tokio::time::Instant>>,
 }
 
 /// One step of an operation, for messages: what was asked of which registry.
@@ -128,16 +161,30 @@ struct TokenAnswer {
 }
 
 impl Http {
-    pub(super) fn new(insecure: &[String], timeouts: Timeouts) -> anyhow::Result<Self> {
+    pub(super) fn new(options: &super::RegistryOptions) -> anyhow::Result<Self> {
+        let timeouts = options.timeouts;
         let client = reqwest::Client::builder()
             .connect_timeout(timeouts.idle)
             .read_timeout(timeouts.idle)
             .build()
             .context("cannot set up the registry client")?;
+        let mut trusted_realms: BTreeSet<(String, String)> = super::BUILT_IN_REALMS
+            .iter()
+            .map(|(registry, realm)| ((*registry).to_string(), (*realm).to_string()))
+            .collect();
+        trusted_realms.extend(
+            options
+                .trusted_realms
+                .iter()
+                .map(|trust| (trust.registry.clone(), trust.realm.clone())),
+        );
         Ok(Self {
             client,
-            insecure: insecure.iter().cloned().collect(),
+            insecure: options.insecure.iter().cloned().collect(),
+            trusted_realms,
             timeouts,
+            retries: options.retries,
+            ends: Cell::new(None),
         })
     }
 
@@ -189,6 +236,9 @@ impl Http {
         operation: impl Future<Output = anyhow::Result<T>>,
     ) -> anyhow::Result<T> {
         let deadline = self.timeouts.deadline.saturating_add(extra);
+        // clock: when the operation's deadline passes, so that no retry waits beyond it
+        let now = tokio::time::Instant::now();
+        self.ends.set(now.checked_add(deadline));
         runtime
             .block_on(async { tokio::time::timeout(deadline, operation).await })
             .unwrap_or_else(|_| {
@@ -199,16 +249,96 @@ impl Http {
             })
     }
 
-    /// Sends a request; a network failure told with the step.
+    /// Sends a request; a network failure told with the step. An idempotent one (GET, HEAD,
+    /// PUT) is made again, up to [`Retries::attempts`] times in all, when the registry answers
+    /// 429 or 500, 502, 503, 504 or the connection is lost before an answer: after the
+    /// registry's `Retry-After` (seconds or an HTTP date), else a wait doubling from
+    /// [`Retries::base`]; never after more than [`Retries::max_wait`] nor past the
+    /// operation's deadline. Each retry is logged.
     pub(super) async fn send(
         &self,
         request: RequestBuilder,
         step: &Step<'_>,
     ) -> anyhow::Result<Response> {
-        request
-            .send()
-            .await
-            .map_err(|error| self.network_error(&error, step))
+        let request = request
+            .build()
+            .map_err(|error| self.network_error(&error, step))?;
+        let idempotent = matches!(*request.method(), Method::GET | Method::HEAD | Method::PUT);
+        let mut attempt = 1;
+        loop {
+            let again = request
+                .try_clone()
+                .filter(|_| idempotent && attempt < self.retries.attempts);
+            let Some(next) = again else {
+                let after = if attempt > 1 {
+                    format!(" (after {attempt} attempts)")
+                } else {
+                    String::new()
+                };
+                return match self.client.execute(request).await {
+                    Err(error) => Err(anyhow::anyhow!(
+                        "{}{after}",
+                        self.network_error(&error, step)
+                    )),
+                    Ok(response) if attempt > 1 && retried(response.status()) => {
+                        let error = self.status_error(response).await;
+                        Err(anyhow::anyhow!("{step}: {error}{after}"))
+                    }
+                    Ok(response) => Ok(response),
+                };
+            };
+            let (wait, why) = match self.client.execute(next).await {
+                Ok(response) if !retried(response.status()) => return Ok(response),
+                Ok(response) => {
+                    let status = response.status();
+                    let asked = retry_after(response.headers());
+                    match asked.filter(|wait| *wait > self.retries.max_wait) {
+                        Some(wait) => {
+                            let error = self.status_error(response).await;
+                            bail!(
+                                "{step}: {error} (it asks to retry in {} s, longer than the {} s the packager waits)",
+                                wait.as_secs(),
+                                self.retries.max_wait.as_secs()
+                            );
+                        }
+                        None => (
+                            asked.unwrap_or_else(|| self.backoff(attempt)),
+                            status.to_string(),
+                        ),
+                    }
+                }
+                Err(error) if lost(&error) => (self.backoff(attempt), super::error_chain(&error)),
+                Err(error) => return Err(self.network_error(&error, step)),
+            };
+            // clock: a retry must not wait past the operation's deadline
+            let now = tokio::time::Instant::now();
+            if self
+                .ends
+                .get()
+                .is_some_and(|ends| now.checked_add(wait).is_none_or(|at| at > ends))
+            {
+                bail!(
+                    "{step}: {why} (attempt {attempt}; a retry in {} s would pass the deadline of {} s, --registry-deadline)",
+                    wait.as_secs_f64(),
+                    self.timeouts.deadline.as_secs()
+                );
+            }
+            attempt += 1;
+            eprintln!(
+                "    Retrying {step} in {:.1} s ({why}; attempt {attempt} of {})",
+                wait.as_secs_f64(),
+                self.retries.attempts
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The wait before the retry after `attempt` when the registry names none.
+    fn backoff(&self, attempt: u32) -> Duration {
+        self.retries
+            .base
+            .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+            .min(self.retries.max_wait)
     }
 
     fn network_error(&self, error: &reqwest::Error, step: &Step<'_>) -> anyhow::Error {
@@ -265,14 +395,15 @@ impl Http {
         Ok(body)
     }
 
-    /// Streams a blob's body into `out`, cut off the moment it exceeds `size`; returns the
-    /// digest of what was written.
+    /// Streams a blob's body into `out`, cut off the moment it exceeds `size` (`progress`
+    /// told the bytes so far and those just read); returns the digest of what was written.
     pub(super) async fn read_blob(
         &self,
         mut response: Response,
         size: u64,
         out: &mut impl Write,
         step: &Step<'_>,
+        progress: impl Fn(u64, u64),
     ) -> anyhow::Result<String> {
         let too_large =
             || anyhow::anyhow!("{step}: the blob is larger than its descriptor's {size} bytes");
@@ -293,6 +424,7 @@ impl Http {
             if written > size {
                 return Err(too_large());
             }
+            progress(written, chunk.len() as u64);
             hasher.update(&chunk);
             out.write_all(&chunk)
                 .with_context(|| format!("{step}: cannot write the blob to the cache"))?;
@@ -324,6 +456,34 @@ impl Http {
             codes,
             detail,
         }
+    }
+
+    /// Whether the reference's registry's credentials may go to the token realm `realm`: over
+    /// HTTPS (plain HTTP only to a host named insecure, `--insecure-registry`), and to the
+    /// registry's own host (and port) or a realm host trusted for it ([`super::BUILT_IN_REALMS`],
+    /// `--registry-trust-realm`). Anonymous token requests go anywhere.
+    fn may_send_credentials(&self, reference: &Reference, realm: &Url) -> anyhow::Result<()> {
+        let registry = reference.resolve_registry();
+        let realm_host = authority(realm);
+        let shown = bounded(&realm_host);
+        let trusted = realm_host == registry
+            || self.trusted_realms.contains(&(
+                super::same_registry(registry).to_string(),
+                realm_host.clone(),
+            ));
+        if !trusted {
+            bail!(
+                "the credentials for {registry} are not sent to the token realm {} on another host ({shown} is not {registry}): trust it with --registry-trust-realm {registry}={shown}",
+                quoted(realm.as_str()),
+            );
+        }
+        if realm.scheme() != "https" && !self.insecure.contains(&realm_host) {
+            bail!(
+                "the credentials for {registry} are not sent over plain HTTP: the token realm {} is not HTTPS (name its host with --insecure-registry {shown} if it is meant to be plain HTTP)",
+                quoted(realm.as_str()),
+            );
+        }
+        Ok(())
     }
 
     /// How to authorize requests to the reference's registry for pulls (or pushes): its `/v2/`
@@ -376,8 +536,10 @@ impl Http {
             reference,
             what: format!("the token request to {}", quoted(realm_url.as_str())),
         };
-        let mut request = self.client.get(realm_url).query(&query);
+        let mut request = self.client.get(realm_url.clone()).query(&query);
         if let Auth::Basic(user, password) = credentials {
+            self.may_send_credentials(reference, &realm_url)
+                .with_context(|| format!("{token_step}"))?;
             request = request.basic_auth(user, Some(password));
         }
         let response = self.send(request, &token_step).await?;
@@ -389,6 +551,43 @@ impl Http {
         let token = parse_token(&body).with_context(|| format!("{token_step}"))?;
         Ok(Auth::Bearer(token))
     }
+}
+
+/// Whether an answer with `status` is worth asking again: too many requests, or a server
+/// error that may pass (not 501, not 505 and beyond).
+fn retried(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+}
+
+/// Whether a request failed with the connection lost after it was made (reset, closed before
+/// the answer): worth making again. Not a timeout (which would multiply the wait), not a
+/// refused connection (nothing listens there).
+fn lost(error: &reqwest::Error) -> bool {
+    error.is_request() && !error.is_connect() && !error.is_timeout()
+}
+
+/// The wait a `Retry-After` header asks for: seconds, or an HTTP date (a date past is no
+/// wait).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    // clock: an HTTP date in Retry-After is a wait until then
+    let now = chrono::Utc::now();
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// `host[:port]` of a URL (the port when it is not the scheme's).
+fn authority(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    url.port()
+        .map_or_else(|| host.to_string(), |port| format!("{host}:{port}"))
 }
 
 /// An error body's codes and message: a JSON envelope's codes, and its first codes and
@@ -503,7 +702,10 @@ pub(super) fn accept(media_types: &[&str]) -> HeaderMap {
 
 #[cfg(test)]
 mod tests {
-    use super::{bearer_challenge, check_token, error_detail, parse_token};
+    use super::{
+        HeaderMap, HeaderValue, Http, Url, bearer_challenge, check_token, error_detail, header,
+        parse_token, retry_after,
+    };
 
     /// The parsers of what a registry sends (a token answer, a `WWW-Authenticate` challenge,
     /// an error body) never panic, and what they return for a message stays bounded.
@@ -516,13 +718,20 @@ mod tests {
             r#"Basic realm="test", Bearer realm="http://127.0.0.1:1/token""#,
             r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}"#,
             "<html>502 Bad Gateway</html>",
+            "120",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
         ];
         fuzz_check::fuzz_text(
-            "registry answers (token, WWW-Authenticate, error body)",
+            "registry answers (token, WWW-Authenticate, Retry-After, error body)",
             &seeds,
             |input| {
                 let _ = parse_token(input.as_bytes());
                 let _ = bearer_challenge(input);
+                if let Ok(value) = HeaderValue::from_str(input) {
+                    let mut headers = HeaderMap::new();
+                    headers.insert(header::RETRY_AFTER, value);
+                    let _ = retry_after(&headers);
+                }
                 for cut in [false, true] {
                     let (codes, detail) = error_detail(input.as_bytes(), cut);
                     assert!(detail.len() < 8000, "{detail}");
@@ -531,6 +740,47 @@ mod tests {
                 }
             },
         );
+    }
+
+    /// Docker Hub's token service is trusted without an option; another host, or plain HTTP,
+    /// only when named.
+    #[test]
+    fn credentials_go_to_the_registry_or_a_trusted_realm_over_https() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let may = |options: &crate::registry::RegistryOptions, reference: &str, realm: &str| {
+            let reference = crate::registry::parse_reference(reference).unwrap();
+            Http::new(options)
+                .unwrap()
+                .may_send_credentials(&reference, &Url::parse(realm).unwrap())
+                .map_err(|error| error.to_string())
+        };
+        let default = crate::registry::RegistryOptions::default();
+        for hub in [
+            "ubuntu",
+            "docker.io/library/ubuntu",
+            "registry-1.docker.io/a/b",
+        ] {
+            may(&default, hub, "https://auth.docker.io/token").unwrap();
+            let error = may(&default, hub, "http://auth.docker.io/token").unwrap_err();
+            assert!(error.contains("plain HTTP"), "{error}");
+        }
+        may(&default, "ghcr.io/a/b", "https://ghcr.io/token").unwrap();
+        may(
+            &default,
+            "registry.gitlab.com/a/b",
+            "https://gitlab.com/jwt/auth",
+        )
+        .unwrap();
+        for foreign in ["https://auth.docker.io/token", "https://ghcr.io:8443/token"] {
+            let error = may(&default, "ghcr.io/a/b", foreign).unwrap_err();
+            assert!(error.contains("--registry-trust-realm ghcr.io="), "{error}");
+        }
+        let trusting = crate::registry::RegistryOptions {
+            trusted_realms: vec!["ghcr.io=auth.example:8443".parse().unwrap()],
+            ..default
+        };
+        may(&trusting, "ghcr.io/a/b", "https://auth.example:8443/t").unwrap();
+        assert!(may(&trusting, "quay.io/a/b", "https://auth.example:8443/t").is_err());
     }
 
     #[test]

@@ -18,6 +18,7 @@
 pub mod auth;
 mod cache;
 mod http;
+mod progress;
 mod pull;
 mod push;
 
@@ -31,8 +32,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 pub use http::{
-    BLOB_LIMIT, CONFIG_LIMIT, DEFAULT_DEADLINE, DEFAULT_TIMEOUT, ERROR_BODY_LIMIT, MANIFEST_LIMIT,
-    TOKEN_LIMIT, Timeouts,
+    BLOB_LIMIT, CONFIG_LIMIT, DEFAULT_ATTEMPTS, DEFAULT_DEADLINE, DEFAULT_TIMEOUT,
+    ERROR_BODY_LIMIT, MANIFEST_LIMIT, Retries, TOKEN_LIMIT, Timeouts,
 };
 pub use pull::PulledImage;
 
@@ -53,6 +54,46 @@ pub struct RegistryOptions {
     pub mirrors: Vec<RegistryMirror>,
     /// How long requests may take.
     pub timeouts: Timeouts,
+    /// Token services on another host than their registry that the registry's credentials
+    /// may be sent to, besides [`BUILT_IN_REALMS`].
+    pub trusted_realms: Vec<TrustedRealm>,
+    /// How often, and after how long, a request the registry refused for now is made again.
+    pub retries: Retries,
+}
+
+/// Token services on another host than their registry that the registry's credentials go to
+/// without being named: Docker Hub's and GitLab's.
+pub const BUILT_IN_REALMS: [(&str, &str); 2] = [
+    ("docker.io", "auth.docker.io"),
+    ("registry.gitlab.com", "gitlab.com"),
+];
+
+/// A token service trusted with a registry's credentials: `<registry>=<realm-host>`
+/// (`host[:port]` each, as the registry's bearer challenge names the realm's host).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedRealm {
+    pub registry: String,
+    pub realm: String,
+}
+
+impl std::str::FromStr for TrustedRealm {
+    type Err = anyhow::Error;
+
+    fn from_str(text: &str) -> anyhow::Result<Self> {
+        let (registry, realm) = text
+            .split_once('=')
+            .filter(|(registry, realm)| is_host(registry) && is_host(realm))
+            .with_context(|| {
+                format!(
+                    "{text:?} is not a trusted token realm: expected <registry>=<realm-host>, each \
+                     host[:port] (e.g. registry.example=auth.example)"
+                )
+            })?;
+        Ok(Self {
+            registry: same_registry(registry).to_string(),
+            realm: realm.to_string(),
+        })
+    }
 }
 
 /// A registry's pull mirror: `<registry>=<mirror>` (`host[:port]` each; Docker Hub's names
@@ -165,6 +206,7 @@ pub struct Registry {
     transfer: Cell<Transfer>,
     insecure: BTreeSet<String>,
     mirrors: Vec<RegistryMirror>,
+    progress: progress::Progress,
 }
 
 impl std::fmt::Debug for Registry {
@@ -189,7 +231,7 @@ impl Registry {
             .enable_all()
             .build()
             .context("cannot start the registry client's runtime")?;
-        let http = Http::new(&options.insecure, options.timeouts)?;
+        let http = Http::new(options)?;
         Ok(Self {
             runtime,
             http,
@@ -201,6 +243,7 @@ impl Registry {
             transfer: Cell::default(),
             insecure: options.insecure.iter().cloned().collect(),
             mirrors: options.mirrors.clone(),
+            progress: progress::Progress::on_stderr(),
         })
     }
 

@@ -253,7 +253,9 @@ impl Registry {
                 return Err(self.answer_error(&self.http.status_error(response).await, &step));
             }
             self.http
-                .read_blob(response, size, &mut download, &step)
+                .read_blob(response, size, &mut download, &step, |done, more| {
+                    self.progress.downloading(digest, done, more, size);
+                })
                 .await
         })?;
         if actual != digest {
@@ -265,7 +267,9 @@ impl Registry {
             transfer.blobs_downloaded += 1;
             transfer.bytes_downloaded += size;
         });
-        self.cache.commit(download, digest)
+        let path = self.cache.commit(download, digest)?;
+        self.progress.finished("Downloaded", digest, size);
+        Ok(path)
     }
 }
 

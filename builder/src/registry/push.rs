@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use oci_client::Reference;
 use oci_layout::{Blob, Image, MediaType};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
-use reqwest::{Method, StatusCode};
+use reqwest::{Method, StatusCode, Url};
 use std::time::Duration;
 
 impl Registry {
@@ -36,22 +36,15 @@ impl Registry {
             what: format!("PUT the manifest {tag}"),
         };
         let url = self.http.url(&parsed, &format!("manifests/{tag}"))?;
-        self.http.run(&self.runtime, &step, Duration::ZERO, async {
-            let response = self
-                .http
-                .send(
-                    self.http
-                        .request(Method::PUT, url, &parsed, &auth)
-                        .header(CONTENT_TYPE, MediaType::ImageManifest.to_string())
-                        .body(body),
-                    &step,
-                )
-                .await?;
-            if !response.status().is_success() {
-                return Err(self.answer_error(&self.http.status_error(response).await, &step));
-            }
-            Ok(())
-        })?;
+        let content_type = HeaderValue::from_str(MediaType::ImageManifest.as_ref())?;
+        self.put(
+            &parsed,
+            &auth,
+            url,
+            (content_type, body),
+            &manifest.digest,
+            &step,
+        )?;
         Ok(manifest.digest)
     }
 
@@ -78,6 +71,7 @@ impl Registry {
             return Ok(());
         }
         let origin = self.origins.borrow().get(&blob.digest).cloned();
+        let mut session = None;
         if let Some(origin) = origin.filter(|origin| {
             origin.resolve_registry() == target.resolve_registry()
                 && origin.repository() != target.repository()
@@ -87,67 +81,53 @@ impl Registry {
             url.query_pairs_mut()
                 .append_pair("mount", &blob.digest)
                 .append_pair("from", origin.repository());
-            let mounted = self
-                .http
-                .run(&self.runtime, &mount, Duration::ZERO, async {
-                    let response = self
-                        .http
-                        .send(
-                            self.http
-                                .request(Method::POST, url, target, auth)
-                                .header(CONTENT_LENGTH, 0),
-                            &mount,
-                        )
-                        .await?;
-                    Ok(response.status() == StatusCode::CREATED)
-                })?;
-            if mounted {
-                self.count(|transfer| transfer.blobs_mounted += 1);
-                return Ok(());
+            // A registry that does not mount starts an upload session instead: used. A
+            // failed mount is not an error: the blob is uploaded.
+            match self.post_upload(target, auth, url, &mount) {
+                Ok(None) => {
+                    self.count(|transfer| transfer.blobs_mounted += 1);
+                    return Ok(());
+                }
+                Ok(Some(started)) => session = Some(started),
+                Err(_) => {}
             }
         }
         self.fetch(blob)?;
         let bytes = blob.bytes()?.into_owned();
         let length = bytes.len() as u64;
-        self.upload(target, auth, &blob.digest, bytes)?;
+        self.upload(target, auth, &blob.digest, bytes, session)?;
         self.count(|transfer| {
             transfer.blobs_uploaded += 1;
             transfer.bytes_uploaded += length;
         });
+        self.progress.finished("Uploaded", &blob.digest, length);
         Ok(())
     }
 
-    /// A monolithic upload: `POST` an upload session, `PUT` the bytes to its `Location`
-    /// (resolved against the session's URL: a relative one, as distribution sends, included).
+    /// A monolithic upload: `POST` an upload session (unless one was started already), `PUT`
+    /// the bytes to its `Location` (resolved against the session's URL: a relative one, as
+    /// distribution sends, included).
     fn upload(
         &self,
         target: &Reference,
         auth: &Auth,
         digest: &str,
         bytes: Vec<u8>,
+        session: Option<Url>,
     ) -> anyhow::Result<()> {
         let start = Step {
             reference: target,
             what: format!("POST an upload of {digest}"),
         };
-        let url = self.http.url(target, "blobs/uploads/")?;
-        let mut session = self
-            .http
-            .run(&self.runtime, &start, Duration::ZERO, async {
-                let response = self
-                    .http
-                    .send(
-                        self.http
-                            .request(Method::POST, url, target, auth)
-                            .header(CONTENT_LENGTH, 0),
-                        &start,
-                    )
-                    .await?;
-                if !response.status().is_success() {
-                    return Err(self.answer_error(&self.http.status_error(response).await, &start));
-                }
-                location(&response, &start)
-            })?;
+        let mut session = if let Some(session) = session {
+            session
+        } else {
+            let url = self.http.url(target, "blobs/uploads/")?;
+            self.post_upload(target, auth, url, &start)?
+                .with_context(|| {
+                    format!("{start}: the registry answered 201 Created, not an upload session")
+                })?
+        };
         if !matches!(session.scheme(), "http" | "https") {
             bail!(
                 "{start}: the upload Location {} is not an HTTP URL",
@@ -159,25 +139,72 @@ impl Registry {
             reference: target,
             what: format!("PUT the blob {digest}"),
         };
-        let extra = Duration::from_secs(bytes.len() as u64 >> 20);
-        self.http.run(&self.runtime, &put, extra, async {
-            let response = self
+        let content_type = HeaderValue::from_static("application/octet-stream");
+        self.put(target, auth, session, (content_type, bytes), digest, &put)
+    }
+
+    /// `POST`s to the uploads endpoint `url` (with a mount's query, or none): `None` when the
+    /// registry answers 201 Created (mounted), else the upload session it started (its
+    /// `Location`).
+    fn post_upload(
+        &self,
+        target: &Reference,
+        auth: &Auth,
+        url: Url,
+        step: &Step<'_>,
+    ) -> anyhow::Result<Option<Url>> {
+        self.http.run(&self.runtime, step, Duration::ZERO, async {
+            let request = self
                 .http
-                .send(
-                    self.http
-                        .request(Method::PUT, session, target, auth)
-                        .header(
-                            CONTENT_TYPE,
-                            HeaderValue::from_static("application/octet-stream"),
-                        )
-                        .body(bytes),
-                    &put,
-                )
-                .await?;
-            if !response.status().is_success() {
-                return Err(self.answer_error(&self.http.status_error(response).await, &put));
+                .request(Method::POST, url, target, auth)
+                .header(CONTENT_LENGTH, 0);
+            let response = self.http.send(request, step).await?;
+            if response.status() == StatusCode::CREATED {
+                return Ok(None);
             }
-            Ok(())
+            if !response.status().is_success() {
+                return Err(self.answer_error(&self.http.status_error(response).await, step));
+            }
+            location(&response, step).map(Some)
+        })
+    }
+
+    /// `PUT`s `body` (a content type and bytes) to `url`: a blob to its upload session, or a
+    /// manifest. The digest the registry answers (`Docker-Content-Digest`), when it answers
+    /// one, must be `digest`.
+    fn put(
+        &self,
+        target: &Reference,
+        auth: &Auth,
+        url: Url,
+        (content_type, body): (HeaderValue, Vec<u8>),
+        digest: &str,
+        step: &Step<'_>,
+    ) -> anyhow::Result<()> {
+        // A large body's deadline grows by a second per MiB.
+        let extra = Duration::from_secs(body.len() as u64 >> 20);
+        self.http.run(&self.runtime, step, extra, async {
+            let request = self
+                .http
+                .request(Method::PUT, url, target, auth)
+                .header(CONTENT_TYPE, content_type)
+                .body(body);
+            let response = self.http.send(request, step).await?;
+            if !response.status().is_success() {
+                return Err(self.answer_error(&self.http.status_error(response).await, step));
+            }
+            match response.headers().get("docker-content-digest") {
+                Some(answered) if answered.as_bytes() != digest.as_bytes() => {
+                    // A digest is shown whole; anything else quoted bounded.
+                    let text = untrusted_input::text_lossy(answered.as_bytes());
+                    let shown = match oci_layout::digest_hex(&text) {
+                        Ok(_) => text,
+                        Err(_) => untrusted_input::quoted(&text),
+                    };
+                    bail!("{step}: the registry answered the digest {shown}, not {digest}")
+                }
+                _ => Ok(()),
+            }
         })
     }
 }

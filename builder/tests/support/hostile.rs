@@ -31,6 +31,8 @@ pub(crate) enum Body {
     Stall,
     /// Not even the status line: the request read, then nothing.
     NoAnswer,
+    /// The request read, then the connection closed without an answer.
+    Close,
 }
 
 /// A scripted answer.
@@ -119,6 +121,16 @@ impl HostileRegistry {
     pub(crate) fn image(&self, name: &str) -> String {
         format!("{}/{name}", self.host)
     }
+
+    /// How many requests `line_start` (`GET /v2/a/b/manifests/latest`) began.
+    pub(crate) fn count(&self, line_start: &str) -> usize {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|line| line.starts_with(line_start))
+            .count()
+    }
 }
 
 impl Drop for HostileRegistry {
@@ -171,6 +183,9 @@ fn serve(
         std::thread::sleep(every);
         !stop.load(Ordering::SeqCst)
     };
+    if matches!(answer.body, Body::Close) {
+        return;
+    }
     if matches!(answer.body, Body::NoAnswer) {
         while wait(Duration::from_millis(100)) {}
         return;
@@ -190,7 +205,7 @@ fn serve(
             let _ = write!(head, "Content-Length: {len}\r\n");
         }
         Body::Trickle { .. } | Body::Stall => head.push_str("Content-Length: 1000\r\n"),
-        Body::Endless(_) | Body::NoAnswer => {}
+        Body::Endless(_) | Body::NoAnswer | Body::Close => {}
     }
     head.push_str("\r\n");
     if stream.write_all(head.as_bytes()).is_err() {
@@ -224,7 +239,7 @@ fn serve(
             }
         }
         Body::Stall => while wait(Duration::from_millis(100)) {},
-        Body::NoAnswer => {}
+        Body::NoAnswer | Body::Close => {}
     }
     let _ = stream.flush();
 }

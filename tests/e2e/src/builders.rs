@@ -119,6 +119,7 @@ pub fn packager_publish(
             auth_file: Some(auth_file),
             mirrors,
             timeouts: packager::registry::Timeouts::default(),
+            ..RegistryOptions::default()
         },
     })
     .unwrap_or_else(|error| panic!("packager builder create --publish {builder}: {error:#}"))
