@@ -1,10 +1,10 @@
 //! OCI image layouts: a directory (`oci-layout`, `index.json`, `blobs/sha256/`) or the same in an
 //! uncompressed tar (a `.cnb` file), written atomically and read back.
 
-use crate::manifest::{ImageIndex, load_manifest, select_manifest};
+use crate::manifest::{ImageIndex, MAX_MANIFEST_SIZE, load_manifest, select_manifest};
 use crate::{
-    Blob, BlobData, Image, LayerBlob, LayerBuilder, LoadedImage, Owner, WrittenImage,
-    check_layer_compression, digest_hex, sha256_digest,
+    Blob, BlobData, Image, LayerBlob, LayerBuilder, LoadedImage, MediaType, Owner,
+    REF_NAME_ANNOTATION, WrittenImage, check_layer_compression, digest_hex, sha256_digest,
 };
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
@@ -15,26 +15,65 @@ use std::path::{Path, PathBuf};
 use untrusted_input::{quoted, read_regular_file};
 
 impl Image {
-    /// Writes the image as an OCI image layout directory `dir` holding only this image, tagged
-    /// `tag`. The layout is assembled in a temporary sibling directory and renamed into place; an
-    /// existing `dir` is replaced only if it is an OCI layout (holds `oci-layout`) or empty.
+    /// Writes the image tagged `tag` into the OCI image layout directory `dir`. A new (or
+    /// empty) `dir` is assembled in a temporary sibling directory and renamed into place. Into
+    /// an existing layout (a directory holding the file `oci-layout`), the image is added: its
+    /// blobs are written (each a new file renamed into place, copied, never linked), then
+    /// `index.json` (a temporary file renamed over it) with its entries tagged `tag` (the
+    /// `org.opencontainers.image.ref.name` annotation) replaced by this image's and every
+    /// other entry, field and file kept; nothing is deleted, so a failure leaves the previous
+    /// layout as it was.
     ///
     /// # Errors
-    /// If `dir` exists and is something else, or a file cannot be written.
+    /// If `dir` exists and is neither an OCI layout nor an empty directory (naming it), its
+    /// `index.json` cannot be read ([`read_index`]), or a file cannot be written.
     pub fn write_layout(&self, dir: &Path, tag: &str) -> anyhow::Result<WrittenImage> {
         let (config, manifest, index) = self.documents(tag)?;
+        let written = WrittenImage {
+            manifest: manifest.descriptor()?,
+            config: config.descriptor()?,
+        };
+        if dir.join("oci-layout").is_file() {
+            let mut existing = read_index(dir)?;
+            let entries = existing
+                .get_mut("manifests")
+                .and_then(serde_json::Value::as_array_mut)
+                .with_context(|| {
+                    format!("{} has no manifests list", dir.join("index.json").display())
+                })?;
+            let ours: serde_json::Value = serde_json::from_slice(&index)?;
+            entries.retain(|entry| {
+                entry
+                    .pointer(&format!(
+                        "/annotations/{}",
+                        REF_NAME_ANNOTATION.replace('/', "~1")
+                    ))
+                    .and_then(serde_json::Value::as_str)
+                    != Some(tag)
+            });
+            entries.extend(ours["manifests"].as_array().into_iter().flatten().cloned());
+            let blobs_dir = dir.join("blobs/sha256");
+            fs::create_dir_all(&blobs_dir)
+                .with_context(|| format!("cannot create {}", blobs_dir.display()))?;
+            for blob in self.all_blobs(&config, &manifest) {
+                blob.write_to(&blobs_dir.join(digest_hex(&blob.digest)?))?;
+            }
+            let index = Blob::memory(MediaType::ImageIndex, serde_json::to_vec(&existing)?);
+            index.write_to(&dir.join("index.json"))?;
+            return Ok(written);
+        }
+        if dir.exists() && !is_empty_dir(dir) {
+            bail!(
+                "{} exists and is not an OCI image layout (no oci-layout file): choose another output or remove it",
+                dir.display()
+            );
+        }
         let parent = dir
             .parent()
             .filter(|parent| !parent.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
-        if dir.exists() && !dir.join("oci-layout").is_file() && !is_empty_dir(dir) {
-            bail!(
-                "{} exists and is not an OCI image layout: choose another output or remove it",
-                dir.display()
-            );
-        }
         let staging = tempfile::Builder::new()
             .prefix(".oci-layout.")
             .tempdir_in(parent)
@@ -47,19 +86,13 @@ impl Image {
         }
         fs::write(staging.path().join("index.json"), &index)?;
         fs::write(staging.path().join("oci-layout"), OCI_LAYOUT)?;
-        if dir.exists() {
-            fs::remove_dir_all(dir)
-                .with_context(|| format!("cannot remove the old {}", dir.display()))?;
-        }
+        // Over an empty directory, rename replaces it.
         let staged = staging.keep();
         fs::rename(&staged, dir).with_context(|| {
             let _ = fs::remove_dir_all(&staged);
             format!("cannot move {} to {}", staged.display(), dir.display())
         })?;
-        Ok(WrittenImage {
-            manifest: manifest.descriptor()?,
-            config: config.descriptor()?,
-        })
+        Ok(written)
     }
 
     /// Writes the image as an OCI image layout in an uncompressed tar (a `.cnb` file), tagged
@@ -125,13 +158,28 @@ pub fn split_layout_reference(reference: &str) -> (PathBuf, Option<String>) {
     }
 }
 
+/// The `index.json` of the OCI layout `dir`, as JSON: a regular file (a FIFO or a device is
+/// an error, not a wait) of at most [`MAX_MANIFEST_SIZE`] bytes.
+fn read_index(dir: &Path) -> anyhow::Result<serde_json::Value> {
+    let path = dir.join("index.json");
+    let bytes = read_regular_file(&path, MAX_MANIFEST_SIZE)?
+        .with_context(|| format!("{} is an OCI layout without index.json", dir.display()))?;
+    serde_json::from_slice(&bytes).map_err(|error| {
+        anyhow::anyhow!("invalid {}: {}", path.display(), quoted(&error.to_string()))
+    })
+}
+
 /// Reads the image tagged `tag` (or the only image, when `tag` is `None`) from the OCI layout
-/// directory `dir`. An index entry that is itself an index (a multi-platform image) resolves to
-/// its linux/amd64 manifest. Layer blobs stay in the layout ([`BlobData::File`]).
+/// directory `dir`, as untrusted input: `index.json`, manifests and the config are regular
+/// files (a FIFO is an error, not a wait) of at most [`MAX_MANIFEST_SIZE`] (the config
+/// [`crate::MAX_CONFIG_SIZE`]) bytes, checked against their digests; messages quote what they
+/// hold bounded. An index entry that is itself an index (a multi-platform image) resolves to
+/// its linux/amd64 manifest. Layer blobs stay in the layout ([`BlobData::File`]): their
+/// digests are checked when they are read or copied.
 ///
 /// # Errors
-/// If the layout, the tag, a manifest or the config is missing or invalid, or a layer's bytes
-/// are not compressed as its media type declares ([`check_layer_compression`]).
+/// If the layout, the tag, a manifest or the config is missing, too large or invalid, or a
+/// layer's bytes are not compressed as its media type declares ([`check_layer_compression`]).
 pub fn read_layout(dir: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImage> {
     if !dir.join("oci-layout").is_file() {
         bail!(
@@ -139,15 +187,18 @@ pub fn read_layout(dir: &Path, tag: Option<&str>) -> anyhow::Result<LoadedImage>
             dir.display()
         );
     }
-    let read_blob = |digest: &str| -> anyhow::Result<Vec<u8>> {
+    let read_blob = |digest: &str, limit: u64| -> anyhow::Result<Vec<u8>> {
         let path = dir.join("blobs/sha256").join(digest_hex(digest)?);
-        fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
+        read_regular_file(&path, limit)?
+            .with_context(|| format!("{} has no blob {digest}", dir.display()))
     };
-    let index_path = dir.join("index.json");
-    let index: ImageIndex = serde_json::from_slice(
-        &fs::read(&index_path).with_context(|| format!("cannot read {}", index_path.display()))?,
-    )
-    .with_context(|| format!("invalid {}", index_path.display()))?;
+    let index: ImageIndex = serde_json::from_value(read_index(dir)?).map_err(|error| {
+        anyhow::anyhow!(
+            "invalid {}: {}",
+            dir.join("index.json").display(),
+            quoted(&error.to_string())
+        )
+    })?;
     let entry =
         select_manifest(index.manifests(), tag).with_context(|| format!("in {}", dir.display()))?;
     let (config, layers) = load_manifest(&entry, &read_blob)?;
@@ -226,19 +277,35 @@ fn read_archive_within(path: &Path, tag: Option<&str>, limit: u64) -> anyhow::Re
             path.display()
         );
     }
-    let read_blob = |digest: &str| -> anyhow::Result<Vec<u8>> {
+    let read_blob = |digest: &str, limit: u64| -> anyhow::Result<Vec<u8>> {
         let name = format!("blobs/sha256/{}", digest_hex(digest)?);
-        files
+        let bytes = files
             .get(&name)
-            .cloned()
-            .with_context(|| format!("{} has no blob {digest}", path.display()))
+            .with_context(|| format!("{} has no blob {digest}", path.display()))?;
+        if bytes.len() as u64 > limit {
+            bail!(
+                "the blob {digest} in {} is larger than {limit} bytes, the most read of it",
+                path.display()
+            );
+        }
+        Ok(bytes.clone())
     };
-    let index: ImageIndex = serde_json::from_slice(
-        files
-            .get("index.json")
-            .with_context(|| format!("{} has no index.json", path.display()))?,
-    )
-    .with_context(|| format!("invalid index.json in {}", path.display()))?;
+    let index_json = files
+        .get("index.json")
+        .with_context(|| format!("{} has no index.json", path.display()))?;
+    if index_json.len() as u64 > MAX_MANIFEST_SIZE {
+        bail!(
+            "the index.json of {} is larger than {MAX_MANIFEST_SIZE} bytes, the most read of it",
+            path.display()
+        );
+    }
+    let index: ImageIndex = serde_json::from_slice(index_json).map_err(|error| {
+        anyhow::anyhow!(
+            "invalid index.json in {}: {}",
+            path.display(),
+            quoted(&error.to_string())
+        )
+    })?;
     let entry = select_manifest(index.manifests(), tag)
         .with_context(|| format!("in {}", path.display()))?;
     let (config, layers) =
@@ -247,7 +314,7 @@ fn read_archive_within(path: &Path, tag: Option<&str>, limit: u64) -> anyhow::Re
         .into_iter()
         .map(|(descriptor, diff_id)| {
             let digest = descriptor.digest().to_string();
-            let bytes = read_blob(&digest)?;
+            let bytes = read_blob(&digest, MAX_ARCHIVE_SIZE)?;
             if sha256_digest(&bytes) != digest {
                 bail!(
                     "blob {digest} in {} does not match its digest",
@@ -270,7 +337,6 @@ fn read_archive_within(path: &Path, tag: Option<&str>, limit: u64) -> anyhow::Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::MediaType;
 
     #[test]
     fn layout_reference() {
@@ -510,6 +576,254 @@ mod tests {
             });
             assert!(read_layout(&layout, None).is_ok(), "{history}");
         }
+    }
+
+    /// Another image, to tag beside [`one_layer_image`]'s.
+    fn other_image() -> Image {
+        let mut layer = LayerBuilder::new();
+        layer.file("/other", 0o644, Owner::ROOT, b"other").unwrap();
+        let layer = layer.into_layer().unwrap();
+        Image {
+            config: serde_json::json!({
+                "architecture": "amd64",
+                "os": "linux",
+                "rootfs": {"type": "layers", "diff_ids": [layer.diff_id]},
+            }),
+            layers: vec![layer],
+        }
+    }
+
+    fn tags(layout: &Path) -> Vec<String> {
+        read_json(&layout.join("index.json"))["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| {
+                entry["annotations"][REF_NAME_ANNOTATION]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// Writing into an existing layout adds or replaces one tag: other tags, other files and
+    /// the index's own fields stay; nothing is deleted. A directory that is neither a layout
+    /// nor empty is refused, naming it, and left as it was.
+    #[test]
+    fn an_existing_layout_gets_one_tag_added_or_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = dir.path().join("layout");
+        let first = one_layer_image().write_layout(&layout, "v1").unwrap();
+        fs::write(layout.join("README"), "mine").unwrap();
+        let mut index = read_json(&layout.join("index.json"));
+        index["annotations"] = serde_json::json!({"mine": "kept"});
+        fs::write(layout.join("index.json"), index.to_string()).unwrap();
+
+        let second = other_image().write_layout(&layout, "v2").unwrap();
+        assert_eq!(tags(&layout), ["v1", "v2"]);
+        assert_eq!(
+            read_layout(&layout, Some("v1")).unwrap().layers[0]
+                .blob
+                .digest,
+            one_layer_image().layers[0].blob.digest
+        );
+        assert_eq!(
+            read_layout(&layout, Some("v2")).unwrap().layers[0]
+                .blob
+                .digest,
+            other_image().layers[0].blob.digest
+        );
+        assert_eq!(fs::read_to_string(layout.join("README")).unwrap(), "mine");
+        assert_eq!(
+            read_json(&layout.join("index.json"))["annotations"]["mine"],
+            "kept"
+        );
+
+        // v1 replaced by the other image: one v1 entry, v2 kept, the first image's blobs too.
+        other_image().write_layout(&layout, "v1").unwrap();
+        assert_eq!(tags(&layout), ["v2", "v1"]);
+        assert_eq!(
+            read_layout(&layout, Some("v1")).unwrap().layers[0]
+                .blob
+                .digest,
+            other_image().layers[0].blob.digest
+        );
+        let blob = |digest: &str| {
+            layout
+                .join("blobs/sha256")
+                .join(digest_hex(digest).unwrap())
+        };
+        assert!(blob(first.manifest.digest().as_ref()).is_file());
+        assert!(blob(second.manifest.digest().as_ref()).is_file());
+
+        let other = dir.path().join("other");
+        fs::create_dir(&other).unwrap();
+        fs::write(other.join("keep"), "").unwrap();
+        assert_eq!(
+            one_layer_image()
+                .write_layout(&other, "v1")
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "{} exists and is not an OCI image layout (no oci-layout file): choose another output or remove it",
+                other.display()
+            )
+        );
+        assert_eq!(fs::read_dir(&other).unwrap().count(), 1, "left as it was");
+        // An empty directory is written into.
+        let empty = dir.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        one_layer_image().write_layout(&empty, "v1").unwrap();
+        assert_eq!(tags(&empty), ["v1"]);
+    }
+
+    /// Blobs are copied into a layout as files of mode 0644, never linked to their source (a
+    /// cache's file, mode 0600, that an edit of the layout must not reach); a source that does
+    /// not match its digest is refused and the layout keeps its previous state.
+    #[test]
+    fn blobs_are_copied_and_checked_against_their_digests() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut image = one_layer_image();
+        let layer = image.layers[0].blob.clone();
+        let source = dir.path().join("cached");
+        fs::write(&source, layer.bytes().unwrap()).unwrap();
+        fs::set_permissions(&source, fs::Permissions::from_mode(0o600)).unwrap();
+        image.layers[0].blob.data = BlobData::File(source.clone());
+        let layout = dir.path().join("layout");
+        image.write_layout(&layout, "v1").unwrap();
+        let written = layout
+            .join("blobs/sha256")
+            .join(digest_hex(&layer.digest).unwrap());
+        let metadata = fs::metadata(&written).unwrap();
+        assert_eq!(metadata.mode() & 0o777, 0o644);
+        assert_ne!(
+            metadata.ino(),
+            fs::metadata(&source).unwrap().ino(),
+            "a copy"
+        );
+        assert_eq!(metadata.nlink(), 1);
+
+        // An edit of the layout in place does not reach the source.
+        let mut bytes = fs::read(&written).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        fs::write(&written, &bytes).unwrap();
+        assert_eq!(fs::read(&source).unwrap(), *layer.bytes().unwrap());
+        // Writing again repairs the layout's copy.
+        image.write_layout(&layout, "v1").unwrap();
+        assert_eq!(fs::read(&written).unwrap(), *layer.bytes().unwrap());
+
+        // A source of the same size with other bytes: refused, the layout as it was.
+        let index_before = fs::read(layout.join("index.json")).unwrap();
+        fs::write(&source, &bytes).unwrap();
+        let message = format!("{:#}", image.write_layout(&layout, "v2").unwrap_err());
+        assert!(
+            message.contains(&format!(
+                "the blob {} ({}) does not match its digest",
+                layer.digest,
+                source.display()
+            )),
+            "{message}"
+        );
+        assert_eq!(fs::read(layout.join("index.json")).unwrap(), index_before);
+        assert_eq!(tags(&layout), ["v1"]);
+        assert!(read_layout(&layout, Some("v1")).is_ok());
+        // Longer than its size: refused without reading it all.
+        fs::write(&source, vec![0; 10_000]).unwrap();
+        assert_eq!(
+            format!("{:#}", image.layers[0].blob.bytes().unwrap_err()),
+            format!(
+                "the blob {} ({}) holds more than its {} bytes",
+                layer.digest,
+                source.display(),
+                layer.size
+            )
+        );
+    }
+
+    fn mkfifo(path: &Path) {
+        let status = std::process::Command::new("mkfifo").arg(path).status();
+        assert!(status.unwrap().success(), "mkfifo {}", path.display());
+    }
+
+    /// What a layout holds is read as untrusted input: a FIFO or a device as index.json or as
+    /// a manifest is an error, not a wait; index.json over the cap is refused unread, and a
+    /// parser's message about one under it is quoted bounded; a manifest that does not match
+    /// its digest is refused.
+    #[test]
+    fn layouts_are_read_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = dir.path().join("layout");
+        let written = one_layer_image().write_layout(&layout, "v1").unwrap();
+        let index = layout.join("index.json");
+        let good_index = fs::read(&index).unwrap();
+        let message = |layout: &Path| format!("{:#}", read_layout(layout, None).unwrap_err());
+
+        fs::remove_file(&index).unwrap();
+        mkfifo(&index);
+        assert_eq!(
+            message(&layout),
+            format!("{} is a FIFO, not a regular file", index.display())
+        );
+        fs::remove_file(&index).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &index).unwrap();
+        assert_eq!(
+            message(&layout),
+            format!("{} is a device, not a regular file", index.display())
+        );
+        // Over the cap: refused, the message short.
+        fs::remove_file(&index).unwrap();
+        let huge = format!(
+            r#"{{"schemaVersion":2,"manifests":"{}"}}"#,
+            "\\u001b[2J".repeat(600_000)
+        );
+        fs::write(&index, &huge).unwrap();
+        assert_eq!(
+            message(&layout),
+            format!(
+                "{} is larger than {MAX_MANIFEST_SIZE} bytes, the most read from it",
+                index.display()
+            )
+        );
+        // Under it: the parser's message (which holds the string) quoted bounded, no escape
+        // character in it.
+        let huge = format!(
+            r#"{{"schemaVersion":2,"manifests":"{}"}}"#,
+            "\\u001b[2J".repeat(300_000)
+        );
+        fs::write(&index, &huge).unwrap();
+        let text = message(&layout);
+        assert!(text.len() < 1000, "{} bytes", text.len());
+        assert!(!text.contains('\u{1b}'), "{text}");
+
+        // The manifest as a FIFO; as other bytes than its digest's.
+        fs::write(&index, &good_index).unwrap();
+        let manifest = layout
+            .join("blobs/sha256")
+            .join(digest_hex(written.manifest.digest().as_ref()).unwrap());
+        let manifest_bytes = fs::read(&manifest).unwrap();
+        fs::remove_file(&manifest).unwrap();
+        mkfifo(&manifest);
+        assert_eq!(
+            message(&layout),
+            format!("{} is a FIFO, not a regular file", manifest.display())
+        );
+        fs::remove_file(&manifest).unwrap();
+        let mut edited = manifest_bytes.clone();
+        edited.push(b' ');
+        fs::write(&manifest, &edited).unwrap();
+        assert_eq!(
+            message(&layout),
+            format!(
+                "the manifest {} does not match its digest: its bytes are {}",
+                written.manifest.digest(),
+                sha256_digest(&edited)
+            )
+        );
+        fs::write(&manifest, &manifest_bytes).unwrap();
+        assert!(read_layout(&layout, None).is_ok());
     }
 
     #[test]
