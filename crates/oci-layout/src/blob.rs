@@ -143,9 +143,11 @@ fn copy_checked(
     let mut buffer = vec![0; 64 << 10];
     let mut copied: u64 = 0;
     loop {
-        let read = file
-            .read(&mut buffer)
-            .with_context(|| format!("cannot read {}", blob()))?;
+        let read = match file.read(&mut buffer) {
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error).with_context(|| format!("cannot read {}", blob())),
+        };
         if read == 0 {
             break;
         }
