@@ -66,7 +66,8 @@ pub struct CreateOptions {
     /// `None`: the definition's build image, pulled from its registry.
     pub build_image: Option<PathBuf>,
     pub build_image_tag: Option<String>,
-    /// The lifecycle binary (one binary for every phase, as `go install` builds it).
+    /// The lifecycle binary (one binary for every phase, as `go install` builds it); a
+    /// relative path, a bare name too, is relative to the current directory.
     pub lifecycle: PathBuf,
     /// A launcher binary; without it, `/cnb/lifecycle/launcher` links to the lifecycle.
     pub launcher: Option<PathBuf>,
@@ -107,6 +108,14 @@ pub struct CreatedBuilder {
 /// targets the lifecycle or the build image do not support; I/O errors.
 pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder> {
     let checked = check_file(&options.config)?;
+    // One file for the version check and the layer: a name without a slash is a file of the
+    // current directory (as every path argument), never a program looked up on PATH.
+    let lifecycle = &std::path::absolute(&options.lifecycle).with_context(|| {
+        format!(
+            "cannot resolve the lifecycle {}",
+            options.lifecycle.display()
+        )
+    })?;
     let mut warnings = checked.warnings.clone();
     // No network until an image reference is pulled or pushed.
     let registry = Registry::new(&options.registry)?;
@@ -127,7 +136,7 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
     };
     let owner = cnb_owner(&base, &build_image_name)?;
 
-    let lifecycle_version = lifecycle_version(&options.lifecycle)?;
+    let lifecycle_version = lifecycle_version(lifecycle)?;
     if let Some(wanted) = &checked.config.lifecycle.version
         && *wanted != lifecycle_version
     {
@@ -152,7 +161,7 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
 
     let mut layers = vec![dirs_layer(owner)?];
     let (lifecycle_layer, launcher_warning) = lifecycle_layer(
-        &options.lifecycle,
+        lifecycle,
         options.launcher.as_deref(),
         &lifecycle_toml(&lifecycle_version)?,
     )?;

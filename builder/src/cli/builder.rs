@@ -34,14 +34,17 @@ pub struct CreateArgs {
     /// images [default: the definition's build image, pulled from its registry]
     #[arg(long, value_name = "DIR[:TAG]")]
     pub build_image: Option<String>,
-    /// The lifecycle binary (one binary for every phase, e.g. target/tools/bin/lifecycle)
+    /// The lifecycle binary (one binary for every phase, e.g. target/tools/bin/lifecycle); a
+    /// path, a name without a slash being a file of the current directory (never looked up on
+    /// PATH)
     #[arg(long, value_name = "FILE")]
     pub lifecycle: PathBuf,
     /// A launcher binary for /cnb/lifecycle/launcher [default: `launcher` next to the lifecycle
     /// binary (tests/install-lifecycle.sh installs both), else a link to the lifecycle]
     #[arg(long, value_name = "FILE")]
     pub launcher: Option<PathBuf>,
-    /// The OCI image layout directory to write (replaced if it is one), with `:<tag>` [default tag: latest]
+    /// The OCI image layout directory to write, with `:<tag>` [default tag: latest]; in an
+    /// existing layout the tag is added or replaced, its other tags and files kept
     #[arg(long, value_name = "DIR[:TAG]")]
     pub output: Option<String>,
     /// Push the builder to this image reference (blobs the registry has are not uploaded

@@ -31,6 +31,9 @@ pub fn default_auth_file() -> Option<PathBuf> {
     candidates.into_iter().flatten().find(|path| path.is_file())
 }
 
+/// The largest auth file read: 1 MiB (Docker's and podman's hold a few entries).
+pub const AUTH_FILE_LIMIT: u64 = 1 << 20;
+
 /// A parsed auth file (`auth.json` / `config.json`).
 #[derive(Debug, Default, Deserialize)]
 pub struct AuthFile {
@@ -72,17 +75,29 @@ pub struct Credentials {
 }
 
 impl AuthFile {
-    /// Reads the auth file `path`.
+    /// Reads the auth file `path`: a regular file (a FIFO or a device is an error, not a
+    /// wait) of at most [`AUTH_FILE_LIMIT`] bytes.
     ///
     /// # Errors
-    /// If it cannot be read or is not an auth file.
+    /// If it cannot be read, is not a regular file, is larger, or is not an auth file.
     pub fn read(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the auth file {}", path.display()))?;
-        let mut file: Self = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "the auth file {} is not a Docker/podman auth file (JSON with \"auths\")",
-                path.display()
+        let text = untrusted_input::read_regular_file(path, AUTH_FILE_LIMIT)
+            .map_err(|error| anyhow::anyhow!("cannot read the auth file: {error}"))?
+            .with_context(|| format!("the auth file {} does not exist", path.display()))?;
+        // The parser's message may quote a value of the file (a credential): only where.
+        let mut file: Self = serde_json::from_slice(&text).map_err(|error| {
+            anyhow::anyhow!(
+                "the auth file {} is not a Docker/podman auth file (JSON with \"auths\"): {} at line {} column {}",
+                path.display(),
+                match error.classify() {
+                    serde_json::error::Category::Data => "a value of the wrong type",
+                    serde_json::error::Category::Eof => "the JSON ends early",
+                    serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
+                        "not JSON"
+                    }
+                },
+                error.line(),
+                error.column()
             )
         })?;
         file.path = Some(path.to_path_buf());

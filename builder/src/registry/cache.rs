@@ -1,20 +1,28 @@
 //! Pulled blobs kept by digest (`<dir>/blobs/sha256/<hex>`, the blob layout of an OCI image
-//! layout): written to a temporary file beside, checked, then renamed into place, so a blob
-//! in the cache is always whole and matches its digest.
+//! layout): written to a temporary file beside, checked, then renamed into place. What is
+//! found there is checked against its digest before it is used (once per run): a file edited
+//! or cut since is removed, and downloaded again.
 
 use anyhow::{Context, bail};
-use oci_layout::{digest_hex, sha256_digest};
+use oci_layout::{check_file_digest, digest_hex, sha256_digest};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
 pub(super) struct Cache {
     dir: PathBuf,
+    /// The digests whose files were checked (or written) in this run.
+    checked: RefCell<BTreeSet<String>>,
 }
 
 impl Cache {
     pub(super) fn new(dir: PathBuf) -> Self {
-        Self { dir }
+        Self {
+            dir,
+            checked: RefCell::default(),
+        }
     }
 
     /// Where the blob `digest` is (or would be).
@@ -22,13 +30,38 @@ impl Cache {
         Ok(self.dir.join("blobs/sha256").join(digest_hex(digest)?))
     }
 
-    /// The cached blob `digest` of `size` bytes, if there.
+    /// The cached blob `digest` of `size` bytes, if there and whole: a regular file of that
+    /// size (when given) whose bytes match the digest (checked once per run, streamed). A file
+    /// that does not match is removed from the cache, so that it is downloaded again.
+    ///
+    /// # Errors
+    /// If something other than a file is in the blob's place, or a bad file cannot be removed.
     pub(super) fn get(&self, digest: &str, size: Option<u64>) -> anyhow::Result<Option<PathBuf>> {
         let path = self.path(digest)?;
-        Ok(fs::metadata(&path)
-            .ok()
-            .filter(|metadata| metadata.is_file() && size.is_none_or(|size| metadata.len() == size))
-            .map(|_| path))
+        let Ok(metadata) = fs::metadata(&path) else {
+            return Ok(None);
+        };
+        if !metadata.is_file() {
+            bail!(
+                "{} in the blob cache is not a regular file: remove it",
+                path.display()
+            );
+        }
+        let size = size.unwrap_or(metadata.len());
+        if metadata.len() == size && self.checked.borrow().contains(digest) {
+            return Ok(Some(path));
+        }
+        if check_file_digest(&path, digest, size).is_err() {
+            fs::remove_file(&path).with_context(|| {
+                format!(
+                    "{} in the blob cache does not match its digest and cannot be removed",
+                    path.display()
+                )
+            })?;
+            return Ok(None);
+        }
+        self.checked.borrow_mut().insert(digest.to_string());
+        Ok(Some(path))
     }
 
     /// A temporary file in the cache, to be [`Self::commit`]ted.
@@ -51,6 +84,7 @@ impl Cache {
         let path = self.path(digest)?;
         file.persist(&path)
             .with_context(|| format!("cannot write {} in the blob cache", path.display()))?;
+        self.checked.borrow_mut().insert(digest.to_string());
         Ok(path)
     }
 

@@ -175,7 +175,8 @@ impl Registry {
     }
 
     /// Makes sure a blob of a pulled image is in the cache: downloaded (streamed, its digest
-    /// checked) from the repository it was pulled from when missing. Blobs in memory need
+    /// checked) from the repository it was pulled from when missing, or when the cache's file
+    /// no longer matches its digest. Blobs in memory need
     /// nothing; a layer's bytes, once there, must be compressed as its media type declares
     /// ([`oci_layout::check_layer_compression`], as for layouts and `.cnb` files when read).
     ///
@@ -187,7 +188,14 @@ impl Registry {
             return Ok(());
         };
         let origin = self.origins.borrow().get(&blob.digest).cloned();
-        if !path.is_file() {
+        // A blob of the cache is checked against its digest (removed when it does not match);
+        // another file (a layout's) when it is copied or read.
+        let present = if *path == self.cache.path(&blob.digest)? {
+            self.cache.get(&blob.digest, Some(blob.size))?.is_some()
+        } else {
+            path.is_file()
+        };
+        if !present {
             let origin = origin.as_ref().with_context(|| {
                 format!(
                     "the blob {} ({}) is neither there nor from a pulled image",

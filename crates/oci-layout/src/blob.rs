@@ -5,7 +5,10 @@ use crate::{Descriptor, MediaType};
 use anyhow::{Context, bail};
 use sha2::Digest as _;
 use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use untrusted_input::open_regular_file;
 
 /// `sha256:<hex>` of `bytes`.
 #[must_use]
@@ -72,35 +75,100 @@ impl Blob {
         Ok(Descriptor::new(self.media_type.clone(), self.size, digest))
     }
 
-    /// The blob's bytes.
+    /// The blob's bytes; a file blob's checked against the digest and size while read
+    /// ([`check_file_digest`]).
     ///
     /// # Errors
-    /// If a file blob cannot be read.
+    /// If a file blob cannot be read or is not what its descriptor says.
     pub fn bytes(&self) -> anyhow::Result<std::borrow::Cow<'_, [u8]>> {
         match &self.data {
             BlobData::Memory(bytes) => Ok(std::borrow::Cow::Borrowed(bytes)),
-            BlobData::File(path) => Ok(std::borrow::Cow::Owned(
-                fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-            )),
+            BlobData::File(path) => {
+                let mut bytes = Vec::new();
+                copy_checked(path, &self.digest, self.size, &mut bytes)?;
+                Ok(std::borrow::Cow::Owned(bytes))
+            }
         }
     }
 
-    /// Writes the blob to `path`: a hard link to a file blob when possible, else a copy.
+    /// Writes the blob to `path` as a new file of mode 0644, through a temporary file beside
+    /// it renamed into place: a copy, never a link (a file blob may be a cache's file, or
+    /// another layout's, that an edit of the output must not reach); a file blob's bytes are
+    /// checked against its digest and size while copied ([`check_file_digest`]).
     pub(super) fn write_to(&self, path: &Path) -> anyhow::Result<()> {
-        match &self.data {
-            BlobData::Memory(bytes) => {
-                fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
-            }
-            BlobData::File(source) => {
-                if fs::hard_link(source, path).is_err() {
-                    fs::copy(source, path).with_context(|| {
-                        format!("cannot copy {} to {}", source.display(), path.display())
-                    })?;
-                }
-                Ok(())
-            }
-        }
+        let dir = path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut file = tempfile::Builder::new()
+            .prefix(".blob.")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        let written = match &self.data {
+            BlobData::Memory(bytes) => file.write_all(bytes).map_err(anyhow::Error::from),
+            BlobData::File(source) => copy_checked(source, &self.digest, self.size, &mut file),
+        };
+        written.with_context(|| format!("cannot write {}", path.display()))?;
+        fs::set_permissions(file.path(), fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        file.persist(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
     }
+}
+
+/// Checks that the file `path` holds the blob `digest` of `size` bytes: a regular file (a FIFO
+/// or a device is an error, not a wait) of exactly `size` bytes (no more is read) whose SHA-256
+/// is `digest`.
+///
+/// # Errors
+/// Naming the blob and the file: not a regular file, missing, another size, another digest.
+pub fn check_file_digest(path: &Path, digest: &str, size: u64) -> anyhow::Result<()> {
+    copy_checked(path, digest, size, &mut std::io::sink())
+}
+
+/// Copies the blob `digest` of `size` bytes from the file `source` to `sink`, checking it as
+/// [`check_file_digest`] does (what reached `sink` is not to be used when this fails).
+fn copy_checked(
+    source: &Path,
+    digest: &str,
+    size: u64,
+    sink: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let blob = || format!("the blob {digest} ({})", source.display());
+    let mut file = open_regular_file(source)
+        .map_err(|error| anyhow::anyhow!("cannot read the blob {digest}: {error}"))?
+        .with_context(|| format!("{}: no such file", blob()))?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0; 64 << 10];
+    let mut copied: u64 = 0;
+    loop {
+        let read = match file.read(&mut buffer) {
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error).with_context(|| format!("cannot read {}", blob())),
+        };
+        if read == 0 {
+            break;
+        }
+        copied += read as u64;
+        if copied > size {
+            bail!("{} holds more than its {size} bytes", blob());
+        }
+        hasher.update(&buffer[..read]);
+        sink.write_all(&buffer[..read])?;
+    }
+    if copied != size {
+        bail!("{} holds {copied} bytes, not {size}", blob());
+    }
+    let actual = format!("sha256:{}", hex::encode(hasher.finalize()));
+    if actual != digest {
+        bail!(
+            "{} does not match its digest: its bytes are {actual}",
+            blob()
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

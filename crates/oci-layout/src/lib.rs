@@ -21,7 +21,7 @@ mod layer;
 mod layout;
 mod manifest;
 
-pub use blob::{Blob, BlobData, digest_hex, sha256_digest};
+pub use blob::{Blob, BlobData, check_file_digest, digest_hex, sha256_digest};
 pub use image::{Image, LoadedImage, WrittenImage};
 pub use layer::{
     GZIP_LEVEL, LayerBlob, LayerBuilder, NORMALIZED_MTIME, NORMALIZED_TIME, Owner,
@@ -29,7 +29,8 @@ pub use layer::{
 };
 pub use layout::{MAX_ARCHIVE_SIZE, read_archive, read_layout, split_layout_reference};
 pub use manifest::{
-    Arch, Descriptor, ImageIndex, ImageManifest, MANIFEST_MEDIA_TYPES, MediaType, Os, Platform,
-    REF_NAME_ANNOTATION, check_image_config, choose_manifest, diff_ids, image_layers,
-    is_image_config, is_image_manifest, is_index, layer_media_type, platform, platform_name,
+    Arch, Descriptor, ImageIndex, ImageManifest, MANIFEST_MEDIA_TYPES, MAX_CONFIG_SIZE,
+    MAX_MANIFEST_SIZE, MediaType, Os, Platform, REF_NAME_ANNOTATION, check_image_config,
+    choose_manifest, diff_ids, image_layers, is_image_config, is_image_manifest, is_index,
+    layer_media_type, platform, platform_name,
 };

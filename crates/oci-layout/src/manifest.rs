@@ -10,7 +10,7 @@ pub use oci_spec::image::{
     ANNOTATION_REF_NAME as REF_NAME_ANNOTATION, Arch, Descriptor, ImageIndex, ImageManifest,
     MediaType, Os, Platform,
 };
-use untrusted_input::quoted;
+use untrusted_input::{bounded, quoted};
 
 const DOCKER_MEDIA_TYPE_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 const DOCKER_MEDIA_TYPE_MANIFEST_LIST: &str =
@@ -211,6 +211,28 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
     }
 }
 
+/// The most read of an `index.json`, an image index or a manifest from a layout or a `.cnb`
+/// file: 4 MiB, the cap the distribution spec lets registries enforce (the packager's registry
+/// client reads them with the same).
+pub const MAX_MANIFEST_SIZE: u64 = 4 << 20;
+
+/// The most read of an image config from a layout or a `.cnb` file: 16 MiB (as from a
+/// registry).
+pub const MAX_CONFIG_SIZE: u64 = 16 << 20;
+
+/// The tags shown in a message about an index: at most eight, each quoted bounded.
+fn shown_tags(tags: &[String]) -> String {
+    const SHOWN: usize = 8;
+    if tags.is_empty() {
+        return "none".to_string();
+    }
+    let mut shown: Vec<String> = tags.iter().take(SHOWN).map(|tag| bounded(tag)).collect();
+    if tags.len() > SHOWN {
+        shown.push(format!("{} more", tags.len() - SHOWN));
+    }
+    shown.join(", ")
+}
+
 pub(crate) fn select_manifest(
     entries: &[Descriptor],
     tag: Option<&str>,
@@ -221,20 +243,17 @@ pub(crate) fn select_manifest(
             .as_ref()
             .and_then(|annotations| annotations.get(REF_NAME_ANNOTATION).cloned())
     };
+    let tags = || entries.iter().filter_map(tag_of).collect::<Vec<_>>();
     match tag {
         Some(tag) => entries
             .iter()
             .find(|entry| tag_of(entry).as_deref() == Some(tag))
             .cloned()
             .with_context(|| {
-                let tags: Vec<String> = entries.iter().filter_map(tag_of).collect();
                 format!(
-                    "no image tagged {tag:?} (tags: {})",
-                    if tags.is_empty() {
-                        "none".to_string()
-                    } else {
-                        tags.join(", ")
-                    }
+                    "no image tagged {} (tags: {})",
+                    quoted(tag),
+                    shown_tags(&tags())
                 )
             }),
         None => match entries {
@@ -243,43 +262,56 @@ pub(crate) fn select_manifest(
             several => bail!(
                 "the layout holds {} images: name one with <dir>:<tag> (tags: {})",
                 several.len(),
-                several
-                    .iter()
-                    .filter_map(tag_of)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                shown_tags(&tags())
             ),
         },
     }
 }
 
+/// A document read from a layout: `bytes` of the blob `digest` must match it, and parse as `T`
+/// (the parser's message quoted bounded: it may hold a value of the document).
+fn parse_checked<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    digest: &str,
+    what: &str,
+) -> anyhow::Result<T> {
+    let actual = crate::sha256_digest(bytes);
+    if actual != digest {
+        bail!("the {what} {digest} does not match its digest: its bytes are {actual}");
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|error| anyhow::anyhow!("invalid {what} {digest}: {}", quoted(&error.to_string())))
+}
+
 /// Reads a manifest (following an index to its linux/amd64 entry, else its first) and its
-/// config; returns the config and the layers ([`image_layers`]).
+/// config, each checked against its digest and read with `read_blob(digest, cap)` (caps:
+/// [`MAX_MANIFEST_SIZE`], [`MAX_CONFIG_SIZE`]); returns the config and the layers
+/// ([`image_layers`]).
 pub(crate) fn load_manifest(
     entry: &Descriptor,
-    read_blob: &dyn Fn(&str) -> anyhow::Result<Vec<u8>>,
+    read_blob: &dyn Fn(&str, u64) -> anyhow::Result<Vec<u8>>,
 ) -> anyhow::Result<(serde_json::Value, Vec<(Descriptor, String)>)> {
     let digest = entry.digest().to_string();
-    let bytes = read_blob(&digest)?;
     if is_index(entry.media_type()) {
-        let index: ImageIndex = serde_json::from_slice(&bytes).context("invalid image index")?;
+        let bytes = read_blob(&digest, MAX_MANIFEST_SIZE)?;
+        let index: ImageIndex = parse_checked(&bytes, &digest, "image index")?;
         let chosen = choose_manifest(index.manifests(), &platform("linux", "amd64", None))
             .or_else(|| index.manifests().first())
             .context("an empty image index")?;
+        // A digest cannot name a document holding itself: the chain ends.
         return load_manifest(chosen, read_blob);
     }
     if !is_image_manifest(entry.media_type()) {
         bail!(
-            "unsupported manifest media type {:?}",
-            entry.media_type().to_string()
+            "unsupported manifest media type {}",
+            quoted(entry.media_type().as_ref())
         );
     }
-    let manifest: ImageManifest =
-        serde_json::from_slice(&bytes).with_context(|| format!("invalid manifest {digest}"))?;
+    let bytes = read_blob(&digest, MAX_MANIFEST_SIZE)?;
+    let manifest: ImageManifest = parse_checked(&bytes, &digest, "manifest")?;
     let config_digest = manifest.config().digest().to_string();
-    let config_bytes = read_blob(&config_digest)?;
-    let config: serde_json::Value = serde_json::from_slice(&config_bytes)
-        .with_context(|| format!("invalid image config {config_digest}"))?;
+    let config_bytes = read_blob(&config_digest, MAX_CONFIG_SIZE)?;
+    let config: serde_json::Value = parse_checked(&config_bytes, &config_digest, "image config")?;
     let layers = image_layers(&manifest, &config)?;
     Ok((config, layers))
 }

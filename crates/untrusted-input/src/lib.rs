@@ -3,7 +3,8 @@
 //!
 //! - [`read_regular_file`]: a regular file only (checked on the opened file, so a FIFO or a
 //!   device never blocks the reader), at most a given number of bytes; symbolic links are
-//!   followed, as the lifecycle and libcnb follow them.
+//!   followed, as the lifecycle and libcnb follow them; [`open_regular_file`]: the same file
+//!   opened, for a reader that streams it.
 //! - [`read_app_file`] and [`resolve_in_app`]: the same for a path inside the app directory,
 //!   which must still be inside it once every link is resolved.
 //! - [`text_lossy`] and [`text_utf8`]: the bytes of a text file as text, a leading byte order
@@ -38,5 +39,5 @@ mod text;
 
 pub use app_file::{read_app_file, read_app_text, resolve_in_app};
 pub use cnb_output::{QUOTE_LIMIT, bounded, quoted};
-pub use regular_file::{ReadError, ReadErrorKind, read_regular_file};
+pub use regular_file::{ReadError, ReadErrorKind, open_regular_file, read_regular_file};
 pub use text::{text_lossy, text_utf8};

@@ -103,6 +103,17 @@ pub fn read_regular_file(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, Rea
     Ok(Some(bytes))
 }
 
+/// The regular file at `path` (links followed) opened for reading, `None` when nothing is
+/// there: to stream a file that [`read_regular_file`] would hold whole (a blob copied while its
+/// digest is computed). Opened without blocking and its type checked on the opened file, as
+/// [`read_regular_file`] does; the reader bounds what it reads.
+///
+/// # Errors
+/// When `path` is not a regular file, is a dangling symbolic link, or cannot be opened.
+pub fn open_regular_file(path: &Path) -> Result<Option<File>, ReadError> {
+    open_regular(path)
+}
+
 fn open_regular(path: &Path) -> Result<Option<File>, ReadError> {
     let file = match OpenOptions::new()
         .read(true)
