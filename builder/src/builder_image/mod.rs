@@ -32,13 +32,14 @@ mod modules;
 
 pub use metadata::RunImageMetadata;
 
-use crate::builder_toml::{CheckedBuilder, check_file};
-use crate::registry::{Registry, RegistryOptions, Transfer};
+use crate::builder_toml::{CheckedBuilder, ImageContents, check_file, check_file_verified};
+use crate::registry::{PulledImage, Registry, RegistryOptions, Transfer};
 use anyhow::{Context, bail};
 use layers::{build_env_layer, dirs_layer, lifecycle_layer, single_file_layer};
 use metadata::{builder_config, config_files_and_labels, lifecycle_toml};
 use modules::{check_modules_against, load_modules};
 use oci_layout::{Image, Owner, Platform};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use untrusted_input::quoted;
@@ -106,13 +107,17 @@ pub struct CreatedBuilder {
 /// lifecycle whose version differs from `[lifecycle] version`; a module whose Buildpack API or
 /// targets the lifecycle or the build image do not support; I/O errors.
 pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder> {
-    let checked = check_file(&options.config)?;
-    let mut warnings = checked.warnings.clone();
+    // Offline first: its problems need no network, and its targets give the platform.
+    let platform = target_platform(&check_file(&options.config)?);
     // No network until an image reference is pulled or pushed.
     let registry = Registry::new(&options.registry)?;
-    let platform = target_platform(&checked);
-    let mut pulled = Vec::new();
-    let modules = load_modules(&checked, &registry, &platform, &mut pulled)?;
+    let (checked, images) = check_against_images(&options.config, &registry, &platform)?;
+    let mut pulled: Vec<(String, String)> = images
+        .values()
+        .map(|image| (image.reference.clone(), image.pinned.clone()))
+        .collect();
+    let mut warnings = checked.warnings.clone();
+    let modules = load_modules(&checked, &images)?;
 
     let (base, build_image_name) = if let Some(dir) = &options.build_image {
         (
@@ -201,9 +206,37 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
     })
 }
 
+/// The definition checked with its modules named by image read from their labels (each image
+/// pulled for `platform`, manifest and config only), and the images pulled, by reference.
+///
+/// # Errors
+/// The definition's problems, an image that cannot be pulled or is not a buildpackage among
+/// them.
+pub fn check_against_images(
+    config: &Path,
+    registry: &Registry,
+    platform: &Platform,
+) -> anyhow::Result<(CheckedBuilder, BTreeMap<String, PulledImage>)> {
+    let mut images = BTreeMap::new();
+    let checked = check_file_verified(config, &mut |reference: &str| {
+        let contents_of = |image: &PulledImage| {
+            ImageContents::of(&image.image).with_context(|| format!("the image {reference}"))
+        };
+        if let Some(image) = images.get(reference) {
+            return contents_of(image);
+        }
+        let image = registry.pull(reference, platform)?;
+        let contents = contents_of(&image)?;
+        images.insert(reference.to_string(), image);
+        Ok(contents)
+    })?;
+    Ok((checked, images))
+}
+
 /// The builder's platform: its first `[[targets]]` entry, else linux/amd64 (what our module
 /// binaries are built for). Images are chosen from indexes by it.
-fn target_platform(checked: &CheckedBuilder) -> Platform {
+#[must_use]
+pub fn target_platform(checked: &CheckedBuilder) -> Platform {
     let target = checked.config.targets.first();
     let field = |value: Option<&String>, default: &'static str| -> String {
         value
