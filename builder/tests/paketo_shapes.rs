@@ -491,3 +491,151 @@ fn ids_and_versions_from_labels_that_leave_their_directory_are_refused() {
         }
     }
 }
+
+/// A stand-in of the lifecycle image `buildpacksio/lifecycle:<version>` (one layer holding
+/// `/cnb/lifecycle/` with the lifecycle installed here, the version label), pushed as
+/// `<registry>/buildpacksio/lifecycle:<tag>`.
+fn push_lifecycle_image(registry: &TestRegistry, dir: &Path, tag: &str) {
+    let binary = std::fs::read(lifecycle_binary()).unwrap();
+    let mut layer = oci_layout::LayerBuilder::new();
+    layer
+        .dir("/cnb/lifecycle", 0o755, oci_layout::Owner::ROOT)
+        .unwrap();
+    layer
+        .file(
+            "/cnb/lifecycle/lifecycle",
+            0o755,
+            oci_layout::Owner::ROOT,
+            &binary,
+        )
+        .unwrap();
+    layer
+        .file(
+            "/cnb/lifecycle/launcher",
+            0o755,
+            oci_layout::Owner::ROOT,
+            b"#!/bin/sh\n# stand-in launcher\n",
+        )
+        .unwrap();
+    layer
+        .symlink("/cnb/lifecycle/detector", "lifecycle")
+        .unwrap();
+    let layer = layer.into_layer().unwrap();
+    let config = serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {"Labels": {"io.buildpacks.lifecycle.version": LIFECYCLE_VERSION}},
+        "rootfs": {"type": "layers", "diff_ids": [layer.diff_id]},
+    });
+    let layout = dir.join(format!("lifecycle-image-{tag}"));
+    oci_layout::Image {
+        config,
+        layers: vec![layer],
+    }
+    .write_layout(&layout, "latest")
+    .unwrap();
+    push(
+        &format!("oci:{}:latest", layout.display()),
+        &registry.image(&format!("buildpacksio/lifecycle:{tag}")),
+        false,
+    );
+}
+
+/// Without `--lifecycle`, the lifecycle is what `[lifecycle]` names: by version the image
+/// `<repository>:<version>` (here the test registry's stand-in), by `uri` an image or a local
+/// archive, as pack reads them; a version the repository lacks is an error naming the image.
+#[test]
+fn the_lifecycle_comes_from_lifecycle_version_or_uri() {
+    let registry = TestRegistry::start(false);
+    let work = tempfile::tempdir().unwrap();
+    let layout = build_image(work.path());
+    push_stack(&registry, &layout, false);
+    push_lifecycle_image(&registry, work.path(), LIFECYCLE_VERSION);
+    let cache = work.path().join("cache");
+    let repository = registry.image("buildpacksio/lifecycle");
+    let tarball = workspace_root().join(format!(
+        "target/tools/lifecycle-v{LIFECYCLE_VERSION}+linux.x86-64.tgz"
+    ));
+    let base = std::fs::read_to_string(fixture_dir().join("stack-only-build-env.toml")).unwrap();
+    let declared = format!("version = \"{LIFECYCLE_VERSION}\"");
+    for (name, lifecycle, expected) in [
+        ("by-version", declared.clone(), Ok(repository.clone())),
+        (
+            "by-image-uri",
+            format!("uri = \"docker://{repository}:{LIFECYCLE_VERSION}\""),
+            Ok(repository.clone()),
+        ),
+        (
+            "by-archive-uri",
+            format!("uri = \"file://{}\"", tarball.display()),
+            Ok(String::new()),
+        ),
+        (
+            "missing-version",
+            "version = \"0.21.99\"".to_string(),
+            Err(format!("{repository}:0.21.99")),
+        ),
+        (
+            "url-uri",
+            "uri = \"https://example.com/lifecycle.tgz\"".to_string(),
+            Err("the packager does not download URLs".to_string()),
+        ),
+    ] {
+        let definition = base.replace("version = \"0.21.17\"", &lifecycle);
+        let config = in_registry_text(&definition, &registry.host, work.path(), name);
+        let output = work.path().join(format!("builder-{name}"));
+        let created = packager(
+            &[
+                "builder",
+                "create",
+                "--config",
+                config.to_str().unwrap(),
+                "--lifecycle-repository",
+                &repository,
+                "--output",
+                &format!("{}:latest", output.display()),
+            ],
+            &registry,
+            &cache,
+        );
+        match expected {
+            Ok(pulled) => {
+                assert!(created.status.success(), "{name}: {}", text(&created));
+                let stderr = String::from_utf8_lossy(&created.stderr);
+                assert!(
+                    stderr.contains(&format!("lifecycle {LIFECYCLE_VERSION},")),
+                    "{name}: {stderr}"
+                );
+                if !pulled.is_empty() {
+                    assert!(
+                        stderr.contains(&format!("pulled {pulled}")),
+                        "{name}: {stderr}"
+                    );
+                }
+                let image = oci_layout::read_layout(&output, Some("latest")).unwrap();
+                let metadata: serde_json::Value =
+                    serde_json::from_str(image.label("io.buildpacks.builder.metadata").unwrap())
+                        .unwrap();
+                assert_eq!(metadata["lifecycle"]["version"], LIFECYCLE_VERSION);
+            }
+            Err(message) => {
+                assert_eq!(created.status.code(), Some(1), "{name}: {}", text(&created));
+                assert!(
+                    text(&created).contains(&message),
+                    "{name}: {message:?} in {}",
+                    text(&created)
+                );
+                assert!(!output.exists(), "{name}");
+            }
+        }
+    }
+}
+
+fn in_registry_text(text: &str, host: &str, dir: &Path, name: &str) -> PathBuf {
+    let source = dir.join(format!("{name}-source.toml"));
+    std::fs::write(&source, text).unwrap();
+    let written = in_registry(&source, host, dir);
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::rename(written, &path).unwrap();
+    path
+}

@@ -27,10 +27,14 @@
 //! `metadata` (the labels, the config files and the image config).
 
 mod layers;
+pub mod lifecycle;
 mod metadata;
 mod modules;
 
+pub use lifecycle::{DEFAULT_LIFECYCLE_REPOSITORY, PACK_DEFAULT_LIFECYCLE_VERSION};
 pub use metadata::RunImageMetadata;
+
+use lifecycle::{fetch_lifecycle, from_binary};
 
 use crate::builder_toml::{CheckedBuilder, ImageContents, check_file, check_file_verified};
 use crate::registry::{PulledImage, Registry, RegistryOptions, Transfer};
@@ -67,10 +71,15 @@ pub struct CreateOptions {
     /// `None`: the definition's build image, pulled from its registry.
     pub build_image: Option<PathBuf>,
     pub build_image_tag: Option<String>,
-    /// The lifecycle binary (one binary for every phase, as `go install` builds it).
-    pub lifecycle: PathBuf,
-    /// A launcher binary; without it, `/cnb/lifecycle/launcher` links to the lifecycle.
+    /// The lifecycle binary (one binary for every phase, as `go install` builds it);
+    /// `None`: the one `[lifecycle]` names ([`lifecycle`](self::lifecycle)).
+    pub lifecycle: Option<PathBuf>,
+    /// A launcher binary beside `lifecycle`; without it, `/cnb/lifecycle/launcher` links to
+    /// the lifecycle.
     pub launcher: Option<PathBuf>,
+    /// Where lifecycle images are pulled from by version (`<repository>:<version>`; default
+    /// [`DEFAULT_LIFECYCLE_REPOSITORY`]).
+    pub lifecycle_repository: String,
     /// The OCI layout directory to write (`None`: none), and the tag of the builder in it.
     pub output: Option<PathBuf>,
     pub output_tag: String,
@@ -132,33 +141,31 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
     };
     let owner = cnb_owner(&base, &build_image_name)?;
 
-    let lifecycle_version = lifecycle_version(&options.lifecycle)?;
-    if let Some(wanted) = &checked.config.lifecycle.version
-        && *wanted != lifecycle_version
-    {
-        bail!(
-            "{} asks for lifecycle {wanted}, but {} is lifecycle {lifecycle_version}",
-            options.config.display(),
-            options.lifecycle.display()
-        );
-    }
-    if checked.config.lifecycle.uri.is_some() {
-        warnings.push(format!(
-            "[lifecycle] uri is ignored: the lifecycle is {}",
-            options.lifecycle.display()
-        ));
-    }
-    if !lifecycle_version.starts_with("0.21.") {
-        bail!(
-            "lifecycle {lifecycle_version} is not supported: the packager knows the APIs of lifecycle 0.21.x"
-        );
-    }
+    let lifecycle = match &options.lifecycle {
+        Some(binary) => {
+            if checked.config.lifecycle.uri.is_some() {
+                warnings.push(format!(
+                    "[lifecycle] uri is ignored: the lifecycle is {}",
+                    binary.display()
+                ));
+            }
+            from_binary(binary, options.launcher.as_deref(), lifecycle_version)?
+        }
+        None => fetch_lifecycle(
+            &checked,
+            &registry,
+            &platform,
+            &options.lifecycle_repository,
+            &mut pulled,
+        )?,
+    };
+    let lifecycle_version = checked_lifecycle_version(&checked, &lifecycle)?;
     check_modules_against(&modules, &base, &build_image_name)?;
 
     let mut layers = vec![dirs_layer(owner)?];
     let (lifecycle_layer, launcher_warning) = lifecycle_layer(
-        &options.lifecycle,
-        options.launcher.as_deref(),
+        &lifecycle.lifecycle,
+        lifecycle.launcher.as_deref(),
         &lifecycle_toml(&lifecycle_version)?,
     )?;
     layers.push(lifecycle_layer);
@@ -204,6 +211,31 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
         pulled,
         transfer: registry.transfer(),
     })
+}
+
+/// The lifecycle's version: the one `[lifecycle] version` asks for, if any, and a 0.21 one
+/// (the APIs the packager knows).
+fn checked_lifecycle_version(
+    checked: &CheckedBuilder,
+    lifecycle: &lifecycle::LifecycleFiles,
+) -> anyhow::Result<String> {
+    let lifecycle_version = lifecycle.version.clone();
+    if let Some(wanted) = &checked.config.lifecycle.version
+        && *wanted != lifecycle_version
+    {
+        bail!(
+            "{} asks for lifecycle {wanted}, but {} is lifecycle {lifecycle_version}",
+            checked.path.display(),
+            lifecycle.source
+        );
+    }
+    if !lifecycle_version.starts_with("0.21.") {
+        bail!(
+            "lifecycle {lifecycle_version} ({}) is not supported: the packager knows the APIs of lifecycle 0.21.x",
+            lifecycle.source
+        );
+    }
+    Ok(lifecycle_version)
 }
 
 /// The definition checked with its modules named by image read from their labels (each image

@@ -574,4 +574,37 @@ mod tests {
             ]
         );
     }
+
+    /// Our modules are built for linux/amd64 only here: a definition asking for them on
+    /// arm64 too fails naming the module and the platform (never a builder missing a binary).
+    #[test]
+    fn an_amd64_only_module_on_arm64_is_a_problem_naming_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let module = dir.path().join("module");
+        std::fs::create_dir_all(&module).unwrap();
+        std::fs::write(
+            module.join("buildpack.toml"),
+            "api = \"0.10\"\n[buildpack]\nid = \"our/module\"\nversion = \"1.0.0\"\n[[targets]]\nos = \"linux\"\narch = \"amd64\"\n",
+        )
+        .unwrap();
+        let path = dir.path().join("builder.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "{MINIMAL}[[buildpacks]]\nuri = \"module\"\n[[order]]\n[[order.group]]\nid = \"our/module\"\n[[targets]]\nos = \"linux\"\narch = \"amd64\"\n[[targets]]\nos = \"linux\"\narch = \"arm64\"\n"
+            ),
+        )
+        .unwrap();
+        let problems = check_file(&path).unwrap_err().problems;
+        let messages: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.key, p.message))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "targets[1]: buildpack \"our/module@1.0.0\" does not support linux/arm64 (it supports linux/amd64)"
+            ]
+        );
+    }
 }
