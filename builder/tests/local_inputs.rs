@@ -93,6 +93,7 @@ fn pull_and_write(server: &HostileRegistry, cache: &Path, output: &Path) {
             idle: Duration::from_secs(30),
             deadline: Duration::from_mins(1),
         },
+        ..RegistryOptions::default()
     };
     let reference = server.image("stack/build:latest");
     let output = output.to_path_buf();

@@ -4,10 +4,9 @@
 
 use super::LIFECYCLE_PHASES;
 use crate::builder_toml::{CheckedBuilder, build_env_name_problem};
-use anyhow::{Context, bail};
+use anyhow::bail;
 use oci_layout::{LayerBlob, LayerBuilder, Owner};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// The directories: `/workspace` and `/layers` owned by `owner`, the rest by root.
 pub(super) fn dirs_layer(owner: Owner) -> anyhow::Result<LayerBlob> {
@@ -32,31 +31,18 @@ pub(super) fn dirs_layer(owner: Owner) -> anyhow::Result<LayerBlob> {
 /// `/cnb/lifecycle`: the lifecycle binary, its phases as symlinks to it, the launcher (or a
 /// link, with a warning) and `lifecycle.toml`; the link `/lifecycle`.
 pub(super) fn lifecycle_layer(
-    lifecycle: &Path,
-    launcher: Option<&Path>,
+    lifecycle: &[u8],
+    launcher: Option<&[u8]>,
     lifecycle_toml: &str,
 ) -> anyhow::Result<(LayerBlob, Option<String>)> {
-    let read = |path: &Path| {
-        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
-    };
     let mut layer = LayerBuilder::new();
     layer.dir("/cnb/lifecycle", 0o755, Owner::ROOT)?;
-    layer.file(
-        "/cnb/lifecycle/lifecycle",
-        0o755,
-        Owner::ROOT,
-        &read(lifecycle)?,
-    )?;
+    layer.file("/cnb/lifecycle/lifecycle", 0o755, Owner::ROOT, lifecycle)?;
     for phase in LIFECYCLE_PHASES {
         layer.symlink(&format!("/cnb/lifecycle/{phase}"), "lifecycle")?;
     }
     let warning = if let Some(launcher) = launcher {
-        layer.file(
-            "/cnb/lifecycle/launcher",
-            0o755,
-            Owner::ROOT,
-            &read(launcher)?,
-        )?;
+        layer.file("/cnb/lifecycle/launcher", 0o755, Owner::ROOT, launcher)?;
         None
     } else {
         layer.symlink("/cnb/lifecycle/launcher", "lifecycle")?;

@@ -27,18 +27,23 @@
 //! `metadata` (the labels, the config files and the image config).
 
 mod layers;
+pub mod lifecycle;
 mod metadata;
 mod modules;
 
+pub use lifecycle::{DEFAULT_LIFECYCLE_REPOSITORY, PACK_DEFAULT_LIFECYCLE_VERSION};
 pub use metadata::RunImageMetadata;
 
-use crate::builder_toml::{CheckedBuilder, check_file};
-use crate::registry::{Registry, RegistryOptions, Transfer};
+use lifecycle::{fetch_lifecycle, from_binary};
+
+use crate::builder_toml::{CheckedBuilder, ImageContents, check_file, check_file_verified};
+use crate::registry::{PulledImage, Registry, RegistryOptions, Transfer};
 use anyhow::{Context, bail};
 use layers::{build_env_layer, dirs_layer, lifecycle_layer, single_file_layer};
 use metadata::{builder_config, config_files_and_labels, lifecycle_toml};
 use modules::{check_modules_against, load_modules};
 use oci_layout::{Image, Owner, Platform};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use untrusted_input::quoted;
@@ -66,11 +71,15 @@ pub struct CreateOptions {
     /// `None`: the definition's build image, pulled from its registry.
     pub build_image: Option<PathBuf>,
     pub build_image_tag: Option<String>,
-    /// The lifecycle binary (one binary for every phase, as `go install` builds it); a
-    /// relative path, a bare name too, is relative to the current directory.
-    pub lifecycle: PathBuf,
-    /// A launcher binary; without it, `/cnb/lifecycle/launcher` links to the lifecycle.
+    /// The lifecycle binary (one binary for every phase, as `go install` builds it);
+    /// `None`: the one `[lifecycle]` names ([`lifecycle`](self::lifecycle)).
+    pub lifecycle: Option<PathBuf>,
+    /// A launcher binary beside `lifecycle`; without it, `/cnb/lifecycle/launcher` links to
+    /// the lifecycle.
     pub launcher: Option<PathBuf>,
+    /// Where lifecycle images are pulled from by version (`<repository>:<version>`; default
+    /// [`DEFAULT_LIFECYCLE_REPOSITORY`]).
+    pub lifecycle_repository: String,
     /// The OCI layout directory to write (`None`: none), and the tag of the builder in it.
     pub output: Option<PathBuf>,
     pub output_tag: String,
@@ -107,21 +116,17 @@ pub struct CreatedBuilder {
 /// lifecycle whose version differs from `[lifecycle] version`; a module whose Buildpack API or
 /// targets the lifecycle or the build image do not support; I/O errors.
 pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder> {
-    let checked = check_file(&options.config)?;
-    // One file for the version check and the layer: a name without a slash is a file of the
-    // current directory (as every path argument), never a program looked up on PATH.
-    let lifecycle = &std::path::absolute(&options.lifecycle).with_context(|| {
-        format!(
-            "cannot resolve the lifecycle {}",
-            options.lifecycle.display()
-        )
-    })?;
-    let mut warnings = checked.warnings.clone();
+    // Offline first: its problems need no network, and its targets give the platform.
+    let platform = target_platform(&check_file(&options.config)?);
     // No network until an image reference is pulled or pushed.
     let registry = Registry::new(&options.registry)?;
-    let platform = target_platform(&checked);
-    let mut pulled = Vec::new();
-    let modules = load_modules(&checked, &registry, &platform, &mut pulled)?;
+    let (checked, images) = check_against_images(&options.config, &registry, &platform)?;
+    let mut pulled: Vec<(String, String)> = images
+        .values()
+        .map(|image| (image.reference.clone(), image.pinned.clone()))
+        .collect();
+    let mut warnings = checked.warnings.clone();
+    let modules = load_modules(&checked, &images)?;
 
     let (base, build_image_name) = if let Some(dir) = &options.build_image {
         (
@@ -136,33 +141,36 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
     };
     let owner = cnb_owner(&base, &build_image_name)?;
 
-    let lifecycle_version = lifecycle_version(lifecycle)?;
-    if let Some(wanted) = &checked.config.lifecycle.version
-        && *wanted != lifecycle_version
-    {
-        bail!(
-            "{} asks for lifecycle {wanted}, but {} is lifecycle {lifecycle_version}",
-            options.config.display(),
-            options.lifecycle.display()
-        );
-    }
-    if checked.config.lifecycle.uri.is_some() {
-        warnings.push(format!(
-            "[lifecycle] uri is ignored: the lifecycle is {}",
-            options.lifecycle.display()
-        ));
-    }
-    if !lifecycle_version.starts_with("0.21.") {
-        bail!(
-            "lifecycle {lifecycle_version} is not supported: the packager knows the APIs of lifecycle 0.21.x"
-        );
-    }
+    let lifecycle = match &options.lifecycle {
+        Some(binary) => {
+            // One file for the version check and the layer: a name without a slash is a file
+            // of the current directory (as every path argument), never a program looked up on
+            // PATH.
+            let binary = &std::path::absolute(binary)
+                .with_context(|| format!("cannot resolve the lifecycle {}", binary.display()))?;
+            if checked.config.lifecycle.uri.is_some() {
+                warnings.push(format!(
+                    "[lifecycle] uri is ignored: the lifecycle is {}",
+                    binary.display()
+                ));
+            }
+            from_binary(binary, options.launcher.as_deref(), lifecycle_version)?
+        }
+        None => fetch_lifecycle(
+            &checked,
+            &registry,
+            &platform,
+            &options.lifecycle_repository,
+            &mut pulled,
+        )?,
+    };
+    let lifecycle_version = checked_lifecycle_version(&checked, &lifecycle)?;
     check_modules_against(&modules, &base, &build_image_name)?;
 
     let mut layers = vec![dirs_layer(owner)?];
     let (lifecycle_layer, launcher_warning) = lifecycle_layer(
-        lifecycle,
-        options.launcher.as_deref(),
+        &lifecycle.lifecycle,
+        lifecycle.launcher.as_deref(),
         &lifecycle_toml(&lifecycle_version)?,
     )?;
     layers.push(lifecycle_layer);
@@ -210,9 +218,62 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
     })
 }
 
+/// The lifecycle's version: the one `[lifecycle] version` asks for, if any, and a 0.21 one
+/// (the APIs the packager knows).
+fn checked_lifecycle_version(
+    checked: &CheckedBuilder,
+    lifecycle: &lifecycle::LifecycleFiles,
+) -> anyhow::Result<String> {
+    let lifecycle_version = lifecycle.version.clone();
+    if let Some(wanted) = &checked.config.lifecycle.version
+        && *wanted != lifecycle_version
+    {
+        bail!(
+            "{} asks for lifecycle {wanted}, but {} is lifecycle {lifecycle_version}",
+            checked.path.display(),
+            lifecycle.source
+        );
+    }
+    if !lifecycle_version.starts_with("0.21.") {
+        bail!(
+            "lifecycle {lifecycle_version} ({}) is not supported: the packager knows the APIs of lifecycle 0.21.x",
+            lifecycle.source
+        );
+    }
+    Ok(lifecycle_version)
+}
+
+/// The definition checked with its modules named by image read from their labels (each image
+/// pulled for `platform`, manifest and config only), and the images pulled, by reference.
+///
+/// # Errors
+/// The definition's problems, an image that cannot be pulled or is not a buildpackage among
+/// them.
+pub fn check_against_images(
+    config: &Path,
+    registry: &Registry,
+    platform: &Platform,
+) -> anyhow::Result<(CheckedBuilder, BTreeMap<String, PulledImage>)> {
+    let mut images = BTreeMap::new();
+    let checked = check_file_verified(config, &mut |reference: &str| {
+        let contents_of = |image: &PulledImage| {
+            ImageContents::of(&image.image).with_context(|| format!("the image {reference}"))
+        };
+        if let Some(image) = images.get(reference) {
+            return contents_of(image);
+        }
+        let image = registry.pull(reference, platform)?;
+        let contents = contents_of(&image)?;
+        images.insert(reference.to_string(), image);
+        Ok(contents)
+    })?;
+    Ok((checked, images))
+}
+
 /// The builder's platform: its first `[[targets]]` entry, else linux/amd64 (what our module
 /// binaries are built for). Images are chosen from indexes by it.
-fn target_platform(checked: &CheckedBuilder) -> Platform {
+#[must_use]
+pub fn target_platform(checked: &CheckedBuilder) -> Platform {
     let target = checked.config.targets.first();
     let field = |value: Option<&String>, default: &'static str| -> String {
         value

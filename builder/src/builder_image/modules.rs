@@ -3,12 +3,12 @@
 //! build image as pack checks them.
 
 use super::BUILDPACK_APIS;
-use crate::builder_toml::{CheckedBuilder, ModuleSource};
-use crate::registry::Registry;
+use crate::builder_toml::{CheckedBuilder, ModuleSource, is_image_reference};
+use crate::registry::PulledImage;
 use anyhow::{Context, bail};
 use cnb_package::buildpackage::{self, ModuleDetails};
 use cnb_package::descriptor::ModuleKind;
-use oci_layout::{LayerBlob, Platform};
+use oci_layout::LayerBlob;
 use std::collections::BTreeMap;
 
 /// The build image labels pack compares module targets with.
@@ -22,12 +22,11 @@ pub(super) struct BuilderModule {
 }
 
 /// The modules of the builder, buildpacks then extensions, each sorted by `id@version`; a
-/// module listed twice must have the same layer.
+/// module listed twice must have the same layer. Images come from `images` (pulled when the
+/// definition was checked against them).
 pub(super) fn load_modules(
     checked: &CheckedBuilder,
-    registry: &Registry,
-    platform: &Platform,
-    pulled: &mut Vec<(String, String)>,
+    images: &BTreeMap<String, PulledImage>,
 ) -> anyhow::Result<Vec<BuilderModule>> {
     let unavailable: Vec<String> = checked
         .modules
@@ -70,8 +69,9 @@ pub(super) fn load_modules(
                         vec![BuilderModule { details, layer }]
                     }
                     ModuleSource::External(reference) => {
-                        let image = registry.pull(reference, platform)?;
-                        pulled.push((image.reference.clone(), image.pinned.clone()));
+                        let image = images.get(reference).with_context(|| {
+                            format!("{}: {reference} was not pulled", module.key)
+                        })?;
                         let found =
                             buildpackage::modules_of_image(&image.image).with_context(|| {
                                 format!("{}: {reference} is not a buildpackage", module.key)
@@ -113,14 +113,6 @@ pub(super) fn load_modules(
         }
     }
     Ok(modules.into_values().collect())
-}
-
-/// An external module the packager pulls: an image reference (`docker://...`, or an entry's
-/// `image`), not a URL or a registry URN.
-fn is_image_reference(reference: &str) -> bool {
-    !["urn:cnb:registry:", "http://", "https://"]
-        .iter()
-        .any(|scheme| reference.starts_with(scheme))
 }
 
 /// pack's checks of the modules against the lifecycle (Buildpack API) and the build image

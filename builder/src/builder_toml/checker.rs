@@ -4,9 +4,9 @@
 
 use super::config::{BuildEnv, BuilderConfig, LifecycleConfig, RunImageConfig};
 use super::images::{check_build_image, check_run_images};
-use super::modules::{ResolvedModule, WorkspaceModules, resolve_module};
+use super::modules::{ImageResolver, ResolvedModule, WorkspaceModules, resolve_module};
 use super::order::{ModuleIndex, check_reference};
-use super::problem::{KeyPath, Problems};
+use super::problem::{CheckError, KeyPath, Problem, Problems};
 use super::targets::check_targets;
 use cnb_package::descriptor::ModuleKind;
 use std::path::{Path, PathBuf};
@@ -24,7 +24,8 @@ pub struct CheckedBuilder {
     /// The run images (`run.images`, or `stack.run-image` with its mirrors); the first is the
     /// default.
     pub run_images: Vec<RunImageConfig>,
-    /// What pack would warn about (e.g. an empty order).
+    /// What pack would warn about (e.g. an empty order), and what an offline check could not
+    /// verify: each `<file>[:<line>]: [<key>: ]<message>`.
     pub warnings: Vec<String>,
 }
 
@@ -34,8 +35,8 @@ pub(super) fn check_config(
     path: &Path,
     base_dir: &Path,
     workspace: &mut WorkspaceModules,
+    mut images: Option<&mut ImageResolver<'_>>,
 ) -> Option<CheckedBuilder> {
-    let mut warnings = Vec::new();
     let build_image = check_build_image(problems, &config);
     let run_images = check_run_images(problems, &config);
     check_lifecycle(problems, &config.lifecycle);
@@ -47,17 +48,27 @@ pub(super) fn check_config(
     ] {
         for (index, entry) in entries.iter().enumerate() {
             let key = KeyPath::default().key(table).index(index);
-            if let Some(module) = resolve_module(problems, entry, kind, key, base_dir, workspace) {
+            if let Some(module) = resolve_module(
+                problems,
+                entry,
+                kind,
+                key,
+                base_dir,
+                workspace,
+                images.as_deref_mut(),
+            ) {
                 modules.push(module);
             }
         }
     }
 
     if config.order.is_empty() {
-        warnings.push(
-                "empty order: pack warns \"empty 'order' definition\" (buildpacks must then be given at build time)"
-                    .to_string(),
-            );
+        problems.warnings.push(Problem {
+            key: KeyPath::default(),
+            line: None,
+            message: "empty order: pack warns \"empty 'order' definition\" (buildpacks must then be given at build time)"
+                .to_string(),
+        });
     }
     let by_id = ModuleIndex::new(&modules);
     for (table, kind, groups) in [
@@ -108,6 +119,16 @@ pub(super) fn check_config(
     check_targets(problems, &config.targets, &modules);
     check_build_env(problems, &config.build.env);
 
+    let warnings = std::mem::take(&mut problems.warnings)
+        .into_iter()
+        .map(|warning| {
+            CheckError {
+                file: path.to_path_buf(),
+                problems: vec![warning],
+            }
+            .to_string()
+        })
+        .collect();
     Some(CheckedBuilder {
         path: path.to_path_buf(),
         config,

@@ -12,10 +12,15 @@
 //! - every `[[buildpacks]]` / `[[extensions]]` entry resolved: a local `.cnb` file or module
 //!   directory (read, relative to the file), an entry with only an `id` (a module of this
 //!   workspace: the templates under `builder/builders/`), or an image reference (`docker://…`,
-//!   `image = …`, or another URL pack downloads), accepted with the `id` and `version` it declares;
-//!   the kind must match the table (an extension under `[[extensions]]`);
+//!   `image = …`, or another URL pack downloads): offline ([`check_file`]) accepted with the
+//!   `id` and `version` it declares, either of which may be missing (a warning names it);
+//!   through an [`ImageResolver`] ([`check_file_verified`]) read from the image's labels, a
+//!   declared `id` or `version` that differs being pack's error; the kind must match the table
+//!   (an extension under `[[extensions]]`);
 //! - every `[[order]]` entry names a buildpack and every `[[order-extensions]]` entry an
-//!   extension among the modules, with a matching version (or a single one when none is given);
+//!   extension among the modules (every module an image holds included), with a matching
+//!   version (or a single one when none is given); offline, an entry that an image not read
+//!   may hold is a warning;
 //!   `[system]` buildpacks likewise;
 //! - `[[targets]]`: known os and arch, and every resolved module supports every target;
 //! - `[[build.env]]`: a name that is an environment variable name (letters, digits and `_`;
@@ -41,7 +46,7 @@ pub use config::{
     OrderGroup, RunConfig, RunImageConfig, StackConfig, SystemBuildpacks, SystemConfig,
     TargetConfig,
 };
-pub use modules::{ModuleSource, ResolvedModule};
+pub use modules::{ImageContents, ImageResolver, ModuleSource, ResolvedModule, is_image_reference};
 pub use problem::{CheckError, KeyPath, Problem, Segment};
 
 pub use checker::CheckedBuilder;
@@ -66,7 +71,31 @@ pub const MAX_BUILDER_TOML_SIZE: u64 = 16 << 20;
 ///
 /// # Errors
 /// Every problem found, in a [`CheckError`]; an unreadable file is a single problem.
+/// Offline: the id and version of a module named by image are taken as declared, and may be
+/// missing (pack reads them from the image); warnings name each such reference, and an order
+/// entry that may be among what they hold is a warning, not a problem. [`check_file_verified`]
+/// reads them.
 pub fn check_file(path: &Path) -> Result<CheckedBuilder, CheckError> {
+    check_file_with(path, None)
+}
+
+/// [`check_file`], every module named by image read through `images` (its main module's id and
+/// version, and every module it holds, from its labels), and the order checked against them,
+/// as `pack builder create` does.
+///
+/// # Errors
+/// As [`check_file`]; an image that cannot be read is a problem of its entry.
+pub fn check_file_verified(
+    path: &Path,
+    images: &mut ImageResolver<'_>,
+) -> Result<CheckedBuilder, CheckError> {
+    check_file_with(path, Some(images))
+}
+
+fn check_file_with(
+    path: &Path,
+    images: Option<&mut ImageResolver<'_>>,
+) -> Result<CheckedBuilder, CheckError> {
     let fail = |problems| CheckError {
         file: path.to_path_buf(),
         problems,
@@ -85,12 +114,15 @@ pub fn check_file(path: &Path) -> Result<CheckedBuilder, CheckError> {
     };
     let text = String::from_utf8(bytes)
         .map_err(|_| read("cannot read the file: it is not UTF-8 text".to_string()))?;
-    check_text(&text, path).map_err(fail)
-}
-
-fn check_text(text: &str, path: &Path) -> Result<CheckedBuilder, Vec<Problem>> {
     let base_dir = base_dir(path);
-    check_text_with(text, path, &base_dir, &mut WorkspaceModules::new(&base_dir))
+    check_text_with(
+        &text,
+        path,
+        &base_dir,
+        &mut WorkspaceModules::new(&base_dir),
+        images,
+    )
+    .map_err(fail)
 }
 
 /// The directory local module paths are relative to: the builder.toml's.
@@ -105,6 +137,7 @@ fn check_text_with(
     path: &Path,
     base_dir: &Path,
     workspace: &mut WorkspaceModules,
+    images: Option<&mut ImageResolver<'_>>,
 ) -> Result<CheckedBuilder, Vec<Problem>> {
     let lines = Lines::new(text);
     let document = DeTable::parse(text).map_err(|error| {
@@ -118,6 +151,7 @@ fn check_text_with(
         lines,
         document: &document,
         list: Vec::new(),
+        warnings: Vec::new(),
     };
     walk_table(
         &mut problems,
@@ -135,7 +169,7 @@ fn check_text_with(
             message: cnb_package::toml_message(&error),
         }]
     })?;
-    let outcome = check_config(&mut problems, config, path, base_dir, workspace);
+    let outcome = check_config(&mut problems, config, path, base_dir, workspace, images);
     if problems.list.is_empty() {
         outcome.ok_or_else(Vec::new)
     } else {
@@ -387,34 +421,190 @@ mod tests {
         let mut workspace = WorkspaceModules::new(&root);
         workspace.find("").unwrap();
         fuzz_check::fuzz_text("builder.toml (packager check)", &seeds, |input| {
-            let _ = check_text_with(input, &path, dir.path(), &mut workspace.clone());
+            let _ = check_text_with(input, &path, dir.path(), &mut workspace.clone(), None);
         });
     }
 
+    fn warnings(checked: &CheckedBuilder) -> Vec<String> {
+        checked
+            .warnings
+            .iter()
+            .map(|warning| {
+                warning
+                    .split_once("builder.toml:")
+                    .map_or(warning.as_str(), |(_, rest)| rest)
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// Before: an image module without `id` or `version` was refused ("the packager cannot
+    /// fetch it to read its id, so declare it"), which refused every Paketo builder with
+    /// buildpacks. Offline now, it is accepted with a warning naming the reference, and an
+    /// order entry it may hold is a warning too.
     #[test]
-    fn external_modules_need_id_and_version() {
+    fn image_modules_without_id_or_version_are_warnings_offline() {
         let text = format!(
-            "{MINIMAL}[[buildpacks]]\nuri = \"docker://docker.io/paketobuildpacks/procfile:5.13.4\"\n\n[[order]]\n[[order.group]]\nid = \"paketo-buildpacks/procfile\"\n"
-        );
-        assert_eq!(
-            messages(&text),
-            [
-                "6: buildpacks[0].id: required for \"docker://docker.io/paketobuildpacks/procfile:5.13.4\": the packager cannot fetch it to read its id, so declare it",
-                "6: buildpacks[0].version: required for \"docker://docker.io/paketobuildpacks/procfile:5.13.4\": the packager cannot fetch it to read its version, so declare it",
-                "11: order[0].group[0].id: \"paketo-buildpacks/procfile\" is not among the builder's [[buildpacks]]",
-            ]
-        );
-        let text = text.replace(
-            "[[buildpacks]]\n",
-            "[[buildpacks]]\nid = \"paketo-buildpacks/procfile\"\nversion = \"5.13.4\"\n",
+            "{MINIMAL}[[buildpacks]]\nuri = \"docker://docker.io/paketobuildpacks/procfile:5.13.4\"\n\n[[buildpacks]]\nimage = \"docker.io/paketobuildpacks/java\"\nversion = \"22.2.0\"\n\n[[order]]\n[[order.group]]\nid = \"paketo-buildpacks/procfile\"\n[[order.group]]\nid = \"paketo-buildpacks/bellsoft-liberica\"\nversion = \"11.0.0\"\n"
         );
         let checked = check(&text).unwrap();
+        assert_eq!(
+            warnings(&checked),
+            [
+                "7: buildpacks[0].uri: \"docker://docker.io/paketobuildpacks/procfile:5.13.4\" is not pulled by an offline check: its id and version are read from the image, and the order is checked against it by `builder create` (or `check --verify`)",
+                "10: buildpacks[1].image: \"docker.io/paketobuildpacks/java\" is not pulled by an offline check: its id is read from the image, and the order is checked against it by `builder create` (or `check --verify`)",
+                "15: order[0].group[0].id: \"paketo-buildpacks/procfile\" is not among the modules declared here; it may be in \"docker://docker.io/paketobuildpacks/procfile:5.13.4\", \"docker.io/paketobuildpacks/java\" (not pulled offline)",
+                "17: order[0].group[1].id: \"paketo-buildpacks/bellsoft-liberica\" is not among the modules declared here; it may be in \"docker://docker.io/paketobuildpacks/procfile:5.13.4\", \"docker.io/paketobuildpacks/java\" (not pulled offline)",
+            ]
+        );
+        assert!(checked.warnings[0].ends_with(&warnings(&checked)[0]));
+        assert!(
+            checked.warnings[0].contains("builder.toml:7: "),
+            "{}",
+            checked.warnings[0]
+        );
         assert_eq!(
             checked.modules[0].source,
             ModuleSource::External(
                 "docker://docker.io/paketobuildpacks/procfile:5.13.4".to_string()
             )
         );
-        assert!(checked.warnings.is_empty());
+        // With id and version declared, an order entry with another version is still a
+        // problem offline.
+        let text = text.replace(
+            "[[buildpacks]]\nimage",
+            "[[buildpacks]]\nid = \"paketo-buildpacks/bellsoft-liberica\"\nimage",
+        );
+        assert_eq!(
+            messages(&text),
+            [
+                "19: order[0].group[1].version: \"11.0.0\" is not a version of \"paketo-buildpacks/bellsoft-liberica\" among the modules (version \"22.2.0\")"
+            ]
+        );
+    }
+
+    fn contents(main: (&str, &str), modules: &[(&str, &str)]) -> ImageContents {
+        let details = |(id, version): (&str, &str)| cnb_package::buildpackage::ModuleDetails {
+            kind: cnb_package::descriptor::ModuleKind::Buildpack,
+            info: cnb_package::buildpackage::ModuleInfo {
+                id: id.to_string(),
+                version: version.to_string(),
+                ..Default::default()
+            },
+            api: "0.10".to_string(),
+            targets: Vec::new(),
+            stacks: Vec::new(),
+            order: Vec::new(),
+        };
+        ImageContents {
+            main: details(main).info,
+            modules: modules.iter().copied().map(details).collect(),
+        }
+    }
+
+    fn check_verified(
+        text: &str,
+        images: &mut ImageResolver<'_>,
+    ) -> Result<CheckedBuilder, Vec<String>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("builder.toml");
+        std::fs::write(&path, text).unwrap();
+        check_file_verified(&path, images).map_err(|error| {
+            error
+                .problems
+                .iter()
+                .map(|p| format!("{}: {}: {}", p.line.unwrap_or(0), p.key, p.message))
+                .collect()
+        })
+    }
+
+    /// Verified, an image module gets its id and version from the image, the order may name
+    /// every module a composite holds, and pack's checks apply with pack's words.
+    #[test]
+    fn image_modules_are_read_from_their_labels_when_verified() {
+        let text = format!(
+            "{MINIMAL}[[buildpacks]]\nuri = \"docker://docker.io/paketobuildpacks/java:22.2.0\"\nversion = \"22.2.0\"\n\n[[order]]\n[[order.group]]\nid = \"paketo-buildpacks/java\"\n[[order.group]]\nid = \"paketo-buildpacks/bellsoft-liberica\"\n"
+        );
+        let asked = std::cell::RefCell::new(Vec::new());
+        let mut images = |reference: &str| {
+            asked.borrow_mut().push(reference.to_string());
+            Ok(contents(
+                ("paketo-buildpacks/java", "22.2.0"),
+                &[
+                    ("paketo-buildpacks/java", "22.2.0"),
+                    ("paketo-buildpacks/bellsoft-liberica", "11.0.0"),
+                ],
+            ))
+        };
+        let checked = check_verified(&text, &mut images).unwrap();
+        assert_eq!(
+            *asked.borrow(),
+            ["docker://docker.io/paketobuildpacks/java:22.2.0"]
+        );
+        assert_eq!(checked.modules[0].id, "paketo-buildpacks/java");
+        assert_eq!(checked.modules[0].version, "22.2.0");
+        assert_eq!(checked.modules[0].held.len(), 2);
+        assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);
+
+        let wrong = text.replace(
+            "version = \"22.2.0\"",
+            "version = \"22.1.0\"\nid = \"paketo-buildpacks/jav\"",
+        );
+        assert_eq!(
+            check_verified(&wrong, &mut images).unwrap_err(),
+            [
+                "8: buildpacks[0].version: buildpack from URI \"docker://docker.io/paketobuildpacks/java:22.2.0\" has version \"22.2.0\" which does not match version \"22.1.0\" from builder config",
+                "9: buildpacks[0].id: buildpack from URI \"docker://docker.io/paketobuildpacks/java:22.2.0\" has ID \"paketo-buildpacks/java\" which does not match ID \"paketo-buildpacks/jav\" from builder config",
+            ]
+        );
+        let unknown = text.replace("bellsoft-liberica", "azul-zulu");
+        assert_eq!(
+            check_verified(&unknown, &mut images).unwrap_err(),
+            [
+                "14: order[0].group[1].id: \"paketo-buildpacks/azul-zulu\" is not among the builder's [[buildpacks]]"
+            ]
+        );
+        let mut failing = |reference: &str| -> anyhow::Result<ImageContents> {
+            anyhow::bail!("{reference}: no such image")
+        };
+        assert_eq!(
+            check_verified(&text, &mut failing).unwrap_err(),
+            [
+                "7: buildpacks[0].uri: docker://docker.io/paketobuildpacks/java:22.2.0: no such image"
+            ]
+        );
+    }
+
+    /// Our modules are built for linux/amd64 only here: a definition asking for them on
+    /// arm64 too fails naming the module and the platform (never a builder missing a binary).
+    #[test]
+    fn an_amd64_only_module_on_arm64_is_a_problem_naming_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let module = dir.path().join("module");
+        std::fs::create_dir_all(&module).unwrap();
+        std::fs::write(
+            module.join("buildpack.toml"),
+            "api = \"0.10\"\n[buildpack]\nid = \"our/module\"\nversion = \"1.0.0\"\n[[targets]]\nos = \"linux\"\narch = \"amd64\"\n",
+        )
+        .unwrap();
+        let path = dir.path().join("builder.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "{MINIMAL}[[buildpacks]]\nuri = \"module\"\n[[order]]\n[[order.group]]\nid = \"our/module\"\n[[targets]]\nos = \"linux\"\narch = \"amd64\"\n[[targets]]\nos = \"linux\"\narch = \"arm64\"\n"
+            ),
+        )
+        .unwrap();
+        let problems = check_file(&path).unwrap_err().problems;
+        let messages: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.key, p.message))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "targets[1]: buildpack \"our/module@1.0.0\" does not support linux/arm64 (it supports linux/amd64)"
+            ]
+        );
     }
 }

@@ -1,11 +1,14 @@
 //! `[[buildpacks]]` and `[[extensions]]` entries resolved: a local `.cnb` or module directory, a
-//! module of this workspace (an entry with only an `id`), or an external image accepted with the
-//! `id` and `version` it declares.
+//! module of this workspace (an entry with only an `id`), or an image: read from its labels when
+//! an [`ImageResolver`] is given (`builder create`, `check --verify`), else accepted offline with
+//! what it declares (its `id` and `version` may be missing: a warning names the reference).
 
 use super::config::ModuleConfig;
 use super::images::check_image_reference;
 use super::problem::{KeyPath, Problems};
-use cnb_package::buildpackage::{ModuleDetails, read_buildpackage};
+use cnb_package::buildpackage::{
+    ModuleDetails, ModuleInfo, main_module_of_image, modules_of_image, read_buildpackage,
+};
 use cnb_package::descriptor::ModuleKind;
 use cnb_package::workspace::{discover_modules, find_workspace_root};
 use std::path::{Path, PathBuf};
@@ -20,9 +23,37 @@ pub enum ModuleSource {
     Cnb(PathBuf),
     /// A local module directory.
     Dir(PathBuf),
-    /// An image or URL pack would fetch; the packager cannot.
+    /// An image (`docker://…`, `image = …`), or a URL pack would fetch and the packager cannot.
     External(String),
 }
+
+/// What an image holds, as its labels say: its main module (`io.buildpacks.buildpackage.metadata`)
+/// and every module of its layers labels (for a composite, the composite and each buildpack
+/// of its order), ids and versions checked.
+#[derive(Debug, Clone)]
+pub struct ImageContents {
+    pub main: ModuleInfo,
+    pub modules: Vec<ModuleDetails>,
+}
+
+impl ImageContents {
+    /// The contents of a buildpackage image, from its config alone (no layer is read).
+    ///
+    /// # Errors
+    /// If the image is not a buildpackage (a label missing or invalid), or an id or version of
+    /// its labels is refused ([`cnb_package::buildpackage::modules_of_image`]).
+    pub fn of(image: &oci_layout::LoadedImage) -> anyhow::Result<Self> {
+        let main = main_module_of_image(image)?;
+        let modules = modules_of_image(image)?
+            .into_iter()
+            .map(|(details, _)| details)
+            .collect();
+        Ok(Self { main, modules })
+    }
+}
+
+/// Reads what the image a reference names holds (by pulling its manifest and config).
+pub type ImageResolver<'a> = dyn FnMut(&str) -> anyhow::Result<ImageContents> + 'a;
 
 /// A resolved `[[buildpacks]]` / `[[extensions]]` entry.
 #[derive(Debug, Clone)]
@@ -33,8 +64,22 @@ pub struct ResolvedModule {
     pub kind: ModuleKind,
     pub id: String,
     pub version: String,
-    /// The descriptor's details; `None` for external modules.
+    /// The descriptor's details (for an image, its main module's, from its labels); `None`
+    /// for external modules not read (offline, or a URL).
     pub details: Option<ModuleDetails>,
+    /// Every module an image holds (its main module among them); empty for local modules.
+    pub held: Vec<ModuleDetails>,
+}
+
+impl ResolvedModule {
+    /// An image or URL whose contents were not read: what it holds is unknown.
+    #[must_use]
+    pub fn unverified(&self) -> Option<&str> {
+        match (&self.source, &self.details) {
+            (ModuleSource::External(reference), None) => Some(reference),
+            _ => None,
+        }
+    }
 }
 
 /// The module crates of the workspace holding a directory, read on first use.
@@ -84,10 +129,32 @@ pub(super) fn resolve_module(
     key: KeyPath,
     base_dir: &Path,
     workspace: &mut WorkspaceModules,
+    images: Option<&mut ImageResolver<'_>>,
 ) -> Option<ResolvedModule> {
     let (source, details) = module_source(problems, entry, kind, &key, base_dir, workspace)?;
-    let Some(details) = details else {
-        return external_module(problems, entry, kind, key, source);
+    let (details, held) = match (details, &source, images) {
+        (Some(details), _, _) => (details, Vec::new()),
+        (None, ModuleSource::External(reference), Some(images))
+            if is_image_reference(reference) =>
+        {
+            match read_image(problems, entry, &key, reference, images) {
+                Ok(read) => read,
+                Err(true) => {
+                    // Unread: the order entries it may hold are not reported missing too.
+                    return Some(ResolvedModule {
+                        key,
+                        kind,
+                        id: entry.id.clone().unwrap_or_default(),
+                        version: entry.version.clone().unwrap_or_default(),
+                        source,
+                        details: None,
+                        held: Vec::new(),
+                    });
+                }
+                Err(false) => return None,
+            }
+        }
+        (None, _, _) => return external_module(problems, entry, kind, key, source),
     };
     let (id, version) = (&details.info.id, &details.info.version);
     if details.kind != kind {
@@ -106,7 +173,27 @@ pub(super) fn resolve_module(
         );
         return None;
     }
-    if let Some(declared) = entry.id.as_ref().filter(|declared| *declared != id) {
+    if let ModuleSource::External(reference) = &source {
+        // pack's `validateModule`, with its words.
+        for (field, declared, actual) in
+            [("id", &entry.id, id), ("version", &entry.version, version)]
+        {
+            if let Some(declared) = declared.as_ref().filter(|declared| *declared != actual) {
+                problems.add(
+                    key.key(field),
+                    format!(
+                        "{} from URI {} has {} {} which does not match {} {} from builder config",
+                        details.kind,
+                        quoted(reference),
+                        if field == "id" { "ID" } else { "version" },
+                        quoted(actual),
+                        if field == "id" { "ID" } else { "version" },
+                        quoted(declared)
+                    ),
+                );
+            }
+        }
+    } else if let Some(declared) = entry.id.as_ref().filter(|declared| *declared != id) {
         problems.add(
             key.key("id"),
             format!(
@@ -119,7 +206,7 @@ pub(super) fn resolve_module(
     if let Some(declared) = entry
         .version
         .as_ref()
-        .filter(|declared| *declared != version)
+        .filter(|declared| *declared != version && !matches!(source, ModuleSource::External(_)))
     {
         problems.add(
             key.key("version"),
@@ -138,7 +225,39 @@ pub(super) fn resolve_module(
         id: id.clone(),
         version: version.clone(),
         details: Some(details),
+        held,
     })
+}
+
+/// An image's main module and every module it holds, read through `images`; a problem of the
+/// entry when it cannot be read (`Err(true)`: unread) or its labels disagree (`Err(false)`).
+fn read_image(
+    problems: &mut Problems<'_>,
+    entry: &ModuleConfig,
+    key: &KeyPath,
+    reference: &str,
+    images: &mut ImageResolver<'_>,
+) -> Result<(ModuleDetails, Vec<ModuleDetails>), bool> {
+    let at = if entry.uri.is_some() { "uri" } else { "image" };
+    let contents = images(reference).map_err(|error| {
+        problems.add(key.key(at), format!("{error:#}"));
+        true
+    })?;
+    let Some(main) = contents.modules.iter().find(|details| {
+        details.info.id == contents.main.id && details.info.version == contents.main.version
+    }) else {
+        problems.add(
+            key.key(at),
+            format!(
+                "{}: the label {} names {}, which the image's layers labels do not list",
+                quoted(reference),
+                cnb_package::buildpackage::METADATA_LABEL,
+                quoted(&format!("{}@{}", contents.main.id, contents.main.version))
+            ),
+        );
+        return Err(false);
+    };
+    Ok((main.clone(), contents.modules.clone()))
 }
 
 /// Where an entry's module comes from, and its details when it is local.
@@ -203,7 +322,8 @@ fn module_source(
     }
 }
 
-/// An external module: accepted with the id and version it declares.
+/// An external module not read: accepted with the `id` and `version` it declares, either of
+/// which may be missing (pack reads them from the image); a warning names the reference.
 fn external_module(
     problems: &mut Problems<'_>,
     entry: &ModuleConfig,
@@ -214,22 +334,25 @@ fn external_module(
     let ModuleSource::External(reference) = &source else {
         return None;
     };
-    let mut missing = false;
-    for (field, value) in [("id", &entry.id), ("version", &entry.version)] {
-        if value.is_none() {
-            problems.add(
-                    key.key(field),
-                    format!(
-                        "required for {}: the packager cannot fetch it to read its {field}, so declare it",
-                        quoted(reference)
-                    ),
-                );
-            missing = true;
-        }
-    }
-    if missing {
-        return None;
-    }
+    let at = if entry.uri.is_some() { "uri" } else { "image" };
+    let message = if is_image_reference(reference) {
+        let read = match (&entry.id, &entry.version) {
+            (Some(_), Some(_)) => "its id and version are taken as declared".to_string(),
+            (None, None) => "its id and version are read from the image".to_string(),
+            (None, Some(_)) => "its id is read from the image".to_string(),
+            (Some(_), None) => "its version is read from the image".to_string(),
+        };
+        format!(
+            "{} is not pulled by an offline check: {read}, and the order is checked against it by `builder create` (or `check --verify`)",
+            quoted(reference)
+        )
+    } else {
+        format!(
+            "{} is not fetched: the packager reads modules from images and local files only, and takes its id and version as declared",
+            quoted(reference)
+        )
+    };
+    problems.warn(key.key(at), message);
     Some(ResolvedModule {
         key,
         source,
@@ -237,7 +360,17 @@ fn external_module(
         id: entry.id.clone().unwrap_or_default(),
         version: entry.version.clone().unwrap_or_default(),
         details: None,
+        held: Vec::new(),
     })
+}
+
+/// An external module the packager pulls: an image reference (`docker://...`, or an entry's
+/// `image`), not a URL or a registry URN.
+#[must_use]
+pub fn is_image_reference(reference: &str) -> bool {
+    !["urn:cnb:registry:", "http://", "https://"]
+        .iter()
+        .any(|scheme| reference.starts_with(scheme))
 }
 
 enum UriKind {

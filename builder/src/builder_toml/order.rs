@@ -21,6 +21,24 @@ pub(super) fn check_reference(
         return;
     };
     let versions = modules.versions(kind, id);
+    let unverified = &modules.unverified[ModuleIndex::slot(kind)];
+    if versions.is_empty() && !unverified.is_empty() {
+        // Offline, an image may hold it (a composite holds the buildpacks of its order).
+        const SHOWN: usize = 3;
+        let mut names = unverified.iter().take(SHOWN).cloned().collect::<Vec<_>>();
+        if unverified.len() > SHOWN {
+            names.push(format!("{} more", unverified.len() - SHOWN));
+        }
+        problems.warn(
+            key.key("id"),
+            format!(
+                "{} is not among the modules declared here; it may be in {} (not pulled offline)",
+                quoted(id),
+                names.join(", ")
+            ),
+        );
+        return;
+    }
     if versions.is_empty() {
         let other = match kind {
             ModuleKind::Buildpack => ModuleKind::Extension,
@@ -75,25 +93,53 @@ pub(super) fn check_reference(
     }
 }
 
-/// The resolved modules' versions by id and kind (sorted, without duplicates): each order
-/// entry is checked with one lookup instead of a scan of every module.
-pub(super) struct ModuleIndex<'a>(HashMap<&'a str, [Vec<&'a str>; 2]>);
+/// The resolved modules' versions by id and kind (sorted, without duplicates), every module an
+/// image holds included: each order entry is checked with one lookup instead of a scan of every
+/// module. Images not read (offline) are listed, quoted, in `unverified`.
+pub(super) struct ModuleIndex<'a> {
+    by_id: HashMap<&'a str, [Vec<&'a str>; 2]>,
+    /// By kind (buildpacks, extensions).
+    pub(super) unverified: [Vec<String>; 2],
+}
 
 impl<'a> ModuleIndex<'a> {
     pub(super) fn new(modules: &'a [ResolvedModule]) -> Self {
         let mut index: HashMap<&str, [Vec<&str>; 2]> = HashMap::new();
+        let mut unverified: [Vec<String>; 2] = Default::default();
         for module in modules {
-            index.entry(module.id.as_str()).or_default()[Self::slot(module.kind)]
-                .push(module.version.as_str());
+            if let Some(reference) = module.unverified() {
+                unverified[Self::slot(module.kind)].push(quoted(reference));
+            }
+            let held = module.held.iter().map(|details| {
+                (
+                    details.info.id.as_str(),
+                    details.info.version.as_str(),
+                    details.kind,
+                )
+            });
+            let own = std::iter::once((module.id.as_str(), module.version.as_str(), module.kind));
+            for (id, version, kind) in own.chain(held) {
+                if id.is_empty() || version.is_empty() {
+                    // Offline, not declared: read from the image by `builder create`.
+                    continue;
+                }
+                index.entry(id).or_default()[Self::slot(kind)].push(version);
+            }
         }
         for versions in index.values_mut().flatten() {
             versions.sort_unstable();
             versions.dedup();
         }
-        Self(index)
+        for references in &mut unverified {
+            references.dedup();
+        }
+        Self {
+            by_id: index,
+            unverified,
+        }
     }
 
-    fn slot(kind: ModuleKind) -> usize {
+    pub(super) fn slot(kind: ModuleKind) -> usize {
         match kind {
             ModuleKind::Buildpack => 0,
             ModuleKind::Extension => 1,
@@ -101,7 +147,7 @@ impl<'a> ModuleIndex<'a> {
     }
 
     pub(super) fn versions(&self, kind: ModuleKind, id: &str) -> &[&'a str] {
-        self.0
+        self.by_id
             .get(id)
             .map_or(&[], |versions| versions[Self::slot(kind)].as_slice())
     }

@@ -145,6 +145,8 @@ pub(super) struct Problems<'a> {
     pub(super) lines: Lines,
     pub(super) document: &'a Spanned<DeTable<'a>>,
     pub(super) list: Vec<Problem>,
+    /// What pack would accept, and the packager cannot verify or warns about.
+    pub(super) warnings: Vec<Problem>,
 }
 
 impl Problems<'_> {
@@ -152,6 +154,16 @@ impl Problems<'_> {
     pub(super) fn add(&mut self, key: KeyPath, message: impl Into<String>) {
         let line = self.line(&key);
         self.list.push(Problem {
+            key,
+            line,
+            message: message.into(),
+        });
+    }
+
+    /// Adds a warning about `key`, on its line.
+    pub(super) fn warn(&mut self, key: KeyPath, message: impl Into<String>) {
+        let line = self.line(&key);
+        self.warnings.push(Problem {
             key,
             line,
             message: message.into(),

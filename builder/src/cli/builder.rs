@@ -34,11 +34,15 @@ pub struct CreateArgs {
     /// images [default: the definition's build image, pulled from its registry]
     #[arg(long, value_name = "DIR[:TAG]")]
     pub build_image: Option<String>,
-    /// The lifecycle binary (one binary for every phase, e.g. target/tools/bin/lifecycle); a
-    /// path, a name without a slash being a file of the current directory (never looked up on
-    /// PATH)
+    /// The lifecycle binary (one binary for every phase, e.g. target/tools/bin/lifecycle; a name
+    /// without a slash is a file of the current directory, never looked up on PATH), an
+    /// override of `[lifecycle]` [default: what `[lifecycle]` names: `uri` (docker://<image>
+    /// or a local lifecycle archive), else the image `<LIFECYCLE_REPOSITORY>:<version>`]
     #[arg(long, value_name = "FILE")]
-    pub lifecycle: PathBuf,
+    pub lifecycle: Option<PathBuf>,
+    /// Where lifecycle images are pulled from by `[lifecycle] version`
+    #[arg(long, value_name = "REPOSITORY", default_value = crate::builder_image::DEFAULT_LIFECYCLE_REPOSITORY)]
+    pub lifecycle_repository: String,
     /// A launcher binary for /cnb/lifecycle/launcher [default: `launcher` next to the lifecycle
     /// binary (tests/install-lifecycle.sh installs both), else a link to the lifecycle]
     #[arg(long, value_name = "FILE")]
@@ -145,9 +149,10 @@ fn create(args: &CreateArgs) -> anyhow::Result<()> {
         build_image_tag: build_image.and_then(|(_, tag)| tag),
         lifecycle: args.lifecycle.clone(),
         launcher: args.launcher.clone().or_else(|| {
-            let beside = args.lifecycle.with_file_name("launcher");
+            let beside = args.lifecycle.as_ref()?.with_file_name("launcher");
             beside.is_file().then_some(beside)
         }),
+        lifecycle_repository: args.lifecycle_repository.clone(),
         output: output.as_ref().map(|(dir, _)| dir.clone()),
         output_tag: output_tag.clone(),
         publish: args.publish.clone(),

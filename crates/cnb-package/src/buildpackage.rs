@@ -7,12 +7,13 @@
 //! `io.buildpacks.extension.layers`). [`ModuleDetails`] is what a descriptor says about a module,
 //! in the shapes pack puts into those labels.
 
-use crate::descriptor::{ModuleKind, find_descriptor_text};
+use crate::descriptor::{ModuleKind, find_descriptor_text, validate_id, validate_label_version};
 use anyhow::{Context, bail};
 use oci_layout::{Image, LayerBlob, LayerBuilder, LoadedImage, Owner};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use untrusted_input::quoted;
 
 /// The buildpackage's main module: its [`ModuleInfo`] (plus `stacks` for buildpacks).
 pub const METADATA_LABEL: &str = "io.buildpacks.buildpackage.metadata";
@@ -361,6 +362,7 @@ fn buildpackage_of_image(image: &LoadedImage, path: &Path) -> anyhow::Result<Bui
             .with_context(|| format!("no label {METADATA_LABEL}"))?,
     )
     .with_context(|| format!("invalid label {METADATA_LABEL}"))?;
+    check_label_module(METADATA_LABEL, &metadata.info.id, &metadata.info.version)?;
     let kind = if image.label(BUILDPACK_LAYERS_LABEL).is_some() {
         ModuleKind::Buildpack
     } else if image.label(EXTENSION_LAYERS_LABEL).is_some() {
@@ -391,6 +393,7 @@ fn buildpackage_of_image(image: &LoadedImage, path: &Path) -> anyhow::Result<Bui
         .find(|layer| layer.diff_id == info.layer_diff_id)
         .with_context(|| format!("no layer with diff id {}", info.layer_diff_id))?
         .clone();
+    check_label_order(kind.layers_label(), &info.order)?;
     Ok(Buildpackage {
         details: ModuleDetails {
             kind,
@@ -423,6 +426,8 @@ pub fn modules_of_image(image: &LoadedImage) -> anyhow::Result<Vec<(ModuleDetail
             .with_context(|| format!("invalid label {}", kind.layers_label()))?;
         for (id, versions) in layers {
             for (version, info) in versions {
+                check_label_module(kind.layers_label(), &id, &version)?;
+                check_label_order(kind.layers_label(), &info.order)?;
                 let layer = image
                     .layers
                     .iter()
@@ -456,6 +461,60 @@ pub fn modules_of_image(image: &LoadedImage) -> anyhow::Result<Vec<(ModuleDetail
         bail!("neither {BUILDPACK_LAYERS_LABEL} nor {EXTENSION_LAYERS_LABEL} is set");
     }
     Ok(modules)
+}
+
+/// The main module of a buildpackage image, from its `io.buildpacks.buildpackage.metadata`
+/// label (pack reads a buildpackage's id and version there): its id and version checked.
+///
+/// # Errors
+/// If the label is missing or not the metadata JSON, or its id or version is refused.
+pub fn main_module_of_image(image: &LoadedImage) -> anyhow::Result<ModuleInfo> {
+    let metadata: PackageMetadata = serde_json::from_str(
+        image
+            .label(METADATA_LABEL)
+            .with_context(|| format!("no label {METADATA_LABEL}"))?,
+    )
+    .with_context(|| format!("invalid label {METADATA_LABEL}"))?;
+    check_label_module(METADATA_LABEL, &metadata.info.id, &metadata.info.version)?;
+    Ok(metadata.info)
+}
+
+/// An id and version read from `label`, checked before they name a directory
+/// (`/cnb/<kind>/<id>/<version>`) or reach a builder's `order.toml`: the CNB id grammar
+/// ([`validate_id`]) and a path-safe version ([`validate_label_version`]); each quoted
+/// bounded in the error.
+fn check_label_module(label: &str, id: &str, version: &str) -> anyhow::Result<()> {
+    validate_id(id).map_err(|reason| {
+        anyhow::anyhow!(
+            "label {label}: the module id {} is refused: {reason}",
+            quoted(id)
+        )
+    })?;
+    validate_label_version(version).map_err(|reason| {
+        anyhow::anyhow!(
+            "label {label}: the version {} of {} is refused: {reason}",
+            quoted(version),
+            quoted(id)
+        )
+    })
+}
+
+/// The order of a composite, as a layers label gives it: each entry's id, and its version
+/// when it has one, checked as [`check_label_module`] does.
+fn check_label_order(label: &str, order: &[OrderEntry]) -> anyhow::Result<()> {
+    for entry in order.iter().flat_map(|entry| &entry.group) {
+        if entry.version.is_empty() {
+            validate_id(&entry.id).map_err(|reason| {
+                anyhow::anyhow!(
+                    "label {label}: the order's module id {} is refused: {reason}",
+                    quoted(&entry.id)
+                )
+            })?;
+        } else {
+            check_label_module(label, &entry.id, &entry.version)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -550,5 +609,100 @@ anything = 1
         assert_eq!(read.details.info.id, "x/ext");
         assert_eq!(read.layer.diff_id, first.layer.diff_id);
         assert_eq!(read.layer.blob.digest, first.layer.blob.digest);
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    fn image(id: &str, version: &str, order_version: &str) -> LoadedImage {
+        let layers = serde_json::json!({
+            id: {version: {
+                "api": "0.10",
+                "layerDiffID": format!("sha256:{}", "a".repeat(64)),
+                "order": [{"group": [{"id": "paketo-buildpacks/x", "version": order_version}]}]
+            }}
+        });
+        let metadata = serde_json::json!({"id": id, "version": version});
+        LoadedImage {
+            config: serde_json::json!({"config": {"Labels": {
+                METADATA_LABEL: metadata.to_string(),
+                BUILDPACK_LAYERS_LABEL: layers.to_string(),
+            }}}),
+            layers: Vec::new(),
+        }
+    }
+
+    /// Before: ids and versions of an image's labels were taken as they were, and a version
+    /// `../../x` went into a builder's `/cnb/order.toml` and named a module directory outside
+    /// `/cnb/buildpacks/<id>`. Now each is refused, naming the label, quoted.
+    #[test]
+    fn label_ids_and_versions_are_checked() {
+        for (id, version, order_version, wanted) in [
+            (
+                "a/b",
+                "../../x",
+                "1.0.0",
+                "the version \"../../x\" of \"a/b\" is refused",
+            ),
+            (
+                "a/b",
+                "..",
+                "1.0.0",
+                "the version \"..\" of \"a/b\" is refused",
+            ),
+            ("..", "1.0.0", "1.0.0", "the module id \"..\" is refused"),
+            (
+                "../../x",
+                "1.0.0",
+                "1.0.0",
+                "the module id \"../../x\" is refused",
+            ),
+            (
+                "a/b",
+                "1.0\n",
+                "1.0.0",
+                "the version \"1.0\\n\" of \"a/b\" is refused",
+            ),
+            (
+                "a\u{1b}[2J",
+                "1.0.0",
+                "1.0.0",
+                "the module id \"a\\u{1b}[2J\" is refused",
+            ),
+            (
+                "a/b",
+                "1.0.0",
+                "/",
+                "the version \"/\" of \"paketo-buildpacks/x\" is refused",
+            ),
+        ] {
+            let image = image(id, version, order_version);
+            let message = format!("{:#}", modules_of_image(&image).unwrap_err());
+            assert!(
+                message.starts_with(&format!("label {BUILDPACK_LAYERS_LABEL}: {wanted}")),
+                "{message}"
+            );
+            assert!(
+                !message.contains('\u{1b}') && !message.contains('\n'),
+                "{message:?}"
+            );
+            if order_version == "1.0.0" {
+                let message = format!("{:#}", main_module_of_image(&image).unwrap_err());
+                assert!(
+                    message.starts_with(&format!("label {METADATA_LABEL}: {wanted}")),
+                    "{message}"
+                );
+            }
+        }
+        let good = image("a/b", "1.0.0", "2.0.0");
+        assert_eq!(main_module_of_image(&good).unwrap().id, "a/b");
+        // Past the labels, the layer is looked for (and missing here).
+        let message = format!("{:#}", modules_of_image(&good).unwrap_err());
+        assert!(
+            message.starts_with("a/b@1.0.0: no layer with diff id"),
+            "{message}"
+        );
     }
 }

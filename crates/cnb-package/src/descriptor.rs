@@ -155,6 +155,10 @@ pub enum IdError {
     Empty,
     InvalidCharacter(char),
     Reserved,
+    /// A `/`-separated part that is empty, `.` or `..` (`..`, `../../x`, `/x`, `a//b`): a
+    /// module's directory is `/cnb/<kind>/<id>`, where these name another directory to whatever
+    /// does not escape the id.
+    Dots,
 }
 
 impl fmt::Display for IdError {
@@ -169,6 +173,9 @@ impl fmt::Display for IdError {
                 f,
                 "this id is reserved by the CNB specification ({} cannot be used)",
                 RESERVED_IDS.join(", ")
+            ),
+            Self::Dots => f.write_str(
+                "an id's parts between '/' may not be empty, \".\" or \"..\" (a module's directory is /cnb/<buildpacks|extensions>/<id>)",
             ),
         }
     }
@@ -192,6 +199,50 @@ pub fn validate_id(id: &str) -> Result<(), IdError> {
     }
     if RESERVED_IDS.contains(&id) {
         return Err(IdError::Reserved);
+    }
+    if id
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+    {
+        return Err(IdError::Dots);
+    }
+    Ok(())
+}
+
+/// The longest module version read from an image's labels: 128 bytes (a tag's length).
+pub const MAX_LABEL_VERSION_LENGTH: usize = 128;
+
+/// Checks a module version read from an image's labels (or a buildpackage's), where pack
+/// accepts any string and the module's directory is `/cnb/<kind>/<id>/<version>`: at most
+/// [`MAX_LABEL_VERSION_LENGTH`] bytes of ASCII letters, digits, `.`, `-`, `+` and `_` (semantic
+/// with pre-release and build parts, as versions are written), and neither `.` nor `..`. A
+/// descriptor's own version is stricter ([`is_valid_version`]).
+///
+/// # Errors
+/// Why the version is refused.
+pub fn validate_label_version(version: &str) -> Result<(), String> {
+    if version.is_empty() {
+        return Err("a version cannot be empty".to_string());
+    }
+    if version.len() > MAX_LABEL_VERSION_LENGTH {
+        return Err(format!(
+            "longer than {MAX_LABEL_VERSION_LENGTH} bytes ({} bytes)",
+            version.len()
+        ));
+    }
+    if let Some(character) = version
+        .chars()
+        .find(|&character| !(character.is_ascii_alphanumeric() || ".-+_".contains(character)))
+    {
+        return Err(format!(
+            "{character:?} is not allowed (versions may contain only ASCII letters, digits, '.', '-', '+' and '_')"
+        ));
+    }
+    if version == "." || version == ".." {
+        return Err(
+            "\".\" and \"..\" name directories, not versions (a module's directory is /cnb/<buildpacks|extensions>/<id>/<version>)"
+                .to_string(),
+        );
     }
     Ok(())
 }
@@ -348,6 +399,42 @@ mod tests {
             assert_eq!(validate_id(id), Err(IdError::Reserved), "{id}");
         }
         assert_eq!(validate_id("apps"), Ok(()));
+        // Before: `.`, `..` and `../../x` passed (only characters were checked), and a local
+        // module `..` went to /cnb/buildpacks/.. in a builder.
+        for id in [".", "..", "../../x", "/x", "x/", "a//b", "a/./b", "a/.."] {
+            assert_eq!(validate_id(id), Err(IdError::Dots), "{id}");
+        }
+        assert_eq!(validate_id("a.b/c..d/..."), Ok(()));
+    }
+
+    #[test]
+    fn label_versions() {
+        for version in [
+            "1.2.3",
+            "22.2.0",
+            "1.0.0-rc.1+build_5",
+            "0.0.1-SNAPSHOT",
+            "...",
+        ] {
+            assert_eq!(validate_label_version(version), Ok(()), "{version}");
+        }
+        for version in [
+            "",
+            ".",
+            "..",
+            "../../x",
+            "/",
+            "1.0.0/..",
+            "1.0\n",
+            "1\u{1b}[2J",
+            "1\u{7}",
+            "1 0",
+            "é",
+        ] {
+            assert!(validate_label_version(version).is_err(), "{version:?}");
+        }
+        assert!(validate_label_version(&"1".repeat(128)).is_ok());
+        assert!(validate_label_version(&"1".repeat(129)).is_err());
     }
 
     #[test]
