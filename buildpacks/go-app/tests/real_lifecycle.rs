@@ -24,7 +24,8 @@ const ANALYZED: &str = "[run-image]\nreference = \"localhost/run-jammy-static:1\
 /// `PATH` for the builder: this machine's Go, the system's tools (setpriv runs the lifecycle as
 /// the test user).
 fn build_path() -> String {
-    let go = which::which("go").expect("Go on PATH (tests/test.sh requires it)");
+    let go = find_program::find_on_path("go", std::env::var_os("PATH").as_deref(), Path::new("/"))
+        .expect("Go on PATH (tests/test.sh requires it)");
     format!(
         "{}:/usr/local/bin:/usr/bin:/bin",
         go.parent().unwrap().display()

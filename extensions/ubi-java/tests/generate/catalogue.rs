@@ -2,7 +2,7 @@
 //! extension cannot install are skipped with the reason.
 
 use crate::support::{
-    INSTALL, RUNTIME_FILE, STACK_ID, UBI8, UBI9, app, fixture, jdk_package, plan, run_image,
+    HAND_OFF_FILE, INSTALL, STACK_ID, UBI8, UBI9, app, fixture, jdk_package, plan, run_image,
     version, with_catalogue,
 };
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
@@ -169,7 +169,7 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
              \x20 Installing with microdnf:\n\
              \x20   openssl-devel java-17-openjdk-devel nss_wrapper-libs which\n\
              \x20 JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
-             {RUNTIME_FILE})\n\
+             {HAND_OFF_FILE})\n\
              \n",
             catalogue.display(),
             version = version()

@@ -1,7 +1,7 @@
 //! Which Java the extension installs, from which source, and which run image the app gets.
 
 use crate::support::{
-    CACHE_COMMENT, INSTALL, JDK_ONLY, RESTORE_USER, RUNTIME_FILE, STACK_ID, UBI8, UBI9, app,
+    CACHE_COMMENT, HAND_OFF_FILE, INSTALL, JDK_ONLY, RESTORE_USER, STACK_ID, UBI8, UBI9, app,
     fixture, jdk_package, plan, run_image, runtime_lines, version, with_catalogue,
 };
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
@@ -48,7 +48,7 @@ fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
              \x20 Installing with microdnf:\n\
              \x20   openssl-devel java-17-openjdk-devel nss_wrapper which\n\
              \x20 JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
-             {RUNTIME_FILE})\n\
+             {HAND_OFF_FILE})\n\
              \n",
             catalogue.display(),
             version = version()

@@ -61,14 +61,14 @@ pub(crate) const CACHE_COMMENT: &str = "# build_id is deliberately not reference
     until the build image or this file changes (a stack release, another Node.js major).\n\
     # Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on every build.\n";
 
-pub(crate) const RUNTIME_FILE: &str =
+pub(crate) const HAND_OFF_FILE: &str =
     "/usr/share/paketo-community/ubi-nodejs-extension/runtime.toml";
 
 pub(crate) fn runtime_lines(major: u32, stack: &str) -> String {
     format!(
-        "# Tells the companion buildpack which Node.js was installed: {RUNTIME_FILE}\n\
+        "# Tells the companion buildpack which Node.js was installed: {HAND_OFF_FILE}\n\
          RUN mkdir -p /usr/share/paketo-community/ubi-nodejs-extension && printf '%b' \
-         'major = {major}\\nstack = \"{stack}\"\\n' > {RUNTIME_FILE} && chmod 644 {RUNTIME_FILE}\n"
+         'major = {major}\\nstack = \"{stack}\"\\n' > {HAND_OFF_FILE} && chmod 644 {HAND_OFF_FILE}\n"
     )
 }
 
