@@ -8,7 +8,7 @@ use crate::gocmd::{self, Go};
 use crate::keep;
 use crate::layers::go_cache::GoCaches;
 use crate::plan::Target;
-use crate::sbom;
+use crate::sbom_components;
 use crate::units::{elapsed, mb};
 use cnb_output::{Log, bounded};
 use libcnb::build::BuildContext;
@@ -168,7 +168,7 @@ pub(crate) fn sbom_document(
     let mut log = Log::stdout();
     let buildpack = &context.buildpack_descriptor.buildpack;
     let infos = build_info(go, binaries)?;
-    let document = sbom::cyclonedx(
+    let document = sbom_components::cyclonedx(
         &infos,
         buildpack.id.as_str(),
         &buildpack.version.to_string(),
@@ -217,7 +217,10 @@ pub(crate) fn processes(binaries: &[Binary]) -> Launch {
 
 /// `go version -m` over the binaries: each binary's name and build information, in their
 /// order.
-fn build_info(go: &Go, binaries: &[Binary]) -> Result<Vec<(String, sbom::BuildInfo)>, GoAppError> {
+fn build_info(
+    go: &Go,
+    binaries: &[Binary],
+) -> Result<Vec<(String, sbom_components::BuildInfo)>, GoAppError> {
     let mut command = Command::new(&go.binary);
     command
         .args(["version", "-m"])
@@ -235,7 +238,7 @@ fn build_info(go: &Go, binaries: &[Binary]) -> Result<Vec<(String, sbom::BuildIn
             String::from_utf8_lossy(&output.stderr).trim().to_string(),
         ));
     }
-    let infos = sbom::parse_go_version_m(&String::from_utf8_lossy(&output.stdout))
+    let infos = sbom_components::parse_go_version_m(&String::from_utf8_lossy(&output.stdout))
         .map_err(|cause| error(format!("unexpected output: {cause}")))?;
     binaries
         .iter()

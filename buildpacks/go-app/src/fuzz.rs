@@ -1,7 +1,7 @@
 //! Fuzz targets (`fuzz_*`, crates/fuzz-check) for every parser of untrusted input in the
 //! buildpack: the app's `go.mod` and Go source headers, and the settings it parses.
 
-use crate::source::Platform;
+use crate::source::BuildContext;
 use crate::{download, flags, gomod, keep, source, targets, version};
 use std::path::Path;
 
@@ -35,17 +35,17 @@ fn fuzz_go_source_header() {
         "//go:build (linux && !cgo) || (amd64 && go1.21)\n// +build linux\n\n/* c */ package main\n\nimport (\n\t\"C\"\n\tx \"fmt\"\n)\n".to_string(),
     ];
     let seeds: Vec<&str> = seeds.iter().map(String::as_str).collect();
-    let platform = Platform {
+    let context = BuildContext {
         arch: "amd64",
         cgo: false,
     };
     fuzz_check::fuzz_text("Go source header (go-app)", &seeds, |input| {
         let header = source::header(input);
         if let Some(expression) = header.build_constraint.as_deref() {
-            let _ = source::constraint_holds(expression, platform);
+            let _ = source::constraint_holds(expression, context);
             let _ = source::constraint_mentions_cgo(expression);
         }
-        let _ = source::file_name_matches(input, platform);
+        let _ = source::file_name_matches(input, context);
     });
 }
 

@@ -28,7 +28,7 @@ mod inventory;
 mod keep;
 mod layers;
 mod plan;
-mod sbom;
+mod sbom_components;
 mod settings;
 mod source;
 mod targets;

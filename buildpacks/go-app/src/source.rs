@@ -143,9 +143,10 @@ pub(crate) fn header(text: &str) -> SourceHeader {
     header
 }
 
-/// The target platform a file must be built for.
+/// What a file must be built for, as Go's `go/build.Context` holds it: the architecture and
+/// whether cgo is on (the `cgo` build tag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Platform<'a> {
+pub(crate) struct BuildContext<'a> {
     /// `GOARCH`.
     pub(crate) arch: &'a str,
     /// The `cgo` build tag.
@@ -200,13 +201,13 @@ const KNOWN_ARCH: [&str; 24] = [
 ];
 
 /// Whether a file name's `_GOOS`, `_GOARCH` or `_GOOS_GOARCH` suffix allows linux/<arch>.
-pub(crate) fn file_name_matches(name: &str, platform: Platform<'_>) -> bool {
+pub(crate) fn file_name_matches(name: &str, context: BuildContext<'_>) -> bool {
     let stem = name.strip_suffix(".go").unwrap_or(name);
     let stem = stem.strip_suffix("_test").unwrap_or(stem);
     let parts: Vec<&str> = stem.split('_').collect();
     let n = parts.len();
     if n >= 3 && KNOWN_OS.contains(&parts[n - 2]) && KNOWN_ARCH.contains(&parts[n - 1]) {
-        return parts[n - 2] == "linux" && parts[n - 1] == platform.arch;
+        return parts[n - 2] == "linux" && parts[n - 1] == context.arch;
     }
     if n >= 2 {
         let last = parts[n - 1];
@@ -214,7 +215,7 @@ pub(crate) fn file_name_matches(name: &str, platform: Platform<'_>) -> bool {
             return last == "linux";
         }
         if KNOWN_ARCH.contains(&last) {
-            return last == platform.arch;
+            return last == context.arch;
         }
     }
     true
@@ -223,13 +224,13 @@ pub(crate) fn file_name_matches(name: &str, platform: Platform<'_>) -> bool {
 /// Evaluates a `//go:build` expression for linux/<arch>: `linux`, `unix`, the arch, `gc`, every
 /// `go1.N` and `cgo` when enabled hold; every other tag does not. A malformed expression holds
 /// (the Go command will report it).
-pub(crate) fn constraint_holds(expression: &str, platform: Platform<'_>) -> bool {
+pub(crate) fn constraint_holds(expression: &str, context: BuildContext<'_>) -> bool {
     let tokens = constraint_tokens(expression);
     let mut parser = ConstraintParser {
         tokens: &tokens,
         position: 0,
         depth: 0,
-        platform,
+        context,
     };
     match parser.or() {
         Some(value) if parser.position == tokens.len() => value,
@@ -283,7 +284,7 @@ struct ConstraintParser<'a> {
     tokens: &'a [String],
     position: usize,
     depth: usize,
-    platform: Platform<'a>,
+    context: BuildContext<'a>,
 }
 
 impl ConstraintParser<'_> {
@@ -337,8 +338,8 @@ impl ConstraintParser<'_> {
     fn tag(&self, tag: &str) -> bool {
         match tag {
             "linux" | "unix" | "gc" => true,
-            "cgo" => self.platform.cgo,
-            _ if tag == self.platform.arch => true,
+            "cgo" => self.context.cgo,
+            _ if tag == self.context.arch => true,
             _ => tag.strip_prefix("go1.").is_some_and(|minor| {
                 !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit())
             }),
@@ -353,14 +354,14 @@ impl ConstraintParser<'_> {
 /// When the directory or a file cannot be read.
 pub(crate) fn package_files(
     dir: &Path,
-    platform: Platform<'_>,
+    context: BuildContext<'_>,
 ) -> std::io::Result<Vec<(PathBuf, SourceHeader)>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if !is_go_source_name(&name)
-            || !file_name_matches(&name, platform)
+            || !file_name_matches(&name, context)
             || !entry.file_type()?.is_file()
         {
             continue;
@@ -369,7 +370,7 @@ pub(crate) fn package_files(
         if header
             .build_constraint
             .as_deref()
-            .is_none_or(|expression| constraint_holds(expression, platform))
+            .is_none_or(|expression| constraint_holds(expression, context))
         {
             files.push((entry.path(), header));
         }
@@ -422,7 +423,7 @@ pub(crate) struct CgoUse {
 /// When the directory or a file cannot be read.
 pub(crate) fn cgo_use(dir: &Path, arch: &str) -> std::io::Result<CgoUse> {
     let mut usage = CgoUse::default();
-    for (path, header) in package_files(dir, Platform { arch, cgo: true })? {
+    for (path, header) in package_files(dir, BuildContext { arch, cgo: true })? {
         if !header.imports.iter().any(|import| import == "C") {
             continue;
         }
@@ -443,7 +444,7 @@ pub(crate) fn cgo_use(dir: &Path, arch: &str) -> std::io::Result<CgoUse> {
 mod tests {
     use super::*;
 
-    const AMD64: Platform<'static> = Platform {
+    const AMD64: BuildContext<'static> = BuildContext {
         arch: "amd64",
         cgo: false,
     };
@@ -480,7 +481,7 @@ mod tests {
 
     #[test]
     fn file_names() {
-        let arm64 = Platform {
+        let arm64 = BuildContext {
             arch: "arm64",
             cgo: false,
         };
@@ -507,7 +508,7 @@ mod tests {
     /// Found by `fuzz_go_source_header`: deep nesting overflowed the stack (SIGABRT).
     #[test]
     fn deep_nesting_is_malformed_not_a_stack_overflow() {
-        let platform = Platform {
+        let context = BuildContext {
             arch: "amd64",
             cgo: false,
         };
@@ -515,18 +516,18 @@ mod tests {
         let parens = format!("{}linux{}", "(".repeat(deep), ")".repeat(deep));
         let nots = format!("{}windows", "!".repeat(deep));
         std::thread::spawn(move || {
-            assert!(constraint_holds(&parens, platform));
-            assert!(constraint_holds(&nots, platform));
+            assert!(constraint_holds(&parens, context));
+            assert!(constraint_holds(&nots, context));
         })
         .join()
         .unwrap();
         let nested = format!("{}windows{}", "(".repeat(100), ")".repeat(100));
-        assert!(!constraint_holds(&nested, platform));
+        assert!(!constraint_holds(&nested, context));
     }
 
     #[test]
     fn build_constraints() {
-        let cgo = Platform {
+        let cgo = BuildContext {
             arch: "amd64",
             cgo: true,
         };

@@ -1,7 +1,7 @@
 //! Which app this is, and which main packages to build (`BP_GO_TARGETS`, else the root, else
 //! `cmd/*/`), as Paketo's go-build chooses them.
 
-use crate::source::{self, Platform};
+use crate::source::{self, BuildContext};
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 use untrusted_input::quoted;
@@ -205,9 +205,11 @@ fn cmd_dirs(
 
 /// Whether the directory holds a `package main` file built for linux/<arch>.
 fn is_main_package(dir: &Path, arch: &str) -> std::io::Result<bool> {
-    Ok(source::package_files(dir, Platform { arch, cgo: false })?
-        .iter()
-        .any(|(_, header)| header.package.as_deref() == Some("main")))
+    Ok(
+        source::package_files(dir, BuildContext { arch, cgo: false })?
+            .iter()
+            .any(|(_, header)| header.package.as_deref() == Some("main")),
+    )
 }
 
 /// The targets to build: `BP_GO_TARGETS`, else the root if it holds a main package, else every

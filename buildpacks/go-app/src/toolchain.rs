@@ -89,16 +89,17 @@ pub(crate) fn contribute_go(
     }
 
     let path = std::env::var_os("PATH");
-    let path_go = which::which_in("go", path.as_ref(), &context.app_dir)
-        .ok()
-        .and_then(|binary| match gocmd::version_of(&binary) {
-            Ok(version) => Some(Go { binary, version }),
-            Err(error) => {
-                log.warning(&format!(
-                    "ignoring the go on PATH ({}: {})",
-                    error.command, error.cause
-                ));
-                None
+    let path_go =
+        find_program::find_on_path("go", path.as_deref(), &context.app_dir).and_then(|binary| {
+            match gocmd::version_of(&binary) {
+                Ok(version) => Some(Go { binary, version }),
+                Err(error) => {
+                    log.warning(&format!(
+                        "ignoring the go on PATH ({}: {})",
+                        error.command, error.cause
+                    ));
+                    None
+                }
             }
         });
     let inventory = inventory::embedded().map_err(GoAppError::Inventory)?;

@@ -11,7 +11,7 @@
 
 mod common;
 
-use cnb_harness::{BuildOutcome, ModuleRun, fixture_app};
+use cnb_harness::{BuildOutcome, ModuleRun, Outcome, assert_contains, fixture_app};
 use common::{buildpack, machine_go};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -89,15 +89,6 @@ fn read(path: impl AsRef<Path>) -> String {
         .unwrap_or_else(|error| panic!("read {}: {error}", path.as_ref().display()))
 }
 
-fn assert_contains(haystack: &str, needles: &[&str]) {
-    for needle in needles {
-        assert!(
-            haystack.contains(needle),
-            "missing {needle:?} in:\n{haystack}"
-        );
-    }
-}
-
 /// `launch.toml` processes as (type, command, default).
 fn processes(outcome: &BuildOutcome) -> Vec<(String, Vec<String>, bool)> {
     let launch = outcome.launch.as_ref().expect("launch.toml");
@@ -136,11 +127,7 @@ fn detect_passes_for_go_apps() {
         ("go-cgo", "Go app (go.mod)\n"),
     ] {
         let outcome = ModuleRun::new(&buildpack, fixture_app(app)).detect();
-        assert_eq!(
-            outcome.process.exit_code, 0,
-            "{app}: {}",
-            outcome.process.stderr
-        );
+        outcome.assert_success();
         assert_eq!(outcome.process.stdout, line, "{app}");
         assert_eq!(outcome.plan, None, "{app}: no build plan");
     }
@@ -153,14 +140,14 @@ fn detect_passes_for_go_apps() {
     )
     .unwrap();
     let outcome = ModuleRun::new(&buildpack, app.path()).detect();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     assert_eq!(outcome.process.stdout, "Go app (*.go under cmd/*/)\n");
 }
 
 #[test]
 fn detect_fails_for_other_apps() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("empty-app")).detect();
-    assert_eq!(outcome.process.exit_code, 100);
+    outcome.assert_exit(100);
     assert_eq!(
         outcome.process.stdout,
         "No Go app: no go.mod, no *.go at the root or under cmd/*/ (set BP_GO_TARGETS to the \
@@ -173,8 +160,7 @@ fn detect_rejects_an_invalid_bp_go_targets() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("go-multi-cmd"))
         .platform_env("BP_GO_TARGETS", "cmd/a:/etc")
         .detect();
-    assert_ne!(outcome.process.exit_code, 0);
-    assert_ne!(outcome.process.exit_code, 100);
+    outcome.assert_exit(1);
     assert_eq!(
         outcome.process.stderr,
         "ERROR: Invalid BP_GO_TARGETS\n  BP_GO_TARGETS=\"cmd/a:/etc\": the target \"/etc\" must \
@@ -189,29 +175,24 @@ fn build_go_http_with_the_go_on_path() {
     let app = app_copy("go-http");
     let outcome = ModuleRun::new(&buildpack(), app.path()).build();
     let log = &outcome.process.stdout;
-    assert_eq!(
-        outcome.process.exit_code, 0,
-        "{log}\n{}",
-        outcome.process.stderr
-    );
+    outcome.assert_success();
     assert!(log.starts_with(&header()), "{log}");
     let go = machine_go();
-    assert_contains(
-        log,
-        &[
-            "  Targets\n    . -> go-http\n",
-            "    Requested >= 1.24 (go.mod go line: 1.24)\n",
-            &format!("    Using {go} from PATH ("),
-            "  Go caches: starting empty (first build)\n",
-            "  Building (CGO_ENABLED=0, GOFLAGS=-modcacherw -mod=readonly)\n",
-            "    Running 'go build -o ",
-            "/targets/bin/go-http -buildmode=exe -trimpath .'\n",
-            "    go-http: static (no program interpreter, no shared library)",
-            &format!("    go-http: example.com/go-http {go}, 0 dependencies\n"),
-            "  Removing the source code (BP_KEEP_FILES keeps none)\n",
-            "  Processes (direct, no shell)\n    go-http (default): ",
-        ],
-    );
+    for needle in [
+        "  Targets\n    . -> go-http\n",
+        "    Requested >= 1.24 (go.mod go line: 1.24)\n",
+        &format!("    Using {go} from PATH ("),
+        "  Go caches: starting empty (first build)\n",
+        "  Building (CGO_ENABLED=0, GOFLAGS=-modcacherw -mod=readonly)\n",
+        "    Running 'go build -o ",
+        "/targets/bin/go-http -buildmode=exe -trimpath .'\n",
+        "    go-http: static (no program interpreter, no shared library)",
+        &format!("    go-http: example.com/go-http {go}, 0 dependencies\n"),
+        "  Removing the source code (BP_KEEP_FILES keeps none)\n",
+        "  Processes (direct, no shell)\n    go-http (default): ",
+    ] {
+        assert_contains!(log, needle);
+    }
     // No go layer: the build image's go satisfied go.mod.
     assert_eq!(outcome.layers, ["go-cache", "targets"]);
     let binary = outcome.layers_dir.join("targets/bin/go-http");
@@ -280,21 +261,16 @@ fn build_go_multi_cmd_one_binary_per_command() {
         .platform_env("BP_GO_BUILD_LDFLAGS", "-s -w")
         .build();
     let log = &outcome.process.stdout;
-    assert_eq!(
-        outcome.process.exit_code, 0,
-        "{log}\n{}",
-        outcome.process.stderr
-    );
-    assert_contains(
-        log,
-        &[
-            "  Targets\n    cmd/a -> a\n    cmd/b -> b\n",
-            "/targets/bin/a -buildmode=exe -trimpath '-ldflags=-s -w' ./cmd/a'\n",
-            "/targets/bin/b -buildmode=exe -trimpath '-ldflags=-s -w' ./cmd/b'\n",
-            "  Removing the source code but BP_KEEP_FILES=README.md\n",
-            "    Kept README.md\n",
-        ],
-    );
+    outcome.assert_success();
+    for needle in [
+        "  Targets\n    cmd/a -> a\n    cmd/b -> b\n",
+        "/targets/bin/a -buildmode=exe -trimpath '-ldflags=-s -w' ./cmd/a'\n",
+        "/targets/bin/b -buildmode=exe -trimpath '-ldflags=-s -w' ./cmd/b'\n",
+        "  Removing the source code but BP_KEEP_FILES=README.md\n",
+        "    Kept README.md\n",
+    ] {
+        assert_contains!(log, needle);
+    }
     let bin = outcome.layers_dir.join("targets/bin");
     assert_eq!(listing(&bin), ["a", "b"]);
     let types: Vec<(String, bool)> = processes(&outcome)
@@ -319,15 +295,12 @@ fn build_go_multi_cmd_one_binary_per_command() {
 fn build_go_cgo_fails_with_why_and_what_to_do() {
     let app = app_copy("go-cgo");
     let outcome = ModuleRun::new(&buildpack(), app.path()).build();
-    assert_ne!(outcome.process.exit_code, 0);
-    assert!(
-        outcome.process.stderr.starts_with(
-            "ERROR: The app needs cgo, which a static image cannot run\n  These files import \"C\" \
-             without a `cgo` build constraint:\n    main.go\n  A cgo binary links the C library \
-             dynamically"
-        ),
-        "{}",
-        outcome.process.stderr
+    outcome.process.assert_module_error(
+        "The app needs cgo, which a static image cannot run",
+        &[
+            "\n  These files import \"C\" without a `cgo` build constraint:\n    main.go\n  A cgo \
+           binary links the C library dynamically",
+        ],
     );
     // Nothing was built, nothing removed.
     assert!(app.path().join("main.go").is_file());
@@ -340,12 +313,11 @@ fn build_go_cgo_when_asked_must_still_be_static() {
     let outcome = ModuleRun::new(&buildpack(), app.path())
         .platform_env("BP_GO_CGO", "true")
         .build();
-    assert_ne!(outcome.process.exit_code, 0, "{}", outcome.process.stdout);
-    assert_contains(
-        &outcome.process.stderr,
+    outcome.process.assert_module_error(
+        "A binary is not statically linked",
         &[
-            "ERROR: A binary is not statically linked\n  go-cgo is dynamically linked (program \
-             interpreter /lib64/ld-linux-x86-64.so.2; needs libc.so.6)",
+            "\n  go-cgo is dynamically linked (program interpreter /lib64/ld-linux-x86-64.so.2; \
+             needs libc.so.6)",
             "With BP_GO_CGO=true, link statically: BP_GO_BUILD_LDFLAGS=\"-linkmode=external \
              -extldflags=-static\"",
         ],
@@ -360,11 +332,7 @@ fn build_go_cgo_when_asked_must_still_be_static() {
             "-linkmode=external -extldflags=-static",
         )
         .build();
-    assert_eq!(
-        outcome.process.exit_code, 0,
-        "{}\n{}",
-        outcome.process.stdout, outcome.process.stderr
-    );
+    outcome.assert_success();
     let binary = outcome.layers_dir.join("targets/bin/go-cgo");
     elf_check::check_static(&binary).unwrap();
     let output = Command::new(&binary).output().unwrap();
@@ -380,14 +348,12 @@ fn build_rejects_flags_that_defeat_a_static_binary() {
     let outcome = ModuleRun::new(&buildpack(), app.path())
         .platform_env("BP_GO_BUILD_FLAGS", "-buildmode=pie")
         .build();
-    assert_ne!(outcome.process.exit_code, 0);
-    assert!(
-        outcome.process.stderr.starts_with(
-            "ERROR: Invalid BP_GO_BUILD_FLAGS\n  BP_GO_BUILD_FLAGS=\"-buildmode=pie\": \
-             -buildmode=pie cannot give a static executable (Go links a PIE dynamically"
-        ),
-        "{}",
-        outcome.process.stderr
+    outcome.process.assert_module_error(
+        "Invalid BP_GO_BUILD_FLAGS",
+        &[
+            "\n  BP_GO_BUILD_FLAGS=\"-buildmode=pie\": -buildmode=pie cannot give a static \
+           executable (Go links a PIE dynamically",
+        ],
     );
 }
 
@@ -402,19 +368,16 @@ fn build_refuses_a_version_outside_the_inventory() {
     let outcome = ModuleRun::new(&buildpack(), app.path())
         .platform_env("BP_GO_VERSION", "1.26.9")
         .build();
-    assert_ne!(outcome.process.exit_code, 0);
     let expected = format!(
-        "ERROR: Go 1.26.9 is not available\n  BP_GO_VERSION asks for Go 1.26.9; the go on PATH \
+        "\n  BP_GO_VERSION asks for Go 1.26.9; the go on PATH \
          is {}, and this buildpack installs only the versions it knows the checksum of. For \
          linux/amd64 these are: {}.\n",
         machine_go().trim_start_matches("go"),
         inventory_versions()
     );
-    assert!(
-        outcome.process.stderr.starts_with(&expected),
-        "{}",
-        outcome.process.stderr
-    );
+    outcome
+        .process
+        .assert_module_error("Go 1.26.9 is not available", &[&expected]);
 }
 
 #[test]
@@ -435,31 +398,22 @@ fn build_verifies_the_toolchain_checksum_before_extracting() {
             &format!("file://{},direct", mirror.path().display()),
         )
         .build();
-    assert_ne!(outcome.process.exit_code, 0);
-    assert_contains(
-        &outcome.process.stdout,
+    outcome.process.assert_module_error(
+        "The downloaded Go toolchain does not match its checksum",
         &[
-            "    Installing Go 1.25.14 (no cached toolchain)\n",
-            &format!(
-                "      Downloading file://{}/golang.org/toolchain/@v/v0.0.1-go1.25.14.linux-amd64.zip\n",
-                mirror.path().display()
-            ),
+            "expected 1bb543a7745d4c6e045a1bfdb4c4d5a0b05b71ee8b8ff72c0a351598b26991a4 (the \
+           buildpack's inventory).\n  Nothing was extracted.",
         ],
     );
-    assert!(
-        outcome
-            .process
-            .stderr
-            .starts_with("ERROR: The downloaded Go toolchain does not match its checksum\n"),
-        "{}",
-        outcome.process.stderr
-    );
-    assert_contains(
-        &outcome.process.stderr,
-        &[
-            "expected 1bb543a7745d4c6e045a1bfdb4c4d5a0b05b71ee8b8ff72c0a351598b26991a4 (the buildpack's inventory).\n  Nothing was extracted.",
-        ],
-    );
+    for needle in [
+        "    Installing Go 1.25.14 (no cached toolchain)\n",
+        &format!(
+            "      Downloading file://{}/golang.org/toolchain/@v/v0.0.1-go1.25.14.linux-amd64.zip\n",
+            mirror.path().display()
+        ),
+    ] {
+        assert_contains!(outcome.process.stdout, needle);
+    }
     // The layer exists but holds nothing.
     assert!(listing(&outcome.layers_dir.join("go")).is_empty());
     assert!(!outcome.layers_dir.join("targets").exists());

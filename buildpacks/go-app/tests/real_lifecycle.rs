@@ -11,8 +11,8 @@
 mod common;
 
 use cnb_harness::{
-    BuilderOutcome, Lifecycle, Module, Podman, RootFs, STATIC_RUN_GID, STATIC_RUN_UID, fixture_app,
-    free_port, http_get,
+    BuilderOutcome, Lifecycle, Module, Outcome, Podman, RootFs, STATIC_RUN_GID, STATIC_RUN_UID,
+    assert_contains, fixture_app, free_port, http_get,
 };
 use common::{buildpack, machine_go};
 use std::path::{Path, PathBuf};
@@ -24,7 +24,8 @@ const ANALYZED: &str = "[run-image]\nreference = \"localhost/run-jammy-static:1\
 /// `PATH` for the builder: this machine's Go, the system's tools (setpriv runs the lifecycle as
 /// the test user).
 fn build_path() -> String {
-    let go = which::which("go").expect("Go on PATH (tests/test.sh requires it)");
+    let go = find_program::find_on_path("go", std::env::var_os("PATH").as_deref(), Path::new("/"))
+        .expect("Go on PATH (tests/test.sh requires it)");
     format!(
         "{}:/usr/local/bin:/usr/bin:/bin",
         go.parent().unwrap().display()
@@ -84,7 +85,7 @@ fn processes(outcome: &BuilderOutcome) -> Vec<(String, Vec<String>)> {
 #[test]
 fn builder_builds_a_static_binary_and_it_serves_on_the_static_run_image() {
     let (module, outcome) = build("go-http", &[("BP_KEEP_FILES", "go.mod")]);
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
     let go = machine_go();
     for line in [
         &format!("Go App Buildpack {}\n", descriptor_version()),
@@ -92,11 +93,7 @@ fn builder_builds_a_static_binary_and_it_serves_on_the_static_run_image() {
         "    go-http: static (no program interpreter, no shared library)",
         "  Processes (direct, no shell)\n",
     ] {
-        assert!(
-            outcome.output.contains(line),
-            "missing {line:?} in:\n{}",
-            outcome.output
-        );
+        assert_contains!(outcome.output, line);
     }
     let layers = outcome.buildpack_layers(&module);
     let binary = layers.join("targets/bin/go-http");
@@ -218,13 +215,10 @@ fn serve_on_the_static_run_image(binary: &Path, go: &str) {
 #[test]
 fn builder_installs_the_toolchain_as_an_unprivileged_user() {
     let (module, outcome) = build("go-toolchain", &[]);
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
-    assert!(
-        outcome
-            .output
-            .contains("    Installing Go 1.25.14 (no cached toolchain)\n"),
-        "{}",
-        outcome.output
+    outcome.assert_success();
+    assert_contains!(
+        outcome.output,
+        "    Installing Go 1.25.14 (no cached toolchain)\n"
     );
     let layers = outcome.buildpack_layers(&module);
     elf_check::check_static(&layers.join("targets/bin/go-toolchain")).unwrap();

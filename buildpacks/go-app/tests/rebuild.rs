@@ -13,7 +13,7 @@
 
 mod common;
 
-use cnb_harness::{Module, fixture_app};
+use cnb_harness::{Module, Outcome, Process, assert_contains, fixture_app};
 use common::{buildpack, machine_go};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,12 +22,6 @@ use std::process::Command;
 struct Builds {
     module: Module,
     scratch: tempfile::TempDir,
-}
-
-struct Build {
-    exit_code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 impl Builds {
@@ -50,7 +44,7 @@ impl Builds {
     }
 
     /// Builds a fresh copy of fixture `app` with the platform env files `env`.
-    fn build(&self, app: &str, env: &[(&str, &str)]) -> Build {
+    fn build(&self, app: &str, env: &[(&str, &str)]) -> Process {
         let platform = self.scratch.path().join("platform");
         for entry in std::fs::read_dir(platform.join("env")).unwrap() {
             std::fs::remove_file(entry.unwrap().path()).unwrap();
@@ -85,22 +79,14 @@ impl Builds {
             .current_dir(app_dir.path())
             .output()
             .unwrap();
-        Build {
-            exit_code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Process::from(output)
     }
 }
 
-fn assert_built(build: &Build, lines: &[&str]) {
-    assert_eq!(build.exit_code, 0, "{}\n{}", build.stdout, build.stderr);
+fn assert_built(build: &Process, lines: &[&str]) {
+    build.assert_success();
     for line in lines {
-        assert!(
-            build.stdout.contains(line),
-            "missing {line:?} in:\n{}",
-            build.stdout
-        );
+        assert_contains!(build.stdout, line);
     }
 }
 

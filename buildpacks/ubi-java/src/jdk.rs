@@ -7,7 +7,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub(crate) use ubi_companion_contract::java::{HAND_OFF_FILE as HAND_OFF_PATH, JavaRuntime};
+pub(crate) use ubi_companion_contract::java::{HAND_OFF_FILE, JavaRuntime};
 
 /// Reads the hand-off file the ubi-java-extension's build.Dockerfile writes: `Ok(None)` when it
 /// does not exist (the extension did not run), `Err` with a one-line reason when it exists but

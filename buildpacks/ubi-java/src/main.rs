@@ -18,7 +18,8 @@ mod errors;
 mod jdk;
 mod layers;
 mod plan;
-mod sbom;
+mod sbom_components;
+mod settings;
 
 use crate::app::{ExecutableJar, executable_jar, exploded_jar, jvm_app_marker};
 use crate::errors::UbiJavaBuildpackError;
@@ -29,7 +30,7 @@ use crate::layers::jre::{JreLayerMetadata, handle_jre_layer};
 use crate::layers::memory_calculator::handle_memory_calculator_layer;
 use crate::plan::Remaining;
 use cnb_output::Log;
-use jvm_version::{BP_JVM_VERSION, JvmVersionRequest, requested_version};
+use jvm_version::{JvmVersionRequest, requested_version};
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::launch::{LaunchBuilder, Process, ProcessBuilder};
 use libcnb::data::process_type;
@@ -133,7 +134,7 @@ fn version_request(
     app_dir: &std::path::Path,
     platform_env: &Env,
 ) -> Result<Option<JvmVersionRequest>, UbiJavaBuildpackError> {
-    let bp_jvm_version = platform_settings::setting(platform_env, BP_JVM_VERSION);
+    let bp_jvm_version = settings::bp_jvm_version(platform_env);
     Ok(requested_version(app_dir, bp_jvm_version.as_deref())?)
 }
 
@@ -165,7 +166,7 @@ fn contribute_jdk(
     let mut log = Log::stdout();
     let path = std::env::var_os("PATH");
     let jdk = jdk::find_jdk(path.as_deref())?;
-    match jdk::read_hand_off(Path::new(jdk::HAND_OFF_PATH)) {
+    match jdk::read_hand_off(Path::new(jdk::HAND_OFF_FILE)) {
         Ok(Some(hand_off)) => {
             log.step(&format!(
                 "The ubi-java-extension installed Java {} at {} ({})",
@@ -226,13 +227,13 @@ fn contribute_jdk(
     };
 
     let rpm = find_program::find_on_path("rpm", path.as_deref(), Path::new("/"));
-    let (components, origin) = sbom::jdk_components(
+    let (components, origin) = sbom_components::jdk_components(
         &jdk,
         rpm.as_deref(),
         &context.target.arch,
         (&context.target.distro_name, &context.target.distro_version),
     );
-    let document = sbom::cyclonedx(
+    let document = sbom_components::cyclonedx(
         &components,
         context.buildpack_descriptor.buildpack.id.as_str(),
         &context.buildpack_descriptor.buildpack.version.to_string(),
@@ -241,7 +242,7 @@ fn contribute_jdk(
     let files = handle_jdk_layer(context, &jdk, document)?;
     print_env_files(&files);
     match origin {
-        sbom::Origin::Rpm => {
+        sbom_components::Origin::Rpm => {
             log.detail(&format!(
                 "SBOM: {} RPM packages ({})",
                 components.len(),
@@ -252,7 +253,7 @@ fn contribute_jdk(
                     .join(", ")
             ));
         }
-        sbom::Origin::Release => {
+        sbom_components::Origin::Release => {
             log.detail(&format!(
                 "SBOM: {} {} (no RPM database lists the JDK)",
                 components[0].name, components[0].version

@@ -12,7 +12,7 @@
 
 mod common;
 
-use cnb_harness::{BuilderOutcome, Lifecycle, Module, workspace_root};
+use cnb_harness::{BuilderOutcome, Lifecycle, Module, Outcome, assert_contains, workspace_root};
 use common::{buildpack, java_home};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -78,7 +78,7 @@ fn detect_and_build(app: &Path, with_launcher: bool) -> (Vec<String>, BuilderOut
         ))
         .run_toml(&format!("[[images]]\nimage = \"{RUN_IMAGE}\"\n"))
         .run();
-    assert_eq!(detected.exit_code, 0, "{}", detected.output);
+    detected.assert_success();
     let group = detected.group_ids("group");
 
     let mut builder = Lifecycle::locate().builder().module(&ours);
@@ -102,7 +102,7 @@ fn detect_and_build(app: &Path, with_launcher: bool) -> (Vec<String>, BuilderOut
             ),
         )
         .run();
-    assert_eq!(built.exit_code, 0, "{}", built.output);
+    built.assert_success();
     (group, built)
 }
 
@@ -196,13 +196,10 @@ fn with_a_launcher_in_the_group_the_class_path_is_left_to_it() {
         outcome.output
     );
     assert_eq!(web_process_owner(&outcome), launcher().id);
-    assert!(
-        outcome.output.contains(
-            "The app package (jvm-application-package) is required by a later buildpack of the \
+    assert_contains!(
+        outcome.output,
+        "The app package (jvm-application-package) is required by a later buildpack of the \
              group, which launches it"
-        ),
-        "{}",
-        outcome.output
     );
     // JAVA_HOME and the launch defaults are still this buildpack's.
     assert!(outcome.buildpack_layers(&ours).join("jre").is_dir());

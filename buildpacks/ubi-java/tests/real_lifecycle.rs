@@ -9,7 +9,7 @@
 
 mod common;
 
-use cnb_harness::{BuilderOutcome, Lifecycle, Module, fixture_app};
+use cnb_harness::{BuilderOutcome, Lifecycle, Module, Outcome, assert_contains, fixture_app};
 use common::{buildpack, java_home};
 use std::path::Path;
 
@@ -51,7 +51,7 @@ fn toml(text: &str) -> toml::Table {
 #[test]
 fn builder_runs_the_buildpack_with_this_machines_jdk() {
     let (module, outcome) = build("java-prebuilt-jar", "");
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
     let layers = outcome.buildpack_layers(&module);
     let java_home = java_home().to_string_lossy().into_owned();
 
@@ -62,11 +62,7 @@ fn builder_runs_the_buildpack_with_this_machines_jdk() {
         format!("    Writing env.build/JAVA_HOME.override = {java_home}\n"),
         "    Writing env.launch/JAVA_HOME.default = /usr/lib/jvm/jre-17\n".to_string(),
     ] {
-        assert!(
-            outcome.output.contains(&line),
-            "missing {line:?} in:\n{}",
-            outcome.output
-        );
+        assert_contains!(outcome.output, line);
     }
 
     // The layers the lifecycle kept (a layer whose types are all false would be renamed).
@@ -164,11 +160,7 @@ fn builder_fails_clearly_without_a_jdk() {
         .env("PATH", &tools.path().to_string_lossy())
         .run();
     // The builder's exit code for a failed buildpack build.
-    assert_eq!(outcome.exit_code, 51, "{}", outcome.output);
-    assert!(
-        outcome.output.contains("ERROR: No JDK in the build image"),
-        "{}",
-        outcome.output
-    );
+    outcome.assert_exit(51);
+    assert_contains!(outcome.output, "ERROR: No JDK in the build image");
     assert!(outcome.metadata.is_none());
 }

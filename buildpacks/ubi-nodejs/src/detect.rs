@@ -1,8 +1,8 @@
 //! Detection: is this a Node.js app, and which Node.js versions does it ask for?
 
-use crate::config::{BP_NODE_PROJECT_PATH, BP_NODE_VERSION, Config};
 use crate::errors::NodejsBuildpackError;
 use crate::package_json::{PACKAGE_JSON, PackageJson, read_package_json};
+use crate::settings::{BP_NODE_PROJECT_PATH, BP_NODE_VERSION, Settings};
 use libcnb::data::build_plan::{BuildPlan, BuildPlanBuilder, Require};
 use std::path::Path;
 use ubi_companion_contract::RequirementMetadata;
@@ -58,11 +58,15 @@ pub(crate) enum Detection {
 
 /// Detects a Node.js app: `package.json` in the project directory (the app root, or
 /// `BP_NODE_PROJECT_PATH`), and collects its version requests.
-pub(crate) fn detect(app_dir: &Path, config: &Config) -> Result<Detection, NodejsBuildpackError> {
+pub(crate) fn detect(
+    app_dir: &Path,
+    settings: &Settings,
+) -> Result<Detection, NodejsBuildpackError> {
     // BP_NODE_PROJECT_PATH must name a directory inside the app; its files are read below.
-    config.project_dir(app_dir)?;
-    let Some(package_json) = read_package_json(app_dir, &config.project_file(PACKAGE_JSON))? else {
-        let reason = match &config.project_path {
+    settings.project_dir(app_dir)?;
+    let Some(package_json) = read_package_json(app_dir, &settings.project_file(PACKAGE_JSON))?
+    else {
+        let reason = match &settings.project_path {
             Some(path) => format!(
                 "No {PACKAGE_JSON} in {} ({BP_NODE_PROJECT_PATH}): not a Node.js app",
                 quoted(&path.to_string_lossy())
@@ -71,7 +75,7 @@ pub(crate) fn detect(app_dir: &Path, config: &Config) -> Result<Detection, Nodej
         };
         return Ok(Detection::NotNodeApp(reason));
     };
-    collect_version_requests(config, &package_json, app_dir).map(Detection::NodeApp)
+    collect_version_requests(settings, &package_json, app_dir).map(Detection::NodeApp)
 }
 
 /// The version requests, highest priority first: `BP_NODE_VERSION`, `package.json`
@@ -80,19 +84,19 @@ pub(crate) fn detect(app_dir: &Path, config: &Config) -> Result<Detection, Nodej
 /// ([`nodejs_version::MAX_REQUEST_LENGTH`]) is refused here, with the extension's message,
 /// rather than copied into the build plan.
 pub(crate) fn collect_version_requests(
-    config: &Config,
+    settings: &Settings,
     package_json: &PackageJson,
     app_dir: &Path,
 ) -> Result<Vec<VersionRequest>, NodejsBuildpackError> {
     let version_file = |name| {
         Ok::<_, NodejsBuildpackError>(
-            read_app_text(app_dir, &config.project_file(name), VERSION_FILE_LIMIT)?
+            read_app_text(app_dir, &settings.project_file(name), VERSION_FILE_LIMIT)?
                 .as_deref()
                 .and_then(version_file_request),
         )
     };
     let candidates = [
-        (VersionSource::BpNodeVersion, config.node_version.clone()),
+        (VersionSource::BpNodeVersion, settings.node_version.clone()),
         (
             VersionSource::PackageJson,
             package_json.engines_node.clone(),
@@ -118,9 +122,9 @@ pub(crate) fn collect_version_requests(
 }
 
 /// The version a `.nvmrc` or `.node-version` holds: its first line that is not blank once a
-/// `#` comment is cut off (nvm reads comments), trimmed; `None` when there is none.
+/// `#` comment is cut off (nvm reads comments), trimmed; `None` when there is none. `text` is
+/// the file as `read_app_text` decodes it (without a leading byte order mark).
 pub(crate) fn version_file_request(text: &str) -> Option<String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     text.lines()
         .map(|line| line.split('#').next().unwrap_or_default().trim())
         .find(|line| !line.is_empty())
@@ -208,12 +212,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), NVMRC, "lts/*\n");
         write(dir.path(), NODE_VERSION_FILE, " 22 \n");
-        let config = Config {
+        let settings = Settings {
             node_version: Some("~20".to_string()),
-            ..Config::default()
+            ..Settings::default()
         };
         let requests =
-            collect_version_requests(&config, &package_json(Some(">=18")), dir.path()).unwrap();
+            collect_version_requests(&settings, &package_json(Some(">=18")), dir.path()).unwrap();
         assert_eq!(
             requests,
             [
@@ -231,7 +235,7 @@ mod tests {
         for content in ["v20.11.1", "node", "lts/iron", "lts/*"] {
             write(dir.path(), NVMRC, &format!("\t{content}\r\n"));
             let requests =
-                collect_version_requests(&Config::default(), &package_json(None), dir.path())
+                collect_version_requests(&Settings::default(), &package_json(None), dir.path())
                     .unwrap();
             assert_eq!(requests, [request(VersionSource::Nvmrc, content)]);
         }
@@ -242,7 +246,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), NVMRC, "\n  \n");
         let requests =
-            collect_version_requests(&Config::default(), &package_json(None), dir.path()).unwrap();
+            collect_version_requests(&Settings::default(), &package_json(None), dir.path())
+                .unwrap();
         assert!(requests.is_empty());
     }
 
@@ -250,7 +255,7 @@ mod tests {
     fn an_unreadable_version_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join(NODE_VERSION_FILE)).unwrap();
-        let error = collect_version_requests(&Config::default(), &package_json(None), dir.path())
+        let error = collect_version_requests(&Settings::default(), &package_json(None), dir.path())
             .unwrap_err();
         assert!(
             matches!(&error, NodejsBuildpackError::AppFile(error) if error.path.ends_with(NODE_VERSION_FILE)),
@@ -268,7 +273,7 @@ mod tests {
         let outside = tempfile::tempdir().unwrap();
         std::fs::write(outside.path().join("shadow"), "root:secret\n").unwrap();
         let kind = |app: &Path, name: &str| match collect_version_requests(
-            &Config::default(),
+            &Settings::default(),
             &package_json(None),
             app,
         ) {
@@ -316,7 +321,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let huge = "2".repeat(1 << 20);
         let error =
-            collect_version_requests(&Config::default(), &package_json(Some(&huge)), dir.path())
+            collect_version_requests(&Settings::default(), &package_json(Some(&huge)), dir.path())
                 .unwrap_err();
         let extension_message = nodejs_version::Request::parse(&huge)
             .unwrap_err()
@@ -332,7 +337,7 @@ mod tests {
         let at_limit = "2".repeat(nodejs_version::MAX_REQUEST_LENGTH);
         assert!(
             collect_version_requests(
-                &Config::default(),
+                &Settings::default(),
                 &package_json(Some(&at_limit)),
                 dir.path()
             )
@@ -340,7 +345,8 @@ mod tests {
         );
         write(dir.path(), NVMRC, &format!("{at_limit}2\n"));
         assert!(
-            collect_version_requests(&Config::default(), &package_json(None), dir.path()).is_err()
+            collect_version_requests(&Settings::default(), &package_json(None), dir.path())
+                .is_err()
         );
     }
 
@@ -356,7 +362,9 @@ mod tests {
             ("# nothing\n\n", None),
             ("", None),
         ] {
-            assert_eq!(version_file_request(text).as_deref(), version, "{text:?}");
+            // Decoded as the files are read: a leading byte order mark dropped.
+            let text = untrusted_input::text_lossy(text.as_bytes());
+            assert_eq!(version_file_request(&text).as_deref(), version, "{text:?}");
         }
     }
 
@@ -389,7 +397,7 @@ mod tests {
     fn detect_needs_package_json_in_the_project_dir() {
         let app = tempfile::tempdir().unwrap();
         assert_eq!(
-            detect(app.path(), &Config::default()).unwrap(),
+            detect(app.path(), &Settings::default()).unwrap(),
             Detection::NotNodeApp("No package.json in the app root: not a Node.js app".into())
         );
 
@@ -397,9 +405,9 @@ mod tests {
         write(&app.path().join("web"), PACKAGE_JSON, "{}");
         write(&app.path().join("web"), NODE_VERSION_FILE, "22");
         write(app.path(), NVMRC, "20");
-        let in_web = Config {
+        let in_web = Settings {
             project_path: Some(PathBuf::from("web")),
-            ..Config::default()
+            ..Settings::default()
         };
         // The version files are read from the project directory, not the app root.
         assert_eq!(
@@ -407,13 +415,13 @@ mod tests {
             Detection::NodeApp(vec![request(VersionSource::NodeVersionFile, "22")])
         );
         assert_eq!(
-            detect(app.path(), &Config::default()).unwrap(),
+            detect(app.path(), &Settings::default()).unwrap(),
             Detection::NotNodeApp("No package.json in the app root: not a Node.js app".into())
         );
 
-        let elsewhere = Config {
+        let elsewhere = Settings {
             project_path: Some(PathBuf::from("api")),
-            ..Config::default()
+            ..Settings::default()
         };
         std::fs::create_dir(app.path().join("api")).unwrap();
         assert_eq!(
@@ -429,7 +437,7 @@ mod tests {
         let app = tempfile::tempdir().unwrap();
         write(app.path(), PACKAGE_JSON, "{ nope");
         assert!(matches!(
-            detect(app.path(), &Config::default()),
+            detect(app.path(), &Settings::default()),
             Err(NodejsBuildpackError::PackageJsonSyntax { .. })
         ));
     }

@@ -16,30 +16,29 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-mod config;
 mod detect;
 mod errors;
-mod node_env_layer;
+mod layers;
 mod package_json;
 mod process;
 mod runtime;
-mod sbom;
+mod sbom_components;
+mod settings;
 
-use crate::config::Config;
 use crate::detect::{Detection, build_plan, detect};
 use crate::errors::NodejsBuildpackError;
-use crate::node_env_layer::{
+use crate::layers::node_env::{
     ENV_DEFAULTS, NodeEnvLayerMetadata, handle_node_env_layer, node_home,
     optimize_memory_description,
 };
 use crate::package_json::{PACKAGE_JSON, read_package_json};
 use crate::process::select_web_process;
 use crate::runtime::{
-    HAND_OFF_PATH, NodeRuntime, check_request, find_node_runtime, major_mismatch, npm_version,
+    HAND_OFF_FILE, NodeRuntime, check_request, find_node_runtime, major_mismatch, npm_version,
     read_hand_off,
 };
-use crate::sbom::{RuntimeComponent, cyclonedx_json};
-use ::sbom::rpm::owning_package as owning_rpm;
+use crate::sbom_components::{RuntimeComponent, cyclonedx_json};
+use crate::settings::Settings;
 use cnb_output::Log;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::launch::LaunchBuilder;
@@ -48,6 +47,7 @@ use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::sbom::Sbom;
 use libcnb::{Buildpack, Platform, buildpack_main};
+use sbom::rpm::owning_package as owning_rpm;
 use std::path::Path;
 
 pub(crate) struct UbiNodejsBuildpack;
@@ -58,8 +58,8 @@ impl Buildpack for UbiNodejsBuildpack {
     type Error = NodejsBuildpackError;
 
     fn detect(&self, context: DetectContext<Self>) -> libcnb::Result<DetectResult, Self::Error> {
-        let config = Config::from_platform_env(context.platform.env())?;
-        match detect(&context.app_dir, &config)? {
+        let settings = Settings::from_platform_env(context.platform.env())?;
+        match detect(&context.app_dir, &settings)? {
             Detection::NodeApp(requests) => DetectResultBuilder::pass()
                 .build_plan(build_plan(&requests)?)
                 .build(),
@@ -77,8 +77,8 @@ impl Buildpack for UbiNodejsBuildpack {
             buildpack.name.as_deref().unwrap_or(buildpack.id.as_str()),
             &buildpack.version.to_string(),
         );
-        let config = Config::from_platform_env(context.platform.env())?;
-        let project_dir = config.project_dir(&context.app_dir)?;
+        let settings = Settings::from_platform_env(context.platform.env())?;
+        let project_dir = settings.project_dir(&context.app_dir)?;
 
         let runtime = resolve_runtime(&context)?;
 
@@ -86,7 +86,7 @@ impl Buildpack for UbiNodejsBuildpack {
         let metadata = NodeEnvLayerMetadata {
             node_version: runtime.version.version.clone(),
             node_home: node_home(&runtime.node).to_string_lossy().into_owned(),
-            optimize_memory: config.optimize_memory,
+            optimize_memory: settings.optimize_memory,
         };
         let mut env: Vec<(&str, &str)> = ENV_DEFAULTS.to_vec();
         env.push(("NODE_HOME", &metadata.node_home));
@@ -110,7 +110,7 @@ impl Buildpack for UbiNodejsBuildpack {
 
         let mut result = BuildResultBuilder::new().launch_sbom(sbom);
         log.step("Assigning the default process");
-        match read_package_json(&context.app_dir, &config.project_file(PACKAGE_JSON))? {
+        match read_package_json(&context.app_dir, &settings.project_file(PACKAGE_JSON))? {
             Some(package_json) => {
                 let selection = select_web_process(&package_json, &project_dir);
                 for warning in &selection.warnings {
@@ -172,7 +172,7 @@ fn resolve_runtime(
              ubi-nodejs-extension did not run; using the node on PATH if it serves the request"
         ));
     }
-    let hand_off = match read_hand_off(Path::new(HAND_OFF_PATH)) {
+    let hand_off = match read_hand_off(Path::new(HAND_OFF_FILE)) {
         Ok(Some(hand_off)) => {
             log.detail(&format!(
                 "The ubi-nodejs-extension installed Node.js {} ({})",
@@ -182,7 +182,7 @@ fn resolve_runtime(
         }
         Ok(None) => {
             log.detail(&format!(
-                "No hand-off from the ubi-nodejs-extension ({HAND_OFF_PATH} is absent)"
+                "No hand-off from the ubi-nodejs-extension ({HAND_OFF_FILE} is absent)"
             ));
             None
         }

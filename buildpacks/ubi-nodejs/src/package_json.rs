@@ -37,7 +37,8 @@ pub(crate) fn read_package_json(
     }
 }
 
-/// Parses the text of a `package.json` read from `path` (which errors name).
+/// Parses the text of a `package.json` read from `path` (which errors name), as `read_app_text`
+/// decodes it: a leading byte order mark, which npm ignores, is already dropped.
 ///
 /// Fields this buildpack does not read are ignored, whatever their type; the fields it reads must
 /// have the type npm gives them.
@@ -45,8 +46,6 @@ pub(crate) fn parse_package_json(
     path: PathBuf,
     text: &str,
 ) -> Result<PackageJson, NodejsBuildpackError> {
-    // npm ignores a UTF-8 byte order mark; so do we.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
         Err(error) => {
@@ -118,8 +117,13 @@ mod tests {
     use super::*;
     use cnb_output::HeaderAndBody;
 
+    /// `text` decoded as `read_package_json` decodes the file (a leading byte order mark
+    /// dropped, as npm drops it), then parsed.
     fn parse(text: &str) -> Result<PackageJson, NodejsBuildpackError> {
-        parse_package_json(PathBuf::from("/app/package.json"), text)
+        parse_package_json(
+            PathBuf::from("/app/package.json"),
+            &untrusted_input::text_lossy(text.as_bytes()),
+        )
     }
 
     #[test]

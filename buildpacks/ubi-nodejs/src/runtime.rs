@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use untrusted_input::quoted;
 
-pub(crate) use ubi_companion_contract::nodejs::{HAND_OFF_FILE as HAND_OFF_PATH, NodejsRuntime};
+pub(crate) use ubi_companion_contract::nodejs::{HAND_OFF_FILE, NodejsRuntime};
 
 /// Reads the hand-off file the ubi-nodejs-extension's build.Dockerfile writes: `Ok(None)` when
 /// it does not exist (the extension did not run), `Err` with a one-line reason when it exists

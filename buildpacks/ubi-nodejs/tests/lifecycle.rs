@@ -9,7 +9,7 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
+use cnb_harness::{DetectorOutcome, Lifecycle, Module, Outcome, assert_contains, workspace_root};
 use std::path::PathBuf;
 
 /// The exit code of the detector when no group passes (platform spec).
@@ -52,7 +52,7 @@ fn detect(app: &str, with_extension: bool) -> DetectorOutcome {
 #[test]
 fn the_extension_is_kept_and_satisfies_node() {
     let outcome = detect("node-npm-engines", true);
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
     assert_eq!(
         outcome.group_ids("group-extensions"),
         ["examples/provides-node"]
@@ -62,12 +62,9 @@ fn the_extension_is_kept_and_satisfies_node() {
         ["paketo-community/ubi-nodejs-buildpack"]
     );
     assert!(outcome.plan.is_some(), "{}", outcome.output);
-    assert!(
-        outcome
-            .output
-            .contains("Running generate for extension examples/provides-node"),
-        "{}",
-        outcome.output
+    assert_contains!(
+        outcome.output,
+        "Running generate for extension examples/provides-node"
     );
     // The extension satisfied every node entry: none is left for the buildpack's build.
     assert!(
@@ -84,7 +81,7 @@ fn the_extension_is_kept_and_satisfies_node() {
 #[test]
 fn without_an_extension_the_build_receives_the_node_requirements() {
     let outcome = detect("node-npm-engines", false);
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
     assert_eq!(
         outcome.group_ids("group"),
         ["paketo-community/ubi-nodejs-buildpack"]
@@ -112,12 +109,9 @@ fn without_an_extension_the_build_receives_the_node_requirements() {
 #[test]
 fn a_non_node_app_fails_detection() {
     let outcome = detect("empty-app", true);
-    assert_eq!(outcome.exit_code, FAILED_DETECTION, "{}", outcome.output);
-    assert!(
-        outcome
-            .output
-            .contains("No package.json in the app root: not a Node.js app"),
-        "{}",
-        outcome.output
+    outcome.assert_exit(FAILED_DETECTION);
+    assert_contains!(
+        outcome.output,
+        "No package.json in the app root: not a Node.js app"
     );
 }

@@ -22,7 +22,6 @@ pub fn install_dockerfile<H: HandOff>(
     install: ShellCommand,
     hand_off: &H,
 ) -> Result<BuildDockerfile, SharedError> {
-    let runtime_file = H::FILE;
     Ok(BuildDockerfile::new()
         .user_root()
         .comment(&format!(
@@ -35,8 +34,9 @@ pub fn install_dockerfile<H: HandOff>(
         )?
         .run(install)?
         .comment(&format!(
-            "Tells the companion buildpack which {runtime} was installed: {runtime_file}"
+            "Tells the companion buildpack which {runtime} was installed: {}",
+            H::FILE
         ))?
-        .write_file(runtime_file, &to_toml(hand_off)?, 0o644)?
+        .write_file(H::FILE, &to_toml(hand_off)?, 0o644)?
         .restore_user())
 }

@@ -4,12 +4,11 @@
 use crate::errors::UbiJavaError;
 use crate::packages::{Install, java_home};
 use cnb_extension::BuildDockerfile;
-pub(crate) use ubi_companion_contract::java::HAND_OFF_FILE as RUNTIME_FILE;
 use ubi_companion_contract::java::JavaRuntime;
 use ubi_extension_support::install_dockerfile;
 use ubi_extension_support::stack::Stack;
 
-/// What the runtime file says: TOML the companion (`paketo-community/ubi-java-buildpack`)
+/// What the hand-off file says: TOML the companion (`paketo-community/ubi-java-buildpack`)
 /// reads with the same type. It is part of the extended build image, so it survives into the
 /// build; upstream's marker files at `/` (`/bpi.paketo.ubi.java.version`) are not written.
 fn runtime(major: u32, stack: Stack) -> JavaRuntime {
@@ -24,7 +23,8 @@ fn runtime(major: u32, stack: Stack) -> JavaRuntime {
 ///
 /// It sets no `ENV` (`JAVA_HOME` included): the lifecycle runs buildpacks with its own
 /// environment filtered to an allow-list plus the platform's env files, so `ENV` from a
-/// `build.Dockerfile` does not reach them. The companion buildpack reads [`RUNTIME_FILE`].
+/// `build.Dockerfile` does not reach them. The companion buildpack reads
+/// [`HAND_OFF_FILE`](ubi_companion_contract::java::HAND_OFF_FILE).
 /// The user is restored from the `user_id`/`group_id` build arguments (upstream hard-coded
 /// `USER 1000:1000`, while the stacks' build user is 1002:1000).
 pub(crate) fn build_dockerfile(
@@ -44,7 +44,7 @@ mod tests {
     use ubi_companion_contract::to_toml;
 
     #[test]
-    fn what_the_runtime_file_says_is_what_the_companion_reads() {
+    fn what_the_hand_off_file_says_is_what_the_companion_reads() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("runtime.toml");
         std::fs::write(&path, to_toml(&runtime(21, Stack::Ubi9)).unwrap()).unwrap();
@@ -87,7 +87,7 @@ mod tests {
     }
 
     #[test]
-    fn the_runtime_file_is_toml_the_companion_reads() {
+    fn the_hand_off_file_is_toml_the_companion_reads() {
         // cnb-extension's write_file delivers these bytes (tested there by running the line).
         for (major, stack, expected) in [
             (

@@ -153,7 +153,7 @@ impl Extension for UbiJavaExtension {
             .step(&format!(
                 "JAVA_HOME {} (recorded for the companion buildpack in {})",
                 java_home(major),
-                dockerfiles::RUNTIME_FILE
+                ubi_companion_contract::java::HAND_OFF_FILE
             ))
             .blank();
 

@@ -9,7 +9,7 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
+use cnb_harness::{DetectorOutcome, Lifecycle, Module, Outcome, assert_contains, workspace_root};
 use std::path::PathBuf;
 
 const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
@@ -57,7 +57,7 @@ fn both_modules_route_jdk_and_jre_through_the_extension() {
     // pom.xml maven.compiler.release 21: the buildpack requires jdk and jre 21 (from pom.xml),
     // the extension installs OpenJDK 21 and switches to the catalogue's Java 21 run image.
     let (outcome, extension, buildpack) = detect("java-maven-release-21", &[]);
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
     assert_eq!(
         outcome.group_ids("group-extensions"),
         std::slice::from_ref(&extension.id)
@@ -86,12 +86,10 @@ fn both_modules_route_jdk_and_jre_through_the_extension() {
         ),
         "{build}"
     );
-    assert!(
-        build.contains(
-            "'major = 21\\nstack = \"io.buildpacks.stacks.ubi9\"\\njava_home = \
+    assert_contains!(
+        build,
+        "'major = 21\\nstack = \"io.buildpacks.stacks.ubi9\"\\njava_home = \
              \"/usr/lib/jvm/java-21-openjdk\"\\n' > "
-        ),
-        "{build}"
     );
     assert!(build.ends_with("USER ${user_id}:${group_id}\n"), "{build}");
     assert_eq!(
@@ -106,11 +104,7 @@ fn both_modules_route_jdk_and_jre_through_the_extension() {
         &format!("UBI Java Extension {}", version()),
         "build plan jdk from pom.xml -> \"21\"",
     ] {
-        assert!(
-            outcome.output.contains(expected),
-            "{expected:?} not in {}",
-            outcome.output
-        );
+        assert_contains!(outcome.output, expected);
     }
     assert!(
         !outcome.output.contains("not found in run metadata"),
@@ -123,7 +117,7 @@ fn both_modules_route_jdk_and_jre_through_the_extension() {
 fn bp_jvm_version_wins_and_an_unsupported_request_fails_the_build() {
     // The user's BP_JVM_VERSION over the pom's 21.
     let (outcome, extension, _) = detect("java-maven-release-21", &[("BP_JVM_VERSION", "17")]);
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
     assert_eq!(
         outcome.generated[&format!("{}/run.Dockerfile", extension.escaped_id())],
         "FROM localhost/paketo/run-java-17-ubi9-base:0.0.42\n"
@@ -134,7 +128,7 @@ fn bp_jvm_version_wins_and_an_unsupported_request_fails_the_build() {
         "java-sdkmanrc",
         &[("BP_UBI_RUN_IMAGE_OVERRIDE", "localhost/mirror/java:17")],
     );
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
     assert_eq!(
         outcome.generated[&format!("{}/run.Dockerfile", extension.escaped_id())],
         "FROM localhost/mirror/java:17\n"
@@ -143,12 +137,8 @@ fn bp_jvm_version_wins_and_an_unsupported_request_fails_the_build() {
     // Java 8: the ubi9 catalogue offers 11, 17, 21. generate fails, and the detector reports an
     // extension generate error (exit 91) and writes no Dockerfiles.
     let (outcome, extension, _) = detect("java-maven-release-21", &[("BP_JVM_VERSION", "1.8")]);
-    assert_eq!(outcome.exit_code, 91, "{}", outcome.output);
-    assert!(
-        outcome.output.contains("offers Java 11, 17, 21"),
-        "{}",
-        outcome.output
-    );
+    outcome.assert_exit(91);
+    assert_contains!(outcome.output, "offers Java 11, 17, 21");
     assert!(
         !outcome
             .generated

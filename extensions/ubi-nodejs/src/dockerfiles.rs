@@ -8,7 +8,7 @@ use ubi_companion_contract::nodejs::NodejsRuntime;
 use ubi_extension_support::install_dockerfile;
 use ubi_extension_support::stack::Stack;
 
-/// What the runtime file says: TOML the companion (`paketo-community/ubi-nodejs-buildpack`)
+/// What the hand-off file says: TOML the companion (`paketo-community/ubi-nodejs-buildpack`)
 /// reads with the same type.
 fn runtime(major: u32, stack: Stack) -> NodejsRuntime {
     NodejsRuntime {
@@ -40,7 +40,7 @@ mod tests {
     use ubi_companion_contract::to_toml;
 
     #[test]
-    fn what_the_runtime_file_says_is_what_the_companion_reads() {
+    fn what_the_hand_off_file_says_is_what_the_companion_reads() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("runtime.toml");
         std::fs::write(&path, to_toml(&runtime(20, Stack::Ubi8)).unwrap()).unwrap();
@@ -82,7 +82,7 @@ mod tests {
     }
 
     #[test]
-    fn the_runtime_file_is_toml_the_companion_reads() {
+    fn the_hand_off_file_is_toml_the_companion_reads() {
         // cnb-extension's write_file delivers these bytes (tested there by running the line).
         let table: toml::Table =
             toml::from_str(&to_toml(&runtime(22, Stack::Ubi10)).unwrap()).unwrap();

@@ -8,7 +8,7 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
+use cnb_harness::{DetectorOutcome, Lifecycle, Module, Outcome, assert_contains, workspace_root};
 use std::path::PathBuf;
 
 const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
@@ -49,7 +49,7 @@ fn both_modules_route_node_through_the_extension() {
     // package.json engines ">=20 <21": the buildpack requires node with that version, the
     // extension resolves it to the stack's nodejs-20 stream and switches to its run image.
     let (outcome, extension, buildpack) = detect("node-npm-engines", &[]);
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
     assert_eq!(
         outcome.group_ids("group-extensions"),
         std::slice::from_ref(&extension.id)
@@ -87,12 +87,9 @@ fn both_modules_route_node_through_the_extension() {
         run_image["image"].as_str(),
         Some("localhost/paketo/run-nodejs-20-ubi9-base:0.0.42")
     );
-    assert!(
-        outcome
-            .output
-            .contains(&format!("UBI Node.js Extension {}", version())),
-        "{}",
-        outcome.output
+    assert_contains!(
+        outcome.output,
+        format!("UBI Node.js Extension {}", version())
     );
     assert!(
         !outcome.output.contains("not found in run metadata"),
@@ -107,7 +104,7 @@ fn the_override_wins_and_an_unsupported_request_fails_the_build() {
         "node-npm-engines",
         &[("BP_UBI_RUN_IMAGE_OVERRIDE", "localhost/mirror/node:20")],
     );
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
     assert_eq!(
         outcome.generated[&format!("{}/run.Dockerfile", extension.escaped_id())],
         "FROM localhost/mirror/node:20\n"
@@ -116,8 +113,8 @@ fn the_override_wins_and_an_unsupported_request_fails_the_build() {
     // BP_NODE_VERSION=14: no stream of the stack satisfies it. generate fails, and the detector
     // reports an extension generate error (exit 91) and writes no Dockerfiles.
     let (outcome, extension, _) = detect("node-npm-engines", &[("BP_NODE_VERSION", "14")]);
-    assert_eq!(outcome.exit_code, 91, "{}", outcome.output);
-    assert!(outcome.output.contains("\"14\""), "{}", outcome.output);
+    outcome.assert_exit(91);
+    assert_contains!(outcome.output, "\"14\"");
     assert!(
         !outcome
             .generated

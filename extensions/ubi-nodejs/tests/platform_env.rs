@@ -7,15 +7,15 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use cnb_harness::{GenerateOutcome, Module, ModuleRun, OddPlatformEntry, workspace_root};
+use cnb_harness::{Module, ModuleRun, Outcome, assert_contains, workspace_root};
 use tempfile::TempDir;
 
 /// A Buildpack Plan with a `node` entry asking for Node.js 22, as the companion writes it.
 const PLAN: &str = "[[entries]]\nname = \"node\"\n[entries.metadata]\nbuild = true\nversion = \"~22\"\nversion-source = \"package.json\"\n\n[[entries]]\nname = \"npm\"\n";
 
 /// The extension (its catalogue a fixture's, kept as long as the returned directory) on a
-/// Node.js app on UBI 8, with a platform holding a CA bundle larger than any setting, a FIFO, a
-/// dangling link (an optional `Secret` key) and a directory beside the settings.
+/// Node.js app on UBI 8, with a platform holding files it never reads
+/// (`ModuleRun::with_odd_platform`).
 fn run_with_odd_platform() -> (ModuleRun, TempDir) {
     let root = workspace_root();
     let (module, dir) = Module::package("extensions/ubi-nodejs").copy_with_metadata_path(
@@ -25,10 +25,7 @@ fn run_with_odd_platform() -> (ModuleRun, TempDir) {
     let run = ModuleRun::new(&module, root.join("tests/fixtures/apps/node-npm-engines"))
         .lifecycle_env("CNB_STACK_ID", "io.buildpacks.stacks.ubi8")
         .buildpack_plan(PLAN)
-        .platform_env("SSL_CERT_BUNDLE", &"x".repeat(200_000))
-        .odd_platform_entry("PIPE", OddPlatformEntry::Fifo)
-        .odd_platform_entry("OPTIONAL_KEY", OddPlatformEntry::DanglingLink)
-        .odd_platform_entry("NESTED", OddPlatformEntry::Directory);
+        .with_odd_platform();
     (run, dir)
 }
 
@@ -38,72 +35,22 @@ fn run_with_odd_platform() -> (ModuleRun, TempDir) {
 fn unrelated_platform_files_are_never_opened() {
     let (run, _dir) = run_with_odd_platform();
     let detect = run.clone().detect();
-    assert_eq!(
-        detect.process.exit_code, 0,
-        "{}{}",
-        detect.process.stdout, detect.process.stderr
-    );
+    detect.assert_success();
 
     let outcome = run
         .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", "localhost/my/run-node:22")
         .generate();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     assert_eq!(outcome.process.stderr, "");
-    assert!(
-        outcome.process.stdout.contains(
-            "Using run image specified by BP_UBI_RUN_IMAGE_OVERRIDE localhost/my/run-node:22"
-        ),
-        "{}",
-        outcome.process.stdout
+    assert_contains!(
+        outcome.process.stdout,
+        "Using run image specified by BP_UBI_RUN_IMAGE_OVERRIDE localhost/my/run-node:22"
     );
-}
-
-/// Fails as every module fails, naming the variable and its file; writes nothing.
-fn assert_platform_error(outcome: &GenerateOutcome, name: &str, reason: &str) {
-    assert_eq!(outcome.process.exit_code, 1, "{}", outcome.process.stdout);
-    assert!(outcome.files.is_empty(), "{:?}", outcome.files);
-    let stderr = &outcome.process.stderr;
-    assert!(
-        stderr.starts_with(&format!(
-            "ERROR: Cannot read the platform setting {name}\n  "
-        )),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(&format!("/platform/env/{name} {reason}.\n")),
-        "{stderr}"
-    );
-    assert!(stderr.len() < 1000, "{stderr}");
 }
 
 /// A variable the extension reads that holds no value is an error naming it, never a wait.
 #[test]
 fn a_variable_it_reads_that_is_no_value_is_an_error_naming_it() {
     let (run, _dir) = run_with_odd_platform();
-    for name in ["BP_UBI_RUN_IMAGE_OVERRIDE"] {
-        for (entry, reason) in [
-            (OddPlatformEntry::Fifo, "is a FIFO, not a regular file"),
-            (
-                OddPlatformEntry::Directory,
-                "is a directory, not a regular file",
-            ),
-            (
-                OddPlatformEntry::DanglingLink,
-                "is a symbolic link to a file that does not exist",
-            ),
-        ] {
-            let outcome = run.clone().odd_platform_entry(name, entry).generate();
-            assert_platform_error(&outcome, name, reason);
-        }
-        // The limit applies to the variables it reads.
-        let outcome = run
-            .clone()
-            .platform_env(name, &"1".repeat(200_000))
-            .generate();
-        assert_platform_error(
-            &outcome,
-            name,
-            "is larger than 131072 bytes, the most read from it",
-        );
-    }
+    run.assert_generate_refuses_odd_setting("BP_UBI_RUN_IMAGE_OVERRIDE");
 }

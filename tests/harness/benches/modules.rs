@@ -30,7 +30,7 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use cnb_harness::{Lifecycle, Module, ModuleKind, ModuleRun, TargetEnv, workspace_root};
+use cnb_harness::{Lifecycle, Module, ModuleKind, ModuleRun, Outcome, TargetEnv, workspace_root};
 use std::fmt::Write;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -263,9 +263,9 @@ fn main() {
     let node_app = "node-npm-engines";
     let java_app = "java-maven-release-21";
     let node_plan = run_of(&nodejs_buildpack, node_app).detect();
-    assert_eq!(node_plan.process.exit_code, 0, "{node_plan:?}");
+    node_plan.assert_success();
     let java_plan = run_of(&java_buildpack, java_app).detect();
-    assert_eq!(java_plan.process.exit_code, 0, "{java_plan:?}");
+    java_plan.assert_success();
     let node_plan = plan_from_requires(node_plan.plan.as_ref().unwrap());
     let java_plan = plan_from_requires(java_plan.plan.as_ref().unwrap());
 
@@ -497,7 +497,7 @@ fn detector_median(modules: &[&Module], app: &str) -> Duration {
             run = run.module(module);
         }
         let (outcome, elapsed) = run.run_timed();
-        assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+        outcome.assert_success();
         assert!(
             !outcome.generated.is_empty(),
             "the Node.js extension generates: {}",

@@ -16,6 +16,9 @@
 //!   [`http_get`] to probe them.
 //! - [`oci`]: OCI layouts and `.cnb` files read with skopeo and umoci, loaded into podman
 //!   (`skopeo copy`); [`oci::BuildImage`], a small build image as an OCI layout.
+//! - [`Outcome`]: what a finished process left (every outcome above), shown labelled and
+//!   bounded when an assertion on it fails (`assert_exit`, `assert_success`,
+//!   `assert_failure_with`), and [`assert_contains!`].
 //! - [`command`]: the one way every helper here (and the end-to-end suite) runs a program.
 //!
 //! Helpers here panic with a clear message on a broken test setup: they are for tests only.
@@ -26,6 +29,7 @@ pub mod command;
 mod lifecycle;
 mod module;
 pub mod oci;
+pub mod outcome;
 mod podman;
 mod rootfs;
 mod run;
@@ -36,6 +40,7 @@ pub use lifecycle::{
     Lifecycle, PLATFORM_API, PhaseRun,
 };
 pub use module::{Module, ModuleKind, descriptor_version, fixture_app, workspace_root};
+pub use outcome::Outcome;
 pub use podman::{Container, ContainerOutcome, ContainerRun, Image, Podman, free_port, http_get};
 pub use rootfs::{RootFs, STATIC_RUN_GID, STATIC_RUN_UID};
 pub use run::{

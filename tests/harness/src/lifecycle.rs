@@ -443,6 +443,9 @@ impl BuilderOutcome {
     }
 }
 
+crate::outcome::combined_output_outcome!(DetectorOutcome);
+crate::outcome::combined_output_outcome!(BuilderOutcome);
+
 impl BuilderRun {
     /// The `group.toml` text (`[[group]]` entries with `id`, `version`, `api`).
     #[must_use]

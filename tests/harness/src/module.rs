@@ -149,9 +149,16 @@ impl Module {
 
     /// A copy of this module in a new temporary directory whose `[metadata]` sets `key` to
     /// `path` (e.g. an extension's catalogue pointed at a fixture); the copy lives as long as
-    /// the returned directory.
+    /// the returned directory. Panics unless the module's `[metadata]` has `key`: the path
+    /// replaced is one the module reads.
     #[must_use]
     pub fn copy_with_metadata_path(&self, key: &str, path: &Path) -> (Self, tempfile::TempDir) {
+        assert!(
+            self.metadata_string(key).is_some(),
+            "{} has no [metadata] {key} to point at {}",
+            self.id,
+            path.display()
+        );
         let dir = tempfile::tempdir().expect("create a temporary directory");
         let path = path.to_str().expect("the path is UTF-8");
         let copy = self.copy_with_metadata(dir.path().join("module"), key, path);
@@ -188,6 +195,28 @@ impl Module {
             "[[group]]\nid = \"{}\"\nversion = \"{}\"\napi = \"0.10\"\n",
             self.id, self.version
         )
+    }
+
+    /// Panics unless the module is one executable, `bin/generate`, of at most `most_bytes`
+    /// bytes, with `bin/detect` a link to it: how extensions built on `cnb-extension` are
+    /// packaged (the packager has checked that it is statically linked).
+    pub fn assert_one_executable_of_at_most(&self, most_bytes: u64) {
+        let generate = self.executable("generate");
+        let size = std::fs::metadata(&generate)
+            .unwrap_or_else(|error| panic!("cannot read {}: {error}", generate.display()))
+            .len();
+        assert!(
+            size <= most_bytes,
+            "{} is {size} bytes, more than {most_bytes}",
+            generate.display()
+        );
+        let detect = self.executable("detect");
+        assert_eq!(
+            std::fs::read_link(&detect).ok(),
+            Some(PathBuf::from("generate")),
+            "{} is a link to generate",
+            detect.display()
+        );
     }
 
     /// The executable of a phase: `<dir>/bin/<phase>`.

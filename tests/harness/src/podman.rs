@@ -234,6 +234,8 @@ pub struct ContainerOutcome {
     _copied_dir: tempfile::TempDir,
 }
 
+crate::outcome::combined_output_outcome!(ContainerOutcome);
+
 /// A `podman run --network none` of an image, as a user, with env and read-only bind mounts;
 /// afterwards, paths of the container are copied out (`podman cp`) and the container removed.
 #[derive(Debug, Clone)]

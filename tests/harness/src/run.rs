@@ -2,7 +2,9 @@
 
 use crate::command::spawn_retrying;
 use crate::module::{Module, ModuleKind};
+use crate::outcome::{Outcome, write_outcome};
 use crate::read_toml;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -153,6 +155,148 @@ pub struct BuildOutcome {
     _layers_root: TempDir,
 }
 
+impl std::fmt::Display for Process {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write_outcome(
+            f,
+            self.exit_code,
+            &[("stdout", &self.stdout), ("stderr", &self.stderr)],
+        )
+    }
+}
+
+impl From<std::process::Output> for Process {
+    /// The exit code (`-1` when killed by a signal) and the streams, lossily decoded.
+    fn from(output: std::process::Output) -> Self {
+        Self {
+            exit_code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+#[allow(
+    clippy::must_use_candidate,
+    reason = "assertions return the outcome to chain more, and need not be chained"
+)]
+impl Process {
+    /// Panics, showing the whole process, unless it failed as every module fails (cnb-output):
+    /// exit code 1, stderr `ERROR: <header>...` then a body of indented lines, containing each
+    /// of `expected`.
+    #[track_caller]
+    pub fn assert_module_error(&self, header: &str, expected: &[&str]) -> &Self {
+        self.assert_exit(1);
+        let mut lines = self.stderr.lines();
+        let first = lines.next().unwrap_or_default();
+        let body: Vec<&str> = lines.collect();
+        assert!(
+            first.starts_with(&format!("ERROR: {header}"))
+                && !body.is_empty()
+                && body.iter().all(|line| line.starts_with("  ")),
+            "expected stderr `ERROR: {header}...` then indented lines\n{self}"
+        );
+        for expected in expected {
+            assert!(
+                self.stderr.contains(expected),
+                "expected to find {:?} in stderr\n{self}",
+                crate::outcome::bounded(expected)
+            );
+        }
+        self
+    }
+}
+
+impl Outcome for Process {
+    fn exit_code(&self) -> i32 {
+        self.exit_code
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        Cow::Owned(format!("{}{}", self.stdout, self.stderr))
+    }
+}
+
+/// The outcomes of a module phase: the process, labelled, then what the phase wrote.
+macro_rules! phase_outcome {
+    ($outcome:ty, |$this:ident, $f:ident| $written:expr) => {
+        impl std::fmt::Display for $outcome {
+            fn fmt(&self, $f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let $this = self;
+                write!($f, "{}", self.process)?;
+                $written
+            }
+        }
+
+        impl Outcome for $outcome {
+            fn exit_code(&self) -> i32 {
+                self.process.exit_code
+            }
+
+            fn text(&self) -> Cow<'_, str> {
+                self.process.text()
+            }
+        }
+    };
+}
+
+phase_outcome!(DetectOutcome, |this, f| match &this.plan {
+    Some(plan) => writeln!(f, "--- plan written ---\n{plan}"),
+    None => writeln!(f, "--- plan written: none ---"),
+});
+phase_outcome!(GenerateOutcome, |this, f| writeln!(
+    f,
+    "--- files written: {:?} ---",
+    this.files
+));
+phase_outcome!(BuildOutcome, |this, f| writeln!(
+    f,
+    "--- layers written: {:?} ---",
+    this.layers
+));
+
+#[allow(
+    clippy::must_use_candidate,
+    reason = "assertions return the outcome to chain more, and need not be chained"
+)]
+impl GenerateOutcome {
+    /// Panics, showing the whole outcome, unless generate succeeded, writing a
+    /// `build.Dockerfile` and a `run.Dockerfile` and nothing else.
+    #[track_caller]
+    pub fn assert_dockerfiles(&self) -> &Self {
+        self.assert_success();
+        assert!(
+            self.files == ["build.Dockerfile", "run.Dockerfile"],
+            "expected build.Dockerfile and run.Dockerfile only\n{self}"
+        );
+        self
+    }
+
+    /// Panics, showing the whole outcome, unless generate failed as every module fails
+    /// ([`Process::assert_module_error`]) and wrote nothing.
+    #[track_caller]
+    pub fn assert_error(&self, header: &str, expected: &[&str]) -> &Self {
+        self.process.assert_module_error(header, expected);
+        assert!(self.files.is_empty(), "expected no file written\n{self}");
+        self
+    }
+
+    /// Panics, showing the whole outcome, unless generate failed on the platform setting
+    /// `name` (`<platform>/env/<name>`), saying `reason`, in a short message, and wrote nothing.
+    #[track_caller]
+    pub fn assert_platform_error(&self, name: &str, reason: &str) -> &Self {
+        self.assert_error(
+            &format!("Cannot read the platform setting {name}"),
+            &[&format!("/platform/env/{name} {reason}.\n")],
+        );
+        assert!(
+            self.process.stderr.len() < 1000,
+            "expected a short error\n{self}"
+        );
+        self
+    }
+}
+
 /// A `<platform>/env` entry that holds no value, as a cluster may mount one beside the
 /// settings: the lifecycle passes no such entry on as a variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,6 +352,44 @@ impl ModuleRun {
     pub fn odd_platform_entry(mut self, name: &str, entry: OddPlatformEntry) -> Self {
         self.odd_platform_entries.insert(name.to_string(), entry);
         self
+    }
+
+    /// A platform as a cluster may mount it beside the settings: a CA bundle
+    /// (`SSL_CERT_BUNDLE`) larger than any setting may be, a FIFO (`PIPE`), a dangling link
+    /// (`OPTIONAL_KEY`, an optional `Secret` key) and a directory (`NESTED`). A module that
+    /// reads only the variables it uses never opens them.
+    #[must_use]
+    pub fn with_odd_platform(self) -> Self {
+        self.platform_env("SSL_CERT_BUNDLE", &"x".repeat(200_000))
+            .odd_platform_entry("PIPE", OddPlatformEntry::Fifo)
+            .odd_platform_entry("OPTIONAL_KEY", OddPlatformEntry::DanglingLink)
+            .odd_platform_entry("NESTED", OddPlatformEntry::Directory)
+    }
+
+    /// Panics unless generate fails on the platform setting `name` when it is no value (a FIFO,
+    /// a directory, a dangling link) or larger than settings may be (128 KiB), each time with
+    /// an error naming it ([`GenerateOutcome::assert_platform_error`]) and nothing written.
+    #[track_caller]
+    pub fn assert_generate_refuses_odd_setting(&self, name: &str) {
+        for (entry, reason) in [
+            (OddPlatformEntry::Fifo, "is a FIFO, not a regular file"),
+            (
+                OddPlatformEntry::Directory,
+                "is a directory, not a regular file",
+            ),
+            (
+                OddPlatformEntry::DanglingLink,
+                "is a symbolic link to a file that does not exist",
+            ),
+        ] {
+            let outcome = self.clone().odd_platform_entry(name, entry).generate();
+            outcome.assert_platform_error(name, reason);
+        }
+        let outcome = self
+            .clone()
+            .platform_env(name, &"1".repeat(200_000))
+            .generate();
+        outcome.assert_platform_error(name, "is larger than 131072 bytes, the most read from it");
     }
 
     /// A variable of the lifecycle's own environment (the build image's env), such as
@@ -310,18 +492,13 @@ impl ModuleRun {
 
     fn execute(&self, phase: &str, args: &[&Path], env: &BTreeMap<String, String>) -> Process {
         let executable = self.module.executable(phase);
-        let output = crate::command::output(
+        Process::from(crate::command::output(
             Command::new(&executable)
                 .args(args)
                 .env_clear()
                 .envs(env)
                 .current_dir(&self.app_dir),
-        );
-        Process {
-            exit_code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        ))
     }
 
     /// The command of a phase (`detect`, or `generate` for extensions), prepared exactly as

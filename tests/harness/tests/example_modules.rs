@@ -4,7 +4,9 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use cnb_harness::{Module, ModuleRun, OddPlatformEntry, TargetEnv, fixture_app};
+use cnb_harness::{
+    Module, ModuleRun, OddPlatformEntry, Outcome, Process, TargetEnv, assert_contains, fixture_app,
+};
 use std::path::PathBuf;
 
 fn curl_extension() -> Module {
@@ -32,7 +34,7 @@ fn packaged_module_binaries_are_static() {
 #[test]
 fn extension_detect_provides_curl_with_an_alternative() {
     let outcome = ModuleRun::new(&curl_extension(), fixture_app("empty-app")).detect();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     let plan = outcome.plan.expect("a plan");
     assert_eq!(plan["provides"][0]["name"].as_str(), Some("curl"));
     let alternative = plan["or"][0]["provides"].as_array().unwrap();
@@ -56,12 +58,7 @@ fn extension_generate_follows_platform_env_links() {
     .unwrap();
     std::os::unix::fs::symlink("..2026_11_26", env.join("..data")).unwrap();
     std::os::unix::fs::symlink("..data/BP_CURL_RUN_IMAGE", env.join("BP_CURL_RUN_IMAGE")).unwrap();
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    Process::from(command.output().unwrap()).assert_success();
     assert_eq!(
         std::fs::read_to_string(scratch.path().join("output/run.Dockerfile")).unwrap(),
         "FROM localhost/curl-run:8\n"
@@ -74,14 +71,14 @@ fn extension_generate_writes_the_dockerfiles_and_extend_config() {
         .buildpack_plan(CURL_PLAN)
         .platform_env("BP_CURL_RUN_IMAGE", "localhost/curl-run:8")
         .generate();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     assert_eq!(
         outcome.files,
         ["build.Dockerfile", "extend-config.toml", "run.Dockerfile"]
     );
     let build = outcome.build_dockerfile.unwrap();
     assert!(build.starts_with("ARG base_image\nFROM ${base_image}\n"));
-    assert!(build.contains("curl=8.5.0-2"));
+    assert_contains!(build, "curl=8.5.0-2");
     assert!(build.ends_with("USER ${user_id}:${group_id}\n"));
     assert_eq!(
         outcome.run_dockerfile.as_deref(),
@@ -126,17 +123,7 @@ fn extension_generate_rejects_hostile_values_and_writes_nothing() {
             run = run.platform_env("BP_CURL_RUN_IMAGE", run_image);
         }
         let outcome = run.generate();
-        assert_eq!(
-            outcome.process.exit_code, 1,
-            "{plan_version:?} {run_image:?}"
-        );
-        assert!(outcome.files.is_empty(), "{:?}", outcome.files);
-        assert!(
-            outcome.process.stderr.starts_with("ERROR: ")
-                && outcome.process.stderr.contains(expected),
-            "{}",
-            outcome.process.stderr
-        );
+        outcome.assert_error("", &[expected]);
     }
 }
 
@@ -145,13 +132,7 @@ fn extension_generate_errors_name_a_malformed_buildpack_plan() {
     let outcome = ModuleRun::new(&curl_extension(), fixture_app("empty-app"))
         .buildpack_plan("[[entries]]\nname = 1\n")
         .generate();
-    assert_eq!(outcome.process.exit_code, 1);
-    assert!(
-        outcome.process.stderr.contains("bp-plan.toml"),
-        "{}",
-        outcome.process.stderr
-    );
-    assert!(outcome.files.is_empty());
+    outcome.assert_error("", &["bp-plan.toml"]);
 }
 
 #[test]
@@ -164,7 +145,7 @@ fn the_environment_is_filtered_as_the_lifecycle_filters_it() {
         .platform_env("BP_CURL_RUN_IMAGE", "localhost/a:1")
         .target(TargetEnv::linux_amd64("rhel", "8.10"))
         .buildpack_plan(CURL_PLAN);
-    assert_eq!(run.generate().process.exit_code, 0);
+    run.generate().assert_success();
     let env = run.environment_for_test();
     assert_eq!(
         env.get("CNB_STACK_ID").map(String::as_str),
@@ -194,7 +175,7 @@ fn odd_platform_entries_need_clear_env() {
 #[test]
 fn buildpack_detect_requires_the_apps_curl_version() {
     let outcome = ModuleRun::new(&curl_buildpack(), fixture_app("curl-app")).detect();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     let plan = outcome.plan.expect("a plan");
     assert_eq!(plan["requires"][0]["name"].as_str(), Some("curl"));
     assert_eq!(
@@ -209,14 +190,14 @@ fn buildpack_build_sets_the_launch_process() {
     let outcome = ModuleRun::new(&curl_buildpack(), fixture_app("curl-app"))
         .buildpack_plan(CURL_PLAN)
         .build();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     let launch = outcome.launch.expect("launch.toml");
     assert_eq!(
         launch["processes"][0]["type"].as_str(),
         Some("curl-version")
     );
     assert_eq!(launch["processes"][0]["command"][0].as_str(), Some("curl"));
-    assert!(outcome.process.stdout.contains("  Found curl at "));
+    assert_contains!(outcome.process.stdout, "  Found curl at ");
 }
 
 #[test]
@@ -225,11 +206,8 @@ fn buildpack_build_fails_clearly_without_curl() {
         .buildpack_plan(CURL_PLAN)
         .lifecycle_env("PATH", "/nonexistent")
         .build();
-    assert_ne!(outcome.process.exit_code, 0);
+    outcome
+        .process
+        .assert_module_error("curl is not installed in the build image", &[]);
     assert!(outcome.launch.is_none());
-    assert!(
-        outcome.process.stderr.to_lowercase().contains("curl"),
-        "{}",
-        outcome.process.stderr
-    );
 }

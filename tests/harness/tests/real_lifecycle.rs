@@ -6,7 +6,7 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use cnb_harness::{DetectorOutcome, Lifecycle, Module, workspace_root};
+use cnb_harness::{DetectorOutcome, Lifecycle, Module, Outcome, assert_contains, workspace_root};
 use std::path::PathBuf;
 
 const STACK_RUN_IMAGE: &str = "localhost/stack-run:1";
@@ -79,7 +79,7 @@ fn detector_keeps_the_extension_and_switches_the_run_image() {
         &buildpack,
         &[("BP_CURL_RUN_IMAGE", CURL_RUN_IMAGE)],
     );
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
 
     // group.toml: the extension is kept because the buildpack requires curl.
     assert_eq!(
@@ -128,18 +128,14 @@ fn detector_keeps_the_extension_and_switches_the_run_image() {
         run_image.get("extend").and_then(toml::Value::as_bool),
         Some(true)
     );
-    assert!(
-        outcome.output.contains("Example curl extension 0.1.0"),
-        "{}",
-        outcome.output
-    );
+    assert_contains!(outcome.output, "Example curl extension 0.1.0");
 }
 
 #[test]
 fn detector_records_a_run_image_extension() {
     let (extension, buildpack) = (curl_extension(), curl_buildpack());
     let outcome = detect(&extension, &buildpack, &[]);
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
 
     let run_dockerfile = &outcome.generated[&format!("{}/run.Dockerfile", extension.escaped_id())];
     assert!(run_dockerfile.starts_with("ARG base_image\nFROM ${base_image}\n"));
@@ -162,7 +158,7 @@ fn detector_leaves_the_extension_out_when_no_buildpack_requires_curl() {
         &buildpack,
         &[("BP_CURL_RUN_IMAGE", CURL_RUN_IMAGE)],
     );
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
     assert!(outcome.group_ids("group-extensions").is_empty());
     assert_eq!(
         outcome.group_ids("group"),
@@ -177,21 +173,16 @@ fn detector_rejects_an_extension_that_requires() {
     let buildpack = curl_buildpack();
     let extension = Module::from_dir(fixture("extensions/requires-curl"));
     let outcome = detect(&extension, &buildpack, &[]);
-    assert!(
-        outcome.output.contains(&format!(
+    assert_contains!(
+        outcome.output,
+        format!(
             "extension {} outputs \"requires\" which is not allowed",
             extension.id
-        )),
-        "{}",
-        outcome.output
+        )
     );
-    assert!(
-        outcome
-            .output
-            .contains(&format!("err:  {}@0.1.0", extension.id))
-    );
+    assert_contains!(outcome.output, format!("err:  {}@0.1.0", extension.id));
     // The erroring extension is dropped, so nothing provides curl and no group passes.
-    assert_eq!(outcome.exit_code, FAILED_DETECTION, "{}", outcome.output);
+    outcome.assert_exit(FAILED_DETECTION);
 }
 
 #[test]
@@ -199,17 +190,12 @@ fn detector_rejects_a_build_dockerfile_without_the_base_image_arg() {
     let buildpack = curl_buildpack();
     let extension = Module::from_dir(fixture("extensions/no-base-image"));
     let outcome = detect(&extension, &buildpack, &[]);
-    assert!(
-        outcome.output.contains(&format!(
+    assert_contains!(
+        outcome.output,
+        format!(
             "failed to parse build.Dockerfile for extension {}: build.Dockerfile did not start with required ARG command",
             extension.id
-        )),
-        "{}",
-        outcome.output
+        )
     );
-    assert_eq!(
-        outcome.exit_code, INVALID_GENERATE_OUTPUT,
-        "{}",
-        outcome.output
-    );
+    outcome.assert_exit(INVALID_GENERATE_OUTPUT);
 }

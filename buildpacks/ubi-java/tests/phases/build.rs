@@ -6,7 +6,8 @@ use crate::support::{
     compile_hello, env_files, header, layer_toml, prebuilt_jar_app, read, requirements, run_exec_d,
     toml,
 };
-use cnb_harness::{ModuleRun, fixture_app};
+use cnb_harness::command::run_ok;
+use cnb_harness::{ModuleRun, Outcome, assert_contains, fixture_app};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -16,11 +17,7 @@ fn build_with_this_machines_jdk() {
     let app = fixture_app("java-maven-release-21");
     let outcome = ModuleRun::new(&buildpack(), &app).build();
     let stdout = &outcome.process.stdout;
-    assert_eq!(
-        outcome.process.exit_code, 0,
-        "{stdout}{}",
-        outcome.process.stderr
-    );
+    outcome.assert_success();
     assert_eq!(outcome.layers, ["jdk", "jre", "memory-calculator"]);
     assert_eq!(outcome.launch, None, "not an executable JAR: no process");
 
@@ -40,7 +37,7 @@ fn build_with_this_machines_jdk() {
             .to_string(),
         "    Installed memory-calculator/exec.d/memory-calculator".to_string(),
     ] {
-        assert!(stdout.contains(&line), "missing {line:?} in:\n{stdout}");
+        assert_contains!(stdout, line);
     }
 
     // jdk: build only, JAVA_HOME for later buildpacks, the SBOM.
@@ -112,7 +109,7 @@ fn build_with_this_machines_jdk() {
 fn the_exec_d_program_sizes_the_jvm_memory() {
     let app = fixture_app("java-maven-release-21");
     let outcome = ModuleRun::new(&buildpack(), &app).build();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     let launch_env = env_files(&outcome.layers_dir.join("jre/env.launch"));
     // memory-calculator: the packaged exec.d program, executable, and it runs.
     let program = outcome
@@ -142,12 +139,12 @@ fn the_exec_d_program_sizes_the_jvm_memory() {
         "-Xss1M",
         "-XX:ActiveProcessorCount=",
     ] {
-        assert!(options.contains(flag), "{flag} missing in {options}");
+        assert_contains!(options, flag);
     }
     assert_eq!(output.len(), 1, "{output:?}");
-    assert!(
-        stderr.contains("Calculated JVM Memory Configuration: -XX:MaxDirectMemorySize=10M -Xmx"),
-        "{stderr}"
+    assert_contains!(
+        stderr,
+        "Calculated JVM Memory Configuration: -XX:MaxDirectMemorySize=10M -Xmx"
     );
     // Its warnings are written as every module's (cnb-output), without a header at launch.
     let mut deprecated = env.clone();
@@ -166,7 +163,7 @@ fn the_exec_d_program_sizes_the_jvm_memory() {
 #[test]
 fn memory_calculator_fails_clearly_when_memory_is_too_small() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("java-gradle-toolchain-17")).build();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     let program = outcome
         .layers_dir
         .join("memory-calculator/exec.d/memory-calculator");
@@ -183,18 +180,14 @@ fn memory_calculator_fails_clearly_when_memory_is_too_small() {
         ),
         "{stderr}"
     );
-    assert!(stderr.contains("-Xss1M * 100000 threads"), "{stderr}");
+    assert_contains!(stderr, "-Xss1M * 100000 threads");
 }
 
 #[test]
 fn build_of_an_exploded_jar_sets_the_process_and_class_path() {
     let app = prebuilt_jar_app();
     let outcome = ModuleRun::new(&buildpack(), app.path()).build();
-    assert_eq!(
-        outcome.process.exit_code, 0,
-        "{}{}",
-        outcome.process.stdout, outcome.process.stderr
-    );
+    outcome.assert_success();
     assert_eq!(
         outcome.layers,
         ["class-path", "jdk", "jre", "memory-calculator"]
@@ -232,17 +225,14 @@ fn build_of_an_exploded_jar_sets_the_process_and_class_path() {
     );
     let jre = layer_toml(&outcome, "jre");
     assert_eq!(jre["metadata"]["app_class_count"].as_integer(), Some(1));
-    assert!(
-        outcome
-            .process
-            .stdout
-            .contains("  Java version: 17 (from MANIFEST.MF)\n"),
-        "{}",
-        outcome.process.stdout
+    assert_contains!(
+        outcome.process.stdout,
+        "  Java version: 17 (from MANIFEST.MF)\n"
     );
-    assert!(outcome.process.stdout.contains(
+    assert_contains!(
+        outcome.process.stdout,
         "  Process types (Paketo's Java buildpacks may replace them):\n    executable-jar, task, web (default): java Hello\n"
-    ));
+    );
 
     // The web process works as the launcher would run it: the exec.d program's options, the
     // class path, `java Hello` in the app directory.
@@ -289,22 +279,21 @@ fn build_of_a_root_jar_runs_it_with_java_jar() {
     compile_hello(classes.path());
     let app = tempfile::tempdir().unwrap();
     let jar = app.path().join("hello.jar");
-    let status = Command::new("jar")
-        .args(["--create", "--file"])
-        .arg(&jar)
-        .args(["--main-class", "Hello", "-C"])
-        .arg(classes.path())
-        .arg(".")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let _ = run_ok(
+        Command::new("jar")
+            .args(["--create", "--file"])
+            .arg(&jar)
+            .args(["--main-class", "Hello", "-C"])
+            .arg(classes.path())
+            .arg("."),
+    );
 
     let detect = ModuleRun::new(&buildpack(), app.path()).detect();
-    assert_eq!(detect.process.exit_code, 0, "{}", detect.process.stderr);
+    detect.assert_success();
     assert_eq!(detect.plan, Some(requirements(None)));
 
     let outcome = ModuleRun::new(&buildpack(), app.path()).build();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     let processes = outcome.launch.as_ref().unwrap()["processes"]
         .as_array()
         .unwrap()
@@ -334,16 +323,12 @@ fn build_without_a_jdk_fails_clearly() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("java-maven-release-21"))
         .lifecycle_env("PATH", "/nonexistent/bin")
         .build();
-    assert_ne!(outcome.process.exit_code, 0);
-    let stderr = &outcome.process.stderr;
-    assert!(
-        stderr.starts_with("ERROR: No JDK in the build image\n  javac is not on PATH"),
-        "{stderr}"
-    );
-    assert!(
-        stderr
-            .contains("Add paketo-community/ubi-java-extension to the builder's order-extensions"),
-        "{stderr}"
+    outcome.process.assert_module_error(
+        "No JDK in the build image",
+        &[
+            "\n  javac is not on PATH",
+            "Add paketo-community/ubi-java-extension to the builder's order-extensions",
+        ],
     );
     assert!(outcome.layers.is_empty(), "{:?}", outcome.layers);
     assert_eq!(outcome.launch, None);
@@ -358,14 +343,11 @@ fn build_leaves_jdk_and_jre_to_another_provider() {
              [[entries]]\nname = \"jre\"\n[entries.metadata]\nlaunch = true\n",
         )
         .build();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     assert!(outcome.layers.is_empty(), "{:?}", outcome.layers);
-    assert!(
-        outcome.process.stdout.contains(
-            "  The build plan still holds jdk and jre: another buildpack of the group provides them"
-        ),
-        "{}",
-        outcome.process.stdout
+    assert_contains!(
+        outcome.process.stdout,
+        "  The build plan still holds jdk and jre: another buildpack of the group provides them"
     );
 }
 
@@ -376,7 +358,7 @@ fn build_with_only_the_jre_from_the_extension() {
         .lifecycle_env("PATH", "/nonexistent/bin")
         .buildpack_plan("[[entries]]\nname = \"jdk\"\n[entries.metadata]\nbuild = true\n")
         .build();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     assert_eq!(outcome.layers, ["jre", "memory-calculator"]);
     let launch_env = env_files(&outcome.layers_dir.join("jre/env.launch"));
     // The major comes from the request (.sdkmanrc); the JVM's classes are counted at launch.
@@ -393,14 +375,9 @@ fn build_refuses_a_main_class_that_is_a_jvm_option() {
     )
     .unwrap();
     let outcome = ModuleRun::new(&buildpack(), app.path()).build();
-    assert_ne!(outcome.process.exit_code, 0, "{}", outcome.process.stdout);
-    assert_eq!(outcome.launch, None);
-    assert!(
-        outcome.process.stderr.starts_with(
-            "ERROR: Invalid Main-Class in META-INF/MANIFEST.MF\n  Main-Class: \
-             \"-XX:+PrintFlagsFinal\" is not a Java class name"
-        ),
-        "{}",
-        outcome.process.stderr
+    outcome.process.assert_module_error(
+        "Invalid Main-Class in META-INF/MANIFEST.MF",
+        &["\n  Main-Class: \"-XX:+PrintFlagsFinal\" is not a Java class name"],
     );
+    assert_eq!(outcome.launch, None);
 }

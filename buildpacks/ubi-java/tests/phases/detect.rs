@@ -3,7 +3,9 @@
 
 use crate::common::buildpack;
 use crate::support::{ID, exploded_jar_plan, requirements};
-use cnb_harness::{ModuleRun, Process, fixture_app, mkfifo, workspace_root};
+use cnb_harness::{
+    ModuleRun, Outcome, Process, assert_contains, fixture_app, mkfifo, workspace_root,
+};
 use jvm_version::VersionSource;
 use std::path::Path;
 use std::time::Duration;
@@ -29,11 +31,7 @@ fn detect_reads_the_version_of_each_fixture() {
         ("java-sdkmanrc", "17", ".sdkmanrc", "pom.xml"),
     ] {
         let outcome = ModuleRun::new(&buildpack, fixture_app(app)).detect();
-        assert_eq!(
-            outcome.process.exit_code, 0,
-            "{app}: {}",
-            outcome.process.stderr
-        );
+        outcome.assert_success();
         let exploded_jar = marker == "META-INF/MANIFEST.MF";
         let expected_plan = if exploded_jar {
             exploded_jar_plan(&requirements(Some((version, source))))
@@ -63,7 +61,7 @@ fn detect_bp_jvm_version_wins() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("java-sdkmanrc"))
         .platform_env("BP_JVM_VERSION", "11.*")
         .detect();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     assert_eq!(
         outcome.plan,
         Some(requirements(Some(("11", "BP_JVM_VERSION"))))
@@ -75,7 +73,7 @@ fn detect_without_a_version_requires_jdk_and_jre_without_one() {
     let app = tempfile::tempdir().unwrap();
     std::fs::write(app.path().join("pom.xml"), "<project/>").unwrap();
     let outcome = ModuleRun::new(&buildpack(), app.path()).detect();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     assert_eq!(outcome.plan, Some(requirements(None)));
     assert_eq!(
         outcome.process.stdout,
@@ -86,7 +84,7 @@ fn detect_without_a_version_requires_jdk_and_jre_without_one() {
 #[test]
 fn detect_fails_for_other_apps() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("empty-app")).detect();
-    assert_eq!(outcome.process.exit_code, 100);
+    outcome.assert_exit(100);
     assert_eq!(
         outcome.process.stdout,
         "No JVM application: none of pom.xml, build.gradle, build.gradle.kts, META-INF/MANIFEST.MF or a *.jar at the app root\n"
@@ -99,14 +97,9 @@ fn detect_rejects_an_invalid_version() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("java-maven-release-21"))
         .platform_env("BP_JVM_VERSION", "latest")
         .detect();
-    assert_ne!(outcome.process.exit_code, 0);
-    assert_ne!(outcome.process.exit_code, 100);
-    assert!(
-        outcome.process.stderr.starts_with(
-            "ERROR: Invalid Java version request\n  BP_JVM_VERSION=\"latest\" is not a Java version"
-        ),
-        "{}",
-        outcome.process.stderr
+    outcome.process.assert_module_error(
+        "Invalid Java version request",
+        &["\n  BP_JVM_VERSION=\"latest\" is not a Java version"],
     );
 }
 
@@ -115,16 +108,11 @@ fn detect_bounded(app: &Path) -> (Option<Process>, Duration) {
     ModuleRun::new(&buildpack(), app).run_bounded("detect", cnb_harness::HANG_GUARD)
 }
 
-/// Detect failed with an error (not 0, not 100 "not a JVM app"): its stderr.
+/// Detect failed with an error (exit 1, not 100 "not a JVM app"): its stderr.
 fn detect_error(app: &Path) -> String {
     let (process, took) = detect_bounded(app);
     let process = process.unwrap_or_else(|| panic!("detect hung ({took:?})"));
-    assert!(
-        ![0, 100].contains(&process.exit_code),
-        "{} {}",
-        process.exit_code,
-        process.stdout
-    );
+    process.assert_exit(1);
     assert!(process.stdout.len() < 1000, "{}", process.stdout);
     assert!(process.stderr.len() < 1000, "{}", process.stderr);
     process.stderr
@@ -212,13 +200,13 @@ fn detect_quotes_a_long_java_version_cut_and_refuses_a_huge_one() {
     std::fs::write(app.path().join("pom.xml"), "<project/>").unwrap();
     std::fs::write(app.path().join(".java-version"), "1".repeat(60_000)).unwrap();
     let stderr = detect_error(app.path());
-    assert!(stderr.contains("… (cut, 60000 bytes in all)"), "{stderr}");
+    assert_contains!(stderr, "… (cut, 60000 bytes in all)");
     // 10 MB printed 20 MB before.
     std::fs::write(app.path().join(".java-version"), "1".repeat(10 << 20)).unwrap();
     let stderr = detect_error(app.path());
-    assert!(
-        stderr.contains(".java-version is larger than 65536 bytes, the most read from it"),
-        "{stderr}"
+    assert_contains!(
+        stderr,
+        ".java-version is larger than 65536 bytes, the most read from it"
     );
 }
 
@@ -234,6 +222,6 @@ fn detect_refuses_a_java_version_linked_out_of_the_app() {
     )
     .unwrap();
     let stderr = detect_error(app.path());
-    assert!(stderr.contains("outside the app directory"), "{stderr}");
+    assert_contains!(stderr, "outside the app directory");
     assert!(!stderr.contains("secret"), "{stderr}");
 }

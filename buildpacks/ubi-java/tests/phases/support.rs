@@ -1,5 +1,6 @@
 //! The fixtures, plans and readers the detect and build tests share.
 
+use cnb_harness::command::run_ok;
 use cnb_harness::{BuildOutcome, fixture_app};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -37,13 +38,12 @@ pub(crate) fn prebuilt_jar_app() -> tempfile::TempDir {
 pub(crate) fn compile_hello(destination: &Path) {
     let source = tempfile::tempdir().unwrap();
     std::fs::write(source.path().join("Hello.java"), HELLO_JAVA).unwrap();
-    let status = Command::new("javac")
-        .args(["--release", "17", "-d"])
-        .arg(destination)
-        .arg(source.path().join("Hello.java"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "javac failed");
+    let _ = run_ok(
+        Command::new("javac")
+            .args(["--release", "17", "-d"])
+            .arg(destination)
+            .arg(source.path().join("Hello.java")),
+    );
 }
 
 pub(crate) fn toml(text: &str) -> toml::Table {

@@ -1,10 +1,9 @@
 //! Build: the node it checks and configures, the processes, the SBOM and the exec.d program.
 
 use crate::support::{
-    NOT_INSTALLED, assert_build_succeeded, buildpack, machine_node_version, mode, toml_text,
-    version, web_process,
+    NOT_INSTALLED, buildpack, machine_node_version, mode, toml_text, version, web_process,
 };
-use cnb_harness::{ModuleRun, fixture_app};
+use cnb_harness::{ModuleRun, Outcome, Process, assert_contains, fixture_app};
 use std::path::Path;
 use std::process::Command;
 
@@ -22,7 +21,7 @@ fn build_fails_when_the_node_found_does_not_serve_the_request() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .buildpack_plan(&plan("^99", "BP_NODE_VERSION"))
         .build();
-    assert_eq!(outcome.process.exit_code, 1, "{}", outcome.process.stdout);
+    outcome.assert_exit(1);
     assert!(outcome.launch.is_none());
     let stderr = &outcome.process.stderr;
     assert!(
@@ -32,28 +31,24 @@ fn build_fails_when_the_node_found_does_not_serve_the_request() {
         ),
         "{stderr}"
     );
-    assert!(
-        stderr.contains(&format!(" is v{node_version}. ")),
-        "{stderr}"
-    );
-    assert!(stderr.contains("order-extensions"), "{stderr}");
+    assert_contains!(stderr, format!(" is v{node_version}. "));
+    assert_contains!(stderr, "order-extensions");
 
     // An nvm alias the node found serves, and one no node serves.
     let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .buildpack_plan(&plan("node", ".nvmrc"))
         .build();
-    assert_build_succeeded(&outcome);
-    assert!(
-        outcome.process.stdout.contains(&format!(
+    outcome.assert_success();
+    assert_contains!(
+        outcome.process.stdout,
+        format!(
             "    v{node_version} serves the nvm alias node, for the newest major offered (.nvmrc)\n"
-        )),
-        "{}",
-        outcome.process.stdout
+        )
     );
     let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .buildpack_plan(&plan("lts/nope", ".nvmrc"))
         .build();
-    assert_eq!(outcome.process.exit_code, 1);
+    outcome.assert_exit(1);
     assert!(
         outcome
             .process
@@ -67,7 +62,7 @@ fn build_fails_when_the_node_found_does_not_serve_the_request() {
 #[test]
 fn build_configures_node_and_launches_npm_start() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines")).build();
-    assert_build_succeeded(&outcome);
+    outcome.assert_success();
     let stdout = &outcome.process.stdout;
     let node_version = machine_node_version();
     assert!(
@@ -78,17 +73,12 @@ fn build_configures_node_and_launches_npm_start() {
         )),
         "{stdout}"
     );
-    assert!(
-        stdout.contains(&format!("    node v{node_version} at ")),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(
-            "  Configuring the Node.js environment (layer node-env, build and launch)\n    \
+    assert_contains!(stdout, format!("    node v{node_version} at "));
+    assert_contains!(
+        stdout,
+        "  Configuring the Node.js environment (layer node-env, build and launch)\n    \
              NODE_ENV -> \"production\" (default)\n    NODE_HOME -> \"/usr\" (default)\n    \
              NODE_OPTIONS -> \"--use-openssl-ca\" (default)\n    NODE_VERBOSE -> \"false\" (default)\n"
-        ),
-        "{stdout}"
     );
     assert!(
         stdout.ends_with(
@@ -132,7 +122,7 @@ fn build_configures_node_and_launches_npm_start() {
 #[test]
 fn build_writes_the_sbom_of_the_runtime() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines")).build();
-    assert_build_succeeded(&outcome);
+    outcome.assert_success();
     let sbom: serde_json::Value = serde_json::from_slice(
         &std::fs::read(outcome.layers_dir.join("launch.sbom.cdx.json")).unwrap(),
     )
@@ -151,50 +141,38 @@ fn build_writes_the_sbom_of_the_runtime() {
     let purl = nodejs["purl"].as_str().unwrap();
     if which::which("rpm").is_err() {
         assert_eq!(purl, format!("pkg:generic/node@{node_version}"));
-        assert!(
-            outcome
-                .process
-                .stdout
-                .contains("    rpm is not installed: versions from node and npm\n"),
-            "{}",
-            outcome.process.stdout
+        assert_contains!(
+            outcome.process.stdout,
+            "    rpm is not installed: versions from node and npm\n"
         );
     } else {
         assert!(purl.starts_with("pkg:"), "{purl}");
     }
     assert_eq!(sbom["components"][1]["name"], "npm");
-    assert!(
-        outcome
-            .process
-            .stdout
-            .contains(&format!("    nodejs {node_version} ({purl})\n")),
-        "{}",
-        outcome.process.stdout
+    assert_contains!(
+        outcome.process.stdout,
+        format!("    nodejs {node_version} ({purl})\n")
     );
 }
 
 #[test]
 fn build_launches_main_from_package_json() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("node-nvmrc")).build();
-    assert_build_succeeded(&outcome);
+    outcome.assert_success();
     assert_eq!(
         web_process(&outcome),
         toml_text("type = \"web\"\ncommand = [\"node\"]\nargs = [\"server.js\"]\ndefault = true\n")
     );
-    assert!(
-        outcome
-            .process
-            .stdout
-            .contains("    web: node server.js (package.json main)\n"),
-        "{}",
-        outcome.process.stdout
+    assert_contains!(
+        outcome.process.stdout,
+        "    web: node server.js (package.json main)\n"
     );
 }
 
 #[test]
 fn build_falls_back_to_server_js() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("node-node-version")).build();
-    assert_build_succeeded(&outcome);
+    outcome.assert_success();
     assert_eq!(
         web_process(&outcome),
         toml_text("type = \"web\"\ncommand = [\"node\"]\nargs = [\"server.js\"]\ndefault = true\n")
@@ -206,7 +184,7 @@ fn build_in_the_project_path_sets_the_working_directory() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("node-project-path"))
         .platform_env("BP_NODE_PROJECT_PATH", "api")
         .build();
-    assert_build_succeeded(&outcome);
+    outcome.assert_success();
     let api = fixture_app("node-project-path").join("api");
     assert_eq!(
         web_process(&outcome),
@@ -223,14 +201,11 @@ fn build_without_a_process_logs_it() {
     let app = tempfile::tempdir().unwrap();
     std::fs::write(app.path().join("package.json"), "{\"name\": \"library\"}").unwrap();
     let outcome = ModuleRun::new(&buildpack(), app.path()).build();
-    assert_build_succeeded(&outcome);
+    outcome.assert_success();
     assert!(outcome.launch.is_none());
-    assert!(
-        outcome.process.stdout.contains(
-            "  Assigning the default process\n    None: package.json has no scripts.start or usable main"
-        ),
-        "{}",
-        outcome.process.stdout
+    assert_contains!(
+        outcome.process.stdout,
+        "  Assigning the default process\n    None: package.json has no scripts.start or usable main"
     );
     assert!(outcome.layers_dir.join("launch.sbom.cdx.json").is_file());
 }
@@ -240,22 +215,17 @@ fn build_fails_clearly_without_node() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .lifecycle_env("PATH", "/nonexistent")
         .build();
-    assert_eq!(outcome.process.exit_code, 1, "{}", outcome.process.stdout);
+    outcome.assert_exit(1);
     assert!(outcome.launch.is_none());
     let stderr = &outcome.process.stderr;
     assert!(stderr.starts_with(NOT_INSTALLED), "{stderr}");
-    assert!(
-        stderr.contains("  `node` is not on PATH (\"/nonexistent\")."),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(
-            "the image extension paketo-community/ubi-nodejs-extension installs from the \
+    assert_contains!(stderr, "  `node` is not on PATH (\"/nonexistent\").");
+    assert_contains!(
+        stderr,
+        "the image extension paketo-community/ubi-nodejs-extension installs from the \
              distribution's RPMs"
-        ),
-        "{stderr}"
     );
-    assert!(stderr.contains("order-extensions"), "{stderr}");
+    assert_contains!(stderr, "order-extensions");
     assert!(!stderr.contains("the extension did not run"), "{stderr}");
 }
 
@@ -267,29 +237,22 @@ fn build_says_the_extension_did_not_run_when_the_plan_still_requests_node() {
         .buildpack_plan(plan)
         .lifecycle_env("PATH", "/nonexistent")
         .build();
-    assert_eq!(outcome.process.exit_code, 1);
+    outcome.assert_exit(1);
     assert!(outcome.process.stderr.starts_with(NOT_INSTALLED));
-    assert!(
-        outcome
-            .process
-            .stderr
-            .contains("The build plan still requests node, so no image extension installed it"),
-        "{}",
-        outcome.process.stderr
+    assert_contains!(
+        outcome.process.stderr,
+        "The build plan still requests node, so no image extension installed it"
     );
 
     // With a node on PATH, the build goes on and warns.
     let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .buildpack_plan(plan)
         .build();
-    assert_build_succeeded(&outcome);
-    assert!(
-        outcome.process.stdout.contains(
-            "    WARNING: the build plan still requests node (1 entry): the \
+    outcome.assert_success();
+    assert_contains!(
+        outcome.process.stdout,
+        "    WARNING: the build plan still requests node (1 entry): the \
              ubi-nodejs-extension did not run; using the node on PATH if it serves the request\n"
-        ),
-        "{}",
-        outcome.process.stdout
     );
 }
 
@@ -298,7 +261,7 @@ fn build_rejects_an_invalid_optimize_memory_value() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("node-npm-engines"))
         .platform_env("BP_NODE_OPTIMIZE_MEMORY", "yes")
         .build();
-    assert_eq!(outcome.process.exit_code, 1);
+    outcome.assert_exit(1);
     assert!(
         outcome.process.stderr.starts_with(
             "ERROR: Invalid BP_NODE_OPTIMIZE_MEMORY\n  BP_NODE_OPTIMIZE_MEMORY=\"yes\""
@@ -319,25 +282,19 @@ fn optimize_memory_installs_the_exec_d_program() {
     let outcome = ModuleRun::new(&module, fixture_app("node-npm-engines"))
         .platform_env("BP_NODE_OPTIMIZE_MEMORY", "true")
         .build();
-    assert_build_succeeded(&outcome);
+    outcome.assert_success();
     let program = outcome.layers_dir.join("node-env/exec.d/optimize-memory");
     assert_eq!(mode(&program), 0o755);
     assert_eq!(
         std::fs::read(&program).unwrap(),
         std::fs::read(&packaged).unwrap()
     );
-    assert!(
-        outcome.process.stdout.contains(
-            "  Writing exec.d/optimize-memory\n    BP_NODE_OPTIMIZE_MEMORY=true: at launch"
-        ),
-        "{}",
-        outcome.process.stdout
+    assert_contains!(
+        outcome.process.stdout,
+        "  Writing exec.d/optimize-memory\n    BP_NODE_OPTIMIZE_MEMORY=true: at launch"
     );
     let layer_toml = std::fs::read_to_string(outcome.layers_dir.join("node-env.toml")).unwrap();
-    assert!(
-        layer_toml.contains("optimize_memory = true"),
-        "{layer_toml}"
-    );
+    assert_contains!(layer_toml, "optimize_memory = true");
 
     // Run as the launcher runs it: the TOML goes to file descriptor 3.
     let cgroup = tempfile::tempdir().unwrap();
@@ -352,7 +309,7 @@ fn optimize_memory_installs_the_exec_d_program() {
         .env("NODE_OPTIONS", "--use-openssl-ca")
         .output()
         .unwrap();
-    assert!(output.status.success(), "{output:?}");
+    Process::from(output).assert_success();
     assert_eq!(
         std::fs::read_to_string(&fd3).unwrap(),
         "NODE_OPTIONS = \"--use-openssl-ca --max_old_space_size=96\"\n"
@@ -368,7 +325,7 @@ fn optimize_memory_installs_the_exec_d_program() {
         .env_clear()
         .output()
         .unwrap();
-    assert!(output.status.success(), "{output:?}");
+    Process::from(output).assert_success();
     assert_eq!(std::fs::read_to_string(&fd3).unwrap(), "");
 }
 

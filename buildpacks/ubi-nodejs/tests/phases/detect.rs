@@ -1,7 +1,7 @@
 //! Detect: the plan each app gets, and the app files it refuses.
 
 use crate::support::{buildpack, detect_plan, expected_plan};
-use cnb_harness::{ModuleRun, fixture_app, mkfifo};
+use cnb_harness::{ModuleRun, Outcome, assert_contains, fixture_app, mkfifo};
 use std::os::unix::fs::symlink;
 
 #[test]
@@ -44,7 +44,7 @@ fn detect_puts_bp_node_version_first() {
 fn detect_in_bp_node_project_path() {
     let run = ModuleRun::new(&buildpack(), fixture_app("node-project-path"));
     let outcome = run.detect();
-    assert_eq!(outcome.process.exit_code, 100, "{}", outcome.process.stderr);
+    outcome.assert_exit(100);
     assert_eq!(
         outcome.process.stdout,
         "No package.json in the app root: not a Node.js app\n"
@@ -60,7 +60,7 @@ fn detect_in_bp_node_project_path() {
 #[test]
 fn detect_fails_for_a_non_node_app() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("empty-app")).detect();
-    assert_eq!(outcome.process.exit_code, 100, "{}", outcome.process.stderr);
+    outcome.assert_exit(100);
     assert_eq!(outcome.plan, None);
     assert_eq!(
         outcome.process.stdout,
@@ -85,7 +85,7 @@ fn detect_errors_on_a_project_path_outside_the_app() {
         let outcome = ModuleRun::new(&buildpack(), fixture_app("node-project-path"))
             .platform_env("BP_NODE_PROJECT_PATH", value)
             .detect();
-        assert_eq!(outcome.process.exit_code, 1, "{value}");
+        outcome.assert_exit(1);
         assert!(
             outcome.process.stderr.starts_with("ERROR: ")
                 && outcome.process.stderr.contains(expected),
@@ -101,7 +101,7 @@ fn detect_errors_on_malformed_package_json_naming_the_file() {
     let package_json = app.path().join("package.json");
     std::fs::write(&package_json, "{\n  \"name\": \"broken\",\n}\n").unwrap();
     let outcome = ModuleRun::new(&buildpack(), app.path()).detect();
-    assert_eq!(outcome.process.exit_code, 1);
+    outcome.assert_exit(1);
     assert!(
         outcome
             .process
@@ -110,11 +110,7 @@ fn detect_errors_on_malformed_package_json_naming_the_file() {
         "{}",
         outcome.process.stderr
     );
-    assert!(
-        outcome.process.stderr.contains("line 3 column 1"),
-        "{}",
-        outcome.process.stderr
-    );
+    assert_contains!(outcome.process.stderr, "line 3 column 1");
 }
 
 /// Detect copied a 1 MB `engines.node` into the build plan, although both Node.js modules read
@@ -130,7 +126,7 @@ fn detect_refuses_a_request_longer_than_the_extension_reads() {
     )
     .unwrap();
     let outcome = ModuleRun::new(&buildpack(), app.path()).detect();
-    assert_eq!(outcome.process.exit_code, 1, "{}", outcome.process.stdout);
+    outcome.assert_exit(1);
     assert_eq!(outcome.plan, None);
     let message = nodejs_version::Request::parse(&huge)
         .unwrap_err()
@@ -148,7 +144,7 @@ fn detect_errors_on_a_dangling_package_json() {
     let app = tempfile::tempdir().unwrap();
     symlink("package.real.json", app.path().join("package.json")).unwrap();
     let outcome = ModuleRun::new(&buildpack(), app.path()).detect();
-    assert_eq!(outcome.process.exit_code, 1, "{}", outcome.process.stdout);
+    outcome.assert_exit(1);
     let stderr = &outcome.process.stderr;
     assert!(
         stderr.starts_with(&format!(
@@ -173,13 +169,14 @@ fn detect_errors_on_a_fifo_instead_of_waiting() {
             ModuleRun::new(&buildpack(), app.path()).run_bounded("detect", cnb_harness::HANG_GUARD);
         let process =
             process.unwrap_or_else(|| panic!("{name}: detect still running after {took:?}"));
-        assert_eq!(process.exit_code, 1, "{name}: {process:?}");
+        process.assert_exit(1);
         let stderr = &process.stderr;
-        assert!(
-            stderr.contains(&format!(
+        assert_contains!(
+            stderr,
+            format!(
                 "{} is a FIFO, not a regular file",
                 app.path().join(name).display()
-            )),
+            ),
             "{name}: {stderr}"
         );
     }
@@ -199,13 +196,14 @@ fn detect_refuses_app_files_outside_the_app() {
         }
         symlink(outside.path().join("shadow"), app.path().join(name)).unwrap();
         let outcome = ModuleRun::new(&buildpack(), app.path()).detect();
-        assert_eq!(outcome.process.exit_code, 1, "{name}");
+        outcome.assert_exit(1);
         assert_eq!(outcome.plan, None);
-        assert!(
-            outcome.process.stderr.contains(&format!(
+        assert_contains!(
+            outcome.process.stderr,
+            format!(
                 "{} leads outside the app directory through a symbolic link",
                 app.path().join(name).display()
-            )),
+            ),
             "{name}: {}",
             outcome.process.stderr
         );
@@ -218,13 +216,10 @@ fn detect_refuses_app_files_outside_the_app() {
     let outcome = ModuleRun::new(&buildpack(), app.path())
         .platform_env("BP_NODE_PROJECT_PATH", "api")
         .detect();
-    assert_eq!(outcome.process.exit_code, 1);
-    assert!(
-        outcome.process.stderr.contains(
-            "BP_NODE_PROJECT_PATH=\"api\" leads out of the app directory through a symbolic link"
-        ),
-        "{}",
-        outcome.process.stderr
+    outcome.assert_exit(1);
+    assert_contains!(
+        outcome.process.stderr,
+        "BP_NODE_PROJECT_PATH=\"api\" leads out of the app directory through a symbolic link"
     );
 
     // Inside the app, links are followed.

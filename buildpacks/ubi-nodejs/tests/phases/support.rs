@@ -1,6 +1,6 @@
 //! The packaged buildpack, plans and readers the detect and build tests share.
 
-use cnb_harness::{BuildOutcome, Module, ModuleRun};
+use cnb_harness::{BuildOutcome, Module, ModuleRun, Outcome};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
@@ -39,7 +39,7 @@ pub(crate) fn expected_plan(requirements: &[(&str, &str)]) -> toml::Table {
 
 pub(crate) fn detect_plan(run: &ModuleRun) -> toml::Table {
     let outcome = run.detect();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     outcome.plan.expect("a build plan")
 }
 
@@ -50,14 +50,6 @@ pub(crate) fn machine_node_version() -> String {
         .trim()
         .trim_start_matches('v')
         .to_string()
-}
-
-pub(crate) fn assert_build_succeeded(outcome: &BuildOutcome) {
-    assert_eq!(
-        outcome.process.exit_code, 0,
-        "stdout:\n{}\nstderr:\n{}",
-        outcome.process.stdout, outcome.process.stderr
-    );
 }
 
 pub(crate) fn web_process(outcome: &BuildOutcome) -> toml::Table {

@@ -2,10 +2,10 @@
 //! extension cannot install are skipped with the reason.
 
 use crate::support::{
-    INSTALL, RUNTIME_FILE, STACK_ID, UBI8, UBI9, app, assert_failure, assert_success, fixture,
-    jdk_package, plan, run_image, version, with_catalogue,
+    HAND_OFF_FILE, INSTALL, STACK_ID, UBI8, UBI9, app, fixture, jdk_package, plan, run_image,
+    version, with_catalogue,
 };
-use cnb_harness::{ModuleRun, TargetEnv};
+use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
 fn catalogue_problems_name_the_file_and_a_missing_one_means_the_table() {
@@ -33,8 +33,8 @@ fn catalogue_problems_name_the_file_and_a_missing_one_means_the_table() {
             .lifecycle_env(STACK_ID, UBI9)
             .buildpack_plan(&plan(None))
             .generate();
-        assert_failure(
-            &outcome,
+        outcome.assert_error(
+            "",
             &[&format!(
                 "the Java version catalogue {} {expected}",
                 catalogue.display()
@@ -48,23 +48,26 @@ fn catalogue_problems_name_the_file_and_a_missing_one_means_the_table() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(None))
         .generate();
-    assert_success(&outcome);
+    outcome.assert_dockerfiles();
     assert_eq!(
         run_image(&outcome),
         "paketobuildpacks/run-java-17-ubi8-base"
     );
-    assert!(outcome.process.stdout.contains(&format!(
-        "(built-in table for ubi8: {} does not exist): 8, 11, 17, 21 (default 17",
-        missing.display()
-    )));
+    assert_contains!(
+        outcome.process.stdout,
+        format!(
+            "(built-in table for ubi8: {} does not exist): 8, 11, 17, 21 (default 17",
+            missing.display()
+        )
+    );
 
     // ubi10 publishes no Java run image: without java-* entries there is nothing to offer.
     let outcome = ModuleRun::new(&module, app("empty-app"))
         .target(TargetEnv::linux_amd64("rhel", "10.0"))
         .buildpack_plan(&plan(None))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
+        "",
         &["ERROR: io.buildpacks.stacks.ubi10 offers no Java this extension knows of"],
     );
 }
@@ -84,7 +87,7 @@ fn ubi10_with_java_entries_in_its_catalogue() {
         .target(TargetEnv::linux_amd64("rhel", "10.0"))
         .buildpack_plan(&plan(Some(("21", "pom.xml"))))
         .generate();
-    assert_success(&outcome);
+    outcome.assert_dockerfiles();
     assert!(outcome.build_dockerfile.as_deref().unwrap().contains(&format!(
         "RUN {INSTALL} openssl-devel java-21-openjdk-devel nss_wrapper-libs which && microdnf \
          clean all\n"
@@ -99,39 +102,28 @@ fn ubi10_with_java_entries_in_its_catalogue() {
 fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let catalogue = dir.path().join("images.json");
-    std::fs::write(
-        &catalogue,
-        r#"{"images": [{"name": "javascript-tools", "run_image": "x"}, {"name": "nodejsfoo"}, {"name": "java-21", "run_image": "run-java-21"}, {"name": "nodejs-22", "is_default_run_image": true}]}"#,
-    )
-    .unwrap();
-    let (module, _module_dir) = with_catalogue(&catalogue);
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan(&plan(None))
-        .generate();
-    assert_success(&outcome);
-    assert_eq!(jdk_package(&outcome), "java-21-openjdk-devel");
-
-    // `java-0` used to make the catalogue an error; it is skipped (never installed).
-    std::fs::write(
-        &catalogue,
-        r#"{"images": [{"name": "java-0", "run_image": "run-java-0"}, {"name": "java-21"}]}"#,
-    )
-    .unwrap();
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan(&plan(None))
-        .generate();
-    assert_success(&outcome);
-    assert_eq!(jdk_package(&outcome), "java-21-openjdk-devel");
-    assert!(
-        outcome.process.stdout.contains(
-            "      Skipped java-0: older than the first OpenJDK LTS release, the only Java RHEL \
-             packages (8, 11, 17, 21, 25 and every fourth after)\n"
+    for (json, logged) in [
+        (
+            r#"{"images": [{"name": "javascript-tools", "run_image": "x"}, {"name": "nodejsfoo"}, {"name": "java-21", "run_image": "run-java-21"}, {"name": "nodejs-22", "is_default_run_image": true}]}"#,
+            "",
         ),
-        "{}",
-        outcome.process.stdout
-    );
+        // `java-0` used to make the catalogue an error; it is skipped (never installed).
+        (
+            r#"{"images": [{"name": "java-0", "run_image": "run-java-0"}, {"name": "java-21"}]}"#,
+            "      Skipped java-0: older than the first OpenJDK LTS release, the only Java RHEL \
+             packages (8, 11, 17, 21, 25 and every fourth after)\n",
+        ),
+    ] {
+        std::fs::write(&catalogue, json).unwrap();
+        let (module, _module_dir) = with_catalogue(&catalogue);
+        let outcome = ModuleRun::new(&module, app("empty-app"))
+            .lifecycle_env(STACK_ID, UBI9)
+            .buildpack_plan(&plan(None))
+            .generate();
+        outcome.assert_dockerfiles();
+        assert_eq!(jdk_package(&outcome), "java-21-openjdk-devel", "{json}");
+        assert_contains!(outcome.process.stdout, logged);
+    }
 }
 
 /// Issue 21: one `java-26` (not an LTS release RHEL packages) or `java-1` entry in the
@@ -145,7 +137,7 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
         .lifecycle_env(STACK_ID, UBI9)
         .buildpack_plan(&plan(Some(("17", "pom.xml"))))
         .generate();
-    assert_success(&outcome);
+    outcome.assert_dockerfiles();
     assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
     assert_eq!(
         run_image(&outcome),
@@ -177,7 +169,7 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
              \x20 Installing with microdnf:\n\
              \x20   openssl-devel java-17-openjdk-devel nss_wrapper-libs which\n\
              \x20 JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
-             {RUNTIME_FILE})\n\
+             {HAND_OFF_FILE})\n\
              \n",
             catalogue.display(),
             version = version()
@@ -189,7 +181,7 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
         .lifecycle_env(STACK_ID, UBI9)
         .buildpack_plan(&plan(None))
         .generate();
-    assert_success(&outcome);
+    outcome.assert_dockerfiles();
     assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
 
     // Asking for the skipped major fails, saying why.
@@ -198,8 +190,8 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
         .platform_env("BP_JVM_VERSION", "26")
         .buildpack_plan(&plan(None))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
+        "",
         &[&format!(
             "ERROR: unable to map requested Java version \"26\" (BP_JVM_VERSION) to a UBI \
              supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), \
@@ -217,10 +209,10 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
         .lifecycle_env(STACK_ID, UBI9)
         .buildpack_plan(&plan(Some(("17", "pom.xml"))))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
+        "Cannot use the stack's Java catalogue",
         &[&format!(
-            "ERROR: Cannot use the stack's Java catalogue\n  the Java version catalogue {} lists \
+            "\n  the Java version catalogue {} lists \
              Java 1, 26, none of which this extension can install: java-1: older than the first \
              OpenJDK LTS release",
             catalogue.display()

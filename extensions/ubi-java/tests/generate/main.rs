@@ -15,15 +15,14 @@ mod refusals;
 mod support;
 mod versions;
 
-use cnb_harness::ModuleRun;
-use std::path::PathBuf;
+use cnb_harness::{ModuleRun, Outcome};
 use support::{app, packaged};
 
 #[test]
 fn detect_provides_jdk_and_jre_or_either() {
     for name in ["java-maven-release-21", "java-prebuilt-jar", "empty-app"] {
         let outcome = ModuleRun::new(&packaged(), app(name)).detect();
-        assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+        outcome.assert_success();
         let expected: toml::Table = toml::from_str(
             "[[provides]]\nname = \"jdk\"\n[[provides]]\nname = \"jre\"\n\n\
              [[or]]\n[[or.provides]]\nname = \"jdk\"\n\n\
@@ -35,14 +34,11 @@ fn detect_provides_jdk_and_jre_or_either() {
 }
 
 #[test]
-fn the_packaged_binary_is_small() {
-    // (The packager has checked that it is statically linked.)
+fn the_packaged_extension_is_one_small_executable_reading_the_stacks_catalogue() {
     let module = packaged();
-    let executable = module.executable("generate");
-    let size = std::fs::metadata(&executable).unwrap().len();
-    assert!(size < 2 * 1024 * 1024, "bin/generate is {size} bytes");
+    module.assert_one_executable_of_at_most(2 * 1024 * 1024);
     assert_eq!(
-        std::fs::read_link(module.dir.join("bin/detect")).unwrap(),
-        PathBuf::from("generate")
+        module.metadata_string("catalogue").as_deref(),
+        Some("/etc/buildpacks/images.json")
     );
 }

@@ -2,10 +2,9 @@
 //! bounded time.
 
 use crate::support::{
-    JDK_ONLY, STACK_ID, UBI8, UBI9, app, app_with, assert_failure, assert_success, fixture,
-    jdk_package, plan, with_catalogue,
+    JDK_ONLY, STACK_ID, UBI8, UBI9, app, app_with, fixture, jdk_package, plan, with_catalogue,
 };
-use cnb_harness::{ModuleRun, Process, TargetEnv};
+use cnb_harness::{ModuleRun, Outcome, Process, TargetEnv, assert_contains};
 use std::time::Duration;
 
 const HOSTILE: &[&str] = &[
@@ -32,10 +31,10 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
             .platform_env("BP_JVM_VERSION", version)
             .buildpack_plan(&plan(None))
             .generate();
-        assert_failure(
-            &outcome,
+        outcome.assert_error(
+            "Invalid Java version request",
             &[&format!(
-                "ERROR: Invalid Java version request\n  the Java version {quoted} requested by \
+                "\n  the Java version {quoted} requested by \
                  BP_JVM_VERSION is not a Java version"
             )],
         );
@@ -44,10 +43,10 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
             .lifecycle_env(STACK_ID, UBI8)
             .buildpack_plan(&plan(Some((version, "pom.xml"))))
             .generate();
-        assert_failure(
-            &outcome,
+        outcome.assert_error(
+            "Invalid Java version request",
             &[&format!(
-                "ERROR: Invalid Java version request\n  the Java version {quoted} requested by \
+                "\n  the Java version {quoted} requested by \
                  build plan jdk from pom.xml is not a Java version"
             )],
         );
@@ -59,10 +58,10 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
             .buildpack_plan(&plan(None))
             .generate();
         if version.contains('\n') {
-            assert_success(&outcome);
+            outcome.assert_dockerfiles();
             assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
         } else {
-            assert_failure(&outcome, &[".java-version"]);
+            outcome.assert_error("", &[".java-version"]);
         }
         // A pom property. An unresolvable `${...}` reference names no version: the default.
         let pom = format!(
@@ -76,10 +75,10 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
             .buildpack_plan(&plan(None))
             .generate();
         if version.contains("${") {
-            assert_success(&outcome);
-            assert!(outcome.process.stdout.contains("using the default, 17"));
+            outcome.assert_dockerfiles();
+            assert_contains!(outcome.process.stdout, "using the default, 17");
         } else {
-            assert_failure(&outcome, &["pom.xml"]);
+            outcome.assert_error("", &["pom.xml"]);
         }
         for dockerfile in [&outcome.build_dockerfile, &outcome.run_dockerfile] {
             let dockerfile = dockerfile.as_deref().unwrap_or_default();
@@ -91,12 +90,10 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(Some(("99", "x\nRUN id"))))
         .generate();
-    assert_failure(&outcome, &["\"99\" (build plan jdk from \"x\\nRUN id\") "]);
-    assert!(
-        outcome
-            .process
-            .stdout
-            .contains("      build plan jdk from \"x\\nRUN id\" -> \"99\"\n")
+    outcome.assert_error("", &["\"99\" (build plan jdk from \"x\\nRUN id\") "]);
+    assert_contains!(
+        outcome.process.stdout,
+        "      build plan jdk from \"x\\nRUN id\" -> \"99\"\n"
     );
 }
 
@@ -116,10 +113,10 @@ fn hostile_overrides_are_rejected_and_nothing_is_written() {
             .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", image)
             .buildpack_plan(&plan(None))
             .generate();
-        assert_failure(
-            &outcome,
+        outcome.assert_error(
+            "Cannot choose the run image",
             &[&format!(
-                "ERROR: Cannot choose the run image\n  BP_UBI_RUN_IMAGE_OVERRIDE: {image:?} is not \
+                "\n  BP_UBI_RUN_IMAGE_OVERRIDE: {image:?} is not \
                  an image reference"
             )],
         );
@@ -133,32 +130,28 @@ fn no_jdk_or_jre_entry_writes_nothing_and_unknown_stacks_are_errors() {
         .lifecycle_env(STACK_ID, UBI9)
         .buildpack_plan("[[entries]]\nname = \"jvm-application\"\n")
         .generate();
-    assert_eq!(outcome.process.exit_code, 0, "{}", outcome.process.stderr);
+    outcome.assert_success();
     assert!(outcome.files.is_empty(), "{:?}", outcome.files);
-    assert!(
-        outcome
-            .process
-            .stdout
-            .contains("  No jdk or jre in the Buildpack Plan: nothing to install\n")
+    assert_contains!(
+        outcome.process.stdout,
+        "  No jdk or jre in the Buildpack Plan: nothing to install\n"
     );
 
     let outcome = ModuleRun::new(&module, app("empty-app"))
         .lifecycle_env(STACK_ID, "io.buildpacks.stacks.jammy")
         .buildpack_plan(&plan(None))
         .generate();
-    assert_failure(
-        &outcome,
-        &[
-            "ERROR: Not a UBI stack\n  unsupported stack \"io.buildpacks.stacks.jammy\" (CNB_STACK_ID)",
-        ],
+    outcome.assert_error(
+        "Not a UBI stack",
+        &["\n  unsupported stack \"io.buildpacks.stacks.jammy\" (CNB_STACK_ID)"],
     );
 
     let outcome = ModuleRun::new(&module, app("empty-app"))
         .target(TargetEnv::linux_amd64("ubuntu", "24.04"))
         .buildpack_plan(&plan(None))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
+        "",
         &["CNB_STACK_ID is not set and the target distro is \"ubuntu\" \"24.04\""],
     );
 }
@@ -179,7 +172,7 @@ fn fifos_are_errors_not_hangs() {
         .buildpack_plan(&plan(None));
     let (process, took) = generate_bounded(&run);
     let process = process.unwrap_or_else(|| panic!("generate hung ({took:?})"));
-    assert_eq!(process.exit_code, 1, "{}", process.stderr);
+    process.assert_exit(1);
     assert_eq!(
         process.stderr,
         format!(
@@ -207,7 +200,7 @@ fn fifos_are_errors_not_hangs() {
             .buildpack_plan(JDK_ONLY);
         let (process, took) = generate_bounded(&run);
         let process = process.unwrap_or_else(|| panic!("generate hung on {file} ({took:?})"));
-        assert_eq!(process.exit_code, 1, "{file}: {}", process.stderr);
+        process.assert_exit(1);
         assert!(
             process.stderr.starts_with(&format!(
                 "ERROR: Cannot use the app's Java version\n  cannot read the app's Java version: {} \
@@ -233,7 +226,7 @@ fn a_pom_expansion_bomb_fails_naming_the_file() {
         .buildpack_plan(JDK_ONLY);
     let (process, took) = generate_bounded(&run);
     let process = process.unwrap_or_else(|| panic!("generate hung ({took:?})"));
-    assert_eq!(process.exit_code, 1, "{}", process.stderr);
+    process.assert_exit(1);
     assert!(
         process.stderr.starts_with(
             "ERROR: Cannot use the app's Java version\n  pom.xml sets the Java version with \
@@ -254,7 +247,7 @@ fn a_ten_megabyte_java_version_prints_a_short_error() {
         .lifecycle_env(STACK_ID, UBI9)
         .buildpack_plan(JDK_ONLY)
         .generate();
-    assert_failure(&outcome, &["… (cut, 60000 bytes in all)"]);
+    outcome.assert_error("", &["… (cut, 60000 bytes in all)"]);
     assert!(
         outcome.process.stderr.len() < 1000,
         "{}",
@@ -271,7 +264,7 @@ fn a_ten_megabyte_java_version_prints_a_short_error() {
         .lifecycle_env(STACK_ID, UBI9)
         .buildpack_plan(JDK_ONLY)
         .generate();
-    assert_failure(&outcome, &[".java-version is larger than 65536 bytes"]);
+    outcome.assert_error("", &[".java-version is larger than 65536 bytes"]);
     assert!(
         outcome.process.stderr.len() < 1000,
         "{}",

@@ -14,9 +14,7 @@ pub(crate) fn version() -> String {
     cnb_harness::descriptor_version(include_str!("../../extension.toml"))
 }
 
-pub(crate) fn app(name: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures/apps").join(name)
-}
+pub(crate) use cnb_harness::fixture_app as app;
 
 pub(crate) fn fixture(name: &str) -> PathBuf {
     workspace_root().join("tests/fixtures/ubi-java").join(name)
@@ -29,13 +27,7 @@ pub(crate) fn packaged() -> Module {
 /// A copy of the packaged extension whose `[metadata] catalogue` is `catalogue`; the copy lives
 /// as long as the returned directory.
 pub(crate) fn with_catalogue(catalogue: &Path) -> (Module, TempDir) {
-    let packaged = packaged();
-    assert_eq!(
-        packaged.metadata_string("catalogue").as_deref(),
-        Some("/etc/buildpacks/images.json"),
-        "the packaged extension reads the stack's catalogue"
-    );
-    packaged.copy_with_metadata_path("catalogue", catalogue)
+    packaged().copy_with_metadata_path("catalogue", catalogue)
 }
 
 /// A Buildpack Plan with a `jdk` (build) and a `jre` (launch) entry, each with `version` and
@@ -75,36 +67,6 @@ pub(crate) fn app_with(files: &[(&str, &str)]) -> TempDir {
     dir
 }
 
-pub(crate) fn assert_success(outcome: &GenerateOutcome) {
-    assert_eq!(
-        outcome.process.exit_code, 0,
-        "stdout:\n{}\nstderr:\n{}",
-        outcome.process.stdout, outcome.process.stderr
-    );
-    assert_eq!(outcome.files, ["build.Dockerfile", "run.Dockerfile"]);
-    assert!(outcome.extend_config.is_none());
-    assert_eq!(outcome.process.stderr, "");
-}
-
-/// Fails as every module fails, `ERROR: <header>` then an indented body, containing every
-/// `expected`; and writes nothing.
-pub(crate) fn assert_failure(outcome: &GenerateOutcome, expected: &[&str]) {
-    assert_eq!(
-        outcome.process.exit_code, 1,
-        "stdout:\n{}\nstderr:\n{}",
-        outcome.process.stdout, outcome.process.stderr
-    );
-    assert!(outcome.files.is_empty(), "{:?}", outcome.files);
-    let stderr = &outcome.process.stderr;
-    assert!(stderr.starts_with("ERROR: "), "{stderr}");
-    let body: Vec<&str> = stderr.lines().skip(1).collect();
-    assert!(!body.is_empty(), "{stderr}");
-    assert!(body.iter().all(|line| line.starts_with("  ")), "{stderr}");
-    for expected in expected {
-        assert!(stderr.contains(expected), "{expected:?} not in {stderr}");
-    }
-}
-
 /// The run.Dockerfile's image.
 pub(crate) fn run_image(outcome: &GenerateOutcome) -> &str {
     outcome
@@ -133,14 +95,15 @@ pub(crate) const CACHE_COMMENT: &str = "# build_id is deliberately not reference
     until the build image or this file changes (a stack release, another Java major).\n\
     # Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on every build.\n";
 
-pub(crate) const RUNTIME_FILE: &str = "/usr/share/paketo-community/ubi-java-extension/runtime.toml";
+pub(crate) const HAND_OFF_FILE: &str =
+    "/usr/share/paketo-community/ubi-java-extension/runtime.toml";
 
 pub(crate) fn runtime_lines(major: u32, stack: &str, java_home: &str) -> String {
     format!(
-        "# Tells the companion buildpack which Java was installed: {RUNTIME_FILE}\n\
+        "# Tells the companion buildpack which Java was installed: {HAND_OFF_FILE}\n\
          RUN mkdir -p /usr/share/paketo-community/ubi-java-extension && printf '%b' \
          'major = {major}\\nstack = \"{stack}\"\\njava_home = \"{java_home}\"\\n' > \
-         {RUNTIME_FILE} && chmod 644 {RUNTIME_FILE}\n"
+         {HAND_OFF_FILE} && chmod 644 {HAND_OFF_FILE}\n"
     )
 }
 

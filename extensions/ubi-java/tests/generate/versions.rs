@@ -1,11 +1,10 @@
 //! Which Java the extension installs, from which source, and which run image the app gets.
 
 use crate::support::{
-    CACHE_COMMENT, INSTALL, JDK_ONLY, RESTORE_USER, RUNTIME_FILE, STACK_ID, UBI8, UBI9, app,
-    assert_failure, assert_success, fixture, jdk_package, plan, run_image, runtime_lines, version,
-    with_catalogue,
+    CACHE_COMMENT, HAND_OFF_FILE, INSTALL, JDK_ONLY, RESTORE_USER, STACK_ID, UBI8, UBI9, app,
+    fixture, jdk_package, plan, run_image, runtime_lines, version, with_catalogue,
 };
-use cnb_harness::{ModuleRun, TargetEnv};
+use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
 fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
@@ -16,7 +15,7 @@ fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
         .target(TargetEnv::linux_amd64("rhel", "8.10"))
         .buildpack_plan(JDK_ONLY)
         .generate();
-    assert_success(&outcome);
+    outcome.assert_dockerfiles();
     assert_eq!(
         outcome.build_dockerfile.as_deref().unwrap(),
         format!(
@@ -49,7 +48,7 @@ fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
              \x20 Installing with microdnf:\n\
              \x20   openssl-devel java-17-openjdk-devel nss_wrapper which\n\
              \x20 JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
-             {RUNTIME_FILE})\n\
+             {HAND_OFF_FILE})\n\
              \n",
             catalogue.display(),
             version = version()
@@ -57,50 +56,73 @@ fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
     );
 }
 
+/// The whole `build.Dockerfile` and the run image: the major's packages (`java-1.8.0-*` for 8;
+/// `nss_wrapper` on ubi8, `nss_wrapper-libs` on ubi9), where its RPM puts the JDK, and the stack
+/// from `CNB_STACK_ID` or from the target.
 #[test]
-fn ubi8_java_8_in_the_legacy_spelling() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
-    let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
-        .lifecycle_env(STACK_ID, UBI8)
-        .platform_env("BP_JVM_VERSION", "1.8")
-        .buildpack_plan(&plan(Some(("21", "pom.xml"))))
-        .generate();
-    assert_success(&outcome);
-    assert_eq!(
-        outcome.build_dockerfile.as_deref().unwrap(),
-        format!(
-            "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-             RUN {INSTALL} openssl-devel java-1.8.0-openjdk-devel nss_wrapper which && \
-             microdnf clean all\n{}{RESTORE_USER}",
-            runtime_lines(8, UBI8, "/usr/lib/jvm/java-1.8.0-openjdk")
-        )
-    );
-    assert_eq!(run_image(&outcome), "paketobuildpacks/run-java-8-ubi8-base");
+fn the_build_dockerfile_installs_the_majors_packages_and_hands_off_the_java_home() {
+    for (catalogue, stack, target, jvm_version, packages, major, java_home, run_stack) in [
+        (
+            "images-ubi8.json",
+            Some(UBI8),
+            None,
+            // The legacy spelling of 8.
+            Some("1.8"),
+            "openssl-devel java-1.8.0-openjdk-devel nss_wrapper which",
+            8,
+            "/usr/lib/jvm/java-1.8.0-openjdk",
+            (UBI8, "ubi8"),
+        ),
+        (
+            "images-ubi9.json",
+            None,
+            Some("9.4"),
+            None,
+            "openssl-devel java-21-openjdk-devel nss_wrapper-libs which",
+            21,
+            "/usr/lib/jvm/java-21-openjdk",
+            (UBI9, "ubi9"),
+        ),
+    ] {
+        let (module, _dir) = with_catalogue(&fixture(catalogue));
+        let mut run = ModuleRun::new(&module, app("java-maven-release-21"))
+            .buildpack_plan(&plan(Some(("21", "pom.xml"))));
+        if let Some(jvm_version) = jvm_version {
+            run = run.platform_env("BP_JVM_VERSION", jvm_version);
+        }
+        if let Some(stack) = stack {
+            run = run.lifecycle_env(STACK_ID, stack);
+        }
+        if let Some(version) = target {
+            run = run.target(TargetEnv::linux_amd64("rhel", version));
+        }
+        let outcome = run.generate();
+        outcome.assert_dockerfiles();
+        let (stack, base) = run_stack;
+        assert_eq!(
+            outcome.build_dockerfile.as_deref().unwrap(),
+            format!(
+                "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
+                 RUN {INSTALL} {packages} && microdnf clean all\n{}{RESTORE_USER}",
+                runtime_lines(major, stack, java_home)
+            )
+        );
+        assert_eq!(
+            run_image(&outcome),
+            format!("paketobuildpacks/run-java-{major}-{base}-base")
+        );
+    }
 }
 
 #[test]
-fn ubi9_from_the_target_with_the_plan_version() {
+fn ubi9_from_the_target_logs_every_candidate_and_the_catalogue() {
     let catalogue = fixture("images-ubi9.json");
     let (module, _dir) = with_catalogue(&catalogue);
     let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
         .target(TargetEnv::linux_amd64("rhel", "9.4"))
         .buildpack_plan(&plan(Some(("21", "pom.xml"))))
         .generate();
-    assert_success(&outcome);
-    assert_eq!(
-        outcome.build_dockerfile.as_deref().unwrap(),
-        format!(
-            "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-             RUN {INSTALL} openssl-devel java-21-openjdk-devel nss_wrapper-libs which && \
-             microdnf clean all\n{}{RESTORE_USER}",
-            runtime_lines(21, UBI9, "/usr/lib/jvm/java-21-openjdk")
-        )
-    );
-    assert_eq!(
-        outcome.run_dockerfile.as_deref(),
-        Some("FROM paketobuildpacks/run-java-21-ubi9-base\n")
-    );
-    let stdout = &outcome.process.stdout;
+    outcome.assert_dockerfiles();
     for line in [
         "      build plan jdk from pom.xml -> \"21\"\n      build plan jre from pom.xml -> \"21\"\n      \
          app pom.xml -> \"21\"\n",
@@ -111,120 +133,154 @@ fn ubi9_from_the_target_with_the_plan_version() {
             catalogue.display()
         ),
     ] {
-        assert!(stdout.contains(line), "{line:?} not in\n{stdout}");
+        assert_contains!(outcome.process.stdout, line);
     }
 }
 
-#[test]
-fn bp_jvm_version_wins_over_the_plan() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi9.json"));
-    let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .platform_env("BP_JVM_VERSION", "17.*")
-        .buildpack_plan(&plan(Some(("21", "pom.xml"))))
-        .generate();
-    assert_success(&outcome);
-    assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
-    assert_eq!(
-        run_image(&outcome),
-        "paketobuildpacks/run-java-17-ubi9-base"
-    );
-    assert!(outcome.process.stdout.contains(
-        "      BP_JVM_VERSION -> \"17.*\"\n      build plan jdk from pom.xml -> \"21\"\n"
-    ));
+/// One generate on UBI 9 (`CNB_STACK_ID`), and what it must choose.
+struct Choice {
+    catalogue: &'static str,
+    app: &'static str,
+    /// A platform setting.
+    setting: Option<(&'static str, &'static str)>,
+    /// The plan's version and its source.
+    plan: Option<(&'static str, &'static str)>,
+    major: u32,
+    run_image: &'static str,
+    logged: &'static [&'static str],
 }
 
+const LOCAL_RUN_IMAGES: &str = "images-ubi9-local-run-images.json";
+
+/// Which request wins (`BP_JVM_VERSION`, the plan, the app's files, the catalogue's default),
+/// and which run image (Paketo's naming, the catalogue's full reference,
+/// `BP_UBI_RUN_IMAGE_OVERRIDE` unless empty), each said in the log.
+const CHOICES: &[Choice] = &[
+    Choice {
+        catalogue: "images-ubi9.json",
+        app: "java-maven-release-21",
+        setting: Some(("BP_JVM_VERSION", "17.*")),
+        plan: Some(("21", "pom.xml")),
+        major: 17,
+        run_image: "paketobuildpacks/run-java-17-ubi9-base",
+        logged: &[
+            "      BP_JVM_VERSION -> \"17.*\"\n      build plan jdk from pom.xml -> \"21\"\n",
+        ],
+    },
+    Choice {
+        catalogue: "images-ubi9.json",
+        app: "java-maven-release-21",
+        setting: None,
+        plan: None,
+        major: 21,
+        run_image: "paketobuildpacks/run-java-21-ubi9-base",
+        logged: &["    Using the highest-priority request: app pom.xml -> \"21\" (Java 21)\n"],
+    },
+    Choice {
+        catalogue: "images-ubi9.json",
+        app: "java-gradle-toolchain-17",
+        setting: None,
+        plan: None,
+        major: 17,
+        run_image: "paketobuildpacks/run-java-17-ubi9-base",
+        logged: &[
+            "    Using the highest-priority request: app build.gradle.kts -> \"17\" (Java 17)\n",
+        ],
+    },
+    Choice {
+        catalogue: "images-ubi9.json",
+        app: "java-prebuilt-jar",
+        setting: None,
+        plan: None,
+        major: 17,
+        run_image: "paketobuildpacks/run-java-17-ubi9-base",
+        logged: &[
+            "    Using the highest-priority request: app META-INF/MANIFEST.MF -> \"17\" (Java 17)\n",
+        ],
+    },
+    Choice {
+        catalogue: "images-ubi9.json",
+        app: "java-sdkmanrc",
+        setting: None,
+        plan: None,
+        major: 17,
+        run_image: "paketobuildpacks/run-java-17-ubi9-base",
+        logged: &[
+            "    Using the highest-priority request: app .sdkmanrc -> \"17.0.10-tem\" (Java 17)\n",
+        ],
+    },
+    Choice {
+        catalogue: "images-ubi9.json",
+        app: "java-version-file",
+        setting: None,
+        plan: None,
+        major: 17,
+        run_image: "paketobuildpacks/run-java-17-ubi9-base",
+        logged: &[
+            "    Using the highest-priority request: app .java-version -> \"17.0.10\" (Java 17)\n",
+        ],
+    },
+    Choice {
+        catalogue: LOCAL_RUN_IMAGES,
+        app: "empty-app",
+        setting: None,
+        plan: None,
+        major: 17,
+        run_image: "localhost/paketo/run-java-17-ubi9-base:0.0.42",
+        logged: &[
+            "    No version requested (BP_JVM_VERSION, the build plan's jdk and jre, the app's \
+             .sdkmanrc, .java-version, MANIFEST.MF, pom.xml, build.gradle(.kts))\n",
+            "    No version requested: using the default, 17\n",
+            "  Run image localhost/paketo/run-java-17-ubi9-base:0.0.42 (from run_image of \
+             java-17 in the catalogue)\n",
+        ],
+    },
+    Choice {
+        catalogue: LOCAL_RUN_IMAGES,
+        app: "java-maven-release-21",
+        setting: Some(("BP_UBI_RUN_IMAGE_OVERRIDE", "localhost/my/run-java:21")),
+        plan: None,
+        major: 21,
+        run_image: "localhost/my/run-java:21",
+        logged: &[
+            "  Using run image specified by BP_UBI_RUN_IMAGE_OVERRIDE localhost/my/run-java:21\n",
+        ],
+    },
+    // Upstream writes `FROM ` with nothing after it; here an empty value is unset.
+    Choice {
+        catalogue: LOCAL_RUN_IMAGES,
+        app: "java-maven-release-21",
+        setting: Some(("BP_UBI_RUN_IMAGE_OVERRIDE", "")),
+        plan: None,
+        major: 21,
+        run_image: "localhost/paketo/run-java-21-ubi9-base:0.0.42",
+        logged: &[],
+    },
+];
+
 #[test]
-fn the_app_decides_when_the_plan_has_no_version() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi9.json"));
-    for (name, major, source) in [
-        ("java-maven-release-21", 21, "app pom.xml -> \"21\""),
-        (
-            "java-gradle-toolchain-17",
-            17,
-            "app build.gradle.kts -> \"17\"",
-        ),
-        (
-            "java-prebuilt-jar",
-            17,
-            "app META-INF/MANIFEST.MF -> \"17\"",
-        ),
-        ("java-sdkmanrc", 17, "app .sdkmanrc -> \"17.0.10-tem\""),
-        ("java-version-file", 17, "app .java-version -> \"17.0.10\""),
-    ] {
-        let outcome = ModuleRun::new(&module, app(name))
+fn the_request_the_catalogue_and_the_override_choose_the_jdk_and_the_run_image() {
+    for choice in CHOICES {
+        let (module, _dir) = with_catalogue(&fixture(choice.catalogue));
+        let mut run = ModuleRun::new(&module, app(choice.app))
             .lifecycle_env(STACK_ID, UBI9)
-            .buildpack_plan(&plan(None))
-            .generate();
-        assert_success(&outcome);
+            .buildpack_plan(&plan(choice.plan));
+        if let Some((name, value)) = choice.setting {
+            run = run.platform_env(name, value);
+        }
+        let outcome = run.generate();
+        outcome.assert_dockerfiles();
+        let what = format!("{} {:?}", choice.app, choice.setting);
         assert_eq!(
             jdk_package(&outcome),
-            format!("java-{major}-openjdk-devel"),
-            "{name}"
+            format!("java-{}-openjdk-devel", choice.major),
+            "{what}"
         );
-        assert_eq!(
-            run_image(&outcome),
-            format!("paketobuildpacks/run-java-{major}-ubi9-base")
-        );
-        assert!(
-            outcome.process.stdout.contains(&format!(
-                "    Using the highest-priority request: {source} (Java {major})\n"
-            )),
-            "{name}: {}",
-            outcome.process.stdout
-        );
+        assert_eq!(run_image(&outcome), choice.run_image, "{what}");
+        for line in choice.logged {
+            assert_contains!(outcome.process.stdout, line, "{what}");
+        }
     }
-}
-
-#[test]
-fn the_default_and_the_catalogues_full_run_image_reference() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi9-local-run-images.json"));
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan(&plan(None))
-        .generate();
-    assert_success(&outcome);
-    assert_eq!(
-        outcome.run_dockerfile.as_deref(),
-        Some("FROM localhost/paketo/run-java-17-ubi9-base:0.0.42\n")
-    );
-    let stdout = &outcome.process.stdout;
-    for line in [
-        "    No version requested (BP_JVM_VERSION, the build plan's jdk and jre, the app's \
-         .sdkmanrc, .java-version, MANIFEST.MF, pom.xml, build.gradle(.kts))\n",
-        "    No version requested: using the default, 17\n",
-        "  Run image localhost/paketo/run-java-17-ubi9-base:0.0.42 (from run_image of java-17 in \
-         the catalogue)\n",
-    ] {
-        assert!(stdout.contains(line), "{line:?} not in\n{stdout}");
-    }
-}
-
-#[test]
-fn the_run_image_override_wins_and_an_empty_one_is_ignored() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi9-local-run-images.json"));
-    let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", "localhost/my/run-java:21")
-        .buildpack_plan(&plan(None))
-        .generate();
-    assert_success(&outcome);
-    assert_eq!(run_image(&outcome), "localhost/my/run-java:21");
-    assert!(outcome.process.stdout.contains(
-        "  Using run image specified by BP_UBI_RUN_IMAGE_OVERRIDE localhost/my/run-java:21\n"
-    ));
-
-    // Upstream writes `FROM ` with nothing after it; here an empty value is unset.
-    let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", "")
-        .buildpack_plan(&plan(None))
-        .generate();
-    assert_success(&outcome);
-    assert_eq!(
-        run_image(&outcome),
-        "localhost/paketo/run-java-21-ubi9-base:0.0.42"
-    );
 }
 
 #[test]
@@ -236,8 +292,8 @@ fn an_unsupported_major_fails_with_the_supported_list() {
         .platform_env("BP_JVM_VERSION", "11")
         .buildpack_plan(&plan(None))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
+        "",
         &[&format!(
             "ERROR: unable to map requested Java version \"11\" (BP_JVM_VERSION) to a UBI \
              supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), \
@@ -246,20 +302,15 @@ fn an_unsupported_major_fails_with_the_supported_list() {
         )],
     );
     // The log went as far as the candidates.
-    assert!(
-        outcome
-            .process
-            .stdout
-            .contains("      BP_JVM_VERSION -> \"11\"\n")
-    );
+    assert_contains!(outcome.process.stdout, "      BP_JVM_VERSION -> \"11\"\n");
     // 22 on the ubi8 table.
     let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
     let outcome = ModuleRun::new(&module, app("empty-app"))
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(Some(("22", "BP_JVM_VERSION"))))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
+        "",
         &["offers Java 8, 11, 17, 21 (built-in table for ubi8: "],
     );
 }

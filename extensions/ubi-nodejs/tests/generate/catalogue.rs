@@ -1,11 +1,8 @@
 //! The stack's catalogue: its problems name the file, majors the extension cannot install are
 //! skipped with the reason, and the default comes from it.
 
-use crate::support::{
-    STACK_ID, UBI8, app, assert_failure, assert_success, fixture, plan, unsatisfiable, version,
-    with_catalogue,
-};
-use cnb_harness::ModuleRun;
+use crate::support::{STACK_ID, UBI8, app, fixture, plan, unsatisfiable, version, with_catalogue};
+use cnb_harness::{ModuleRun, assert_contains};
 
 #[test]
 fn a_major_the_stack_cannot_install_is_skipped() {
@@ -23,18 +20,15 @@ fn a_major_the_stack_cannot_install_is_skipped() {
         .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
         .buildpack_plan(&plan(&[(None, "")]))
         .generate();
-    assert_success(&outcome);
+    outcome.assert_dockerfiles();
     assert_eq!(
         outcome.run_dockerfile.as_deref(),
         Some("FROM paketobuildpacks/run-nodejs-20-ubi9-base\n")
     );
-    assert!(
-        outcome.process.stdout.contains(
-            "      Skipped nodejs-16 (the catalogue's default): older than the Node.js majors \
+    assert_contains!(
+        outcome.process.stdout,
+        "      Skipped nodejs-16 (the catalogue's default): older than the Node.js majors \
              this extension installs on io.buildpacks.stacks.ubi9 (18, 20, 22, 24)\n"
-        ),
-        "{}",
-        outcome.process.stdout
     );
 }
 
@@ -57,7 +51,7 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
             .lifecycle_env(STACK_ID, UBI8)
             .buildpack_plan(&plan(&[(Some(source), request)]))
             .generate();
-        assert_success(&outcome);
+        outcome.assert_dockerfiles();
         assert_eq!(
             outcome.run_dockerfile.as_deref(),
             Some("FROM paketobuildpacks/run-nodejs-24-ubi8-base\n"),
@@ -109,8 +103,7 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(&[(Some("package.json"), "^26")]))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
         &unsatisfiable("^26"),
         &[
             "  Supported versions are: [22, 24]. The constraint comes from package.json.\n",
@@ -126,8 +119,7 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/lithium")]))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
         &unsatisfiable("lts/lithium"),
         &["  The stack's catalogue also lists nodejs-26, which satisfies it, but it is newer "],
     );
@@ -145,7 +137,7 @@ fn no_request_logs_only_the_default_even_a_skipped_one() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(&[(None, "")]))
         .generate();
-    assert_success(&outcome);
+    outcome.assert_dockerfiles();
     assert_eq!(
         outcome.process.stdout,
         format!(
@@ -181,7 +173,7 @@ fn no_request_logs_only_the_default_even_a_skipped_one() {
         .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
         .buildpack_plan(&plan(&[(None, ""), (Some(".nvmrc"), "default")]))
         .generate();
-    assert_success(&outcome);
+    outcome.assert_dockerfiles();
     assert!(
         outcome.process.stdout.starts_with(&format!(
             "UBI Node.js Extension {version}\n\
@@ -215,8 +207,7 @@ fn a_catalogue_of_legacy_majors_only_is_a_clear_error() {
             .lifecycle_env(STACK_ID, UBI8)
             .buildpack_plan(&plan(&[(Some(".nvmrc"), request)]))
             .generate();
-        assert_failure(
-            &outcome,
+        outcome.assert_error(
             "Cannot use the stack's Node.js catalogue",
             &[&format!(
                 "  the Node.js version catalogue {} lists Node.js 10, 12, none of which this \
@@ -250,8 +241,7 @@ fn catalogue_problems_name_the_file() {
             .lifecycle_env(STACK_ID, UBI8)
             .buildpack_plan(&plan(&[(None, "")]))
             .generate();
-        assert_failure(
-            &outcome,
+        outcome.assert_error(
             "Cannot use the stack's Node.js catalogue",
             &[&format!(
                 "  the Node.js version catalogue {} {expected}",

@@ -1,10 +1,9 @@
 //! Hostile or missing inputs: refused with an error naming them and nothing written.
 
 use crate::support::{
-    INVALID_REQUEST, STACK_ID, UBI8, app, assert_failure, fixture, plan, unsatisfiable,
-    with_catalogue,
+    INVALID_REQUEST, STACK_ID, UBI8, app, fixture, plan, unsatisfiable, with_catalogue,
 };
-use cnb_harness::{ModuleRun, TargetEnv};
+use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
 fn hostile_values_are_rejected_and_nothing_is_written() {
@@ -24,8 +23,7 @@ fn hostile_values_are_rejected_and_nothing_is_written() {
             .buildpack_plan(&plan(&[(Some("package.json"), version)]))
             .generate();
         let quoted = format!("{version:?}");
-        assert_failure(
-            &outcome,
+        outcome.assert_error(
             INVALID_REQUEST,
             &[&format!(
                 "the Node.js version {quoted} requested by package.json is not a version range"
@@ -45,8 +43,7 @@ fn hostile_values_are_rejected_and_nothing_is_written() {
             .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", image)
             .buildpack_plan(&plan(&[(Some("package.json"), "22")]))
             .generate();
-        assert_failure(
-            &outcome,
+        outcome.assert_error(
             "Cannot choose the run image",
             &[&format!(
                 "  BP_UBI_RUN_IMAGE_OVERRIDE: {image:?} is not an image reference"
@@ -58,17 +55,11 @@ fn hostile_values_are_rejected_and_nothing_is_written() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(&[(Some("x\\nRUN id"), "~99")]))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
         &unsatisfiable("~99"),
         &["The constraint comes from \"x\\nRUN id\"."],
     );
-    assert!(
-        outcome
-            .process
-            .stdout
-            .contains("      \"x\\nRUN id\" -> \"~99\"\n")
-    );
+    assert_contains!(outcome.process.stdout, "      \"x\\nRUN id\" -> \"~99\"\n");
 }
 
 /// Issue 13: `~x` or `=*` in package.json `engines.node` aborted generate (exit 134, "entered
@@ -81,8 +72,7 @@ fn wildcards_after_an_operator_are_errors_not_aborts() {
             .lifecycle_env(STACK_ID, UBI8)
             .buildpack_plan(&plan(&[(Some("package.json"), version)]))
             .generate();
-        assert_failure(
-            &outcome,
+        outcome.assert_error(
             INVALID_REQUEST,
             &[&format!(
                 "  the Node.js version {version:?} requested by package.json is not a version \
@@ -102,8 +92,7 @@ fn a_huge_request_is_quoted_short() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(&[(Some("BP_NODE_VERSION"), &huge)]))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
         INVALID_REQUEST,
         &[
             "is not a version range (it is longer than 256 bytes)",
@@ -121,8 +110,7 @@ fn no_node_entry_and_unknown_stacks_are_errors() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan("[[entries]]\nname = \"npm\"\n")
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
         "Node.js no longer requested by build plan",
         &["  The Buildpack Plan has no \"node\" entry"],
     );
@@ -131,8 +119,7 @@ fn no_node_entry_and_unknown_stacks_are_errors() {
         .lifecycle_env(STACK_ID, "io.buildpacks.stacks.jammy")
         .buildpack_plan(&plan(&[(None, "")]))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
         "Not a UBI stack",
         &["  unsupported stack \"io.buildpacks.stacks.jammy\" (CNB_STACK_ID)"],
     );
@@ -141,8 +128,7 @@ fn no_node_entry_and_unknown_stacks_are_errors() {
         .target(TargetEnv::linux_amd64("ubuntu", "24.04"))
         .buildpack_plan(&plan(&[(None, "")]))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
         "Not a UBI stack",
         &["CNB_STACK_ID is not set and the target distro is \"ubuntu\" \"24.04\""],
     );
@@ -153,8 +139,7 @@ fn no_node_entry_and_unknown_stacks_are_errors() {
         .target(TargetEnv::linux_amd64("rhel", "8.10\u{1b}]0;pwned\u{7}"))
         .buildpack_plan(&plan(&[(None, "")]))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
         "Not a UBI stack",
         &["the target distro is \"rhel\" \"8.10\\u{1b}]0;pwned\\u{7}\""],
     );

@@ -1,6 +1,6 @@
 //! The fixtures, the packaged extension and the assertions the tests share.
 
-use cnb_harness::{GenerateOutcome, Module, workspace_root};
+use cnb_harness::{Module, workspace_root};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
@@ -13,9 +13,7 @@ pub(crate) fn version() -> String {
     cnb_harness::descriptor_version(include_str!("../../extension.toml"))
 }
 
-pub(crate) fn app(name: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures/apps").join(name)
-}
+pub(crate) use cnb_harness::fixture_app as app;
 
 pub(crate) fn fixture(name: &str) -> PathBuf {
     workspace_root()
@@ -30,13 +28,7 @@ pub(crate) fn packaged() -> Module {
 /// A copy of the packaged extension whose `[metadata] catalogue` is `catalogue`; the copy lives
 /// as long as the returned directory.
 pub(crate) fn with_catalogue(catalogue: &Path) -> (Module, TempDir) {
-    let packaged = packaged();
-    assert_eq!(
-        packaged.metadata_string("catalogue").as_deref(),
-        Some("/etc/buildpacks/images.json"),
-        "the packaged extension reads the stack's catalogue"
-    );
-    packaged.copy_with_metadata_path("catalogue", catalogue)
+    packaged().copy_with_metadata_path("catalogue", catalogue)
 }
 
 /// A Buildpack Plan with one `node` entry per `(source, version)`, and an `npm` entry.
@@ -51,40 +43,6 @@ pub(crate) fn plan(requests: &[(Option<&str>, &str)]) -> String {
     }
     plan.push_str("[[entries]]\nname = \"npm\"\n");
     plan
-}
-
-pub(crate) fn assert_success(outcome: &GenerateOutcome) {
-    assert_eq!(
-        outcome.process.exit_code, 0,
-        "stdout:\n{}\nstderr:\n{}",
-        outcome.process.stdout, outcome.process.stderr
-    );
-    assert_eq!(outcome.files, ["build.Dockerfile", "run.Dockerfile"]);
-    assert!(outcome.extend_config.is_none());
-}
-
-/// Fails as every module fails: `ERROR: <header>`, then an indented body containing every
-/// `expected`; and writes nothing.
-pub(crate) fn assert_failure(outcome: &GenerateOutcome, header: &str, expected: &[&str]) {
-    assert_eq!(
-        outcome.process.exit_code, 1,
-        "stdout:\n{}\nstderr:\n{}",
-        outcome.process.stdout, outcome.process.stderr
-    );
-    assert!(outcome.files.is_empty(), "{:?}", outcome.files);
-    let stderr = &outcome.process.stderr;
-    let mut lines = stderr.lines();
-    assert_eq!(
-        lines.next(),
-        Some(format!("ERROR: {header}").as_str()),
-        "{stderr}"
-    );
-    let body: Vec<&str> = lines.collect();
-    assert!(!body.is_empty(), "{stderr}");
-    assert!(body.iter().all(|line| line.starts_with("  ")), "{stderr}");
-    for expected in expected {
-        assert!(stderr.contains(expected), "{expected:?} not in {stderr}");
-    }
 }
 
 pub(crate) fn unsatisfiable(request: &str) -> String {
@@ -103,14 +61,14 @@ pub(crate) const CACHE_COMMENT: &str = "# build_id is deliberately not reference
     until the build image or this file changes (a stack release, another Node.js major).\n\
     # Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on every build.\n";
 
-pub(crate) const RUNTIME_FILE: &str =
+pub(crate) const HAND_OFF_FILE: &str =
     "/usr/share/paketo-community/ubi-nodejs-extension/runtime.toml";
 
 pub(crate) fn runtime_lines(major: u32, stack: &str) -> String {
     format!(
-        "# Tells the companion buildpack which Node.js was installed: {RUNTIME_FILE}\n\
+        "# Tells the companion buildpack which Node.js was installed: {HAND_OFF_FILE}\n\
          RUN mkdir -p /usr/share/paketo-community/ubi-nodejs-extension && printf '%b' \
-         'major = {major}\\nstack = \"{stack}\"\\n' > {RUNTIME_FILE} && chmod 644 {RUNTIME_FILE}\n"
+         'major = {major}\\nstack = \"{stack}\"\\n' > {HAND_OFF_FILE} && chmod 644 {HAND_OFF_FILE}\n"
     )
 }
 

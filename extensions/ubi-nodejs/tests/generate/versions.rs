@@ -1,10 +1,10 @@
 //! Which Node.js the extension installs, from which request, and which run image the app gets.
 
 use crate::support::{
-    CACHE_COMMENT, INSTALL, INVALID_REQUEST, RESTORE_USER, STACK_ID, UBI8, app, assert_failure,
-    assert_success, fixture, plan, runtime_lines, unsatisfiable, version, with_catalogue,
+    CACHE_COMMENT, INSTALL, INVALID_REQUEST, RESTORE_USER, STACK_ID, UBI8, app, fixture, plan,
+    runtime_lines, unsatisfiable, version, with_catalogue,
 };
-use cnb_harness::{ModuleRun, TargetEnv};
+use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
 fn ubi8_from_the_stack_id_with_package_json_engines() {
@@ -15,7 +15,7 @@ fn ubi8_from_the_stack_id_with_package_json_engines() {
         .target(TargetEnv::linux_amd64("rhel", "8.10"))
         .buildpack_plan(&plan(&[(None, ""), (Some("package.json"), "~22")]))
         .generate();
-    assert_success(&outcome);
+    outcome.assert_dockerfiles();
     assert_eq!(
         outcome.build_dockerfile.unwrap(),
         format!(
@@ -69,7 +69,7 @@ fn ubi10_from_the_target_with_nvmrc() {
         .target(TargetEnv::linux_amd64("rhel", "10.0"))
         .buildpack_plan(&plan(&[(Some(".nvmrc"), "24.*")]))
         .generate();
-    assert_success(&outcome);
+    outcome.assert_dockerfiles();
     assert_eq!(
         outcome.build_dockerfile.unwrap(),
         format!(
@@ -86,122 +86,115 @@ fn ubi10_from_the_target_with_nvmrc() {
         Some("FROM paketobuildpacks/ubi-10-run-nodejs-24-base\n")
     );
     let stdout = &outcome.process.stdout;
-    assert!(
-        stdout
-            .contains("    Stack io.buildpacks.stacks.ubi10 (from target distro rhel \"10.0\")\n"),
-        "{stdout}"
+    assert_contains!(
+        stdout,
+        "    Stack io.buildpacks.stacks.ubi10 (from target distro rhel \"10.0\")\n"
     );
-    assert!(stdout.contains(
+    assert_contains!(
+        stdout,
         "\n  Installing with microdnf:\n    make gcc gcc-c++ git openssl-devel nodejs24 "
-    ));
+    );
 }
 
+/// On UBI 9: which request wins (`BP_NODE_VERSION` over the app's files, an exact version for
+/// the stream of its major, the catalogue's default), and which run image (Paketo's naming, the
+/// catalogue's full reference, `BP_UBI_RUN_IMAGE_OVERRIDE` unless empty), each said in the log.
 #[test]
-fn ubi9_exact_version_selects_the_stream_of_its_major() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi9.json"));
-    let outcome = ModuleRun::new(&module, app("node-node-version"))
-        .target(TargetEnv::linux_amd64("rhel", "9.4"))
-        .buildpack_plan(&plan(&[(Some(".node-version"), "20.11.1")]))
-        .generate();
-    assert_success(&outcome);
-    assert!(
-        outcome
-            .build_dockerfile
-            .unwrap()
-            .contains("\nRUN microdnf -y module enable nodejs:20 && "),
-    );
-    assert_eq!(
-        outcome.run_dockerfile.as_deref(),
-        Some("FROM paketobuildpacks/run-nodejs-20-ubi9-base\n")
-    );
-    assert!(
-        outcome.process.stdout.contains(
-            "    \"20.11.1\" matches a release of Node.js 20: UBI ships one build per major, so \
-             the patch level comes from the distribution's Node.js 20 stream\n\n  Selected \
-             Node.js major version 20\n"
+fn the_request_the_catalogue_and_the_override_choose_the_stream_and_the_run_image() {
+    const LOCAL: &str = "images-ubi9-local-run-images.json";
+    let exact = [(Some(".node-version"), "20.11.1")];
+    let bp_node_version_first = [
+        (Some(".node-version"), "<0"),
+        (Some("package.json"), "<0"),
+        (Some("BP_NODE_VERSION"), "=20"),
+        (Some(".nvmrc"), "<0"),
+    ];
+    let none = [(None, "")];
+    let twenty = [(Some("BP_NODE_VERSION"), "20")];
+    for (catalogue, app_name, requests, override_image, major, image, logged) in [
+        (
+            "images-ubi9.json",
+            "node-node-version",
+            &exact[..],
+            None,
+            20,
+            "paketobuildpacks/run-nodejs-20-ubi9-base",
+            &[
+                "    \"20.11.1\" matches a release of Node.js 20: UBI ships one build per major, so \
+               the patch level comes from the distribution's Node.js 20 stream\n\n  Selected \
+               Node.js major version 20\n",
+            ][..],
         ),
-        "{}",
-        outcome.process.stdout
-    );
-}
-
-#[test]
-fn bp_node_version_wins_over_the_other_sources() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi9.json"));
-    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
-        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
-        .buildpack_plan(&plan(&[
-            (Some(".node-version"), "<0"),
-            (Some("package.json"), "<0"),
-            (Some("BP_NODE_VERSION"), "=20"),
-            (Some(".nvmrc"), "<0"),
-        ]))
-        .generate();
-    assert_success(&outcome);
-    assert!(outcome.process.stdout.contains(
-        "      BP_NODE_VERSION -> \"=20\"\n      package.json -> \"<0\"\n      .nvmrc -> \"<0\"\n      \
-         .node-version -> \"<0\"\n"
-    ));
-    assert_eq!(
-        outcome.run_dockerfile.as_deref(),
-        Some("FROM paketobuildpacks/run-nodejs-20-ubi9-base\n")
-    );
-}
-
-#[test]
-fn the_default_comes_from_the_catalogue_and_its_full_run_image_reference_is_used() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi9-local-run-images.json"));
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
-        .buildpack_plan(&plan(&[(None, "")]))
-        .generate();
-    assert_success(&outcome);
-    assert_eq!(
-        outcome.run_dockerfile.as_deref(),
-        Some("FROM localhost/paketo/run-nodejs-22-ubi9-base:0.0.42\n")
-    );
-    let stdout = &outcome.process.stdout;
-    assert!(
-        stdout.contains("    No version requested: using the default, 22\n"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(
-            "  Run image localhost/paketo/run-nodejs-22-ubi9-base:0.0.42 (from run_image of \
-             nodejs-22 in the catalogue)\n"
+        (
+            "images-ubi9.json",
+            "node-npm-engines",
+            &bp_node_version_first,
+            None,
+            20,
+            "paketobuildpacks/run-nodejs-20-ubi9-base",
+            &[
+                "      BP_NODE_VERSION -> \"=20\"\n      package.json -> \"<0\"\n      .nvmrc -> \
+               \"<0\"\n      .node-version -> \"<0\"\n",
+            ],
         ),
-        "{stdout}"
-    );
-}
-
-#[test]
-fn the_run_image_override_wins_and_is_logged() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi9-local-run-images.json"));
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
-        .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", "localhost/my/run-node:20")
-        .buildpack_plan(&plan(&[(Some("BP_NODE_VERSION"), "20")]))
-        .generate();
-    assert_success(&outcome);
-    assert_eq!(
-        outcome.run_dockerfile.as_deref(),
-        Some("FROM localhost/my/run-node:20\n")
-    );
-    assert!(outcome.process.stdout.contains(
-        "  Using run image specified by BP_UBI_RUN_IMAGE_OVERRIDE localhost/my/run-node:20\n"
-    ));
-
-    // An empty override is ignored.
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
-        .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", "")
-        .buildpack_plan(&plan(&[(Some("BP_NODE_VERSION"), "20")]))
-        .generate();
-    assert_success(&outcome);
-    assert_eq!(
-        outcome.run_dockerfile.as_deref(),
-        Some("FROM localhost/paketo/run-nodejs-20-ubi9-base:0.0.42\n")
-    );
+        (
+            LOCAL,
+            "empty-app",
+            &none,
+            None,
+            22,
+            "localhost/paketo/run-nodejs-22-ubi9-base:0.0.42",
+            &[
+                "    No version requested: using the default, 22\n",
+                "  Run image localhost/paketo/run-nodejs-22-ubi9-base:0.0.42 (from run_image of \
+                 nodejs-22 in the catalogue)\n",
+            ],
+        ),
+        (
+            LOCAL,
+            "empty-app",
+            &twenty,
+            Some("localhost/my/run-node:20"),
+            20,
+            "localhost/my/run-node:20",
+            &[
+                "  Using run image specified by BP_UBI_RUN_IMAGE_OVERRIDE localhost/my/run-node:20\n",
+            ],
+        ),
+        // An empty override is ignored.
+        (
+            LOCAL,
+            "empty-app",
+            &twenty,
+            Some(""),
+            20,
+            "localhost/paketo/run-nodejs-20-ubi9-base:0.0.42",
+            &[],
+        ),
+    ] {
+        let (module, _dir) = with_catalogue(&fixture(catalogue));
+        let mut run = ModuleRun::new(&module, app(app_name))
+            .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+            .buildpack_plan(&plan(requests));
+        if let Some(override_image) = override_image {
+            run = run.platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", override_image);
+        }
+        let outcome = run.generate();
+        outcome.assert_dockerfiles();
+        assert_contains!(
+            outcome.build_dockerfile.as_deref().unwrap(),
+            format!("\nRUN microdnf -y module enable nodejs:{major} && "),
+            "{requests:?}"
+        );
+        assert_eq!(
+            outcome.run_dockerfile.as_deref(),
+            Some(format!("FROM {image}\n").as_str()),
+            "{requests:?} {override_image:?}"
+        );
+        for line in logged {
+            assert_contains!(outcome.process.stdout, line, "{requests:?}");
+        }
+    }
 }
 
 #[test]
@@ -211,8 +204,7 @@ fn an_unsupported_version_names_the_request_its_source_and_the_majors() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(&[(Some("BP_NODE_VERSION"), "~14")]))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
         &unsatisfiable("~14"),
         &[
             "  Supported versions are: [16, 18, 20, 22, 24].",
@@ -220,12 +212,7 @@ fn an_unsupported_version_names_the_request_its_source_and_the_majors() {
         ],
     );
     // The log went as far as the candidates.
-    assert!(
-        outcome
-            .process
-            .stdout
-            .contains("      BP_NODE_VERSION -> \"~14\"\n")
-    );
+    assert_contains!(outcome.process.stdout, "      BP_NODE_VERSION -> \"~14\"\n");
 }
 
 /// Issue 13: nvm aliases in `.nvmrc` resolve against the stack's catalogue, and the log says
@@ -244,7 +231,7 @@ fn nvm_aliases_resolve_against_the_catalogue() {
             .lifecycle_env(STACK_ID, UBI8)
             .buildpack_plan(&plan(&[(Some(".nvmrc"), alias)]))
             .generate();
-        assert_success(&outcome);
+        outcome.assert_dockerfiles();
         assert_eq!(
             outcome.run_dockerfile.as_deref(),
             Some(format!("FROM paketobuildpacks/run-nodejs-{major}-ubi8-base\n").as_str())
@@ -253,18 +240,13 @@ fn nvm_aliases_resolve_against_the_catalogue() {
             "    {alias:?} is the nvm alias {alias}, for {meaning}: Node.js {major}\n\n  \
              Selected Node.js major version {major}\n"
         );
-        assert!(
-            outcome.process.stdout.contains(&logged),
-            "{logged:?} not in {}",
-            outcome.process.stdout
-        );
+        assert_contains!(outcome.process.stdout, logged);
     }
     let outcome = ModuleRun::new(&module, app("node-nvmrc"))
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/nope")]))
         .generate();
-    assert_failure(
-        &outcome,
+    outcome.assert_error(
         INVALID_REQUEST,
         &[
             "  the Node.js version \"lts/nope\" requested by .nvmrc names the LTS line \
@@ -277,5 +259,5 @@ fn nvm_aliases_resolve_against_the_catalogue() {
         .lifecycle_env(STACK_ID, UBI8)
         .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/fermium")]))
         .generate();
-    assert_failure(&outcome, &unsatisfiable("lts/fermium"), &[]);
+    outcome.assert_error(&unsatisfiable("lts/fermium"), &[]);
 }

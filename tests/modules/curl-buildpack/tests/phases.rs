@@ -5,9 +5,10 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
+use cnb_harness::{Outcome, Process};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use tempfile::TempDir;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_example-curl-buildpack");
@@ -42,29 +43,31 @@ impl Fixture {
     }
 
     /// `bin/<phase> <args>` in the app directory with a minimal CNB environment.
-    fn run(&self, phase: &str, args: &[PathBuf]) -> Output {
-        Command::new(self.path("buildpack").join("bin").join(phase))
-            .args(args)
-            .current_dir(self.path("app"))
-            .env_clear()
-            .env("PATH", self.path("tools"))
-            .env("CNB_BUILDPACK_DIR", self.path("buildpack"))
-            .env("CNB_TARGET_OS", "linux")
-            .env("CNB_TARGET_ARCH", "amd64")
-            .env("CNB_TARGET_DISTRO_NAME", "ubuntu")
-            .env("CNB_TARGET_DISTRO_VERSION", "22.04")
-            .output()
-            .unwrap()
+    fn run(&self, phase: &str, args: &[PathBuf]) -> Process {
+        Process::from(
+            Command::new(self.path("buildpack").join("bin").join(phase))
+                .args(args)
+                .current_dir(self.path("app"))
+                .env_clear()
+                .env("PATH", self.path("tools"))
+                .env("CNB_BUILDPACK_DIR", self.path("buildpack"))
+                .env("CNB_TARGET_OS", "linux")
+                .env("CNB_TARGET_ARCH", "amd64")
+                .env("CNB_TARGET_DISTRO_NAME", "ubuntu")
+                .env("CNB_TARGET_DISTRO_VERSION", "22.04")
+                .output()
+                .unwrap(),
+        )
     }
 
-    fn detect(&self) -> (Output, toml::Table) {
+    fn detect(&self) -> (Process, toml::Table) {
         let plan = self.path("plan.toml");
         let output = self.run("detect", &[self.path("platform"), plan.clone()]);
         let plan = std::fs::read_to_string(plan).unwrap_or_default();
         (output, toml::from_str(&plan).unwrap())
     }
 
-    fn build(&self) -> Output {
+    fn build(&self) -> Process {
         let plan = self.path("buildpack-plan.toml");
         std::fs::write(
             &plan,
@@ -83,15 +86,11 @@ impl Fixture {
     }
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[test]
 fn detect_requires_curl_for_launch() {
     let fixture = Fixture::new();
     let (output, plan) = fixture.detect();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    output.assert_success();
     let expected: toml::Table =
         toml::from_str("[[requires]]\nname = \"curl\"\n[requires.metadata]\nlaunch = true\n")
             .unwrap();
@@ -103,7 +102,7 @@ fn detect_passes_the_requested_curl_version() {
     let fixture = Fixture::new();
     std::fs::write(fixture.path("app").join(".curl-version"), "8.5.0\n").unwrap();
     let (output, plan) = fixture.detect();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    output.assert_success();
     let expected: toml::Table = toml::from_str(
         "[[requires]]\nname = \"curl\"\n[requires.metadata]\nversion = \"8.5.0\"\nlaunch = true\n",
     )
@@ -116,9 +115,9 @@ fn build_sets_the_curl_version_process() {
     let fixture = Fixture::new();
     let curl = fixture.install_fake_curl();
     let output = fixture.build();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    output.assert_success();
     assert_eq!(
-        text(&output.stdout),
+        output.stdout,
         format!(
             "Example curl user 0.1.0\n  Found curl at {}\n  Setting default process curl-version: curl --version\n",
             curl.display()
@@ -146,17 +145,9 @@ fn build_sets_the_curl_version_process() {
 fn build_fails_clearly_without_curl() {
     let fixture = Fixture::new();
     let output = fixture.build();
-    assert_ne!(output.status.code(), Some(0));
-    let stderr = text(&output.stderr);
-    assert!(
-        stderr.starts_with("ERROR: curl is not installed in the build image\n"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(
-            "curl was expected to be installed by the image extension examples/curl-extension"
-        ),
-        "{stderr}"
+    output.assert_module_error(
+        "curl is not installed in the build image",
+        &["curl was expected to be installed by the image extension examples/curl-extension"],
     );
     assert!(!fixture.path("layers").join("launch.toml").exists());
 }
@@ -164,19 +155,17 @@ fn build_fails_clearly_without_curl() {
 #[test]
 fn missing_cnb_target_is_a_framework_error() {
     let fixture = Fixture::new();
-    let output = Command::new(fixture.path("buildpack").join("bin").join("detect"))
-        .args([fixture.path("platform"), fixture.path("plan.toml")])
-        .current_dir(fixture.path("app"))
-        .env_clear()
-        .env("CNB_BUILDPACK_DIR", fixture.path("buildpack"))
-        .output()
-        .unwrap();
-    assert_ne!(output.status.code(), Some(0));
-    let stderr = text(&output.stderr);
-    assert!(
-        stderr.starts_with(
-            "ERROR: The buildpack framework failed (libcnb)\n  Couldn't determine target os"
-        ),
-        "{stderr}"
+    let output = Process::from(
+        Command::new(fixture.path("buildpack").join("bin").join("detect"))
+            .args([fixture.path("platform"), fixture.path("plan.toml")])
+            .current_dir(fixture.path("app"))
+            .env_clear()
+            .env("CNB_BUILDPACK_DIR", fixture.path("buildpack"))
+            .output()
+            .unwrap(),
+    );
+    output.assert_module_error(
+        "The buildpack framework failed (libcnb)",
+        &["\n  Couldn't determine target os"],
     );
 }

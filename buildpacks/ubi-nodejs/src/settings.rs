@@ -1,4 +1,4 @@
-//! The buildpack's configuration: `BP_NODE_*` variables, and where the Node.js project is.
+//! The buildpack's settings: `BP_NODE_*` variables, and where the Node.js project is.
 
 use crate::errors::NodejsBuildpackError;
 use libcnb::Env;
@@ -14,7 +14,7 @@ pub(crate) const BP_NODE_OPTIMIZE_MEMORY: &str = "BP_NODE_OPTIMIZE_MEMORY";
 
 /// The `BP_NODE_*` settings, validated.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Config {
+pub(crate) struct Settings {
     /// `BP_NODE_VERSION`, trimmed; `None` when unset or blank.
     pub(crate) node_version: Option<String>,
     /// `BP_NODE_PROJECT_PATH` as a relative path of plain components (`.` removed); `None` when
@@ -24,7 +24,7 @@ pub(crate) struct Config {
     pub(crate) optimize_memory: bool,
 }
 
-impl Config {
+impl Settings {
     /// Reads the settings from the platform's env files (`<platform>/env`, the user's
     /// variables), falling back to this process's environment, where the lifecycle also puts the
     /// operator's build-config variables.
@@ -122,29 +122,29 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn config(vars: &[(&str, &str)]) -> Result<Config, NodejsBuildpackError> {
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, NodejsBuildpackError> {
         let vars: HashMap<String, String> = vars
             .iter()
             .map(|(name, value)| ((*name).to_string(), (*value).to_string()))
             .collect();
-        Config::from_lookup(|name| vars.get(name).cloned())
+        Settings::from_lookup(|name| vars.get(name).cloned())
     }
 
     #[test]
     fn defaults() {
-        assert_eq!(config(&[]).unwrap(), Config::default());
+        assert_eq!(settings(&[]).unwrap(), Settings::default());
     }
 
     #[test]
     fn node_version_is_trimmed_and_blank_is_unset() {
-        let read = |value| config(&[(BP_NODE_VERSION, value)]).unwrap().node_version;
+        let read = |value| settings(&[(BP_NODE_VERSION, value)]).unwrap().node_version;
         assert_eq!(read(" ~20 \n").as_deref(), Some("~20"));
         assert_eq!(read("  "), None);
     }
 
     #[test]
     fn project_paths() {
-        let read = |value| config(&[(BP_NODE_PROJECT_PATH, value)]).map(|c| c.project_path);
+        let read = |value| settings(&[(BP_NODE_PROJECT_PATH, value)]).map(|c| c.project_path);
         assert_eq!(read("frontend").unwrap(), Some(PathBuf::from("frontend")));
         assert_eq!(read("./a/./b/").unwrap(), Some(PathBuf::from("a/b")));
         assert_eq!(read(" a \n").unwrap(), Some(PathBuf::from("a")));
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn optimize_memory() {
-        let read = |value| config(&[(BP_NODE_OPTIMIZE_MEMORY, value)]).map(|c| c.optimize_memory);
+        let read = |value| settings(&[(BP_NODE_OPTIMIZE_MEMORY, value)]).map(|c| c.optimize_memory);
         for value in ["true", "TRUE", " True\n", "1"] {
             assert!(read(value).unwrap(), "{value:?}");
         }
@@ -195,8 +195,8 @@ mod tests {
         std::fs::create_dir(root.path().join("outside")).unwrap();
         std::os::unix::fs::symlink("../outside", app.join("escape")).unwrap();
 
-        let with = |value: &str| config(&[(BP_NODE_PROJECT_PATH, value)]).unwrap();
-        assert_eq!(Config::default().project_dir(&app).unwrap(), app);
+        let with = |value: &str| settings(&[(BP_NODE_PROJECT_PATH, value)]).unwrap();
+        assert_eq!(Settings::default().project_dir(&app).unwrap(), app);
         assert_eq!(with("web").project_dir(&app).unwrap(), app.join("web"));
         assert!(matches!(
             with("missing").project_dir(&app),
@@ -226,10 +226,10 @@ mod tests {
     #[test]
     fn project_files_are_relative_to_the_app() {
         assert_eq!(
-            Config::default().project_file("package.json"),
+            Settings::default().project_file("package.json"),
             Path::new("package.json")
         );
-        let config = config(&[(BP_NODE_PROJECT_PATH, "./api/")]).unwrap();
-        assert_eq!(config.project_file(".nvmrc"), Path::new("api/.nvmrc"));
+        let settings = settings(&[(BP_NODE_PROJECT_PATH, "./api/")]).unwrap();
+        assert_eq!(settings.project_file(".nvmrc"), Path::new("api/.nvmrc"));
     }
 }

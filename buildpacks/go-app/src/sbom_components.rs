@@ -3,9 +3,9 @@
 //! package and module, the dependencies (version, `h1:` sum, `=>` replacements) and the build
 //! settings.
 
-use ::sbom::cyclonedx::{Component, ComponentType, Dependency, Document, Hash, Property};
-use ::sbom::purl::Purl;
 use base64::Engine as _;
+use sbom::cyclonedx::{Component, ComponentType, Dependency, Document, Hash, Property};
+use sbom::purl::Purl;
 use std::collections::BTreeMap;
 
 /// One module of a binary's build information.

@@ -5,7 +5,7 @@
 //! build image, and the run image it selects has the same major. This layer only configures it.
 
 use crate::errors::NodejsBuildpackError;
-use crate::{UbiNodejsBuildpack, config::BP_NODE_OPTIMIZE_MEMORY};
+use crate::{UbiNodejsBuildpack, settings::BP_NODE_OPTIMIZE_MEMORY};
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
 use libcnb::layer::UncachedLayerDefinition;

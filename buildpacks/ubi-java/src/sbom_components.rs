@@ -2,9 +2,9 @@
 //! there (the UBI case), else what the JDK's `release` file (or `java -version`) says.
 
 use crate::jdk::Jdk;
-use ::sbom::cyclonedx::{self, ComponentType, Document};
-use ::sbom::purl::Purl;
-use ::sbom::rpm::{self, Package as RpmPackage};
+use sbom::cyclonedx::{self, ComponentType, Document};
+use sbom::purl::Purl;
+use sbom::rpm::{self, Package as RpmPackage};
 use std::ffi::OsStr;
 use std::path::Path;
 
