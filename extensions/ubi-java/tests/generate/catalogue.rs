@@ -86,7 +86,7 @@ fn ubi10_with_java_entries_in_its_catalogue() {
         .generate();
     assert_success(&outcome);
     assert!(outcome.build_dockerfile.as_deref().unwrap().contains(&format!(
-        "RUN {INSTALL} openssl-devel java-21-openjdk-devel nss_wrapper-libs which && microdnf \
+        " && {INSTALL} openssl-devel java-21-openjdk-devel nss_wrapper-libs which && microdnf \
          clean all\n"
     )));
     assert_eq!(

@@ -2,13 +2,14 @@
 
 use crate::support::{
     CACHE_COMMENT, INSTALL, JDK_ONLY, RESTORE_USER, RUNTIME_FILE, STACK_ID, UBI8, UBI9, app,
-    assert_failure, assert_success, fixture, jdk_package, plan, run_image, runtime_lines, version,
-    with_catalogue,
+    assert_failure, assert_success, fixture, jdk_package, plan, run_image, run_step, runtime_lines,
+    version, with_catalogue,
 };
 use cnb_harness::{ModuleRun, TargetEnv};
 
 #[test]
 fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
+    let run = run_step();
     let catalogue = fixture("images-ubi8.json");
     let (module, _dir) = with_catalogue(&catalogue);
     let outcome = ModuleRun::new(&module, app("java-sdkmanrc"))
@@ -21,7 +22,7 @@ fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
         outcome.build_dockerfile.as_deref().unwrap(),
         format!(
             "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-             RUN {INSTALL} openssl-devel java-17-openjdk-devel nss_wrapper which && \
+             {run}{INSTALL} openssl-devel java-17-openjdk-devel nss_wrapper which && \
              microdnf clean all\n{}{RESTORE_USER}",
             runtime_lines(17, UBI8, "/usr/lib/jvm/java-17-openjdk")
         )
@@ -59,6 +60,7 @@ fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
 
 #[test]
 fn ubi8_java_8_in_the_legacy_spelling() {
+    let run = run_step();
     let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
     let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
         .lifecycle_env(STACK_ID, UBI8)
@@ -70,7 +72,7 @@ fn ubi8_java_8_in_the_legacy_spelling() {
         outcome.build_dockerfile.as_deref().unwrap(),
         format!(
             "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-             RUN {INSTALL} openssl-devel java-1.8.0-openjdk-devel nss_wrapper which && \
+             {run}{INSTALL} openssl-devel java-1.8.0-openjdk-devel nss_wrapper which && \
              microdnf clean all\n{}{RESTORE_USER}",
             runtime_lines(8, UBI8, "/usr/lib/jvm/java-1.8.0-openjdk")
         )
@@ -80,6 +82,7 @@ fn ubi8_java_8_in_the_legacy_spelling() {
 
 #[test]
 fn ubi9_from_the_target_with_the_plan_version() {
+    let run = run_step();
     let catalogue = fixture("images-ubi9.json");
     let (module, _dir) = with_catalogue(&catalogue);
     let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
@@ -91,7 +94,7 @@ fn ubi9_from_the_target_with_the_plan_version() {
         outcome.build_dockerfile.as_deref().unwrap(),
         format!(
             "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-             RUN {INSTALL} openssl-devel java-21-openjdk-devel nss_wrapper-libs which && \
+             {run}{INSTALL} openssl-devel java-21-openjdk-devel nss_wrapper-libs which && \
              microdnf clean all\n{}{RESTORE_USER}",
             runtime_lines(21, UBI9, "/usr/lib/jvm/java-21-openjdk")
         )
