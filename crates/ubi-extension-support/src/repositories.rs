@@ -15,7 +15,7 @@
 //! A binding of type `ca-certificates` (Paketo's: any number of PEM files) is trusted too.
 //!
 //! # What reaches the image: nothing of the binding
-//! The lifecycle's extender (v0.20.11, kaniko) applies the `build.Dockerfile` in the build
+//! The lifecycle's extender (v0.20.11 and v0.21.0, kaniko) applies the `build.Dockerfile` in the build
 //! image's container, where the platform directory is mounted, and leaves the platform, layers
 //! and app directories out of every snapshot (its ignore list). So the `build.Dockerfile` does
 //! not `COPY` the binding through a build context (a `COPY` is a layer of its own, kept in the
@@ -32,7 +32,8 @@
 //! values live only in `extend-config.toml`, under the layers directory, which no image holds.
 //!
 //! # Errors before dnf's
-//! The install step first runs `microdnf makecache` with the same options, quietly; when it
+//! The install step first runs `microdnf makecache` with the same options and
+//! `skip_if_unavailable=0` (a repository it was told to use must answer), quietly; when it
 //! fails it prints our message (the repository dnf names, where it came from, the proxy in use
 //! with its credentials hidden, or that the CA does not verify), then dnf's output.
 
@@ -565,7 +566,8 @@ const CHECK_SCRIPT: &str = concat!(
     "printf \"ERROR: cannot read the CA %s in the extender: mount the binding in every phase of ",
     "the build\\n\" \"$1\"; rm -rf \"$w\"; exit 1; fi; shift; done; fi; shift; ",
     "l=$(mktemp) || exit 1; ",
-    "if microdnf \"$@\" makecache > \"$l\" 2>&1; then rm -f \"$l\"; exit 0; fi; ",
+    "if microdnf \"$@\" --setopt=skip_if_unavailable=0 makecache > \"$l\" 2>&1; then ",
+    "rm -f \"$l\"; exit 0; fi; ",
     "p=${HTTPS_PROXY:-${https_proxy:-${HTTP_PROXY:-${http_proxy:-}}}}; ",
     "case $p in *://*@*) p=\"${p%%://*}://***@${p##*@}\";; *@*) p=\"***@${p##*@}\";; esac; ",
     "if [ -n \"$p\" ]; then v=\"through the proxy $p\"; ",

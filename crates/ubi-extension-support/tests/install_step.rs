@@ -120,7 +120,8 @@ fn the_install_step_prepares_checks_and_cleans_up() {
     assert_eq!(ok.code, 0, "{}", ok.stdout);
     assert!(
         ok.microdnf.contains(&format!(
-            "microdnf --setopt=reposdir={SCRATCH} --setopt=sslcacert={SCRATCH}/ca.pem makecache\n\
+            "microdnf --setopt=reposdir={SCRATCH} --setopt=sslcacert={SCRATCH}/ca.pem \
+             --setopt=skip_if_unavailable=0 makecache\n\
              ca.pem\nmirror-mirror.repo\n[e2e-mirror]\nbaseurl=https://mirror.example/rpms\n\
              password=s3cret\n"
         )),
@@ -212,5 +213,8 @@ fn without_bindings_the_build_image_s_repositories_are_checked_too() {
         "{}",
         outcome.stdout
     );
-    assert_eq!(outcome.microdnf, "microdnf makecache\n");
+    assert_eq!(
+        outcome.microdnf,
+        "microdnf --setopt=skip_if_unavailable=0 makecache\n"
+    );
 }
