@@ -1,6 +1,7 @@
 //! The `build.Dockerfile` both extensions write to install their runtime.
 
 use crate::SharedError;
+use crate::repositories::Repositories;
 use cnb_extension::{BuildDockerfile, ShellCommand};
 use ubi_companion_contract::{HandOff, to_toml};
 
@@ -9,6 +10,11 @@ use ubi_companion_contract::{HandOff, to_toml};
 /// the same type), then the build user
 /// restored from the `user_id`/`group_id` build arguments. `runtime` (e.g. `Node.js`) names what
 /// is installed in the comments.
+///
+/// `repositories` says where microdnf installs from: the install runs as its
+/// [`install_step`](Repositories::install_step) (the binding's repositories prepared and checked
+/// first, our message when they cannot be reached), after an `ARG` for each proxy variable given
+/// to the build (its value is a build argument of `extend-config.toml`, never in the image).
 ///
 /// `build_id` is deliberately not referenced: the install layer stays cached until the build
 /// image or the Dockerfile changes (upstream ran `RUN echo ${build_id}` first, which re-ran
@@ -20,9 +26,10 @@ use ubi_companion_contract::{HandOff, to_toml};
 pub fn install_dockerfile<H: HandOff>(
     runtime: &str,
     install: ShellCommand,
+    repositories: &Repositories,
     hand_off: &H,
 ) -> Result<BuildDockerfile, SharedError> {
-    Ok(BuildDockerfile::new()
+    let mut dockerfile = BuildDockerfile::new()
         .user_root()
         .comment(&format!(
             "build_id is deliberately not referenced: these layers stay cached until the build \
@@ -31,8 +38,12 @@ pub fn install_dockerfile<H: HandOff>(
         .comment(
             "Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on \
              every build.",
-        )?
-        .run(install)?
+        )?;
+    for name in repositories.proxy_arg_names() {
+        dockerfile = dockerfile.arg(name)?;
+    }
+    Ok(dockerfile
+        .run(repositories.install_step(install))?
         .comment(&format!(
             "Tells the companion buildpack which {runtime} was installed: {}",
             H::FILE

@@ -1,6 +1,7 @@
 //! The failures both extensions' generate share, shown the same way by both.
 
 use crate::catalogue::{CatalogueError, Runtime};
+use crate::repositories::RepositoriesError;
 use crate::run_image::RunImageError;
 use crate::stack::StackError;
 use cnb_extension::{DockerfileError, HeaderAndBody, PlatformEnvError};
@@ -24,6 +25,8 @@ pub enum SharedError {
     /// A `<platform>/env` variable the extension reads is no value (a FIFO, a directory, a
     /// dangling link, too large): the toolkit's error.
     PlatformEnv(PlatformEnvError),
+    /// The RPM repository bindings or the proxy variables cannot be used.
+    Repositories(RepositoriesError),
 }
 
 impl SharedError {
@@ -47,6 +50,7 @@ impl SharedError {
             Self::Dockerfile(_) => "Internal error: a Dockerfile value was rejected".to_string(),
             Self::HandOff(_) => "Internal error: the hand-off file cannot be written".to_string(),
             Self::PlatformEnv(error) => error.header(),
+            Self::Repositories(error) => error.header(),
         }
     }
 
@@ -63,6 +67,7 @@ impl SharedError {
             ),
             Self::HandOff(error) => format!("{error}.\nPlease report this."),
             Self::PlatformEnv(error) => error.body(),
+            Self::Repositories(error) => error.body(),
         }
     }
 }
@@ -84,7 +89,8 @@ from_errors!(
     RunImage(RunImageError),
     Dockerfile(DockerfileError),
     HandOff(HandOffError),
-    PlatformEnv(PlatformEnvError)
+    PlatformEnv(PlatformEnvError),
+    Repositories(RepositoriesError)
 );
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 //!   in the catalogue, or Paketo's naming for the stack).
 //! - [`install_dockerfile`]: the `build.Dockerfile` that installs a runtime and leaves the
 //!   hand-off file for the companion buildpack.
+//! - [`repositories`]: where microdnf installs from: an `rpm-repository` binding (the user's
+//!   mirror), its CA, a `ca-certificates` binding, the proxy variables; nothing of them persisted.
 //! - [`SharedError`]: the failures of all that, shown the same way by both extensions.
 
 // The dev-dependencies serve the tests under tests/, not the unit tests.
@@ -30,6 +32,7 @@ pub fn comma_separated<T: std::fmt::Display>(items: &[T]) -> String {
 pub mod catalogue;
 mod dockerfile;
 mod error;
+pub mod repositories;
 pub mod run_image;
 pub mod stack;
 

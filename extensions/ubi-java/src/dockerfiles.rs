@@ -6,6 +6,7 @@ use crate::packages::{Install, java_home};
 use cnb_extension::BuildDockerfile;
 use ubi_companion_contract::java::JavaRuntime;
 use ubi_extension_support::install_dockerfile;
+use ubi_extension_support::repositories::Repositories;
 use ubi_extension_support::stack::Stack;
 
 /// What the hand-off file says: TOML the companion (`paketo-community/ubi-java-buildpack`)
@@ -30,10 +31,12 @@ fn runtime(major: u32, stack: Stack) -> JavaRuntime {
 pub(crate) fn build_dockerfile(
     install: &Install,
     stack: Stack,
+    repositories: &Repositories,
 ) -> Result<BuildDockerfile, UbiJavaError> {
     Ok(install_dockerfile(
         "Java",
-        install.command(),
+        install.command(&repositories.dnf_options()),
+        repositories,
         &runtime(install.major, stack),
     )?)
 }
@@ -41,6 +44,7 @@ pub(crate) fn build_dockerfile(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cnb_extension::ShellCommand;
     use ubi_companion_contract::to_toml;
 
     #[test]
@@ -60,18 +64,26 @@ mod tests {
 
     #[test]
     fn ubi9_java_21() {
+        // The repository check before the install (tested in ubi-extension-support).
+        let check = Repositories::default()
+            .install_step(ShellCommand::new("true"))
+            .to_string();
+        let check = check.strip_suffix(" && true").unwrap();
         let install = Install::new(Stack::Ubi9, 21);
         assert_eq!(
-            build_dockerfile(&install, Stack::Ubi9).unwrap().to_string(),
-            "ARG base_image\n\
-             FROM ${base_image}\n\
+            build_dockerfile(&install, Stack::Ubi9, &Repositories::default())
+                .unwrap()
+                .to_string(),
+            format!(
+                "ARG base_image\n\
+             FROM ${{base_image}}\n\
              \n\
              USER root\n\
              # build_id is deliberately not referenced: these layers stay cached until the build \
              image or this file changes (a stack release, another Java major).\n\
-             # Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on \
+             # Upstream ran `RUN echo ${{build_id}}` before the install, which re-ran microdnf on \
              every build.\n\
-             RUN microdnf --setopt=install_weak_deps=0 --setopt=tsflags=nodocs install -y \
+             RUN {check} && microdnf --setopt=install_weak_deps=0 --setopt=tsflags=nodocs install -y \
              openssl-devel java-21-openjdk-devel nss_wrapper-libs which && microdnf clean all\n\
              # Tells the companion buildpack which Java was installed: \
              /usr/share/paketo-community/ubi-java-extension/runtime.toml\n\
@@ -82,7 +94,8 @@ mod tests {
              /usr/share/paketo-community/ubi-java-extension/runtime.toml\n\
              ARG user_id\n\
              ARG group_id\n\
-             USER ${user_id}:${group_id}\n"
+             USER ${{user_id}}:${{group_id}}\n"
+            )
         );
     }
 

@@ -33,6 +33,7 @@ use cnb_extension::{
 };
 use jvm_version::BP_JVM_VERSION;
 use ubi_extension_support::catalogue::{ExtensionMetadata, Runtime};
+use ubi_extension_support::repositories::Repositories;
 use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
 use ubi_extension_support::stack::Stack;
 
@@ -154,14 +155,17 @@ impl Extension for UbiJavaExtension {
                 "JAVA_HOME {} (recorded for the companion buildpack in {})",
                 java_home(major),
                 ubi_companion_contract::java::HAND_OFF_FILE
-            ))
-            .blank();
+            ));
+        // The user's mirror, its CA and the proxy (bindings and proxy variables).
+        let repositories = Repositories::read(&context.platform)?;
+        repositories.log(&mut log);
+        log.blank();
 
-        let build = dockerfiles::build_dockerfile(&install, stack)?;
-        GenerateResultBuilder::new()
+        let build = dockerfiles::build_dockerfile(&install, stack, &repositories)?;
+        let result = GenerateResultBuilder::new()
             .build_dockerfile(build)
-            .run_dockerfile(RunDockerfile::switch_to(run_image))
-            .build()
+            .run_dockerfile(RunDockerfile::switch_to(run_image));
+        Ok(repositories.with_extend_config(result)?.build_unwrapped())
     }
 
     /// `ERROR: <header>`, then the body indented, as every module of this repository.

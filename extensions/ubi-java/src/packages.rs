@@ -82,8 +82,9 @@ impl Install {
     }
 
     /// Install without weak dependencies or docs, then clean microdnf's caches, in one `RUN`.
-    pub(crate) fn command(&self) -> ShellCommand {
-        ShellCommand::new("microdnf")
+    pub(crate) fn command(&self, options: &[String]) -> ShellCommand {
+        let microdnf = || ShellCommand::new("microdnf").args(options.iter().cloned());
+        microdnf()
             .args([
                 "--setopt=install_weak_deps=0",
                 "--setopt=tsflags=nodocs",
@@ -91,7 +92,7 @@ impl Install {
                 "-y",
             ])
             .args(self.packages.iter().cloned())
-            .and(ShellCommand::new("microdnf").args(["clean", "all"]))
+            .and(microdnf().args(["clean", "all"]))
     }
 }
 
@@ -100,7 +101,7 @@ mod tests {
     use super::*;
 
     fn command(stack: Stack, major: u32) -> String {
-        Install::new(stack, major).command().to_string()
+        Install::new(stack, major).command(&[]).to_string()
     }
 
     const INSTALL: &str =

@@ -81,7 +81,7 @@ fn both_modules_route_jdk_and_jre_through_the_extension() {
     );
     assert!(
         build.contains(
-            "\nRUN microdnf --setopt=install_weak_deps=0 --setopt=tsflags=nodocs install -y \
+            " && microdnf --setopt=install_weak_deps=0 --setopt=tsflags=nodocs install -y \
              openssl-devel java-21-openjdk-devel nss_wrapper-libs which && microdnf clean all\n"
         ),
         "{build}"

@@ -6,6 +6,7 @@ use crate::packages::Install;
 use cnb_extension::BuildDockerfile;
 use ubi_companion_contract::nodejs::NodejsRuntime;
 use ubi_extension_support::install_dockerfile;
+use ubi_extension_support::repositories::Repositories;
 use ubi_extension_support::stack::Stack;
 
 /// What the hand-off file says: TOML the companion (`paketo-community/ubi-nodejs-buildpack`)
@@ -26,10 +27,12 @@ fn runtime(major: u32, stack: Stack) -> NodejsRuntime {
 pub(crate) fn build_dockerfile(
     install: &Install,
     stack: Stack,
+    repositories: &Repositories,
 ) -> Result<BuildDockerfile, UbiNodejsError> {
     Ok(install_dockerfile(
         "Node.js",
-        install.command(),
+        install.command(&repositories.dnf_options()),
+        repositories,
         &runtime(install.major, stack),
     )?)
 }
@@ -37,6 +40,7 @@ pub(crate) fn build_dockerfile(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cnb_extension::ShellCommand;
     use ubi_companion_contract::to_toml;
 
     #[test]
@@ -55,18 +59,26 @@ mod tests {
 
     #[test]
     fn ubi8_node_20() {
+        // The repository check before the install (tested in ubi-extension-support).
+        let check = Repositories::default()
+            .install_step(ShellCommand::new("true"))
+            .to_string();
+        let check = check.strip_suffix(" && true").unwrap();
         let install = Install::new(Stack::Ubi8, 20).unwrap();
         assert_eq!(
-            build_dockerfile(&install, Stack::Ubi8).unwrap().to_string(),
-            "ARG base_image\n\
-             FROM ${base_image}\n\
+            build_dockerfile(&install, Stack::Ubi8, &Repositories::default())
+                .unwrap()
+                .to_string(),
+            format!(
+                "ARG base_image\n\
+             FROM ${{base_image}}\n\
              \n\
              USER root\n\
              # build_id is deliberately not referenced: these layers stay cached until the build \
              image or this file changes (a stack release, another Node.js major).\n\
-             # Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on \
+             # Upstream ran `RUN echo ${{build_id}}` before the install, which re-ran microdnf on \
              every build.\n\
-             RUN microdnf -y module enable nodejs:20 && microdnf --setopt=install_weak_deps=0 \
+             RUN {check} && microdnf -y module enable nodejs:20 && microdnf --setopt=install_weak_deps=0 \
              --setopt=tsflags=nodocs install -y make gcc gcc-c++ libatomic_ops git openssl-devel \
              nodejs npm nodejs-nodemon nss_wrapper which python3 && microdnf clean all\n\
              # Tells the companion buildpack which Node.js was installed: \
@@ -77,7 +89,8 @@ mod tests {
              /usr/share/paketo-community/ubi-nodejs-extension/runtime.toml\n\
              ARG user_id\n\
              ARG group_id\n\
-             USER ${user_id}:${group_id}\n"
+             USER ${{user_id}}:${{group_id}}\n"
+            )
         );
     }
 

@@ -29,6 +29,7 @@ use cnb_extension::{
 };
 use nodejs_version::{Request, Resolution};
 use ubi_extension_support::catalogue::{Catalogue, ExtensionMetadata, Runtime};
+use ubi_extension_support::repositories::Repositories;
 use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
 use ubi_extension_support::stack::Stack;
 use untrusted_input::quoted;
@@ -145,16 +146,19 @@ impl Extension for UbiNodejsExtension {
             None => log.step("Installing with microdnf:"),
         };
         log.detail(&install.packages.join(" "));
+        // The user's mirror, its CA and the proxy (bindings and proxy variables).
+        let repositories = Repositories::read(&context.platform)?;
+        repositories.log(&mut log);
         log.blank();
 
         // No ENV for the companion buildpack: the lifecycle filters the environment buildpacks
         // run with to an allow-list, so ENV from a build.Dockerfile would not reach it. The
         // build.Dockerfile writes a file instead (see dockerfiles.rs).
-        let build = dockerfiles::build_dockerfile(&install, stack)?;
-        GenerateResultBuilder::new()
+        let build = dockerfiles::build_dockerfile(&install, stack, &repositories)?;
+        let result = GenerateResultBuilder::new()
             .build_dockerfile(build)
-            .run_dockerfile(RunDockerfile::switch_to(run_image))
-            .build()
+            .run_dockerfile(RunDockerfile::switch_to(run_image));
+        Ok(repositories.with_extend_config(result)?.build_unwrapped())
     }
 
     /// `ERROR: <header>`, then the body indented, as every module of this repository.

@@ -234,8 +234,9 @@ impl Install {
 
     /// One `&&` chain: enable the stream, install without weak dependencies or docs, make the
     /// links, clean microdnf's caches.
-    pub(crate) fn command(&self) -> ShellCommand {
-        let install = ShellCommand::new("microdnf")
+    pub(crate) fn command(&self, options: &[String]) -> ShellCommand {
+        let microdnf = || ShellCommand::new("microdnf").args(options.iter().cloned());
+        let install = microdnf()
             .args([
                 "--setopt=install_weak_deps=0",
                 "--setopt=tsflags=nodocs",
@@ -244,7 +245,7 @@ impl Install {
             ])
             .args(self.packages.iter().copied());
         let mut command = match self.module_stream() {
-            Some(stream) => ShellCommand::new("microdnf")
+            Some(stream) => microdnf()
                 .args(["-y", "module", "enable"])
                 .arg(stream)
                 .and(install),
@@ -253,7 +254,7 @@ impl Install {
         for link in self.links {
             command = command.and(ShellCommand::new("ln").args(["-sf", link.target, link.name]));
         }
-        command.and(ShellCommand::new("microdnf").args(["clean", "all"]))
+        command.and(microdnf().args(["clean", "all"]))
     }
 }
 
@@ -262,7 +263,7 @@ mod tests {
     use super::*;
 
     fn command(stack: Stack, major: u32) -> String {
-        Install::new(stack, major).unwrap().command().to_string()
+        Install::new(stack, major).unwrap().command(&[]).to_string()
     }
 
     const INSTALL: &str =
@@ -434,7 +435,7 @@ mod tests {
                 let install = Install::new(stack, major).unwrap();
                 assert!(install.packages.contains(&"make"));
                 // Every word is plain: nothing is quoted in the RUN line.
-                assert!(!install.command().to_string().contains('\''));
+                assert!(!install.command(&[]).to_string().contains('\''));
             }
         }
     }

@@ -27,6 +27,8 @@ pub struct AppBuild {
     /// `<registry>/e2e/app-<port>-<name>:latest`, the image pack pushes.
     pub image: String,
     env: Vec<(String, String)>,
+    volumes: Vec<String>,
+    stack_repository: bool,
 }
 
 impl AppBuild {
@@ -40,6 +42,8 @@ impl AppBuild {
             builder: builder.to_string(),
             image: endpoints.image(&format!("{}:latest", app_name(&endpoints.registry, name))),
             env: Vec::new(),
+            volumes: Vec::new(),
+            stack_repository: true,
         }
     }
 
@@ -47,6 +51,21 @@ impl AppBuild {
     #[must_use]
     pub fn env(mut self, name: &str, value: &str) -> Self {
         self.env.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// `pack build --volume <volume>` (e.g. a binding: `<dir>:/platform/bindings/<name>`).
+    #[must_use]
+    pub fn volume(mut self, volume: &str) -> Self {
+        self.volumes.push(volume.to_string());
+        self
+    }
+
+    /// Without the stack's RPM repository mounted: the build image's own repository cannot be
+    /// reached, as in an air-gapped site.
+    #[must_use]
+    pub fn without_stack_repository(mut self) -> Self {
+        self.stack_repository = false;
         self
     }
 
@@ -76,9 +95,13 @@ impl AppBuild {
             registry,
             "--network",
             "host",
-            "--volume",
-            &volume,
         ];
+        if self.stack_repository {
+            args.extend(["--volume", &volume]);
+        }
+        for volume in &self.volumes {
+            args.extend(["--volume", volume]);
+        }
         let env: Vec<String> = self
             .env
             .iter()

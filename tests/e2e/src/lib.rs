@@ -14,6 +14,9 @@
 //! - [`images`]: `skopeo` against the registry, and images built from a Containerfile and pushed.
 //! - [`builders`]: `tests/e2e/builder.toml` rendered like every builder definition, made twice:
 //!   by `pack builder create --publish` and by `packager builder create` (pushed with skopeo).
+//! - [`mirror`]: a restricted network for the extensions' RPM mirror support: a test CA, a
+//!   loopback HTTPS mirror of the stack's repository, a forward proxy of the tests' own, an
+//!   `rpm-repository` binding, and a scan of images and caches for secrets.
 //! - [`pack`]: the `pack` CLI against podman's Docker API, with this run's pack home.
 //! - [`apps`]: `pack build --publish` of one app, as a user runs it, and the app image run
 //!   ([`AppBuild`]).
@@ -27,6 +30,7 @@
 pub mod apps;
 pub mod builders;
 pub mod images;
+pub mod mirror;
 pub mod pack;
 pub mod published;
 pub mod services;

@@ -89,7 +89,7 @@ fn ubi10_with_java_entries_in_its_catalogue() {
         .generate();
     outcome.assert_dockerfiles();
     assert!(outcome.build_dockerfile.as_deref().unwrap().contains(&format!(
-        "RUN {INSTALL} openssl-devel java-21-openjdk-devel nss_wrapper-libs which && microdnf \
+        " && {INSTALL} openssl-devel java-21-openjdk-devel nss_wrapper-libs which && microdnf \
          clean all\n"
     )));
     assert_eq!(

@@ -88,6 +88,16 @@ pub(crate) fn jdk_package(outcome: &GenerateOutcome) -> &str {
         .unwrap()
 }
 
+/// `RUN <the repository check> && `: how the install step starts (the check, which prepares the
+/// binding's repositories and puts our message before microdnf's, is tested in
+/// ubi-extension-support).
+pub(crate) fn run_step() -> String {
+    let step = ubi_extension_support::repositories::Repositories::default()
+        .install_step(cnb_extension::ShellCommand::new("true"))
+        .to_string();
+    format!("RUN {} && ", step.strip_suffix(" && true").unwrap())
+}
+
 pub(crate) const INSTALL: &str =
     "microdnf --setopt=install_weak_deps=0 --setopt=tsflags=nodocs install -y";
 

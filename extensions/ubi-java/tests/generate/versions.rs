@@ -2,12 +2,13 @@
 
 use crate::support::{
     CACHE_COMMENT, HAND_OFF_FILE, INSTALL, JDK_ONLY, RESTORE_USER, STACK_ID, UBI8, UBI9, app,
-    fixture, jdk_package, plan, run_image, runtime_lines, version, with_catalogue,
+    fixture, jdk_package, plan, run_image, run_step, runtime_lines, version, with_catalogue,
 };
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
 fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
+    let run = run_step();
     let catalogue = fixture("images-ubi8.json");
     let (module, _dir) = with_catalogue(&catalogue);
     let outcome = ModuleRun::new(&module, app("java-sdkmanrc"))
@@ -20,7 +21,7 @@ fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
         outcome.build_dockerfile.as_deref().unwrap(),
         format!(
             "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-             RUN {INSTALL} openssl-devel java-17-openjdk-devel nss_wrapper which && \
+             {run}{INSTALL} openssl-devel java-17-openjdk-devel nss_wrapper which && \
              microdnf clean all\n{}{RESTORE_USER}",
             runtime_lines(17, UBI8, "/usr/lib/jvm/java-17-openjdk")
         )
@@ -103,7 +104,8 @@ fn the_build_dockerfile_installs_the_majors_packages_and_hands_off_the_java_home
             outcome.build_dockerfile.as_deref().unwrap(),
             format!(
                 "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-                 RUN {INSTALL} {packages} && microdnf clean all\n{}{RESTORE_USER}",
+                 {}{INSTALL} {packages} && microdnf clean all\n{}{RESTORE_USER}",
+                run_step(),
                 runtime_lines(major, stack, java_home)
             )
         );

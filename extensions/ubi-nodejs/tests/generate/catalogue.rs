@@ -62,7 +62,7 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
                 .build_dockerfile
                 .as_deref()
                 .unwrap()
-                .contains("\nRUN microdnf -y module enable nodejs:24 && "),
+                .contains(" && microdnf -y module enable nodejs:24 && "),
             "{request}"
         );
     }

@@ -2,12 +2,13 @@
 
 use crate::support::{
     CACHE_COMMENT, INSTALL, INVALID_REQUEST, RESTORE_USER, STACK_ID, UBI8, app, fixture, plan,
-    runtime_lines, unsatisfiable, version, with_catalogue,
+    run_step, runtime_lines, unsatisfiable, version, with_catalogue,
 };
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
 fn ubi8_from_the_stack_id_with_package_json_engines() {
+    let run = run_step();
     let catalogue = fixture("images-ubi8.json");
     let (module, _dir) = with_catalogue(&catalogue);
     let outcome = ModuleRun::new(&module, app("node-npm-engines"))
@@ -20,7 +21,7 @@ fn ubi8_from_the_stack_id_with_package_json_engines() {
         outcome.build_dockerfile.unwrap(),
         format!(
             "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-             RUN microdnf -y module enable nodejs:22 && {INSTALL} make gcc-toolset-13-gcc \
+             {run}microdnf -y module enable nodejs:22 && {INSTALL} make gcc-toolset-13-gcc \
              gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime libatomic_ops git openssl-devel \
              python3.12 nodejs npm nodejs-nodemon nss_wrapper-libs which && \
              ln -sf /opt/rh/gcc-toolset-13/root/usr/bin/gcc /usr/bin/gcc && \
@@ -64,6 +65,7 @@ fn ubi8_from_the_stack_id_with_package_json_engines() {
 
 #[test]
 fn ubi10_from_the_target_with_nvmrc() {
+    let run = run_step();
     let (module, _dir) = with_catalogue(&fixture("images-ubi10.json"));
     let outcome = ModuleRun::new(&module, app("node-nvmrc"))
         .target(TargetEnv::linux_amd64("rhel", "10.0"))
@@ -74,7 +76,7 @@ fn ubi10_from_the_target_with_nvmrc() {
         outcome.build_dockerfile.unwrap(),
         format!(
             "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-             RUN {INSTALL} make gcc gcc-c++ git openssl-devel nodejs24 nodejs-nodemon \
+             {run}{INSTALL} make gcc gcc-c++ git openssl-devel nodejs24 nodejs-nodemon \
              nodejs24-npm nss_wrapper-libs which python3 && ln -sf /usr/bin/node-24 /usr/bin/node && \
              ln -sf /usr/bin/npm-24 /usr/bin/npm && ln -sf /usr/bin/npx-24 /usr/bin/npx && \
              microdnf clean all\n{}{RESTORE_USER}",
@@ -183,7 +185,7 @@ fn the_request_the_catalogue_and_the_override_choose_the_stream_and_the_run_imag
         outcome.assert_dockerfiles();
         assert_contains!(
             outcome.build_dockerfile.as_deref().unwrap(),
-            format!("\nRUN microdnf -y module enable nodejs:{major} && "),
+            format!(" && microdnf -y module enable nodejs:{major} && "),
             "{requests:?}"
         );
         assert_eq!(

@@ -49,7 +49,7 @@ pub(crate) fn node_app_gets_node_from_its_module_stream_and_runs_on_the_node_run
 }
 
 /// `mvn package` of the fixture in `dir`: the executable jar (`pack build --path app.jar`).
-fn maven_jar(dir: &Path) -> PathBuf {
+pub(crate) fn maven_jar(dir: &Path) -> PathBuf {
     let project = dir.join("project");
     let _ = run_ok(
         Command::new("cp")

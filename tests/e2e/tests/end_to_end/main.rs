@@ -11,12 +11,15 @@
 //!
 //! - [`builders`]: the builders made by pack and by the packager, and every definition;
 //! - [`apps`]: the Node.js, Java and Go apps built and run, and the versions users ask for.
+//! - [`mirror`]: restricted networks: the user's RPM mirror by binding, its CA, a proxy, and
+//!   what fails without them; no secret in any layer or cache.
 
 // Helpers outside the tests are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
 mod apps;
 mod builders;
+mod mirror;
 mod support;
 
 use e2e_tests::ServicesGuard;
@@ -60,6 +63,22 @@ fn main() {
         trial(
             "every_builder_definition_is_made_by_pack_and_by_the_packager",
             builders::every_builder_definition_is_made_by_pack_and_by_the_packager,
+        ),
+        trial(
+            "mirror_node_app_installs_from_an_https_mirror_binding_trusting_its_ca",
+            mirror::node_app_installs_from_an_https_mirror_binding_trusting_its_ca,
+        ),
+        trial(
+            "mirror_node_app_reaches_the_mirror_only_through_the_proxy",
+            mirror::node_app_reaches_the_mirror_only_through_the_proxy,
+        ),
+        trial(
+            "mirror_java_jar_installs_from_a_file_mirror_binding",
+            mirror::java_jar_installs_from_a_file_mirror_binding,
+        ),
+        trial(
+            "mirror_without_a_reachable_repository_the_build_fails_in_the_extender_with_our_message",
+            mirror::without_a_reachable_repository_the_build_fails_in_the_extender_with_our_message,
         ),
     ];
     let conclusion = libtest_mimic::run(&arguments, trials);
