@@ -56,7 +56,7 @@ version_at_least "$go_version" 1.26 || fail "Go 1.26 or later is required, found
 missing_packages=()
 for pair in setpriv:util-linux podman:podman buildah:buildah runc:runc skopeo:skopeo umoci:umoci \
   debootstrap:debootstrap rpmbuild:rpm createrepo_c:createrepo-c mvn:maven \
-  docker-registry:docker-registry; do
+  docker-registry:docker-registry openssl:openssl python3:python3; do
   command -v "${pair%%:*}" >/dev/null || missing_packages+=("${pair#*:}")
 done
 for tool in node npm javac jar; do
