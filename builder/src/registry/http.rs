@@ -8,11 +8,11 @@
 //! unwrap (a token holding a control character panicked) and parse a relative upload
 //! `Location` with an unwrap (a panic on push): these are made here instead.
 
+use super::answers::{bearer_challenge, error_detail, parse_token};
 use anyhow::{Context, bail};
 use oci_client::Reference;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
-use serde::Deserialize;
 use sha2::Digest as _;
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -138,27 +138,6 @@ impl std::fmt::Display for StatusError {
 }
 
 impl std::error::Error for StatusError {}
-
-#[derive(Deserialize)]
-struct Envelope {
-    errors: Vec<EnvelopeError>,
-}
-
-#[derive(Deserialize)]
-struct EnvelopeError {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: String,
-}
-
-#[derive(Deserialize)]
-struct TokenAnswer {
-    #[serde(default)]
-    token: Option<String>,
-    #[serde(default)]
-    access_token: Option<String>,
-}
 
 impl Http {
     pub(super) fn new(options: &super::RegistryOptions) -> anyhow::Result<Self> {
@@ -590,88 +569,6 @@ fn authority(url: &Url) -> String {
         .map_or_else(|| host.to_string(), |port| format!("{host}:{port}"))
 }
 
-/// An error body's codes and message: a JSON envelope's codes, and its first codes and
-/// messages quoted; else the body quoted (`cut`: it was longer than what was read).
-fn error_detail(body: &[u8], cut: bool) -> (Vec<String>, String) {
-    let envelope = if cut {
-        None
-    } else {
-        serde_json::from_slice::<Envelope>(body).ok()
-    };
-    match envelope {
-        Some(envelope) if !envelope.errors.is_empty() => (
-            envelope.errors.iter().map(|e| e.code.clone()).collect(),
-            envelope
-                .errors
-                .iter()
-                .take(4)
-                .map(|e| format!("{} {}", quoted(&e.code), quoted(&e.message)))
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
-        _ => (
-            Vec::new(),
-            if body.is_empty() {
-                "(no body)".to_string()
-            } else if cut {
-                format!(
-                    "{} (more than {ERROR_BODY_LIMIT} bytes, not read further)",
-                    quoted(&text_lossy(body))
-                )
-            } else {
-                quoted(&text_lossy(body))
-            },
-        ),
-    }
-}
-
-/// The realm and service of the first bearer challenge of a `WWW-Authenticate` value.
-fn bearer_challenge(value: &str) -> Option<(Option<String>, Option<String>)> {
-    let challenges = http_auth::parse_challenges(value).ok()?;
-    let challenge = challenges
-        .iter()
-        .find(|challenge| challenge.scheme.eq_ignore_ascii_case("bearer"))?;
-    let param = |name: &str| {
-        challenge
-            .params
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.to_unescaped())
-    };
-    Some((param("realm"), param("service")))
-}
-
-/// The token of a token service's answer (`token`, else `access_token`), checked.
-fn parse_token(body: &[u8]) -> anyhow::Result<String> {
-    let answer: TokenAnswer = serde_json::from_slice(body).map_err(|error| {
-        anyhow::anyhow!(
-            "the answer is not a token ({}): {}",
-            quoted(&error.to_string()),
-            quoted(&text_lossy(body))
-        )
-    })?;
-    let token = answer
-        .token
-        .filter(|token| !token.is_empty())
-        .or(answer.access_token)
-        .context("the answer holds no token")?;
-    check_token(&token)?;
-    Ok(token)
-}
-
-/// A bearer token must be a header value: visible ASCII only (RFC 6750's b64token is
-/// narrower still). The client crate built the header with an unwrap and panicked.
-fn check_token(token: &str) -> anyhow::Result<()> {
-    if token.bytes().all(|byte| byte.is_ascii_graphic()) && HeaderValue::from_str(token).is_ok() {
-        Ok(())
-    } else {
-        bail!(
-            "the token is not a header value (it holds a control character, a space or a non-ASCII character): {}",
-            quoted(token)
-        )
-    }
-}
-
 /// `Location` of an upload, resolved against the URL it answered (a relative one, as
 /// distribution sends, included).
 pub(super) fn location(response: &Response, step: &Step<'_>) -> anyhow::Result<Url> {
@@ -701,94 +598,4 @@ pub(super) fn accept(media_types: &[&str]) -> HeaderMap {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{
-        HeaderMap, HeaderValue, Http, Url, bearer_challenge, check_token, error_detail, header,
-        parse_token, retry_after,
-    };
-
-    /// The parsers of what a registry sends (a token answer, a `WWW-Authenticate` challenge,
-    /// an error body) never panic, and what they return for a message stays bounded.
-    #[test]
-    fn fuzz_registry_answers() {
-        let seeds = [
-            r#"{"token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln","expires_in":300}"#,
-            r#"{"access_token":"abc","token":""}"#,
-            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull""#,
-            r#"Basic realm="test", Bearer realm="http://127.0.0.1:1/token""#,
-            r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}"#,
-            "<html>502 Bad Gateway</html>",
-            "120",
-            "Wed, 21 Oct 2015 07:28:00 GMT",
-        ];
-        fuzz_check::fuzz_text(
-            "registry answers (token, WWW-Authenticate, Retry-After, error body)",
-            &seeds,
-            |input| {
-                let _ = parse_token(input.as_bytes());
-                let _ = bearer_challenge(input);
-                if let Ok(value) = HeaderValue::from_str(input) {
-                    let mut headers = HeaderMap::new();
-                    headers.insert(header::RETRY_AFTER, value);
-                    let _ = retry_after(&headers);
-                }
-                for cut in [false, true] {
-                    let (codes, detail) = error_detail(input.as_bytes(), cut);
-                    assert!(detail.len() < 8000, "{detail}");
-                    assert!(!detail.contains('\u{1b}'), "{detail}");
-                    let _ = codes;
-                }
-            },
-        );
-    }
-
-    /// Docker Hub's token service is trusted without an option; another host, or plain HTTP,
-    /// only when named.
-    #[test]
-    fn credentials_go_to_the_registry_or_a_trusted_realm_over_https() {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let may = |options: &crate::registry::RegistryOptions, reference: &str, realm: &str| {
-            let reference = crate::registry::parse_reference(reference).unwrap();
-            Http::new(options)
-                .unwrap()
-                .may_send_credentials(&reference, &Url::parse(realm).unwrap())
-                .map_err(|error| error.to_string())
-        };
-        let default = crate::registry::RegistryOptions::default();
-        for hub in [
-            "ubuntu",
-            "docker.io/library/ubuntu",
-            "registry-1.docker.io/a/b",
-        ] {
-            may(&default, hub, "https://auth.docker.io/token").unwrap();
-            let error = may(&default, hub, "http://auth.docker.io/token").unwrap_err();
-            assert!(error.contains("plain HTTP"), "{error}");
-        }
-        may(&default, "ghcr.io/a/b", "https://ghcr.io/token").unwrap();
-        may(
-            &default,
-            "registry.gitlab.com/a/b",
-            "https://gitlab.com/jwt/auth",
-        )
-        .unwrap();
-        for foreign in ["https://auth.docker.io/token", "https://ghcr.io:8443/token"] {
-            let error = may(&default, "ghcr.io/a/b", foreign).unwrap_err();
-            assert!(error.contains("--registry-trust-realm ghcr.io="), "{error}");
-        }
-        let trusting = crate::registry::RegistryOptions {
-            trusted_realms: vec!["ghcr.io=auth.example:8443".parse().unwrap()],
-            ..default
-        };
-        may(&trusting, "ghcr.io/a/b", "https://auth.example:8443/t").unwrap();
-        assert!(may(&trusting, "quay.io/a/b", "https://auth.example:8443/t").is_err());
-    }
-
-    #[test]
-    fn a_token_with_a_control_character_is_refused_quoted() {
-        for bad in ["a\nb", "a\u{1}b", "a b", "é"] {
-            let message = check_token(bad).unwrap_err().to_string();
-            assert!(message.contains(&format!("{bad:?}")), "{message}");
-        }
-        check_token("eyJhbGciOi.J9-_~+/=").unwrap();
-    }
-}
+mod tests;

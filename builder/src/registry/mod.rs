@@ -15,6 +15,7 @@
 //! Nothing here touches the network until an image reference is pulled or pushed: a builder
 //! whose inputs are all local is made offline.
 
+mod answers;
 pub mod auth;
 mod cache;
 mod http;

@@ -40,13 +40,10 @@ pub use lifecycle::{
     Lifecycle, PLATFORM_API, PhaseRun,
 };
 pub use module::{Module, ModuleKind, descriptor_version, fixture_app, workspace_root};
-pub use outcome::Outcome;
+pub use outcome::{BuildOutcome, DetectOutcome, GenerateOutcome, Outcome, Process};
 pub use podman::{Container, ContainerOutcome, ContainerRun, Image, Podman, free_port, http_get};
 pub use rootfs::{RootFs, STATIC_RUN_GID, STATIC_RUN_UID};
-pub use run::{
-    BuildOutcome, DetectOutcome, ENV_ALLOW_LIST, GenerateOutcome, ModuleRun, OddPlatformEntry,
-    PATH_VARIABLES, Process, TargetEnv,
-};
+pub use run::{ENV_ALLOW_LIST, ModuleRun, OddPlatformEntry, PATH_VARIABLES, TargetEnv};
 
 /// The hang guard of every test here: a module phase ([`ModuleRun::run_bounded`]) or a piece of
 /// work ([`within_hang_guard`]) that has not finished after this long is stuck, killed (a

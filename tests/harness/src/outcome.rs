@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::path::PathBuf;
+use tempfile::TempDir;
 
 /// The most bytes of one stream a failure message shows: its first quarter and last three
 /// quarters of this, around a note of what was left out.
@@ -319,5 +321,196 @@ mod tests {
             message,
             "expected to find \"a plan\"\n--- text searched: empty ---\n"
         );
+    }
+}
+
+/// What every phase returns.
+#[derive(Debug)]
+pub struct Process {
+    /// The exit code (`-1` when killed by a signal).
+    pub exit_code: i32,
+    /// stdout, lossily decoded.
+    pub stdout: String,
+    /// stderr, lossily decoded.
+    pub stderr: String,
+}
+
+/// The result of `bin/detect`.
+#[derive(Debug)]
+pub struct DetectOutcome {
+    /// Exit code and output.
+    pub process: Process,
+    /// The build plan the module wrote (`None` when it wrote nothing).
+    pub plan: Option<toml::Table>,
+}
+
+/// The result of `bin/generate`.
+#[derive(Debug)]
+pub struct GenerateOutcome {
+    /// Exit code and output.
+    pub process: Process,
+    /// `build.Dockerfile`.
+    pub build_dockerfile: Option<String>,
+    /// `run.Dockerfile`.
+    pub run_dockerfile: Option<String>,
+    /// `extend-config.toml`.
+    pub extend_config: Option<toml::Table>,
+    /// Every file name in the output directory, sorted.
+    pub files: Vec<String>,
+}
+
+/// The result of `bin/build`.
+#[derive(Debug)]
+pub struct BuildOutcome {
+    /// Exit code and output.
+    pub process: Process,
+    /// The buildpack's layers directory (`<layers>/<escaped id>`), kept until the outcome drops.
+    pub layers_dir: PathBuf,
+    /// `launch.toml`.
+    pub launch: Option<toml::Table>,
+    /// The layer names (directories of the layers dir), sorted.
+    pub layers: Vec<String>,
+    pub(crate) _layers_root: TempDir,
+}
+
+impl std::fmt::Display for Process {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write_outcome(
+            f,
+            self.exit_code,
+            &[("stdout", &self.stdout), ("stderr", &self.stderr)],
+        )
+    }
+}
+
+impl From<std::process::Output> for Process {
+    /// The exit code (`-1` when killed by a signal) and the streams, lossily decoded.
+    fn from(output: std::process::Output) -> Self {
+        Self {
+            exit_code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+#[allow(
+    clippy::must_use_candidate,
+    reason = "assertions return the outcome to chain more, and need not be chained"
+)]
+impl Process {
+    /// Panics, showing the whole process, unless it failed as every module fails (cnb-output):
+    /// exit code 1, stderr `ERROR: <header>...` then a body of indented lines, containing each
+    /// of `expected`.
+    #[track_caller]
+    pub fn assert_module_error(&self, header: &str, expected: &[&str]) -> &Self {
+        self.assert_exit(1);
+        let mut lines = self.stderr.lines();
+        let first = lines.next().unwrap_or_default();
+        let body: Vec<&str> = lines.collect();
+        assert!(
+            first.starts_with(&format!("ERROR: {header}"))
+                && !body.is_empty()
+                && body.iter().all(|line| line.starts_with("  ")),
+            "expected stderr `ERROR: {header}...` then indented lines\n{self}"
+        );
+        for expected in expected {
+            assert!(
+                self.stderr.contains(expected),
+                "expected to find {:?} in stderr\n{self}",
+                crate::outcome::bounded(expected)
+            );
+        }
+        self
+    }
+}
+
+impl Outcome for Process {
+    fn exit_code(&self) -> i32 {
+        self.exit_code
+    }
+
+    fn text(&self) -> Cow<'_, str> {
+        Cow::Owned(format!("{}{}", self.stdout, self.stderr))
+    }
+}
+
+/// The outcomes of a module phase: the process, labelled, then what the phase wrote.
+macro_rules! phase_outcome {
+    ($outcome:ty, |$this:ident, $f:ident| $written:expr) => {
+        impl std::fmt::Display for $outcome {
+            fn fmt(&self, $f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let $this = self;
+                write!($f, "{}", self.process)?;
+                $written
+            }
+        }
+
+        impl Outcome for $outcome {
+            fn exit_code(&self) -> i32 {
+                self.process.exit_code
+            }
+
+            fn text(&self) -> Cow<'_, str> {
+                self.process.text()
+            }
+        }
+    };
+}
+
+phase_outcome!(DetectOutcome, |this, f| match &this.plan {
+    Some(plan) => writeln!(f, "--- plan written ---\n{plan}"),
+    None => writeln!(f, "--- plan written: none ---"),
+});
+phase_outcome!(GenerateOutcome, |this, f| writeln!(
+    f,
+    "--- files written: {:?} ---",
+    this.files
+));
+phase_outcome!(BuildOutcome, |this, f| writeln!(
+    f,
+    "--- layers written: {:?} ---",
+    this.layers
+));
+
+#[allow(
+    clippy::must_use_candidate,
+    reason = "assertions return the outcome to chain more, and need not be chained"
+)]
+impl GenerateOutcome {
+    /// Panics, showing the whole outcome, unless generate succeeded, writing a
+    /// `build.Dockerfile` and a `run.Dockerfile` and nothing else.
+    #[track_caller]
+    pub fn assert_dockerfiles(&self) -> &Self {
+        self.assert_success();
+        assert!(
+            self.files == ["build.Dockerfile", "run.Dockerfile"],
+            "expected build.Dockerfile and run.Dockerfile only\n{self}"
+        );
+        self
+    }
+
+    /// Panics, showing the whole outcome, unless generate failed as every module fails
+    /// ([`Process::assert_module_error`]) and wrote nothing.
+    #[track_caller]
+    pub fn assert_error(&self, header: &str, expected: &[&str]) -> &Self {
+        self.process.assert_module_error(header, expected);
+        assert!(self.files.is_empty(), "expected no file written\n{self}");
+        self
+    }
+
+    /// Panics, showing the whole outcome, unless generate failed on the platform setting
+    /// `name` (`<platform>/env/<name>`), saying `reason`, in a short message, and wrote nothing.
+    #[track_caller]
+    pub fn assert_platform_error(&self, name: &str, reason: &str) -> &Self {
+        self.assert_error(
+            &format!("Cannot read the platform setting {name}"),
+            &[&format!("/platform/env/{name} {reason}.\n")],
+        );
+        assert!(
+            self.process.stderr.len() < 1000,
+            "expected a short error\n{self}"
+        );
+        self
     }
 }
