@@ -81,12 +81,118 @@ pub fn build_packages(
 /// package joins the first group with which, resolved together (`cargo tree`), every member's
 /// dependencies keep their features. One package is one group, without asking Cargo.
 ///
+/// The groups are kept in the target directory ([`GROUPS_CACHE`]), keyed by the workspace's
+/// resolved dependency graph (`cargo metadata` for [`MODULE_TARGET`]: every manifest and the
+/// lock file) and `packages`: a run with nothing changed asks Cargo once instead of once per
+/// package and pair (about 15 `cargo tree` runs for five modules, most of a warm main command).
+///
 /// # Errors
-/// If `cargo tree` cannot be run or fails.
+/// If `cargo metadata` or `cargo tree` cannot be run or fails.
 pub fn build_groups(workspace_root: &Path, packages: &[&str]) -> anyhow::Result<Vec<Vec<usize>>> {
     if packages.len() < 2 {
         return Ok(vec![(0..packages.len()).collect()]);
     }
+    let cache = target_dir(workspace_root)?.join(GROUPS_CACHE);
+    build_groups_cached(workspace_root, packages, &cache)
+}
+
+/// [`build_groups`] with the cache file `cache`.
+fn build_groups_cached(
+    workspace_root: &Path,
+    packages: &[&str],
+    cache: &Path,
+) -> anyhow::Result<Vec<Vec<usize>>> {
+    let key = groups_key(workspace_root, packages)?;
+    if let Some(groups) = cached_groups(cache, &key, packages.len()) {
+        return Ok(groups);
+    }
+    let groups = resolve_groups(workspace_root, packages)?;
+    if let Err(error) = store_groups(cache, &key, &groups) {
+        // The cache only saves time: the next run resolves the groups again.
+        eprintln!(
+            "Warning: cannot keep the build groups in {}: {error:#}",
+            cache.display()
+        );
+    }
+    Ok(groups)
+}
+
+/// Where [`build_groups`] keeps its answer, relative to the target directory.
+pub const GROUPS_CACHE: &str = "cnb-package/build-groups.json";
+
+/// The build groups as kept in [`GROUPS_CACHE`].
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedGroups {
+    /// SHA-256 of the resolved graph and the package names ([`groups_key`]).
+    key: String,
+    groups: Vec<Vec<usize>>,
+}
+
+/// What the groups of `packages` depend on: the workspace's dependency graph resolved for
+/// [`MODULE_TARGET`] (`cargo metadata`, which reads every manifest and the lock file), and the
+/// packages' names in order, hashed.
+fn groups_key(workspace_root: &Path, packages: &[&str]) -> anyhow::Result<String> {
+    let mut command = cargo_command(workspace_root);
+    command
+        .args([
+            "metadata",
+            "--quiet",
+            "--format-version",
+            "1",
+            "--filter-platform",
+        ])
+        .arg(MODULE_TARGET)
+        .arg("--manifest-path")
+        .arg(workspace_root.join("Cargo.toml"))
+        .stdout(Stdio::piped());
+    let output = command.output().context("cannot run cargo metadata")?;
+    if !output.status.success() {
+        bail!(
+            "`cargo metadata` failed ({}); see Cargo's output above",
+            output.status
+        );
+    }
+    let mut keyed = output.stdout;
+    for package in packages {
+        keyed.push(0);
+        keyed.extend_from_slice(package.as_bytes());
+    }
+    Ok(oci_layout::sha256_digest(&keyed))
+}
+
+/// The groups kept in `cache` for `key`, if they are there and are groups of `count` packages
+/// (each index below `count` in exactly one group); anything else is ignored.
+fn cached_groups(cache: &Path, key: &str, count: usize) -> Option<Vec<Vec<usize>>> {
+    let bytes = untrusted_input::read_regular_file(cache, MAX_GROUPS_CACHE_SIZE).ok()??;
+    let cached: CachedGroups = serde_json::from_slice(&bytes).ok()?;
+    let mut indices: Vec<usize> = cached.groups.iter().flatten().copied().collect();
+    indices.sort_unstable();
+    let partition =
+        indices.iter().copied().eq(0..count) && cached.groups.iter().all(|group| !group.is_empty());
+    (cached.key == key && partition).then_some(cached.groups)
+}
+
+/// The largest [`GROUPS_CACHE`] file read.
+const MAX_GROUPS_CACHE_SIZE: u64 = 64 * 1024;
+
+/// Writes `groups` for `key` to `cache` (whole or not at all: a temporary file renamed).
+fn store_groups(cache: &Path, key: &str, groups: &[Vec<usize>]) -> anyhow::Result<()> {
+    let dir = cache.parent().context("the cache file has no directory")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    serde_json::to_writer(
+        &mut file,
+        &CachedGroups {
+            key: key.to_string(),
+            groups: groups.to_vec(),
+        },
+    )?;
+    file.persist(cache)?;
+    Ok(())
+}
+
+/// [`build_groups`] without the cache.
+fn resolve_groups(workspace_root: &Path, packages: &[&str]) -> anyhow::Result<Vec<Vec<usize>>> {
     let alone = packages
         .iter()
         .map(|package| dependency_features(workspace_root, &[package]))
@@ -342,6 +448,50 @@ mod tests {
             }
         }
         assert_eq!(build_groups(&root, &["go-app-buildpack"]).unwrap(), [[0]]);
+    }
+
+    /// A second run with nothing changed takes the groups from the cache (here a grouping that
+    /// resolving would not give, so an answer equal to it can only come from the cache); a
+    /// cache for other packages, or one that is not a grouping of these packages, is ignored.
+    #[test]
+    fn build_groups_are_kept_for_an_unchanged_workspace() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join(GROUPS_CACHE);
+        let packages = ["ubi-nodejs-buildpack", "go-app-buildpack"];
+        let resolved = build_groups_cached(&root, &packages, &cache).unwrap();
+        assert_eq!(
+            resolved,
+            [[0], [1]],
+            "go-app changes the companion's regex features"
+        );
+
+        let key = groups_key(&root, &packages).unwrap();
+        store_groups(&cache, &key, &[vec![1, 0]]).unwrap();
+        assert_eq!(
+            build_groups_cached(&root, &packages, &cache).unwrap(),
+            [[1, 0]]
+        );
+
+        for (name, stored_key, groups) in [
+            ("another selection's key", "sha256:0", vec![vec![1, 0]]),
+            ("an index left out", key.as_str(), vec![vec![0]]),
+            ("an index twice", key.as_str(), vec![vec![0, 0], vec![1]]),
+            ("an index out of range", key.as_str(), vec![vec![0, 1, 2]]),
+            ("an empty group", key.as_str(), vec![vec![0, 1], vec![]]),
+        ] {
+            store_groups(&cache, stored_key, &groups).unwrap();
+            assert_eq!(
+                build_groups_cached(&root, &packages, &cache).unwrap(),
+                resolved,
+                "{name}"
+            );
+        }
+        std::fs::write(&cache, b"{ not json").unwrap();
+        assert_eq!(
+            build_groups_cached(&root, &packages, &cache).unwrap(),
+            resolved
+        );
     }
 
     #[test]
