@@ -46,6 +46,7 @@ fn in_registry(fixture: &Path, host: &str, dir: &Path) -> PathBuf {
         .replace("\"index.docker.io/", &format!("\"{host}/"))
         .replace("docker://docker.io/", &format!("docker://{host}/"))
         .replace("\"docker.io/", &format!("\"{host}/"))
+        .replace("\"gcr.io/", &format!("\"{host}/gcr.io/"))
         .replace(
             "version = \"0.21.17\"",
             &format!("version = \"{LIFECYCLE_VERSION}\""),
@@ -102,10 +103,11 @@ fn push_extension(registry: &TestRegistry, dir: &Path, id: &str, version: &str, 
 }
 
 fn module_names(metadata: &serde_json::Value, key: &str) -> Vec<String> {
+    // pack writes an empty list as `null`.
     let mut names: Vec<String> = metadata[key]
         .as_array()
-        .unwrap()
-        .iter()
+        .into_iter()
+        .flatten()
         .map(|m| {
             format!(
                 "{}@{}",
@@ -265,7 +267,7 @@ fn paketo_shaped_definitions_are_checked_and_made() {
                 assert_eq!(order_extensions[0]["group"].as_array().unwrap().len(), 2);
                 assert_eq!(
                     run_images[0]["mirrors"],
-                    serde_json::json!(["mirror.example/paketobuildpacks/run-ubi8-base:latest"])
+                    serde_json::json!([registry.image("gcr.io/paketo-buildpacks/run-ubi8-base:latest")])
                 );
             }
             "stack-only-build-env" | "targets-lifecycle-uri" => {

@@ -89,10 +89,22 @@ pub(super) fn config_files_and_labels(
         })?,
     ));
 
+    // pack's order: the definition's entries in turn, each entry's own module, then the
+    // modules of its composite by id and version; each module once.
     let module_infos = |kind: ModuleKind| -> Vec<ModuleInfo> {
-        modules
+        let mut listed: Vec<&BuilderModule> = modules
             .iter()
             .filter(|module| module.details.kind == kind)
+            .collect();
+        listed.sort_by(|a, b| {
+            (a.listed_at, &a.details.info.id, &a.details.info.version).cmp(&(
+                b.listed_at,
+                &b.details.info.id,
+                &b.details.info.version,
+            ))
+        });
+        listed
+            .into_iter()
             .map(|module| module.details.info.clone())
             .collect()
     };
@@ -119,11 +131,8 @@ pub(super) fn config_files_and_labels(
     };
     let labels = vec![
         (BUILDER_METADATA_LABEL, serde_json::to_string(&metadata)?),
-        (ORDER_LABEL, serde_json::to_string(&order)?),
-        (
-            ORDER_EXTENSIONS_LABEL,
-            serde_json::to_string(&order_extensions)?,
-        ),
+        (ORDER_LABEL, go_list_json(&order)?),
+        (ORDER_EXTENSIONS_LABEL, go_list_json(&order_extensions)?),
         (
             BUILDPACK_LAYERS_LABEL,
             serde_json::to_string(&buildpack_layers)?,
@@ -266,6 +275,29 @@ fn resolve_order(
         .collect()
 }
 
+/// A list as pack writes it in a label: Go encodes an empty (nil) list as `null`, and
+/// `pack builder inspect` shows the extensions of a builder whose list is not `null`, as
+/// `(none)` when it is empty.
+fn go_list_json<T: Serialize>(items: &[T]) -> serde_json::Result<String> {
+    if items.is_empty() {
+        Ok("null".to_string())
+    } else {
+        serde_json::to_string(items)
+    }
+}
+
+/// [`go_list_json`] for a field.
+fn empty_as_null<T: Serialize, S: serde::Serializer>(
+    items: &[T],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    if items.is_empty() {
+        serializer.serialize_none()
+    } else {
+        items.serialize(serializer)
+    }
+}
+
 #[derive(Serialize)]
 struct OrderToml<'a> {
     #[serde(skip_serializing_if = "<[OrderEntry]>::is_empty")]
@@ -298,7 +330,9 @@ pub struct RunImageMetadata {
 #[derive(Serialize)]
 struct BuilderMetadata<'a> {
     description: &'a str,
+    #[serde(serialize_with = "empty_as_null")]
     buildpacks: Vec<ModuleInfo>,
+    #[serde(serialize_with = "empty_as_null")]
     extensions: Vec<ModuleInfo>,
     stack: StackMetadata,
     lifecycle: LifecycleMetadata<'a>,

@@ -19,11 +19,16 @@ const DISTRO_VERSION_LABEL: &str = "io.buildpacks.base.distro.version";
 pub(super) struct BuilderModule {
     pub(super) details: ModuleDetails,
     pub(super) layer: LayerBlob,
+    /// Where pack lists the module in the builder's metadata label: the index of the first
+    /// definition entry that brings it, then 0 for the entry's own module and 1 for a module of
+    /// its composite (those follow it sorted by id and version).
+    pub(super) listed_at: (usize, u8),
 }
 
-/// The modules of the builder, buildpacks then extensions, each sorted by `id@version`; a
-/// module listed twice must have the same layer. Images come from `images` (pulled when the
-/// definition was checked against them).
+/// The modules of the builder, buildpacks then extensions, each sorted by `id@version` (the
+/// order of their layers); a module listed twice must have the same layer, and keeps the
+/// place of its first listing ([`BuilderModule::listed_at`]). Images come from `images`
+/// (pulled when the definition was checked against them).
 pub(super) fn load_modules(
     checked: &CheckedBuilder,
     images: &BTreeMap<String, PulledImage>,
@@ -50,64 +55,78 @@ pub(super) fn load_modules(
         );
     }
     let mut modules: BTreeMap<(u8, String), BuilderModule> = BTreeMap::new();
-    let loaded_modules =
-        checked
-            .modules
-            .iter()
-            .map(|module| -> anyhow::Result<Vec<BuilderModule>> {
-                Ok(match &module.source {
-                    ModuleSource::Cnb(path) => {
-                        let package = buildpackage::read_buildpackage(path)?;
-                        vec![BuilderModule {
-                            details: package.details,
-                            layer: package.layer,
-                        }]
-                    }
-                    ModuleSource::Dir(dir) => {
-                        let details = ModuleDetails::read(dir)?;
-                        let layer = buildpackage::module_layer(dir, &details)?;
-                        vec![BuilderModule { details, layer }]
-                    }
-                    ModuleSource::External(reference) => {
-                        let image = images.get(reference).with_context(|| {
-                            format!("{}: {reference} was not pulled", module.key)
+    let loaded_modules = checked.modules.iter().enumerate().map(
+        |(entry, module)| -> anyhow::Result<Vec<BuilderModule>> {
+            Ok(match &module.source {
+                ModuleSource::Cnb(path) => {
+                    let package = buildpackage::read_buildpackage(path)?;
+                    vec![BuilderModule {
+                        details: package.details,
+                        layer: package.layer,
+                        listed_at: (entry, 0),
+                    }]
+                }
+                ModuleSource::Dir(dir) => {
+                    let details = ModuleDetails::read(dir)?;
+                    let layer = buildpackage::module_layer(dir, &details)?;
+                    vec![BuilderModule {
+                        details,
+                        layer,
+                        listed_at: (entry, 0),
+                    }]
+                }
+                ModuleSource::External(reference) => {
+                    let image = images
+                        .get(reference)
+                        .with_context(|| format!("{}: {reference} was not pulled", module.key))?;
+                    let found =
+                        buildpackage::modules_of_image(&image.image).with_context(|| {
+                            format!("{}: {reference} is not a buildpackage", module.key)
                         })?;
-                        let found =
-                            buildpackage::modules_of_image(&image.image).with_context(|| {
-                                format!("{}: {reference} is not a buildpackage", module.key)
-                            })?;
-                        if !found.iter().any(|(details, _)| {
-                            details.info.id == module.id && details.info.version == module.version
-                        }) {
-                            bail!(
-                                "{}: {reference} holds {}, not {}@{} as the entry declares",
-                                module.key,
-                                names_from_image(found.iter().map(|(details, _)| details)),
-                                module.id,
-                                module.version
-                            );
-                        }
-                        found
-                            .into_iter()
-                            .map(|(details, layer)| BuilderModule { details, layer })
-                            .collect()
+                    if !found.iter().any(|(details, _)| {
+                        details.info.id == module.id && details.info.version == module.version
+                    }) {
+                        bail!(
+                            "{}: {reference} holds {}, not {}@{} as the entry declares",
+                            module.key,
+                            names_from_image(found.iter().map(|(details, _)| details)),
+                            module.id,
+                            module.version
+                        );
                     }
-                    ModuleSource::Workspace(_) => Vec::new(),
-                })
-            });
+                    found
+                        .into_iter()
+                        .map(|(details, layer)| {
+                            let own = details.info.id == module.id
+                                && details.info.version == module.version;
+                            BuilderModule {
+                                details,
+                                layer,
+                                listed_at: (entry, u8::from(!own)),
+                            }
+                        })
+                        .collect()
+                }
+                ModuleSource::Workspace(_) => Vec::new(),
+            })
+        },
+    );
     for loaded in loaded_modules {
         for loaded in loaded? {
             let kind_rank = u8::from(loaded.details.kind == ModuleKind::Extension);
             let key = (kind_rank, loaded.details.full_name());
-            if let Some(previous) = modules.get(&key)
-                && previous.layer.diff_id != loaded.layer.diff_id
-            {
-                bail!(
-                    "{} is listed twice with different contents ({} and {})",
-                    key.1,
-                    previous.layer.diff_id,
-                    loaded.layer.diff_id
-                );
+            if let Some(previous) = modules.get(&key) {
+                if previous.layer.diff_id != loaded.layer.diff_id {
+                    bail!(
+                        "{} is listed twice with different contents ({} and {})",
+                        key.1,
+                        previous.layer.diff_id,
+                        loaded.layer.diff_id
+                    );
+                }
+                if previous.listed_at <= loaded.listed_at {
+                    continue;
+                }
             }
             modules.insert(key, loaded);
         }

@@ -411,16 +411,21 @@ pub(crate) fn pack_config(config: &Path) -> PathBuf {
     .into();
     // pack (v0.38.2) reads `docker://<host>:<port>/...` as a URL with an unknown scheme: the
     // same references as `image`.
-    for module in table["buildpacks"].as_array_mut().unwrap() {
-        let module = module.as_table_mut().unwrap();
-        if let Some(reference) = module
-            .get("uri")
-            .and_then(toml::Value::as_str)
-            .and_then(|uri| uri.strip_prefix("docker://"))
-            .map(str::to_string)
-        {
-            module.remove("uri");
-            module.insert("image".to_string(), reference.into());
+    for key in ["buildpacks", "extensions"] {
+        let Some(modules) = table.get_mut(key) else {
+            continue;
+        };
+        for module in modules.as_array_mut().unwrap() {
+            let module = module.as_table_mut().unwrap();
+            if let Some(reference) = module
+                .get("uri")
+                .and_then(toml::Value::as_str)
+                .and_then(|uri| uri.strip_prefix("docker://"))
+                .map(str::to_string)
+            {
+                module.remove("uri");
+                module.insert("image".to_string(), reference.into());
+            }
         }
     }
     let path = config.with_file_name("pack-builder.toml");

@@ -1,0 +1,103 @@
+// Shared by the tests of the Paketo-shaped definitions; each uses part of it.
+#![allow(dead_code)]
+
+//! The Paketo-shaped definitions of `tests/fixtures/paketo/`, their images' stand-ins in a
+//! test registry ([`paketo_registry`]), and the packager run against that registry.
+
+use super::registry::{
+    LIFECYCLE_VERSION, TestRegistry, build_image, push, push_buildpackages, push_stack,
+};
+use cnb_harness::workspace_root;
+use cnb_package::buildpackage::write_buildpackage;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The fixtures, sorted by name.
+pub(crate) fn fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(workspace_root().join("tests/fixtures/paketo"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A fixture's name: its file name without `.toml`.
+pub(crate) fn fixture_name(fixture: &Path) -> String {
+    fixture.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+/// A registry holding the stand-ins of every image the fixtures name: the build image (an
+/// index of linux/amd64 and linux/arm64), the run images, Paketo's buildpackages (composites
+/// among them, made by `pack buildpack package`) and two extensions.
+pub(crate) fn paketo_registry(work: &Path) -> TestRegistry {
+    let registry = TestRegistry::start(false);
+    let layout = build_image(work);
+    push_stack(&registry, &layout, false);
+    push_buildpackages(&registry, work, false);
+    for (id, version) in [
+        ("paketo-community/ubi-nodejs-extension", "0.1.0"),
+        ("paketo-community/ubi-java-extension", "0.2.0"),
+    ] {
+        push_extension(&registry, work, id, version);
+    }
+    registry
+}
+
+/// A stand-in extension as a buildpackage pushed to `paketocommunity/<id's name>:<version>`.
+fn push_extension(registry: &TestRegistry, dir: &Path, id: &str, version: &str) {
+    let module = dir.join(format!("{}-{version}", id.replace('/', "_")));
+    std::fs::create_dir_all(module.join("bin")).unwrap();
+    std::fs::write(
+        module.join("extension.toml"),
+        format!("api = \"0.10\"\n[extension]\nid = \"{id}\"\nversion = \"{version}\"\nname = \"Stand-in {id}\"\n"),
+    )
+    .unwrap();
+    for phase in ["detect", "generate"] {
+        let path = module.join("bin").join(phase);
+        std::fs::write(&path, "#!/bin/sh\nexit 0\n").unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+    }
+    let cnb = dir.join(format!("{}.cnb", id.replace('/', "_")));
+    write_buildpackage(&module, &cnb).unwrap();
+    let name = id.rsplit('/').next().unwrap();
+    push(
+        &format!("oci-archive:{}", cnb.display()),
+        &registry.image(&format!("paketocommunity/{name}:{version}")),
+        false,
+    );
+}
+
+/// The fixture with its Docker Hub images named in the test registry and the lifecycle
+/// version of the one installed here, written to `dir`.
+pub(crate) fn in_registry(fixture: &Path, host: &str, dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(fixture)
+        .unwrap()
+        .replace("\"index.docker.io/", &format!("\"{host}/"))
+        .replace("docker://docker.io/", &format!("docker://{host}/"))
+        .replace("\"docker.io/", &format!("\"{host}/"))
+        .replace("\"gcr.io/", &format!("\"{host}/gcr.io/"))
+        .replace(
+            "version = \"0.21.17\"",
+            &format!("version = \"{LIFECYCLE_VERSION}\""),
+        );
+    let path = dir.join(fixture.file_name().unwrap());
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The packager with the test registry's options (no auth file of the machine's).
+pub(crate) fn packager(args: &[&str], registry: &TestRegistry, cache: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_packager"))
+        .args(args)
+        .args(["--insecure-registry", &registry.host, "--cache"])
+        .arg(cache)
+        .env("REGISTRY_AUTH_FILE", "/dev/null/none")
+        .env("HOME", cache)
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("DOCKER_CONFIG")
+        .output()
+        .unwrap()
+}
