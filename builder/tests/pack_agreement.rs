@@ -16,7 +16,7 @@ mod registry;
 
 use cnb_harness::{Outcome, Process, assert_contains};
 use paketo::{fixture_name, fixtures, in_registry, packager, paketo_registry};
-use registry::{pack_binary, pack_config};
+use registry::{TestRegistry, pack_binary, pack_config};
 use std::path::Path;
 use std::process::Command;
 
@@ -47,10 +47,57 @@ fn inspect(home: &Path, image: &str) -> String {
         .unwrap_or_else(|| panic!("no creator in pack builder inspect of {image}:\n{text}"));
     assert!(lines[creator + 1].starts_with("  Name: "), "{text}");
     assert!(lines[creator + 2].starts_with("  Version: "), "{text}");
-    lines[..=creator]
+    let kept: Vec<&str> = lines[..=creator]
         .iter()
         .chain(&lines[creator + 3..])
-        .map(|line| format!("{line}\n"))
+        .copied()
+        .collect();
+    kept.join("\n")
+}
+
+/// Both tools make `name` from `config`: pack's builder, then the packager's.
+fn create_both(
+    home: &Path,
+    registry: &TestRegistry,
+    cache: &Path,
+    config: &Path,
+    name: &str,
+) -> (String, Process, String, Process) {
+    let config = config.to_str().unwrap();
+    let by_pack = registry.image(&format!("builders/{name}-pack:latest"));
+    let pack_created = pack(
+        home,
+        &[
+            "builder",
+            "create",
+            &by_pack,
+            "--config",
+            config,
+            "--publish",
+        ],
+    );
+    let by_packager = registry.image(&format!("builders/{name}-packager:latest"));
+    let args = [
+        "builder",
+        "create",
+        "--config",
+        config,
+        "--publish",
+        &by_packager,
+    ];
+    let packager_created = Process::from(packager(&args, registry, cache));
+    (by_pack, pack_created, by_packager, packager_created)
+}
+
+/// The run images a tool said are not there, from its `run image <name> is not accessible`
+/// warnings (pack quotes the name).
+fn inaccessible(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            line.find("run image ")
+                .map(|at| line[at..].replace('\'', ""))
+        })
+        .filter(|line| line.ends_with("is not accessible"))
         .collect()
 }
 
@@ -64,42 +111,28 @@ fn paketo_shaped_definitions_inspect_the_same_made_by_pack_and_by_the_packager()
     let cache = work.path().join("cache");
     let fixtures = fixtures();
     assert_eq!(fixtures.len(), 5, "{fixtures:?}");
+    // One definition for both: the stand-ins' names, the lifecycle archive as `[lifecycle] uri`
+    // (pack would download a version from GitHub).
+    let config_of = |fixture: &Path, dir: &str| {
+        let dir = work.path().join(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        pack_config(&in_registry(fixture, &registry.host, &dir))
+    };
+    let mut warned = 0;
     for fixture in &fixtures {
         let name = fixture_name(fixture);
-        let dir = work.path().join(&name);
-        std::fs::create_dir_all(&dir).unwrap();
-        // One definition for both: the stand-ins' names, the lifecycle archive as
-        // `[lifecycle] uri` (pack would download a version from GitHub).
-        let config = pack_config(&in_registry(fixture, &registry.host, &dir));
-        let config = config.to_str().unwrap();
-
-        let by_pack = registry.image(&format!("builders/{name}-pack:latest"));
-        pack(
-            &home,
-            &[
-                "builder",
-                "create",
-                &by_pack,
-                "--config",
-                config,
-                "--publish",
-            ],
-        )
-        .assert_success();
-        let by_packager = registry.image(&format!("builders/{name}-packager:latest"));
-        let created = Process::from(packager(
-            &[
-                "builder",
-                "create",
-                "--config",
-                config,
-                "--publish",
-                &by_packager,
-            ],
-            &registry,
-            &cache,
-        ));
+        let config = config_of(fixture, &name);
+        let (by_pack, pack_created, by_packager, created) =
+            create_both(&home, &registry, &cache, &config, &name);
+        pack_created.assert_success();
         created.assert_success();
+        // A mirror that is not there: pack warns, and so does the packager.
+        assert_eq!(
+            inaccessible(&created.stderr),
+            inaccessible(&pack_created.stdout),
+            "{name}: the run images that are not there\n{created}\n{pack_created}"
+        );
+        warned += inaccessible(&created.stderr).len();
 
         let (pack_view, packager_view) = (inspect(&home, &by_pack), inspect(&home, &by_packager));
         assert_eq!(
@@ -108,4 +141,22 @@ fn paketo_shaped_definitions_inspect_the_same_made_by_pack_and_by_the_packager()
         );
         assert_contains!(pack_view, "Lifecycle:", "{name}");
     }
+    assert_eq!(warned, 2, "the two fixtures with a mirror on gcr.io");
+
+    // A run image of another stack than the definition's: both refuse it.
+    let fixture = fixtures
+        .iter()
+        .find(|fixture| fixture_name(fixture) == "legacy-stack")
+        .unwrap();
+    let config = config_of(fixture, "other-stack");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let other = text.replace("io.buildpacks.stacks.ubi8", "io.buildpacks.stacks.other");
+    assert_ne!(text, other);
+    std::fs::write(&config, other).unwrap();
+    let (_, pack_created, _, created) = create_both(&home, &registry, &cache, &config, "other");
+    pack_created.assert_failure_with(1, "is incompatible with stack");
+    created.assert_failure_with(
+        1,
+        "is incompatible with stack \"io.buildpacks.stacks.ubi8\" from run image",
+    );
 }

@@ -267,7 +267,9 @@ fn paketo_shaped_definitions_are_checked_and_made() {
                 assert_eq!(order_extensions[0]["group"].as_array().unwrap().len(), 2);
                 assert_eq!(
                     run_images[0]["mirrors"],
-                    serde_json::json!([registry.image("gcr.io/paketo-buildpacks/run-ubi8-base:latest")])
+                    serde_json::json!([
+                        registry.image("gcr.io/paketo-buildpacks/run-ubi8-base:latest")
+                    ])
                 );
             }
             "stack-only-build-env" | "targets-lifecycle-uri" => {

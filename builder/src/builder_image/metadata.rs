@@ -89,29 +89,10 @@ pub(super) fn config_files_and_labels(
         })?,
     ));
 
-    // pack's order: the definition's entries in turn, each entry's own module, then the
-    // modules of its composite by id and version; each module once.
-    let module_infos = |kind: ModuleKind| -> Vec<ModuleInfo> {
-        let mut listed: Vec<&BuilderModule> = modules
-            .iter()
-            .filter(|module| module.details.kind == kind)
-            .collect();
-        listed.sort_by(|a, b| {
-            (a.listed_at, &a.details.info.id, &a.details.info.version).cmp(&(
-                b.listed_at,
-                &b.details.info.id,
-                &b.details.info.version,
-            ))
-        });
-        listed
-            .into_iter()
-            .map(|module| module.details.info.clone())
-            .collect()
-    };
     let metadata = BuilderMetadata {
         description: &checked.config.description,
-        buildpacks: module_infos(ModuleKind::Buildpack),
-        extensions: module_infos(ModuleKind::Extension),
+        buildpacks: listed_modules(modules, ModuleKind::Buildpack),
+        extensions: listed_modules(modules, ModuleKind::Extension),
         stack: StackMetadata {
             run_image: default_run_image,
         },
@@ -272,6 +253,27 @@ fn resolve_order(
                 })
                 .collect(),
         })
+        .collect()
+}
+
+/// The modules of `kind` in pack's order for the metadata label: the definition's entries in
+/// turn, each entry's own module, then the modules of its composite by id and version; each
+/// module once (pack lists a module again for each entry that brings it).
+fn listed_modules(modules: &[BuilderModule], kind: ModuleKind) -> Vec<ModuleInfo> {
+    let mut listed: Vec<&BuilderModule> = modules
+        .iter()
+        .filter(|module| module.details.kind == kind)
+        .collect();
+    listed.sort_by(|a, b| {
+        (a.listed_at, &a.details.info.id, &a.details.info.version).cmp(&(
+            b.listed_at,
+            &b.details.info.id,
+            &b.details.info.version,
+        ))
+    });
+    listed
+        .into_iter()
+        .map(|module| module.details.info.clone())
         .collect()
 }
 

@@ -30,6 +30,7 @@ mod layers;
 pub mod lifecycle;
 mod metadata;
 mod modules;
+mod run_images;
 
 pub use lifecycle::{DEFAULT_LIFECYCLE_REPOSITORY, PACK_DEFAULT_LIFECYCLE_VERSION};
 pub use metadata::RunImageMetadata;
@@ -137,6 +138,8 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
     } else {
         let image = registry.pull(&checked.build_image, &platform)?;
         pulled.push((image.reference.clone(), image.pinned.clone()));
+        // As pack does when it publishes; a local build image means working offline.
+        run_images::check_run_images(&checked, &registry, &platform, &mut pulled, &mut warnings)?;
         (image.image, checked.build_image.clone())
     };
     let owner = cnb_owner(&base, &build_image_name)?;

@@ -340,9 +340,9 @@ impl Registry {
             )
         });
         if unknown || error.status.as_u16() == 404 {
-            anyhow::anyhow!(
+            anyhow::Error::new(NoSuchImage(format!(
                 "{step}: no such image in {registry} (the repository or tag does not exist): {error}"
-            )
+            )))
         } else if matches!(error.status.as_u16(), 401 | 403)
             || error
                 .codes
@@ -357,6 +357,29 @@ impl Registry {
             anyhow::anyhow!("{step}: {error}")
         }
     }
+}
+
+/// A registry's answer that the repository or tag does not exist (404, `MANIFEST_UNKNOWN`,
+/// `NAME_UNKNOWN`, `BLOB_UNKNOWN`), told with the step that asked; [`is_no_such_image`] tells it
+/// from other failures.
+#[derive(Debug)]
+struct NoSuchImage(String);
+
+impl std::fmt::Display for NoSuchImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoSuchImage {}
+
+/// Whether `error` (of [`Registry::pull`], ...) is the registry's answer that the image does
+/// not exist, rather than a failure to ask (network, credentials, content).
+#[must_use]
+pub fn is_no_such_image(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(<dyn std::error::Error + 'static>::is::<NoSuchImage>)
 }
 
 /// An image reference as users write it (`docker://` allowed), read by the workspace's one
