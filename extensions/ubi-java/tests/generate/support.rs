@@ -1,34 +1,16 @@
 //! The fixtures, the packaged extension and the assertions the tests share.
 
-use cnb_harness::{GenerateOutcome, Module, workspace_root};
+use cnb_extension::ShellCommand;
+use cnb_harness::GenerateOutcome;
+use cnb_harness::ubi_extension::UbiExtension;
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
-use tempfile::TempDir;
-
-pub(crate) const STACK_ID: &str = "CNB_STACK_ID";
-pub(crate) const UBI8: &str = "io.buildpacks.stacks.ubi8";
-pub(crate) const UBI9: &str = "io.buildpacks.stacks.ubi9";
-
-/// The module's version, as its extension.toml declares it.
-pub(crate) fn version() -> String {
-    cnb_harness::descriptor_version(include_str!("../../extension.toml"))
-}
+use ubi_extension_support::repositories::Repositories;
 
 pub(crate) use cnb_harness::fixture_app as app;
+pub(crate) use cnb_harness::ubi_extension::{INSTALL, STACK_ID, UBI8, UBI9, app_with, generate_on};
 
-pub(crate) fn fixture(name: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures/ubi-java").join(name)
-}
-
-pub(crate) fn packaged() -> Module {
-    Module::package("extensions/ubi-java")
-}
-
-/// A copy of the packaged extension whose `[metadata] catalogue` is `catalogue`; the copy lives
-/// as long as the returned directory.
-pub(crate) fn with_catalogue(catalogue: &Path) -> (Module, TempDir) {
-    packaged().copy_with_metadata_path("catalogue", catalogue)
-}
+/// The extension under test.
+pub(crate) const JAVA: UbiExtension = UbiExtension::JAVA;
 
 /// A Buildpack Plan with a `jdk` (build) and a `jre` (launch) entry, each with `version` and
 /// `version-source` when given, as the companion buildpack requires them.
@@ -56,17 +38,6 @@ pub(crate) fn plan(version: Option<(&str, &str)>) -> String {
 /// As Paketo's Maven and Gradle buildpacks require it: `jdk` without a version.
 pub(crate) const JDK_ONLY: &str = "[[entries]]\nname = \"jdk\"\n[entries.metadata]\nbuild = true\n";
 
-/// An app directory holding `files`.
-pub(crate) fn app_with(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, content) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
-    }
-    dir
-}
-
 /// The run.Dockerfile's image.
 pub(crate) fn run_image(outcome: &GenerateOutcome) -> &str {
     outcome
@@ -88,33 +59,21 @@ pub(crate) fn jdk_package(outcome: &GenerateOutcome) -> &str {
         .unwrap()
 }
 
-/// `RUN <the repository check> && `: how the install step starts (the check, which prepares the
-/// binding's repositories and puts our message before microdnf's, is tested in
-/// ubi-extension-support).
-pub(crate) fn run_step() -> String {
-    let step = ubi_extension_support::repositories::Repositories::default()
-        .install_step(cnb_extension::ShellCommand::new("true"))
-        .to_string();
-    format!("RUN {} && ", step.strip_suffix(" && true").unwrap())
+/// The install step: the repository check (which prepares the binding's repositories and puts
+/// our message before microdnf's, tested in ubi-extension-support), then `install`.
+pub(crate) fn install_step(install: &str) -> String {
+    let check = Repositories::default().install_step(ShellCommand::new("true"));
+    let check = check.to_string();
+    format!(
+        "RUN {} && {install}",
+        check.strip_suffix(" && true").unwrap()
+    )
 }
-
-pub(crate) const INSTALL: &str =
-    "microdnf --setopt=install_weak_deps=0 --setopt=tsflags=nodocs install -y";
-
-pub(crate) const CACHE_COMMENT: &str = "# build_id is deliberately not referenced: these layers stay cached \
-    until the build image or this file changes (a stack release, another Java major).\n\
-    # Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on every build.\n";
 
 pub(crate) const HAND_OFF_FILE: &str =
     "/usr/share/paketo-community/ubi-java-extension/runtime.toml";
 
-pub(crate) fn runtime_lines(major: u32, stack: &str, java_home: &str) -> String {
-    format!(
-        "# Tells the companion buildpack which Java was installed: {HAND_OFF_FILE}\n\
-         RUN mkdir -p /usr/share/paketo-community/ubi-java-extension && printf '%b' \
-         'major = {major}\\nstack = \"{stack}\"\\njava_home = \"{java_home}\"\\n' > \
-         {HAND_OFF_FILE} && chmod 644 {HAND_OFF_FILE}\n"
-    )
+/// What the hand-off file says for `major` on `stack`, the JDK in `java_home`.
+pub(crate) fn hand_off(major: u32, stack: &str, java_home: &str) -> String {
+    format!("major = {major}\nstack = \"{stack}\"\njava_home = \"{java_home}\"\n")
 }
-
-pub(crate) const RESTORE_USER: &str = "ARG user_id\nARG group_id\nUSER ${user_id}:${group_id}\n";
