@@ -140,6 +140,22 @@ impl UbiExtension {
         crate::assert_contains!(outcome.process.stdout, logged);
     }
 
+    /// How generate's log starts: the header with the version, then `candidates`, the version
+    /// sources in priority order, and a blank line.
+    #[must_use]
+    pub fn log_start(self, candidates: &[&str]) -> String {
+        let name = self.name;
+        let mut log = format!(
+            "UBI {name} Extension {}\n  Resolving {name} version\n    Candidate version sources \
+             (in priority order):\n",
+            self.version()
+        );
+        for candidate in candidates {
+            log.push_str(&format!("      {candidate}\n"));
+        }
+        log + "\n"
+    }
+
     /// The `build.Dockerfile` the extension writes (ubi-extension-support's
     /// `install_dockerfile`): as root, the install step `run` (a `RUN` line), then the
     /// hand-off file holding `hand_off` for the companion, then the build user restored.

@@ -2,7 +2,7 @@
 //! extension cannot install are skipped with the reason.
 
 use crate::support::{
-    HAND_OFF_FILE, INSTALL, JAVA, UBI8, UBI9, app, generate_on, jdk_package, plan, run_image,
+    INSTALL, JAVA, UBI8, UBI9, app, generate_on, jdk_package, log_end_17, plan, run_image,
 };
 use cnb_harness::ubi_extension::generate_with_setting;
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
@@ -125,13 +125,7 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Java Extension {version}\n\
-             \x20 Resolving Java version\n\
-             \x20   Candidate version sources (in priority order):\n\
-             \x20     build plan jdk from pom.xml -> \"17\"\n\
-             \x20     build plan jre from pom.xml -> \"17\"\n\
-             \x20     app pom.xml -> \"21\"\n\
-             \n\
+            "{start}\
              \x20   Using the highest-priority request: build plan jdk from pom.xml -> \"17\" \
              (Java 17)\n\
              \x20   Stack io.buildpacks.stacks.ubi9 (from CNB_STACK_ID)\n\
@@ -141,17 +135,17 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
              RHEL packages (8, 11, 17, 21, 25 and every fourth after)\n\
              \x20     Skipped java-26: not an OpenJDK LTS release, the only Java RHEL packages \
              (8, 11, 17, 21, 25 and every fourth after)\n\
-             \n\
-             \x20 Selected Java major version 17\n\
-             \x20 Run image paketobuildpacks/run-java-17-ubi9-base (from Paketo's naming for the \
-             stack)\n\
-             \x20 Installing with microdnf:\n\
-             \x20   openssl-devel java-17-openjdk-devel nss_wrapper-libs which\n\
-             \x20 JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
-             {HAND_OFF_FILE})\n\
-             \n",
+             {end}",
             catalogue.display(),
-            version = JAVA.version()
+            start = JAVA.log_start(&[
+                "build plan jdk from pom.xml -> \"17\"",
+                "build plan jre from pom.xml -> \"17\"",
+                "app pom.xml -> \"21\""
+            ]),
+            end = log_end_17(
+                "ubi9",
+                "openssl-devel java-17-openjdk-devel nss_wrapper-libs which"
+            )
         )
     );
 

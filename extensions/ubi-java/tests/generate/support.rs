@@ -62,11 +62,10 @@ pub(crate) fn jdk_package(outcome: &GenerateOutcome) -> &str {
 /// The install step: the repository check (which prepares the binding's repositories and puts
 /// our message before microdnf's, tested in ubi-extension-support), then `install`.
 pub(crate) fn install_step(install: &str) -> String {
-    let check = Repositories::default().install_step(ShellCommand::new("true"));
-    let check = check.to_string();
+    let step = Repositories::default().install_step(ShellCommand::new("true"));
     format!(
-        "RUN {} && {install}",
-        check.strip_suffix(" && true").unwrap()
+        "RUN {}{install}",
+        step.to_string().strip_suffix("true").unwrap()
     )
 }
 
@@ -76,4 +75,15 @@ pub(crate) const HAND_OFF_FILE: &str =
 /// What the hand-off file says for `major` on `stack`, the JDK in `java_home`.
 pub(crate) fn hand_off(major: u32, stack: &str, java_home: &str) -> String {
     format!("major = {major}\nstack = \"{stack}\"\njava_home = \"{java_home}\"\n")
+}
+
+/// How generate's log ends when it installs Java 17 with `packages` on `stack` (`ubi8`,
+/// `ubi9`), with Paketo's run image.
+pub(crate) fn log_end_17(stack: &str, packages: &str) -> String {
+    format!(
+        "\n  Selected Java major version 17\n  Run image paketobuildpacks/run-java-17-{stack}-base \
+         (from Paketo's naming for the stack)\n  Installing with microdnf:\n    {packages}\n  \
+         JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
+         {HAND_OFF_FILE})\n\n"
+    )
 }

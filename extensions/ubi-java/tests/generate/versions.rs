@@ -1,8 +1,8 @@
 //! Which Java the extension installs, from which source, and which run image the app gets.
 
 use crate::support::{
-    HAND_OFF_FILE, INSTALL, JAVA, JDK_ONLY, STACK_ID, UBI8, UBI9, app, generate_on, hand_off,
-    install_step, jdk_package, plan, run_image,
+    INSTALL, JAVA, JDK_ONLY, STACK_ID, UBI8, UBI9, app, generate_on, hand_off, install_step,
+    jdk_package, log_end_17, plan, run_image,
 };
 use cnb_harness::ubi_extension::generate_with_setting;
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
@@ -34,26 +34,18 @@ fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Java Extension {version}\n\
-             \x20 Resolving Java version\n\
-             \x20   Candidate version sources (in priority order):\n\
-             \x20     app .sdkmanrc -> \"17.0.10-tem\"\n\
-             \n\
+            "{start}\
              \x20   Using the highest-priority request: app .sdkmanrc -> \"17.0.10-tem\" (Java 17)\n\
              \x20   Stack io.buildpacks.stacks.ubi8 (from CNB_STACK_ID)\n\
              \x20   Java versions of the stack (built-in table for ubi8: {} lists no \
              java-<major> image): 8, 11, 17, 21 (default 17: upstream's default)\n\
-             \n\
-             \x20 Selected Java major version 17\n\
-             \x20 Run image paketobuildpacks/run-java-17-ubi8-base (from Paketo's naming for the \
-             stack)\n\
-             \x20 Installing with microdnf:\n\
-             \x20   openssl-devel java-17-openjdk-devel nss_wrapper which\n\
-             \x20 JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
-             {HAND_OFF_FILE})\n\
-             \n",
+             {end}",
             catalogue.display(),
-            version = JAVA.version()
+            start = JAVA.log_start(&["app .sdkmanrc -> \"17.0.10-tem\""]),
+            end = log_end_17(
+                "ubi8",
+                "openssl-devel java-17-openjdk-devel nss_wrapper which"
+            )
         )
     );
 }

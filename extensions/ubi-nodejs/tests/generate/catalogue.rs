@@ -1,7 +1,7 @@
 //! The stack's catalogue: its problems name the file, majors the extension cannot install are
 //! skipped with the reason, and the default comes from it.
 
-use crate::support::{NODEJS, UBI8, UBI9, app, generate_on, plan, unsatisfiable};
+use crate::support::{NODEJS, UBI8, UBI9, app, generate_on, log_end_ubi8, plan, unsatisfiable};
 use cnb_harness::assert_contains;
 use std::path::Path;
 
@@ -70,28 +70,17 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Node.js Extension {version}\n\
-             \x20 Resolving Node.js version\n\
-             \x20   Candidate version sources (in priority order):\n\
-             \x20     package.json -> \">=20\"\n\
-             \n\
+            "{start}\
              \x20   Using the highest-priority request: package.json -> \">=20\"\n\
              \x20   Stack io.buildpacks.stacks.ubi8 (from CNB_STACK_ID)\n\
              \x20   Node.js versions of the stack ({}): 22, 24 (default 24)\n\
              \x20     Skipped nodejs-26: newer than the Node.js majors this extension installs \
              on io.buildpacks.stacks.ubi8 (16, 18, 20, 22, 24)\n\
              \x20   \">=20\" matches Node.js 24\n\
-             \n\
-             \x20 Selected Node.js major version 24\n\
-             \x20 Run image paketobuildpacks/run-nodejs-24-ubi8-base (from Paketo's naming for \
-             the stack)\n\
-             \x20 Installing with microdnf from module stream nodejs:24:\n\
-             \x20   make gcc-toolset-13-gcc gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime \
-             libatomic_ops git openssl-devel python3.12 nodejs npm nodejs-nodemon \
-             nss_wrapper-libs which\n\
-             \n",
+             {end}",
             catalogue.display(),
-            version = NODEJS.version()
+            start = NODEJS.log_start(&["package.json -> \">=20\""]),
+            end = log_end_ubi8(24)
         )
     );
 
@@ -139,28 +128,17 @@ fn no_request_logs_only_the_default_even_a_skipped_one() {
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Node.js Extension {version}\n\
-             \x20 Resolving Node.js version\n\
-             \x20   Candidate version sources (in priority order):\n\
-             \x20     <unknown> -> \"\"\n\
-             \n\
+            "{start}\
              \x20   Stack io.buildpacks.stacks.ubi8 (from CNB_STACK_ID)\n\
              \x20   Node.js versions of the stack ({}): 22, 24 (default 24, the newest: the \
              catalogue's default is skipped)\n\
              \x20     Skipped nodejs-26 (the catalogue's default): newer than the Node.js majors \
              this extension installs on io.buildpacks.stacks.ubi8 (16, 18, 20, 22, 24)\n\
              \x20   No version requested: using the default, 24\n\
-             \n\
-             \x20 Selected Node.js major version 24\n\
-             \x20 Run image paketobuildpacks/run-nodejs-24-ubi8-base (from Paketo's naming for \
-             the stack)\n\
-             \x20 Installing with microdnf from module stream nodejs:24:\n\
-             \x20   make gcc-toolset-13-gcc gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime \
-             libatomic_ops git openssl-devel python3.12 nodejs npm nodejs-nodemon \
-             nss_wrapper-libs which\n\
-             \n",
+             {end}",
             catalogue.display(),
-            version = NODEJS.version()
+            start = NODEJS.log_start(&["<unknown> -> \"\""]),
+            end = log_end_ubi8(24)
         )
     );
 
@@ -176,19 +154,14 @@ fn no_request_logs_only_the_default_even_a_skipped_one() {
     outcome.assert_dockerfiles();
     assert!(
         outcome.process.stdout.starts_with(&format!(
-            "UBI Node.js Extension {version}\n\
-             \x20 Resolving Node.js version\n\
-             \x20   Candidate version sources (in priority order):\n\
-             \x20     .nvmrc -> \"default\"\n\
-             \x20     <unknown> -> \"\"\n\
-             \n\
+            "{start}\
              \x20   Stack io.buildpacks.stacks.ubi9 (from CNB_STACK_ID)\n\
              \x20   Node.js versions of the stack ({}): 20, 22, 24 (default 24)\n\
              \x20   No version requested: using the default, 24\n\
              \n\
              \x20 Selected Node.js major version 24\n",
             catalogue.display(),
-            version = NODEJS.version()
+            start = NODEJS.log_start(&[".nvmrc -> \"default\"", "<unknown> -> \"\""])
         )),
         "{}",
         outcome.process.stdout

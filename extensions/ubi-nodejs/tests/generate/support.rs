@@ -49,3 +49,15 @@ pub(crate) fn install_step(install: &str) -> String {
 pub(crate) fn hand_off(major: u32, stack: &str) -> String {
     format!("major = {major}\nstack = \"{stack}\"\n")
 }
+
+/// How generate's log ends when it installs Node.js `major` (22 or 24: built with
+/// gcc-toolset-13) on ubi8, with Paketo's run image.
+pub(crate) fn log_end_ubi8(major: u32) -> String {
+    format!(
+        "\n  Selected Node.js major version {major}\n  Run image \
+         paketobuildpacks/run-nodejs-{major}-ubi8-base (from Paketo's naming for the stack)\n  \
+         Installing with microdnf from module stream nodejs:{major}:\n    make \
+         gcc-toolset-13-gcc gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime libatomic_ops git \
+         openssl-devel python3.12 nodejs npm nodejs-nodemon nss_wrapper-libs which\n\n"
+    )
+}

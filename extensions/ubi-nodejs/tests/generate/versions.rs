@@ -2,7 +2,7 @@
 
 use crate::support::{
     INSTALL, INVALID_REQUEST, NODEJS, STACK_ID, UBI8, UBI9, app, generate_on, hand_off,
-    install_step, plan, unsatisfiable,
+    install_step, log_end_ubi8, plan, unsatisfiable,
 };
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
@@ -34,27 +34,15 @@ fn ubi8_from_the_stack_id_with_package_json_engines() {
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Node.js Extension {version}\n\
-             \x20 Resolving Node.js version\n\
-             \x20   Candidate version sources (in priority order):\n\
-             \x20     package.json -> \"~22\"\n\
-             \x20     <unknown> -> \"\"\n\
-             \n\
+            "{start}\
              \x20   Using the highest-priority request: package.json -> \"~22\"\n\
              \x20   Stack io.buildpacks.stacks.ubi8 (from CNB_STACK_ID)\n\
              \x20   Node.js versions of the stack ({}): 16, 18, 20, 22, 24 (default 24)\n\
              \x20   \"~22\" matches Node.js 22\n\
-             \n\
-             \x20 Selected Node.js major version 22\n\
-             \x20 Run image paketobuildpacks/run-nodejs-22-ubi8-base (from Paketo's naming for \
-             the stack)\n\
-             \x20 Installing with microdnf from module stream nodejs:22:\n\
-             \x20   make gcc-toolset-13-gcc gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime \
-             libatomic_ops git openssl-devel python3.12 nodejs npm nodejs-nodemon \
-             nss_wrapper-libs which\n\
-             \n",
+             {end}",
             catalogue.display(),
-            version = NODEJS.version()
+            start = NODEJS.log_start(&["package.json -> \"~22\"", "<unknown> -> \"\""]),
+            end = log_end_ubi8(22)
         )
     );
     assert_eq!(outcome.process.stderr, "");
