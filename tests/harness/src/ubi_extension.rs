@@ -69,10 +69,13 @@ impl UbiExtension {
             .copy_with_metadata_path("catalogue", catalogue)
     }
 
-    /// [`with_catalogue`](Self::with_catalogue) pointed at the fixture `name`.
+    /// [`with_catalogue`](Self::with_catalogue) pointed at the fixture `name` (whose path is the
+    /// third value).
     #[must_use]
-    pub fn with_fixture_catalogue(self, name: &str) -> (Module, TempDir) {
-        self.with_catalogue(&self.fixture(name))
+    pub fn with_fixture_catalogue(self, name: &str) -> (Module, TempDir, PathBuf) {
+        let catalogue = self.fixture(name);
+        let (module, dir) = self.with_catalogue(&catalogue);
+        (module, dir, catalogue)
     }
 
     /// A copy of the packaged extension whose catalogue is a file holding `json`: both in the
@@ -112,9 +115,8 @@ impl UbiExtension {
     /// The extension (its catalogue the fixture `images-ubi8.json`, kept as long as the returned
     /// directory) on the fixture app `app` on UBI 8 with the Buildpack Plan `plan`, with a
     /// platform holding files it never reads ([`ModuleRun::with_odd_platform`]).
-    #[must_use]
-    pub fn run_with_odd_platform(self, app: &str, plan: &str) -> (ModuleRun, TempDir) {
-        let (module, dir) = self.with_fixture_catalogue("images-ubi8.json");
+    fn run_with_odd_platform(self, app: &str, plan: &str) -> (ModuleRun, TempDir) {
+        let (module, dir, _) = self.with_fixture_catalogue("images-ubi8.json");
         let run = ModuleRun::new(&module, fixture_app(app))
             .lifecycle_env(STACK_ID, UBI8)
             .buildpack_plan(plan)
@@ -122,22 +124,28 @@ impl UbiExtension {
         (run, dir)
     }
 
-    /// With [`run_with_odd_platform`](Self::run_with_odd_platform)'s platform, detect passes and
-    /// generate with the platform setting `setting` passes, logging `logged` and no error: the
-    /// extension opens none of the files it does not read.
-    pub fn assert_unread_platform_files_unopened(
+    /// With [`run_with_odd_platform`](Self::run_with_odd_platform)'s platform (files the
+    /// extension never reads, each of which failed detect and generate when `<platform>/env`
+    /// was read whole up front): detect passes, generate with the platform setting `setting`
+    /// passes, logging `logged` and no error; and each of `settings_read`, when it holds no
+    /// value (a FIFO, a directory, too large), is an error naming it, never a wait.
+    pub fn assert_reads_only_its_settings(
         self,
         app: &str,
         plan: &str,
         (name, value): (&str, &str),
         logged: &str,
+        settings_read: &[&str],
     ) {
         let (run, _dir) = self.run_with_odd_platform(app, plan);
         run.clone().detect().assert_success();
-        let outcome = run.platform_env(name, value).generate();
+        let outcome = run.clone().platform_env(name, value).generate();
         outcome.assert_success();
         assert_eq!(outcome.process.stderr, "", "{outcome}");
         crate::assert_contains!(outcome.process.stdout, logged);
+        for setting in settings_read {
+            run.assert_generate_refuses_odd_setting(setting);
+        }
     }
 
     /// How generate's log starts: the header with the version, then `candidates`, the version
@@ -190,7 +198,8 @@ impl UbiExtension {
         majors: &[u32],
         platform_env: &[(&str, &str)],
     ) -> (DetectorOutcome, Module, Module) {
-        let (extension, scratch) = self.with_fixture_catalogue("images-ubi9-local-run-images.json");
+        let (extension, scratch, _) =
+            self.with_fixture_catalogue("images-ubi9-local-run-images.json");
         let buildpack = Module::package(&format!("buildpacks/ubi-{}", self.runtime));
         let run_images: Vec<String> = majors
             .iter()

@@ -2,7 +2,7 @@
 //! extension cannot install are skipped with the reason.
 
 use crate::support::{
-    INSTALL, JAVA, UBI8, UBI9, app, generate_on, jdk_package, log_end_17, plan, run_image,
+    INSTALL, JAVA, UBI8, UBI9, app, generate, jdk_package, log_end_17, plan, run_image,
 };
 use cnb_harness::ubi_extension::generate_with_setting;
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
@@ -24,7 +24,7 @@ fn catalogue_problems_name_the_file_and_a_missing_one_means_the_table() {
         ),
     ] {
         let (module, _dir, catalogue) = JAVA.with_catalogue_json(json);
-        let outcome = generate_on(&module, app("empty-app"), UBI9, &plan(None));
+        let outcome = generate(&module, "empty-app", UBI9, None);
         let expected = format!(
             "the Java version catalogue {} {expected}",
             catalogue.display()
@@ -35,7 +35,7 @@ fn catalogue_problems_name_the_file_and_a_missing_one_means_the_table() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.json");
     let (module, _module_dir) = JAVA.with_catalogue(&missing);
-    let outcome = generate_on(&module, app("empty-app"), UBI8, &plan(None));
+    let outcome = generate(&module, "empty-app", UBI8, None);
     outcome.assert_dockerfiles();
     assert_eq!(
         run_image(&outcome),
@@ -96,7 +96,7 @@ fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_skippe
         ),
     ] {
         let (module, _dir, _) = JAVA.with_catalogue_json(json);
-        let outcome = generate_on(&module, app("empty-app"), UBI9, &plan(None));
+        let outcome = generate(&module, "empty-app", UBI9, None);
         outcome.assert_dockerfiles();
         assert_eq!(jdk_package(&outcome), "java-21-openjdk-devel", "{json}");
         assert_contains!(outcome.process.stdout, logged);
@@ -108,13 +108,13 @@ fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_skippe
 /// Now they are skipped, with the reason in the log.
 #[test]
 fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
-    let catalogue = JAVA.fixture("images-ubi9-unknown-and-future.json");
-    let (module, _dir) = JAVA.with_catalogue(&catalogue);
-    let outcome = generate_on(
+    let (module, _dir, catalogue) =
+        JAVA.with_fixture_catalogue("images-ubi9-unknown-and-future.json");
+    let outcome = generate(
         &module,
-        app("java-maven-release-21"),
+        "java-maven-release-21",
         UBI9,
-        &plan(Some(("17", "pom.xml"))),
+        Some(("17", "pom.xml")),
     );
     outcome.assert_dockerfiles();
     assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
@@ -150,7 +150,7 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
     );
 
     // Nothing requested: the default, 17.
-    let outcome = generate_on(&module, app("empty-app"), UBI9, &plan(None));
+    let outcome = generate(&module, "empty-app", UBI9, None);
     outcome.assert_dockerfiles();
     assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
 
@@ -175,13 +175,13 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
     );
 
     // Only majors it cannot install: a clear error naming them.
-    let catalogue = JAVA.fixture("images-ubi9-only-uninstallable.json");
-    let (module, _dir) = JAVA.with_catalogue(&catalogue);
-    let outcome = generate_on(
+    let (module, _dir, catalogue) =
+        JAVA.with_fixture_catalogue("images-ubi9-only-uninstallable.json");
+    let outcome = generate(
         &module,
-        app("java-maven-release-21"),
+        "java-maven-release-21",
         UBI9,
-        &plan(Some(("17", "pom.xml"))),
+        Some(("17", "pom.xml")),
     );
     outcome.assert_error(
         "Cannot use the stack's Java catalogue",

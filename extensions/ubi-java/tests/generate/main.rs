@@ -3,6 +3,7 @@
 //!
 //! - [`versions`]: which Java is installed and which run image the app gets.
 //! - [`catalogue`]: the stack's catalogue, its problems and the majors skipped.
+//! - [`platform_env`]: `<platform>/env` as a cluster may mount it.
 //! - [`refusals`]: hostile or missing inputs, refused with nothing written, in bounded time.
 
 // Required due to: https://github.com/rust-lang/rust/issues/95513
@@ -11,6 +12,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod catalogue;
+mod platform_env;
 mod refusals;
 mod support;
 mod versions;

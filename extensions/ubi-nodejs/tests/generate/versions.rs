@@ -1,15 +1,14 @@
 //! Which Node.js the extension installs, from which request, and which run image the app gets.
 
 use crate::support::{
-    INSTALL, INVALID_REQUEST, NODEJS, STACK_ID, UBI8, UBI9, app, generate_on, hand_off,
-    install_step, log_end_ubi8, plan, unsatisfiable,
+    INSTALL, INVALID_REQUEST, NODEJS, STACK_ID, UBI8, UBI9, app, generate, hand_off, install_step,
+    log_end_ubi8, plan, unsatisfiable,
 };
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
 fn ubi8_from_the_stack_id_with_package_json_engines() {
-    let catalogue = NODEJS.fixture("images-ubi8.json");
-    let (module, _dir) = NODEJS.with_catalogue(&catalogue);
+    let (module, _dir, catalogue) = NODEJS.with_fixture_catalogue("images-ubi8.json");
     let outcome = ModuleRun::new(&module, app("node-npm-engines"))
         .lifecycle_env(STACK_ID, UBI8)
         .target(TargetEnv::linux_amd64("rhel", "8.10"))
@@ -50,7 +49,7 @@ fn ubi8_from_the_stack_id_with_package_json_engines() {
 
 #[test]
 fn ubi10_from_the_target_with_nvmrc() {
-    let (module, _dir) = NODEJS.with_fixture_catalogue("images-ubi10.json");
+    let (module, _dir, _) = NODEJS.with_fixture_catalogue("images-ubi10.json");
     let outcome = ModuleRun::new(&module, app("node-nvmrc"))
         .target(TargetEnv::linux_amd64("rhel", "10.0"))
         .buildpack_plan(&plan(&[(Some(".nvmrc"), "24.*")]))
@@ -160,7 +159,7 @@ fn the_request_the_catalogue_and_the_override_choose_the_stream_and_the_run_imag
             &[],
         ),
     ] {
-        let (module, _dir) = NODEJS.with_fixture_catalogue(catalogue);
+        let (module, _dir, _) = NODEJS.with_fixture_catalogue(catalogue);
         let mut run = ModuleRun::new(&module, app(app_name))
             .lifecycle_env(STACK_ID, UBI9)
             .buildpack_plan(&plan(requests));
@@ -187,12 +186,12 @@ fn the_request_the_catalogue_and_the_override_choose_the_stream_and_the_run_imag
 
 #[test]
 fn an_unsupported_version_names_the_request_its_source_and_the_majors() {
-    let (module, _dir) = NODEJS.with_fixture_catalogue("images-ubi8.json");
-    let outcome = generate_on(
+    let (module, _dir, _) = NODEJS.with_fixture_catalogue("images-ubi8.json");
+    let outcome = generate(
         &module,
-        app("node-npm-engines"),
+        "node-npm-engines",
         UBI8,
-        &plan(&[(Some("BP_NODE_VERSION"), "~14")]),
+        &[(Some("BP_NODE_VERSION"), "~14")],
     );
     outcome.assert_error(
         &unsatisfiable("~14"),
@@ -209,7 +208,7 @@ fn an_unsupported_version_names_the_request_its_source_and_the_majors() {
 /// how; an unknown LTS codename is an error that lists the known ones.
 #[test]
 fn nvm_aliases_resolve_against_the_catalogue() {
-    let (module, _dir) = NODEJS.with_fixture_catalogue("images-ubi8.json");
+    let (module, _dir, _) = NODEJS.with_fixture_catalogue("images-ubi8.json");
     for (alias, major, meaning) in [
         ("lts/*", 24, "the newest LTS (even) major offered"),
         ("node", 24, "the newest major offered"),
@@ -217,12 +216,7 @@ fn nvm_aliases_resolve_against_the_catalogue() {
         ("lts/iron", 20, "the LTS line iron"),
         ("lts/hydrogen", 18, "the LTS line hydrogen"),
     ] {
-        let outcome = generate_on(
-            &module,
-            app("node-nvmrc"),
-            UBI8,
-            &plan(&[(Some(".nvmrc"), alias)]),
-        );
+        let outcome = generate(&module, "node-nvmrc", UBI8, &[(Some(".nvmrc"), alias)]);
         outcome.assert_dockerfiles();
         assert_eq!(
             outcome.run_dockerfile.as_deref(),
@@ -234,12 +228,7 @@ fn nvm_aliases_resolve_against_the_catalogue() {
         );
         assert_contains!(outcome.process.stdout, logged);
     }
-    let outcome = generate_on(
-        &module,
-        app("node-nvmrc"),
-        UBI8,
-        &plan(&[(Some(".nvmrc"), "lts/nope")]),
-    );
+    let outcome = generate(&module, "node-nvmrc", UBI8, &[(Some(".nvmrc"), "lts/nope")]);
     outcome.assert_error(
         INVALID_REQUEST,
         &[
@@ -249,11 +238,11 @@ fn nvm_aliases_resolve_against_the_catalogue() {
         ],
     );
     // A line the stack does not offer.
-    let outcome = generate_on(
+    let outcome = generate(
         &module,
-        app("node-nvmrc"),
+        "node-nvmrc",
         UBI8,
-        &plan(&[(Some(".nvmrc"), "lts/fermium")]),
+        &[(Some(".nvmrc"), "lts/fermium")],
     );
     outcome.assert_error(&unsatisfiable("lts/fermium"), &[]);
 }
