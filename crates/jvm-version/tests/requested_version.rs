@@ -66,56 +66,42 @@ fn each_source_alone() {
         App::new().request(Some("1.8")),
         found(8, VersionSource::BpJvmVersion, "1.8")
     );
-    assert_eq!(
-        App::new()
-            .with(
-                ".sdkmanrc",
-                "# sdk env\nmaven=3.9.6\njava = 17.0.10-tem # pinned\n"
-            )
-            .request(None),
-        found(17, VersionSource::Sdkmanrc, "17.0.10-tem")
-    );
-    assert_eq!(
-        App::new().with(".java-version", "\n21.0.2\n").request(None),
-        found(21, VersionSource::JavaVersionFile, "21.0.2")
-    );
-    assert_eq!(
-        App::new()
-            .with(
-                "META-INF/MANIFEST.MF",
-                "Manifest-Version: 1.0\nBuild-Jdk-Spec: 17\nBuild-Jdk: 21.0.1\n"
-            )
-            .request(None),
-        found(17, VersionSource::Manifest, "17")
-    );
-    assert_eq!(
-        App::new()
-            .with(
-                "META-INF/MANIFEST.MF",
-                "Manifest-Version: 1.0\nBuild-Jdk: 1.8.0_392 (Oracle Corporation)\n"
-            )
-            .request(None),
-        found(8, VersionSource::Manifest, "1.8.0_392")
-    );
-    assert_eq!(
-        App::new().with("pom.xml", POM_21).request(None),
-        found(21, VersionSource::Pom, "21")
-    );
-    assert_eq!(
-        App::new()
-            .with(
-                "build.gradle",
-                "java { toolchain { languageVersion = JavaLanguageVersion.of(11) } }"
-            )
-            .request(None),
-        found(11, VersionSource::BuildGradle, "11")
-    );
-    assert_eq!(
-        App::new()
-            .with("build.gradle.kts", GRADLE_KTS_17)
-            .request(None),
-        found(17, VersionSource::BuildGradleKts, "17")
-    );
+    for (path, content, expected) in [
+        (
+            ".sdkmanrc",
+            "# sdk env\nmaven=3.9.6\njava = 17.0.10-tem # pinned\n",
+            found(17, VersionSource::Sdkmanrc, "17.0.10-tem"),
+        ),
+        (
+            ".java-version",
+            "\n21.0.2\n",
+            found(21, VersionSource::JavaVersionFile, "21.0.2"),
+        ),
+        (
+            "META-INF/MANIFEST.MF",
+            "Manifest-Version: 1.0\nBuild-Jdk-Spec: 17\nBuild-Jdk: 21.0.1\n",
+            found(17, VersionSource::Manifest, "17"),
+        ),
+        (
+            "META-INF/MANIFEST.MF",
+            "Manifest-Version: 1.0\nBuild-Jdk: 1.8.0_392 (Oracle Corporation)\n",
+            found(8, VersionSource::Manifest, "1.8.0_392"),
+        ),
+        ("pom.xml", POM_21, found(21, VersionSource::Pom, "21")),
+        (
+            "build.gradle",
+            "java { toolchain { languageVersion = JavaLanguageVersion.of(11) } }",
+            found(11, VersionSource::BuildGradle, "11"),
+        ),
+        (
+            "build.gradle.kts",
+            GRADLE_KTS_17,
+            found(17, VersionSource::BuildGradleKts, "17"),
+        ),
+    ] {
+        let request = App::new().with(path, content).request(None);
+        assert_eq!(request, expected, "{path}: {content:?}");
+    }
 }
 
 #[test]
@@ -193,38 +179,39 @@ fn invalid_values_are_errors_naming_source_setting_and_value() {
         App::new().error(Some("latest")),
         "BP_JVM_VERSION=\"latest\" is not a Java version (the major version \"latest\" is not a number); use a major version such as 17 or 21"
     );
-    assert_eq!(
-        App::new().with(".sdkmanrc", "java=tem\n").error(None),
-        ".sdkmanrc asks for Java \"tem\" (java=), which is not a Java version (the major version \"tem\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION"
-    );
-    assert_eq!(
-        App::new().with(".java-version", "system\n").error(None),
-        ".java-version asks for Java \"system\" (content), which is not a Java version (the major version \"system\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION"
-    );
-    assert_eq!(
-        App::new()
-            .with("META-INF/MANIFEST.MF", "Build-Jdk-Spec: x\n")
-            .error(None),
-        "META-INF/MANIFEST.MF asks for Java \"x\" (Build-Jdk-Spec), which is not a Java version (the major version \"x\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION"
-    );
-    assert_eq!(
-        App::new()
-            .with(
-                "pom.xml",
-                "<project><properties><maven.compiler.release>1</maven.compiler.release></properties></project>"
-            )
-            .error(None),
-        "pom.xml asks for Java \"1\" (<maven.compiler.release>), which is not a Java version (1 is not a Java major version (the legacy scheme is 1.<major>, e.g. 1.8)); use a major version such as 17 or 21, or set BP_JVM_VERSION"
-    );
-    assert_eq!(
-        App::new()
-            .with(
-                "build.gradle.kts",
-                "java { toolchain { languageVersion = JavaLanguageVersion.of(\"17abc\") } }"
-            )
-            .error(None),
-        "build.gradle.kts asks for Java \"17abc\" (languageVersion), which is not a Java version (the major version \"17abc\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION"
-    );
+    for (path, content, expected) in [
+        (
+            ".sdkmanrc",
+            "java=tem\n",
+            ".sdkmanrc asks for Java \"tem\" (java=), which is not a Java version (the major version \"tem\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION",
+        ),
+        (
+            ".java-version",
+            "system\n",
+            ".java-version asks for Java \"system\" (content), which is not a Java version (the major version \"system\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION",
+        ),
+        (
+            "META-INF/MANIFEST.MF",
+            "Build-Jdk-Spec: x\n",
+            "META-INF/MANIFEST.MF asks for Java \"x\" (Build-Jdk-Spec), which is not a Java version (the major version \"x\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION",
+        ),
+        (
+            "pom.xml",
+            "<project><properties><maven.compiler.release>1</maven.compiler.release></properties></project>",
+            "pom.xml asks for Java \"1\" (<maven.compiler.release>), which is not a Java version (1 is not a Java major version (the legacy scheme is 1.<major>, e.g. 1.8)); use a major version such as 17 or 21, or set BP_JVM_VERSION",
+        ),
+        (
+            "build.gradle.kts",
+            "java { toolchain { languageVersion = JavaLanguageVersion.of(\"17abc\") } }",
+            "build.gradle.kts asks for Java \"17abc\" (languageVersion), which is not a Java version (the major version \"17abc\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION",
+        ),
+    ] {
+        assert_eq!(
+            App::new().with(path, content).error(None),
+            expected,
+            "{path}"
+        );
+    }
     // A valid higher-priority source hides an invalid lower one.
     assert_eq!(
         App::new()
