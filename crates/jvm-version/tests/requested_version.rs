@@ -6,16 +6,8 @@
 // Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
+use cnb_harness::mkfifo;
 use jvm_version::{VersionSource, requested_version};
-use std::path::Path;
-
-/// Makes a FIFO at `path` (and its parent directories), to show that reading it errors instead
-/// of waiting for a writer.
-fn mkfifo(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let status = std::process::Command::new("mkfifo").arg(path).status();
-    assert!(status.unwrap().success(), "mkfifo {}", path.display());
-}
 
 struct App(tempfile::TempDir);
 
