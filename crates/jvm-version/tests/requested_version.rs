@@ -52,13 +52,13 @@ fn no_source_is_none() {
     assert_eq!(app.request(Some("  ")), None);
 }
 
-#[test]
-fn each_source_alone() {
-    assert_eq!(
-        App::new().request(Some("1.8")),
-        found(8, VersionSource::BpJvmVersion, "1.8")
-    );
-    for (path, content, expected) in [
+/// An app file of each source, in priority order, and what it asks for.
+fn one_file_per_source() -> Vec<(
+    &'static str,
+    &'static str,
+    Option<(u32, VersionSource, String)>,
+)> {
+    vec![
         (
             ".sdkmanrc",
             "# sdk env\nmaven=3.9.6\njava = 17.0.10-tem # pinned\n",
@@ -74,11 +74,6 @@ fn each_source_alone() {
             "Manifest-Version: 1.0\nBuild-Jdk-Spec: 17\nBuild-Jdk: 21.0.1\n",
             found(17, VersionSource::Manifest, "17"),
         ),
-        (
-            "META-INF/MANIFEST.MF",
-            "Manifest-Version: 1.0\nBuild-Jdk: 1.8.0_392 (Oracle Corporation)\n",
-            found(8, VersionSource::Manifest, "1.8.0_392"),
-        ),
         ("pom.xml", POM_21, found(21, VersionSource::Pom, "21")),
         (
             "build.gradle",
@@ -90,54 +85,42 @@ fn each_source_alone() {
             GRADLE_KTS_17,
             found(17, VersionSource::BuildGradleKts, "17"),
         ),
-    ] {
+    ]
+}
+
+#[test]
+fn each_source_alone() {
+    assert_eq!(
+        App::new().request(Some("1.8")),
+        found(8, VersionSource::BpJvmVersion, "1.8")
+    );
+    for (path, content, expected) in one_file_per_source() {
         let request = App::new().with(path, content).request(None);
         assert_eq!(request, expected, "{path}: {content:?}");
     }
+    // A manifest without Build-Jdk-Spec: its Build-Jdk.
+    let manifest = "Manifest-Version: 1.0\nBuild-Jdk: 1.8.0_392 (Oracle Corporation)\n";
+    assert_eq!(
+        App::new()
+            .with("META-INF/MANIFEST.MF", manifest)
+            .request(None),
+        found(8, VersionSource::Manifest, "1.8.0_392")
+    );
 }
 
 #[test]
 fn priority_order() {
-    let mut app = App::new().with("build.gradle.kts", GRADLE_KTS_17).with(
-        "build.gradle",
-        "java { toolchain { languageVersion = JavaLanguageVersion.of(11) } }",
-    );
-    let mut expected = vec![
-        found(17, VersionSource::BuildGradleKts, "17"),
-        found(11, VersionSource::BuildGradle, "11"),
-    ];
-    for (path, content, request) in [
-        ("pom.xml", POM_21, found(21, VersionSource::Pom, "21")),
-        (
-            "META-INF/MANIFEST.MF",
-            "Build-Jdk-Spec: 1.8\n",
-            found(8, VersionSource::Manifest, "1.8"),
-        ),
-        (
-            ".java-version",
-            "22\n",
-            found(22, VersionSource::JavaVersionFile, "22"),
-        ),
-        (
-            ".sdkmanrc",
-            "java=25-open\n",
-            found(25, VersionSource::Sdkmanrc, "25-open"),
-        ),
-    ] {
+    let sources = one_file_per_source();
+    let mut app = App::new();
+    for (path, content, _) in &sources {
         app = app.with(path, content);
-        expected.push(request);
     }
-    for (expected, removed) in expected.iter().rev().zip([
-        ".sdkmanrc",
-        ".java-version",
-        "META-INF/MANIFEST.MF",
-        "pom.xml",
-        "build.gradle",
-    ]) {
-        assert_eq!(&app.request(None), expected);
-        std::fs::remove_file(app.0.path().join(removed)).unwrap();
+    // Each source decides while its file is there.
+    for (path, _, expected) in &sources {
+        assert_eq!(&app.request(None), expected, "{path}");
+        std::fs::remove_file(app.0.path().join(path)).unwrap();
     }
-    assert_eq!(app.request(None), expected[0]);
+    assert_eq!(app.request(None), None);
     // The platform variable wins over every file.
     let app = app
         .with(".sdkmanrc", "java=25-open\n")
