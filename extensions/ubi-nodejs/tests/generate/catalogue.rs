@@ -1,7 +1,7 @@
 //! The stack's catalogue: its problems name the file, majors the extension cannot install are
 //! skipped with the reason, and the default comes from it.
 
-use crate::support::{NODEJS, UBI8, UBI9, generate, log_end_ubi8, unsatisfiable};
+use crate::support::{NODEJS, UBI8, UBI9, generate, generate_ubi8, log_end_ubi8, unsatisfiable};
 use cnb_harness::assert_contains;
 use std::path::Path;
 
@@ -39,12 +39,7 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
         (".nvmrc", "lts/*"),
         ("BP_NODE_VERSION", "24"),
     ] {
-        let outcome = generate(
-            &module,
-            "node-npm-engines",
-            UBI8,
-            &[(Some(source), request)],
-        );
+        let outcome = generate_ubi8(&module, "node-npm-engines", source, request);
         outcome.assert_dockerfiles();
         assert_eq!(
             outcome.run_dockerfile.as_deref(),
@@ -60,12 +55,7 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
             "{request}"
         );
     }
-    let outcome = generate(
-        &module,
-        "node-npm-engines",
-        UBI8,
-        &[(Some("package.json"), ">=20")],
-    );
+    let outcome = generate_ubi8(&module, "node-npm-engines", "package.json", ">=20");
     assert_eq!(
         outcome.process.stdout,
         format!(
@@ -84,12 +74,7 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
     );
 
     // Only the skipped major satisfies it: the error says so.
-    let outcome = generate(
-        &module,
-        "node-npm-engines",
-        UBI8,
-        &[(Some("package.json"), "^26")],
-    );
+    let outcome = generate_ubi8(&module, "node-npm-engines", "package.json", "^26");
     outcome.assert_error(
         &unsatisfiable("^26"),
         &[
@@ -102,12 +87,7 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
 
     // The LTS line of 26, by a codename the list does not hold yet (its initial follows
     // krypton's): understood as 26, which this stack offers but this extension cannot install.
-    let outcome = generate(
-        &module,
-        "node-nvmrc",
-        UBI8,
-        &[(Some(".nvmrc"), "lts/lithium")],
-    );
+    let outcome = generate_ubi8(&module, "node-nvmrc", ".nvmrc", "lts/lithium");
     outcome.assert_error(
         &unsatisfiable("lts/lithium"),
         &["  The stack's catalogue also lists nodejs-26, which satisfies it, but it is newer "],
@@ -173,7 +153,7 @@ fn no_request_logs_only_the_default_even_a_skipped_one() {
 fn a_catalogue_of_legacy_majors_only_is_a_clear_error() {
     let (module, _dir, catalogue) = NODEJS.with_fixture_catalogue("images-ubi8-legacy-10-12.json");
     for request in ["", "lts/*", "node", "lts/erbium", "12"] {
-        let outcome = generate(&module, "node-nvmrc", UBI8, &[(Some(".nvmrc"), request)]);
+        let outcome = generate_ubi8(&module, "node-nvmrc", ".nvmrc", request);
         outcome.assert_error(
             "Cannot use the stack's Node.js catalogue",
             &[&format!(

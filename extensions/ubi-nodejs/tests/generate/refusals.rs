@@ -1,7 +1,7 @@
 //! Hostile or missing inputs: refused with an error naming them and nothing written.
 
 use crate::support::{
-    INVALID_REQUEST, NODEJS, UBI8, app, generate, generate_on, plan, unsatisfiable,
+    INVALID_REQUEST, NODEJS, UBI8, app, generate_on, generate_ubi8, plan, unsatisfiable,
 };
 use cnb_harness::ubi_extension::{
     assert_hostile_run_image_overrides_refused, assert_only_ubi_stacks,
@@ -10,12 +10,7 @@ use cnb_harness::{Module, assert_contains};
 
 /// `version` in package.json `engines.node` is refused as not a version range.
 fn assert_not_a_version_range(module: &Module, version: &str) {
-    let outcome = generate(
-        module,
-        "node-npm-engines",
-        UBI8,
-        &[(Some("package.json"), version)],
-    );
+    let outcome = generate_ubi8(module, "node-npm-engines", "package.json", version);
     let expected = format!(
         "  the Node.js version {version:?} requested by package.json is not a version range"
     );
@@ -40,12 +35,7 @@ fn hostile_values_are_rejected_and_nothing_is_written() {
     let engines_22 = plan(&[(Some("package.json"), "22")]);
     assert_hostile_run_image_overrides_refused(&module, app("node-npm-engines"), &engines_22);
     // A hostile version source only reaches the log and the error, escaped.
-    let outcome = generate(
-        &module,
-        "node-npm-engines",
-        UBI8,
-        &[(Some("x\\nRUN id"), "~99")],
-    );
+    let outcome = generate_ubi8(&module, "node-npm-engines", "x\\nRUN id", "~99");
     outcome.assert_error(
         &unsatisfiable("~99"),
         &["The constraint comes from \"x\\nRUN id\"."],
@@ -69,12 +59,7 @@ fn wildcards_after_an_operator_are_errors_not_aborts() {
 fn a_huge_request_is_quoted_short() {
     let (module, _dir, _) = NODEJS.with_fixture_catalogue("images-ubi8.json");
     let huge = "2".repeat(1 << 20);
-    let outcome = generate(
-        &module,
-        "node-npm-engines",
-        UBI8,
-        &[(Some("BP_NODE_VERSION"), &huge)],
-    );
+    let outcome = generate_ubi8(&module, "node-npm-engines", "BP_NODE_VERSION", &huge);
     outcome.assert_error(
         INVALID_REQUEST,
         &[

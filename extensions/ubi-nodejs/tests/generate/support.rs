@@ -23,6 +23,16 @@ pub(crate) fn generate(
     generate_on(module, app(app_name), stack, &plan(requests))
 }
 
+/// [`generate`] on ubi8 of one request, `request` from `source`.
+pub(crate) fn generate_ubi8(
+    module: &Module,
+    app_name: &str,
+    source: &str,
+    request: &str,
+) -> GenerateOutcome {
+    generate(module, app_name, UBI8, &[(Some(source), request)])
+}
+
 /// A Buildpack Plan with one `node` entry per `(source, version)`, and an `npm` entry.
 pub(crate) fn plan(requests: &[(Option<&str>, &str)]) -> String {
     let mut plan = String::new();

@@ -1,8 +1,8 @@
 //! Which Node.js the extension installs, from which request, and which run image the app gets.
 
 use crate::support::{
-    INSTALL, INVALID_REQUEST, NODEJS, STACK_ID, UBI8, UBI9, app, generate, hand_off, install_step,
-    log_end_ubi8, plan, unsatisfiable,
+    INSTALL, INVALID_REQUEST, NODEJS, STACK_ID, UBI8, UBI9, app, generate_ubi8, hand_off,
+    install_step, log_end_ubi8, plan, unsatisfiable,
 };
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
@@ -187,12 +187,7 @@ fn the_request_the_catalogue_and_the_override_choose_the_stream_and_the_run_imag
 #[test]
 fn an_unsupported_version_names_the_request_its_source_and_the_majors() {
     let (module, _dir, _) = NODEJS.with_fixture_catalogue("images-ubi8.json");
-    let outcome = generate(
-        &module,
-        "node-npm-engines",
-        UBI8,
-        &[(Some("BP_NODE_VERSION"), "~14")],
-    );
+    let outcome = generate_ubi8(&module, "node-npm-engines", "BP_NODE_VERSION", "~14");
     outcome.assert_error(
         &unsatisfiable("~14"),
         &[
@@ -216,7 +211,7 @@ fn nvm_aliases_resolve_against_the_catalogue() {
         ("lts/iron", 20, "the LTS line iron"),
         ("lts/hydrogen", 18, "the LTS line hydrogen"),
     ] {
-        let outcome = generate(&module, "node-nvmrc", UBI8, &[(Some(".nvmrc"), alias)]);
+        let outcome = generate_ubi8(&module, "node-nvmrc", ".nvmrc", alias);
         outcome.assert_dockerfiles();
         assert_eq!(
             outcome.run_dockerfile.as_deref(),
@@ -228,7 +223,7 @@ fn nvm_aliases_resolve_against_the_catalogue() {
         );
         assert_contains!(outcome.process.stdout, logged);
     }
-    let outcome = generate(&module, "node-nvmrc", UBI8, &[(Some(".nvmrc"), "lts/nope")]);
+    let outcome = generate_ubi8(&module, "node-nvmrc", ".nvmrc", "lts/nope");
     outcome.assert_error(
         INVALID_REQUEST,
         &[
@@ -238,11 +233,6 @@ fn nvm_aliases_resolve_against_the_catalogue() {
         ],
     );
     // A line the stack does not offer.
-    let outcome = generate(
-        &module,
-        "node-nvmrc",
-        UBI8,
-        &[(Some(".nvmrc"), "lts/fermium")],
-    );
+    let outcome = generate_ubi8(&module, "node-nvmrc", ".nvmrc", "lts/fermium");
     outcome.assert_error(&unsatisfiable("lts/fermium"), &[]);
 }
