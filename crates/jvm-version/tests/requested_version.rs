@@ -9,6 +9,9 @@
 use cnb_harness::mkfifo;
 use jvm_version::{VersionSource, requested_version};
 
+/// What an app asks for: the major, its source and the value as written, if anything.
+type Requested = Option<(u32, VersionSource, String)>;
+
 struct App(tempfile::TempDir);
 
 impl App {
@@ -23,7 +26,7 @@ impl App {
         self
     }
 
-    fn request(&self, bp_jvm_version: Option<&str>) -> Option<(u32, VersionSource, String)> {
+    fn request(&self, bp_jvm_version: Option<&str>) -> Requested {
         requested_version(self.0.path(), bp_jvm_version)
             .unwrap()
             .map(|request| (request.major, request.source, request.raw))
@@ -37,7 +40,7 @@ impl App {
 }
 
 #[allow(clippy::unnecessary_wraps)] // compared with `App::request`
-fn found(major: u32, source: VersionSource, raw: &str) -> Option<(u32, VersionSource, String)> {
+fn found(major: u32, source: VersionSource, raw: &str) -> Requested {
     Some((major, source, raw.to_string()))
 }
 
@@ -53,11 +56,7 @@ fn no_source_is_none() {
 }
 
 /// An app file of each source, in priority order, and what it asks for.
-fn one_file_per_source() -> Vec<(
-    &'static str,
-    &'static str,
-    Option<(u32, VersionSource, String)>,
-)> {
+fn one_file_per_source() -> Vec<(&'static str, &'static str, Requested)> {
     vec![
         (
             ".sdkmanrc",

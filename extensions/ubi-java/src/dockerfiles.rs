@@ -70,7 +70,7 @@ mod tests {
     }
 
     /// What the hand-off file says: TOML the companion reads back as the same runtime
-    /// (cnb-extension's write_file delivers these bytes, tested there by running the line).
+    /// (cnb-extension's `write_file` delivers these bytes, tested there by running the line).
     #[test]
     fn the_hand_off_file_is_toml_the_companion_reads() {
         for (major, stack, expected) in [

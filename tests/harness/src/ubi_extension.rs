@@ -159,7 +159,9 @@ impl UbiExtension {
             self.version()
         );
         for candidate in candidates {
-            log.push_str(&format!("      {candidate}\n"));
+            log.push_str("      ");
+            log.push_str(candidate);
+            log.push('\n');
         }
         log + "\n"
     }
@@ -346,13 +348,14 @@ pub fn assert_routed_through(
     entries: &[&str],
 ) {
     outcome.assert_success();
-    assert_eq!(
+    let groups = (
         outcome.group_ids("group-extensions"),
-        std::slice::from_ref(&extension.id)
-    );
-    assert_eq!(
         outcome.group_ids("group"),
-        std::slice::from_ref(&buildpack.id)
+    );
+    let expected = (vec![extension.id.clone()], vec![buildpack.id.clone()]);
+    assert_eq!(
+        groups, expected,
+        "the groups (extensions, buildpacks): {outcome}"
     );
     let names = outcome.plan_entry_names();
     assert!(
