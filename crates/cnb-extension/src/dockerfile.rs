@@ -442,31 +442,16 @@ mod tests {
 
     #[test]
     fn write_file_rejects_bad_paths_and_nul() {
-        assert!(
-            BuildDockerfile::new()
-                .write_file("relative/x", "", 0o644)
-                .is_err()
-        );
-        assert!(
-            BuildDockerfile::new()
-                .write_file("/a b/x", "", 0o644)
-                .is_err()
-        );
-        assert!(
-            BuildDockerfile::new()
-                .write_file("/x/$y", "", 0o644)
-                .is_err()
-        );
-        assert!(
-            BuildDockerfile::new()
-                .write_file("/x", "a\0b", 0o644)
-                .is_err()
-        );
-        assert!(
-            BuildDockerfile::new()
-                .write_file("/x", "", 0o10000)
-                .is_err()
-        );
+        for (path, contents, mode) in [
+            ("relative/x", "", 0o644),
+            ("/a b/x", "", 0o644),
+            ("/x/$y", "", 0o644),
+            ("/x", "a\0b", 0o644),
+            ("/x", "", 0o10000),
+        ] {
+            let dockerfile = BuildDockerfile::new().write_file(path, contents, mode);
+            assert!(dockerfile.is_err(), "{path:?} {contents:?} {mode:o}");
+        }
     }
 
     #[test]

@@ -408,6 +408,12 @@ mod tests {
             args.extend(positional.iter().map(|arg| OsString::from(self.path(arg))));
             run_with(&Example, &args, &self.env, &self.path("app"))
         }
+
+        /// generate exits with an error and writes nothing.
+        fn assert_generate_fails_writing_nothing(&self) {
+            assert_eq!(self.run("generate", &[]), exit_code::ERROR);
+            assert_eq!(std::fs::read_dir(self.path("out")).unwrap().count(), 0);
+        }
     }
 
     #[test]
@@ -487,8 +493,7 @@ mod tests {
         // The example reads MODE: a FIFO there is its error (not a wait).
         let fixture = Fixture::new("0.12");
         crate::untrusted::mkfifo(&fixture.path("platform/env/MODE"));
-        assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
-        assert_eq!(std::fs::read_dir(fixture.path("out")).unwrap().count(), 0);
+        fixture.assert_generate_fails_writing_nothing();
     }
 
     /// `<platform>/env` was read whole before detect and generate: an unrelated CA bundle over
@@ -516,8 +521,7 @@ mod tests {
             "[[entries]]\nname = \"thing\"\n[entries.metadata]\nversion = \"1\\nRUN id\"\n",
         )
         .unwrap();
-        assert_eq!(fixture.run("generate", &[]), exit_code::ERROR);
-        assert_eq!(std::fs::read_dir(fixture.path("out")).unwrap().count(), 0);
+        fixture.assert_generate_fails_writing_nothing();
     }
 
     #[test]

@@ -461,15 +461,20 @@ mod tests {
         }
     }
 
+    /// A module directory holding the descriptor `file` with `text`, and the descriptor's path.
+    fn module_dir(file: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(file);
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
     #[test]
     fn reads_a_buildpack_descriptor_ignoring_unknown_fields() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("buildpack.toml");
-        std::fs::write(
-            &path,
+        let (dir, path) = module_dir(
+            "buildpack.toml",
             "api = \"0.10\"\n[buildpack]\nid = \"a/b\"\nversion = \"1.0.0\"\nname = \"B\"\n[[targets]]\nos = \"linux\"\n",
-        )
-        .unwrap();
+        );
         let descriptor = find_descriptor(dir.path()).unwrap();
         assert_eq!(descriptor.kind, ModuleKind::Buildpack);
         assert_eq!(descriptor.id, "a/b");
@@ -480,9 +485,10 @@ mod tests {
 
     #[test]
     fn parse_errors_name_the_file_and_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("extension.toml");
-        std::fs::write(&path, "api = \"0.10\"\n[extension]\nid = \"a/b\"\n").unwrap();
+        let (dir, path) = module_dir(
+            "extension.toml",
+            "api = \"0.10\"\n[extension]\nid = \"a/b\"\n",
+        );
         let message = find_descriptor(dir.path()).unwrap_err().to_string();
         assert!(
             message.starts_with(&format!("invalid {}", path.display())),
@@ -501,11 +507,12 @@ mod tests {
 
     #[test]
     fn descriptors_are_read_bounded() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("buildpack.toml");
         let header = "[buildpack]\nid = \"a\"\nversion = \"1.0.0\"\n";
         let padding = usize::try_from(MAX_DESCRIPTOR_SIZE).unwrap() + 1 - header.len();
-        std::fs::write(&path, format!("{header}{}", "#".repeat(padding))).unwrap();
+        let (_dir, path) = module_dir(
+            "buildpack.toml",
+            &format!("{header}{}", "#".repeat(padding)),
+        );
         assert_eq!(
             read_descriptor(&path, ModuleKind::Buildpack)
                 .unwrap_err()

@@ -63,6 +63,11 @@ mod tests {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     }
 
+    /// `name` on `path`, absolute entries only (no working directory or home to resolve).
+    fn find_on(name: &str, path: &OsStr) -> Option<PathBuf> {
+        find_with_home(name, Some(path), Path::new("/"), None)
+    }
+
     #[test]
     fn first_executable_file_in_path_order() {
         let root = tempfile::tempdir().unwrap();
@@ -72,14 +77,8 @@ mod tests {
         write(&root.join("c/tool"), 0o755);
         write(&root.join("d/tool"), 0o755);
         let path = std::env::join_paths(["a", "b", "c", "d"].map(|dir| root.join(dir))).unwrap();
-        assert_eq!(
-            find_with_home("tool", Some(&path), Path::new("/"), None),
-            Some(root.join("c/tool"))
-        );
-        assert_eq!(
-            find_with_home("other", Some(&path), Path::new("/"), None),
-            None
-        );
+        assert_eq!(find_on("tool", &path), Some(root.join("c/tool")));
+        assert_eq!(find_on("other", &path), None);
         assert_eq!(find_with_home("tool", None, Path::new("/"), None), None);
     }
 
@@ -92,14 +91,8 @@ mod tests {
         std::os::unix::fs::symlink(root.join("real/tool"), root.join("bin/tool")).unwrap();
         std::os::unix::fs::symlink(root.join("missing"), root.join("bin/dangling")).unwrap();
         let path = root.join("bin").into_os_string();
-        assert_eq!(
-            find_with_home("tool", Some(&path), Path::new("/"), None),
-            Some(root.join("bin/tool"))
-        );
-        assert_eq!(
-            find_with_home("dangling", Some(&path), Path::new("/"), None),
-            None
-        );
+        assert_eq!(find_on("tool", &path), Some(root.join("bin/tool")));
+        assert_eq!(find_on("dangling", &path), None);
     }
 
     #[test]

@@ -48,7 +48,8 @@ pub fn jvm_app_file(app_dir: &Path) -> Result<Option<VersionSource>, JvmVersionE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{mkfifo, requested_version};
+    use crate::requested_version;
+    use cnb_harness::mkfifo;
 
     /// A FIFO or a directory named `pom.xml`, a FIFO `build.gradle.kts` or `MANIFEST.MF`: the
     /// companion's detect said "not a JVM app" (exit 100) where the extension, reading the

@@ -246,18 +246,20 @@ mod tests {
                 pair("sourceCompatibility", "1.8"),
             ]
         );
-        assert_eq!(
-            version_settings("java { sourceCompatibility = JavaVersion.VERSION_1_8 }"),
-            [pair("sourceCompatibility", "1.8")]
-        );
-        assert_eq!(
-            version_settings("sourceCompatibility 17\n"),
-            [pair("sourceCompatibility", "17")]
-        );
-        assert_eq!(
-            version_settings("java.sourceCompatibility = JavaVersion.toVersion(\"21\")"),
-            [pair("sourceCompatibility", "21")]
-        );
+        for (script, value) in [
+            (
+                "java { sourceCompatibility = JavaVersion.VERSION_1_8 }",
+                "1.8",
+            ),
+            ("sourceCompatibility 17\n", "17"),
+            (
+                "java.sourceCompatibility = JavaVersion.toVersion(\"21\")",
+                "21",
+            ),
+        ] {
+            let expected = [pair("sourceCompatibility", value)];
+            assert_eq!(version_settings(script), expected, "{script}");
+        }
     }
 
     #[test]

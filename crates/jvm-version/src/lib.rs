@@ -327,15 +327,6 @@ fn sdkmanrc_java(text: &str) -> Option<String> {
     })
 }
 
-/// Makes a FIFO at `path` (and its parent directories): the special file this crate's tests put
-/// where an app file is read, to show that reading it errors instead of waiting for a writer.
-#[cfg(test)]
-fn mkfifo(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let status = std::process::Command::new("mkfifo").arg(path).status();
-    assert!(status.unwrap().success(), "mkfifo {}", path.display());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -179,7 +179,7 @@ mod tests {
         let app = tempfile::tempdir().unwrap();
         assert_eq!(read_app_manifest(app.path()).unwrap(), None);
         let fifo = app.path().join(MANIFEST_PATH);
-        crate::mkfifo(&fifo);
+        cnb_harness::mkfifo(&fifo);
         let error = read_app_manifest(app.path()).unwrap_err();
         assert!(
             error

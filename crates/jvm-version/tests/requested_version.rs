@@ -6,16 +6,11 @@
 // Test helpers panic on a broken setup (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
 
+use cnb_harness::mkfifo;
 use jvm_version::{VersionSource, requested_version};
-use std::path::Path;
 
-/// Makes a FIFO at `path` (and its parent directories), to show that reading it errors instead
-/// of waiting for a writer.
-fn mkfifo(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let status = std::process::Command::new("mkfifo").arg(path).status();
-    assert!(status.unwrap().success(), "mkfifo {}", path.display());
-}
+/// What an app asks for: the major, its source and the value as written, if anything.
+type Requested = Option<(u32, VersionSource, String)>;
 
 struct App(tempfile::TempDir);
 
@@ -31,7 +26,7 @@ impl App {
         self
     }
 
-    fn request(&self, bp_jvm_version: Option<&str>) -> Option<(u32, VersionSource, String)> {
+    fn request(&self, bp_jvm_version: Option<&str>) -> Requested {
         requested_version(self.0.path(), bp_jvm_version)
             .unwrap()
             .map(|request| (request.major, request.source, request.raw))
@@ -45,7 +40,7 @@ impl App {
 }
 
 #[allow(clippy::unnecessary_wraps)] // compared with `App::request`
-fn found(major: u32, source: VersionSource, raw: &str) -> Option<(u32, VersionSource, String)> {
+fn found(major: u32, source: VersionSource, raw: &str) -> Requested {
     Some((major, source, raw.to_string()))
 }
 
@@ -60,106 +55,71 @@ fn no_source_is_none() {
     assert_eq!(app.request(Some("  ")), None);
 }
 
+/// An app file of each source, in priority order, and what it asks for.
+fn one_file_per_source() -> Vec<(&'static str, &'static str, Requested)> {
+    vec![
+        (
+            ".sdkmanrc",
+            "# sdk env\nmaven=3.9.6\njava = 17.0.10-tem # pinned\n",
+            found(17, VersionSource::Sdkmanrc, "17.0.10-tem"),
+        ),
+        (
+            ".java-version",
+            "\n21.0.2\n",
+            found(21, VersionSource::JavaVersionFile, "21.0.2"),
+        ),
+        (
+            "META-INF/MANIFEST.MF",
+            "Manifest-Version: 1.0\nBuild-Jdk-Spec: 17\nBuild-Jdk: 21.0.1\n",
+            found(17, VersionSource::Manifest, "17"),
+        ),
+        ("pom.xml", POM_21, found(21, VersionSource::Pom, "21")),
+        (
+            "build.gradle",
+            "java { toolchain { languageVersion = JavaLanguageVersion.of(11) } }",
+            found(11, VersionSource::BuildGradle, "11"),
+        ),
+        (
+            "build.gradle.kts",
+            GRADLE_KTS_17,
+            found(17, VersionSource::BuildGradleKts, "17"),
+        ),
+    ]
+}
+
 #[test]
 fn each_source_alone() {
     assert_eq!(
         App::new().request(Some("1.8")),
         found(8, VersionSource::BpJvmVersion, "1.8")
     );
+    for (path, content, expected) in one_file_per_source() {
+        let request = App::new().with(path, content).request(None);
+        assert_eq!(request, expected, "{path}: {content:?}");
+    }
+    // A manifest without Build-Jdk-Spec: its Build-Jdk.
+    let manifest = "Manifest-Version: 1.0\nBuild-Jdk: 1.8.0_392 (Oracle Corporation)\n";
     assert_eq!(
         App::new()
-            .with(
-                ".sdkmanrc",
-                "# sdk env\nmaven=3.9.6\njava = 17.0.10-tem # pinned\n"
-            )
-            .request(None),
-        found(17, VersionSource::Sdkmanrc, "17.0.10-tem")
-    );
-    assert_eq!(
-        App::new().with(".java-version", "\n21.0.2\n").request(None),
-        found(21, VersionSource::JavaVersionFile, "21.0.2")
-    );
-    assert_eq!(
-        App::new()
-            .with(
-                "META-INF/MANIFEST.MF",
-                "Manifest-Version: 1.0\nBuild-Jdk-Spec: 17\nBuild-Jdk: 21.0.1\n"
-            )
-            .request(None),
-        found(17, VersionSource::Manifest, "17")
-    );
-    assert_eq!(
-        App::new()
-            .with(
-                "META-INF/MANIFEST.MF",
-                "Manifest-Version: 1.0\nBuild-Jdk: 1.8.0_392 (Oracle Corporation)\n"
-            )
+            .with("META-INF/MANIFEST.MF", manifest)
             .request(None),
         found(8, VersionSource::Manifest, "1.8.0_392")
-    );
-    assert_eq!(
-        App::new().with("pom.xml", POM_21).request(None),
-        found(21, VersionSource::Pom, "21")
-    );
-    assert_eq!(
-        App::new()
-            .with(
-                "build.gradle",
-                "java { toolchain { languageVersion = JavaLanguageVersion.of(11) } }"
-            )
-            .request(None),
-        found(11, VersionSource::BuildGradle, "11")
-    );
-    assert_eq!(
-        App::new()
-            .with("build.gradle.kts", GRADLE_KTS_17)
-            .request(None),
-        found(17, VersionSource::BuildGradleKts, "17")
     );
 }
 
 #[test]
 fn priority_order() {
-    let mut app = App::new().with("build.gradle.kts", GRADLE_KTS_17).with(
-        "build.gradle",
-        "java { toolchain { languageVersion = JavaLanguageVersion.of(11) } }",
-    );
-    let mut expected = vec![
-        found(17, VersionSource::BuildGradleKts, "17"),
-        found(11, VersionSource::BuildGradle, "11"),
-    ];
-    for (path, content, request) in [
-        ("pom.xml", POM_21, found(21, VersionSource::Pom, "21")),
-        (
-            "META-INF/MANIFEST.MF",
-            "Build-Jdk-Spec: 1.8\n",
-            found(8, VersionSource::Manifest, "1.8"),
-        ),
-        (
-            ".java-version",
-            "22\n",
-            found(22, VersionSource::JavaVersionFile, "22"),
-        ),
-        (
-            ".sdkmanrc",
-            "java=25-open\n",
-            found(25, VersionSource::Sdkmanrc, "25-open"),
-        ),
-    ] {
+    let sources = one_file_per_source();
+    let mut app = App::new();
+    for (path, content, _) in &sources {
         app = app.with(path, content);
-        expected.push(request);
     }
-    for (expected, removed) in expected.iter().rev().zip([
-        ".sdkmanrc",
-        ".java-version",
-        "META-INF/MANIFEST.MF",
-        "pom.xml",
-        "build.gradle",
-    ]) {
-        assert_eq!(&app.request(None), expected);
-        std::fs::remove_file(app.0.path().join(removed)).unwrap();
+    // Each source decides while its file is there.
+    for (path, _, expected) in &sources {
+        assert_eq!(&app.request(None), expected, "{path}");
+        std::fs::remove_file(app.0.path().join(path)).unwrap();
     }
-    assert_eq!(app.request(None), expected[0]);
+    assert_eq!(app.request(None), None);
     // The platform variable wins over every file.
     let app = app
         .with(".sdkmanrc", "java=25-open\n")
@@ -193,38 +153,39 @@ fn invalid_values_are_errors_naming_source_setting_and_value() {
         App::new().error(Some("latest")),
         "BP_JVM_VERSION=\"latest\" is not a Java version (the major version \"latest\" is not a number); use a major version such as 17 or 21"
     );
-    assert_eq!(
-        App::new().with(".sdkmanrc", "java=tem\n").error(None),
-        ".sdkmanrc asks for Java \"tem\" (java=), which is not a Java version (the major version \"tem\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION"
-    );
-    assert_eq!(
-        App::new().with(".java-version", "system\n").error(None),
-        ".java-version asks for Java \"system\" (content), which is not a Java version (the major version \"system\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION"
-    );
-    assert_eq!(
-        App::new()
-            .with("META-INF/MANIFEST.MF", "Build-Jdk-Spec: x\n")
-            .error(None),
-        "META-INF/MANIFEST.MF asks for Java \"x\" (Build-Jdk-Spec), which is not a Java version (the major version \"x\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION"
-    );
-    assert_eq!(
-        App::new()
-            .with(
-                "pom.xml",
-                "<project><properties><maven.compiler.release>1</maven.compiler.release></properties></project>"
-            )
-            .error(None),
-        "pom.xml asks for Java \"1\" (<maven.compiler.release>), which is not a Java version (1 is not a Java major version (the legacy scheme is 1.<major>, e.g. 1.8)); use a major version such as 17 or 21, or set BP_JVM_VERSION"
-    );
-    assert_eq!(
-        App::new()
-            .with(
-                "build.gradle.kts",
-                "java { toolchain { languageVersion = JavaLanguageVersion.of(\"17abc\") } }"
-            )
-            .error(None),
-        "build.gradle.kts asks for Java \"17abc\" (languageVersion), which is not a Java version (the major version \"17abc\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION"
-    );
+    for (path, content, expected) in [
+        (
+            ".sdkmanrc",
+            "java=tem\n",
+            ".sdkmanrc asks for Java \"tem\" (java=), which is not a Java version (the major version \"tem\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION",
+        ),
+        (
+            ".java-version",
+            "system\n",
+            ".java-version asks for Java \"system\" (content), which is not a Java version (the major version \"system\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION",
+        ),
+        (
+            "META-INF/MANIFEST.MF",
+            "Build-Jdk-Spec: x\n",
+            "META-INF/MANIFEST.MF asks for Java \"x\" (Build-Jdk-Spec), which is not a Java version (the major version \"x\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION",
+        ),
+        (
+            "pom.xml",
+            "<project><properties><maven.compiler.release>1</maven.compiler.release></properties></project>",
+            "pom.xml asks for Java \"1\" (<maven.compiler.release>), which is not a Java version (1 is not a Java major version (the legacy scheme is 1.<major>, e.g. 1.8)); use a major version such as 17 or 21, or set BP_JVM_VERSION",
+        ),
+        (
+            "build.gradle.kts",
+            "java { toolchain { languageVersion = JavaLanguageVersion.of(\"17abc\") } }",
+            "build.gradle.kts asks for Java \"17abc\" (languageVersion), which is not a Java version (the major version \"17abc\" is not a number); use a major version such as 17 or 21, or set BP_JVM_VERSION",
+        ),
+    ] {
+        assert_eq!(
+            App::new().with(path, content).error(None),
+            expected,
+            "{path}"
+        );
+    }
     // A valid higher-priority source hides an invalid lower one.
     assert_eq!(
         App::new()

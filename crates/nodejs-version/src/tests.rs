@@ -5,6 +5,18 @@ fn plan(text: &str) -> BuildpackPlan {
     toml::from_str(text).unwrap()
 }
 
+/// A `node` entry of a Buildpack Plan, with the metadata `version` and `version-source` given.
+fn node_entry(version: Option<&str>, source: Option<&str>) -> String {
+    let mut entry = "[[entries]]\nname = \"node\"\n[entries.metadata]\n".to_string();
+    if let Some(version) = version {
+        writeln!(entry, "version = \"{version}\"").unwrap();
+    }
+    if let Some(source) = source {
+        writeln!(entry, "version-source = \"{source}\"").unwrap();
+    }
+    entry
+}
+
 fn parse(request: &str) -> Request {
     Request::parse(request).unwrap_or_else(|error| panic!("{request:?}: {error:?}"))
 }
@@ -294,17 +306,11 @@ fn nvm_aliases_resolve_against_the_stack_and_say_how() {
 
 #[test]
 fn an_unknown_lts_codename_is_a_clear_error() {
-    for (request, codename) in [
-        ("lts/nope", "nope"),
-        ("lts/", ""),
-        ("lts/-1", "-1"),
-        ("lts/Iron\n", "Iron\n"),
-    ] {
-        assert_eq!(
-            Request::parse(request).unwrap_err(),
-            RequestError::UnknownLtsLine(codename.to_string()),
-            "{request:?}"
-        );
+    // The codename is quoted as given: whatever follows `lts/`.
+    for request in ["lts/nope", "lts/", "lts/-1", "lts/Iron\n"] {
+        let codename = request.strip_prefix("lts/").unwrap().to_string();
+        let error = Request::parse(request).unwrap_err();
+        assert_eq!(error, RequestError::UnknownLtsLine(codename), "{request:?}");
     }
     assert_eq!(
         RequestError::UnknownLtsLine("nope".into()).message("lts/nope", ".nvmrc"),
@@ -446,51 +452,17 @@ fn resolution_and_acceptance_agree_on_every_alias() {
 #[test]
 fn candidates_are_the_node_entries_in_priority_order() {
     let plan = plan(
-        r#"
-        [[entries]]
-        name = "node"
-        [entries.metadata]
-        version = "<0"
-        version-source = "custom"
-
-        [[entries]]
-        name = "npm"
-
-        [[entries]]
-        name = "node"
-        [entries.metadata]
-        version = "<1"
-        version-source = ".node-version"
-
-        [[entries]]
-        name = "node"
-        [entries.metadata]
-        version = "<2"
-        version-source = ".nvmrc"
-
-        [[entries]]
-        name = "node"
-        [entries.metadata]
-        version = "<3"
-
-        [[entries]]
-        name = "node"
-        [entries.metadata]
-        version = "<4"
-        version-source = "package.json"
-
-        [[entries]]
-        name = "node"
-        [entries.metadata]
-        version = "=16"
-        version-source = "BP_NODE_VERSION"
-
-        [[entries]]
-        name = "node"
-        [entries.metadata]
-        build = true
-        version-source = ""
-        "#,
+        &[
+            node_entry(Some("<0"), Some("custom")),
+            "[[entries]]\nname = \"npm\"\n".to_string(),
+            node_entry(Some("<1"), Some(".node-version")),
+            node_entry(Some("<2"), Some(".nvmrc")),
+            node_entry(Some("<3"), None),
+            node_entry(Some("<4"), Some("package.json")),
+            node_entry(Some("=16"), Some("BP_NODE_VERSION")),
+            node_entry(None, Some("")) + "build = true\n",
+        ]
+        .concat(),
     );
     let candidate = |source: Option<&str>, constraint: &str| Candidate {
         source: source.map(str::to_string),
@@ -525,14 +497,9 @@ fn only_the_highest_priority_constraint_counts() {
         let mut text = String::new();
         for (index, source) in VERSION_SOURCES.iter().enumerate().skip(top).rev() {
             let version = if index == top { "=16" } else { "<0" };
-            write!(
-                text,
-                "[[entries]]\nname = \"node\"\n[entries.metadata]\nversion = \"{version}\"\n\
-                 version-source = \"{source}\"\n"
-            )
-            .unwrap();
+            text.push_str(&node_entry(Some(version), Some(source)));
         }
-        text.push_str("[[entries]]\nname = \"node\"\n[entries.metadata]\nversion = \"<0\"\n");
+        text.push_str(&node_entry(Some("<0"), None));
         let candidates = candidates(&plan(&text)).unwrap();
         assert_eq!(candidates[0].source.as_deref(), Some(*winner));
         assert_eq!(

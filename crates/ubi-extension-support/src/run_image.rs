@@ -50,6 +50,33 @@ impl fmt::Display for RunImageOrigin {
     }
 }
 
+impl RunImageOrigin {
+    /// The log step that names `image`, the run image chosen from this origin.
+    ///
+    /// ```
+    /// use ubi_extension_support::run_image::RunImageOrigin;
+    ///
+    /// let image = "localhost/run:1".parse().unwrap();
+    /// assert_eq!(
+    ///     RunImageOrigin::Override.log_step(&image),
+    ///     "Using run image specified by BP_UBI_RUN_IMAGE_OVERRIDE localhost/run:1"
+    /// );
+    /// assert_eq!(
+    ///     RunImageOrigin::Convention.log_step(&image),
+    ///     "Run image localhost/run:1 (from Paketo's naming for the stack)"
+    /// );
+    /// ```
+    #[must_use]
+    pub fn log_step(&self, image: &ImageReference) -> String {
+        match self {
+            Self::Override => {
+                format!("Using run image specified by {RUN_IMAGE_OVERRIDE_ENV} {image}")
+            }
+            Self::Catalogue { .. } | Self::Convention => format!("Run image {image} (from {self})"),
+        }
+    }
+}
+
 /// Why no run image could be chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunImageError {

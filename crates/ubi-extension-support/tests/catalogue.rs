@@ -34,6 +34,15 @@ fn images(entries: &[String]) -> String {
     )
 }
 
+/// The Node.js catalogue of the images `(name, is the default)`.
+fn node_catalogue(entries: &[(&str, bool)]) -> Catalogue {
+    let entries: Vec<String> = entries
+        .iter()
+        .map(|(name, default)| image(name, *default))
+        .collect();
+    parse(&images(&entries)).unwrap()
+}
+
 fn path() -> PathBuf {
     PathBuf::from(PATH)
 }
@@ -135,12 +144,17 @@ fn an_unreadable_file_is_an_error_that_names_it() {
     )));
 }
 
-#[test]
-fn reads_a_file() {
+/// Loads the Node.js catalogue of a file holding `text`.
+fn load_file(text: &str) -> (Catalogue, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("images.json");
-    std::fs::write(&path, images(&[image("nodejs-22", true)])).unwrap();
-    let catalogue = Catalogue::load(&path, Runtime::NODEJS).unwrap();
+    std::fs::write(&path, text).unwrap();
+    (Catalogue::load(&path, Runtime::NODEJS).unwrap(), path)
+}
+
+#[test]
+fn reads_a_file() {
+    let (catalogue, path) = load_file(&images(&[image("nodejs-22", true)]));
     assert_eq!(catalogue.majors(), [22]);
     assert_eq!(catalogue.path, path);
 }
@@ -148,14 +162,7 @@ fn reads_a_file() {
 /// Issue 21: a catalogue starting with a UTF-8 byte order mark was refused as not JSON.
 #[test]
 fn reads_a_file_starting_with_a_byte_order_mark() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("images.json");
-    std::fs::write(
-        &path,
-        format!("\u{feff}{}", images(&[image("nodejs-22", true)])),
-    )
-    .unwrap();
-    let catalogue = Catalogue::load(&path, Runtime::NODEJS).unwrap();
+    let (catalogue, _) = load_file(&format!("\u{feff}{}", images(&[image("nodejs-22", true)])));
     assert_eq!(catalogue.majors(), [22]);
 }
 
@@ -223,13 +230,9 @@ fn no_entries_of_the_runtime_is_an_error_only_when_a_default_is_required() {
 
 #[test]
 fn exactly_one_default_is_required_at_most_one_allowed() {
-    let none = parse(&images(&[
-        image("nodejs-18", false),
-        image("nodejs-20", false),
-    ]))
-    .unwrap()
-    .require_default()
-    .unwrap_err();
+    let none = node_catalogue(&[("nodejs-18", false), ("nodejs-20", false)])
+        .require_default()
+        .unwrap_err();
     assert_eq!(
         none,
         CatalogueError::NoDefault {
@@ -254,13 +257,9 @@ fn exactly_one_default_is_required_at_most_one_allowed() {
     );
     // A default on an entry of another runtime does not count.
     assert!(matches!(
-        parse(&images(&[
-            image("java-17", true),
-            image("nodejs-20", false)
-        ]))
-        .unwrap()
-        .require_default()
-        .unwrap_err(),
+        node_catalogue(&[("java-17", true), ("nodejs-20", false)])
+            .require_default()
+            .unwrap_err(),
         CatalogueError::NoDefault { .. }
     ));
     let java = parse_java(&images(&[image("java-17", true), image("java-21", false)]));
@@ -362,13 +361,12 @@ fn node_22_24(major: u32) -> Option<String> {
 
 #[test]
 fn majors_the_extension_cannot_install_are_skipped_with_the_reason() {
-    let mut catalogue = parse(&images(&[
-        image("nodejs-20", false),
-        image("nodejs-22", false),
-        image("nodejs-24", true),
-        image("nodejs-26", false),
-    ]))
-    .unwrap();
+    let mut catalogue = node_catalogue(&[
+        ("nodejs-20", false),
+        ("nodejs-22", false),
+        ("nodejs-24", true),
+        ("nodejs-26", false),
+    ]);
     let skipped = catalogue.retain_installable(node_22_24).unwrap();
     assert_eq!(catalogue.majors(), [22, 24]);
     assert_eq!(catalogue.marked_default, Some(24));
@@ -393,11 +391,7 @@ fn majors_the_extension_cannot_install_are_skipped_with_the_reason() {
     );
 
     // A skipped default is no longer the default: the extension chooses another.
-    let mut catalogue = parse(&images(&[
-        image("nodejs-24", false),
-        image("nodejs-26", true),
-    ]))
-    .unwrap();
+    let mut catalogue = node_catalogue(&[("nodejs-24", false), ("nodejs-26", true)]);
     let skipped = catalogue.retain_installable(node_22_24).unwrap();
     assert_eq!(
         (catalogue.majors(), catalogue.marked_default),
@@ -416,11 +410,7 @@ fn majors_the_extension_cannot_install_are_skipped_with_the_reason() {
 
 #[test]
 fn a_catalogue_none_of_whose_majors_can_be_installed_is_an_error() {
-    let mut catalogue = parse(&images(&[
-        image("nodejs-10", false),
-        image("nodejs-12", true),
-    ]))
-    .unwrap();
+    let mut catalogue = node_catalogue(&[("nodejs-10", false), ("nodejs-12", true)]);
     let error = catalogue.retain_installable(node_22_24).unwrap_err();
     assert!(
         matches!(&error, CatalogueError::NothingInstallable { skipped, .. } if skipped.len() == 2),

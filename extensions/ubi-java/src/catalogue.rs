@@ -271,12 +271,9 @@ mod tests {
             (versions.default_major, &versions.default_origin),
             (17, &DefaultOrigin::Upstream)
         );
+        let skipped: Vec<String> = versions.skipped.iter().map(ToString::to_string).collect();
         assert_eq!(
-            versions
-                .skipped
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>(),
+            skipped,
             [
                 "java-1: older than the first OpenJDK LTS release, the only Java RHEL packages \
                  (8, 11, 17, 21, 25 and every fourth after)",

@@ -34,7 +34,7 @@ use cnb_extension::{
 use jvm_version::BP_JVM_VERSION;
 use ubi_extension_support::catalogue::{ExtensionMetadata, Runtime};
 use ubi_extension_support::repositories::Repositories;
-use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
+use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV};
 use ubi_extension_support::stack::Stack;
 
 struct UbiJavaExtension;
@@ -140,13 +140,7 @@ impl Extension for UbiJavaExtension {
             versions.catalogue.as_ref(),
             context.platform.setting(RUN_IMAGE_OVERRIDE_ENV)?.as_deref(),
         )?;
-        if run_image_origin == RunImageOrigin::Override {
-            log.step(&format!(
-                "Using run image specified by {RUN_IMAGE_OVERRIDE_ENV} {run_image}"
-            ));
-        } else {
-            log.step(&format!("Run image {run_image} (from {run_image_origin})"));
-        }
+        log.step(&run_image_origin.log_step(&run_image));
 
         let install = Install::new(stack, major);
         log.step("Installing with microdnf:")

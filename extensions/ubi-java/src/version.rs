@@ -233,18 +233,8 @@ pub(crate) fn decide(candidates: &Candidates) -> Result<Option<Request>, UbiJava
 mod tests {
     use super::*;
     use cnb_extension::cnb_output::render_error;
+    use cnb_harness::ubi_extension::app_with as app;
     use std::fmt::Write;
-
-    /// An app directory with files.
-    fn app(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, content) in files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, content).unwrap();
-        }
-        dir
-    }
 
     /// A plan: `(entry, version, source)` entries.
     fn plan(entries: &[(&str, Option<&str>, Option<&str>)]) -> BuildpackPlan {

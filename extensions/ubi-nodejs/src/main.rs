@@ -30,7 +30,7 @@ use cnb_extension::{
 use nodejs_version::{Request, Resolution};
 use ubi_extension_support::catalogue::{Catalogue, ExtensionMetadata, Runtime};
 use ubi_extension_support::repositories::Repositories;
-use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV, RunImageOrigin};
+use ubi_extension_support::run_image::{self, RUN_IMAGE_OVERRIDE_ENV};
 use ubi_extension_support::stack::Stack;
 use untrusted_input::quoted;
 
@@ -131,13 +131,7 @@ impl Extension for UbiNodejsExtension {
             Some(&versions.catalogue),
             override_image.as_deref(),
         )?;
-        if run_image_origin == RunImageOrigin::Override {
-            log.step(&format!(
-                "Using run image specified by {RUN_IMAGE_OVERRIDE_ENV} {run_image}"
-            ));
-        } else {
-            log.step(&format!("Run image {run_image} (from {run_image_origin})"));
-        }
+        log.step(&run_image_origin.log_step(&run_image));
 
         match install.module_stream() {
             Some(stream) => log.step(&format!(

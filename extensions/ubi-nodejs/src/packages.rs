@@ -316,24 +316,22 @@ mod tests {
 
     #[test]
     fn ubi10_has_no_module_streams_and_links_the_major() {
-        assert_eq!(
-            command(Stack::Ubi10, 22),
-            format!(
-                "{INSTALL} make gcc gcc-c++ git openssl-devel nodejs nodejs-nodemon nodejs-npm \
-                 nss_wrapper-libs which python3 && ln -sf /usr/bin/node-22 /usr/bin/node && \
-                 ln -sf /usr/bin/npm-22 /usr/bin/npm && ln -sf /usr/bin/npx-22 /usr/bin/npx && \
-                 microdnf clean all"
-            )
-        );
-        assert_eq!(
-            command(Stack::Ubi10, 24),
-            format!(
-                "{INSTALL} make gcc gcc-c++ git openssl-devel nodejs24 nodejs-nodemon nodejs24-npm \
-                 nss_wrapper-libs which python3 && ln -sf /usr/bin/node-24 /usr/bin/node && \
-                 ln -sf /usr/bin/npm-24 /usr/bin/npm && ln -sf /usr/bin/npx-24 /usr/bin/npx && \
-                 microdnf clean all"
-            )
-        );
+        // The packages of 22 are named without their major (`nodejs`), those of 24 with it.
+        for (major, nodejs, npm) in [
+            (22, "nodejs", "nodejs-npm"),
+            (24, "nodejs24", "nodejs24-npm"),
+        ] {
+            assert_eq!(
+                command(Stack::Ubi10, major),
+                format!(
+                    "{INSTALL} make gcc gcc-c++ git openssl-devel {nodejs} nodejs-nodemon {npm} \
+                     nss_wrapper-libs which python3 && ln -sf /usr/bin/node-{major} /usr/bin/node \
+                     && ln -sf /usr/bin/npm-{major} /usr/bin/npm && ln -sf /usr/bin/npx-{major} \
+                     /usr/bin/npx && microdnf clean all"
+                ),
+                "{major}"
+            );
+        }
         assert_eq!(
             Install::new(Stack::Ubi10, 24).unwrap().module_stream(),
             None

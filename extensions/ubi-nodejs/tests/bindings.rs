@@ -38,6 +38,10 @@ impl Generated {
     fn file(&self, name: &str) -> Option<String> {
         std::fs::read_to_string(self.dir.join(name)).ok()
     }
+    fn assert_success(&self) {
+        let code = self.output.status.code();
+        assert_eq!(code, Some(0), "{}", self.stderr());
+    }
 }
 
 /// Runs generate with `bindings` (name, files) in the platform directory, `env` as platform env
@@ -115,12 +119,7 @@ fn a_mirror_binding_with_ca_and_a_proxy() {
         &[("HTTPS_PROXY", PROXY), ("NO_PROXY", "localhost")],
         &[],
     );
-    assert_eq!(
-        generated.output.status.code(),
-        Some(0),
-        "{}",
-        generated.stderr()
-    );
+    generated.assert_success();
     let stdout = generated.stdout();
     assert!(
         stdout.contains(
@@ -174,12 +173,7 @@ fn a_mirror_binding_with_ca_and_a_proxy() {
 #[test]
 fn the_proxy_of_the_lifecycle_environment_reaches_microdnf_too() {
     let generated = generate(&[], &[], &[("https_proxy", PROXY)]);
-    assert_eq!(
-        generated.output.status.code(),
-        Some(0),
-        "{}",
-        generated.stderr()
-    );
+    generated.assert_success();
     let build = generated.file("build.Dockerfile").unwrap();
     assert!(build.contains("\nARG https_proxy\nRUN sh -c '"), "{build}");
     assert!(
@@ -208,12 +202,7 @@ fn without_binding_or_proxy_no_extend_config_and_no_scratch_directory() {
         &[],
         &[],
     );
-    assert_eq!(
-        generated.output.status.code(),
-        Some(0),
-        "{}",
-        generated.stderr()
-    );
+    generated.assert_success();
     assert_eq!(generated.file("extend-config.toml"), None);
     let build = generated.file("build.Dockerfile").unwrap();
     assert!(!build.contains("reposdir"), "{build}");

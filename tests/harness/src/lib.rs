@@ -33,6 +33,7 @@ pub mod outcome;
 mod podman;
 mod rootfs;
 mod run;
+pub mod ubi_extension;
 
 pub use command::spawn_retrying;
 pub use lifecycle::{

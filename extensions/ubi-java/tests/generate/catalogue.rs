@@ -2,52 +2,40 @@
 //! extension cannot install are skipped with the reason.
 
 use crate::support::{
-    HAND_OFF_FILE, INSTALL, STACK_ID, UBI8, UBI9, app, fixture, jdk_package, plan, run_image,
-    version, with_catalogue,
+    INSTALL, JAVA, UBI8, UBI9, app, generate, generate_bp_jvm_version, jdk_package, log_end_17,
+    plan, run_image, unmappable_on_ubi9,
 };
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
 fn catalogue_problems_name_the_file_and_a_missing_one_means_the_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let not_json = dir.path().join("not-json.json");
-    std::fs::write(&not_json, "images:\n  - java-17\n").unwrap();
-    let bad_name = dir.path().join("bad-name.json");
-    std::fs::write(&bad_name, r#"{"images": [{"name": "java-latest"}]}"#).unwrap();
-    let bad_run_image = dir.path().join("bad-run-image.json");
-    std::fs::write(
-        &bad_run_image,
-        r#"{"images": [{"name": "java-17", "run_image": "localhost/Run Image"}]}"#,
-    )
-    .unwrap();
-    for (catalogue, expected) in [
-        (&not_json, "is not valid: expected value at line 1 column 1"),
-        (&bad_name, "has an image named \"java-latest\""),
+    for (json, expected) in [
         (
-            &bad_run_image,
+            "images:\n  - java-17\n",
+            "is not valid: expected value at line 1 column 1",
+        ),
+        (
+            r#"{"images": [{"name": "java-latest"}]}"#,
+            "has an image named \"java-latest\"",
+        ),
+        (
+            r#"{"images": [{"name": "java-17", "run_image": "localhost/Run Image"}]}"#,
             "gives \"java-17\" a run_image that is not a valid image reference",
         ),
     ] {
-        let (module, _module_dir) = with_catalogue(catalogue);
-        let outcome = ModuleRun::new(&module, app("empty-app"))
-            .lifecycle_env(STACK_ID, UBI9)
-            .buildpack_plan(&plan(None))
-            .generate();
-        outcome.assert_error(
-            "",
-            &[&format!(
-                "the Java version catalogue {} {expected}",
-                catalogue.display()
-            )],
+        let (module, _dir, catalogue) = JAVA.with_catalogue_json(json);
+        let outcome = generate(&module, "empty-app", UBI9, None);
+        let expected = format!(
+            "the Java version catalogue {} {expected}",
+            catalogue.display()
         );
+        outcome.assert_error("", &[&expected]);
     }
 
+    let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.json");
-    let (module, _module_dir) = with_catalogue(&missing);
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, UBI8)
-        .buildpack_plan(&plan(None))
-        .generate();
+    let (module, _module_dir) = JAVA.with_catalogue(&missing);
+    let outcome = generate(&module, "empty-app", UBI8, None);
     outcome.assert_dockerfiles();
     assert_eq!(
         run_image(&outcome),
@@ -75,14 +63,9 @@ fn catalogue_problems_name_the_file_and_a_missing_one_means_the_table() {
 #[test]
 fn ubi10_with_java_entries_in_its_catalogue() {
     // Upstream cannot serve ubi10 at all; a catalogue with java-* entries makes it work.
-    let dir = tempfile::tempdir().unwrap();
-    let catalogue = dir.path().join("images.json");
-    std::fs::write(
-        &catalogue,
+    let (module, _dir, _) = JAVA.with_catalogue_json(
         r#"{"os_name": "ubi", "os_codename": "10", "images": [{"name": "java-21", "run_image": "run-java-21"}, {"name": "nodejs-24", "is_default_run_image": true}]}"#,
-    )
-    .unwrap();
-    let (module, _module_dir) = with_catalogue(&catalogue);
+    );
     let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
         .target(TargetEnv::linux_amd64("rhel", "10.0"))
         .buildpack_plan(&plan(Some(("21", "pom.xml"))))
@@ -100,8 +83,6 @@ fn ubi10_with_java_entries_in_its_catalogue() {
 
 #[test]
 fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_skipped() {
-    let dir = tempfile::tempdir().unwrap();
-    let catalogue = dir.path().join("images.json");
     for (json, logged) in [
         (
             r#"{"images": [{"name": "javascript-tools", "run_image": "x"}, {"name": "nodejsfoo"}, {"name": "java-21", "run_image": "run-java-21"}, {"name": "nodejs-22", "is_default_run_image": true}]}"#,
@@ -114,12 +95,8 @@ fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_skippe
              packages (8, 11, 17, 21, 25 and every fourth after)\n",
         ),
     ] {
-        std::fs::write(&catalogue, json).unwrap();
-        let (module, _module_dir) = with_catalogue(&catalogue);
-        let outcome = ModuleRun::new(&module, app("empty-app"))
-            .lifecycle_env(STACK_ID, UBI9)
-            .buildpack_plan(&plan(None))
-            .generate();
+        let (module, _dir, _) = JAVA.with_catalogue_json(json);
+        let outcome = generate(&module, "empty-app", UBI9, None);
         outcome.assert_dockerfiles();
         assert_eq!(jdk_package(&outcome), "java-21-openjdk-devel", "{json}");
         assert_contains!(outcome.process.stdout, logged);
@@ -131,12 +108,10 @@ fn catalogue_names_that_are_not_ours_are_ignored_and_uninstallable_majors_skippe
 /// Now they are skipped, with the reason in the log.
 #[test]
 fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
-    let catalogue = fixture("images-ubi9-unknown-and-future.json");
-    let (module, _dir) = with_catalogue(&catalogue);
-    let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan(&plan(Some(("17", "pom.xml"))))
-        .generate();
+    let (module, _dir, catalogue) =
+        JAVA.with_fixture_catalogue("images-ubi9-unknown-and-future.json");
+    let pom_asks_for_17 = Some(("17", "pom.xml"));
+    let outcome = generate(&module, "java-maven-release-21", UBI9, pom_asks_for_17);
     outcome.assert_dockerfiles();
     assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
     assert_eq!(
@@ -146,13 +121,7 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Java Extension {version}\n\
-             \x20 Resolving Java version\n\
-             \x20   Candidate version sources (in priority order):\n\
-             \x20     build plan jdk from pom.xml -> \"17\"\n\
-             \x20     build plan jre from pom.xml -> \"17\"\n\
-             \x20     app pom.xml -> \"21\"\n\
-             \n\
+            "{start}\
              \x20   Using the highest-priority request: build plan jdk from pom.xml -> \"17\" \
              (Java 17)\n\
              \x20   Stack io.buildpacks.stacks.ubi9 (from CNB_STACK_ID)\n\
@@ -162,53 +131,41 @@ fn unknown_and_future_majors_of_the_catalogue_are_skipped() {
              RHEL packages (8, 11, 17, 21, 25 and every fourth after)\n\
              \x20     Skipped java-26: not an OpenJDK LTS release, the only Java RHEL packages \
              (8, 11, 17, 21, 25 and every fourth after)\n\
-             \n\
-             \x20 Selected Java major version 17\n\
-             \x20 Run image paketobuildpacks/run-java-17-ubi9-base (from Paketo's naming for the \
-             stack)\n\
-             \x20 Installing with microdnf:\n\
-             \x20   openssl-devel java-17-openjdk-devel nss_wrapper-libs which\n\
-             \x20 JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
-             {HAND_OFF_FILE})\n\
-             \n",
+             {end}",
             catalogue.display(),
-            version = version()
+            start = JAVA.log_start(&[
+                "build plan jdk from pom.xml -> \"17\"",
+                "build plan jre from pom.xml -> \"17\"",
+                "app pom.xml -> \"21\""
+            ]),
+            end = log_end_17(
+                "ubi9",
+                "openssl-devel java-17-openjdk-devel nss_wrapper-libs which"
+            )
         )
     );
 
     // Nothing requested: the default, 17.
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan(&plan(None))
-        .generate();
+    let outcome = generate(&module, "empty-app", UBI9, None);
     outcome.assert_dockerfiles();
     assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
 
     // Asking for the skipped major fails, saying why.
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .platform_env("BP_JVM_VERSION", "26")
-        .buildpack_plan(&plan(None))
-        .generate();
+    let outcome = generate_bp_jvm_version(&module, "empty-app", "26");
     outcome.assert_error(
         "",
         &[&format!(
-            "ERROR: unable to map requested Java version \"26\" (BP_JVM_VERSION) to a UBI \
-             supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), \
-             not 26.\n  The catalogue also lists java-26, but this extension cannot install it: \
-             it is not an OpenJDK LTS release, the only Java RHEL packages (8, 11, 17, 21, 25 and \
-             every fourth after).\n",
-            catalogue.display()
+            "{}\n  The catalogue also lists java-26, but this extension cannot install it: it is \
+             not an OpenJDK LTS release, the only Java RHEL packages (8, 11, 17, 21, 25 and every \
+             fourth after).\n",
+            unmappable_on_ubi9("26", &catalogue)
         )],
     );
 
     // Only majors it cannot install: a clear error naming them.
-    let catalogue = fixture("images-ubi9-only-uninstallable.json");
-    let (module, _dir) = with_catalogue(&catalogue);
-    let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan(&plan(Some(("17", "pom.xml"))))
-        .generate();
+    let (module, _dir, catalogue) =
+        JAVA.with_fixture_catalogue("images-ubi9-only-uninstallable.json");
+    let outcome = generate(&module, "java-maven-release-21", UBI9, pom_asks_for_17);
     outcome.assert_error(
         "Cannot use the stack's Java catalogue",
         &[&format!(

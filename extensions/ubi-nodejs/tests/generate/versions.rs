@@ -1,34 +1,30 @@
 //! Which Node.js the extension installs, from which request, and which run image the app gets.
 
 use crate::support::{
-    CACHE_COMMENT, INSTALL, INVALID_REQUEST, RESTORE_USER, STACK_ID, UBI8, app, fixture, plan,
-    run_step, runtime_lines, unsatisfiable, version, with_catalogue,
+    INSTALL, INVALID_REQUEST, NODEJS, STACK_ID, UBI8, UBI9, app, generate_ubi8, hand_off,
+    install_step, log_end_ubi8, plan, unsatisfiable,
 };
 use cnb_harness::{ModuleRun, TargetEnv, assert_contains};
 
 #[test]
 fn ubi8_from_the_stack_id_with_package_json_engines() {
-    let run = run_step();
-    let catalogue = fixture("images-ubi8.json");
-    let (module, _dir) = with_catalogue(&catalogue);
+    let (module, _dir, catalogue) = NODEJS.with_fixture_catalogue("images-ubi8.json");
     let outcome = ModuleRun::new(&module, app("node-npm-engines"))
         .lifecycle_env(STACK_ID, UBI8)
         .target(TargetEnv::linux_amd64("rhel", "8.10"))
         .buildpack_plan(&plan(&[(None, ""), (Some("package.json"), "~22")]))
         .generate();
     outcome.assert_dockerfiles();
+    let install = format!(
+        "microdnf -y module enable nodejs:22 && {INSTALL} make gcc-toolset-13-gcc \
+         gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime libatomic_ops git openssl-devel \
+         python3.12 nodejs npm nodejs-nodemon nss_wrapper-libs which && \
+         ln -sf /opt/rh/gcc-toolset-13/root/usr/bin/gcc /usr/bin/gcc && \
+         ln -sf /opt/rh/gcc-toolset-13/root/usr/bin/g++ /usr/bin/g++ && microdnf clean all"
+    );
     assert_eq!(
         outcome.build_dockerfile.unwrap(),
-        format!(
-            "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-             {run}microdnf -y module enable nodejs:22 && {INSTALL} make gcc-toolset-13-gcc \
-             gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime libatomic_ops git openssl-devel \
-             python3.12 nodejs npm nodejs-nodemon nss_wrapper-libs which && \
-             ln -sf /opt/rh/gcc-toolset-13/root/usr/bin/gcc /usr/bin/gcc && \
-             ln -sf /opt/rh/gcc-toolset-13/root/usr/bin/g++ /usr/bin/g++ && microdnf clean all\n\
-             {}{RESTORE_USER}",
-            runtime_lines(22, UBI8)
-        )
+        NODEJS.build_dockerfile(&install_step(&install), &hand_off(22, UBI8))
     );
     assert_eq!(
         outcome.run_dockerfile.as_deref(),
@@ -37,27 +33,15 @@ fn ubi8_from_the_stack_id_with_package_json_engines() {
     assert_eq!(
         outcome.process.stdout,
         format!(
-            "UBI Node.js Extension {version}\n\
-             \x20 Resolving Node.js version\n\
-             \x20   Candidate version sources (in priority order):\n\
-             \x20     package.json -> \"~22\"\n\
-             \x20     <unknown> -> \"\"\n\
-             \n\
+            "{start}\
              \x20   Using the highest-priority request: package.json -> \"~22\"\n\
              \x20   Stack io.buildpacks.stacks.ubi8 (from CNB_STACK_ID)\n\
              \x20   Node.js versions of the stack ({}): 16, 18, 20, 22, 24 (default 24)\n\
              \x20   \"~22\" matches Node.js 22\n\
-             \n\
-             \x20 Selected Node.js major version 22\n\
-             \x20 Run image paketobuildpacks/run-nodejs-22-ubi8-base (from Paketo's naming for \
-             the stack)\n\
-             \x20 Installing with microdnf from module stream nodejs:22:\n\
-             \x20   make gcc-toolset-13-gcc gcc-toolset-13-gcc-c++ gcc-toolset-13-runtime \
-             libatomic_ops git openssl-devel python3.12 nodejs npm nodejs-nodemon \
-             nss_wrapper-libs which\n\
-             \n",
+             {end}",
             catalogue.display(),
-            version = version()
+            start = NODEJS.log_start(&["package.json -> \"~22\"", "<unknown> -> \"\""]),
+            end = log_end_ubi8(22)
         )
     );
     assert_eq!(outcome.process.stderr, "");
@@ -65,22 +49,23 @@ fn ubi8_from_the_stack_id_with_package_json_engines() {
 
 #[test]
 fn ubi10_from_the_target_with_nvmrc() {
-    let run = run_step();
-    let (module, _dir) = with_catalogue(&fixture("images-ubi10.json"));
+    let (module, _dir, _) = NODEJS.with_fixture_catalogue("images-ubi10.json");
     let outcome = ModuleRun::new(&module, app("node-nvmrc"))
         .target(TargetEnv::linux_amd64("rhel", "10.0"))
         .buildpack_plan(&plan(&[(Some(".nvmrc"), "24.*")]))
         .generate();
     outcome.assert_dockerfiles();
+    let install = format!(
+        "{INSTALL} make gcc gcc-c++ git openssl-devel nodejs24 nodejs-nodemon nodejs24-npm \
+         nss_wrapper-libs which python3 && ln -sf /usr/bin/node-24 /usr/bin/node && \
+         ln -sf /usr/bin/npm-24 /usr/bin/npm && ln -sf /usr/bin/npx-24 /usr/bin/npx && \
+         microdnf clean all"
+    );
     assert_eq!(
         outcome.build_dockerfile.unwrap(),
-        format!(
-            "ARG base_image\nFROM ${{base_image}}\n\nUSER root\n{CACHE_COMMENT}\
-             {run}{INSTALL} make gcc gcc-c++ git openssl-devel nodejs24 nodejs-nodemon \
-             nodejs24-npm nss_wrapper-libs which python3 && ln -sf /usr/bin/node-24 /usr/bin/node && \
-             ln -sf /usr/bin/npm-24 /usr/bin/npm && ln -sf /usr/bin/npx-24 /usr/bin/npx && \
-             microdnf clean all\n{}{RESTORE_USER}",
-            runtime_lines(24, "io.buildpacks.stacks.ubi10")
+        NODEJS.build_dockerfile(
+            &install_step(&install),
+            &hand_off(24, "io.buildpacks.stacks.ubi10")
         )
     );
     assert_eq!(
@@ -174,9 +159,9 @@ fn the_request_the_catalogue_and_the_override_choose_the_stream_and_the_run_imag
             &[],
         ),
     ] {
-        let (module, _dir) = with_catalogue(&fixture(catalogue));
+        let (module, _dir, _) = NODEJS.with_fixture_catalogue(catalogue);
         let mut run = ModuleRun::new(&module, app(app_name))
-            .lifecycle_env(STACK_ID, "io.buildpacks.stacks.ubi9")
+            .lifecycle_env(STACK_ID, UBI9)
             .buildpack_plan(&plan(requests));
         if let Some(override_image) = override_image {
             run = run.platform_env("BP_UBI_RUN_IMAGE_OVERRIDE", override_image);
@@ -201,11 +186,8 @@ fn the_request_the_catalogue_and_the_override_choose_the_stream_and_the_run_imag
 
 #[test]
 fn an_unsupported_version_names_the_request_its_source_and_the_majors() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
-    let outcome = ModuleRun::new(&module, app("node-npm-engines"))
-        .lifecycle_env(STACK_ID, UBI8)
-        .buildpack_plan(&plan(&[(Some("BP_NODE_VERSION"), "~14")]))
-        .generate();
+    let (module, _dir, _) = NODEJS.with_fixture_catalogue("images-ubi8.json");
+    let outcome = generate_ubi8(&module, "node-npm-engines", "BP_NODE_VERSION", "~14");
     outcome.assert_error(
         &unsatisfiable("~14"),
         &[
@@ -221,7 +203,7 @@ fn an_unsupported_version_names_the_request_its_source_and_the_majors() {
 /// how; an unknown LTS codename is an error that lists the known ones.
 #[test]
 fn nvm_aliases_resolve_against_the_catalogue() {
-    let (module, _dir) = with_catalogue(&fixture("images-ubi8.json"));
+    let (module, _dir, _) = NODEJS.with_fixture_catalogue("images-ubi8.json");
     for (alias, major, meaning) in [
         ("lts/*", 24, "the newest LTS (even) major offered"),
         ("node", 24, "the newest major offered"),
@@ -229,10 +211,7 @@ fn nvm_aliases_resolve_against_the_catalogue() {
         ("lts/iron", 20, "the LTS line iron"),
         ("lts/hydrogen", 18, "the LTS line hydrogen"),
     ] {
-        let outcome = ModuleRun::new(&module, app("node-nvmrc"))
-            .lifecycle_env(STACK_ID, UBI8)
-            .buildpack_plan(&plan(&[(Some(".nvmrc"), alias)]))
-            .generate();
+        let outcome = generate_ubi8(&module, "node-nvmrc", ".nvmrc", alias);
         outcome.assert_dockerfiles();
         assert_eq!(
             outcome.run_dockerfile.as_deref(),
@@ -244,10 +223,7 @@ fn nvm_aliases_resolve_against_the_catalogue() {
         );
         assert_contains!(outcome.process.stdout, logged);
     }
-    let outcome = ModuleRun::new(&module, app("node-nvmrc"))
-        .lifecycle_env(STACK_ID, UBI8)
-        .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/nope")]))
-        .generate();
+    let outcome = generate_ubi8(&module, "node-nvmrc", ".nvmrc", "lts/nope");
     outcome.assert_error(
         INVALID_REQUEST,
         &[
@@ -257,9 +233,6 @@ fn nvm_aliases_resolve_against_the_catalogue() {
         ],
     );
     // A line the stack does not offer.
-    let outcome = ModuleRun::new(&module, app("node-nvmrc"))
-        .lifecycle_env(STACK_ID, UBI8)
-        .buildpack_plan(&plan(&[(Some(".nvmrc"), "lts/fermium")]))
-        .generate();
+    let outcome = generate_ubi8(&module, "node-nvmrc", ".nvmrc", "lts/fermium");
     outcome.assert_error(&unsatisfiable("lts/fermium"), &[]);
 }
