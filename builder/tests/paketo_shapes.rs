@@ -15,27 +15,17 @@
 #[path = "support/registry.rs"]
 mod fixtures;
 
-use cnb_harness::workspace_root;
+use cnb_harness::{Outcome, Process, assert_contains, assert_not_contains, workspace_root};
 use cnb_package::buildpackage::{BUILDPACK_LAYERS_LABEL, METADATA_LABEL, write_buildpackage};
 use fixtures::{
-    LIFECYCLE_VERSION, TestRegistry, build_image, buildpack_dir, lifecycle_binary, push,
-    push_buildpackages, push_stack, run,
+    LIFECYCLE_VERSION, TestRegistry, build_image, buildpack_dir, lifecycle_binary, module_names,
+    outcome, packager_with_registry, push, push_stack, registry_with_stand_ins, run,
 };
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 fn fixture_dir() -> PathBuf {
     workspace_root().join("tests/fixtures/paketo")
-}
-
-fn fixtures() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-        .collect();
-    files.sort();
-    files
 }
 
 /// The fixture with its Docker Hub images named in the test registry and the lifecycle
@@ -56,25 +46,8 @@ fn in_registry(fixture: &Path, host: &str, dir: &Path) -> PathBuf {
 }
 
 /// The packager with the test registry's options (no auth file of the machine's).
-fn packager(args: &[&str], registry: &TestRegistry, cache: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_packager"))
-        .args(args)
-        .args(["--insecure-registry", &registry.host, "--cache"])
-        .arg(cache)
-        .env("REGISTRY_AUTH_FILE", "/dev/null/none")
-        .env("HOME", cache)
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("DOCKER_CONFIG")
-        .output()
-        .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+fn packager(args: &[&str], registry: &TestRegistry, cache: &Path) -> Process {
+    outcome(&mut packager_with_registry(args, &registry.host, cache))
 }
 
 /// A stand-in extension as a buildpackage pushed to `name`.
@@ -87,10 +60,7 @@ fn push_extension(registry: &TestRegistry, dir: &Path, id: &str, version: &str, 
     )
     .unwrap();
     for phase in ["detect", "generate"] {
-        let path = module.join("bin").join(phase);
-        std::fs::write(&path, "#!/bin/sh\nexit 0\n").unwrap();
-        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
+        cnb_harness::write_executable(&module.join("bin").join(phase), "#!/bin/sh\nexit 0\n");
     }
     let cnb = dir.join(format!("{}.cnb", id.replace('/', "_")));
     write_buildpackage(&module, &cnb).unwrap();
@@ -101,31 +71,10 @@ fn push_extension(registry: &TestRegistry, dir: &Path, id: &str, version: &str, 
     );
 }
 
-fn module_names(metadata: &serde_json::Value, key: &str) -> Vec<String> {
-    let mut names: Vec<String> = metadata[key]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            format!(
-                "{}@{}",
-                m["id"].as_str().unwrap(),
-                m["version"].as_str().unwrap()
-            )
-        })
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 #[allow(clippy::too_many_lines)] // one registry set up, every fixture through it
 fn paketo_shaped_definitions_are_checked_and_made() {
-    let registry = TestRegistry::start(false);
-    let work = tempfile::tempdir().unwrap();
-    let layout = build_image(work.path());
-    push_stack(&registry, &layout, false);
-    push_buildpackages(&registry, work.path(), false);
+    let (registry, work) = registry_with_stand_ins(false);
     push_extension(
         &registry,
         work.path(),
@@ -141,7 +90,7 @@ fn paketo_shaped_definitions_are_checked_and_made() {
         "paketocommunity/ubi-java-extension:0.2.0",
     );
     let cache = work.path().join("cache");
-    let fixtures = fixtures();
+    let fixtures = cnb_harness::fixture_files("paketo", "toml");
     assert_eq!(fixtures.len(), 5, "{fixtures:?}");
     for fixture in &fixtures {
         let name = fixture.file_stem().unwrap().to_string_lossy().into_owned();
@@ -149,13 +98,12 @@ fn paketo_shaped_definitions_are_checked_and_made() {
 
         // Offline: accepted, every image module named in a warning, nothing contacted (the
         // names are Docker Hub's, which this machine cannot reach).
-        let offline = Command::new(env!("CARGO_BIN_EXE_packager"))
-            .arg("check")
-            .arg(fixture)
-            .output()
-            .unwrap();
-        assert!(offline.status.success(), "{name}: {}", text(&offline));
-        let stderr = String::from_utf8_lossy(&offline.stderr);
+        let offline = outcome(
+            Command::new(env!("CARGO_BIN_EXE_packager"))
+                .arg("check")
+                .arg(fixture),
+        );
+        offline.assert_success();
         let table: toml::Table = toml::from_str(&original).unwrap();
         let image_modules = ["buildpacks", "extensions"]
             .iter()
@@ -170,21 +118,21 @@ fn paketo_shaped_definitions_are_checked_and_made() {
             })
             .count();
         assert_eq!(
-            stderr.matches("is not pulled by an offline check").count(),
+            offline
+                .stderr
+                .matches("is not pulled by an offline check")
+                .count(),
             image_modules,
-            "{name}: {stderr}"
+            "{name}: {offline}"
         );
 
         // Verified: the same, read from the images; no warning about them left.
         let config = in_registry(fixture, &registry.host, work.path());
         let config_arg = config.to_str().unwrap();
         let verified = packager(&["check", "--verify", config_arg], &registry, &cache);
-        assert!(verified.status.success(), "{name}: {}", text(&verified));
-        assert!(
-            !text(&verified).contains("not pulled") && !text(&verified).contains("not among"),
-            "{name}: {}",
-            text(&verified)
-        );
+        verified.assert_success();
+        assert_not_contains!(verified.text(), "not pulled", "{name}");
+        assert_not_contains!(verified.text(), "not among", "{name}");
 
         // Made: the builder's labels list what the images hold.
         let output = work.path().join(format!("builder-{name}"));
@@ -202,7 +150,7 @@ fn paketo_shaped_definitions_are_checked_and_made() {
             &registry,
             &cache,
         );
-        assert!(created.status.success(), "{name}: {}", text(&created));
+        created.assert_success();
         let image = oci_layout::read_layout(&output, Some("latest")).unwrap();
         let metadata: serde_json::Value =
             serde_json::from_str(image.label("io.buildpacks.builder.metadata").unwrap()).unwrap();
@@ -275,11 +223,7 @@ fn paketo_shaped_definitions_are_checked_and_made() {
                     registry.image("paketobuildpacks/run-ubi8-base:latest")
                 );
                 if name == "targets-lifecycle-uri" {
-                    assert!(
-                        text(&created).contains("warning: [lifecycle] uri is ignored"),
-                        "{}",
-                        text(&created)
-                    );
+                    assert_contains!(created.text(), "warning: [lifecycle] uri is ignored");
                 }
             }
             other => panic!("a fixture without assertions: {other}"),
@@ -448,31 +392,20 @@ fn ids_and_versions_from_labels_that_leave_their_directory_are_refused() {
                 &cache,
             );
             if expected.is_empty() {
-                assert!(created.status.success(), "{tag}: {}", text(&created));
+                created.assert_success();
                 let image = oci_layout::read_layout(&output, Some("latest")).unwrap();
-                assert!(
-                    image
-                        .label(BUILDPACK_LAYERS_LABEL)
-                        .unwrap()
-                        .contains("stand-in/evil")
+                assert_contains!(
+                    image.label(BUILDPACK_LAYERS_LABEL).unwrap(),
+                    "stand-in/evil"
                 );
                 std::fs::remove_dir_all(&output).unwrap();
                 continue;
             }
-            let stderr = String::from_utf8_lossy(&created.stderr);
-            assert_eq!(created.status.code(), Some(1), "{tag} {uri}: {stderr}");
-            assert!(
-                stderr.contains(expected),
-                "{tag} {uri}: {expected:?} in {stderr}"
-            );
-            assert!(
-                stderr.contains(&uri),
-                "{tag}: the image or file is named: {stderr}"
-            );
-            assert!(
-                !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
-                "{stderr:?}"
-            );
+            created.assert_failure_with(1, expected);
+            assert_contains!(created.stderr, uri, "{tag}: the image or file is named");
+            for control in ["\u{1b}", "\u{7}"] {
+                assert_not_contains!(created.stderr, control, "{tag} {uri}");
+            }
             assert!(!output.exists(), "{tag} {uri}: nothing is written");
             // `check --verify` says the same of images.
             if uri.starts_with("docker://") {
@@ -481,12 +414,7 @@ fn ids_and_versions_from_labels_that_leave_their_directory_are_refused() {
                     &registry,
                     &cache,
                 );
-                assert_eq!(checked.status.code(), Some(1), "{tag}: {}", text(&checked));
-                assert!(
-                    text(&checked).contains(expected),
-                    "{tag}: {}",
-                    text(&checked)
-                );
+                checked.assert_failure_with(1, expected);
             }
         }
     }
@@ -600,17 +528,14 @@ fn the_lifecycle_comes_from_lifecycle_version_or_uri() {
         );
         match expected {
             Ok(pulled) => {
-                assert!(created.status.success(), "{name}: {}", text(&created));
-                let stderr = String::from_utf8_lossy(&created.stderr);
-                assert!(
-                    stderr.contains(&format!("lifecycle {LIFECYCLE_VERSION},")),
-                    "{name}: {stderr}"
+                created.assert_success();
+                assert_contains!(
+                    created.stderr,
+                    format!("lifecycle {LIFECYCLE_VERSION},"),
+                    "{name}"
                 );
                 if !pulled.is_empty() {
-                    assert!(
-                        stderr.contains(&format!("pulled {pulled}")),
-                        "{name}: {stderr}"
-                    );
+                    assert_contains!(created.stderr, format!("pulled {pulled}"), "{name}");
                 }
                 let image = oci_layout::read_layout(&output, Some("latest")).unwrap();
                 let metadata: serde_json::Value =
@@ -619,12 +544,7 @@ fn the_lifecycle_comes_from_lifecycle_version_or_uri() {
                 assert_eq!(metadata["lifecycle"]["version"], LIFECYCLE_VERSION);
             }
             Err(message) => {
-                assert_eq!(created.status.code(), Some(1), "{name}: {}", text(&created));
-                assert!(
-                    text(&created).contains(&message),
-                    "{name}: {message:?} in {}",
-                    text(&created)
-                );
+                created.assert_failure_with(1, &message);
                 assert!(!output.exists(), "{name}");
             }
         }
