@@ -271,7 +271,7 @@ fn a_token_holding_a_control_character_is_an_error_naming_the_realm() {
     }
 }
 
-/// A linux/amd64 image without layers, to push.
+/// A linux/amd64 image of no layers, to push.
 fn empty_image() -> oci_layout::Image {
     oci_layout::Image {
         config: serde_json::json!({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}),
@@ -279,27 +279,48 @@ fn empty_image() -> oci_layout::Image {
     }
 }
 
-#[test]
-fn an_upload_answered_with_200_and_a_relative_location_is_resolved_not_a_panic() {
-    let server = HostileRegistry::start(vec![
+/// Pushes [`empty_image`] to `server` as `out/image:latest`.
+fn push(server: &HostileRegistry) -> anyhow::Result<String> {
+    let cache = tempfile::tempdir().unwrap();
+    let reference = server.image("out/image:latest");
+    with_client(server, TIMEOUTS, cache.path(), move |registry| {
+        registry.push(&empty_image(), &reference)
+    })
+}
+
+/// The routes of a registry without any blob of `out/image`, that answers the first upload
+/// request with `status` and `Location: <location>`; then `more`.
+fn upload_routes<'a>(
+    status: u16,
+    location: &str,
+    more: impl IntoIterator<Item = (&'a str, Answer)>,
+) -> Vec<(&'a str, Answer)> {
+    let mut routes = vec![
         v2_open(),
         ("HEAD /v2/out/image/blobs/*", Answer::empty(404)),
         (
             "POST /v2/out/image/blobs/uploads/",
-            Answer::empty(200).header("Location", "session-1?state=x"),
+            Answer::empty(status).header("Location", location),
         ),
-        (
-            "PUT /v2/out/image/blobs/uploads/session-1",
-            Answer::empty(201),
-        ),
-        ("PUT /v2/out/image/manifests/latest", Answer::empty(201)),
-    ]);
-    let cache = tempfile::tempdir().unwrap();
-    let reference = server.image("out/image:latest");
-    let image = empty_image();
-    let pushed = with_client(&server, TIMEOUTS, cache.path(), move |registry| {
-        registry.push(&image, &reference)
-    });
+    ];
+    routes.extend(more);
+    routes
+}
+
+#[test]
+fn an_upload_answered_with_200_and_a_relative_location_is_resolved_not_a_panic() {
+    let server = HostileRegistry::start(upload_routes(
+        200,
+        "session-1?state=x",
+        [
+            (
+                "PUT /v2/out/image/blobs/uploads/session-1",
+                Answer::empty(201),
+            ),
+            ("PUT /v2/out/image/manifests/latest", Answer::empty(201)),
+        ],
+    ));
+    let pushed = push(&server);
     assert!(pushed.is_ok(), "{pushed:?}");
     let requests = server.requests.lock().unwrap().clone();
     assert!(
@@ -311,48 +332,28 @@ fn an_upload_answered_with_200_and_a_relative_location_is_resolved_not_a_panic()
     // The client crate's panic: a chunked upload's PATCH answered 200 made it start over
     // monolithically, and parse that session's relative Location with an unwrap. Uploads
     // here are monolithic, the Location resolved.
-    let server = HostileRegistry::start(vec![
-        v2_open(),
-        ("HEAD /v2/out/image/blobs/*", Answer::empty(404)),
-        (
-            "POST /v2/out/image/blobs/uploads/",
-            Answer::empty(202).header("Location", "/v2/out/image/blobs/uploads/first"),
-        ),
-        (
-            "POST /v2/out/image/blobs/uploads/",
-            Answer::empty(202).header("Location", "second"),
-        ),
-        (
-            "PATCH /v2/out/image/blobs/uploads/first",
-            Answer::empty(200),
-        ),
-        ("PUT /v2/out/image/blobs/uploads/*", Answer::empty(201)),
-        ("PUT /v2/out/image/manifests/latest", Answer::empty(201)),
-    ]);
-    let reference = server.image("out/image:latest");
-    let image = empty_image();
-    let pushed = with_client(&server, TIMEOUTS, cache.path(), move |registry| {
-        registry.push(&image, &reference)
-    });
+    let server = HostileRegistry::start(upload_routes(
+        202,
+        "/v2/out/image/blobs/uploads/first",
+        [
+            (
+                "POST /v2/out/image/blobs/uploads/",
+                Answer::empty(202).header("Location", "second"),
+            ),
+            (
+                "PATCH /v2/out/image/blobs/uploads/first",
+                Answer::empty(200),
+            ),
+            ("PUT /v2/out/image/blobs/uploads/*", Answer::empty(201)),
+            ("PUT /v2/out/image/manifests/latest", Answer::empty(201)),
+        ],
+    ));
+    let pushed = push(&server);
     assert!(pushed.is_ok(), "{pushed:?}");
 
     // A Location that is no HTTP URL: an error naming it.
-    let server = HostileRegistry::start(vec![
-        v2_open(),
-        ("HEAD /v2/out/image/blobs/*", Answer::empty(404)),
-        (
-            "POST /v2/out/image/blobs/uploads/",
-            Answer::empty(202).header("Location", "file:///etc/passwd"),
-        ),
-    ]);
-    let reference = server.image("out/image:latest");
-    let image = empty_image();
-    let message = format!(
-        "{:#}",
-        with_client(&server, TIMEOUTS, cache.path(), move |registry| registry
-            .push(&image, &reference))
-        .unwrap_err()
-    );
+    let server = HostileRegistry::start(upload_routes(202, "file:///etc/passwd", []));
+    let message = format!("{:#}", push(&server).unwrap_err());
     assert_contains!(message, "\"file:///etc/passwd\"");
 }
 

@@ -3,7 +3,7 @@
 
 use crate::hostile::{Answer, Body, HostileRegistry};
 use crate::{
-    MANIFEST, TIMEOUTS, options, pull, pull_error, pull_error_with, v2_open, with_client,
+    MANIFEST, TIMEOUTS, empty_image, options, pull, pull_error, pull_error_with, push, v2_open,
     with_options,
 };
 use cnb_harness::{assert_contains, assert_not_contains};
@@ -125,28 +125,12 @@ fn a_descriptors_urls_are_never_fetched() {
     assert_contains!(message, "no such image");
 }
 
-/// An image of no layers, and its config.
-fn empty_image() -> oci_layout::Image {
-    oci_layout::Image {
-        config: serde_json::json!({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}),
-        layers: Vec::new(),
-    }
-}
-
 fn push_routes(manifest_answer: Answer) -> Vec<(&'static str, Answer)> {
     vec![
         v2_open(),
         ("HEAD /v2/out/image/blobs/*", Answer::empty(200)),
         ("PUT /v2/out/image/manifests/latest", manifest_answer),
     ]
-}
-
-fn push(server: &HostileRegistry) -> anyhow::Result<String> {
-    let cache = tempfile::tempdir().unwrap();
-    let reference = server.image("out/image:latest");
-    with_client(server, TIMEOUTS, cache.path(), move |registry| {
-        registry.push(&empty_image(), &reference)
-    })
 }
 
 #[test]
