@@ -17,9 +17,9 @@
 #[path = "../tests/support/registry.rs"]
 mod fixtures;
 
+use cnb_harness::BenchRows;
 use fixtures::{
-    TestRegistry, build_image, lifecycle_binary, pack_binary, pack_config, push_buildpackages,
-    push_stack, run, ubi8_definition,
+    builder_create, pack_binary, pack_config, registry_with_stand_ins, run, ubi8_definition,
 };
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -92,28 +92,16 @@ fn mib(bytes: u64) -> f64 {
 }
 
 fn main() {
-    let registry = TestRegistry::start(false);
-    let work = tempfile::tempdir().unwrap();
-    let layout = build_image(work.path());
-    push_stack(&registry, &layout, false);
-    push_buildpackages(&registry, work.path(), false);
+    let (registry, work) = registry_with_stand_ins(false);
     let proxy = CountingProxy::start(&registry.host);
     let config = ubi8_definition(work.path(), &proxy.host);
     let cache = work.path().join("cache");
 
     let packager = || {
-        run(Command::new(env!("CARGO_BIN_EXE_packager"))
-            .args(["builder", "create", "--config"])
-            .arg(&config)
-            .arg("--lifecycle")
-            .arg(lifecycle_binary())
-            .args(["--insecure-registry", &proxy.host, "--cache"])
-            .arg(&cache)
-            .args([
-                "--publish",
-                &format!("{}/builders/packager:latest", proxy.host),
-            ])
-            .env("REGISTRY_AUTH_FILE", "/dev/null/none"));
+        run(builder_create(&config, &proxy.host, &cache).args([
+            "--publish",
+            &format!("{}/builders/packager:latest", proxy.host),
+        ]));
     };
     let pack_toml = pack_config(&config);
     let pack_home = work.path().join("pack-home");
@@ -133,13 +121,7 @@ fn main() {
             .env("DOCKER_CONFIG", work.path().join("docker-config")));
     };
 
-    let mut rows = std::env::var_os("BENCH_ROWS").map(|path| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .unwrap()
-    });
+    let mut rows = BenchRows::from_env();
     println!("== builder create --publish of the builder-ubi8-base-shaped definition");
     for (figure, tool) in [
         (
@@ -157,12 +139,9 @@ fn main() {
             mib(up)
         );
         println!("{figure}: {value}");
-        if let Some(file) = &mut rows {
-            writeln!(
-                file,
-                "registry (builder-ubi8-base shape, loopback registry): {figure}\t{value}\t-\t-"
-            )
-            .unwrap();
-        }
+        rows.figure(
+            &format!("registry (builder-ubi8-base shape, loopback registry): {figure}"),
+            &value,
+        );
     }
 }

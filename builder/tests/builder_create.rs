@@ -13,17 +13,17 @@ use cnb_harness::oci::{
     self, BuildImage, CNB_GID, CNB_UID, json_label, load_into_podman, skopeo_inspect,
     skopeo_inspect_config, umoci_stat, umoci_unpack,
 };
-use cnb_harness::workspace_root;
+use cnb_harness::{Outcome, Process, assert_contains, assert_not_contains, workspace_root};
 use std::fmt::Write as _;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 const STACK_ID: &str = "io.buildpacks.stacks.ubi8";
 // The modules and the lifecycle, as the registry tests have them.
 #[path = "support/registry.rs"]
 mod support;
-use support::{lifecycle_binary, our_packages};
+use support::{lifecycle_binary, module_names, our_packages, outcome};
 
 const TAG: &str = "test";
 const NODE_20_RUN_IMAGE: &str = "index.docker.io/paketobuildpacks/run-nodejs-20-ubi8-base:latest";
@@ -121,15 +121,8 @@ fn build_image(dir: &Path, lifecycle: &Path) -> PathBuf {
     layout
 }
 
-fn packager(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_packager"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn create(config: &Path, build_image: &Path, lifecycle: &Path, output: &Path) -> Output {
-    packager(&[
+fn create(config: &Path, build_image: &Path, lifecycle: &Path, output: &Path) -> Process {
+    outcome(Command::new(env!("CARGO_BIN_EXE_packager")).args([
         "builder",
         "create",
         "--config",
@@ -140,11 +133,7 @@ fn create(config: &Path, build_image: &Path, lifecycle: &Path, output: &Path) ->
         lifecycle.to_str().unwrap(),
         "--output",
         &format!("{}:{TAG}", output.display()),
-    ])
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    ]))
 }
 
 #[test]
@@ -160,18 +149,15 @@ fn creates_a_builder_that_the_real_detector_runs_in() {
     let layout = work.path().join("builder");
 
     let output = create(&config, &build_image, &lifecycle, &layout);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    output.assert_success();
     assert!(
-        stdout.starts_with(&format!("{}:{TAG} sha256:", layout.display())),
-        "{stdout}"
+        output
+            .stdout
+            .starts_with(&format!("{}:{TAG} sha256:", layout.display())),
+        "{output}"
     );
     // tests/install-lifecycle.sh installs the launcher next to the lifecycle: it is taken.
-    assert!(
-        !stderr(&output).contains("warning: no --launcher"),
-        "{}",
-        stderr(&output)
-    );
+    assert_not_contains!(output.stderr, "warning: no --launcher");
 
     // skopeo reads the layout: the build image's layer, then dirs, lifecycle, 4 modules,
     // order.toml, stack.toml, run.toml and build-config env.
@@ -180,12 +166,7 @@ fn creates_a_builder_that_the_real_detector_runs_in() {
     assert_eq!(inspected["Layers"].as_array().unwrap().len(), 1 + 10);
     assert_eq!(inspected["Os"], "linux");
     assert_eq!(inspected["Architecture"], "amd64");
-    let env: Vec<&str> = inspected["Env"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let env = strings(&inspected["Env"]);
     assert!(
         env.contains(&"CNB_USER_ID=1002") && env.contains(&"CNB_GROUP_ID=1000"),
         "{env:?}"
@@ -203,10 +184,20 @@ fn creates_a_builder_that_the_real_detector_runs_in() {
 
     // Creating it again gives the same image.
     let again = create(&config, &build_image, &lifecycle, &layout);
-    assert!(again.status.success(), "{}", stderr(&again));
-    assert_eq!(String::from_utf8_lossy(&again.stdout), stdout);
+    again.assert_success();
+    assert_eq!(again.stdout, output.stdout, "{again}");
 
     detect_in_builder(&layout, work.path());
+}
+
+/// A JSON array of strings.
+fn strings(array: &serde_json::Value) -> Vec<&str> {
+    array
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|value| value.as_str().unwrap())
+        .collect()
 }
 
 /// The labels pack writes.
@@ -216,29 +207,15 @@ fn check_labels(inspected: &serde_json::Value, packages: &[PathBuf]) {
         metadata["description"],
         "UBI 8 test builder: our modules only"
     );
-    let ids = |key: &str| -> Vec<String> {
-        metadata[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| {
-                format!(
-                    "{}@{}",
-                    m["id"].as_str().unwrap(),
-                    m["version"].as_str().unwrap()
-                )
-            })
-            .collect()
-    };
     assert_eq!(
-        ids("buildpacks"),
+        module_names(&metadata, "buildpacks"),
         [
             "paketo-community/ubi-java-buildpack@0.1.0",
             "paketo-community/ubi-nodejs-buildpack@0.1.0"
         ]
     );
     assert_eq!(
-        ids("extensions"),
+        module_names(&metadata, "extensions"),
         [
             "paketo-community/ubi-java-extension@0.1.0",
             "paketo-community/ubi-nodejs-extension@0.1.0"
@@ -282,12 +259,7 @@ fn check_labels(inspected: &serde_json::Value, packages: &[PathBuf]) {
     let extension_layers = json_label(inspected, "io.buildpacks.extension.layers");
     let node_extension = &extension_layers["paketo-community/ubi-nodejs-extension"]["0.1.0"];
     assert_eq!(node_extension["api"], "0.10");
-    let layer_ids: Vec<&str> = inspected["Layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap())
-        .collect();
+    let layer_ids = strings(&inspected["Layers"]);
     // Each module's layer is the one of its .cnb file.
     for package in packages {
         let cnb = skopeo_inspect(&format!("oci-archive:{}", package.display()));
@@ -431,12 +403,12 @@ fn detect_in_builder(layout: &Path, scratch: &Path) {
             "-log-level",
             "debug",
         ]);
-    assert_eq!(outcome.exit_code, 0, "{}", outcome.output);
+    outcome.assert_success();
     let layers = outcome.copied.join("layers");
     let read_toml = |name: &str| -> toml::Table {
         toml::from_str(
             &std::fs::read_to_string(layers.join(name))
-                .unwrap_or_else(|e| panic!("{name}: {e}\n{}", outcome.output)),
+                .unwrap_or_else(|e| panic!("{name}: {e}\n{outcome}")),
         )
         .unwrap()
     };
@@ -452,8 +424,7 @@ fn detect_in_builder(layout: &Path, scratch: &Path) {
     assert_eq!(
         group_ids("group-extensions"),
         ["paketo-community/ubi-nodejs-extension"],
-        "{}",
-        outcome.output
+        "{outcome}"
     );
     assert_eq!(
         group_ids("group"),
@@ -476,10 +447,7 @@ fn detect_in_builder(layout: &Path, scratch: &Path) {
         build_dockerfile.starts_with("ARG base_image\nFROM ${base_image}\n"),
         "{build_dockerfile}"
     );
-    assert!(
-        build_dockerfile.contains("microdnf -y module enable nodejs:20 && "),
-        "{build_dockerfile}"
-    );
+    assert_contains!(build_dockerfile, "microdnf -y module enable nodejs:20 && ");
     let run_dockerfile = std::fs::read_to_string(generated.join("run.Dockerfile")).unwrap();
     assert_eq!(
         run_dockerfile,
@@ -491,103 +459,69 @@ fn detect_in_builder(layout: &Path, scratch: &Path) {
         Some("paketobuildpacks/run-nodejs-20-ubi8-base")
     );
     // The run image the extension switches to is in the builder's run metadata.
-    assert!(
-        !outcome.output.contains("not found in run metadata"),
-        "{}",
-        outcome.output
-    );
+    assert_not_contains!(outcome.output, "not found in run metadata");
 }
 
+/// Definitions refused with one error line, and nothing written: a build image without the CNB
+/// ids (as pack refuses it); a `[[build.env]]` name outside the env directory (pack v0.38.2
+/// writes `..` as `/cnb/build-config/env/..`, `/cnb/build-config` itself: packager check's
+/// problem, with its line); modules by URL or buildpack registry URN, each named (image
+/// references are pulled, tests/registry.rs; what pack would download cannot go in).
 #[test]
-fn a_build_image_without_cnb_ids_is_refused_as_pack_does() {
+fn refused_definitions_are_named_in_one_line_and_write_nothing() {
     let lifecycle = lifecycle_binary();
     let work = tempfile::tempdir().unwrap();
-    let layout = work.path().join("build-image");
+    let with_ids = work.path().join("build-image");
+    BuildImage::new(STACK_ID, "rhel", "8.10").write(&with_ids, TAG);
+    let without_ids = work.path().join("build-image-without-ids");
     BuildImage::new(STACK_ID, "rhel", "8.10")
         .without_cnb_ids()
-        .write(&layout, TAG);
-    let config = work.path().join("builder.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[build]\nimage = \"localhost/x:{TAG}\"\n[[run.images]]\nimage = \"localhost/run:1\"\n"
+        .write(&without_ids, TAG);
+    let stack = "[build]\nimage = \"localhost/x:1\"\n[[run.images]]\nimage = \"localhost/run:1\"\n";
+    let config = |case: &str| work.path().join(format!("{case}.toml"));
+    for (case, build_image, modules, error) in [
+        (
+            "without-cnb-ids",
+            &without_ids,
+            "",
+            format!(
+                "build image {} is missing the required env var CNB_USER_ID (pack requires \
+                 CNB_USER_ID and CNB_GROUP_ID)",
+                without_ids.display()
+            ),
         ),
-    )
-    .unwrap();
-    let output = create(&config, &layout, &lifecycle, &work.path().join("out"));
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(
-        stderr(&output).lines().last().unwrap(),
-        format!(
-            "error: build image {} is missing the required env var CNB_USER_ID (pack requires CNB_USER_ID and CNB_GROUP_ID)",
-            layout.display()
-        )
-    );
-    assert!(!work.path().join("out").exists());
-}
-
-/// pack v0.38.2 writes `[[build.env]] name = ".."` as `/cnb/build-config/env/..`, which is
-/// `/cnb/build-config` itself: the packager refuses the name (packager check's problem, with
-/// its line) and writes nothing.
-#[test]
-fn a_build_env_name_outside_the_env_directory_is_refused() {
-    let lifecycle = lifecycle_binary();
-    let work = tempfile::tempdir().unwrap();
-    let layout = work.path().join("build-image");
-    BuildImage::new(STACK_ID, "rhel", "8.10").write(&layout, TAG);
-    let config = work.path().join("builder.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[build]\nimage = \"localhost/x:{TAG}\"\n[[run.images]]\nimage = \"localhost/run:1\"\n\n\
-             [[build.env]]\nname = \"..\"\nvalue = \"x\"\n"
+        (
+            "build-env-dots",
+            &with_ids,
+            "\n[[build.env]]\nname = \"..\"\nvalue = \"x\"\n",
+            format!(
+                "{}:7: build.env[0].name: \"..\" would be written outside /cnb/build-config/env \
+                 (pack writes the file /cnb/build-config/env/<name> without checking the name; the \
+                 packager refuses it)",
+                config("build-env-dots").display()
+            ),
         ),
-    )
-    .unwrap();
-    let output = create(&config, &layout, &lifecycle, &work.path().join("out"));
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(
-        stderr(&output).lines().last().unwrap(),
-        format!(
-            "error: {}:7: build.env[0].name: \"..\" would be written outside /cnb/build-config/env \
-             (pack writes the file /cnb/build-config/env/<name> without checking the name; the \
-             packager refuses it)",
-            config.display()
-        )
-    );
-    assert!(!work.path().join("out").exists());
-}
-
-/// Image references are pulled (tests/registry.rs); what pack would download by URL or resolve
-/// through the buildpack registry cannot go in, and every such entry is named.
-#[test]
-fn urls_and_registry_urns_cannot_go_into_a_builder() {
-    let lifecycle = lifecycle_binary();
-    let work = tempfile::tempdir().unwrap();
-    let layout = work.path().join("build-image");
-    BuildImage::new(STACK_ID, "rhel", "8.10").write(&layout, TAG);
-    let config = work.path().join("builder.toml");
-    std::fs::write(
-        &config,
-        "[build]\nimage = \"localhost/x:1\"\n[[run.images]]\nimage = \"localhost/run:1\"\n\n\
-         [[buildpacks]]\nid = \"paketo-buildpacks/procfile\"\nversion = \"5.13.4\"\nuri = \"https://example.com/procfile-5.13.4.tgz\"\n\n\
-         [[buildpacks]]\nid = \"paketo-buildpacks/java\"\nversion = \"22.1.0\"\nuri = \"urn:cnb:registry:paketo-buildpacks/java@22.1.0\"\n\n\
-         [[order]]\n[[order.group]]\nid = \"paketo-buildpacks/procfile\"\n",
-    )
-    .unwrap();
-    let output = create(&config, &layout, &lifecycle, &work.path().join("out"));
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(
-        stderr(&output).lines().last().unwrap(),
-        format!(
-            "error: {}: only local modules (.cnb files, module directories) and image references \
-             (docker://<image>, or image = \"<image>\") can go into a builder; these are neither: \
-             buildpacks[0] (https://example.com/procfile-5.13.4.tgz), \
-             buildpacks[1] (urn:cnb:registry:paketo-buildpacks/java@22.1.0)",
-            config.display()
-        )
-    );
-    assert!(!work.path().join("out").exists());
+        (
+            "urls-and-urns",
+            &with_ids,
+            "\n[[buildpacks]]\nid = \"paketo-buildpacks/procfile\"\nversion = \"5.13.4\"\nuri = \"https://example.com/procfile-5.13.4.tgz\"\n\n\
+             [[buildpacks]]\nid = \"paketo-buildpacks/java\"\nversion = \"22.1.0\"\nuri = \"urn:cnb:registry:paketo-buildpacks/java@22.1.0\"\n\n\
+             [[order]]\n[[order.group]]\nid = \"paketo-buildpacks/procfile\"\n",
+            format!(
+                "{}: only local modules (.cnb files, module directories) and image references \
+                 (docker://<image>, or image = \"<image>\") can go into a builder; these are neither: \
+                 buildpacks[0] (https://example.com/procfile-5.13.4.tgz), \
+                 buildpacks[1] (urn:cnb:registry:paketo-buildpacks/java@22.1.0)",
+                config("urls-and-urns").display()
+            ),
+        ),
+    ] {
+        std::fs::write(config(case), format!("{stack}{modules}")).unwrap();
+        let out = work.path().join(format!("out-{case}"));
+        create(&config(case), build_image, &lifecycle, &out)
+            .assert_last_line(1, &format!("error: {error}"));
+        assert!(!out.exists(), "{case}: nothing is written");
+    }
 }
 
 fn copy_dir(source: &Path, destination: &Path) {

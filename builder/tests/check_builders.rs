@@ -8,29 +8,23 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use cnb_harness::workspace_root;
+use cnb_harness::{Outcome, Process, assert_contains, workspace_root};
 use packager::builders::discover_definitions;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn check(files: &[&Path]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_packager"))
-        .arg("check")
-        .args(files)
-        .current_dir(workspace_root())
-        .output()
-        .unwrap()
+fn check(files: &[&Path]) -> Process {
+    cnb_harness::command::output(
+        Command::new(env!("CARGO_BIN_EXE_packager"))
+            .arg("check")
+            .args(files)
+            .current_dir(workspace_root()),
+    )
+    .into()
 }
 
 fn broken_fixtures() -> Vec<PathBuf> {
-    let dir = workspace_root().join("tests/fixtures/builders/broken");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-        .collect();
-    files.sort();
-    files
+    cnb_harness::fixture_files("builders/broken", "toml")
 }
 
 #[test]
@@ -49,17 +43,12 @@ fn the_builder_definitions_pass() {
     );
     let paths: Vec<&Path> = definitions.iter().map(|d| d.path.as_path()).collect();
     let output = check(&paths);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    output.assert_success();
     for definition in &definitions {
-        assert!(
-            stdout.contains(&format!("{}: ok", definition.path.display())),
-            "{stdout}"
-        );
+        assert_contains!(output.stdout, format!("{}: ok", definition.path.display()));
     }
     // Buildpackless builders have no order: pack warns, so does check.
-    assert_eq!(stderr.matches("empty order").count(), 3, "{stderr}");
+    assert_eq!(output.stderr.matches("empty order").count(), 3, "{output}");
 }
 
 #[test]
@@ -96,23 +85,21 @@ fn every_broken_fixture_is_rejected_with_its_messages() {
         );
 
         let output = check(&[fixture]);
-        assert_eq!(output.status.code(), Some(1), "{}", fixture.display());
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let mut lines: Vec<&str> = stderr.lines().collect();
-        assert_eq!(
-            lines.pop(),
-            Some("error: 1 of 1 builder.toml file(s) have problems (listed above)"),
-            "{stderr}"
+        output.assert_last_line(
+            1,
+            "error: 1 of 1 builder.toml file(s) have problems (listed above)",
         );
+        let mut lines: Vec<&str> = output.stderr.lines().collect();
+        lines.pop();
         match syntax_line {
             Some(line) => {
-                assert_eq!(lines.len(), 1, "{stderr}");
+                assert_eq!(lines.len(), 1, "{output}");
                 assert!(
                     lines[0].starts_with(&format!("{}:{line}: invalid TOML: ", fixture.display())),
-                    "{stderr}"
+                    "{output}"
                 );
             }
-            None => assert_eq!(lines, expected, "{}", fixture.display()),
+            None => assert_eq!(lines, expected, "{}\n{output}", fixture.display()),
         }
     }
 }
@@ -122,21 +109,20 @@ fn several_files_are_checked_and_counted() {
     let fixtures = broken_fixtures();
     let good = workspace_root().join("builder/builders/builder-ubi8-base/builder.toml");
     let output = check(&[&good, &fixtures[0], &fixtures[1]]);
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(
-        stderr.lines().last(),
-        Some("error: 2 of 3 builder.toml file(s) have problems (listed above)")
+    output.assert_last_line(
+        1,
+        "error: 2 of 3 builder.toml file(s) have problems (listed above)",
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains(&format!("{}: ok", good.display())));
+    assert_contains!(output.stdout, format!("{}: ok", good.display()));
 }
 
 #[test]
 fn a_missing_file_is_a_problem() {
     let output = check(&[Path::new("no/such/builder.toml")]);
-    assert_eq!(output.status.code(), Some(1));
+    output.assert_exit(1);
     assert_eq!(
-        String::from_utf8_lossy(&output.stderr).lines().next(),
-        Some("no/such/builder.toml: cannot read the file: it does not exist")
+        output.stderr.lines().next(),
+        Some("no/such/builder.toml: cannot read the file: it does not exist"),
+        "{output}"
     );
 }

@@ -12,21 +12,17 @@
 mod hostile;
 
 use cnb_harness::oci::BuildImage;
+use cnb_harness::{Outcome, Process, assert_contains, mkfifo, write_executable};
 use hostile::{Answer, Body, HostileRegistry};
 use oci_layout::{Image, LayerBuilder, Owner, check_file_digest, digest_hex, sha256_digest};
 use packager::registry::auth::{AUTH_FILE_LIMIT, AuthFile};
 use packager::registry::{Registry, RegistryOptions, Timeouts};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
 const STACK_ID: &str = "io.buildpacks.stacks.ubi8";
-
-fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo").arg(path).status();
-    assert!(status.unwrap().success(), "mkfifo {}", path.display());
-}
 
 /// A one-layer image served by a registry of the test's own: `(routes, layer digest, config
 /// digest)`.
@@ -238,9 +234,7 @@ fn tiny_buildpack(dir: &Path) -> PathBuf {
     )
     .unwrap();
     for phase in ["detect", "build"] {
-        let path = module.join("bin").join(phase);
-        std::fs::write(&path, "#!/bin/sh\nexit 0\n").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        write_executable(&module.join("bin").join(phase), "#!/bin/sh\nexit 0\n");
     }
     module
 }
@@ -266,12 +260,11 @@ fn tiny_builder(dir: &Path) -> PathBuf {
 /// A stand-in lifecycle: a script that prints `version` for `-version`.
 fn fake_lifecycle(path: &Path, version: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, format!("#!/bin/sh\necho {version}\n")).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    write_executable(path, &format!("#!/bin/sh\necho {version}\n"));
 }
 
 /// `packager builder create` in `dir`, with `PATH` starting with `path_first`.
-fn create_in(dir: &Path, path_first: &Path, args: &[&str]) -> Output {
+fn create_in(dir: &Path, path_first: &Path, args: &[&str]) -> Process {
     let path = std::env::join_paths(std::iter::once(path_first.to_path_buf()).chain(
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
     ))
@@ -282,15 +275,9 @@ fn create_in(dir: &Path, path_first: &Path, args: &[&str]) -> Output {
         .env("PATH", path)
         .args(["builder", "create", "--config", "builder.toml"])
         .args(args);
-    cnb_harness::within_hang_guard("packager builder create", move || command.output().unwrap())
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+    cnb_harness::within_hang_guard("packager builder create", move || {
+        cnb_harness::command::output(&mut command).into()
+    })
 }
 
 /// The file `/cnb/lifecycle/lifecycle` of the builder tagged `tag` in `layout`.
@@ -351,19 +338,14 @@ fn a_lifecycle_named_without_a_slash_is_the_current_directorys() {
         create_in(dir, &on_path, &args.each_ref().map(String::as_str))
     };
     let output = run("a");
-    assert!(output.status.success(), "{}", text(&output));
-    assert!(
-        text(&output).contains("lifecycle 0.21.0"),
-        "{}",
-        text(&output)
-    );
+    output.assert_success();
+    assert_contains!(output.text(), "lifecycle 0.21.0");
     assert_eq!(
         embedded_lifecycle(&dir.join("out"), "a"),
         std::fs::read(dir.join("lifecycle")).unwrap()
     );
 
-    let output = run("b");
-    assert!(output.status.success(), "{}", text(&output));
+    run("b").assert_success();
     for tag in ["a", "b"] {
         assert!(
             oci_layout::read_layout(&dir.join("out"), Some(tag)).is_ok(),
@@ -385,13 +367,9 @@ fn a_lifecycle_named_without_a_slash_is_the_current_directorys() {
             "notes:x",
         ],
     );
-    assert!(!output.status.success());
-    assert!(
-        text(&output).contains(
-            "notes exists and is not an OCI image layout (no oci-layout file): choose another output or remove it"
-        ),
-        "{}",
-        text(&output)
+    output.assert_failure_with(
+        1,
+        "notes exists and is not an OCI image layout (no oci-layout file): choose another output or remove it",
     );
     assert_eq!(
         std::fs::read_to_string(dir.join("notes/todo")).unwrap(),
@@ -427,15 +405,12 @@ fn a_build_image_layout_is_read_bounded() {
 
     std::fs::remove_file(&index).unwrap();
     mkfifo(&index);
-    let output = create();
-    assert!(!output.status.success());
-    assert!(
-        text(&output).contains(&format!(
+    create().assert_failure_with(
+        1,
+        &format!(
             "{} is a FIFO, not a regular file",
             Path::new("build-image/index.json").display()
-        )),
-        "{}",
-        text(&output)
+        ),
     );
 
     std::fs::remove_file(&index).unwrap();
@@ -448,26 +423,24 @@ fn a_build_image_layout_is_read_bounded() {
         )
         .unwrap();
     };
-    write_entries(60_000);
-    assert!(std::fs::metadata(&index).unwrap().len() > 8 << 20);
-    let output = create();
-    assert!(!output.status.success());
-    let message = text(&output);
-    assert!(message.len() < 2000, "{} bytes", message.len());
-    assert!(
-        message.contains("build-image/index.json is larger than 4194304 bytes"),
-        "{message}"
-    );
-    // Under the cap: the tags listed are a few.
-    write_entries(15_000);
-    let output = create();
-    assert!(!output.status.success());
-    let message = text(&output);
-    assert!(message.len() < 2000, "{} bytes", message.len());
-    assert!(
-        message.contains("the layout holds 15000 images: name one with <dir>:<tag> (tags: x, x, x, x, x, x, x, x, 14992 more)"),
-        "{message}"
-    );
+    // Over the cap (60000 entries are over 8 MiB), then under it (the tags listed are a few):
+    // refused in a short message.
+    assert!(entry.len() * 60_000 > 8 << 20);
+    for (entries, expected) in [
+        (
+            60_000,
+            "build-image/index.json is larger than 4194304 bytes",
+        ),
+        (
+            15_000,
+            "the layout holds 15000 images: name one with <dir>:<tag> (tags: x, x, x, x, x, x, x, x, 14992 more)",
+        ),
+    ] {
+        write_entries(entries);
+        let output = create();
+        output.assert_failure_with(1, expected);
+        assert!(output.text().len() < 2000, "{entries} entries: {output}");
+    }
 }
 
 /// Manifests, indexes and configs are capped alike from a registry and from a layout.

@@ -16,20 +16,18 @@ mod registry;
 
 use cnb_harness::{Outcome, Process, assert_contains};
 use paketo::{fixture_name, fixtures, in_registry, packager, paketo_registry};
-use registry::{TestRegistry, pack_binary, pack_config};
+use registry::{TestRegistry, outcome, pack_binary, pack_config};
 use std::path::Path;
 use std::process::Command;
 
 /// `pack` with a home of the test's own (image extensions are experimental in pack).
 fn pack(home: &Path, args: &[&str]) -> Process {
-    Process::from(
+    outcome(
         Command::new(pack_binary())
             .args(args)
             .arg("--no-color")
             .env("PACK_HOME", home)
-            .env("DOCKER_CONFIG", home.join("docker-config"))
-            .output()
-            .unwrap(),
+            .env("DOCKER_CONFIG", home.join("docker-config")),
     )
 }
 
@@ -85,7 +83,7 @@ fn create_both(
         "--publish",
         &by_packager,
     ];
-    let packager_created = Process::from(packager(&args, registry, cache));
+    let packager_created = packager(&args, registry, cache);
     (by_pack, pack_created, by_packager, packager_created)
 }
 
@@ -103,8 +101,7 @@ fn inaccessible(text: &str) -> Vec<String> {
 
 #[test]
 fn paketo_shaped_definitions_inspect_the_same_made_by_pack_and_by_the_packager() {
-    let work = tempfile::tempdir().unwrap();
-    let registry = paketo_registry(work.path());
+    let (registry, work) = paketo_registry();
     let home = work.path().join("pack-home");
     std::fs::create_dir_all(&home).unwrap();
     std::fs::write(home.join("config.toml"), "experimental = true\n").unwrap();

@@ -6,6 +6,7 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
+use cnb_harness::{Outcome, Process, assert_contains};
 use cnb_package::descriptor::{ModuleDescriptor, ModuleKind};
 use cnb_package::elf::check_static;
 use cnb_package::workspace::find_workspace_root;
@@ -26,6 +27,11 @@ fn entries(dir: &Path) -> BTreeSet<String> {
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect()
+}
+
+/// What `command` did (it may fail).
+fn run(command: &mut Command) -> Process {
+    cnb_harness::command::output(command).into()
 }
 
 fn mode(path: &Path) -> u32 {
@@ -90,7 +96,7 @@ fn packages_the_example_buildpack_and_replaces_it_cleanly() {
     let app = tempfile::tempdir().unwrap();
     std::fs::write(app.path().join(".curl-version"), "8.5.0\n").unwrap();
     let plan = out.path().join("plan.toml");
-    let output = Command::new(packaged.dir.join("bin/detect"))
+    run(Command::new(packaged.dir.join("bin/detect"))
         .arg(out.path())
         .arg(&plan)
         .current_dir(app.path())
@@ -99,17 +105,11 @@ fn packages_the_example_buildpack_and_replaces_it_cleanly() {
         .env("CNB_TARGET_OS", "linux")
         .env("CNB_TARGET_ARCH", "amd64")
         .env("CNB_TARGET_DISTRO_NAME", "ubuntu")
-        .env("CNB_TARGET_DISTRO_VERSION", "22.04")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .env("CNB_TARGET_DISTRO_VERSION", "22.04"))
+    .assert_success();
     let plan = std::fs::read_to_string(plan).unwrap();
-    assert!(plan.contains("name = \"curl\""), "{plan}");
-    assert!(plan.contains("version = \"8.5.0\""), "{plan}");
+    assert_contains!(plan, "name = \"curl\"");
+    assert_contains!(plan, "version = \"8.5.0\"");
 
     // Packaging again replaces the directory: stray files go, no temporary directory stays.
     std::fs::write(packaged.dir.join("stray"), "left over").unwrap();
@@ -125,18 +125,7 @@ fn packages_the_example_buildpack_and_replaces_it_cleanly() {
 #[test]
 fn a_failed_layout_keeps_the_old_module_and_leaves_no_partial_one() {
     let source = tempfile::tempdir().unwrap();
-    let descriptor_path = source.path().join("buildpack.toml");
-    std::fs::write(
-        &descriptor_path,
-        "[buildpack]\nid = \"a/b\"\nversion = \"1.0.0\"\n",
-    )
-    .unwrap();
-    let descriptor = ModuleDescriptor {
-        kind: ModuleKind::Buildpack,
-        path: descriptor_path,
-        id: "a/b".to_string(),
-        version: "1.0.0".to_string(),
-    };
+    let descriptor = test_descriptor(source.path());
     let modules = tempfile::tempdir().unwrap();
     let old = modules.path().join("a_b");
     std::fs::create_dir(&old).unwrap();
@@ -163,6 +152,13 @@ fn a_failed_layout_keeps_the_old_module_and_leaves_no_partial_one() {
     assert_eq!(entries(modules.path()), BTreeSet::from(["a_b".into()]));
 }
 
+/// A descriptor of `a/b` in `dir`, and a stand-in binary `main` beside it.
+fn test_module(dir: &Path) -> (ModuleDescriptor, PathBuf) {
+    let binary = dir.join("main");
+    std::fs::write(&binary, "main").unwrap();
+    (test_descriptor(dir), binary)
+}
+
 fn test_descriptor(dir: &Path) -> ModuleDescriptor {
     let path = dir.join("buildpack.toml");
     std::fs::write(&path, "[buildpack]\nid = \"a/b\"\nversion = \"1.0.0\"\n").unwrap();
@@ -177,9 +173,7 @@ fn test_descriptor(dir: &Path) -> ModuleDescriptor {
 #[test]
 fn extra_binaries_are_placed_next_to_the_module_executables() {
     let source = tempfile::tempdir().unwrap();
-    let descriptor = test_descriptor(source.path());
-    let binary = source.path().join("main");
-    std::fs::write(&binary, "main").unwrap();
+    let (descriptor, binary) = test_module(source.path());
     let helper = source.path().join("helper-build-output");
     std::fs::write(&helper, "helper").unwrap();
     std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -208,9 +202,7 @@ fn extra_binaries_are_placed_next_to_the_module_executables() {
 #[test]
 fn extra_binaries_cannot_replace_module_executables_or_escape_bin() {
     let source = tempfile::tempdir().unwrap();
-    let descriptor = test_descriptor(source.path());
-    let binary = source.path().join("main");
-    std::fs::write(&binary, "main").unwrap();
+    let (descriptor, binary) = test_module(source.path());
     let modules = tempfile::tempdir().unwrap();
     for name in ["detect", "build", "generate", "../escape", "a/b", ""] {
         let extra = [ExtraBinary {
@@ -279,45 +271,28 @@ fn packaging_error(descriptor_name: &str, descriptor: &str) -> (String, PathBuf)
 }
 
 #[test]
-fn bad_id_names_the_file() {
-    let (message, module) = packaging_error(
-        "extension.toml",
-        "api = \"0.10\"\n[extension]\nid = \"my extension\"\nversion = \"1.0.0\"\n",
-    );
-    assert_eq!(
-        message,
-        format!(
-            "invalid id \"my extension\" in {}: ' ' is not allowed (ids may contain only ASCII letters, digits, '.', '/' and '-')",
-            module.join("extension.toml").display()
-        )
-    );
-
-    let (message, module) = packaging_error(
-        "buildpack.toml",
-        "[buildpack]\nid = \"sbom\"\nversion = \"1.0.0\"\n",
-    );
-    assert_eq!(
-        message,
-        format!(
-            "invalid id \"sbom\" in {}: this id is reserved by the CNB specification (app, config, generated, sbom cannot be used)",
-            module.join("buildpack.toml").display()
-        )
-    );
-}
-
-#[test]
-fn bad_version_names_the_file() {
-    let (message, module) = packaging_error(
-        "buildpack.toml",
-        "[buildpack]\nid = \"examples/fake\"\nversion = \"1.02.0\"\n",
-    );
-    assert_eq!(
-        message,
-        format!(
-            "invalid version \"1.02.0\" in {}: expected MAJOR.MINOR.PATCH such as \"1.2.3\" (digits only, no leading zeros)",
-            module.join("buildpack.toml").display()
-        )
-    );
+fn bad_ids_and_versions_name_the_file() {
+    for (descriptor_name, descriptor, expected) in [
+        (
+            "extension.toml",
+            "api = \"0.10\"\n[extension]\nid = \"my extension\"\nversion = \"1.0.0\"\n",
+            "invalid id \"my extension\" in {file}: ' ' is not allowed (ids may contain only ASCII letters, digits, '.', '/' and '-')",
+        ),
+        (
+            "buildpack.toml",
+            "[buildpack]\nid = \"sbom\"\nversion = \"1.0.0\"\n",
+            "invalid id \"sbom\" in {file}: this id is reserved by the CNB specification (app, config, generated, sbom cannot be used)",
+        ),
+        (
+            "buildpack.toml",
+            "[buildpack]\nid = \"examples/fake\"\nversion = \"1.02.0\"\n",
+            "invalid version \"1.02.0\" in {file}: expected MAJOR.MINOR.PATCH such as \"1.2.3\" (digits only, no leading zeros)",
+        ),
+    ] {
+        let (message, module) = packaging_error(descriptor_name, descriptor);
+        let file = module.join(descriptor_name).display().to_string();
+        assert_eq!(message, expected.replace("{file}", &file), "{descriptor}");
+    }
 }
 
 #[test]
@@ -333,7 +308,7 @@ fn missing_fields_name_the_file() {
         )),
         "{message}"
     );
-    assert!(message.contains("version"), "{message}");
+    assert_contains!(message, "version");
 }
 
 #[test]
@@ -359,18 +334,16 @@ fn cli_reports_one_error_line_and_fails() {
         "[workspace]\nmembers = [\"buildpacks/*\"]\n",
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_packager"))
+    let output = run(Command::new(env!("CARGO_BIN_EXE_packager"))
         .arg("package")
-        .current_dir(root.path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert!(output.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let last_line = stderr.lines().last().unwrap();
+        .current_dir(root.path()));
+    output.assert_exit(1);
+    assert!(output.stdout.is_empty(), "{output}");
     assert!(
-        last_line.starts_with("error: cannot package buildpacks/fake: invalid id \"app\" in "),
-        "{stderr}"
+        output.stderr.lines().last().is_some_and(|line| {
+            line.starts_with("error: cannot package buildpacks/fake: invalid id \"app\" in ")
+        }),
+        "{output}"
     );
 }
 
@@ -379,17 +352,14 @@ fn cli_with_no_modules_succeeds_quietly() {
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("Cargo.toml"), "[workspace]\n").unwrap();
     std::fs::create_dir(root.path().join("extensions")).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_packager"))
+    let output = run(Command::new(env!("CARGO_BIN_EXE_packager"))
         .args(["package", "--out", "dist"])
-        .current_dir(root.path())
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    assert!(output.stdout.is_empty());
+        .current_dir(root.path()));
+    output.assert_success();
+    assert!(output.stdout.is_empty(), "{output}");
     assert!(
-        String::from_utf8_lossy(&output.stderr).starts_with("No module crates in "),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        output.stderr.starts_with("No module crates in "),
+        "{output}"
     );
     assert!(!root.path().join("dist").exists());
 }
@@ -397,18 +367,17 @@ fn cli_with_no_modules_succeeds_quietly() {
 #[test]
 fn cli_outside_a_workspace_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_packager"))
+    let output = run(Command::new(env!("CARGO_BIN_EXE_packager"))
         .arg("package")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+        .current_dir(dir.path()));
+    output.assert_exit(1);
     assert!(
-        stderr.starts_with("error: no Cargo workspace at or above "),
-        "{stderr}"
+        output
+            .stderr
+            .starts_with("error: no Cargo workspace at or above "),
+        "{output}"
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(output.stderr.lines().count(), 1, "{output}");
 }
 
 #[test]
@@ -423,26 +392,20 @@ fn packages_every_binary_of_a_module_crate_statically() {
     .unwrap();
     let module = root.path().join("buildpacks/two");
     std::fs::create_dir_all(module.join("src/bin")).unwrap();
-    std::fs::write(
-        module.join("Cargo.toml"),
-        "[package]\nname = \"two\"\nedition = \"2024\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        module.join("buildpack.toml"),
-        "api = \"0.10\"\n[buildpack]\nid = \"examples/two\"\nversion = \"1.0.0\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        module.join("src/main.rs"),
-        "fn main() { println!(\"main\"); }\n",
-    )
-    .unwrap();
-    std::fs::write(
-        module.join("src/bin/helper.rs"),
-        "fn main() { println!(\"helper\"); }\n",
-    )
-    .unwrap();
+    for (file, text) in [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"two\"\nedition = \"2024\"\n",
+        ),
+        (
+            "buildpack.toml",
+            "api = \"0.10\"\n[buildpack]\nid = \"examples/two\"\nversion = \"1.0.0\"\n",
+        ),
+        ("src/main.rs", "fn main() { println!(\"main\"); }\n"),
+        ("src/bin/helper.rs", "fn main() { println!(\"helper\"); }\n"),
+    ] {
+        std::fs::write(module.join(file), text).unwrap();
+    }
 
     let out = root.path().join("out/modules");
     let packaged = package_module(root.path(), Path::new("buildpacks/two"), &out).unwrap();
@@ -461,6 +424,7 @@ fn packages_every_binary_of_a_module_crate_statically() {
     assert_eq!(mode(&helper), 0o755);
     check_static(&helper).unwrap();
     check_static(&packaged.dir.join("bin/build")).unwrap();
-    let output = Command::new(&helper).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "helper\n");
+    let output = run(&mut Command::new(&helper));
+    output.assert_success();
+    assert_eq!(output.stdout, "helper\n", "{output}");
 }

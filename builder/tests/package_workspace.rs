@@ -9,7 +9,7 @@
 #![allow(unused_crate_dependencies)]
 
 use cnb_harness::oci::{extract_archive, json_label, skopeo_inspect, umoci_stat, umoci_unpack};
-use cnb_harness::workspace_root;
+use cnb_harness::{Outcome, Process, workspace_root};
 use oci_layout::{NORMALIZED_MTIME, read_archive};
 use packager::builder_toml::{ModuleSource, check_file};
 use std::collections::BTreeMap;
@@ -19,21 +19,14 @@ use std::process::Command;
 
 /// Runs `packager package --out <out>` in the workspace; returns its stdout lines.
 fn package(out: &Path) -> Vec<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_packager"))
-        .args(["package", "--out"])
-        .arg(out)
-        .current_dir(workspace_root())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    let output = Process::from(cnb_harness::command::output(
+        Command::new(env!("CARGO_BIN_EXE_packager"))
+            .args(["package", "--out"])
+            .arg(out)
+            .current_dir(workspace_root()),
+    ));
+    output.assert_success();
+    output.stdout.lines().map(str::to_string).collect()
 }
 
 /// Every file under `dir`, by relative path, with its bytes (symlinks by their target).

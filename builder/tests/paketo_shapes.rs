@@ -12,152 +12,40 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
+#[path = "support/paketo.rs"]
+mod paketo;
 #[path = "support/registry.rs"]
-mod fixtures;
+mod registry;
 
-use cnb_harness::workspace_root;
+use cnb_harness::{Outcome, assert_contains, assert_not_contains, workspace_root};
 use cnb_package::buildpackage::{BUILDPACK_LAYERS_LABEL, METADATA_LABEL, write_buildpackage};
-use fixtures::{
-    LIFECYCLE_VERSION, TestRegistry, build_image, buildpack_dir, lifecycle_binary, push,
-    push_buildpackages, push_stack, run,
+use paketo::{fixture_name, fixtures, in_registry, packager, paketo_registry};
+use registry::{
+    LIFECYCLE_VERSION, TestRegistry, build_image, buildpack_dir, lifecycle_binary, module_names,
+    outcome, push, push_stack, run,
 };
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn fixture_dir() -> PathBuf {
-    workspace_root().join("tests/fixtures/paketo")
-}
-
-fn fixtures() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-        .collect();
-    files.sort();
-    files
-}
-
-/// The fixture with its Docker Hub images named in the test registry and the lifecycle
-/// version of the one installed here.
-fn in_registry(fixture: &Path, host: &str, dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(fixture)
-        .unwrap()
-        .replace("\"index.docker.io/", &format!("\"{host}/"))
-        .replace("docker://docker.io/", &format!("docker://{host}/"))
-        .replace("\"docker.io/", &format!("\"{host}/"))
-        .replace("\"gcr.io/", &format!("\"{host}/gcr.io/"))
-        .replace(
-            "version = \"0.21.17\"",
-            &format!("version = \"{LIFECYCLE_VERSION}\""),
-        );
-    let path = dir.join(fixture.file_name().unwrap());
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// The packager with the test registry's options (no auth file of the machine's).
-fn packager(args: &[&str], registry: &TestRegistry, cache: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_packager"))
-        .args(args)
-        .args(["--insecure-registry", &registry.host, "--cache"])
-        .arg(cache)
-        .env("REGISTRY_AUTH_FILE", "/dev/null/none")
-        .env("HOME", cache)
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("DOCKER_CONFIG")
-        .output()
-        .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// A stand-in extension as a buildpackage pushed to `name`.
-fn push_extension(registry: &TestRegistry, dir: &Path, id: &str, version: &str, name: &str) {
-    let module = dir.join(format!("{}-{version}", id.replace('/', "_")));
-    std::fs::create_dir_all(module.join("bin")).unwrap();
-    std::fs::write(
-        module.join("extension.toml"),
-        format!("api = \"0.10\"\n[extension]\nid = \"{id}\"\nversion = \"{version}\"\nname = \"Stand-in {id}\"\n"),
-    )
-    .unwrap();
-    for phase in ["detect", "generate"] {
-        let path = module.join("bin").join(phase);
-        std::fs::write(&path, "#!/bin/sh\nexit 0\n").unwrap();
-        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-    }
-    let cnb = dir.join(format!("{}.cnb", id.replace('/', "_")));
-    write_buildpackage(&module, &cnb).unwrap();
-    push(
-        &format!("oci-archive:{}", cnb.display()),
-        &registry.image(name),
-        false,
-    );
-}
-
-fn module_names(metadata: &serde_json::Value, key: &str) -> Vec<String> {
-    // pack writes an empty list as `null`.
-    let mut names: Vec<String> = metadata[key]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| {
-            format!(
-                "{}@{}",
-                m["id"].as_str().unwrap(),
-                m["version"].as_str().unwrap()
-            )
-        })
-        .collect();
-    names.sort();
-    names
-}
+use std::process::Command;
 
 #[test]
 #[allow(clippy::too_many_lines)] // one registry set up, every fixture through it
 fn paketo_shaped_definitions_are_checked_and_made() {
-    let registry = TestRegistry::start(false);
-    let work = tempfile::tempdir().unwrap();
-    let layout = build_image(work.path());
-    push_stack(&registry, &layout, false);
-    push_buildpackages(&registry, work.path(), false);
-    push_extension(
-        &registry,
-        work.path(),
-        "paketo-community/ubi-nodejs-extension",
-        "0.1.0",
-        "paketocommunity/ubi-nodejs-extension:0.1.0",
-    );
-    push_extension(
-        &registry,
-        work.path(),
-        "paketo-community/ubi-java-extension",
-        "0.2.0",
-        "paketocommunity/ubi-java-extension:0.2.0",
-    );
+    let (registry, work) = paketo_registry();
     let cache = work.path().join("cache");
     let fixtures = fixtures();
     assert_eq!(fixtures.len(), 5, "{fixtures:?}");
     for fixture in &fixtures {
-        let name = fixture.file_stem().unwrap().to_string_lossy().into_owned();
+        let name = fixture_name(fixture);
         let original = std::fs::read_to_string(fixture).unwrap();
 
         // Offline: accepted, every image module named in a warning, nothing contacted (the
         // names are Docker Hub's, which this machine cannot reach).
-        let offline = Command::new(env!("CARGO_BIN_EXE_packager"))
-            .arg("check")
-            .arg(fixture)
-            .output()
-            .unwrap();
-        assert!(offline.status.success(), "{name}: {}", text(&offline));
-        let stderr = String::from_utf8_lossy(&offline.stderr);
+        let offline = outcome(
+            Command::new(env!("CARGO_BIN_EXE_packager"))
+                .arg("check")
+                .arg(fixture),
+        );
+        offline.assert_success();
         let table: toml::Table = toml::from_str(&original).unwrap();
         let image_modules = ["buildpacks", "extensions"]
             .iter()
@@ -172,21 +60,21 @@ fn paketo_shaped_definitions_are_checked_and_made() {
             })
             .count();
         assert_eq!(
-            stderr.matches("is not pulled by an offline check").count(),
+            offline
+                .stderr
+                .matches("is not pulled by an offline check")
+                .count(),
             image_modules,
-            "{name}: {stderr}"
+            "{name}: {offline}"
         );
 
         // Verified: the same, read from the images; no warning about them left.
         let config = in_registry(fixture, &registry.host, work.path());
         let config_arg = config.to_str().unwrap();
         let verified = packager(&["check", "--verify", config_arg], &registry, &cache);
-        assert!(verified.status.success(), "{name}: {}", text(&verified));
-        assert!(
-            !text(&verified).contains("not pulled") && !text(&verified).contains("not among"),
-            "{name}: {}",
-            text(&verified)
-        );
+        verified.assert_success();
+        assert_not_contains!(verified.text(), "not pulled", "{name}");
+        assert_not_contains!(verified.text(), "not among", "{name}");
 
         // Made: the builder's labels list what the images hold.
         let output = work.path().join(format!("builder-{name}"));
@@ -204,7 +92,7 @@ fn paketo_shaped_definitions_are_checked_and_made() {
             &registry,
             &cache,
         );
-        assert!(created.status.success(), "{name}: {}", text(&created));
+        created.assert_success();
         let image = oci_layout::read_layout(&output, Some("latest")).unwrap();
         let metadata: serde_json::Value =
             serde_json::from_str(image.label("io.buildpacks.builder.metadata").unwrap()).unwrap();
@@ -279,11 +167,7 @@ fn paketo_shaped_definitions_are_checked_and_made() {
                     registry.image("paketobuildpacks/run-ubi8-base:latest")
                 );
                 if name == "targets-lifecycle-uri" {
-                    assert!(
-                        text(&created).contains("warning: [lifecycle] uri is ignored"),
-                        "{}",
-                        text(&created)
-                    );
+                    assert_contains!(created.text(), "warning: [lifecycle] uri is ignored");
                 }
             }
             other => panic!("a fixture without assertions: {other}"),
@@ -452,31 +336,20 @@ fn ids_and_versions_from_labels_that_leave_their_directory_are_refused() {
                 &cache,
             );
             if expected.is_empty() {
-                assert!(created.status.success(), "{tag}: {}", text(&created));
+                created.assert_success();
                 let image = oci_layout::read_layout(&output, Some("latest")).unwrap();
-                assert!(
-                    image
-                        .label(BUILDPACK_LAYERS_LABEL)
-                        .unwrap()
-                        .contains("stand-in/evil")
+                assert_contains!(
+                    image.label(BUILDPACK_LAYERS_LABEL).unwrap(),
+                    "stand-in/evil"
                 );
                 std::fs::remove_dir_all(&output).unwrap();
                 continue;
             }
-            let stderr = String::from_utf8_lossy(&created.stderr);
-            assert_eq!(created.status.code(), Some(1), "{tag} {uri}: {stderr}");
-            assert!(
-                stderr.contains(expected),
-                "{tag} {uri}: {expected:?} in {stderr}"
-            );
-            assert!(
-                stderr.contains(&uri),
-                "{tag}: the image or file is named: {stderr}"
-            );
-            assert!(
-                !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
-                "{stderr:?}"
-            );
+            created.assert_failure_with(1, expected);
+            assert_contains!(created.stderr, uri, "{tag}: the image or file is named");
+            for control in ["\u{1b}", "\u{7}"] {
+                assert_not_contains!(created.stderr, control, "{tag} {uri}");
+            }
             assert!(!output.exists(), "{tag} {uri}: nothing is written");
             // `check --verify` says the same of images.
             if uri.starts_with("docker://") {
@@ -485,12 +358,7 @@ fn ids_and_versions_from_labels_that_leave_their_directory_are_refused() {
                     &registry,
                     &cache,
                 );
-                assert_eq!(checked.status.code(), Some(1), "{tag}: {}", text(&checked));
-                assert!(
-                    text(&checked).contains(expected),
-                    "{tag}: {}",
-                    text(&checked)
-                );
+                checked.assert_failure_with(1, expected);
             }
         }
     }
@@ -560,7 +428,10 @@ fn the_lifecycle_comes_from_lifecycle_version_or_uri() {
     let tarball = workspace_root().join(format!(
         "target/tools/lifecycle-v{LIFECYCLE_VERSION}+linux.x86-64.tgz"
     ));
-    let base = std::fs::read_to_string(fixture_dir().join("stack-only-build-env.toml")).unwrap();
+    let base = std::fs::read_to_string(
+        workspace_root().join("tests/fixtures/paketo/stack-only-build-env.toml"),
+    )
+    .unwrap();
     let declared = format!("version = \"{LIFECYCLE_VERSION}\"");
     for (name, lifecycle, expected) in [
         ("by-version", declared.clone(), Ok(repository.clone())),
@@ -604,17 +475,14 @@ fn the_lifecycle_comes_from_lifecycle_version_or_uri() {
         );
         match expected {
             Ok(pulled) => {
-                assert!(created.status.success(), "{name}: {}", text(&created));
-                let stderr = String::from_utf8_lossy(&created.stderr);
-                assert!(
-                    stderr.contains(&format!("lifecycle {LIFECYCLE_VERSION},")),
-                    "{name}: {stderr}"
+                created.assert_success();
+                assert_contains!(
+                    created.stderr,
+                    format!("lifecycle {LIFECYCLE_VERSION},"),
+                    "{name}"
                 );
                 if !pulled.is_empty() {
-                    assert!(
-                        stderr.contains(&format!("pulled {pulled}")),
-                        "{name}: {stderr}"
-                    );
+                    assert_contains!(created.stderr, format!("pulled {pulled}"), "{name}");
                 }
                 let image = oci_layout::read_layout(&output, Some("latest")).unwrap();
                 let metadata: serde_json::Value =
@@ -623,12 +491,7 @@ fn the_lifecycle_comes_from_lifecycle_version_or_uri() {
                 assert_eq!(metadata["lifecycle"]["version"], LIFECYCLE_VERSION);
             }
             Err(message) => {
-                assert_eq!(created.status.code(), Some(1), "{name}: {}", text(&created));
-                assert!(
-                    text(&created).contains(&message),
-                    "{name}: {message:?} in {}",
-                    text(&created)
-                );
+                created.assert_failure_with(1, &message);
                 assert!(!output.exists(), "{name}");
             }
         }

@@ -18,15 +18,15 @@ mod fixtures;
 
 use base64::Engine;
 use cnb_harness::oci::json_label;
-use cnb_harness::workspace_root;
+use cnb_harness::{Outcome, Process, assert_contains, assert_not_contains, workspace_root};
 use fixtures::{
     LIFECYCLE_VERSION, PASSWORD, RUN_IMAGES, STACK_ID, TestRegistry, USER, build_image,
-    lifecycle_binary, our_packages, pack_binary, pack_config, push, push_buildpackages, push_stack,
-    run, ubi8_definition,
+    builder_create, lifecycle_binary, module_names, our_packages, outcome, pack_binary,
+    pack_config, push, registry_with_stand_ins, run, ubi8_definition,
 };
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// `skopeo inspect` (`--raw`: the manifest or index as stored) of an image in the registry.
 fn inspect(image: &str, raw: bool, creds: bool) -> Option<serde_json::Value> {
@@ -58,34 +58,12 @@ fn blob_data(registry: &TestRegistry, digest: &str) -> PathBuf {
 }
 
 /// `packager builder create` with the test's registry options; `extra` after them.
-fn create(config: &Path, registry: &TestRegistry, cache: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_packager"))
-        .args(["builder", "create", "--config"])
-        .arg(config)
-        .arg("--lifecycle")
-        .arg(lifecycle_binary())
-        .args(["--insecure-registry", &registry.host, "--cache"])
-        .arg(cache)
-        // No auth file of the machine's: an empty one unless the test passes its own.
-        .env("REGISTRY_AUTH_FILE", "/dev/null/none")
-        .env("HOME", cache)
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("DOCKER_CONFIG")
-        .args(extra)
-        .output()
-        .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+fn create(config: &Path, registry: &TestRegistry, cache: &Path, extra: &[&str]) -> Process {
+    outcome(builder_create(config, &registry.host, cache).args(extra))
 }
 
 /// The figures of the registry line: (blobs downloaded, bytes downloaded, blobs uploaded).
-fn transfer(output: &Output) -> (u64, u64, u64) {
+fn transfer(output: &Process) -> (u64, u64, u64) {
     let numbers = transfer_figures(output);
     (numbers[1], numbers[2], numbers[4])
 }
@@ -93,12 +71,12 @@ fn transfer(output: &Output) -> (u64, u64, u64) {
 /// Every figure of the registry line, in its order: manifests fetched, blobs downloaded, bytes
 /// downloaded, blobs from the cache, blobs uploaded, bytes uploaded, blobs already there,
 /// blobs mounted.
-fn transfer_figures(output: &Output) -> Vec<u64> {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let line = stderr
+fn transfer_figures(output: &Process) -> Vec<u64> {
+    let line = output
+        .stderr
         .lines()
         .find(|line| line.trim_start().starts_with("registry:"))
-        .unwrap_or_else(|| panic!("no registry line in:\n{stderr}"));
+        .unwrap_or_else(|| panic!("no registry line in:\n{output}"));
     let numbers: Vec<u64> = line
         .split(|c: char| !c.is_ascii_digit())
         .filter(|word| !word.is_empty())
@@ -111,27 +89,21 @@ fn transfer_figures(output: &Output) -> Vec<u64> {
 #[test]
 #[allow(clippy::too_many_lines)] // one flow: cold create and publish, read back, warm create
 fn creates_and_publishes_a_ubi8_shaped_builder_from_registry_images() {
-    let registry = TestRegistry::start(false);
-    let work = tempfile::tempdir().unwrap();
-    let layout = build_image(work.path());
-    push_stack(&registry, &layout, false);
-    push_buildpackages(&registry, work.path(), false);
+    let (registry, work) = registry_with_stand_ins(false);
     let config = ubi8_definition(work.path(), &registry.host);
     let cache = work.path().join("cache");
     let builder = registry.image("builders/ubi8:latest");
 
     let cold = create(&config, &registry, &cache, &["--publish", &builder]);
-    assert!(cold.status.success(), "{}", text(&cold));
+    cold.assert_success();
     // stderr is a pipe here: no progress lines (they are for a terminal), no escapes.
-    let log = String::from_utf8_lossy(&cold.stderr);
-    assert!(
-        !log.contains("Downloaded ") && !log.contains("Uploaded ") && !log.contains('\u{1b}'),
-        "{log}"
-    );
-    let stdout = String::from_utf8_lossy(&cold.stdout).into_owned();
+    for unwanted in ["Downloaded ", "Uploaded ", "\u{1b}"] {
+        assert_not_contains!(cold.stderr, unwanted);
+    }
+    let stdout = cold.stdout.clone();
     let digest = stdout
         .strip_prefix(&format!("{builder} "))
-        .unwrap_or_else(|| panic!("{stdout}"))
+        .unwrap_or_else(|| panic!("{cold}"))
         .trim()
         .to_string();
     // Cold: the manifests and configs are downloaded; the build image's and buildpackages'
@@ -143,8 +115,7 @@ fn creates_and_publishes_a_ubi8_shaped_builder_from_registry_images() {
     let pulled_layers = 1 + 8;
     assert!(
         downloaded > 0 && uploaded > 0 && mounted == pulled_layers,
-        "{}",
-        text(&cold)
+        "{cold}"
     );
 
     // The registry has it, by the printed digest, as a linux/amd64 image of the build image's
@@ -185,24 +156,9 @@ fn creates_and_publishes_a_ubi8_shaped_builder_from_registry_images() {
     assert_eq!(layers.len(), build_layers.len() + 2 + 12 + 3);
 
     let metadata = json_label(&inspected, "io.buildpacks.builder.metadata");
-    let names = |key: &str| -> Vec<String> {
-        let mut names: Vec<String> = metadata[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| {
-                format!(
-                    "{}@{}",
-                    m["id"].as_str().unwrap(),
-                    m["version"].as_str().unwrap()
-                )
-            })
-            .collect();
-        names.sort();
-        names
-    };
-    let buildpacks = names("buildpacks");
-    for expected in [
+    // Paketo's eight among the ten.
+    let buildpacks = module_names(&metadata, "buildpacks");
+    let missing: Vec<&str> = [
         "paketo-buildpacks/java@22.1.0",
         "paketo-buildpacks/bellsoft-liberica@11.0.0",
         "paketo-buildpacks/maven@6.19.0",
@@ -211,14 +167,13 @@ fn creates_and_publishes_a_ubi8_shaped_builder_from_registry_images() {
         "paketo-buildpacks/npm-install@1.6.0",
         "paketo-buildpacks/quarkus@0.6.3",
         "paketo-buildpacks/procfile@5.13.4",
-    ] {
-        assert!(
-            buildpacks.iter().any(|b| b == expected),
-            "{expected} in {buildpacks:?}"
-        );
-    }
+    ]
+    .into_iter()
+    .filter(|expected| !buildpacks.iter().any(|name| name == expected))
+    .collect();
+    assert!(missing.is_empty(), "{missing:?} not in {buildpacks:?}");
     assert_eq!(buildpacks.len(), 10, "{buildpacks:?}");
-    assert_eq!(names("extensions").len(), 2);
+    assert_eq!(module_names(&metadata, "extensions").len(), 2);
     let run_images: Vec<&str> = metadata["images"]
         .as_array()
         .unwrap()
@@ -280,44 +235,29 @@ fn creates_and_publishes_a_ubi8_shaped_builder_from_registry_images() {
 
     // Warm: every blob from the cache, every blob already in the registry, the same image.
     let warm = create(&config, &registry, &cache, &["--publish", &builder]);
-    assert!(warm.status.success(), "{}", text(&warm));
-    assert_eq!(String::from_utf8_lossy(&warm.stdout), stdout);
-    assert_eq!(transfer(&warm), (0, 0, 0), "{}", text(&warm));
+    warm.assert_success();
+    assert_eq!(warm.stdout, stdout, "{warm}");
+    assert_eq!(transfer(&warm), (0, 0, 0), "{warm}");
 
     // The same builder written as a layout has the same digest.
-    let output = work.path().join("builder-layout");
-    let layout_run = create(
-        &config,
-        &registry,
-        &cache,
-        &["--output", &format!("{}:latest", output.display())],
+    let output = format!("{}:latest", work.path().join("builder-layout").display());
+    let write_layout = || create(&config, &registry, &cache, &["--output", &output]);
+    let layout_run = write_layout();
+    layout_run.assert_success();
+    assert!(
+        layout_run.stdout.ends_with(&format!(" {digest}\n")),
+        "{layout_run}"
     );
-    assert!(layout_run.status.success(), "{}", text(&layout_run));
-    assert!(String::from_utf8_lossy(&layout_run.stdout).ends_with(&format!(" {digest}\n")));
     // The pulled layers came into the cache then, once.
-    assert_eq!(
-        transfer(&layout_run).0,
-        pulled_layers,
-        "{}",
-        text(&layout_run)
-    );
-    let again = create(
-        &config,
-        &registry,
-        &cache,
-        &["--output", &format!("{}:latest", output.display())],
-    );
-    assert!(again.status.success(), "{}", text(&again));
-    assert_eq!(transfer(&again).0, 0, "{}", text(&again));
+    assert_eq!(transfer(&layout_run).0, pulled_layers, "{layout_run}");
+    let again = write_layout();
+    again.assert_success();
+    assert_eq!(transfer(&again).0, 0, "{again}");
 }
 
 #[test]
 fn a_registry_that_requires_credentials() {
-    let registry = TestRegistry::start(true);
-    let work = tempfile::tempdir().unwrap();
-    let layout = build_image(work.path());
-    push_stack(&registry, &layout, true);
-    push_buildpackages(&registry, work.path(), true);
+    let (registry, work) = registry_with_stand_ins(true);
     let config = ubi8_definition(work.path(), &registry.host);
     let cache = work.path().join("cache");
     let builder = registry.image("builders/ubi8:latest");
@@ -337,13 +277,8 @@ fn a_registry_that_requires_credentials() {
 
     // Without credentials: refused, the reference named.
     let anonymous = create(&config, &registry, &cache, &["--publish", &builder]);
-    assert!(!anonymous.status.success());
-    let message = text(&anonymous);
-    assert!(
-        message.contains("refused the credentials (anonymous"),
-        "{message}"
-    );
-    assert!(message.contains(&registry.host), "{message}");
+    anonymous.assert_failure_with(1, "refused the credentials (anonymous");
+    assert_contains!(anonymous.text(), registry.host);
 
     // A wrong password: refused, and nothing published.
     let wrong = auth_file("wrong");
@@ -353,10 +288,8 @@ fn a_registry_that_requires_credentials() {
         &cache,
         &["--publish", &builder, "--authfile", wrong.to_str().unwrap()],
     );
-    assert!(!refused.status.success());
-    let message = text(&refused);
-    assert!(message.contains("refused the credentials"), "{message}");
-    assert!(message.contains(&wrong.display().to_string()), "{message}");
+    refused.assert_failure_with(1, "refused the credentials");
+    assert_contains!(refused.text(), wrong.display().to_string());
     assert!(
         inspect(&builder, true, true).is_none(),
         "nothing is published"
@@ -364,19 +297,14 @@ fn a_registry_that_requires_credentials() {
 
     // The right one, from the auth file as REGISTRY_AUTH_FILE names it (as podman reads it).
     let right = auth_file(PASSWORD);
-    let published = Command::new(env!("CARGO_BIN_EXE_packager"))
-        .args(["builder", "create", "--config"])
-        .arg(&config)
-        .arg("--lifecycle")
-        .arg(lifecycle_binary())
-        .args(["--insecure-registry", &registry.host, "--cache"])
-        .arg(&cache)
-        .args(["--publish", &builder])
-        .env("REGISTRY_AUTH_FILE", &right)
-        .output()
-        .unwrap();
-    assert!(published.status.success(), "{}", text(&published));
-    let digest = String::from_utf8_lossy(&published.stdout)
+    let published = outcome(
+        builder_create(&config, &registry.host, &cache)
+            .args(["--publish", &builder])
+            .env("REGISTRY_AUTH_FILE", &right),
+    );
+    published.assert_success();
+    let digest = published
+        .stdout
         .trim()
         .rsplit(' ')
         .next()
@@ -433,13 +361,11 @@ fn bad_references_are_named_and_nothing_is_half_published() {
     let fails = |build_image: &str, destination: &[&str], expected: &[&str]| {
         let config = small_definition(work.path(), build_image, &run_image);
         let output = create(&config, &registry, &cache, destination);
-        assert!(!output.status.success(), "{build_image}: {}", text(&output));
-        let message = text(&output);
+        output.assert_exit(1);
         for part in expected {
-            assert!(message.contains(part), "{part:?} in {message}");
+            assert_contains!(output.text(), part, "{build_image}");
         }
-        assert!(!message.contains("panicked"), "{message}");
-        message
+        assert_not_contains!(output.text(), "panicked", "{build_image}");
     };
 
     // An unreachable registry (a port nothing listens on).
@@ -512,21 +438,21 @@ fn a_definition_of_local_inputs_stays_offline() {
         "registry.invalid/run:1",
     );
     let cache = work.path().join("cache");
-    let output = Command::new(env!("CARGO_BIN_EXE_packager"))
-        .args(["builder", "create", "--config"])
-        .arg(&config)
-        .arg("--lifecycle")
-        .arg(lifecycle_binary())
-        .arg("--build-image")
-        .arg(format!("{}:latest", layout.display()))
-        .arg("--cache")
-        .arg(&cache)
-        .arg("--output")
-        .arg(work.path().join("builder"))
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
-    assert!(!text(&output).contains("registry:"), "{}", text(&output));
+    let output = outcome(
+        Command::new(env!("CARGO_BIN_EXE_packager"))
+            .args(["builder", "create", "--config"])
+            .arg(&config)
+            .arg("--lifecycle")
+            .arg(lifecycle_binary())
+            .arg("--build-image")
+            .arg(format!("{}:latest", layout.display()))
+            .arg("--cache")
+            .arg(&cache)
+            .arg("--output")
+            .arg(work.path().join("builder")),
+    );
+    output.assert_success();
+    assert_not_contains!(output.text(), "registry:");
     assert!(!cache.exists(), "no registry was contacted");
 }
 
@@ -535,32 +461,32 @@ fn the_main_command_publishes_every_buildpackage() {
     let registry = TestRegistry::start(false);
     let work = tempfile::tempdir().unwrap();
     let prefix = registry.image("modules");
-    let output = Command::new(env!("CARGO_BIN_EXE_packager"))
-        .current_dir(workspace_root())
-        .args(["package", "--out"])
-        .arg(work.path().join("cnb"))
-        .args(["--publish", &prefix, "--insecure-registry", &registry.host])
-        .env("REGISTRY_AUTH_FILE", "/dev/null/none")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let pushed: Vec<(&str, &str)> = stdout
+    let output = outcome(
+        Command::new(env!("CARGO_BIN_EXE_packager"))
+            .current_dir(workspace_root())
+            .args(["package", "--out"])
+            .arg(work.path().join("cnb"))
+            .args(["--publish", &prefix, "--insecure-registry", &registry.host])
+            .env("REGISTRY_AUTH_FILE", "/dev/null/none"),
+    );
+    output.assert_success();
+    let pushed: Vec<(&str, &str)> = output
+        .stdout
         .lines()
         .filter(|line| line.starts_with(&prefix))
         .map(|line| line.split_once(' ').unwrap())
         .collect();
     let modules = cnb_package::workspace::discover_modules(&workspace_root()).unwrap();
-    assert_eq!(pushed.len(), modules.len(), "{stdout}");
+    assert_eq!(pushed.len(), modules.len(), "{output}");
     for (reference, digest) in pushed {
         let inspected = inspect(reference, false, false).unwrap();
         assert_eq!(inspected["Digest"], digest, "{reference}");
         let metadata = json_label(&inspected, "io.buildpacks.buildpackage.metadata");
         let version = reference.rsplit(':').next().unwrap();
         assert_eq!(metadata["version"], version, "{reference}");
-        assert!(
-            reference.contains(&metadata["id"].as_str().unwrap().replace('/', "_")),
-            "{reference}"
+        assert_contains!(
+            reference,
+            metadata["id"].as_str().unwrap().replace('/', "_")
         );
     }
 }

@@ -12,7 +12,8 @@
 #[path = "support/registry.rs"]
 mod fixtures;
 
-use fixtures::{LIFECYCLE_VERSION, TestRegistry, build_image, lifecycle_binary, push, run};
+use cnb_harness::{Outcome, assert_not_contains};
+use fixtures::{LIFECYCLE_VERSION, TestRegistry, build_image, builder_create, outcome, push, run};
 use std::path::Path;
 use std::process::Command;
 
@@ -139,25 +140,13 @@ fn images_not_as_declared_are_refused_when_pulled() {
             ),
         )
         .unwrap();
-        let output = Command::new(env!("CARGO_BIN_EXE_packager"))
-            .args(["builder", "create", "--config"])
-            .arg(&config)
-            .arg("--lifecycle")
-            .arg(lifecycle_binary())
-            .args(["--insecure-registry", &registry.host, "--cache"])
-            .arg(&cache)
-            .arg("--output")
-            .arg(&output_layout)
-            .env("REGISTRY_AUTH_FILE", "/dev/null/none")
-            .env("HOME", &cache)
-            .env_remove("XDG_RUNTIME_DIR")
-            .env_remove("DOCKER_CONFIG")
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(1), "{tag}: {stderr}");
-        assert!(stderr.contains(expected), "{tag}: {expected:?} in {stderr}");
-        assert!(!stderr.contains("SECRET"), "{stderr}");
+        let output = outcome(
+            builder_create(&config, &registry.host, &cache)
+                .arg("--output")
+                .arg(&output_layout),
+        );
+        output.assert_failure_with(1, expected);
+        assert_not_contains!(output.stderr, "SECRET", "{tag}");
         assert!(!output_layout.exists(), "{tag}: no layout is written");
     };
     fails(

@@ -152,22 +152,20 @@ pub(super) struct Problems<'a> {
 impl Problems<'_> {
     /// Adds a problem about `key`, on its line (or its nearest existing ancestor's).
     pub(super) fn add(&mut self, key: KeyPath, message: impl Into<String>) {
-        let line = self.line(&key);
-        self.list.push(Problem {
-            key,
-            line,
-            message: message.into(),
-        });
+        let problem = self.placed(key, message.into());
+        self.list.push(problem);
     }
 
     /// Adds a warning about `key`, on its line.
     pub(super) fn warn(&mut self, key: KeyPath, message: impl Into<String>) {
+        let warning = self.placed(key, message.into());
+        self.warnings.push(warning);
+    }
+
+    /// A problem about `key`, on its line.
+    fn placed(&self, key: KeyPath, message: String) -> Problem {
         let line = self.line(&key);
-        self.warnings.push(Problem {
-            key,
-            line,
-            message: message.into(),
-        });
+        Problem { key, line, message }
     }
 
     /// The line of `key`, or of its nearest existing ancestor.

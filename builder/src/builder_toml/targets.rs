@@ -10,6 +10,15 @@ const KNOWN_ARCH: [&str; 9] = [
     "amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "loong64", "mips64le",
 ];
 
+/// `unknown <what> "<value>" (expected one of <known>)`.
+fn unknown(what: &str, value: &str, known: &[&str]) -> String {
+    format!(
+        "unknown {what} {} (expected one of {})",
+        quoted(value),
+        known.join(", ")
+    )
+}
+
 pub(super) fn check_targets(
     problems: &mut Problems<'_>,
     targets: &[TargetConfig],
@@ -22,25 +31,12 @@ pub(super) fn check_targets(
             continue;
         }
         if !KNOWN_OS.contains(&target.os.as_str()) {
-            problems.add(
-                key.key("os"),
-                format!(
-                    "unknown os {} (expected one of {})",
-                    quoted(&target.os),
-                    KNOWN_OS.join(", ")
-                ),
-            );
+            problems.add(key.key("os"), unknown("os", &target.os, &KNOWN_OS));
             continue;
         }
         if !target.arch.is_empty() && !KNOWN_ARCH.contains(&target.arch.as_str()) {
-            problems.add(
-                key.key("arch"),
-                format!(
-                    "unknown architecture {} (expected one of {})",
-                    quoted(&target.arch),
-                    KNOWN_ARCH.join(", ")
-                ),
-            );
+            let message = unknown("architecture", &target.arch, &KNOWN_ARCH);
+            problems.add(key.key("arch"), message);
             continue;
         }
         for (distro_index, distro) in target.distros.iter().enumerate() {

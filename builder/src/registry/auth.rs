@@ -349,17 +349,14 @@ mod tests {
         assert!(error.contains("not base64 of user:password"), "{error}");
     }
 
+    /// A credential helper answering `get` for any server.
+    const HELPER: &str = "#!/bin/sh\nread server\n[ \"$1\" = get ] || exit 3\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"from-helper\",\"Secret\":\"%s-secret\"}' \"$server\" \"$server\"\n";
+
     #[test]
     fn credential_helpers_speak_the_docker_protocol() {
         let dir = tempfile::tempdir().unwrap();
         let helper = dir.path().join("docker-credential-test");
-        std::fs::write(
-            &helper,
-            "#!/bin/sh\nread server\n[ \"$1\" = get ] || exit 3\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"from-helper\",\"Secret\":\"%s-secret\"}' \"$server\" \"$server\"\n",
-        )
-        .unwrap();
-        std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
+        cnb_harness::write_executable(&helper, HELPER);
         let credentials = ask_helper(helper.to_str().unwrap(), "reg.example").unwrap();
         assert_eq!(
             basic(&credentials),
@@ -373,6 +370,6 @@ mod tests {
             .credentials("reg.example", "a/b")
             .unwrap_err()
             .to_string();
-        assert!(missing.contains("docker-credential-absent"), "{missing}");
+        cnb_harness::assert_contains!(missing, "docker-credential-absent");
     }
 }

@@ -348,29 +348,18 @@ impl Http {
     /// The body of a successful answer, at most `limit` bytes (else an error naming the cap).
     pub(super) async fn read(
         &self,
-        mut response: Response,
+        response: Response,
         limit: u64,
         step: &Step<'_>,
     ) -> anyhow::Result<Vec<u8>> {
+        let mut body = Vec::new();
         let too_large =
             || anyhow::anyhow!("{step}: the answer is larger than the cap of {limit} bytes");
-        if response
-            .content_length()
-            .is_some_and(|length| length > limit)
-        {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|error| self.network_error(&error, step))?
-        {
-            if body.len() as u64 + chunk.len() as u64 > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
+        self.stream(response, limit, step, too_large, |chunk, _| {
+            body.extend_from_slice(chunk);
+            Ok(())
+        })
+        .await?;
         Ok(body)
     }
 
@@ -378,40 +367,59 @@ impl Http {
     /// told the bytes so far and those just read); returns the digest of what was written.
     pub(super) async fn read_blob(
         &self,
-        mut response: Response,
+        response: Response,
         size: u64,
         out: &mut impl Write,
         step: &Step<'_>,
         progress: impl Fn(u64, u64),
     ) -> anyhow::Result<String> {
+        let mut hasher = sha2::Sha256::new();
         let too_large =
             || anyhow::anyhow!("{step}: the blob is larger than its descriptor's {size} bytes");
+        let written = self
+            .stream(response, size, step, too_large, |chunk, written| {
+                progress(written, chunk.len() as u64);
+                hasher.update(chunk);
+                out.write_all(chunk)
+                    .with_context(|| format!("{step}: cannot write the blob to the cache"))
+            })
+            .await?;
+        if written != size {
+            bail!("{step}: the blob is {written} bytes, its descriptor says {size}");
+        }
+        Ok(format!("sha256:{}", hex::encode(hasher.finalize())))
+    }
+
+    /// Hands each chunk of a body to `take` (with the bytes received so far), failing with
+    /// `too_large()` the moment the body, or the length it declares, passes `limit` bytes;
+    /// returns the bytes received.
+    async fn stream(
+        &self,
+        mut response: Response,
+        limit: u64,
+        step: &Step<'_>,
+        too_large: impl Fn() -> anyhow::Error,
+        mut take: impl FnMut(&[u8], u64) -> anyhow::Result<()>,
+    ) -> anyhow::Result<u64> {
         if response
             .content_length()
-            .is_some_and(|length| length > size)
+            .is_some_and(|length| length > limit)
         {
             return Err(too_large());
         }
-        let mut hasher = sha2::Sha256::new();
-        let mut written: u64 = 0;
+        let mut received: u64 = 0;
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|error| self.network_error(&error, step))?
         {
-            written += chunk.len() as u64;
-            if written > size {
+            received += chunk.len() as u64;
+            if received > limit {
                 return Err(too_large());
             }
-            progress(written, chunk.len() as u64);
-            hasher.update(&chunk);
-            out.write_all(&chunk)
-                .with_context(|| format!("{step}: cannot write the blob to the cache"))?;
+            take(&chunk, received)?;
         }
-        if written != size {
-            bail!("{step}: the blob is {written} bytes, its descriptor says {size}");
-        }
-        Ok(format!("sha256:{}", hex::encode(hasher.finalize())))
+        Ok(received)
     }
 
     /// A non-success answer as a [`StatusError`]: at most [`ERROR_BODY_LIMIT`] of its body

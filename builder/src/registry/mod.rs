@@ -81,19 +81,13 @@ impl std::str::FromStr for TrustedRealm {
     type Err = anyhow::Error;
 
     fn from_str(text: &str) -> anyhow::Result<Self> {
-        let (registry, realm) = text
-            .split_once('=')
-            .filter(|(registry, realm)| is_host(registry) && is_host(realm))
-            .with_context(|| {
-                format!(
-                    "{text:?} is not a trusted token realm: expected <registry>=<realm-host>, each \
-                     host[:port] (e.g. registry.example=auth.example)"
-                )
-            })?;
-        Ok(Self {
-            registry: same_registry(registry).to_string(),
-            realm: realm.to_string(),
-        })
+        let (registry, realm) = host_pair(
+            text,
+            false,
+            "a trusted token realm: expected <registry>=<realm-host>, each host[:port] \
+             (e.g. registry.example=auth.example)",
+        )?;
+        Ok(Self { registry, realm })
     }
 }
 
@@ -110,20 +104,27 @@ impl std::str::FromStr for RegistryMirror {
     type Err = anyhow::Error;
 
     fn from_str(text: &str) -> anyhow::Result<Self> {
-        let (registry, mirror) = text
-            .split_once('=')
-            .filter(|(registry, mirror)| (is_host(registry) || *registry == "*") && is_host(mirror))
-            .with_context(|| {
-                format!(
-                    "{text:?} is not a registry mirror: expected <registry>=<mirror>, each host[:port] \
-                     (e.g. docker.io=127.0.0.1:5000), or *=<mirror> for every registry"
-                )
-            })?;
-        Ok(Self {
-            registry: same_registry(registry).to_string(),
-            mirror: mirror.to_string(),
-        })
+        let (registry, mirror) = host_pair(
+            text,
+            true,
+            "a registry mirror: expected <registry>=<mirror>, each host[:port] \
+             (e.g. docker.io=127.0.0.1:5000), or *=<mirror> for every registry",
+        )?;
+        Ok(Self { registry, mirror })
     }
+}
+
+/// `<registry>=<host>`, each `host[:port]` (the registry may be `*` when `any_registry`): the
+/// registry by its one name ([`same_registry`]) and the host; else an error quoting `text`,
+/// "is not `expected`".
+fn host_pair(text: &str, any_registry: bool, expected: &str) -> anyhow::Result<(String, String)> {
+    let (registry, host) = text
+        .split_once('=')
+        .filter(|(registry, host)| {
+            (is_host(registry) || (any_registry && *registry == "*")) && is_host(host)
+        })
+        .with_context(|| format!("{text:?} is not {expected}"))?;
+    Ok((same_registry(registry).to_string(), host.to_string()))
 }
 
 /// A registry host, as references name it: letters, digits, `.`, `-`, and a `:port`.

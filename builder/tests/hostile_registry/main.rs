@@ -13,6 +13,7 @@ mod hostile;
 
 mod trust_and_retries;
 
+use cnb_harness::{assert_contains, assert_not_contains};
 use hostile::{Answer, Body, HostileRegistry};
 use packager::registry::{
     CONFIG_LIMIT, MANIFEST_LIMIT, PulledImage, Registry, RegistryOptions, Retries, TOKEN_LIMIT,
@@ -89,12 +90,24 @@ fn pull_error(routes: Vec<(&str, Answer)>) -> (String, HostileRegistry) {
 fn pull_error_with(routes: Vec<(&str, Answer)>, timeouts: Timeouts) -> (String, HostileRegistry) {
     let server = HostileRegistry::start(routes);
     let message = format!("{:#}", pull(&server, timeouts).unwrap_err());
-    assert!(!message.contains("panicked"), "{message}");
+    assert_not_contains!(message, "panicked");
     (message, server)
 }
 
 fn v2_open() -> (&'static str, Answer) {
     ("GET /v2/", Answer::json(200, "{}"))
+}
+
+/// `/v2/` answered with a bearer challenge naming the token realm `/token` of the registry
+/// itself.
+fn token_challenge() -> (&'static str, Answer) {
+    (
+        "GET /v2/",
+        Answer::json(401, "{}").header(
+            "WWW-Authenticate",
+            r#"Bearer realm="http://{host}/token",service="hostile""#,
+        ),
+    )
 }
 
 const MANIFEST: &str = "GET /v2/stack/build/manifests/latest";
@@ -103,15 +116,15 @@ const MANIFEST: &str = "GET /v2/stack/build/manifests/latest";
 fn a_registry_that_stalls_or_never_answers_times_out_naming_the_registry_and_step() {
     // Headers, then nothing.
     let (message, server) = pull_error(vec![v2_open(), (MANIFEST, Answer::new(200, Body::Stall))]);
-    assert!(message.contains("timed out"), "{message}");
-    assert!(message.contains("GET the manifest latest"), "{message}");
-    assert!(message.contains(&server.host), "{message}");
+    assert_contains!(message, "timed out");
+    assert_contains!(message, "GET the manifest latest");
+    assert_contains!(message, server.host);
 
     // /v2/ never answered.
     let (message, server) = pull_error(vec![("GET /v2/", Answer::new(200, Body::NoAnswer))]);
-    assert!(message.contains("timed out"), "{message}");
-    assert!(message.contains("GET /v2/"), "{message}");
-    assert!(message.contains(&server.host), "{message}");
+    assert_contains!(message, "timed out");
+    assert_contains!(message, "GET /v2/");
+    assert_contains!(message, server.host);
 
     // A byte every second: never idle for long, so the operation's deadline ends it.
     let (message, _server) = pull_error_with(
@@ -129,9 +142,9 @@ fn a_registry_that_stalls_or_never_answers_times_out_naming_the_registry_and_ste
         ],
         DEADLINE_ONLY,
     );
-    assert!(message.contains("timed out"), "{message}");
-    assert!(message.contains("deadline of 3 s"), "{message}");
-    assert!(message.contains("GET the manifest latest"), "{message}");
+    assert_contains!(message, "timed out");
+    assert_contains!(message, "deadline of 3 s");
+    assert_contains!(message, "GET the manifest latest");
 }
 
 #[test]
@@ -141,9 +154,9 @@ fn floods_end_in_an_error_naming_the_cap() {
         v2_open(),
         (MANIFEST, Answer::new(200, Body::Endless(b' '))),
     ]);
-    assert!(
-        message.contains(&format!("larger than the cap of {MANIFEST_LIMIT} bytes")),
-        "{message}"
+    assert_contains!(
+        message,
+        format!("larger than the cap of {MANIFEST_LIMIT} bytes")
     );
 
     // A token one byte over its cap, declared or endless.
@@ -155,20 +168,14 @@ fn floods_end_in_an_error_naming_the_cap() {
         Body::Endless(b' '),
     ] {
         let (message, _server) = pull_error(vec![
-            (
-                "GET /v2/",
-                Answer::json(401, "{}").header(
-                    "WWW-Authenticate",
-                    r#"Bearer realm="http://{host}/token",service="hostile""#,
-                ),
-            ),
+            token_challenge(),
             ("GET /token", Answer::new(200, body)),
         ]);
-        assert!(
-            message.contains(&format!("larger than the cap of {TOKEN_LIMIT} bytes")),
-            "{message}"
+        assert_contains!(
+            message,
+            format!("larger than the cap of {TOKEN_LIMIT} bytes")
         );
-        assert!(message.contains("/token"), "{message}");
+        assert_contains!(message, "/token");
     }
 
     // A 100 MB error body: a short message.
@@ -185,8 +192,8 @@ fn floods_end_in_an_error_naming_the_cap() {
             ),
         ),
     ]);
-    assert!(message.contains("500"), "{message}");
-    assert!(message.contains("not read further"), "{message}");
+    assert_contains!(message, "500");
+    assert_contains!(message, "not read further");
     assert!(message.len() < 1000, "{} bytes: {message}", message.len());
 }
 
@@ -219,10 +226,7 @@ fn a_blob_is_cut_off_at_its_descriptors_size_and_an_absurd_size_refused_up_front
             .pull(&reference, &oci_layout::platform("linux", "amd64", None)))
         .unwrap_err()
     );
-    assert!(
-        message.contains("larger than its descriptor's 106 bytes"),
-        "{message}"
-    );
+    assert_contains!(message, "larger than its descriptor's 106 bytes");
     // Nothing but the manifest is kept (no partial download).
     let kept: Vec<u64> = std::fs::read_dir(cache.path().join("blobs/sha256"))
         .unwrap()
@@ -240,10 +244,7 @@ fn a_blob_is_cut_off_at_its_descriptors_size_and_an_absurd_size_refused_up_front
         (&config, Answer::new(200, Body::Endless(b'x'))),
     ]);
     let message = format!("{:#}", pull(&server, TIMEOUTS).unwrap_err());
-    assert!(
-        message.contains(&format!("more than the cap of {CONFIG_LIMIT}")),
-        "{message}"
-    );
+    assert_contains!(message, format!("more than the cap of {CONFIG_LIMIT}"));
     assert!(
         !server
             .requests
@@ -259,56 +260,67 @@ fn a_blob_is_cut_off_at_its_descriptors_size_and_an_absurd_size_refused_up_front
 fn a_token_holding_a_control_character_is_an_error_naming_the_realm() {
     for token in [r#""a\nb""#, r#""a\u0001b""#] {
         let (message, server) = pull_error(vec![
-            (
-                "GET /v2/",
-                Answer::json(401, "{}").header(
-                    "WWW-Authenticate",
-                    r#"Bearer realm="http://{host}/token",service="hostile""#,
-                ),
-            ),
+            token_challenge(),
             (
                 "GET /token",
                 Answer::json(200, &format!(r#"{{"token":{token}}}"#)),
             ),
         ]);
-        assert!(message.contains("is not a header value"), "{message}");
-        assert!(
-            message.contains(&format!("http://{}/token", server.host)),
-            "{message}"
-        );
+        assert_contains!(message, "is not a header value");
+        assert_contains!(message, format!("http://{}/token", server.host));
     }
+}
+
+/// A linux/amd64 image of no layers, to push.
+fn empty_image() -> oci_layout::Image {
+    oci_layout::Image {
+        config: serde_json::json!({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}),
+        layers: Vec::new(),
+    }
+}
+
+/// Pushes [`empty_image`] to `server` as `out/image:latest`.
+fn push(server: &HostileRegistry) -> anyhow::Result<String> {
+    let cache = tempfile::tempdir().unwrap();
+    let reference = server.image("out/image:latest");
+    with_client(server, TIMEOUTS, cache.path(), move |registry| {
+        registry.push(&empty_image(), &reference)
+    })
+}
+
+/// The routes of a registry without any blob of `out/image`, that answers the first upload
+/// request with `status` and `Location: <location>`; then `more`.
+fn upload_routes<'a>(
+    status: u16,
+    location: &str,
+    more: impl IntoIterator<Item = (&'a str, Answer)>,
+) -> Vec<(&'a str, Answer)> {
+    let mut routes = vec![
+        v2_open(),
+        ("HEAD /v2/out/image/blobs/*", Answer::empty(404)),
+        (
+            "POST /v2/out/image/blobs/uploads/",
+            Answer::empty(status).header("Location", location),
+        ),
+    ];
+    routes.extend(more);
+    routes
 }
 
 #[test]
 fn an_upload_answered_with_200_and_a_relative_location_is_resolved_not_a_panic() {
-    let server = HostileRegistry::start(vec![
-        v2_open(),
-        (
-            "HEAD /v2/out/image/blobs/*",
-            Answer::new(404, Body::Bytes(Vec::new())),
-        ),
-        (
-            "POST /v2/out/image/blobs/uploads/",
-            Answer::new(200, Body::Bytes(Vec::new())).header("Location", "session-1?state=x"),
-        ),
-        (
-            "PUT /v2/out/image/blobs/uploads/session-1",
-            Answer::new(201, Body::Bytes(Vec::new())),
-        ),
-        (
-            "PUT /v2/out/image/manifests/latest",
-            Answer::new(201, Body::Bytes(Vec::new())),
-        ),
-    ]);
-    let cache = tempfile::tempdir().unwrap();
-    let reference = server.image("out/image:latest");
-    let image = oci_layout::Image {
-        config: serde_json::json!({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}),
-        layers: Vec::new(),
-    };
-    let pushed = with_client(&server, TIMEOUTS, cache.path(), move |registry| {
-        registry.push(&image, &reference)
-    });
+    let server = HostileRegistry::start(upload_routes(
+        200,
+        "session-1?state=x",
+        [
+            (
+                "PUT /v2/out/image/blobs/uploads/session-1",
+                Answer::empty(201),
+            ),
+            ("PUT /v2/out/image/manifests/latest", Answer::empty(201)),
+        ],
+    ));
+    let pushed = push(&server);
     assert!(pushed.is_ok(), "{pushed:?}");
     let requests = server.requests.lock().unwrap().clone();
     assert!(
@@ -320,68 +332,29 @@ fn an_upload_answered_with_200_and_a_relative_location_is_resolved_not_a_panic()
     // The client crate's panic: a chunked upload's PATCH answered 200 made it start over
     // monolithically, and parse that session's relative Location with an unwrap. Uploads
     // here are monolithic, the Location resolved.
-    let server = HostileRegistry::start(vec![
-        v2_open(),
-        (
-            "HEAD /v2/out/image/blobs/*",
-            Answer::new(404, Body::Bytes(Vec::new())),
-        ),
-        (
-            "POST /v2/out/image/blobs/uploads/",
-            Answer::new(202, Body::Bytes(Vec::new()))
-                .header("Location", "/v2/out/image/blobs/uploads/first"),
-        ),
-        (
-            "POST /v2/out/image/blobs/uploads/",
-            Answer::new(202, Body::Bytes(Vec::new())).header("Location", "second"),
-        ),
-        (
-            "PATCH /v2/out/image/blobs/uploads/first",
-            Answer::new(200, Body::Bytes(Vec::new())),
-        ),
-        (
-            "PUT /v2/out/image/blobs/uploads/*",
-            Answer::new(201, Body::Bytes(Vec::new())),
-        ),
-        (
-            "PUT /v2/out/image/manifests/latest",
-            Answer::new(201, Body::Bytes(Vec::new())),
-        ),
-    ]);
-    let reference = server.image("out/image:latest");
-    let image = oci_layout::Image {
-        config: serde_json::json!({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}),
-        layers: Vec::new(),
-    };
-    let pushed = with_client(&server, TIMEOUTS, cache.path(), move |registry| {
-        registry.push(&image, &reference)
-    });
+    let server = HostileRegistry::start(upload_routes(
+        202,
+        "/v2/out/image/blobs/uploads/first",
+        [
+            (
+                "POST /v2/out/image/blobs/uploads/",
+                Answer::empty(202).header("Location", "second"),
+            ),
+            (
+                "PATCH /v2/out/image/blobs/uploads/first",
+                Answer::empty(200),
+            ),
+            ("PUT /v2/out/image/blobs/uploads/*", Answer::empty(201)),
+            ("PUT /v2/out/image/manifests/latest", Answer::empty(201)),
+        ],
+    ));
+    let pushed = push(&server);
     assert!(pushed.is_ok(), "{pushed:?}");
 
     // A Location that is no HTTP URL: an error naming it.
-    let server = HostileRegistry::start(vec![
-        v2_open(),
-        (
-            "HEAD /v2/out/image/blobs/*",
-            Answer::new(404, Body::Bytes(Vec::new())),
-        ),
-        (
-            "POST /v2/out/image/blobs/uploads/",
-            Answer::new(202, Body::Bytes(Vec::new())).header("Location", "file:///etc/passwd"),
-        ),
-    ]);
-    let reference = server.image("out/image:latest");
-    let image = oci_layout::Image {
-        config: serde_json::json!({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}),
-        layers: Vec::new(),
-    };
-    let message = format!(
-        "{:#}",
-        with_client(&server, TIMEOUTS, cache.path(), move |registry| registry
-            .push(&image, &reference))
-        .unwrap_err()
-    );
-    assert!(message.contains("\"file:///etc/passwd\""), "{message}");
+    let server = HostileRegistry::start(upload_routes(202, "file:///etc/passwd", []));
+    let message = format!("{:#}", push(&server).unwrap_err());
+    assert_contains!(message, "\"file:///etc/passwd\"");
 }
 
 const ESCAPES: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[1;32mBuilder created successfully";
@@ -396,27 +369,21 @@ fn what_a_registry_says_is_quoted() {
             v2_open(),
             (MANIFEST, Answer::new(500, Body::Bytes(body.into_bytes()))),
         ]);
-        assert!(!message.contains('\u{1b}'), "{message:?}");
-        assert!(!message.contains('\u{7}'), "{message:?}");
-        assert!(message.contains(r"\u{1b}[2J"), "{message}");
+        assert_not_contains!(message, "\u{1b}");
+        assert_not_contains!(message, "\u{7}");
+        assert_contains!(message, r"\u{1b}[2J");
     }
 
     // The token realm's error body.
     let (message, _server) = pull_error(vec![
-        (
-            "GET /v2/",
-            Answer::json(401, "{}").header(
-                "WWW-Authenticate",
-                r#"Bearer realm="http://{host}/token",service="hostile""#,
-            ),
-        ),
+        token_challenge(),
         (
             "GET /token",
             Answer::new(401, Body::Bytes(ESCAPES.as_bytes().to_vec())),
         ),
     ]);
-    assert!(!message.contains('\u{1b}'), "{message:?}");
-    assert!(message.contains("refused the credentials"), "{message}");
+    assert_not_contains!(message, "\u{1b}");
+    assert_contains!(message, "refused the credentials");
 
     // The platforms of an index: quoted, at most eight named.
     let entry = |arch: &str| {
@@ -437,7 +404,7 @@ fn what_a_registry_says_is_quoted() {
     .to_string();
     assert!(index.len() as u64 <= MANIFEST_LIMIT);
     let (message, _server) = pull_error(vec![v2_open(), (MANIFEST, Answer::json(200, &index))]);
-    assert!(!message.contains('\u{1b}'), "{message:?}");
-    assert!(message.contains("9993 more"), "{message}");
+    assert_not_contains!(message, "\u{1b}");
+    assert_contains!(message, "9993 more");
     assert!(message.len() < 2000, "{} bytes: {message}", message.len());
 }

@@ -3,9 +3,10 @@
 
 use crate::hostile::{Answer, Body, HostileRegistry};
 use crate::{
-    MANIFEST, TIMEOUTS, options, pull, pull_error, pull_error_with, v2_open, with_client,
+    MANIFEST, TIMEOUTS, empty_image, options, pull, pull_error, pull_error_with, push, v2_open,
     with_options,
 };
+use cnb_harness::{assert_contains, assert_not_contains};
 use packager::registry::{PulledImage, RegistryOptions, Timeouts};
 use std::path::Path;
 use std::time::Duration;
@@ -53,14 +54,11 @@ fn credentials_go_to_a_token_realm_on_another_host_or_over_plain_http_only_when_
         pull_with(with_credentials(&server, dir.path()), &server).unwrap_err()
     );
     assert_eq!(realm.count("GET"), 0, "{message}");
-    assert!(message.contains(&server.host), "{message}");
-    assert!(message.contains(&realm.host), "{message}");
-    assert!(
-        message.contains(&format!(
-            "--registry-trust-realm {}={}",
-            server.host, realm.host
-        )),
-        "{message}"
+    assert_contains!(message, server.host);
+    assert_contains!(message, realm.host);
+    assert_contains!(
+        message,
+        format!("--registry-trust-realm {}={}", server.host, realm.host)
     );
 
     // Trusted, but plain HTTP to a host not named insecure: refused too.
@@ -68,23 +66,20 @@ fn credentials_go_to_a_token_realm_on_another_host_or_over_plain_http_only_when_
     trusted.trusted_realms = vec![format!("{}={}", server.host, realm.host).parse().unwrap()];
     let message = format!("{:#}", pull_with(trusted.clone(), &server).unwrap_err());
     assert_eq!(realm.count("GET"), 0, "{message}");
-    assert!(message.contains("not sent over plain HTTP"), "{message}");
-    assert!(
-        message.contains(&format!("--insecure-registry {} ", realm.host)),
-        "{message}"
-    );
+    assert_contains!(message, "not sent over plain HTTP");
+    assert_contains!(message, format!("--insecure-registry {} ", realm.host));
 
     // Trusted and named insecure: the token is asked for (the manifest then 404s).
     trusted.insecure.push(realm.host.clone());
     let message = format!("{:#}", pull_with(trusted, &server).unwrap_err());
     assert_eq!(realm.count("GET /token?"), 1, "{message}");
-    assert!(message.contains("no such image"), "{message}");
+    assert_contains!(message, "no such image");
 
     // Without credentials, any realm is asked for an anonymous token.
     let anonymous = options(&server, TIMEOUTS, dir.path());
     let message = format!("{:#}", pull_with(anonymous, &server).unwrap_err());
     assert_eq!(realm.count("GET /token?"), 2, "{message}");
-    assert!(message.contains("no such image"), "{message}");
+    assert_contains!(message, "no such image");
 }
 
 #[test]
@@ -94,8 +89,8 @@ fn a_trusted_realm_that_is_not_registry_equals_host_is_refused_naming_it() {
             .parse::<packager::registry::TrustedRealm>()
             .unwrap_err()
             .to_string();
-        assert!(message.contains("<registry>=<realm-host>"), "{message}");
-        assert!(message.contains(&format!("{bad:?}")), "{message}");
+        assert_contains!(message, "<registry>=<realm-host>");
+        assert_contains!(message, format!("{bad:?}"));
     }
 }
 
@@ -126,35 +121,16 @@ fn a_descriptors_urls_are_never_fetched() {
     // The config blob 404s (unrouted): the client crate then fetched its `urls`.
     let (message, _server) = pull_error(vec![v2_open(), (MANIFEST, Answer::json(200, &manifest))]);
     assert_eq!(elsewhere.count(""), 0, "{message}");
-    assert!(!message.contains("FOREIGN"), "{message}");
-    assert!(message.contains("no such image"), "{message}");
-}
-
-/// An image of no layers, and its config.
-fn empty_image() -> oci_layout::Image {
-    oci_layout::Image {
-        config: serde_json::json!({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": []}}),
-        layers: Vec::new(),
-    }
+    assert_not_contains!(message, "FOREIGN");
+    assert_contains!(message, "no such image");
 }
 
 fn push_routes(manifest_answer: Answer) -> Vec<(&'static str, Answer)> {
     vec![
         v2_open(),
-        (
-            "HEAD /v2/out/image/blobs/*",
-            Answer::new(200, Body::Bytes(Vec::new())),
-        ),
+        ("HEAD /v2/out/image/blobs/*", Answer::empty(200)),
         ("PUT /v2/out/image/manifests/latest", manifest_answer),
     ]
-}
-
-fn push(server: &HostileRegistry) -> anyhow::Result<String> {
-    let cache = tempfile::tempdir().unwrap();
-    let reference = server.image("out/image:latest");
-    with_client(server, TIMEOUTS, cache.path(), move |registry| {
-        registry.push(&empty_image(), &reference)
-    })
 }
 
 #[test]
@@ -162,28 +138,26 @@ fn the_digest_a_registry_answers_for_a_pushed_manifest_must_be_ours() {
     let ours = empty_image().documents("latest").unwrap().1.digest;
     let theirs = format!("sha256:{}", "b".repeat(64));
     let server = HostileRegistry::start(push_routes(
-        Answer::new(201, Body::Bytes(Vec::new())).header("Docker-Content-Digest", &theirs),
+        Answer::empty(201).header("Docker-Content-Digest", &theirs),
     ));
     let message = format!("{:#}", push(&server).unwrap_err());
-    assert!(message.contains(&ours), "{message}");
-    assert!(message.contains(&theirs), "{message}");
-    assert!(message.contains("PUT the manifest latest"), "{message}");
+    assert_contains!(message, ours);
+    assert_contains!(message, theirs);
+    assert_contains!(message, "PUT the manifest latest");
 
     // Escapes and floods in the header are quoted bounded.
-    let server = HostileRegistry::start(push_routes(
-        Answer::new(201, Body::Bytes(Vec::new())).header(
-            "Docker-Content-Digest",
-            &format!("{}{}", "\u{1b}[2J", "x".repeat(5000)),
-        ),
-    ));
+    let server = HostileRegistry::start(push_routes(Answer::empty(201).header(
+        "Docker-Content-Digest",
+        &format!("{}{}", "\u{1b}[2J", "x".repeat(5000)),
+    )));
     let message = format!("{:#}", push(&server).unwrap_err());
-    assert!(!message.contains('\u{1b}'), "{message:?}");
+    assert_not_contains!(message, "\u{1b}");
     assert!(message.len() < 1000, "{message}");
 
     // Ours, or none: pushed.
     for answer in [
-        Answer::new(201, Body::Bytes(Vec::new())).header("Docker-Content-Digest", &ours),
-        Answer::new(201, Body::Bytes(Vec::new())),
+        Answer::empty(201).header("Docker-Content-Digest", &ours),
+        Answer::empty(201),
     ] {
         let server = HostileRegistry::start(push_routes(answer));
         assert_eq!(push(&server).unwrap(), ours);
@@ -231,7 +205,7 @@ fn a_registry_that_asks_to_retry_later_is_asked_again() {
     };
     let server = HostileRegistry::start(image_routes(
         vec![later(), later()],
-        vec![Answer::new(503, Body::Bytes(Vec::new())).header("Retry-After", "0")],
+        vec![Answer::empty(503).header("Retry-After", "0")],
     ));
     let pulled = pull(&server, TIMEOUTS);
     assert!(pulled.is_ok(), "{pulled:?}");
@@ -256,33 +230,24 @@ fn a_registry_that_keeps_failing_is_given_up_on_after_the_attempts() {
         (MANIFEST, Answer::new(503, Body::Bytes(b"down".to_vec()))),
     ]);
     assert_eq!(server.count(MANIFEST), attempts as usize, "{message}");
-    assert!(message.contains("503 Service Unavailable"), "{message}");
-    assert!(
-        message.contains(&format!("after {attempts} attempts")),
-        "{message}"
-    );
-    assert!(message.contains("GET the manifest latest"), "{message}");
+    assert_contains!(message, "503 Service Unavailable");
+    assert_contains!(message, format!("after {attempts} attempts"));
+    assert_contains!(message, "GET the manifest latest");
 
     // A wait longer than the packager's longest: not retried, the wait named.
     let (message, server) = pull_error(vec![
         v2_open(),
-        (
-            MANIFEST,
-            Answer::new(429, Body::Bytes(Vec::new())).header("Retry-After", "86400"),
-        ),
+        (MANIFEST, Answer::empty(429).header("Retry-After", "86400")),
     ]);
     assert_eq!(server.count(MANIFEST), 1, "{message}");
-    assert!(message.contains("429 Too Many Requests"), "{message}");
-    assert!(message.contains("retry in 86400 s"), "{message}");
+    assert_contains!(message, "429 Too Many Requests");
+    assert_contains!(message, "retry in 86400 s");
 
     // A wait past the operation's deadline: not waited for.
     let (message, server) = pull_error_with(
         vec![
             v2_open(),
-            (
-                MANIFEST,
-                Answer::new(503, Body::Bytes(Vec::new())).header("Retry-After", "50"),
-            ),
+            (MANIFEST, Answer::empty(503).header("Retry-After", "50")),
         ],
         Timeouts {
             idle: Duration::from_secs(2),
@@ -290,17 +255,11 @@ fn a_registry_that_keeps_failing_is_given_up_on_after_the_attempts() {
         },
     );
     assert_eq!(server.count(MANIFEST), 1, "{message}");
-    assert!(
-        message.contains("would pass the deadline of 40 s"),
-        "{message}"
-    );
+    assert_contains!(message, "would pass the deadline of 40 s");
 
     // An HTTP date: a date past is no wait.
     let server = HostileRegistry::start(image_routes(
-        vec![
-            Answer::new(503, Body::Bytes(Vec::new()))
-                .header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
-        ],
+        vec![Answer::empty(503).header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")],
         Vec::new(),
     ));
     let pulled = pull(&server, TIMEOUTS);
@@ -310,16 +269,10 @@ fn a_registry_that_keeps_failing_is_given_up_on_after_the_attempts() {
     // A POST (starting an upload) is not idempotent: asked once.
     let server = HostileRegistry::start(vec![
         v2_open(),
-        (
-            "HEAD /v2/out/image/blobs/*",
-            Answer::new(404, Body::Bytes(Vec::new())),
-        ),
-        (
-            "POST /v2/out/image/blobs/uploads/",
-            Answer::new(503, Body::Bytes(Vec::new())),
-        ),
+        ("HEAD /v2/out/image/blobs/*", Answer::empty(404)),
+        ("POST /v2/out/image/blobs/uploads/", Answer::empty(503)),
     ]);
     let message = format!("{:#}", push(&server).unwrap_err());
     assert_eq!(server.count("POST"), 1, "{message}");
-    assert!(message.contains("503"), "{message}");
+    assert_contains!(message, "503");
 }

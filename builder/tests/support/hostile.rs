@@ -52,6 +52,11 @@ impl Answer {
         }
     }
 
+    /// An answer without a body.
+    pub(crate) fn empty(status: u16) -> Self {
+        Self::new(status, Body::Bytes(Vec::new()))
+    }
+
     pub(crate) fn json(status: u16, body: &str) -> Self {
         Self::new(status, Body::Bytes(body.as_bytes().to_vec()))
             .header("Content-Type", "application/json")

@@ -5,22 +5,15 @@
 //! test registry ([`paketo_registry`]), and the packager run against that registry.
 
 use super::registry::{
-    LIFECYCLE_VERSION, TestRegistry, build_image, push, push_buildpackages, push_stack,
+    LIFECYCLE_VERSION, TestRegistry, outcome, packager_with_registry, push, registry_with_stand_ins,
 };
-use cnb_harness::workspace_root;
+use cnb_harness::Process;
 use cnb_package::buildpackage::write_buildpackage;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 /// The fixtures, sorted by name.
 pub(crate) fn fixtures() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(workspace_root().join("tests/fixtures/paketo"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-        .collect();
-    files.sort();
-    files
+    cnb_harness::fixture_files("paketo", "toml")
 }
 
 /// A fixture's name: its file name without `.toml`.
@@ -28,21 +21,19 @@ pub(crate) fn fixture_name(fixture: &Path) -> String {
     fixture.file_stem().unwrap().to_string_lossy().into_owned()
 }
 
-/// A registry holding the stand-ins of every image the fixtures name: the build image (an
-/// index of linux/amd64 and linux/arm64), the run images, Paketo's buildpackages (composites
-/// among them, made by `pack buildpack package`) and two extensions.
-pub(crate) fn paketo_registry(work: &Path) -> TestRegistry {
-    let registry = TestRegistry::start(false);
-    let layout = build_image(work);
-    push_stack(&registry, &layout, false);
-    push_buildpackages(&registry, work, false);
+/// A registry holding the stand-ins of every image the fixtures name: builder-ubi8-base's
+/// ([`registry_with_stand_ins`]: the build image an index of linux/amd64 and linux/arm64, the
+/// run images, Paketo's buildpackages, composites among them) and two extensions; and the
+/// scratch directory they were made in.
+pub(crate) fn paketo_registry() -> (TestRegistry, tempfile::TempDir) {
+    let (registry, work) = registry_with_stand_ins(false);
     for (id, version) in [
         ("paketo-community/ubi-nodejs-extension", "0.1.0"),
         ("paketo-community/ubi-java-extension", "0.2.0"),
     ] {
-        push_extension(&registry, work, id, version);
+        push_extension(&registry, work.path(), id, version);
     }
-    registry
+    (registry, work)
 }
 
 /// A stand-in extension as a buildpackage pushed to `paketocommunity/<id's name>:<version>`.
@@ -55,10 +46,7 @@ fn push_extension(registry: &TestRegistry, dir: &Path, id: &str, version: &str) 
     )
     .unwrap();
     for phase in ["detect", "generate"] {
-        let path = module.join("bin").join(phase);
-        std::fs::write(&path, "#!/bin/sh\nexit 0\n").unwrap();
-        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
+        cnb_harness::write_executable(&module.join("bin").join(phase), "#!/bin/sh\nexit 0\n");
     }
     let cnb = dir.join(format!("{}.cnb", id.replace('/', "_")));
     write_buildpackage(&module, &cnb).unwrap();
@@ -70,8 +58,8 @@ fn push_extension(registry: &TestRegistry, dir: &Path, id: &str, version: &str) 
     );
 }
 
-/// The fixture with its Docker Hub images named in the test registry and the lifecycle
-/// version of the one installed here, written to `dir`.
+/// The fixture with its Docker Hub and gcr.io images named in the test registry and the
+/// lifecycle version of the one installed here, written to `dir`.
 pub(crate) fn in_registry(fixture: &Path, host: &str, dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(fixture)
         .unwrap()
@@ -89,15 +77,6 @@ pub(crate) fn in_registry(fixture: &Path, host: &str, dir: &Path) -> PathBuf {
 }
 
 /// The packager with the test registry's options (no auth file of the machine's).
-pub(crate) fn packager(args: &[&str], registry: &TestRegistry, cache: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_packager"))
-        .args(args)
-        .args(["--insecure-registry", &registry.host, "--cache"])
-        .arg(cache)
-        .env("REGISTRY_AUTH_FILE", "/dev/null/none")
-        .env("HOME", cache)
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("DOCKER_CONFIG")
-        .output()
-        .unwrap()
+pub(crate) fn packager(args: &[&str], registry: &TestRegistry, cache: &Path) -> Process {
+    outcome(&mut packager_with_registry(args, &registry.host, cache))
 }

@@ -7,7 +7,7 @@
 //! `pack buildpack package`, two of them composites).
 
 use cnb_harness::oci::BuildImage;
-use cnb_harness::{Lifecycle, Module, workspace_root};
+use cnb_harness::{Lifecycle, Module, Process, workspace_root};
 use cnb_package::buildpackage::{ModuleDetails, write_buildpackage};
 use packager::builders::{Definition, PackagedCnb, render};
 use std::fmt::Write as _;
@@ -79,15 +79,79 @@ impl Drop for TestRegistry {
     }
 }
 
+/// The stdout of `command`, which must succeed.
 pub(crate) fn run(command: &mut Command) -> String {
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    cnb_harness::command::stdout_text(&cnb_harness::command::run_ok(command))
+}
+
+/// What `command` did (it may fail), for the assertions of [`cnb_harness::Outcome`].
+pub(crate) fn outcome(command: &mut Command) -> Process {
+    cnb_harness::command::output(command).into()
+}
+
+/// `packager <args>` with the test registry's options: plain HTTP to `host`, `cache` as its
+/// blob cache and HOME, and no auth file of the machine's (setting `REGISTRY_AUTH_FILE` again
+/// names one).
+pub(crate) fn packager_with_registry(args: &[&str], host: &str, cache: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_packager"));
+    command
+        .args(args)
+        .args(["--insecure-registry", host, "--cache"])
+        .arg(cache)
+        .env("REGISTRY_AUTH_FILE", "/dev/null/none")
+        .env("HOME", cache)
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("DOCKER_CONFIG");
+    command
+}
+
+/// `packager builder create --config <config>` with the installed lifecycle and the test
+/// registry's options ([`packager_with_registry`]).
+pub(crate) fn builder_create(config: &Path, host: &str, cache: &Path) -> Command {
+    let lifecycle = lifecycle_binary();
+    packager_with_registry(
+        &[
+            "builder",
+            "create",
+            "--config",
+            config.to_str().unwrap(),
+            "--lifecycle",
+            lifecycle.to_str().unwrap(),
+        ],
+        host,
+        cache,
+    )
+}
+
+/// A registry (with `htpasswd`, one that requires credentials) holding the stand-ins of
+/// builder-ubi8-base's images ([`push_stack`], [`push_buildpackages`]), and the scratch
+/// directory they were made in, the build image layout ([`build_image`]) in it.
+pub(crate) fn registry_with_stand_ins(htpasswd: bool) -> (TestRegistry, tempfile::TempDir) {
+    let registry = TestRegistry::start(htpasswd);
+    let work = tempfile::tempdir().unwrap();
+    let layout = build_image(work.path());
+    push_stack(&registry, &layout, htpasswd);
+    push_buildpackages(&registry, work.path(), htpasswd);
+    (registry, work)
+}
+
+/// `<id>@<version>` of each module a builder metadata label lists under `key`, sorted.
+pub(crate) fn module_names(metadata: &serde_json::Value, key: &str) -> Vec<String> {
+    // pack writes an empty list as `null`.
+    let mut names: Vec<String> = metadata[key]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            format!(
+                "{}@{}",
+                m["id"].as_str().unwrap(),
+                m["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// `skopeo copy` to the plain-HTTP registry (`--all`: every image of an index).
@@ -212,10 +276,7 @@ pub(crate) fn buildpack_dir(
     if order.is_empty() {
         descriptor.push_str("[[targets]]\nos = \"linux\"\narch = \"amd64\"\n");
         for phase in ["detect", "build"] {
-            let path = module.join("bin").join(phase);
-            std::fs::write(&path, "#!/bin/sh\nexit 0\n").unwrap();
-            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-                .unwrap();
+            cnb_harness::write_executable(&module.join("bin").join(phase), "#!/bin/sh\nexit 0\n");
         }
     } else {
         descriptor.push_str("[[order]]\n");
@@ -382,10 +443,7 @@ pub(crate) fn ubi8_definition(dir: &Path, host: &str) -> PathBuf {
         .replace("\"index.docker.io/", &format!("\"{host}/"))
         .replace("docker://docker.io/", &format!("docker://{host}/"))
         .replace("\"docker.io/", &format!("\"{host}/"));
-    assert!(
-        !text.contains("docker.io"),
-        "every image is in the registry:\n{text}"
-    );
+    cnb_harness::assert_not_contains!(text, "docker.io", "every image is in the registry");
     let mut table: toml::Table = toml::from_str(&text).unwrap();
     table["lifecycle"]["version"] = LIFECYCLE_VERSION.into();
     std::fs::write(&rendered, toml::to_string(&table).unwrap()).unwrap();

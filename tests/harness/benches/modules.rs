@@ -30,9 +30,10 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use cnb_harness::{Lifecycle, Module, ModuleKind, ModuleRun, Outcome, TargetEnv, workspace_root};
+use cnb_harness::{
+    BenchRows, Lifecycle, Module, ModuleKind, ModuleRun, Outcome, TargetEnv, workspace_root,
+};
 use std::fmt::Write;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -214,33 +215,6 @@ fn instructions(command: &Command, scratch: &Path) -> Option<u64> {
         .unwrap_or_else(|| panic!("no instruction count from callgrind:\n{stderr}"))
         .1;
     Some(collected.trim().replace(',', "").parse().unwrap())
-}
-
-/// `BENCH_ROWS=<file>`: the combined table's rows (`figure, value, target, held`, tab-separated)
-/// appended to the file.
-struct BenchRows(Option<std::fs::File>);
-
-impl BenchRows {
-    fn from_env() -> Self {
-        Self(std::env::var_os("BENCH_ROWS").map(|path| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .unwrap()
-        }))
-    }
-
-    fn row(&mut self, figure: &str, value: &str, target: &str, held: Option<bool>) {
-        if let Some(file) = &mut self.0 {
-            let held = match held {
-                Some(true) => "held",
-                Some(false) => "missed",
-                None => "-",
-            };
-            writeln!(file, "{figure}\t{value}\t{target}\t{held}").unwrap();
-        }
-    }
 }
 
 fn main() {

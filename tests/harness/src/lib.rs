@@ -18,13 +18,15 @@
 //!   (`skopeo copy`); [`oci::BuildImage`], a small build image as an OCI layout.
 //! - [`Outcome`]: what a finished process left (every outcome above), shown labelled and
 //!   bounded when an assertion on it fails (`assert_exit`, `assert_success`,
-//!   `assert_failure_with`), and [`assert_contains!`].
+//!   `assert_failure_with`), [`assert_contains!`] and [`assert_not_contains!`].
 //! - [`command`]: the one way every helper here (and the end-to-end suite) runs a program.
+//! - [`BenchRows`]: the benchmarks' figures, appended to the table `BENCH_ROWS` names.
 //!
 //! Helpers here panic with a clear message on a broken test setup: they are for tests only.
 
 #![allow(clippy::missing_panics_doc)]
 
+mod bench_rows;
 pub mod command;
 mod lifecycle;
 mod module;
@@ -35,12 +37,15 @@ mod rootfs;
 mod run;
 pub mod ubi_extension;
 
+pub use bench_rows::BenchRows;
 pub use command::spawn_retrying;
 pub use lifecycle::{
     BuilderInputs, BuilderOutcome, BuilderRun, DetectorInputs, DetectorOutcome, DetectorRun,
     Lifecycle, PLATFORM_API, PhaseRun,
 };
-pub use module::{Module, ModuleKind, descriptor_version, fixture_app, workspace_root};
+pub use module::{
+    Module, ModuleKind, descriptor_version, fixture_app, fixture_files, workspace_root,
+};
 pub use outcome::{BuildOutcome, DetectOutcome, GenerateOutcome, Outcome, Process};
 pub use podman::{Container, ContainerOutcome, ContainerRun, Image, Podman, free_port, http_get};
 pub use rootfs::{RootFs, STATIC_RUN_GID, STATIC_RUN_UID};
@@ -86,6 +91,15 @@ pub fn mkfifo(path: &std::path::Path) {
         .status()
         .unwrap_or_else(|error| panic!("cannot run mkfifo: {error}"));
     assert!(status.success(), "mkfifo {} failed", path.display());
+}
+
+/// Writes `script` to `path` as an executable file (mode 755): the stand-in programs of tests
+/// (a lifecycle, a credential helper, a module's `bin/detect`).
+pub fn write_executable(path: &std::path::Path, script: &str) {
+    std::fs::write(path, script)
+        .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .unwrap_or_else(|error| panic!("cannot make {} executable: {error}", path.display()));
 }
 
 /// Reads a TOML file into a table, `None` when the file does not exist.

@@ -37,6 +37,19 @@ pub fn fixture_app(name: &str) -> PathBuf {
     workspace_root().join("tests/fixtures/apps").join(name)
 }
 
+/// The files of `tests/fixtures/<dir>` whose name ends in `.<extension>`, sorted by path.
+#[must_use]
+pub fn fixture_files(dir: &str, extension: &str) -> Vec<PathBuf> {
+    let dir = workspace_root().join("tests/fixtures").join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == extension))
+        .collect();
+    files.sort();
+    files
+}
+
 /// The version a module descriptor (`buildpack.toml` or `extension.toml`, as text, e.g.
 /// `include_str!("../buildpack.toml")`) declares: what tests compare log headers and SBOM tool
 /// versions with, so that a version bump breaks no test.

@@ -1,6 +1,7 @@
 //! What a finished process left, shown once and labelled when a test fails: [`Outcome`] (its
-//! exit code and output, with `assert_exit`, `assert_success`, `assert_failure_with`) and
-//! [`assert_contains!`](crate::assert_contains).
+//! exit code and output, with `assert_exit`, `assert_success`, `assert_failure_with`),
+//! [`assert_contains!`](crate::assert_contains) and
+//! [`assert_not_contains!`](crate::assert_not_contains).
 //!
 //! Every failure message prints the whole outcome: the exit code, then each stream under a
 //! label; a stream longer than [`SHOWN`] bytes keeps its start and its end, with a note saying
@@ -145,9 +146,29 @@ pub(crate) use combined_output_outcome;
 #[doc(hidden)]
 #[track_caller]
 pub fn assert_contains_impl(haystack: &str, needle: &str, context: Option<fmt::Arguments<'_>>) {
-    if haystack.contains(needle) {
-        return;
+    if !haystack.contains(needle) {
+        search_failed("expected to find", haystack, needle, context);
     }
+}
+
+/// What [`assert_not_contains!`](crate::assert_not_contains) calls: panics, showing `haystack`
+/// (bounded) and the context, if `haystack` contains `needle`.
+#[doc(hidden)]
+#[track_caller]
+pub fn assert_not_contains_impl(haystack: &str, needle: &str, context: Option<fmt::Arguments<'_>>) {
+    if haystack.contains(needle) {
+        search_failed("expected not to find", haystack, needle, context);
+    }
+}
+
+/// Panics with `<expected> "<needle>"`, the context and the haystack, labelled and bounded.
+#[track_caller]
+fn search_failed(
+    expected: &str,
+    haystack: &str,
+    needle: &str,
+    context: Option<fmt::Arguments<'_>>,
+) -> ! {
     let context = context
         .map(|context| format!("{context}\n"))
         .unwrap_or_default();
@@ -156,7 +177,7 @@ pub fn assert_contains_impl(haystack: &str, needle: &str, context: Option<fmt::A
         &mut shown,
         format_args!("{}", Labelled("text searched", haystack)),
     );
-    panic!("expected to find {:?}\n{context}{shown}", bounded(needle));
+    panic!("{expected} {:?}\n{context}{shown}", bounded(needle));
 }
 
 /// One labelled, bounded stream, displayed.
@@ -177,19 +198,44 @@ impl fmt::Display for Labelled<'_> {
 /// ```
 #[macro_export]
 macro_rules! assert_contains {
-    ($haystack:expr, $needle:expr $(,)?) => {
-        $crate::outcome::assert_contains_impl(
+    ($($arguments:tt)+) => {
+        $crate::search_assertion!($crate::outcome::assert_contains_impl, $($arguments)+)
+    };
+}
+
+/// What [`assert_contains!`](crate::assert_contains) and
+/// [`assert_not_contains!`](crate::assert_not_contains) expand to: `$check(haystack, needle,
+/// context)`, both as `&str`, the context as `format!` arguments or `None`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! search_assertion {
+    ($check:path, $haystack:expr, $needle:expr $(,)?) => {
+        $check(
             ::core::convert::AsRef::<str>::as_ref(&$haystack),
             ::core::convert::AsRef::<str>::as_ref(&$needle),
             ::core::option::Option::None,
         )
     };
-    ($haystack:expr, $needle:expr, $($context:tt)+) => {
-        $crate::outcome::assert_contains_impl(
+    ($check:path, $haystack:expr, $needle:expr, $($context:tt)+) => {
+        $check(
             ::core::convert::AsRef::<str>::as_ref(&$haystack),
             ::core::convert::AsRef::<str>::as_ref(&$needle),
             ::core::option::Option::Some(::core::format_args!($($context)+)),
         )
+    };
+}
+
+/// Panics if `haystack` contains `needle`, showing the haystack (bounded) and the optional
+/// context (`format!` arguments): [`assert_contains!`](crate::assert_contains)'s converse.
+///
+/// ```should_panic
+/// cnb_harness::assert_not_contains!("ERROR: no plan", "panicked"); // passes
+/// cnb_harness::assert_not_contains!("ERROR: no plan", "ERROR", "detect of {}", "an app"); // panics
+/// ```
+#[macro_export]
+macro_rules! assert_not_contains {
+    ($($arguments:tt)+) => {
+        $crate::search_assertion!($crate::outcome::assert_not_contains_impl, $($arguments)+)
     };
 }
 
@@ -322,6 +368,39 @@ mod tests {
             "expected to find \"a plan\"\n--- text searched: empty ---\n"
         );
     }
+
+    #[test]
+    fn assert_not_contains_shows_the_needle_the_context_and_the_text() {
+        crate::assert_not_contains!("ERROR: no plan\n", "panicked");
+        let message = panic_message(|| {
+            crate::assert_not_contains!("ERROR: no plan\n", "no plan", "detect of {}", "the app");
+        });
+        assert_eq!(
+            message,
+            "expected not to find \"no plan\"\ndetect of the app\n\
+             --- text searched (15 bytes) ---\nERROR: no plan\n"
+        );
+    }
+
+    #[test]
+    fn assert_last_line_checks_the_exit_code_and_the_last_line_of_stderr() {
+        let outcome = process(1, "", "warning: x\nerror: no plan\n");
+        outcome.assert_last_line(1, "error: no plan");
+        for (code, line, expected) in [
+            (2, "error: no plan", "expected exit code 2, got 1"),
+            (
+                1,
+                "error: no",
+                "expected exit code 1 and the last line of stderr \"error: no\"",
+            ),
+        ] {
+            let message = panic_message(|| {
+                outcome.assert_last_line(code, line);
+            });
+            assert!(message.starts_with(expected), "{message}");
+            assert_eq!(message.matches("warning: x").count(), 1, "{message}");
+        }
+    }
 }
 
 /// What every phase returns.
@@ -399,6 +478,19 @@ impl From<std::process::Output> for Process {
     reason = "assertions return the outcome to chain more, and need not be chained"
 )]
 impl Process {
+    /// Panics, showing the whole process, unless it exited with `code` and the last line of its
+    /// stderr is `line`: the one error line a command line ends with.
+    #[track_caller]
+    pub fn assert_last_line(&self, code: i32, line: &str) -> &Self {
+        self.assert_exit(code);
+        assert!(
+            self.stderr.lines().last() == Some(line),
+            "expected exit code {code} and the last line of stderr {:?}\n{self}",
+            bounded(line)
+        );
+        self
+    }
+
     /// Panics, showing the whole process, unless it failed as every module fails (cnb-output):
     /// exit code 1, stderr `ERROR: <header>...` then a body of indented lines, containing each
     /// of `expected`.
