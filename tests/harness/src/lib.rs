@@ -87,6 +87,29 @@ pub fn mkfifo(path: &std::path::Path) {
     assert!(status.success(), "mkfifo {} failed", path.display());
 }
 
+/// Every path under `root` (not `root` itself) with its file type, depth first: symbolic links
+/// are listed, not followed, and a directory that cannot be listed is passed over.
+#[must_use]
+pub fn walk(root: &std::path::Path) -> Vec<(std::path::PathBuf, std::fs::FileType)> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                pending.push(entry.path());
+            }
+            found.push((entry.path(), kind));
+        }
+    }
+    found
+}
+
 /// Reads a TOML file into a table, `None` when the file does not exist.
 #[must_use]
 pub fn read_toml(path: &std::path::Path) -> Option<toml::Table> {

@@ -399,12 +399,7 @@ impl DetectorRun {
         let elapsed = started.elapsed(); // clock: a figure for the outcome
         let layers = scratch.layers.clone();
 
-        let mut generated = BTreeMap::new();
-        collect_files(
-            &layers.join("generated"),
-            &layers.join("generated"),
-            &mut generated,
-        );
+        let generated = files_by_relative_path(&layers.join("generated"));
         let outcome = DetectorOutcome {
             exit_code: output.status.code().unwrap_or(-1),
             output: output_text(&output),
@@ -640,21 +635,18 @@ fn chown_tree(path: &Path, user: &User) {
     }
 }
 
-fn collect_files(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_files(root, &path, files);
-        } else {
-            let relative = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .into_owned();
-            files.insert(relative, std::fs::read_to_string(&path).unwrap_or_default());
-        }
-    }
+/// Every file under `root` (none when it does not exist), by its path relative to `root`, with
+/// its text.
+fn files_by_relative_path(root: &Path) -> BTreeMap<String, String> {
+    crate::walk(root)
+        .into_iter()
+        .filter(|(_, kind)| !kind.is_dir())
+        .map(|(path, _)| {
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            (
+                relative.to_string_lossy().into_owned(),
+                std::fs::read_to_string(&path).unwrap_or_default(),
+            )
+        })
+        .collect()
 }

@@ -168,34 +168,35 @@ fn detector_leaves_the_extension_out_when_no_buildpack_requires_curl() {
     assert_eq!(outcome.run_image()["image"].as_str(), Some(STACK_RUN_IMAGE));
 }
 
+/// Hand-written extensions that break the spec: the detector names the fault and exits with
+/// its code.
 #[test]
-fn detector_rejects_an_extension_that_requires() {
+fn detector_rejects_extensions_that_break_the_spec() {
     let buildpack = curl_buildpack();
-    let extension = Module::from_dir(fixture("extensions/requires-curl"));
-    let outcome = detect(&extension, &buildpack, &[]);
-    assert_contains!(
-        outcome.output,
-        format!(
-            "extension {} outputs \"requires\" which is not allowed",
-            extension.id
-        )
-    );
-    assert_contains!(outcome.output, format!("err:  {}@0.1.0", extension.id));
-    // The erroring extension is dropped, so nothing provides curl and no group passes.
-    outcome.assert_exit(FAILED_DETECTION);
-}
-
-#[test]
-fn detector_rejects_a_build_dockerfile_without_the_base_image_arg() {
-    let buildpack = curl_buildpack();
-    let extension = Module::from_dir(fixture("extensions/no-base-image"));
-    let outcome = detect(&extension, &buildpack, &[]);
-    assert_contains!(
-        outcome.output,
-        format!(
-            "failed to parse build.Dockerfile for extension {}: build.Dockerfile did not start with required ARG command",
-            extension.id
-        )
-    );
-    outcome.assert_exit(INVALID_GENERATE_OUTPUT);
+    for (extension_dir, expected, exit_code) in [
+        (
+            // The erroring extension is dropped, so nothing provides curl and no group passes.
+            "extensions/requires-curl",
+            &[
+                "extension examples/broken-requires outputs \"requires\" which is not allowed",
+                "err:  examples/broken-requires@0.1.0",
+            ][..],
+            FAILED_DETECTION,
+        ),
+        (
+            "extensions/no-base-image",
+            &[
+                "failed to parse build.Dockerfile for extension examples/broken-no-base-image: \
+                 build.Dockerfile did not start with required ARG command",
+            ][..],
+            INVALID_GENERATE_OUTPUT,
+        ),
+    ] {
+        let extension = Module::from_dir(fixture(extension_dir));
+        let outcome = detect(&extension, &buildpack, &[]);
+        for expected in expected {
+            assert_contains!(outcome.output, expected, "{extension_dir}");
+        }
+        outcome.assert_exit(exit_code);
+    }
 }
