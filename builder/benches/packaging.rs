@@ -20,10 +20,11 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
+use cnb_harness::bench::BenchRows;
 use cnb_harness::oci::BuildImage;
 use cnb_harness::{Lifecycle, workspace_root};
 use cnb_package::buildpackage::write_buildpackage;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -74,29 +75,6 @@ fn dir_size(dir: &Path) -> u64 {
         .sum()
 }
 
-/// `BENCH_ROWS=<file>`: the combined table's rows (`figure, value, target, held`, tab-separated)
-/// appended to the file.
-struct BenchRows(Option<std::fs::File>);
-
-impl BenchRows {
-    fn from_env() -> Self {
-        Self(std::env::var_os("BENCH_ROWS").map(|path| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .unwrap()
-        }))
-    }
-
-    /// A figure without a target.
-    fn row(&mut self, figure: &str, value: &str) {
-        if let Some(file) = &mut self.0 {
-            writeln!(file, "{figure}\t{value}\t-\t-").unwrap();
-        }
-    }
-}
-
 fn main() {
     let scratch = tempfile::tempdir().unwrap();
     let mut rows = BenchRows::from_env();
@@ -124,7 +102,7 @@ fn bench_package(scratch: &Path, rows: &mut BenchRows) -> PathBuf {
         warm[0].as_secs_f64(),
         warm[1].as_secs_f64()
     );
-    rows.row(
+    rows.figure(
         "packaging: `packager package` (all modules and builders) from a warm cargo cache",
         &format!("{:.2} s", warm[1].as_secs_f64()),
     );
@@ -185,7 +163,7 @@ fn report_sizes(modules_dir: &Path, rows: &mut BenchRows) {
         let bytes = std::fs::metadata(&cnb).unwrap().len();
         let label = format!("{name}.cnb");
         println!("{label:<58} {bytes:>9} bytes  {:.2} MiB", mib(bytes));
-        rows.row(
+        rows.figure(
             &format!(".cnb {}", name.trim_start_matches("paketo-community_")),
             &format!("{:.2} MiB", mib(bytes)),
         );
@@ -263,7 +241,7 @@ fn bench_builder(scratch: &Path, modules_dir: &Path, rows: &mut BenchRows) {
         mib(dir_size(&build_image)),
         mib(std::fs::metadata(&lifecycle).unwrap().len())
     );
-    rows.row(
+    rows.figure(
         "builder assembly: `packager builder create` (lifecycle, 4 UBI modules) over the test build image",
         &format!("{:.2} s", times[1].as_secs_f64()),
     );
@@ -344,7 +322,7 @@ fn added_layers(build_image: &Path, layout: &Path, rows: &mut BenchRows) {
         mib(gzip_total),
         mib(tar_total)
     );
-    rows.row(
+    rows.figure(
         "builder layers added over the build image (lifecycle, 4 UBI modules, config)",
         &format!(
             "{:.2} MiB gzip, {:.2} MiB uncompressed ({} layers)",

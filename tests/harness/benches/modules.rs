@@ -30,9 +30,11 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use cnb_harness::{Lifecycle, Module, ModuleKind, ModuleRun, Outcome, TargetEnv, workspace_root};
+use cnb_harness::bench::BenchRows;
+use cnb_harness::{
+    Lifecycle, Module, ModuleKind, ModuleRun, Outcome, TargetEnv, fixture, fixture_app,
+};
 use std::fmt::Write;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -46,10 +48,6 @@ const GENERATE_TARGET: Duration = Duration::from_millis(5);
 const SIZE_TARGET: u64 = 2 * 1024 * 1024;
 const STACK_ID: &str = "io.buildpacks.stacks.ubi9";
 const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
-
-fn fixture(path: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures").join(path)
-}
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
@@ -75,7 +73,7 @@ fn extension(crate_dir: &str, catalogue: &str, scratch: &Path) -> Module {
 }
 
 fn run_of(module: &Module, app: &str) -> ModuleRun {
-    ModuleRun::new(module, fixture("apps").join(app))
+    ModuleRun::new(module, fixture_app(app))
         .lifecycle_env("CNB_STACK_ID", STACK_ID)
         .target(TargetEnv::linux_amd64("rhel", "9.4"))
 }
@@ -214,33 +212,6 @@ fn instructions(command: &Command, scratch: &Path) -> Option<u64> {
         .unwrap_or_else(|| panic!("no instruction count from callgrind:\n{stderr}"))
         .1;
     Some(collected.trim().replace(',', "").parse().unwrap())
-}
-
-/// `BENCH_ROWS=<file>`: the combined table's rows (`figure, value, target, held`, tab-separated)
-/// appended to the file.
-struct BenchRows(Option<std::fs::File>);
-
-impl BenchRows {
-    fn from_env() -> Self {
-        Self(std::env::var_os("BENCH_ROWS").map(|path| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .unwrap()
-        }))
-    }
-
-    fn row(&mut self, figure: &str, value: &str, target: &str, held: Option<bool>) {
-        if let Some(file) = &mut self.0 {
-            let held = match held {
-                Some(true) => "held",
-                Some(false) => "missed",
-                None => "-",
-            };
-            writeln!(file, "{figure}\t{value}\t{target}\t{held}").unwrap();
-        }
-    }
 }
 
 fn main() {
@@ -483,7 +454,7 @@ fn detector_median(modules: &[&Module], app: &str) -> Duration {
         let mut run = Lifecycle::locate()
             .detector()
             .order(&order)
-            .app(fixture("apps").join(app))
+            .app(fixture_app(app))
             .env("CNB_STACK_ID", STACK_ID)
             .analyzed(&format!(
                 "[run-image]\nreference = \"{STACK_RUN_IMAGE}\"\nimage = \"{STACK_RUN_IMAGE}\"\n"

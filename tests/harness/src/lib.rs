@@ -19,12 +19,14 @@
 //! - [`Outcome`]: what a finished process left (every outcome above), shown labelled and
 //!   bounded when an assertion on it fails (`assert_exit`, `assert_success`,
 //!   `assert_failure_with`), and [`assert_contains!`].
+//! - [`bench::BenchRows`]: the rows benches append to the combined table of tests/bench.sh.
 //! - [`command`]: the one way every helper here (and the end-to-end suite) runs a program.
 //!
 //! Helpers here panic with a clear message on a broken test setup: they are for tests only.
 
 #![allow(clippy::missing_panics_doc)]
 
+pub mod bench;
 pub mod command;
 mod lifecycle;
 mod module;
@@ -39,7 +41,7 @@ pub use lifecycle::{
     BuilderInputs, BuilderOutcome, BuilderRun, DetectorInputs, DetectorOutcome, DetectorRun,
     Lifecycle, PLATFORM_API, PhaseRun,
 };
-pub use module::{Module, ModuleKind, descriptor_version, fixture_app, workspace_root};
+pub use module::{Module, ModuleKind, descriptor_version, fixture, fixture_app, workspace_root};
 pub use outcome::{BuildOutcome, DetectOutcome, GenerateOutcome, Outcome, Process};
 pub use podman::{Container, ContainerOutcome, ContainerRun, Image, Podman, free_port, http_get};
 pub use rootfs::{RootFs, STATIC_RUN_GID, STATIC_RUN_UID};

@@ -2,7 +2,7 @@
 
 use crate::command::output_text;
 use crate::module::{Module, ModuleKind, workspace_root};
-use crate::read_toml;
+use crate::{Outcome, read_toml};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -279,6 +279,33 @@ impl DetectorOutcome {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Panics, showing the whole outcome, unless detection passed with the group of
+    /// `extensions` (`group-extensions` of `group.toml`) and `buildpacks` (`group`), in order.
+    #[track_caller]
+    #[allow(
+        clippy::must_use_candidate,
+        reason = "an assertion returns the outcome to chain more, and need not be chained"
+    )]
+    pub fn assert_group(&self, extensions: &[&Module], buildpacks: &[&Module]) -> &Self {
+        self.assert_success();
+        let ids = |modules: &[&Module]| -> Vec<String> {
+            modules.iter().map(|module| module.id.clone()).collect()
+        };
+        let (wanted, got) = (
+            (ids(extensions), ids(buildpacks)),
+            (self.group_ids("group-extensions"), self.group_ids("group")),
+        );
+        assert!(
+            wanted == got,
+            "expected the extensions {:?} and the buildpacks {:?} in the group, got {:?} and {:?}\n{self}",
+            wanted.0,
+            wanted.1,
+            got.0,
+            got.1
+        );
+        self
     }
 
     /// The entries of `plan.toml` (what the buildpacks' build receives).

@@ -2,11 +2,10 @@
 //! versions and run image users ask for, or that stop the build in generate.
 
 use crate::support::{
-    assert_built_on, assert_install_step_cached, fixture, log_figures, record, serve,
-    serve_with_logs,
+    assert_built_on, assert_install_step_cached, log_figures, record, serve, serve_with_logs,
 };
 use cnb_harness::command::run_ok;
-use cnb_harness::{Outcome, Podman, Process, assert_contains};
+use cnb_harness::{Outcome, Podman, Process, assert_contains, fixture_app};
 use e2e_tests::{
     AppBuild, Builders, Endpoints, Published, STATIC_RUN_IMAGE, Stack, e2e_dir, registry_has,
     registry_inspect,
@@ -17,7 +16,11 @@ use std::process::Command;
 pub(crate) fn node_app_gets_node_from_its_module_stream_and_runs_on_the_node_run_image() {
     let stack = Stack::get();
     let published = Published::get();
-    let app = AppBuild::new("node", &fixture("node-npm-engines"), &Builders::get().pack);
+    let app = AppBuild::new(
+        "node",
+        &fixture_app("node-npm-engines"),
+        &Builders::get().pack,
+    );
     let first = app.build();
     let (major, version) = (stack.value("NODE_MAJOR"), stack.value("NODE_VERSION"));
     first.assert_output_contains(&[
@@ -48,7 +51,7 @@ pub(crate) fn maven_jar(dir: &Path) -> PathBuf {
     let _ = run_ok(
         Command::new("cp")
             .arg("-r")
-            .arg(fixture("java-maven-http"))
+            .arg(fixture_app("java-maven-http"))
             .arg(&project),
     );
     let _ = run_ok(
@@ -103,7 +106,7 @@ pub(crate) fn java_jar_gets_the_jdk_from_microdnf_and_runs_on_the_java_run_image
 
 pub(crate) fn go_app_builds_static_and_runs_on_the_static_run_image() {
     let published = Published::get();
-    let app = AppBuild::new("go", &fixture("go-http"), &Builders::get().pack);
+    let app = AppBuild::new("go", &fixture_app("go-http"), &Builders::get().pack);
     let first = app.build();
     first
         .assert_output_contains(&[
@@ -169,7 +172,7 @@ pub(crate) fn versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_ge
     let cases = [
         (
             "node-15",
-            fixture("node-npm-engines"),
+            fixture_app("node-npm-engines"),
             &builders.pack,
             ("BP_NODE_VERSION", "15"),
             // The header line, then the body (indented, each line with pack's prefix).
@@ -185,7 +188,7 @@ pub(crate) fn versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_ge
         ),
         (
             "node-injection",
-            fixture("node-npm-engines"),
+            fixture_app("node-npm-engines"),
             &builders.packager,
             ("BP_NODE_VERSION", "20; id"),
             [
@@ -197,7 +200,7 @@ pub(crate) fn versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_ge
         ),
         (
             "java-8",
-            fixture("java-maven-http"),
+            fixture_app("java-maven-http"),
             &builders.pack,
             ("BP_JVM_VERSION", "8"),
             [
@@ -237,13 +240,13 @@ pub(crate) fn versions_and_run_image_the_app_asks_for_are_used() {
     let (node_major, node_version) = (stack.value("NODE_MAJOR"), stack.value("NODE_VERSION"));
     let hello = format!("hello world from Node.js v{node_version}\n");
 
-    let nvmrc = AppBuild::new("node-nvmrc", &fixture("node-nvmrc"), &builders.packager);
+    let nvmrc = AppBuild::new("node-nvmrc", &fixture_app("node-nvmrc"), &builders.packager);
     nvmrc
         .build()
         .assert_output_contains(&[".nvmrc", &format!("installed Node.js {node_major}")]);
     assert_eq!(serve(&nvmrc, "/"), hello);
 
-    let node_env = AppBuild::new("node-env", &fixture("node-npm-engines"), &builders.pack)
+    let node_env = AppBuild::new("node-env", &fixture_app("node-npm-engines"), &builders.pack)
         .env("BP_NODE_VERSION", node_major);
     node_env.build().assert_output_contains(&[
         "BP_NODE_VERSION",
@@ -271,7 +274,7 @@ pub(crate) fn versions_and_run_image_the_app_asks_for_are_used() {
     );
     let overridden = AppBuild::new(
         "node-override",
-        &fixture("node-npm-engines"),
+        &fixture_app("node-npm-engines"),
         &builders.packager,
     )
     .env("BP_UBI_RUN_IMAGE_OVERRIDE", &override_image);

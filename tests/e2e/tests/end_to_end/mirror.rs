@@ -6,8 +6,8 @@
 //! image, the run image or pack's caches of the app (the extender's cache holds the extended
 //! build image's layers) holds the binding's or the proxy's credentials or the CA.
 
-use crate::support::{assert_built_on, fixture, serve};
-use cnb_harness::Outcome;
+use crate::support::{assert_built_on, serve};
+use cnb_harness::{Outcome, fixture_app};
 use e2e_tests::mirror::{ConnectProxy, HttpsMirror, PROXIED_HOST, RepositoryBinding, TestCa};
 use e2e_tests::{AppBuild, Builders, Endpoints, PackOutcome, Published, Stack};
 
@@ -49,7 +49,7 @@ pub(crate) fn node_app_installs_from_an_https_mirror_binding_trusting_its_ca() {
     );
     let app = AppBuild::new(
         "node-mirror",
-        &fixture("node-npm-engines"),
+        &fixture_app("node-npm-engines"),
         &Builders::get().pack,
     )
     .without_stack_repository()
@@ -98,7 +98,7 @@ pub(crate) fn node_app_reaches_the_mirror_only_through_the_proxy() {
     );
     let app = AppBuild::new(
         "node-proxy",
-        &fixture("node-npm-engines"),
+        &fixture_app("node-npm-engines"),
         &Builders::get().pack,
     )
     .without_stack_repository()
@@ -158,8 +158,12 @@ pub(crate) fn java_jar_installs_from_a_file_mirror_binding() {
 pub(crate) fn without_a_reachable_repository_the_build_fails_in_the_extender_with_our_message() {
     let builders = Builders::get();
     // Neither a mirror nor a proxy: the build image's own repository, unreachable.
-    let app = AppBuild::new("node-offline", &fixture("node-npm-engines"), &builders.pack)
-        .without_stack_repository();
+    let app = AppBuild::new(
+        "node-offline",
+        &fixture_app("node-npm-engines"),
+        &builders.pack,
+    )
+    .without_stack_repository();
     // pack exits 1 when the lifecycle fails.
     app.try_build()
         .assert_failure_with(
@@ -178,7 +182,7 @@ pub(crate) fn without_a_reachable_repository_the_build_fails_in_the_extender_wit
     );
     let app = AppBuild::new(
         "node-untrusted",
-        &fixture("node-npm-engines"),
+        &fixture_app("node-npm-engines"),
         &builders.pack,
     )
     .without_stack_repository()

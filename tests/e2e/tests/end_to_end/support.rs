@@ -1,8 +1,7 @@
 //! The assertions, readers and figures the tests share.
 
-use cnb_harness::{Outcome, free_port, http_get, workspace_root};
+use cnb_harness::{Outcome, free_port, http_get};
 use e2e_tests::{AppBuild, PackOutcome, e2e_dir, registry_inspect};
-use std::path::PathBuf;
 use std::time::Duration;
 
 #[allow(clippy::cast_precision_loss)]
@@ -76,8 +75,4 @@ pub(crate) fn record(name: &str, value: impl std::fmt::Display) {
         .open(e2e_dir().join("figures.tsv"))
         .unwrap();
     writeln!(file, "{name}\t{value}").unwrap();
-}
-
-pub(crate) fn fixture(name: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures/apps").join(name)
 }
