@@ -284,18 +284,15 @@ fn an_existing_layout_gets_one_tag_added_or_replaced() {
 
     let second = other_image().write_layout(&layout, "v2").unwrap();
     assert_eq!(tags(&layout), ["v1", "v2"]);
-    assert_eq!(
-        read_layout(&layout, Some("v1")).unwrap().layers[0]
+    // The digest of the layer of the image tagged `tag`.
+    let layer_digest = |tag: &str| {
+        read_layout(&layout, Some(tag)).unwrap().layers[0]
             .blob
-            .digest,
-        one_layer_image().layers[0].blob.digest
-    );
-    assert_eq!(
-        read_layout(&layout, Some("v2")).unwrap().layers[0]
-            .blob
-            .digest,
-        other_image().layers[0].blob.digest
-    );
+            .digest
+            .clone()
+    };
+    assert_eq!(layer_digest("v1"), one_layer_image().layers[0].blob.digest);
+    assert_eq!(layer_digest("v2"), other_image().layers[0].blob.digest);
     assert_eq!(fs::read_to_string(layout.join("README")).unwrap(), "mine");
     assert_eq!(
         read_json(&layout.join("index.json"))["annotations"]["mine"],
@@ -305,12 +302,7 @@ fn an_existing_layout_gets_one_tag_added_or_replaced() {
     // v1 replaced by the other image: one v1 entry, v2 kept, the first image's blobs too.
     other_image().write_layout(&layout, "v1").unwrap();
     assert_eq!(tags(&layout), ["v2", "v1"]);
-    assert_eq!(
-        read_layout(&layout, Some("v1")).unwrap().layers[0]
-            .blob
-            .digest,
-        other_image().layers[0].blob.digest
-    );
+    assert_eq!(layer_digest("v1"), other_image().layers[0].blob.digest);
     let blob = |digest: &str| {
         layout
             .join("blobs/sha256")
@@ -421,14 +413,18 @@ fn layouts_are_read_bounded() {
     let index = layout.join("index.json");
     let good_index = fs::read(&index).unwrap();
     let message = |layout: &Path| format!("{:#}", read_layout(layout, None).unwrap_err());
+    // A FIFO in place of the file `path` is refused, named; the FIFO is removed afterwards.
+    let fifo_refused = |path: &Path| {
+        fs::remove_file(path).unwrap();
+        mkfifo(path);
+        assert_eq!(
+            message(&layout),
+            format!("{} is a FIFO, not a regular file", path.display())
+        );
+        fs::remove_file(path).unwrap();
+    };
 
-    fs::remove_file(&index).unwrap();
-    mkfifo(&index);
-    assert_eq!(
-        message(&layout),
-        format!("{} is a FIFO, not a regular file", index.display())
-    );
-    fs::remove_file(&index).unwrap();
+    fifo_refused(&index);
     std::os::unix::fs::symlink("/dev/zero", &index).unwrap();
     assert_eq!(
         message(&layout),
@@ -465,13 +461,7 @@ fn layouts_are_read_bounded() {
         .join("blobs/sha256")
         .join(digest_hex(written.manifest.digest().as_ref()).unwrap());
     let manifest_bytes = fs::read(&manifest).unwrap();
-    fs::remove_file(&manifest).unwrap();
-    mkfifo(&manifest);
-    assert_eq!(
-        message(&layout),
-        format!("{} is a FIFO, not a regular file", manifest.display())
-    );
-    fs::remove_file(&manifest).unwrap();
+    fifo_refused(&manifest);
     let mut edited = manifest_bytes.clone();
     edited.push(b' ');
     fs::write(&manifest, &edited).unwrap();
