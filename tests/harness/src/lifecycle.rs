@@ -299,7 +299,8 @@ impl DetectorOutcome {
         );
         assert!(
             wanted == got,
-            "expected the extensions {:?} and the buildpacks {:?} in the group, got {:?} and {:?}\n{self}",
+            "expected the extensions {:?} and the buildpacks {:?} in the group, got {:?} and \
+             {:?}\n{self}",
             wanted.0,
             wanted.1,
             got.0,
