@@ -3,6 +3,7 @@
 //! yourself. They panic with a clear message on a broken setup (a program that is not
 //! installed, or fails): they are for tests only.
 
+use crate::Process;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -50,16 +51,14 @@ pub fn output(command: &mut Command) -> Output {
     })
 }
 
-/// Runs `command`; panics with its stdout and stderr when it cannot start or fails.
+/// Runs `command`; panics when it cannot start or fails, showing the command and its outcome
+/// (the exit code, stdout and stderr, labelled: [`Process`]).
 #[must_use]
 pub fn run_ok(command: &mut Command) -> Output {
     let output = output(command);
-    assert!(
-        output.status.success(),
-        "{command:?} failed ({}):\n{}",
-        output.status,
-        output_text(&output)
-    );
+    if !output.status.success() {
+        panic!("{command:?} failed\n{}", Process::from(output.clone()));
+    }
     output
 }
 
@@ -91,7 +90,8 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "failed (exit status: 3):\nsaid this\n")]
+    #[should_panic(expected = "failed\nexit code: 3\n--- stdout: empty ---\n\
+                               --- stderr (10 bytes) ---\nsaid this\n")]
     fn run_ok_panics_with_the_output_of_a_command_that_fails() {
         let _ = run_ok(Command::new("sh").args(["-c", "echo said this >&2; exit 3"]));
     }
