@@ -1,9 +1,10 @@
 //! The one way the harness and the end-to-end suite run a program: [`output`] whatever its exit
 //! code, [`run_ok`] when it must succeed, [`spawn_retrying`] to start one and wait on it
-//! yourself. They panic with a clear message on a broken setup (a program that is not
-//! installed, or fails): they are for tests only.
+//! yourself; [`on_path`] finds one. They panic with a clear message on a broken setup (a
+//! program that is not installed, or fails): they are for tests only.
 
 use crate::Process;
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -56,10 +57,21 @@ pub fn output(command: &mut Command) -> Output {
 #[must_use]
 pub fn run_ok(command: &mut Command) -> Output {
     let output = output(command);
-    if !output.status.success() {
-        panic!("{command:?} failed\n{}", Process::from(output.clone()));
-    }
+    assert!(
+        output.status.success(),
+        "{command:?} failed\n{}",
+        Process::from(output.clone())
+    );
     output
+}
+
+/// The file `program` in the first directory of `PATH` that holds it; `None` when none does.
+#[must_use]
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 /// stdout and stderr together, as a user sees them.

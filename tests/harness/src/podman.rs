@@ -27,16 +27,12 @@ impl Podman {
     /// Finds `podman` on `PATH`; panics, saying how to install it, when there is none.
     #[must_use]
     pub fn locate() -> Self {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let binary = std::env::split_paths(&path)
-            .map(|dir| dir.join("podman"))
-            .find(|candidate| candidate.is_file())
-            .unwrap_or_else(|| {
-                panic!(
-                    "podman is not on PATH: install it (apt-get install podman, as tests/test.sh \
+        let binary = crate::command::on_path("podman").unwrap_or_else(|| {
+            panic!(
+                "podman is not on PATH: install it (apt-get install podman, as tests/test.sh \
                      does); the container tests never skip"
-                )
-            });
+            )
+        });
         Self { binary }
     }
 
