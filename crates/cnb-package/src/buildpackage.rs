@@ -356,13 +356,7 @@ pub fn read_buildpackage(path: &Path) -> anyhow::Result<Buildpackage> {
 }
 
 fn buildpackage_of_image(image: &LoadedImage, path: &Path) -> anyhow::Result<Buildpackage> {
-    let metadata: PackageMetadata = serde_json::from_str(
-        image
-            .label(METADATA_LABEL)
-            .with_context(|| format!("no label {METADATA_LABEL}"))?,
-    )
-    .with_context(|| format!("invalid label {METADATA_LABEL}"))?;
-    check_label_module(METADATA_LABEL, &metadata.info.id, &metadata.info.version)?;
+    let main = main_module_of_image(image)?;
     let kind = if image.label(BUILDPACK_LAYERS_LABEL).is_some() {
         ModuleKind::Buildpack
     } else if image.label(EXTENSION_LAYERS_LABEL).is_some() {
@@ -377,27 +371,22 @@ fn buildpackage_of_image(image: &LoadedImage, path: &Path) -> anyhow::Result<Bui
     )
     .with_context(|| format!("invalid label {}", kind.layers_label()))?;
     let info = layers
-        .get(&metadata.info.id)
-        .and_then(|versions| versions.get(&metadata.info.version))
+        .get(&main.id)
+        .and_then(|versions| versions.get(&main.version))
         .with_context(|| {
             format!(
                 "{} does not list {}@{}",
                 kind.layers_label(),
-                metadata.info.id,
-                metadata.info.version
+                main.id,
+                main.version
             )
         })?;
-    let layer = image
-        .layers
-        .iter()
-        .find(|layer| layer.diff_id == info.layer_diff_id)
-        .with_context(|| format!("no layer with diff id {}", info.layer_diff_id))?
-        .clone();
+    let layer = layer_with_diff_id(image, &info.layer_diff_id)?;
     check_label_order(kind.layers_label(), &info.order)?;
     Ok(Buildpackage {
         details: ModuleDetails {
             kind,
-            info: metadata.info,
+            info: main,
             api: info.api.clone(),
             targets: info.targets.clone(),
             stacks: info.stacks.clone(),
@@ -428,17 +417,8 @@ pub fn modules_of_image(image: &LoadedImage) -> anyhow::Result<Vec<(ModuleDetail
             for (version, info) in versions {
                 check_label_module(kind.layers_label(), &id, &version)?;
                 check_label_order(kind.layers_label(), &info.order)?;
-                let layer = image
-                    .layers
-                    .iter()
-                    .find(|layer| layer.diff_id == info.layer_diff_id)
-                    .with_context(|| {
-                        format!(
-                            "{id}@{version}: no layer with diff id {}",
-                            info.layer_diff_id
-                        )
-                    })?
-                    .clone();
+                let layer = layer_with_diff_id(image, &info.layer_diff_id)
+                    .with_context(|| format!("{id}@{version}"))?;
                 let details = ModuleDetails {
                     kind,
                     info: ModuleInfo {
@@ -461,6 +441,16 @@ pub fn modules_of_image(image: &LoadedImage) -> anyhow::Result<Vec<(ModuleDetail
         bail!("neither {BUILDPACK_LAYERS_LABEL} nor {EXTENSION_LAYERS_LABEL} is set");
     }
     Ok(modules)
+}
+
+/// The layer of `image` whose diff id is `diff_id`.
+fn layer_with_diff_id(image: &LoadedImage, diff_id: &str) -> anyhow::Result<LayerBlob> {
+    image
+        .layers
+        .iter()
+        .find(|layer| layer.diff_id == diff_id)
+        .cloned()
+        .with_context(|| format!("no layer with diff id {diff_id}"))
 }
 
 /// The main module of a buildpackage image, from its `io.buildpacks.buildpackage.metadata`

@@ -161,36 +161,37 @@ mod tests {
         std::fs::write(path, content).unwrap();
     }
 
+    /// The module binary and the others: `src/main.rs` is the package's binary (named after
+    /// it), beside `src/bin/`'s; a single `[[bin]]` of another name is the module binary.
     #[test]
-    fn main_rs_is_the_package_binary() {
-        let dir = tempfile::tempdir().unwrap();
-        write(
-            dir.path(),
-            "Cargo.toml",
-            "[package]\nname = \"my-module\"\n",
-        );
-        write(dir.path(), "src/main.rs", "fn main() {}");
-        write(dir.path(), "src/bin/helper.rs", "fn main() {}");
-        let manifest = CrateManifest::read(dir.path()).unwrap();
-        assert_eq!(manifest.package_name, "my-module");
-        assert_eq!(manifest.binaries, ["my-module", "helper"]);
-        assert_eq!(manifest.module_binary().unwrap(), "my-module");
-        assert_eq!(manifest.extra_binaries().unwrap(), ["helper"]);
-    }
-
-    #[test]
-    fn a_single_differently_named_binary_is_used() {
-        let dir = tempfile::tempdir().unwrap();
-        write(
-            dir.path(),
-            "Cargo.toml",
-            "[package]\nname = \"pkg\"\n[[bin]]\nname = \"tool\"\npath = \"src/main.rs\"\n",
-        );
-        write(dir.path(), "src/main.rs", "fn main() {}");
-        let manifest = CrateManifest::read(dir.path()).unwrap();
-        assert_eq!(manifest.binaries, ["tool"]);
-        assert_eq!(manifest.module_binary().unwrap(), "tool");
-        assert!(manifest.extra_binaries().unwrap().is_empty());
+    fn the_module_binary_and_the_extra_ones() {
+        for (case, cargo_toml, sources, binaries, extra) in [
+            (
+                "main.rs and a src/bin helper",
+                "[package]\nname = \"my-module\"\n",
+                &["src/main.rs", "src/bin/helper.rs"][..],
+                &["my-module", "helper"][..],
+                &["helper"][..],
+            ),
+            (
+                "a single differently named binary",
+                "[package]\nname = \"my-module\"\n[[bin]]\nname = \"tool\"\npath = \"src/main.rs\"\n",
+                &["src/main.rs"][..],
+                &["tool"][..],
+                &[][..],
+            ),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            write(dir.path(), "Cargo.toml", cargo_toml);
+            for source in sources {
+                write(dir.path(), source, "fn main() {}");
+            }
+            let manifest = CrateManifest::read(dir.path()).unwrap();
+            assert_eq!(manifest.package_name, "my-module", "{case}");
+            assert_eq!(manifest.binaries, binaries, "{case}");
+            assert_eq!(manifest.module_binary().unwrap(), binaries[0], "{case}");
+            assert_eq!(manifest.extra_binaries().unwrap(), extra, "{case}");
+        }
     }
 
     #[test]
@@ -198,21 +199,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "Cargo.toml", "[package]\nname = \"pkg\"\n");
         write(dir.path(), "src/lib.rs", "");
-        let message = CrateManifest::read(dir.path())
-            .unwrap()
-            .module_binary()
-            .unwrap_err()
-            .to_string();
-        assert!(message.contains("defines no binary target"), "{message}");
-
-        write(dir.path(), "src/bin/a.rs", "fn main() {}");
-        write(dir.path(), "src/bin/b/main.rs", "fn main() {}");
-        let message = CrateManifest::read(dir.path())
-            .unwrap()
-            .module_binary()
-            .unwrap_err()
-            .to_string();
-        assert!(message.contains("several binaries (a, b)"), "{message}");
+        // Each case adds its sources to the crate of the case before.
+        for (added_sources, expected) in [
+            (&[][..], "defines no binary target"),
+            (
+                &["src/bin/a.rs", "src/bin/b/main.rs"][..],
+                "several binaries (a, b)",
+            ),
+        ] {
+            for source in added_sources {
+                write(dir.path(), source, "fn main() {}");
+            }
+            let message = CrateManifest::read(dir.path())
+                .unwrap()
+                .module_binary()
+                .unwrap_err()
+                .to_string();
+            assert!(message.contains(expected), "{added_sources:?}: {message}");
+        }
     }
 
     #[test]

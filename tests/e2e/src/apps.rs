@@ -1,23 +1,13 @@
 //! `pack build --publish` of one app, as a user runs it, and the app image run ([`AppBuild`]).
 
 use crate::services::app_name;
-use crate::{Endpoints, Published, pack_output};
-use cnb_harness::command::output_text;
-use cnb_harness::{Container, Podman};
+use crate::{Endpoints, PackOutcome, Published, pack_output};
+use cnb_harness::{Container, Outcome, Podman};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 /// Where the stack's RPM repository is mounted in the build (the build image's
 /// `/etc/yum.repos.d/e2e.repo` points there); pack mounts it into the extender too.
 const RPMS_MOUNT: &str = "/srv/e2e-rpms";
-
-/// What one `pack build` printed, and how long it took.
-#[derive(Debug, Clone)]
-pub struct BuildReport {
-    pub output: String,
-    pub success: bool,
-    pub duration: Duration,
-}
 
 /// An app built again and again with one builder, as a user does: `pack build --publish`.
 #[derive(Debug)]
@@ -74,7 +64,7 @@ impl AppBuild {
     /// the host's network (the phases reach the loopback registry; the Go toolchain comes from
     /// `GOPROXY`) and the stack's RPM repository mounted (as the network would serve it).
     #[must_use]
-    pub fn try_build(&self) -> BuildReport {
+    pub fn try_build(&self) -> PackOutcome {
         let published = Published::get();
         let registry = &Endpoints::get().registry;
         let path = self.source.display().to_string();
@@ -110,27 +100,15 @@ impl AppBuild {
         for pair in &env {
             args.extend(["--env", pair]);
         }
-        let started = Instant::now(); // clock: a figure for the report
-        let output = pack_output(&args);
-        BuildReport {
-            output: output_text(&output),
-            success: output.status.success(),
-            duration: started.elapsed(), // clock: a figure for the report
-        }
+        pack_output(&args)
     }
 
-    /// `pack build`; panics with its output when it fails.
+    /// `pack build`; panics, showing its outcome, when it fails.
     #[must_use]
-    pub fn build(&self) -> BuildReport {
-        let report = self.try_build();
-        assert!(
-            report.success,
-            "pack build {} failed:\n{}\n{}",
-            self.image,
-            report.output,
-            Endpoints::get().podman_log_tail(40)
-        );
-        report
+    pub fn build(&self) -> PackOutcome {
+        let outcome = self.try_build();
+        outcome.assert_success();
+        outcome
     }
 
     /// Pulls the app image and starts it (its default process) with `PORT=<port>` on the

@@ -2,7 +2,7 @@
 
 use crate::images::registry_manifest;
 use crate::{Endpoints, LIFECYCLE_VERSION, Published, Stack, e2e_dir, pack, tools_dir};
-use cnb_harness::workspace_root;
+use cnb_harness::{assert_contains, workspace_root};
 use cnb_package::buildpackage::{ModuleDetails, write_buildpackage};
 use packager::builder_image::{CreateOptions, CreatedBuilder, create_builder};
 use packager::builders::{Definition, PackagedCnb, render};
@@ -171,11 +171,11 @@ fn render_definition(work: &Path, registry: &str) -> PathBuf {
     let rendered = std::fs::read_to_string(&builder_toml).expect("read the rendered file");
     let stack = Stack::get();
     for key in ["BUILD_IMAGE", "NODE_RUN_IMAGE", "JAVA_RUN_IMAGE"] {
-        assert!(
-            rendered.contains(&format!("image = \"{}\"", stack.value(key))),
-            "tests/e2e/builder.toml must name the stack's image {} ({key}): this machine's \
-             Node.js or JDK major differs from the definition's",
-            stack.value(key)
+        assert_contains!(
+            rendered,
+            format!("image = \"{}\"", stack.value(key)),
+            "tests/e2e/builder.toml must name the stack's image {key}: this machine's Node.js or \
+             JDK major differs from the definition's"
         );
     }
     std::fs::write(

@@ -17,11 +17,12 @@
 //! - [`mirror`]: a restricted network for the extensions' RPM mirror support: a test CA, a
 //!   loopback HTTPS mirror of the stack's repository, a forward proxy of the tests' own, an
 //!   `rpm-repository` binding, and a scan of images and caches for secrets.
-//! - [`pack`]: the `pack` CLI against podman's Docker API, with this run's pack home.
+//! - [`pack`]: the `pack` CLI against podman's Docker API, with this run's pack home; what a
+//!   command did ([`PackOutcome`], a [`cnb_harness::Outcome`]).
 //! - [`apps`]: `pack build --publish` of one app, as a user runs it, and the app image run
 //!   ([`AppBuild`]).
 //!
-//! Everything panics with the command's output when a step fails: these are tests.
+//! Everything panics with the command's outcome when a step fails: these are tests.
 
 #![allow(clippy::missing_panics_doc)]
 // The dev-dependency libtest-mimic is for the suite's main (tests/end_to_end/), not this library.
@@ -36,10 +37,10 @@ pub mod published;
 pub mod services;
 pub mod stack;
 
-pub use apps::{AppBuild, BuildReport};
+pub use apps::AppBuild;
 pub use builders::{BuilderFigures, Builders, pack_config, packager_publish, packages};
 pub use images::{build_and_push, registry_has, registry_inspect, skopeo_copy};
-pub use pack::{pack, pack_output};
+pub use pack::{PackOutcome, pack, pack_output};
 pub use published::Published;
 pub use services::{Endpoints, ServicesGuard, remove_when_done};
 pub use stack::Stack;

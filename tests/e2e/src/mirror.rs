@@ -9,7 +9,7 @@ use cnb_harness::command::{output, run_ok, stdout_text};
 use cnb_harness::free_port;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
@@ -286,19 +286,24 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// An `rpm-repository` binding directory: `type`, one `.repo` file, optionally `ca.crt`.
+/// The name of the [`RepositoryBinding`] (`/platform/bindings/<name>`).
+pub const BINDING_NAME: &str = "corp-mirror";
+
+/// The id of the repository the [`RepositoryBinding`] holds (`<id>.repo`).
+pub const REPOSITORY_ID: &str = "corp-appstream";
+
+/// An `rpm-repository` binding directory, [`BINDING_NAME`]: `type`, one `.repo` file (the
+/// repository [`REPOSITORY_ID`]), optionally `ca.crt`.
 #[derive(Debug)]
 pub struct RepositoryBinding {
-    /// The binding's name (`/platform/bindings/<name>`).
-    pub name: String,
     dir: tempfile::TempDir,
 }
 
 impl RepositoryBinding {
-    /// A binding `name` with the repository `id` at `baseurl`, credentials `user`/`password`,
+    /// The binding with the repository at `baseurl`, credentials `e2e-repo-user`/`password`,
     /// and `ca` as `ca.crt` when given.
     #[must_use]
-    pub fn new(name: &str, id: &str, baseurl: &str, password: &str, ca: Option<&str>) -> Self {
+    pub fn new(baseurl: &str, password: &str, ca: Option<&str>) -> Self {
         let dir = tempfile::tempdir_in(e2e_dir()).unwrap_or_else(|e| panic!("temp dir: {e}"));
         let write = |file: &str, contents: &str| {
             std::fs::write(dir.path().join(file), contents)
@@ -306,9 +311,9 @@ impl RepositoryBinding {
         };
         write("type", "rpm-repository\n");
         write(
-            &format!("{id}.repo"),
+            &format!("{REPOSITORY_ID}.repo"),
             &format!(
-                "[{id}]\nname=End-to-end mirror\nbaseurl={baseurl}\nusername=e2e-repo-user\n\
+                "[{REPOSITORY_ID}]\nname=End-to-end mirror\nbaseurl={baseurl}\nusername=e2e-repo-user\n\
                  password={password}\ngpgcheck=0\nenabled=1\n"
             ),
         );
@@ -318,19 +323,15 @@ impl RepositoryBinding {
         // The phases run as the build user; the binding is read as root in the extender, and
         // by generate as the build user.
         let _ = run_ok(Command::new("chmod").arg("-R").arg("a+rX").arg(dir.path()));
-        Self {
-            name: name.to_string(),
-            dir,
-        }
+        Self { dir }
     }
 
     /// `pack build --volume` for it: `<dir>:/platform/bindings/<name>:ro`.
     #[must_use]
     pub fn volume(&self) -> String {
         format!(
-            "{}:/platform/bindings/{}:ro",
-            self.dir.path().display(),
-            self.name
+            "{}:/platform/bindings/{BINDING_NAME}:ro",
+            self.dir.path().display()
         )
     }
 }
@@ -373,7 +374,10 @@ pub fn assert_nowhere(secrets: &[&str], images: &[&str], volume_prefix: &str) {
         "no kaniko cache volume {volume_prefix}*.kaniko among:\n{volumes}"
     );
     for (what, root) in &roots {
-        for file in files(root) {
+        let files = cnb_harness::walk(root)
+            .into_iter()
+            .filter(|(_, kind)| kind.is_file());
+        for (file, _) in files {
             let bytes = std::fs::read(&file).unwrap_or_default();
             let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
                 output(Command::new("gzip").arg("-dc").arg(&file)).stdout
@@ -396,28 +400,6 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         && haystack
             .windows(needle.len())
             .any(|window| window == needle)
-}
-
-/// The regular files under `root`, recursively (links not followed).
-fn files(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
-                pending.push(entry.path());
-            } else if kind.is_file() {
-                out.push(entry.path());
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

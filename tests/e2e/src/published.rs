@@ -2,7 +2,7 @@
 
 use crate::images::{build_and_push, skopeo_copy};
 use crate::{Endpoints, LIFECYCLE_VERSION, STATIC_RUN_IMAGE, Stack, tools_dir};
-use cnb_harness::{Podman, RootFs};
+use cnb_harness::{Outcome, Podman, Process, RootFs};
 use packager::builder_image::{BUILDPACK_APIS, PLATFORM_APIS};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -70,27 +70,27 @@ impl Published {
 /// extensions switch to those names), pushed as `remote`.
 fn push_build_image(local: &str, remote: &str) {
     let podman = Podman::locate();
-    let images_json = podman.run_ok(&[
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        local,
-        "cat",
-        "/etc/buildpacks/images.json",
-    ]);
+    let build_image = podman.existing(local);
+    let images_json = Process::from(podman.run_foreground(
+        &build_image,
+        &["--network", "none"],
+        &["cat", "/etc/buildpacks/images.json"],
+    ));
+    images_json.assert_success();
     let registry_prefix = remote
         .rsplit_once("/e2e/")
         .map(|(registry, _)| format!("{registry}/e2e/"))
         .expect("a registry image");
-    let user = podman.run_ok(&["image", "inspect", "--format", "{{.Config.User}}", local]);
+    let user = build_image.inspect("{{.Config.User}}");
     build_and_push(
         &format!(
             "FROM {local}\nUSER root\nCOPY images.json /etc/buildpacks/images.json\nUSER {user}\n"
         ),
         &[(
             "images.json",
-            &images_json.replace("localhost/e2e/", &registry_prefix),
+            &images_json
+                .stdout
+                .replace("localhost/e2e/", &registry_prefix),
         )],
         remote,
     );

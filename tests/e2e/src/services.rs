@@ -138,11 +138,8 @@ impl Services {
     fn start() -> (Services, Endpoints) {
         for tool in ["docker-registry", "podman", "skopeo"] {
             assert!(
-                Command::new("sh")
-                    .args(["-c", &format!("command -v {tool}")])
-                    .output()
-                    .is_ok_and(|output| output.status.success()),
-                "{tool} is required (tests/test.sh installs it)"
+                cnb_harness::command::on_path(tool).is_some(),
+                "{tool} is not on PATH: tests/test.sh installs it"
             );
         }
         let containers_conf = std::env::var_os("CONTAINERS_CONF").map(PathBuf::from);

@@ -31,7 +31,7 @@
 #![allow(unused_crate_dependencies)]
 
 use cnb_harness::{
-    BenchRows, Lifecycle, Module, ModuleKind, ModuleRun, Outcome, TargetEnv, workspace_root,
+    BenchRows, Lifecycle, Module, ModuleKind, ModuleRun, Outcome, TargetEnv, fixture, fixture_app,
 };
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -47,10 +47,6 @@ const GENERATE_TARGET: Duration = Duration::from_millis(5);
 const SIZE_TARGET: u64 = 2 * 1024 * 1024;
 const STACK_ID: &str = "io.buildpacks.stacks.ubi9";
 const STACK_RUN_IMAGE: &str = "localhost/paketo/run-ubi9-base:0.0.42";
-
-fn fixture(path: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures").join(path)
-}
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
@@ -76,7 +72,7 @@ fn extension(crate_dir: &str, catalogue: &str, scratch: &Path) -> Module {
 }
 
 fn run_of(module: &Module, app: &str) -> ModuleRun {
-    ModuleRun::new(module, fixture("apps").join(app))
+    ModuleRun::new(module, fixture_app(app))
         .lifecycle_env("CNB_STACK_ID", STACK_ID)
         .target(TargetEnv::linux_amd64("rhel", "9.4"))
 }
@@ -457,7 +453,7 @@ fn detector_median(modules: &[&Module], app: &str) -> Duration {
         let mut run = Lifecycle::locate()
             .detector()
             .order(&order)
-            .app(fixture("apps").join(app))
+            .app(fixture_app(app))
             .env("CNB_STACK_ID", STACK_ID)
             .analyzed(&format!(
                 "[run-image]\nreference = \"{STACK_RUN_IMAGE}\"\nimage = \"{STACK_RUN_IMAGE}\"\n"

@@ -1,8 +1,10 @@
 //! The one way the harness and the end-to-end suite run a program: [`output`] whatever its exit
 //! code, [`run_ok`] when it must succeed, [`spawn_retrying`] to start one and wait on it
-//! yourself. They panic with a clear message on a broken setup (a program that is not
-//! installed, or fails): they are for tests only.
+//! yourself; [`on_path`] finds one. They panic with a clear message on a broken setup (a
+//! program that is not installed, or fails): they are for tests only.
 
+use crate::Process;
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -50,17 +52,26 @@ pub fn output(command: &mut Command) -> Output {
     })
 }
 
-/// Runs `command`; panics with its stdout and stderr when it cannot start or fails.
+/// Runs `command`; panics when it cannot start or fails, showing the command and its outcome
+/// (the exit code, stdout and stderr, labelled: [`Process`]).
 #[must_use]
 pub fn run_ok(command: &mut Command) -> Output {
     let output = output(command);
     assert!(
         output.status.success(),
-        "{command:?} failed ({}):\n{}",
-        output.status,
-        output_text(&output)
+        "{command:?} failed\n{}",
+        Process::from(output.clone())
     );
     output
+}
+
+/// The file `program` in the first directory of `PATH` that holds it; `None` when none does.
+#[must_use]
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 /// stdout and stderr together, as a user sees them.
@@ -91,7 +102,8 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "failed (exit status: 3):\nsaid this\n")]
+    #[should_panic(expected = "failed\nexit code: 3\n--- stdout: empty ---\n\
+                               --- stderr (10 bytes) ---\nsaid this\n")]
     fn run_ok_panics_with_the_output_of_a_command_that_fails() {
         let _ = run_ok(Command::new("sh").args(["-c", "echo said this >&2; exit 3"]));
     }

@@ -44,7 +44,7 @@ pub use lifecycle::{
     Lifecycle, PLATFORM_API, PhaseRun,
 };
 pub use module::{
-    Module, ModuleKind, descriptor_version, fixture_app, fixture_files, workspace_root,
+    Module, ModuleKind, descriptor_version, fixture, fixture_app, fixture_files, workspace_root,
 };
 pub use outcome::{BuildOutcome, DetectOutcome, GenerateOutcome, Outcome, Process};
 pub use podman::{Container, ContainerOutcome, ContainerRun, Image, Podman, free_port, http_get};
@@ -100,6 +100,29 @@ pub fn write_executable(path: &std::path::Path, script: &str) {
         .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
     std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
         .unwrap_or_else(|error| panic!("cannot make {} executable: {error}", path.display()));
+}
+
+/// Every path under `root` (not `root` itself) with its file type, depth first: symbolic links
+/// are listed, not followed, and a directory that cannot be listed is passed over.
+#[must_use]
+pub fn walk(root: &std::path::Path) -> Vec<(std::path::PathBuf, std::fs::FileType)> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                pending.push(entry.path());
+            }
+            found.push((entry.path(), kind));
+        }
+    }
+    found
 }
 
 /// Reads a TOML file into a table, `None` when the file does not exist.

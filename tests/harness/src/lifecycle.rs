@@ -2,7 +2,7 @@
 
 use crate::command::output_text;
 use crate::module::{Module, ModuleKind, workspace_root};
-use crate::read_toml;
+use crate::{Outcome, read_toml};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -281,6 +281,34 @@ impl DetectorOutcome {
             .unwrap_or_default()
     }
 
+    /// Panics, showing the whole outcome, unless detection passed with the group of
+    /// `extensions` (`group-extensions` of `group.toml`) and `buildpacks` (`group`), in order.
+    #[track_caller]
+    #[allow(
+        clippy::must_use_candidate,
+        reason = "an assertion returns the outcome to chain more, and need not be chained"
+    )]
+    pub fn assert_group(&self, extensions: &[&Module], buildpacks: &[&Module]) -> &Self {
+        self.assert_success();
+        let ids = |modules: &[&Module]| -> Vec<String> {
+            modules.iter().map(|module| module.id.clone()).collect()
+        };
+        let (wanted, got) = (
+            (ids(extensions), ids(buildpacks)),
+            (self.group_ids("group-extensions"), self.group_ids("group")),
+        );
+        assert!(
+            wanted == got,
+            "expected the extensions {:?} and the buildpacks {:?} in the group, got {:?} and \
+             {:?}\n{self}",
+            wanted.0,
+            wanted.1,
+            got.0,
+            got.1
+        );
+        self
+    }
+
     /// The entries of `plan.toml` (what the buildpacks' build receives).
     #[must_use]
     pub fn plan_entries(&self) -> Vec<toml::Value> {
@@ -399,12 +427,7 @@ impl DetectorRun {
         let elapsed = started.elapsed(); // clock: a figure for the outcome
         let layers = scratch.layers.clone();
 
-        let mut generated = BTreeMap::new();
-        collect_files(
-            &layers.join("generated"),
-            &layers.join("generated"),
-            &mut generated,
-        );
+        let generated = files_by_relative_path(&layers.join("generated"));
         let outcome = DetectorOutcome {
             exit_code: output.status.code().unwrap_or(-1),
             output: output_text(&output),
@@ -640,21 +663,18 @@ fn chown_tree(path: &Path, user: &User) {
     }
 }
 
-fn collect_files(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_files(root, &path, files);
-        } else {
-            let relative = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .into_owned();
-            files.insert(relative, std::fs::read_to_string(&path).unwrap_or_default());
-        }
-    }
+/// Every file under `root` (none when it does not exist), by its path relative to `root`, with
+/// its text.
+fn files_by_relative_path(root: &Path) -> BTreeMap<String, String> {
+    crate::walk(root)
+        .into_iter()
+        .filter(|(_, kind)| !kind.is_dir())
+        .map(|(path, _)| {
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            (
+                relative.to_string_lossy().into_owned(),
+                std::fs::read_to_string(&path).unwrap_or_default(),
+            )
+        })
+        .collect()
 }

@@ -31,10 +31,16 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// A fixture of the workspace: `tests/fixtures/<path>`.
+#[must_use]
+pub fn fixture(path: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures").join(path)
+}
+
 /// A fixture app of the workspace (`tests/fixtures/apps/<name>`).
 #[must_use]
 pub fn fixture_app(name: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures/apps").join(name)
+    fixture("apps").join(name)
 }
 
 /// The files of `tests/fixtures/<dir>` whose name ends in `.<extension>`, sorted by path.

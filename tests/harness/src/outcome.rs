@@ -1,5 +1,6 @@
 //! What a finished process left, shown once and labelled when a test fails: [`Outcome`] (its
-//! exit code and output, with `assert_exit`, `assert_success`, `assert_failure_with`),
+//! exit code and output, with `assert_exit`, `assert_success`, `assert_failure_with`,
+//! `assert_output_contains`, `assert_output_lacks`),
 //! [`assert_contains!`](crate::assert_contains) and
 //! [`assert_not_contains!`](crate::assert_not_contains).
 //!
@@ -52,6 +53,39 @@ pub trait Outcome: fmt::Display {
             self.exit_code()
         );
         self
+    }
+
+    /// Panics, showing the whole outcome, unless the output (stdout or stderr) contains each of
+    /// `needles`.
+    #[track_caller]
+    fn assert_output_contains(&self, needles: &[&str]) -> &Self {
+        assert_output_search(self, needles, true);
+        self
+    }
+
+    /// Panics, showing the whole outcome, when the output (stdout or stderr) contains any of
+    /// `needles`.
+    #[track_caller]
+    fn assert_output_lacks(&self, needles: &[&str]) -> &Self {
+        assert_output_search(self, needles, false);
+        self
+    }
+}
+
+/// Panics, showing the whole outcome, at the first of `needles` whose presence in the output is
+/// not `present`.
+#[track_caller]
+fn assert_output_search<O: Outcome + ?Sized>(outcome: &O, needles: &[&str], present: bool) {
+    let text = outcome.text();
+    if let Some(needle) = needles
+        .iter()
+        .find(|needle| text.contains(*needle) != present)
+    {
+        let expected = if present { "containing" } else { "without" };
+        panic!(
+            "expected output {expected} {:?}\n{outcome}",
+            bounded(needle)
+        );
     }
 }
 
@@ -294,6 +328,33 @@ mod tests {
         process(0, "ok", "").assert_success();
         crate::assert_contains!(outcome.stderr, "no plan");
         crate::assert_contains!(&outcome.stderr, String::from("ERROR"), "context {}", 1);
+    }
+
+    #[test]
+    fn the_output_assertions_name_the_first_needle_they_miss() {
+        let outcome = process(1, "Detecting\n", "ERROR: no plan\n");
+        outcome
+            .assert_output_contains(&["Detecting", "no plan"])
+            .assert_output_lacks(&["a plan", "WARN"]);
+        for (assertion, expected) in [
+            (
+                (|outcome: &Process| {
+                    outcome.assert_output_contains(&["Detecting", "a plan", "WARN"]);
+                }) as fn(&Process),
+                "expected output containing \"a plan\"\nexit code: 1\n",
+            ),
+            (
+                |outcome: &Process| {
+                    outcome.assert_output_lacks(&["WARN", "no plan", "Detecting"]);
+                },
+                "expected output without \"no plan\"\nexit code: 1\n",
+            ),
+        ] {
+            let outcome = process(1, "Detecting\n", "ERROR: no plan\n");
+            let message = panic_message(move || assertion(&outcome));
+            assert!(message.starts_with(expected), "{message}");
+            assert_eq!(message.matches("ERROR: no plan").count(), 1, "{message}");
+        }
     }
 
     #[test]
@@ -564,6 +625,19 @@ phase_outcome!(BuildOutcome, |this, f| writeln!(
     "--- layers written: {:?} ---",
     this.layers
 ));
+
+impl DetectOutcome {
+    /// The plan detect wrote; panics, showing the whole outcome, unless detect passed and wrote
+    /// one.
+    #[track_caller]
+    #[must_use]
+    pub fn into_plan(mut self) -> toml::Table {
+        self.assert_success();
+        self.plan
+            .take()
+            .unwrap_or_else(|| panic!("expected a plan written\n{self}"))
+    }
+}
 
 #[allow(
     clippy::must_use_candidate,

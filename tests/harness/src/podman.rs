@@ -27,16 +27,12 @@ impl Podman {
     /// Finds `podman` on `PATH`; panics, saying how to install it, when there is none.
     #[must_use]
     pub fn locate() -> Self {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let binary = std::env::split_paths(&path)
-            .map(|dir| dir.join("podman"))
-            .find(|candidate| candidate.is_file())
-            .unwrap_or_else(|| {
-                panic!(
-                    "podman is not on PATH: install it (apt-get install podman, as tests/test.sh \
+        let binary = crate::command::on_path("podman").unwrap_or_else(|| {
+            panic!(
+                "podman is not on PATH: install it (apt-get install podman, as tests/test.sh \
                      does); the container tests never skip"
-                )
-            });
+            )
+        });
         Self { binary }
     }
 
@@ -75,10 +71,9 @@ impl Podman {
     /// `reference` (with the id podman gave it), removed when the value drops.
     fn image(&self, reference: &str, id: String) -> Image {
         Image {
-            podman: self.clone(),
+            held: Held::new(self, &["rmi", "--force"], reference),
             reference: reference.to_string(),
             id,
-            removed: false,
         }
     }
 
@@ -96,7 +91,7 @@ impl Podman {
     #[must_use]
     pub fn existing(&self, reference: &str) -> Image {
         let mut image = self.adopt(reference);
-        image.removed = true;
+        image.held.removed = true;
         image
     }
 
@@ -114,9 +109,8 @@ impl Podman {
     pub fn run_detached(&self, image: &Image, options: &[&str], command: &[&str]) -> Container {
         let id = self.run_ok(&run_args("--detach", image, options, command));
         Container {
-            podman: self.clone(),
+            held: Held::new(self, &["rm", "--force", "--time", "2"], &id),
             id,
-            removed: false,
         }
     }
 
@@ -141,85 +135,104 @@ fn run_args<'a>(
     args
 }
 
+/// What a test holds in podman (an image, a container): removed by `podman <remove...> <name>`
+/// when the value drops, unless it was removed (or is to be kept) before.
+#[derive(Debug)]
+struct Held {
+    podman: Podman,
+    remove: &'static [&'static str],
+    name: String,
+    removed: bool,
+}
+
+impl Held {
+    fn new(podman: &Podman, remove: &'static [&'static str], name: &str) -> Self {
+        Self {
+            podman: podman.clone(),
+            remove,
+            name: name.to_string(),
+            removed: false,
+        }
+    }
+
+    fn remove_args(&self) -> Vec<&str> {
+        let mut args = self.remove.to_vec();
+        args.push(&self.name);
+        args
+    }
+
+    /// Removes it now; panics with podman's stderr when that fails.
+    fn remove(mut self) {
+        self.removed = true;
+        let _ = self.podman.run_ok(&self.remove_args());
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if !self.removed {
+            // Best effort: a test that failed must not leave anything behind, nor panic twice.
+            let _ = self.podman.output(&self.remove_args());
+        }
+    }
+}
+
 /// An image in podman's local storage.
 #[derive(Debug)]
 pub struct Image {
-    podman: Podman,
+    held: Held,
     /// `localhost/<name>:<tag>`.
     pub reference: String,
     /// The image id podman printed.
     pub id: String,
-    removed: bool,
 }
 
 impl Image {
     /// `podman image inspect --format <format>`.
     #[must_use]
     pub fn inspect(&self, format: &str) -> String {
-        self.podman
+        self.held
+            .podman
             .run_ok(&["image", "inspect", "--format", format, &self.reference])
     }
 
     /// Leaves the image in podman's storage when the value drops (other tests use it).
     pub fn keep(mut self) {
-        self.removed = true;
+        self.held.removed = true;
     }
 
     /// Removes the image; panics with podman's stderr when that fails.
-    pub fn remove(mut self) {
-        self.removed = true;
-        let _ = self.podman.run_ok(&["rmi", "--force", &self.reference]);
-    }
-}
-
-impl Drop for Image {
-    fn drop(&mut self) {
-        if !self.removed {
-            // Best effort: a test that failed must not leave images behind, nor panic twice.
-            let _ = self.podman.output(&["rmi", "--force", &self.reference]);
-        }
+    pub fn remove(self) {
+        self.held.remove();
     }
 }
 
 /// A container started by [`Podman::run_detached`].
 #[derive(Debug)]
 pub struct Container {
-    podman: Podman,
+    held: Held,
     /// The container id.
     pub id: String,
-    removed: bool,
 }
 
 impl Container {
     /// `podman logs` (stdout and stderr).
     #[must_use]
     pub fn logs(&self) -> String {
-        output_text(&self.podman.output(&["logs", &self.id]))
+        output_text(&self.held.podman.output(&["logs", &self.id]))
     }
 
     /// `podman inspect --format <format>` of the container.
     #[must_use]
     pub fn inspect(&self, format: &str) -> String {
-        self.podman
+        self.held
+            .podman
             .run_ok(&["container", "inspect", "--format", format, &self.id])
     }
 
     /// Stops and removes the container; panics with podman's stderr when that fails.
-    pub fn remove(mut self) {
-        self.removed = true;
-        let _ = self
-            .podman
-            .run_ok(&["rm", "--force", "--time", "2", &self.id]);
-    }
-}
-
-impl Drop for Container {
-    fn drop(&mut self) {
-        if !self.removed {
-            let _ = self
-                .podman
-                .output(&["rm", "--force", "--time", "2", &self.id]);
-        }
+    pub fn remove(self) {
+        self.held.remove();
     }
 }
 
@@ -253,7 +266,7 @@ impl Image {
     #[must_use]
     pub fn container(&self) -> ContainerRun {
         ContainerRun {
-            podman: self.podman.clone(),
+            podman: self.held.podman.clone(),
             image: self.reference.clone(),
             user: None,
             env: BTreeMap::new(),

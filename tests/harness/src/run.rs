@@ -5,6 +5,7 @@ use crate::module::{Module, ModuleKind};
 use crate::outcome::{BuildOutcome, DetectOutcome, GenerateOutcome, Process};
 use crate::read_toml;
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -298,15 +299,30 @@ impl ModuleRun {
         }
     }
 
-    fn execute(&self, phase: &str, args: &[&Path], env: &BTreeMap<String, String>) -> Process {
-        let executable = self.module.executable(phase);
-        Process::from(crate::command::output(
-            Command::new(&executable)
-                .args(args)
-                .env_clear()
-                .envs(env)
-                .current_dir(&self.app_dir),
-        ))
+    /// The module's `phase` with `args` and only `env` in its environment, in the app directory.
+    fn phase_command(
+        &self,
+        phase: &str,
+        args: &[impl AsRef<OsStr>],
+        env: &BTreeMap<String, String>,
+    ) -> Command {
+        let mut command = Command::new(self.module.executable(phase));
+        command
+            .args(args)
+            .env_clear()
+            .envs(env)
+            .current_dir(&self.app_dir);
+        command
+    }
+
+    /// Runs a prepared `detect` or `generate`, which get the app read-only: panics when the
+    /// phase changed it.
+    fn execute_read_only(&self, phase: &str, prepared: &Prepared) -> Process {
+        let before = snapshot(&self.app_dir);
+        let mut command = self.phase_command(phase, &prepared.args, &prepared.env);
+        let process = Process::from(crate::command::output(&mut command));
+        assert_app_unchanged(&self.app_dir, &before, phase);
+        process
     }
 
     /// The command of a phase (`detect`, or `generate` for extensions), prepared exactly as
@@ -321,12 +337,7 @@ impl ModuleRun {
             "generate" => self.prepare_generate(),
             other => panic!("no prepared command for phase {other:?}: detect or generate"),
         };
-        let mut command = Command::new(self.module.executable(phase));
-        command
-            .args(&prepared.args)
-            .env_clear()
-            .envs(&prepared.env)
-            .current_dir(&self.app_dir);
+        let command = self.phase_command(phase, &prepared.args, &prepared.env);
         (command, prepared.scratch)
     }
 
@@ -380,14 +391,34 @@ impl ModuleRun {
         (process, took)
     }
 
-    fn prepare_detect(&self) -> Prepared {
+    /// What every phase starts from: a fresh scratch directory holding the platform dir, and
+    /// the environment with the module's dir and the platform dir (`CNB_PLATFORM_DIR`).
+    fn prepare_phase(&self) -> (TempDir, PathBuf, BTreeMap<String, String>) {
         let scratch = scratch_dir();
         let platform = self.platform_dir(scratch.path());
-        let plan = scratch.path().join("plan.toml");
-        std::fs::write(&plan, "").expect("create the plan file");
         let mut env = self.base_env();
         env.insert(self.module_dir_var().into(), path_string(&self.module.dir));
         env.insert("CNB_PLATFORM_DIR".into(), path_string(&platform));
+        (scratch, platform, env)
+    }
+
+    /// The Buildpack Plan of generate and build, written to `<scratch>/bp-plan.toml`, with the
+    /// module checked: only modules of `kind` run `phase`.
+    fn buildpack_plan_file(&self, scratch: &Path, kind: ModuleKind, phase: &str) -> PathBuf {
+        assert_eq!(
+            self.module.kind, kind,
+            "{} cannot {phase}: only {kind:?} modules do",
+            self.module.id
+        );
+        let plan = scratch.join("bp-plan.toml");
+        std::fs::write(&plan, &self.buildpack_plan).expect("write the buildpack plan");
+        plan
+    }
+
+    fn prepare_detect(&self) -> Prepared {
+        let (scratch, platform, mut env) = self.prepare_phase();
+        let plan = scratch.path().join("plan.toml");
+        std::fs::write(&plan, "").expect("create the plan file");
         env.insert("CNB_BUILD_PLAN_PATH".into(), path_string(&plan));
         Prepared {
             args: vec![platform, plan],
@@ -397,21 +428,11 @@ impl ModuleRun {
     }
 
     fn prepare_generate(&self) -> Prepared {
-        assert_eq!(
-            self.module.kind,
-            ModuleKind::Extension,
-            "only extensions generate"
-        );
-        let scratch = scratch_dir();
-        let platform = self.platform_dir(scratch.path());
-        let plan = scratch.path().join("bp-plan.toml");
-        std::fs::write(&plan, &self.buildpack_plan).expect("write the buildpack plan");
+        let (scratch, platform, mut env) = self.prepare_phase();
+        let plan = self.buildpack_plan_file(scratch.path(), ModuleKind::Extension, "generate");
         let output = scratch.path().join("output");
         std::fs::create_dir(&output).expect("create the output dir");
-        let mut env = self.base_env();
-        env.insert("CNB_EXTENSION_DIR".into(), path_string(&self.module.dir));
         env.insert("CNB_OUTPUT_DIR".into(), path_string(&output));
-        env.insert("CNB_PLATFORM_DIR".into(), path_string(&platform));
         env.insert("CNB_BP_PLAN_PATH".into(), path_string(&plan));
         Prepared {
             args: vec![output, platform, plan],
@@ -424,13 +445,8 @@ impl ModuleRun {
     #[must_use]
     pub fn detect(&self) -> DetectOutcome {
         let prepared = self.prepare_detect();
-        let plan = prepared.args[1].clone();
-        let args: Vec<&Path> = prepared.args.iter().map(PathBuf::as_path).collect();
-
-        let before = snapshot(&self.app_dir);
-        let process = self.execute("detect", &args, &prepared.env);
-        assert_app_unchanged(&self.app_dir, &before, "detect");
-        let plan = std::fs::read_to_string(&plan).expect("read the plan file");
+        let process = self.execute_read_only("detect", &prepared);
+        let plan = std::fs::read_to_string(&prepared.args[1]).expect("read the plan file");
         DetectOutcome {
             process,
             plan: (!plan.trim().is_empty()).then(|| {
@@ -445,14 +461,10 @@ impl ModuleRun {
     #[must_use]
     pub fn generate(&self) -> GenerateOutcome {
         let prepared = self.prepare_generate();
-        let output = prepared.args[0].clone();
-        let args: Vec<&Path> = prepared.args.iter().map(PathBuf::as_path).collect();
-
-        let before = snapshot(&self.app_dir);
-        let process = self.execute("generate", &args, &prepared.env);
-        assert_app_unchanged(&self.app_dir, &before, "generate");
+        let process = self.execute_read_only("generate", &prepared);
+        let output = &prepared.args[0];
         let read = |name: &str| std::fs::read_to_string(output.join(name)).ok();
-        let mut files: Vec<String> = std::fs::read_dir(&output)
+        let mut files: Vec<String> = std::fs::read_dir(output)
             .expect("list the output dir")
             .map(|entry| {
                 entry
@@ -475,25 +487,16 @@ impl ModuleRun {
     /// Runs `bin/build <layers> <platform> <plan>` (buildpacks) with a fresh layers dir.
     #[must_use]
     pub fn build(&self) -> BuildOutcome {
-        assert_eq!(
-            self.module.kind,
-            ModuleKind::Buildpack,
-            "only buildpacks build"
-        );
-        let scratch = scratch_dir();
-        let platform = self.platform_dir(scratch.path());
-        let plan = scratch.path().join("bp-plan.toml");
-        std::fs::write(&plan, &self.buildpack_plan).expect("write the buildpack plan");
+        let (scratch, platform, mut env) = self.prepare_phase();
+        let plan = self.buildpack_plan_file(scratch.path(), ModuleKind::Buildpack, "build");
         let layers_root = scratch_dir();
         let layers_dir = layers_root.path().join(self.module.escaped_id());
         std::fs::create_dir(&layers_dir).expect("create the layers dir");
-        let mut env = self.base_env();
-        env.insert("CNB_BUILDPACK_DIR".into(), path_string(&self.module.dir));
         env.insert("CNB_LAYERS_DIR".into(), path_string(&layers_dir));
-        env.insert("CNB_PLATFORM_DIR".into(), path_string(&platform));
         env.insert("CNB_BP_PLAN_PATH".into(), path_string(&plan));
 
-        let process = self.execute("build", &[&layers_dir, &platform, &plan], &env);
+        let mut command = self.phase_command("build", &[&layers_dir, &platform, &plan], &env);
+        let process = Process::from(crate::command::output(&mut command));
         let mut layers: Vec<String> = std::fs::read_dir(&layers_dir)
             .expect("list the layers dir")
             .map(|entry| entry.expect("a layers entry"))
@@ -538,24 +541,20 @@ fn path_string(path: &Path) -> String {
 /// Every file and directory under `dir`, with file contents: detect and generate get the app
 /// read-only, so nothing here may change.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
-    let mut entries = BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        let Ok(listing) = std::fs::read_dir(&current) else {
-            continue;
-        };
-        for entry in listing.flatten() {
-            let path = entry.path();
-            let relative = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
-            if path.is_dir() {
-                pending.push(path);
-                entries.insert(relative, None);
+    crate::walk(dir)
+        .into_iter()
+        .map(|(path, kind)| {
+            let contents = if kind.is_dir() {
+                None
             } else {
-                entries.insert(relative, std::fs::read(&path).ok());
-            }
-        }
-    }
-    entries
+                std::fs::read(&path).ok()
+            };
+            (
+                path.strip_prefix(dir).unwrap_or(&path).to_path_buf(),
+                contents,
+            )
+        })
+        .collect()
 }
 
 fn assert_app_unchanged(dir: &Path, before: &BTreeMap<PathBuf, Option<Vec<u8>>>, phase: &str) {

@@ -33,9 +33,9 @@ fn packaged_module_binaries_are_static() {
 
 #[test]
 fn extension_detect_provides_curl_with_an_alternative() {
-    let outcome = ModuleRun::new(&curl_extension(), fixture_app("empty-app")).detect();
-    outcome.assert_success();
-    let plan = outcome.plan.expect("a plan");
+    let plan = ModuleRun::new(&curl_extension(), fixture_app("empty-app"))
+        .detect()
+        .into_plan();
     assert_eq!(plan["provides"][0]["name"].as_str(), Some("curl"));
     let alternative = plan["or"][0]["provides"].as_array().unwrap();
     assert_eq!(alternative.len(), 2);
@@ -174,9 +174,9 @@ fn odd_platform_entries_need_clear_env() {
 
 #[test]
 fn buildpack_detect_requires_the_apps_curl_version() {
-    let outcome = ModuleRun::new(&curl_buildpack(), fixture_app("curl-app")).detect();
-    outcome.assert_success();
-    let plan = outcome.plan.expect("a plan");
+    let plan = ModuleRun::new(&curl_buildpack(), fixture_app("curl-app"))
+        .detect()
+        .into_plan();
     assert_eq!(plan["requires"][0]["name"].as_str(), Some("curl"));
     assert_eq!(
         plan["requires"][0]["metadata"]["version"].as_str(),

@@ -6,8 +6,7 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use cnb_harness::{DetectorOutcome, Lifecycle, Module, Outcome, assert_contains, workspace_root};
-use std::path::PathBuf;
+use cnb_harness::{DetectorOutcome, Lifecycle, Module, Outcome, assert_contains, fixture};
 
 const STACK_RUN_IMAGE: &str = "localhost/stack-run:1";
 const CURL_RUN_IMAGE: &str = "localhost/curl-run:1";
@@ -20,10 +19,6 @@ const FAILED_DETECTION: i32 = 20;
 /// The exit code of the detector when an extension's output is invalid (92-99 are generation
 /// errors other than a failed `bin/generate`).
 const INVALID_GENERATE_OUTPUT: i32 = 92;
-
-fn fixture(path: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures").join(path)
-}
 
 fn curl_extension() -> Module {
     Module::package("tests/modules/curl-extension")
@@ -79,17 +74,8 @@ fn detector_keeps_the_extension_and_switches_the_run_image() {
         &buildpack,
         &[("BP_CURL_RUN_IMAGE", CURL_RUN_IMAGE)],
     );
-    outcome.assert_success();
-
     // group.toml: the extension is kept because the buildpack requires curl.
-    assert_eq!(
-        outcome.group_ids("group-extensions"),
-        std::slice::from_ref(&extension.id)
-    );
-    assert_eq!(
-        outcome.group_ids("group"),
-        std::slice::from_ref(&buildpack.id)
-    );
+    outcome.assert_group(&[&extension], &[&buildpack]);
 
     // plan.toml: generate satisfied the curl entry, so buildpacks no longer receive it.
     assert!(outcome.plan.is_some(), "{}", outcome.output);
@@ -158,44 +144,40 @@ fn detector_leaves_the_extension_out_when_no_buildpack_requires_curl() {
         &buildpack,
         &[("BP_CURL_RUN_IMAGE", CURL_RUN_IMAGE)],
     );
-    outcome.assert_success();
-    assert!(outcome.group_ids("group-extensions").is_empty());
-    assert_eq!(
-        outcome.group_ids("group"),
-        std::slice::from_ref(&buildpack.id)
-    );
+    outcome.assert_group(&[], &[&buildpack]);
     assert!(outcome.generated.is_empty(), "{:#?}", outcome.generated);
     assert_eq!(outcome.run_image()["image"].as_str(), Some(STACK_RUN_IMAGE));
 }
 
+/// Hand-written extensions that break the spec: the detector names the fault and exits with
+/// its code.
 #[test]
-fn detector_rejects_an_extension_that_requires() {
+fn detector_rejects_extensions_that_break_the_spec() {
     let buildpack = curl_buildpack();
-    let extension = Module::from_dir(fixture("extensions/requires-curl"));
-    let outcome = detect(&extension, &buildpack, &[]);
-    assert_contains!(
-        outcome.output,
-        format!(
-            "extension {} outputs \"requires\" which is not allowed",
-            extension.id
-        )
-    );
-    assert_contains!(outcome.output, format!("err:  {}@0.1.0", extension.id));
-    // The erroring extension is dropped, so nothing provides curl and no group passes.
-    outcome.assert_exit(FAILED_DETECTION);
-}
-
-#[test]
-fn detector_rejects_a_build_dockerfile_without_the_base_image_arg() {
-    let buildpack = curl_buildpack();
-    let extension = Module::from_dir(fixture("extensions/no-base-image"));
-    let outcome = detect(&extension, &buildpack, &[]);
-    assert_contains!(
-        outcome.output,
-        format!(
-            "failed to parse build.Dockerfile for extension {}: build.Dockerfile did not start with required ARG command",
-            extension.id
-        )
-    );
-    outcome.assert_exit(INVALID_GENERATE_OUTPUT);
+    for (extension_dir, expected, exit_code) in [
+        (
+            // The erroring extension is dropped, so nothing provides curl and no group passes.
+            "extensions/requires-curl",
+            &[
+                "extension examples/broken-requires outputs \"requires\" which is not allowed",
+                "err:  examples/broken-requires@0.1.0",
+            ][..],
+            FAILED_DETECTION,
+        ),
+        (
+            "extensions/no-base-image",
+            &[
+                "failed to parse build.Dockerfile for extension examples/broken-no-base-image: \
+                 build.Dockerfile did not start with required ARG command",
+            ][..],
+            INVALID_GENERATE_OUTPUT,
+        ),
+    ] {
+        let extension = Module::from_dir(fixture(extension_dir));
+        let outcome = detect(&extension, &buildpack, &[]);
+        for expected in expected {
+            assert_contains!(outcome.output, expected, "{extension_dir}");
+        }
+        outcome.assert_exit(exit_code);
+    }
 }

@@ -19,19 +19,34 @@ fn layout_reference() {
     );
 }
 
-fn one_layer_image() -> Image {
+/// A scratch directory, and where a layout goes in it (`<dir>/layout`, not yet written).
+fn scratch_layout() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("layout");
+    (dir, layout)
+}
+
+/// A linux/amd64 image of one layer holding the file `path` with `contents`.
+fn image_of_one_file(path: &str, contents: &[u8]) -> Image {
     let mut layer = LayerBuilder::new();
-    layer.file("/hello", 0o644, Owner::ROOT, b"hello").unwrap();
+    layer.file(path, 0o644, Owner::ROOT, contents).unwrap();
     let layer = layer.into_layer().unwrap();
     Image {
         config: serde_json::json!({
             "architecture": "amd64",
             "os": "linux",
-            "config": {"Labels": {"a": "b"}, "Env": ["CNB_USER_ID=1002", "X=a=b"]},
             "rootfs": {"type": "layers", "diff_ids": [layer.diff_id]},
         }),
         layers: vec![layer],
     }
+}
+
+/// The image most tests write: `/hello`, with labels and an environment.
+fn one_layer_image() -> Image {
+    let mut image = image_of_one_file("/hello", b"hello");
+    image.config["config"] =
+        serde_json::json!({"Labels": {"a": "b"}, "Env": ["CNB_USER_ID=1002", "X=a=b"]});
+    image
 }
 
 #[test]
@@ -95,8 +110,7 @@ fn read_json(path: &Path) -> serde_json::Value {
 fn layers_must_be_compressed_as_declared() {
     let image = one_layer_image();
     let digest = image.layers[0].blob.digest.clone();
-    let dir = tempfile::tempdir().unwrap();
-    let layout = dir.path().join("layout");
+    let (dir, layout) = scratch_layout();
     edited_layout(&image, &layout, |manifest, _| {
         manifest["layers"][0]["mediaType"] = "application/vnd.oci.image.layer.v1.tar".into();
     });
@@ -157,8 +171,7 @@ fn layers_must_be_compressed_as_declared() {
 #[test]
 fn the_config_must_be_an_image_config() {
     let image = one_layer_image();
-    let dir = tempfile::tempdir().unwrap();
-    let layout = dir.path().join("layout");
+    let (_dir, layout) = scratch_layout();
     for (media_type, shown) in [
         (
             "application/vnd.oci.image.manifest.v1+json".to_string(),
@@ -194,8 +207,7 @@ fn the_config_must_be_an_image_config() {
 #[test]
 fn history_entries_must_be_objects() {
     let image = one_layer_image();
-    let dir = tempfile::tempdir().unwrap();
-    let layout = dir.path().join("layout");
+    let (_dir, layout) = scratch_layout();
     for (history, problem) in [
         (
             serde_json::json!([{"created_by": "a"}, "SECRET"]),
@@ -241,17 +253,7 @@ fn history_entries_must_be_objects() {
 
 /// Another image, to tag beside [`one_layer_image`]'s.
 fn other_image() -> Image {
-    let mut layer = LayerBuilder::new();
-    layer.file("/other", 0o644, Owner::ROOT, b"other").unwrap();
-    let layer = layer.into_layer().unwrap();
-    Image {
-        config: serde_json::json!({
-            "architecture": "amd64",
-            "os": "linux",
-            "rootfs": {"type": "layers", "diff_ids": [layer.diff_id]},
-        }),
-        layers: vec![layer],
-    }
+    image_of_one_file("/other", b"other")
 }
 
 fn tags(layout: &Path) -> Vec<String> {
@@ -273,8 +275,7 @@ fn tags(layout: &Path) -> Vec<String> {
 /// nor empty is refused, naming it, and left as it was.
 #[test]
 fn an_existing_layout_gets_one_tag_added_or_replaced() {
-    let dir = tempfile::tempdir().unwrap();
-    let layout = dir.path().join("layout");
+    let (dir, layout) = scratch_layout();
     let first = one_layer_image().write_layout(&layout, "v1").unwrap();
     fs::write(layout.join("README"), "mine").unwrap();
     let mut index = read_json(&layout.join("index.json"));
@@ -283,18 +284,15 @@ fn an_existing_layout_gets_one_tag_added_or_replaced() {
 
     let second = other_image().write_layout(&layout, "v2").unwrap();
     assert_eq!(tags(&layout), ["v1", "v2"]);
-    assert_eq!(
-        read_layout(&layout, Some("v1")).unwrap().layers[0]
+    // The digest of the layer of the image tagged `tag`.
+    let layer_digest = |tag: &str| {
+        read_layout(&layout, Some(tag)).unwrap().layers[0]
             .blob
-            .digest,
-        one_layer_image().layers[0].blob.digest
-    );
-    assert_eq!(
-        read_layout(&layout, Some("v2")).unwrap().layers[0]
-            .blob
-            .digest,
-        other_image().layers[0].blob.digest
-    );
+            .digest
+            .clone()
+    };
+    assert_eq!(layer_digest("v1"), one_layer_image().layers[0].blob.digest);
+    assert_eq!(layer_digest("v2"), other_image().layers[0].blob.digest);
     assert_eq!(fs::read_to_string(layout.join("README")).unwrap(), "mine");
     assert_eq!(
         read_json(&layout.join("index.json"))["annotations"]["mine"],
@@ -304,12 +302,7 @@ fn an_existing_layout_gets_one_tag_added_or_replaced() {
     // v1 replaced by the other image: one v1 entry, v2 kept, the first image's blobs too.
     other_image().write_layout(&layout, "v1").unwrap();
     assert_eq!(tags(&layout), ["v2", "v1"]);
-    assert_eq!(
-        read_layout(&layout, Some("v1")).unwrap().layers[0]
-            .blob
-            .digest,
-        other_image().layers[0].blob.digest
-    );
+    assert_eq!(layer_digest("v1"), other_image().layers[0].blob.digest);
     let blob = |digest: &str| {
         layout
             .join("blobs/sha256")
@@ -415,20 +408,23 @@ fn mkfifo(path: &Path) {
 /// its digest is refused.
 #[test]
 fn layouts_are_read_bounded() {
-    let dir = tempfile::tempdir().unwrap();
-    let layout = dir.path().join("layout");
+    let (_dir, layout) = scratch_layout();
     let written = one_layer_image().write_layout(&layout, "v1").unwrap();
     let index = layout.join("index.json");
     let good_index = fs::read(&index).unwrap();
     let message = |layout: &Path| format!("{:#}", read_layout(layout, None).unwrap_err());
+    // A FIFO in place of the file `path` is refused, named; the FIFO is removed afterwards.
+    let fifo_refused = |path: &Path| {
+        fs::remove_file(path).unwrap();
+        mkfifo(path);
+        assert_eq!(
+            message(&layout),
+            format!("{} is a FIFO, not a regular file", path.display())
+        );
+        fs::remove_file(path).unwrap();
+    };
 
-    fs::remove_file(&index).unwrap();
-    mkfifo(&index);
-    assert_eq!(
-        message(&layout),
-        format!("{} is a FIFO, not a regular file", index.display())
-    );
-    fs::remove_file(&index).unwrap();
+    fifo_refused(&index);
     std::os::unix::fs::symlink("/dev/zero", &index).unwrap();
     assert_eq!(
         message(&layout),
@@ -465,13 +461,7 @@ fn layouts_are_read_bounded() {
         .join("blobs/sha256")
         .join(digest_hex(written.manifest.digest().as_ref()).unwrap());
     let manifest_bytes = fs::read(&manifest).unwrap();
-    fs::remove_file(&manifest).unwrap();
-    mkfifo(&manifest);
-    assert_eq!(
-        message(&layout),
-        format!("{} is a FIFO, not a regular file", manifest.display())
-    );
-    fs::remove_file(&manifest).unwrap();
+    fifo_refused(&manifest);
     let mut edited = manifest_bytes.clone();
     edited.push(b' ');
     fs::write(&manifest, &edited).unwrap();
@@ -490,8 +480,7 @@ fn layouts_are_read_bounded() {
 #[test]
 fn layouts_and_archives_round_trip() {
     let image = one_layer_image();
-    let dir = tempfile::tempdir().unwrap();
-    let layout = dir.path().join("layout");
+    let (dir, layout) = scratch_layout();
     let written = image.write_layout(&layout, "v1").unwrap();
     let read = read_layout(&layout, Some("v1")).unwrap();
     assert_eq!(read.label("a"), Some("b"));

@@ -2,11 +2,10 @@
 //! versions and run image users ask for, or that stop the build in generate.
 
 use crate::support::{
-    assert_built_on, assert_contains, assert_install_step_cached, fixture, log_figures, record,
-    serve, serve_with_logs,
+    assert_built_on, assert_install_step_cached, log_figures, record, serve, serve_with_logs,
 };
-use cnb_harness::Podman;
 use cnb_harness::command::run_ok;
+use cnb_harness::{Outcome, Podman, Process, assert_contains, fixture_app};
 use e2e_tests::{
     AppBuild, Builders, Endpoints, Published, STATIC_RUN_IMAGE, Stack, e2e_dir, registry_has,
     registry_inspect,
@@ -17,33 +16,31 @@ use std::process::Command;
 pub(crate) fn node_app_gets_node_from_its_module_stream_and_runs_on_the_node_run_image() {
     let stack = Stack::get();
     let published = Published::get();
-    let app = AppBuild::new("node", &fixture("node-npm-engines"), &Builders::get().pack);
+    let app = AppBuild::new(
+        "node",
+        &fixture_app("node-npm-engines"),
+        &Builders::get().pack,
+    );
     let first = app.build();
     let (major, version) = (stack.value("NODE_MAJOR"), stack.value("NODE_VERSION"));
-    assert_contains(
-        &first.output,
-        &[
-            "paketo-community/ubi-nodejs-extension",
-            &format!("microdnf -y module enable nodejs:{major}"),
-            "Installed:",
-            &format!("nodejs-1:{version}-1.module+e2e.x86_64"),
-            &format!(
-                "The ubi-nodejs-extension installed Node.js {major} (io.buildpacks.stacks.ubi8)"
-            ),
-            &format!("node v{version} at /usr/bin/node"),
-            "web: npm start (package.json has scripts.start)",
-        ],
-    );
+    first.assert_output_contains(&[
+        "paketo-community/ubi-nodejs-extension",
+        &format!("microdnf -y module enable nodejs:{major}"),
+        "Installed:",
+        &format!("nodejs-1:{version}-1.module+e2e.x86_64"),
+        &format!("The ubi-nodejs-extension installed Node.js {major} (io.buildpacks.stacks.ubi8)"),
+        &format!("node v{version} at /usr/bin/node"),
+        "web: npm start (package.json has scripts.start)",
+    ]);
     assert_built_on(&app.image, &published.node_run_image);
     let hello = format!("hello world from Node.js v{version}\n");
     assert_eq!(serve(&app, "/"), hello);
 
     let second = app.build();
     assert_install_step_cached(&second);
-    assert_contains(
-        &second.output,
-        &["Reusing layer 'paketo-community/ubi-nodejs-buildpack:node-env'"],
-    );
+    second.assert_output_contains(&[
+        "Reusing layer 'paketo-community/ubi-nodejs-buildpack:node-env'",
+    ]);
     assert_eq!(serve(&app, "/"), hello);
     log_figures("node", &first, &second);
 }
@@ -54,7 +51,7 @@ pub(crate) fn maven_jar(dir: &Path) -> PathBuf {
     let _ = run_ok(
         Command::new("cp")
             .arg("-r")
-            .arg(fixture("java-maven-http"))
+            .arg(fixture_app("java-maven-http"))
             .arg(&project),
     );
     let _ = run_ok(
@@ -74,19 +71,16 @@ pub(crate) fn java_jar_gets_the_jdk_from_microdnf_and_runs_on_the_java_run_image
     let app = AppBuild::new("java", &jar, &Builders::get().packager);
     let first = app.build();
     let home = format!("/usr/lib/jvm/java-{major}-openjdk");
-    assert_contains(
-        &first.output,
-        &[
-            "paketo-community/ubi-java-extension",
-            &format!("java-{major}-openjdk-devel"),
-            "Installed:",
-            &format!("java-{major}-openjdk-headless-1:{version}-1.e2e.x86_64"),
-            &format!("The ubi-java-extension installed Java {major} at {home}"),
-            &format!("Found javac at /usr/bin/javac -> {home}/bin/javac"),
-            &format!("Writing env.launch/JAVA_HOME.default = /usr/lib/jvm/jre-{major}"),
-            "web (default): java example.App",
-        ],
-    );
+    first.assert_output_contains(&[
+        "paketo-community/ubi-java-extension",
+        &format!("java-{major}-openjdk-devel"),
+        "Installed:",
+        &format!("java-{major}-openjdk-headless-1:{version}-1.e2e.x86_64"),
+        &format!("The ubi-java-extension installed Java {major} at {home}"),
+        &format!("Found javac at /usr/bin/javac -> {home}/bin/javac"),
+        &format!("Writing env.launch/JAVA_HOME.default = /usr/lib/jvm/jre-{major}"),
+        "web (default): java example.App",
+    ]);
     assert_built_on(&app.image, &published.java_run_image);
     let (body, logs) = serve_with_logs(&app, "/");
     assert!(
@@ -94,13 +88,12 @@ pub(crate) fn java_jar_gets_the_jdk_from_microdnf_and_runs_on_the_java_run_image
         "{body}"
     );
     // The memory calculator (exec.d) ran at launch on the run image's JRE.
-    assert_contains(
-        &logs,
-        &[
-            "Calculated JVM Memory Configuration: ",
-            "Loaded Class Count: ",
-        ],
-    );
+    for expected in [
+        "Calculated JVM Memory Configuration: ",
+        "Loaded Class Count: ",
+    ] {
+        assert_contains!(logs, expected, "the app container's logs");
+    }
 
     let second = app.build();
     assert_install_step_cached(&second);
@@ -113,25 +106,21 @@ pub(crate) fn java_jar_gets_the_jdk_from_microdnf_and_runs_on_the_java_run_image
 
 pub(crate) fn go_app_builds_static_and_runs_on_the_static_run_image() {
     let published = Published::get();
-    let app = AppBuild::new("go", &fixture("go-http"), &Builders::get().pack);
+    let app = AppBuild::new("go", &fixture_app("go-http"), &Builders::get().pack);
     let first = app.build();
-    assert_contains(
-        &first.output,
-        &[
+    first
+        .assert_output_contains(&[
             "  Go caches: starting empty (first build)\n",
             "go-http: static (no program interpreter, no shared library)",
-        ],
-    );
-    assert!(
-        !first.output.contains("extender"),
-        "no extension applies to a Go app:\n{}",
-        first.output
-    );
+        ])
+        // No extension applies to a Go app.
+        .assert_output_lacks(&["extender"]);
     assert_built_on(&app.image, &published.static_run_image);
     assert!(serve(&app, "/").starts_with("Hello from go-http, built with go"));
     assert_eq!(serve(&app, "/tz"), "Europe/Berlin\n");
-    // The run image has no shell: only the app's static binary and the launcher run.
-    let shell = Podman::locate().output(&[
+    // The run image has no shell: only the app's static binary and the launcher run (podman
+    // exits 127 when the command is not found).
+    let shell = Process::from(Podman::locate().output(&[
         "run",
         "--rm",
         "--network",
@@ -141,17 +130,14 @@ pub(crate) fn go_app_builds_static_and_runs_on_the_static_run_image() {
         &app.image,
         "-c",
         "true",
-    ]);
-    assert!(!shell.status.success(), "the static app image has a shell");
+    ]));
+    shell.assert_failure_with(127, "/bin/sh");
 
     let second = app.build();
-    assert_contains(
-        &second.output,
-        &[
-            "Restoring data for \"paketo-community/go-app:",
-            "  Go caches: reusing the module and build caches (from the previous build)\n",
-        ],
-    );
+    second.assert_output_contains(&[
+        "Restoring data for \"paketo-community/go-app:",
+        "  Go caches: reusing the module and build caches (from the previous build)\n",
+    ]);
     log_figures("go", &first, &second);
     record_go_image_sizes(&app);
 }
@@ -186,7 +172,7 @@ pub(crate) fn versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_ge
     let cases = [
         (
             "node-15",
-            fixture("node-npm-engines"),
+            fixture_app("node-npm-engines"),
             &builders.pack,
             ("BP_NODE_VERSION", "15"),
             // The header line, then the body (indented, each line with pack's prefix).
@@ -202,7 +188,7 @@ pub(crate) fn versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_ge
         ),
         (
             "node-injection",
-            fixture("node-npm-engines"),
+            fixture_app("node-npm-engines"),
             &builders.packager,
             ("BP_NODE_VERSION", "20; id"),
             [
@@ -214,7 +200,7 @@ pub(crate) fn versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_ge
         ),
         (
             "java-8",
-            fixture("java-maven-http"),
+            fixture_app("java-maven-http"),
             &builders.pack,
             ("BP_JVM_VERSION", "8"),
             [
@@ -227,23 +213,19 @@ pub(crate) fn versions_the_stack_lacks_or_that_inject_shell_stop_the_build_in_ge
     ];
     for (name, source, builder, (variable, value), expected) in cases {
         let app = AppBuild::new(name, &source, builder).env(variable, value);
-        let report = app.try_build();
-        assert!(!report.success, "pack build passed:\n{}", report.output);
-        assert_contains(
-            &report.output,
-            &[&expected[0], &expected[1], "failed with status code: 91"],
-        );
-        let said: Vec<&str> = report
-            .output
+        // pack exits 1 when the lifecycle fails; the detector exited 91 (failed detection).
+        let build = app.try_build();
+        build
+            .assert_failure_with(1, "failed with status code: 91")
+            .assert_output_contains(&[&expected[0], &expected[1]])
+            // The build stopped in detection.
+            .assert_output_lacks(&["[builder]", "[exporter]"]);
+        let output = build.text();
+        let said: Vec<&str> = output
             .lines()
             .filter(|line| line.contains(variable) || line.starts_with("ERROR"))
             .collect();
         eprintln!("{name}: pack build says:\n{}", said.join("\n"));
-        assert!(
-            !report.output.contains("[builder]") && !report.output.contains("[exporter]"),
-            "the build went past detection:\n{}",
-            report.output
-        );
         assert!(!registry_has(&app.image), "{} was pushed", app.image);
     }
 }
@@ -258,38 +240,28 @@ pub(crate) fn versions_and_run_image_the_app_asks_for_are_used() {
     let (node_major, node_version) = (stack.value("NODE_MAJOR"), stack.value("NODE_VERSION"));
     let hello = format!("hello world from Node.js v{node_version}\n");
 
-    let nvmrc = AppBuild::new("node-nvmrc", &fixture("node-nvmrc"), &builders.packager);
-    let report = nvmrc.build();
-    assert_contains(
-        &report.output,
-        &[".nvmrc", &format!("installed Node.js {node_major}")],
-    );
+    let nvmrc = AppBuild::new("node-nvmrc", &fixture_app("node-nvmrc"), &builders.packager);
+    nvmrc
+        .build()
+        .assert_output_contains(&[".nvmrc", &format!("installed Node.js {node_major}")]);
     assert_eq!(serve(&nvmrc, "/"), hello);
 
-    let node_env = AppBuild::new("node-env", &fixture("node-npm-engines"), &builders.pack)
+    let node_env = AppBuild::new("node-env", &fixture_app("node-npm-engines"), &builders.pack)
         .env("BP_NODE_VERSION", node_major);
-    let report = node_env.build();
-    assert_contains(
-        &report.output,
-        &[
-            "BP_NODE_VERSION",
-            &format!("installed Node.js {node_major}"),
-        ],
-    );
+    node_env.build().assert_output_contains(&[
+        "BP_NODE_VERSION",
+        &format!("installed Node.js {node_major}"),
+    ]);
     assert_eq!(serve(&node_env, "/"), hello);
 
     let java_major = stack.value("JAVA_MAJOR");
     let sources = tempfile::tempdir_in(e2e_dir()).unwrap();
     let java_env = AppBuild::new("java-env", &maven_jar(sources.path()), &builders.pack)
         .env("BP_JVM_VERSION", java_major);
-    let report = java_env.build();
-    assert_contains(
-        &report.output,
-        &[
-            "BP_JVM_VERSION",
-            &format!("The ubi-java-extension installed Java {java_major}"),
-        ],
-    );
+    java_env.build().assert_output_contains(&[
+        "BP_JVM_VERSION",
+        &format!("The ubi-java-extension installed Java {java_major}"),
+    ]);
     assert!(
         serve(&java_env, "/")
             .starts_with(&format!("Hello from Java {}", stack.value("JAVA_VERSION")))
@@ -302,15 +274,13 @@ pub(crate) fn versions_and_run_image_the_app_asks_for_are_used() {
     );
     let overridden = AppBuild::new(
         "node-override",
-        &fixture("node-npm-engines"),
+        &fixture_app("node-npm-engines"),
         &builders.packager,
     )
     .env("BP_UBI_RUN_IMAGE_OVERRIDE", &override_image);
-    let report = overridden.build();
-    assert_contains(
-        &report.output,
-        &["BP_UBI_RUN_IMAGE_OVERRIDE", &override_image],
-    );
+    overridden
+        .build()
+        .assert_output_contains(&["BP_UBI_RUN_IMAGE_OVERRIDE", &override_image]);
     let labels = &registry_inspect(&overridden.image, true)["config"]["Labels"];
     let metadata: serde_json::Value =
         serde_json::from_str(labels["io.buildpacks.lifecycle.metadata"].as_str().unwrap()).unwrap();

@@ -1,15 +1,8 @@
 //! The assertions, readers and figures the tests share.
 
-use cnb_harness::{free_port, http_get, workspace_root};
-use e2e_tests::{AppBuild, BuildReport, e2e_dir, registry_inspect};
-use std::path::PathBuf;
+use cnb_harness::{Outcome, free_port, http_get};
+use e2e_tests::{AppBuild, PackOutcome, e2e_dir, registry_inspect};
 use std::time::Duration;
-
-pub(crate) fn assert_contains(text: &str, expected: &[&str]) {
-    for line in expected {
-        assert!(text.contains(line), "missing {line:?} in:\n{text}");
-    }
-}
 
 #[allow(clippy::cast_precision_loss)]
 pub(crate) fn mib(bytes: u64) -> f64 {
@@ -32,13 +25,11 @@ pub(crate) fn assert_built_on(app_image: &str, run_image: &str) {
 }
 
 /// The rebuild took the extension's install step from the extender's (kaniko's) cache.
-pub(crate) fn assert_install_step_cached(report: &BuildReport) {
-    assert_contains(&report.output, &["Using caching version of cmd: RUN"]);
-    assert!(
-        !report.output.contains("Installed:"),
-        "microdnf ran again:\n{}",
-        report.output
-    );
+pub(crate) fn assert_install_step_cached(build: &PackOutcome) {
+    build
+        .assert_output_contains(&["Using caching version of cmd: RUN"])
+        // microdnf did not run again.
+        .assert_output_lacks(&["Installed:"]);
 }
 
 /// GET <path> of the running app: the body, and the container's logs.
@@ -62,7 +53,7 @@ pub(crate) fn serve(app: &AppBuild, path: &str) -> String {
     serve_with_logs(app, path).0
 }
 
-pub(crate) fn log_figures(app: &str, first: &BuildReport, second: &BuildReport) {
+pub(crate) fn log_figures(app: &str, first: &PackOutcome, second: &PackOutcome) {
     let (first, second) = (first.duration.as_secs_f64(), second.duration.as_secs_f64());
     eprintln!("{app}: first build {first:.1} s, rebuild {second:.1} s");
     record(
@@ -84,8 +75,4 @@ pub(crate) fn record(name: &str, value: impl std::fmt::Display) {
         .open(e2e_dir().join("figures.tsv"))
         .unwrap();
     writeln!(file, "{name}\t{value}").unwrap();
-}
-
-pub(crate) fn fixture(name: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures/apps").join(name)
 }
