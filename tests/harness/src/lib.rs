@@ -26,11 +26,16 @@
 #![allow(clippy::missing_panics_doc)]
 
 pub mod command;
+pub mod detect;
+pub mod exec_d;
+pub mod files;
+pub mod fixtures;
 mod lifecycle;
 mod module;
 pub mod oci;
 pub mod outcome;
 mod podman;
+pub mod processes;
 mod rootfs;
 mod run;
 
