@@ -342,14 +342,7 @@ fn size(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::version::GoVersion;
-
-    fn go(version: &str) -> Go {
-        Go {
-            binary: PathBuf::from("/usr/local/go/bin/go"),
-            version: GoVersion::parse(version).unwrap(),
-        }
-    }
+    use crate::gocmd::go_in_usr_local as go;
 
     /// Issue 21: the whole `BP_KEEP_FILES` value (up to 100 KB) was one log line.
     #[test]

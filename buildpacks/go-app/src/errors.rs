@@ -6,7 +6,6 @@ use crate::flags::FlagError;
 use crate::targets::{DetectError, TargetError};
 use crate::version::RequestError;
 use cnb_output::HeaderAndBody;
-use std::fmt;
 use std::path::PathBuf;
 use untrusted_input::quoted;
 
@@ -226,19 +225,7 @@ impl HeaderAndBody for GoAppError {
     }
 }
 
-impl fmt::Display for GoAppError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.header(), self.body())
-    }
-}
-
-impl std::error::Error for GoAppError {}
-
-impl From<GoAppError> for libcnb::Error<GoAppError> {
-    fn from(error: GoAppError) -> Self {
-        Self::BuildpackError(error)
-    }
-}
+cnb_output::libcnb_buildpack_error!(GoAppError);
 
 impl From<DetectError> for GoAppError {
     fn from(error: DetectError) -> Self {

@@ -13,6 +13,16 @@ pub(crate) struct Go {
     pub(crate) version: GoVersion,
 }
 
+/// The `go` of Go's own archive, unpacked at `/usr/local/go`, of `version`: for tests.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn go_in_usr_local(version: &str) -> Go {
+    Go {
+        binary: PathBuf::from("/usr/local/go/bin/go"),
+        version: GoVersion::parse(version).unwrap(),
+    }
+}
+
 /// A go command that could not be run or failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CommandError {

@@ -217,12 +217,10 @@ mod tests {
 
     #[test]
     fn cgo_check() {
-        let app = tempfile::tempdir().unwrap();
-        std::fs::write(
-            app.path().join("main.go"),
+        let app = cnb_harness::files::dir_with_files(&[(
+            "main.go",
             "package main\n\n// #include <stdlib.h>\nimport \"C\"\n\nfunc main() {}\n",
-        )
-        .unwrap();
+        )]);
         let targets = [".".to_string()];
         let error = check_cgo(app.path(), &targets, "amd64", false).unwrap_err();
         assert!(

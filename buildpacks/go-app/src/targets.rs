@@ -234,16 +234,7 @@ pub(crate) fn targets(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn app(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        dir
-    }
+    use cnb_harness::files::dir_with_files as app;
 
     const MAIN: &str = "package main\n\nfunc main() {}\n";
 

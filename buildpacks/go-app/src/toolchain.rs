@@ -192,16 +192,9 @@ fn install_go(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gocmd::go_in_usr_local as go;
     use crate::version::{GoVersion, RequestSource};
     use cnb_output::HeaderAndBody;
-    use std::path::PathBuf;
-
-    fn go(version: &str) -> Go {
-        Go {
-            binary: PathBuf::from("/usr/local/go/bin/go"),
-            version: GoVersion::parse(version).unwrap(),
-        }
-    }
 
     fn request(bp: Option<&str>, toolchain: Option<&str>, go_line: Option<&str>) -> VersionRequest {
         let toolchain = toolchain.map(|v| GoVersion::parse(v).unwrap());

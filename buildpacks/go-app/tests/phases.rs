@@ -11,6 +11,9 @@
 
 mod common;
 
+use cnb_harness::detect::assert_not_detected;
+use cnb_harness::files::dir_with_files;
+use cnb_harness::processes::{command, process_type};
 use cnb_harness::{BuildOutcome, ModuleRun, Outcome, assert_contains, fixture_app};
 use common::{buildpack, machine_go};
 use std::collections::BTreeMap;
@@ -55,11 +58,17 @@ fn inventory_versions() -> String {
         .join(", ")
 }
 
-/// A copy of a fixture app (the build removes the sources).
-fn app_copy(name: &str) -> tempfile::TempDir {
-    let copy = tempfile::tempdir().unwrap();
-    copy_dir(&fixture_app(name), copy.path());
-    copy
+/// Builds a copy of the fixture app `name` with the platform env `env`, and returns the copy (the
+/// build removes the sources from it) with the outcome.
+fn build_copy(name: &str, env: &[(&str, &str)]) -> (tempfile::TempDir, BuildOutcome) {
+    let app = tempfile::tempdir().unwrap();
+    copy_dir(&fixture_app(name), app.path());
+    let run = env.iter().fold(
+        ModuleRun::new(&buildpack(), app.path()),
+        |run, (name, value)| run.platform_env(name, value),
+    );
+    let outcome = run.build();
+    (app, outcome)
 }
 
 fn copy_dir(source: &Path, destination: &Path) {
@@ -92,23 +101,14 @@ fn read(path: impl AsRef<Path>) -> String {
 /// `launch.toml` processes as (type, command, default).
 fn processes(outcome: &BuildOutcome) -> Vec<(String, Vec<String>, bool)> {
     let launch = outcome.launch.as_ref().expect("launch.toml");
-    launch["processes"]
-        .as_array()
-        .unwrap()
+    cnb_harness::processes::processes(launch)
         .iter()
         .map(|process| {
+            let default = process.get("default").and_then(toml::Value::as_bool);
             (
-                process["type"].as_str().unwrap().to_string(),
-                process["command"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|part| part.as_str().unwrap().to_string())
-                    .collect(),
-                process
-                    .get("default")
-                    .and_then(toml::Value::as_bool)
-                    .unwrap_or(false),
+                process_type(process).to_string(),
+                command(process),
+                default.unwrap_or(false),
             )
         })
         .collect()
@@ -132,13 +132,7 @@ fn detect_passes_for_go_apps() {
         assert_eq!(outcome.plan, None, "{app}: no build plan");
     }
     // Sources under cmd/*/ without go.mod.
-    let app = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(app.path().join("cmd/tool")).unwrap();
-    std::fs::write(
-        app.path().join("cmd/tool/main.go"),
-        "package main\nfunc main() {}\n",
-    )
-    .unwrap();
+    let app = dir_with_files(&[("cmd/tool/main.go", "package main\nfunc main() {}\n")]);
     let outcome = ModuleRun::new(&buildpack, app.path()).detect();
     outcome.assert_success();
     assert_eq!(outcome.process.stdout, "Go app (*.go under cmd/*/)\n");
@@ -146,12 +140,10 @@ fn detect_passes_for_go_apps() {
 
 #[test]
 fn detect_fails_for_other_apps() {
-    let outcome = ModuleRun::new(&buildpack(), fixture_app("empty-app")).detect();
-    outcome.assert_exit(100);
-    assert_eq!(
-        outcome.process.stdout,
+    assert_not_detected(
+        &ModuleRun::new(&buildpack(), fixture_app("empty-app")).detect(),
         "No Go app: no go.mod, no *.go at the root or under cmd/*/ (set BP_GO_TARGETS to the \
-         directories of the main packages)\n"
+         directories of the main packages)",
     );
 }
 
@@ -172,8 +164,7 @@ fn detect_rejects_an_invalid_bp_go_targets() {
 
 #[test]
 fn build_go_http_with_the_go_on_path() {
-    let app = app_copy("go-http");
-    let outcome = ModuleRun::new(&buildpack(), app.path()).build();
+    let (app, outcome) = build_copy("go-http", &[]);
     let log = &outcome.process.stdout;
     outcome.assert_success();
     assert!(log.starts_with(&header()), "{log}");
@@ -255,11 +246,13 @@ fn build_go_http_with_the_go_on_path() {
 
 #[test]
 fn build_go_multi_cmd_one_binary_per_command() {
-    let app = app_copy("go-multi-cmd");
-    let outcome = ModuleRun::new(&buildpack(), app.path())
-        .platform_env("BP_KEEP_FILES", "README.md")
-        .platform_env("BP_GO_BUILD_LDFLAGS", "-s -w")
-        .build();
+    let (app, outcome) = build_copy(
+        "go-multi-cmd",
+        &[
+            ("BP_KEEP_FILES", "README.md"),
+            ("BP_GO_BUILD_LDFLAGS", "-s -w"),
+        ],
+    );
     let log = &outcome.process.stdout;
     outcome.assert_success();
     for needle in [
@@ -293,8 +286,7 @@ fn build_go_multi_cmd_one_binary_per_command() {
 
 #[test]
 fn build_go_cgo_fails_with_why_and_what_to_do() {
-    let app = app_copy("go-cgo");
-    let outcome = ModuleRun::new(&buildpack(), app.path()).build();
+    let (app, outcome) = build_copy("go-cgo", &[]);
     outcome.process.assert_module_error(
         "The app needs cgo, which a static image cannot run",
         &[
@@ -309,10 +301,7 @@ fn build_go_cgo_fails_with_why_and_what_to_do() {
 #[test]
 fn build_go_cgo_when_asked_must_still_be_static() {
     // BP_GO_CGO=true alone: gcc links libc dynamically, and the ELF check refuses it.
-    let app = app_copy("go-cgo");
-    let outcome = ModuleRun::new(&buildpack(), app.path())
-        .platform_env("BP_GO_CGO", "true")
-        .build();
+    let (_app, outcome) = build_copy("go-cgo", &[("BP_GO_CGO", "true")]);
     outcome.process.assert_module_error(
         "A binary is not statically linked",
         &[
@@ -324,14 +313,16 @@ fn build_go_cgo_when_asked_must_still_be_static() {
     );
 
     // With static external linking (glibc's libc.a), the same app passes.
-    let app = app_copy("go-cgo");
-    let outcome = ModuleRun::new(&buildpack(), app.path())
-        .platform_env("BP_GO_CGO", "true")
-        .platform_env(
-            "BP_GO_BUILD_LDFLAGS",
-            "-linkmode=external -extldflags=-static",
-        )
-        .build();
+    let (_app, outcome) = build_copy(
+        "go-cgo",
+        &[
+            ("BP_GO_CGO", "true"),
+            (
+                "BP_GO_BUILD_LDFLAGS",
+                "-linkmode=external -extldflags=-static",
+            ),
+        ],
+    );
     outcome.assert_success();
     let binary = outcome.layers_dir.join("targets/bin/go-cgo");
     elf_check::check_static(&binary).unwrap();
@@ -344,10 +335,7 @@ fn build_go_cgo_when_asked_must_still_be_static() {
 
 #[test]
 fn build_rejects_flags_that_defeat_a_static_binary() {
-    let app = app_copy("go-http");
-    let outcome = ModuleRun::new(&buildpack(), app.path())
-        .platform_env("BP_GO_BUILD_FLAGS", "-buildmode=pie")
-        .build();
+    let (_app, outcome) = build_copy("go-http", &[("BP_GO_BUILD_FLAGS", "-buildmode=pie")]);
     outcome.process.assert_module_error(
         "Invalid BP_GO_BUILD_FLAGS",
         &[
@@ -364,10 +352,7 @@ fn build_refuses_a_version_outside_the_inventory() {
             .split(", ")
             .any(|version| version == "1.26.9")
     );
-    let app = app_copy("go-http");
-    let outcome = ModuleRun::new(&buildpack(), app.path())
-        .platform_env("BP_GO_VERSION", "1.26.9")
-        .build();
+    let (_app, outcome) = build_copy("go-http", &[("BP_GO_VERSION", "1.26.9")]);
     let expected = format!(
         "\n  BP_GO_VERSION asks for Go 1.26.9; the go on PATH \
          is {}, and this buildpack installs only the versions it knows the checksum of. For \
@@ -383,21 +368,12 @@ fn build_refuses_a_version_outside_the_inventory() {
 #[test]
 fn build_verifies_the_toolchain_checksum_before_extracting() {
     // A mirror (GOPROXY=file://...) that serves a zip that is not the real go1.25.14.
-    let mirror = tempfile::tempdir().unwrap();
-    let zip_dir = mirror.path().join("golang.org/toolchain/@v");
-    std::fs::create_dir_all(&zip_dir).unwrap();
-    std::fs::write(
-        zip_dir.join("v0.0.1-go1.25.14.linux-amd64.zip"),
-        b"PK not really a toolchain",
-    )
-    .unwrap();
-    let app = app_copy("go-toolchain");
-    let outcome = ModuleRun::new(&buildpack(), app.path())
-        .platform_env(
-            "GOPROXY",
-            &format!("file://{},direct", mirror.path().display()),
-        )
-        .build();
+    let mirror = dir_with_files(&[(
+        "golang.org/toolchain/@v/v0.0.1-go1.25.14.linux-amd64.zip",
+        "PK not really a toolchain",
+    )]);
+    let goproxy = format!("file://{},direct", mirror.path().display());
+    let (_app, outcome) = build_copy("go-toolchain", &[("GOPROXY", &goproxy)]);
     outcome.process.assert_module_error(
         "The downloaded Go toolchain does not match its checksum",
         &[

@@ -10,6 +10,7 @@
 
 mod common;
 
+use cnb_harness::processes::{command, process_type};
 use cnb_harness::{
     BuilderOutcome, Lifecycle, Module, Outcome, Podman, RootFs, STATIC_RUN_GID, STATIC_RUN_UID,
     assert_contains, fixture_app, free_port, http_get,
@@ -64,21 +65,9 @@ fn descriptor_version() -> String {
 /// The processes of `config/metadata.toml` as (type, command).
 fn processes(outcome: &BuilderOutcome) -> Vec<(String, Vec<String>)> {
     let metadata = outcome.metadata.as_ref().expect("config/metadata.toml");
-    metadata["processes"]
-        .as_array()
-        .unwrap()
+    cnb_harness::processes::processes(metadata)
         .iter()
-        .map(|process| {
-            (
-                process["type"].as_str().unwrap().to_string(),
-                process["command"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|part| part.as_str().unwrap().to_string())
-                    .collect(),
-            )
-        })
+        .map(|process| (process_type(process).to_string(), command(process)))
         .collect()
 }
 

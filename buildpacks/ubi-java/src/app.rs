@@ -180,41 +180,40 @@ mod tests {
         zip.finish().unwrap();
     }
 
+    /// Writes the exploded JAR's `META-INF/MANIFEST.MF`.
+    fn write_manifest(app: &Path, manifest: &str) {
+        std::fs::create_dir_all(app.join("META-INF")).unwrap();
+        std::fs::write(app.join(MANIFEST_PATH), manifest).unwrap();
+    }
+
+    fn marker(app: &tempfile::TempDir) -> Option<String> {
+        jvm_app_marker(app.path()).unwrap()
+    }
+
     #[test]
     fn markers() {
         let app = tempfile::tempdir().unwrap();
-        assert_eq!(jvm_app_marker(app.path()).unwrap(), None);
+        assert_eq!(marker(&app), None);
         std::fs::write(app.path().join("package.json"), "{}").unwrap();
         std::fs::create_dir(app.path().join("META-INF")).unwrap();
         std::fs::create_dir(app.path().join("pom.xml.d")).unwrap();
-        assert_eq!(jvm_app_marker(app.path()).unwrap(), None);
+        assert_eq!(marker(&app), None);
         std::fs::write(app.path().join("b.jar"), "").unwrap();
         std::fs::write(app.path().join("a.jar"), "").unwrap();
-        assert_eq!(
-            jvm_app_marker(app.path()).unwrap().as_deref(),
-            Some("a.jar")
-        );
+        assert_eq!(marker(&app).as_deref(), Some("a.jar"));
         std::fs::write(app.path().join("build.gradle.kts"), "").unwrap();
-        assert_eq!(
-            jvm_app_marker(app.path()).unwrap().as_deref(),
-            Some("build.gradle.kts")
-        );
+        assert_eq!(marker(&app).as_deref(), Some("build.gradle.kts"));
         std::fs::write(app.path().join("pom.xml"), "").unwrap();
-        assert_eq!(
-            jvm_app_marker(app.path()).unwrap().as_deref(),
-            Some("pom.xml")
-        );
+        assert_eq!(marker(&app).as_deref(), Some("pom.xml"));
     }
 
     #[test]
     fn exploded_jar() {
         let app = tempfile::tempdir().unwrap();
-        std::fs::create_dir(app.path().join("META-INF")).unwrap();
-        std::fs::write(
-            app.path().join(MANIFEST_PATH),
+        write_manifest(
+            app.path(),
             "Manifest-Version: 1.0\nMain-Class: com.example.Main\nClass-Path: lib/a.jar lib/b.jar\n",
-        )
-        .unwrap();
+        );
         assert_eq!(
             executable_jar(app.path()).unwrap(),
             (
@@ -269,12 +268,7 @@ mod tests {
         let jar = app.path().join("app.jar");
         write_jar(&jar, Some("\u{feff}Main-Class: Hello\n"));
         assert_eq!(jar_main_class(&jar), Ok(Some(Ok("Hello".to_string()))));
-        std::fs::create_dir(app.path().join("META-INF")).unwrap();
-        std::fs::write(
-            app.path().join(MANIFEST_PATH),
-            "\u{feff}Main-Class: com.example.Main\n",
-        )
-        .unwrap();
+        write_manifest(app.path(), "\u{feff}Main-Class: com.example.Main\n");
         assert!(matches!(
             executable_jar(app.path()).unwrap(),
             (Some(ExecutableJar::Exploded { main_class, .. }), None) if main_class == "com.example.Main"
@@ -284,12 +278,10 @@ mod tests {
     #[test]
     fn a_main_class_that_is_not_a_class_name_is_refused() {
         let app = tempfile::tempdir().unwrap();
-        std::fs::create_dir(app.path().join("META-INF")).unwrap();
-        std::fs::write(
-            app.path().join(MANIFEST_PATH),
+        write_manifest(
+            app.path(),
             "Manifest-Version: 1.0\nMain-Class: -XX:+PrintFlagsFinal\n",
-        )
-        .unwrap();
+        );
         let error = executable_jar(app.path()).unwrap_err();
         assert!(
             matches!(&error, UbiJavaBuildpackError::InvalidMainClass(invalid) if invalid.value == "-XX:+PrintFlagsFinal"),
@@ -345,17 +337,13 @@ mod tests {
         );
         let app = tempfile::tempdir().unwrap();
         std::fs::write(app.path().join("a\nRUN id.jar"), "").unwrap();
-        assert_eq!(
-            jvm_app_marker(app.path()).unwrap().as_deref(),
-            Some("a\\nRUN id.jar")
-        );
+        assert_eq!(marker(&app).as_deref(), Some("a\\nRUN id.jar"));
     }
 
     #[test]
     fn manifest_without_main_class_falls_back_to_the_root_jar() {
         let app = tempfile::tempdir().unwrap();
-        std::fs::create_dir(app.path().join("META-INF")).unwrap();
-        std::fs::write(app.path().join(MANIFEST_PATH), "Manifest-Version: 1.0\n").unwrap();
+        write_manifest(app.path(), "Manifest-Version: 1.0\n");
         write_jar(&app.path().join("app.jar"), Some("Main-Class: Hello\n"));
         assert!(matches!(
             executable_jar(app.path()).unwrap(),

@@ -247,7 +247,9 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    /// A JAR at `path` (its directory made) holding `entries`, one byte each.
     fn write_jar(path: &Path, entries: &[&str]) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let file = File::create(path).unwrap();
         let mut zip = zip::ZipWriter::new(file);
         for entry in entries {
@@ -374,39 +376,35 @@ mod tests {
 
     #[test]
     fn malformed_module_images_are_errors() {
+        let words = |words: &[u32]| -> Vec<u8> {
+            words.iter().flat_map(|word| word.to_le_bytes()).collect()
+        };
+        // One resource whose location offset points past the locations.
+        let mut truncated = words(&[IMAGE_MAGIC, 0, 0, 1, 1, 1, 1, 0, 5]);
+        truncated.extend_from_slice(&[0, 0]);
         let home = tempfile::tempdir().unwrap();
         let image = home.path().join("modules");
-        std::fs::write(&image, [0_u8; 28]).unwrap();
-        assert!(
-            count_module_image_classes(&image)
-                .unwrap_err()
-                .to_string()
-                .ends_with("is not a JVM module image: bad magic 0x00000000")
-        );
-        let mut header = Vec::new();
-        for word in [IMAGE_MAGIC, 0, 0, 1, 1_000_000, 10, 10] {
-            header.extend_from_slice(&u32::to_le_bytes(word));
+        for (case, bytes, expected) in [
+            (
+                "no magic",
+                vec![0_u8; 28],
+                "is not a JVM module image: bad magic 0x00000000",
+            ),
+            (
+                "a table larger than the file",
+                words(&[IMAGE_MAGIC, 0, 0, 1, 1_000_000, 10, 10]),
+                "is larger than the file",
+            ),
+            (
+                "a truncated location",
+                truncated,
+                "the location at offset 5 is truncated",
+            ),
+        ] {
+            std::fs::write(&image, bytes).unwrap();
+            let error = count_module_image_classes(&image).unwrap_err().to_string();
+            assert!(error.contains(expected), "{case}: {error}");
         }
-        std::fs::write(&image, &header).unwrap();
-        assert!(
-            count_module_image_classes(&image)
-                .unwrap_err()
-                .to_string()
-                .contains("is larger than the file")
-        );
-        // One resource whose location offset points past the locations.
-        let mut truncated = Vec::new();
-        for word in [IMAGE_MAGIC, 0, 0, 1, 1, 1, 1, 0, 5] {
-            truncated.extend_from_slice(&u32::to_le_bytes(word));
-        }
-        truncated.extend_from_slice(&[0, 0]);
-        std::fs::write(&image, &truncated).unwrap();
-        assert!(
-            count_module_image_classes(&image)
-                .unwrap_err()
-                .to_string()
-                .contains("the location at offset 5 is truncated")
-        );
         std::fs::write(&image, [1, 2, 3]).unwrap();
         assert!(matches!(
             count_module_image_classes(&image),
@@ -417,7 +415,6 @@ mod tests {
     #[test]
     fn java_8_layout_counts_jars() {
         let home = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(home.path().join("jre/lib")).unwrap();
         write_jar(
             &home.path().join("jre/lib/rt.jar"),
             &["java/lang/Object.class"],

@@ -1,9 +1,9 @@
 //! This buildpack's errors and how they are shown.
 
 use cnb_output::HeaderAndBody;
+use exec_d::InstallError;
 use jvm_version::manifest::InvalidMainClass;
 use jvm_version::{JvmVersionError, MANIFEST_PATH};
-use std::fmt;
 use std::path::PathBuf;
 use untrusted_input::ReadError;
 
@@ -30,13 +30,8 @@ pub(crate) enum UbiJavaBuildpackError {
     JdkNotFound { path: String },
     /// `javac` is not in a `bin` directory, so there is no `JAVA_HOME` to derive.
     JdkLayout { javac: PathBuf, resolved: PathBuf },
-    /// The packaged exec.d program is missing (a packaging bug).
-    ExecDProgramMissing { path: PathBuf },
-    /// A layer file cannot be written.
-    WriteLayer {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// The exec.d program cannot be installed (missing: a packaging bug).
+    ExecD(InstallError),
     /// The SBOM could not be serialized (a bug in this buildpack).
     Sbom(String),
 }
@@ -57,8 +52,7 @@ impl HeaderAndBody for UbiJavaBuildpackError {
             Self::JdkLayout { javac, .. } => {
                 format!("Cannot tell JAVA_HOME from {}", javac.display())
             }
-            Self::ExecDProgramMissing { .. } => "The buildpack is incomplete".to_string(),
-            Self::WriteLayer { path, .. } => format!("Cannot write {}", path.display()),
+            Self::ExecD(error) => error.header(),
             Self::Sbom(_) => "Cannot write the SBOM".to_string(),
         }
     }
@@ -95,32 +89,12 @@ impl HeaderAndBody for UbiJavaBuildpackError {
                 javac.display(),
                 resolved.display()
             ),
-            Self::ExecDProgramMissing { path } => format!(
-                "{} is missing: the buildpack was not packaged with its exec.d program.\nPackage \
-                 it with `cargo run -p packager -- package`, which places every binary of the \
-                 crate in bin/.",
-                path.display()
-            ),
-            Self::WriteLayer { source, .. } => {
-                format!("{source}\nCheck the permissions and free space of the layers directory.")
-            }
+            Self::ExecD(error) => error.body(),
         }
     }
 }
 
-impl fmt::Display for UbiJavaBuildpackError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.header(), self.body())
-    }
-}
-
-impl std::error::Error for UbiJavaBuildpackError {}
-
-impl From<UbiJavaBuildpackError> for libcnb::Error<UbiJavaBuildpackError> {
-    fn from(error: UbiJavaBuildpackError) -> Self {
-        Self::BuildpackError(error)
-    }
-}
+cnb_output::libcnb_buildpack_error!(UbiJavaBuildpackError);
 
 impl From<JvmVersionError> for UbiJavaBuildpackError {
     fn from(error: JvmVersionError) -> Self {
@@ -217,19 +191,6 @@ mod tests {
                 UbiJavaBuildpackError::JdkLayout {
                     javac: PathBuf::from("/usr/local/javac"),
                     resolved: PathBuf::from("/opt/jdk/javac"),
-                },
-            ),
-            (
-                "exec_d_program_missing",
-                UbiJavaBuildpackError::ExecDProgramMissing {
-                    path: PathBuf::from("/cnb/buildpacks/ubi-java-buildpack/bin/memory-calculator"),
-                },
-            ),
-            (
-                "write_layer",
-                UbiJavaBuildpackError::WriteLayer {
-                    path: PathBuf::from("/layers/paketo-community_ubi-java-buildpack/jdk/env"),
-                    source: std::io::Error::from(std::io::ErrorKind::StorageFull),
                 },
             ),
             (

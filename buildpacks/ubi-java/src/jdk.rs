@@ -7,15 +7,6 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub(crate) use ubi_companion_contract::java::{HAND_OFF_FILE, JavaRuntime};
-
-/// Reads the hand-off file the ubi-java-extension's build.Dockerfile writes: `Ok(None)` when it
-/// does not exist (the extension did not run), `Err` with a one-line reason when it exists but
-/// cannot be read or parsed.
-pub(crate) fn read_hand_off(path: &Path) -> Result<Option<JavaRuntime>, String> {
-    ubi_companion_contract::read(path)
-}
-
 /// A JDK found on `PATH`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Jdk {
@@ -126,22 +117,8 @@ pub(crate) fn version_from_java_version_output(output: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cnb_harness::files::write_executable;
     use cnb_output::HeaderAndBody;
-
-    #[test]
-    fn reads_the_extensions_hand_off() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("runtime.toml");
-        assert_eq!(read_hand_off(&path), Ok(None));
-        std::fs::write(
-            &path,
-            "major = 21\nstack = \"io.buildpacks.stacks.ubi9\"\njava_home = \"/usr/lib/jvm/java-21-openjdk\"\n",
-        )
-        .unwrap();
-        assert_eq!(read_hand_off(&path).unwrap().unwrap().major, 21);
-    }
-
-    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn release_files() {
@@ -189,8 +166,7 @@ mod tests {
         std::fs::create_dir_all(root.join("etc/alternatives")).unwrap();
         std::fs::create_dir_all(root.join("usr/bin")).unwrap();
         let real = home.join("bin/javac");
-        std::fs::write(&real, "#!/bin/sh\n").unwrap();
-        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o755)).unwrap();
+        write_executable(&real, "#!/bin/sh\n");
         std::os::unix::fs::symlink(&real, root.join("etc/alternatives/javac")).unwrap();
         std::os::unix::fs::symlink("../../etc/alternatives/javac", root.join("usr/bin/javac"))
             .unwrap();
@@ -215,8 +191,7 @@ mod tests {
         assert_eq!(error.header(), "No JDK in the build image");
 
         let javac = root.path().join("javac");
-        std::fs::write(&javac, "").unwrap();
-        std::fs::set_permissions(&javac, std::fs::Permissions::from_mode(0o755)).unwrap();
+        write_executable(&javac, "");
         let error = find_jdk(Some(root.path().as_os_str())).unwrap_err();
         assert!(
             matches!(error, UbiJavaBuildpackError::JdkLayout { .. }),

@@ -14,8 +14,9 @@
 pub mod classes;
 pub mod memory_calculator;
 
-// Dependencies of the build binary only.
+// Dependencies of the binaries only (exec_d: of both).
 use cnb_output as _;
+use exec_d as _;
 use find_program as _;
 use jvm_version as _;
 use libcnb as _;

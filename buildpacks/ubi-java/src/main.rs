@@ -37,7 +37,9 @@ use libcnb::data::process_type;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, Env, Platform, buildpack_main};
+use sbom::cyclonedx::Document;
 use std::path::Path;
+use ubi_companion_contract::java::{self, JavaRuntime};
 use ubi_java_buildpack::classes::{count_app_classes, count_jvm_classes};
 
 pub(crate) struct UbiJavaBuildpack;
@@ -166,7 +168,7 @@ fn contribute_jdk(
     let mut log = Log::stdout();
     let path = std::env::var_os("PATH");
     let jdk = jdk::find_jdk(path.as_deref())?;
-    match jdk::read_hand_off(Path::new(jdk::HAND_OFF_FILE)) {
+    match ubi_companion_contract::read::<JavaRuntime>(Path::new(java::HAND_OFF_FILE)) {
         Ok(Some(hand_off)) => {
             log.step(&format!(
                 "The ubi-java-extension installed Java {} at {} ({})",
@@ -233,12 +235,11 @@ fn contribute_jdk(
         &context.target.arch,
         (&context.target.distro_name, &context.target.distro_version),
     );
-    let document = sbom_components::cyclonedx(
-        &components,
-        context.buildpack_descriptor.buildpack.id.as_str(),
-        &context.buildpack_descriptor.buildpack.version.to_string(),
-    )
-    .map_err(|error| UbiJavaBuildpackError::Sbom(error.to_string()))?;
+    let buildpack = &context.buildpack_descriptor.buildpack;
+    let document = Document::new(buildpack.id.as_str(), &buildpack.version.to_string())
+        .with_components(components.iter().map(sbom_components::Component::cyclonedx))
+        .to_json()
+        .map_err(|error| UbiJavaBuildpackError::Sbom(error.to_string()))?;
     let files = handle_jdk_layer(context, &jdk, document)?;
     print_env_files(&files);
     match origin {

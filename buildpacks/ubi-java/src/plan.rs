@@ -109,19 +109,10 @@ mod tests {
         };
         let expected: toml::Table = toml::from_str(
             r#"
-            [[requires]]
-            name = "jdk"
-            [requires.metadata]
-            version = "21"
-            version-source = "pom.xml"
-            build = true
-
-            [[requires]]
-            name = "jre"
-            [requires.metadata]
-            version = "21"
-            version-source = "pom.xml"
-            launch = true
+            requires = [
+                { name = "jdk", metadata = { version = "21", version-source = "pom.xml", build = true } },
+                { name = "jre", metadata = { version = "21", version-source = "pom.xml", launch = true } },
+            ]
             "#,
         )
         .unwrap();
@@ -132,15 +123,10 @@ mod tests {
     fn without_a_version() {
         let expected: toml::Table = toml::from_str(
             r#"
-            [[requires]]
-            name = "jdk"
-            [requires.metadata]
-            build = true
-
-            [[requires]]
-            name = "jre"
-            [requires.metadata]
-            launch = true
+            requires = [
+                { name = "jdk", metadata = { build = true } },
+                { name = "jre", metadata = { launch = true } },
+            ]
             "#,
         )
         .unwrap();
@@ -152,29 +138,16 @@ mod tests {
         let plan = build_plan(None, true).unwrap();
         let expected: toml::Table = toml::from_str(
             r#"
-            [[provides]]
-            name = "jvm-application-package"
-
-            [[requires]]
-            name = "jdk"
-            [requires.metadata]
-            build = true
-
-            [[requires]]
-            name = "jre"
-            [requires.metadata]
-            launch = true
-
+            provides = [{ name = "jvm-application-package" }]
+            requires = [
+                { name = "jdk", metadata = { build = true } },
+                { name = "jre", metadata = { launch = true } },
+            ]
             [[or]]
-            [[or.requires]]
-            name = "jdk"
-            [or.requires.metadata]
-            build = true
-
-            [[or.requires]]
-            name = "jre"
-            [or.requires.metadata]
-            launch = true
+            requires = [
+                { name = "jdk", metadata = { build = true } },
+                { name = "jre", metadata = { launch = true } },
+            ]
             "#,
         )
         .unwrap();

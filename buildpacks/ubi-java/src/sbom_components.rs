@@ -2,7 +2,7 @@
 //! there (the UBI case), else what the JDK's `release` file (or `java -version`) says.
 
 use crate::jdk::Jdk;
-use sbom::cyclonedx::{self, ComponentType, Document};
+use sbom::cyclonedx::{self, ComponentType};
 use sbom::purl::Purl;
 use sbom::rpm::{self, Package as RpmPackage};
 use std::ffi::OsStr;
@@ -85,36 +85,28 @@ fn rpm_component(package: &RpmPackage, distro: (&str, &str)) -> Component {
     }
 }
 
-/// A `CycloneDX` 1.5 JSON document listing `components`, made by this buildpack.
-pub(crate) fn cyclonedx(
-    components: &[Component],
-    tool_name: &str,
-    tool_version: &str,
-) -> Result<Vec<u8>, serde_json::Error> {
-    let mut document = Document::new(tool_name, tool_version);
-    document.components = components
-        .iter()
-        .map(|component| {
-            let mut entry = cyclonedx::Component::with_purl(
-                ComponentType::Library,
-                component.purl.clone(),
-                component.name.clone(),
-            );
-            entry.version = Some(component.version.clone());
-            entry.publisher.clone_from(&component.publisher);
-            entry.licenses = component.license.iter().cloned().collect();
-            entry
-        })
-        .collect();
-    document.to_json()
+impl Component {
+    /// The `CycloneDX` component: a library, with its publisher and license when known.
+    pub(crate) fn cyclonedx(&self) -> cyclonedx::Component {
+        let mut entry = cyclonedx::Component::with_purl(
+            ComponentType::Library,
+            self.purl.clone(),
+            self.name.clone(),
+        );
+        entry.version = Some(self.version.clone());
+        entry.publisher.clone_from(&self.publisher);
+        entry.licenses = self.license.iter().cloned().collect();
+        entry
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::jdk::Release;
+    use cnb_harness::files::write_executable;
+    use sbom::cyclonedx::Document;
     use serde_json::{Value, json};
-    use std::os::unix::fs::PermissionsExt;
     use std::path::PathBuf;
 
     const RPM_OUTPUT: &str = "java-17-openjdk-headless\t1\t17.0.10.0.7\t2.el8\tx86_64\tRed Hat, Inc.\tASL 1.1 and GPLv2 with exceptions\n\
@@ -134,21 +126,16 @@ mod tests {
         }
     }
 
-    /// The module's version, as its buildpack.toml declares it.
-    fn version() -> String {
-        cnb_harness::descriptor_version(include_str!("../buildpack.toml"))
-    }
-
     #[test]
     fn components_from_rpm() {
         let dir = tempfile::tempdir().unwrap();
         let rpm = dir.path().join("rpm");
-        std::fs::write(
+        write_executable(
             &rpm,
-            format!("#!/bin/sh\n[ \"$1 $4 $5\" = '-q -a java-*-openjdk*' ] || exit 3\nprintf '%s' '{RPM_OUTPUT}'\n"),
-        )
-        .unwrap();
-        std::fs::set_permissions(&rpm, std::fs::Permissions::from_mode(0o755)).unwrap();
+            &format!(
+                "#!/bin/sh\n[ \"$1 $4 $5\" = '-q -a java-*-openjdk*' ] || exit 3\nprintf '%s' '{RPM_OUTPUT}'\n"
+            ),
+        );
         let (components, origin) = jdk_components(&jdk(), Some(&rpm), "amd64", ("rhel", "8.9"));
         assert_eq!(origin, Origin::Rpm);
         assert_eq!(
@@ -167,8 +154,7 @@ mod tests {
     fn components_from_the_release_when_rpm_lists_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let rpm = dir.path().join("rpm");
-        std::fs::write(&rpm, "#!/bin/sh\nexit 0\n").unwrap();
-        std::fs::set_permissions(&rpm, std::fs::Permissions::from_mode(0o755)).unwrap();
+        write_executable(&rpm, "#!/bin/sh\nexit 0\n");
         for rpm in [Some(rpm.as_path()), None] {
             let (components, origin) = jdk_components(&jdk(), rpm, "amd64", ("debian", "12"));
             assert_eq!(origin, Origin::Release);
@@ -188,15 +174,10 @@ mod tests {
     #[test]
     fn cyclonedx_document() {
         let (components, _) = jdk_components(&jdk(), None, "arm64", ("rhel", "9.4"));
-        let json: Value = serde_json::from_slice(
-            &cyclonedx(
-                &components,
-                "paketo-community/ubi-java-buildpack",
-                &version(),
-            )
-            .unwrap(),
-        )
-        .unwrap();
+        let version = cnb_harness::descriptor_version(include_str!("../buildpack.toml"));
+        let document = Document::new("paketo-community/ubi-java-buildpack", &version)
+            .with_components(components.iter().map(Component::cyclonedx));
+        let json: Value = serde_json::from_slice(&document.to_json().unwrap()).unwrap();
         assert_eq!(
             json,
             json!({
@@ -204,7 +185,7 @@ mod tests {
                 "specVersion": "1.5",
                 "version": 1,
                 "metadata": { "tools": { "components": [
-                    { "type": "application", "name": "paketo-community/ubi-java-buildpack", "version": version() }
+                    { "type": "application", "name": "paketo-community/ubi-java-buildpack", "version": version }
                 ] } },
                 "components": [{
                     "bom-ref": "pkg:generic/openjdk-jdk@17.0.10?arch=arm64",

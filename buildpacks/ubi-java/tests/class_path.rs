@@ -12,32 +12,27 @@
 
 mod common;
 
-use cnb_harness::{BuilderOutcome, Lifecycle, Module, Outcome, assert_contains, workspace_root};
+use cnb_harness::files::dir_with_files;
+use cnb_harness::fixtures::fixture_module;
+use cnb_harness::processes::process_of_type;
+use cnb_harness::{BuilderOutcome, Lifecycle, Module, Outcome, assert_contains};
 use common::{buildpack, java_home};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 const RUN_IMAGE: &str = "localhost/run-java-17-ubi8-base:1";
 
-fn fixture(path: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures").join(path)
-}
-
 /// The stand-in for Paketo's executable-jar.
 fn launcher() -> Module {
-    Module::from_dir(fixture("buildpacks/executable-jar"))
+    fixture_module("buildpacks/executable-jar")
 }
 
 /// An exploded executable JAR whose manifest lists a class path.
 fn app() -> tempfile::TempDir {
-    let app = tempfile::tempdir().unwrap();
-    std::fs::create_dir(app.path().join("META-INF")).unwrap();
-    std::fs::write(
-        app.path().join("META-INF/MANIFEST.MF"),
+    dir_with_files(&[(
+        "META-INF/MANIFEST.MF",
         "Manifest-Version: 1.0\nBuild-Jdk-Spec: 17\nMain-Class: Hello\nClass-Path: lib/a.jar lib/b.jar\n",
-    )
-    .unwrap();
-    app
+    )])
 }
 
 /// The detector over an order of this buildpack (and the launcher, optional, after it, as
@@ -45,7 +40,7 @@ fn app() -> tempfile::TempDir {
 /// ubi-java-extension; then the builder over the group and plan it wrote.
 fn detect_and_build(app: &Path, with_launcher: bool) -> (Vec<String>, BuilderOutcome) {
     let ours = buildpack();
-    let extension = Module::from_dir(fixture("extensions/provides-jdk-jre"));
+    let extension = fixture_module("extensions/provides-jdk-jre");
     let mut order = format!(
         "[[order]]\n[[order.group]]\nid = \"{}\"\nversion = \"{}\"\n",
         ours.id, ours.version
@@ -162,13 +157,20 @@ fn launch_env(outcome: &BuilderOutcome, group: &[String], name: &str) -> Option<
     value
 }
 
+/// `CLASSPATH` at launch: the app directory, then the manifest's `Class-Path`.
+fn assert_class_path_is_the_app_then_the_manifests(outcome: &BuilderOutcome, group: &[String]) {
+    let workspace = outcome.app_dir.display().to_string();
+    assert_eq!(
+        launch_env(outcome, group, "CLASSPATH"),
+        Some(format!("{workspace}:lib/a.jar:lib/b.jar")),
+        "{}",
+        outcome.output
+    );
+}
+
 fn web_process_owner(outcome: &BuilderOutcome) -> String {
     let metadata = outcome.metadata.as_ref().expect("config/metadata.toml");
-    let processes = metadata["processes"].as_array().unwrap();
-    let web = processes
-        .iter()
-        .find(|process| process["type"].as_str() == Some("web"))
-        .unwrap_or_else(|| panic!("no web process: {metadata:#?}"));
+    let web = process_of_type(metadata, "web");
     web["buildpack-id"].as_str().unwrap().to_string()
 }
 
@@ -183,13 +185,7 @@ fn with_a_launcher_in_the_group_the_class_path_is_left_to_it() {
         "{}",
         outcome.output
     );
-    let workspace = outcome.app_dir.display().to_string();
-    assert_eq!(
-        launch_env(&outcome, &group, "CLASSPATH"),
-        Some(format!("{workspace}:lib/a.jar:lib/b.jar")),
-        "{}",
-        outcome.output
-    );
+    assert_class_path_is_the_app_then_the_manifests(&outcome, &group);
     assert!(
         !outcome.buildpack_layers(&ours).join("class-path").exists(),
         "{}",
@@ -211,12 +207,6 @@ fn without_one_this_buildpack_launches_the_app_and_sets_the_class_path() {
     let (group, outcome) = detect_and_build(app.path(), false);
     let ours = buildpack();
     assert_eq!(group, std::slice::from_ref(&ours.id), "{}", outcome.output);
-    let workspace = outcome.app_dir.display().to_string();
-    assert_eq!(
-        launch_env(&outcome, &group, "CLASSPATH"),
-        Some(format!("{workspace}:lib/a.jar:lib/b.jar")),
-        "{}",
-        outcome.output
-    );
+    assert_class_path_is_the_app_then_the_manifests(&outcome, &group);
     assert_eq!(web_process_owner(&outcome), ours.id);
 }

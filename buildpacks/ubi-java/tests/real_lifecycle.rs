@@ -9,6 +9,7 @@
 
 mod common;
 
+use cnb_harness::processes::{command, process_of_type, process_type, processes};
 use cnb_harness::{BuilderOutcome, Lifecycle, Module, Outcome, assert_contains, fixture_app};
 use common::{buildpack, java_home};
 use std::path::Path;
@@ -120,22 +121,12 @@ fn builder_runs_the_buildpack_with_this_machines_jdk() {
 
     // config/metadata.toml: the processes and the buildpack.
     let metadata = outcome.metadata.as_ref().expect("config/metadata.toml");
-    let processes = metadata["processes"].as_array().unwrap();
-    let web = processes
-        .iter()
-        .find(|process| process["type"].as_str() == Some("web"))
-        .unwrap();
-    assert_eq!(
-        web["command"],
-        toml::Value::Array(vec!["java".into()]),
-        "{metadata:#?}"
-    );
+    let web = process_of_type(metadata, "web");
+    assert_eq!(command(&web), ["java"], "{metadata:#?}");
     assert_eq!(web["args"], toml::Value::Array(vec!["Hello".into()]));
     assert_eq!(web["buildpack-id"].as_str(), Some(module.id.as_str()));
-    let types: Vec<&str> = processes
-        .iter()
-        .filter_map(|process| process["type"].as_str())
-        .collect();
+    let processes = processes(metadata);
+    let types: Vec<&str> = processes.iter().map(process_type).collect();
     assert_eq!(types, ["executable-jar", "task", "web"]);
     let buildpacks = metadata["buildpacks"].as_array().unwrap();
     assert_eq!(buildpacks[0]["id"].as_str(), Some(module.id.as_str()));

@@ -90,7 +90,8 @@ pub(crate) fn collect_version_requests(
 ) -> Result<Vec<VersionRequest>, NodejsBuildpackError> {
     let version_file = |name| {
         Ok::<_, NodejsBuildpackError>(
-            read_app_text(app_dir, &settings.project_file(name), VERSION_FILE_LIMIT)?
+            read_app_text(app_dir, &settings.project_file(name), VERSION_FILE_LIMIT)
+                .map_err(NodejsBuildpackError::AppFile)?
                 .as_deref()
                 .and_then(version_file_request),
         )
@@ -454,24 +455,11 @@ mod tests {
         ]);
         let expected: toml::Table = toml::from_str(
             r#"
-            [[provides]]
-            name = "node"
-
-            [[requires]]
-            name = "node"
-            [requires.metadata]
-            version = "~20"
-            version-source = "BP_NODE_VERSION"
-            build = true
-            launch = true
-
-            [[requires]]
-            name = "node"
-            [requires.metadata]
-            version = "lts/*"
-            version-source = ".nvmrc"
-            build = true
-            launch = true
+            provides = [{ name = "node" }]
+            requires = [
+                { name = "node", metadata = { version = "~20", version-source = "BP_NODE_VERSION", build = true, launch = true } },
+                { name = "node", metadata = { version = "lts/*", version-source = ".nvmrc", build = true, launch = true } },
+            ]
             "#,
         )
         .unwrap();
@@ -482,14 +470,8 @@ mod tests {
     fn plan_without_version_requests_still_requires_node() {
         let expected: toml::Table = toml::from_str(
             r#"
-            [[provides]]
-            name = "node"
-
-            [[requires]]
-            name = "node"
-            [requires.metadata]
-            build = true
-            launch = true
+            provides = [{ name = "node" }]
+            requires = [{ name = "node", metadata = { build = true, launch = true } }]
             "#,
         )
         .unwrap();

@@ -2,8 +2,8 @@
 //! says why and what to do, with the offending input quoted.
 
 use cnb_output::HeaderAndBody;
+use exec_d::InstallError;
 use nodejs_version::PlanValueNotAString;
-use std::fmt;
 use std::path::PathBuf;
 use untrusted_input::{ReadError, quoted};
 
@@ -55,13 +55,8 @@ pub(crate) enum NodejsBuildpackError {
         node: PathBuf,
         version: String,
     },
-    /// The packaged buildpack lacks its exec.d program (a packaging bug).
-    ExecDProgramMissing { path: PathBuf },
-    /// A file of the `node-env` layer could not be written.
-    WriteLayerFile {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// The exec.d program cannot be installed (missing: a packaging bug).
+    ExecD(InstallError),
     /// The SBOM could not be serialized (a bug in this buildpack).
     Sbom(String),
 }
@@ -91,10 +86,7 @@ impl HeaderAndBody for NodejsBuildpackError {
             Self::NodeDoesNotSatisfy { .. } => {
                 "The Node.js on PATH is not the requested version".to_string()
             }
-            Self::ExecDProgramMissing { path } => {
-                format!("The buildpack is incomplete: {} is missing", path.display())
-            }
-            Self::WriteLayerFile { path, .. } => format!("Cannot write {}", path.display()),
+            Self::ExecD(error) => error.header(),
             Self::Sbom(_) => "Cannot write the SBOM".to_string(),
         }
     }
@@ -185,43 +177,16 @@ impl HeaderAndBody for NodejsBuildpackError {
                 quoted(request),
                 node.display()
             ),
-            Self::ExecDProgramMissing { .. } => "BP_NODE_OPTIMIZE_MEMORY=true needs the exec.d \
-                 program bin/optimize-memory, which the packager builds from this crate.\nPackage \
-                 the buildpack with `cargo run -p packager -- package`; meanwhile unset \
-                 BP_NODE_OPTIMIZE_MEMORY."
-                .to_string(),
-            Self::WriteLayerFile { source, .. } => {
-                format!("{source}\nCheck the permissions and free space of the layers directory.")
-            }
+            Self::ExecD(error @ InstallError::Missing { .. }) => format!(
+                "{}\nMeanwhile, unset BP_NODE_OPTIMIZE_MEMORY to build without it.",
+                error.body()
+            ),
+            Self::ExecD(error) => error.body(),
         }
     }
 }
 
-impl fmt::Display for NodejsBuildpackError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.header(), self.body())
-    }
-}
-
-impl std::error::Error for NodejsBuildpackError {}
-
-impl From<ReadError> for NodejsBuildpackError {
-    fn from(error: ReadError) -> Self {
-        Self::AppFile(error)
-    }
-}
-
-impl From<PlanValueNotAString> for NodejsBuildpackError {
-    fn from(error: PlanValueNotAString) -> Self {
-        Self::PlanValue(error)
-    }
-}
-
-impl From<NodejsBuildpackError> for libcnb::Error<NodejsBuildpackError> {
-    fn from(error: NodejsBuildpackError) -> Self {
-        Self::BuildpackError(error)
-    }
-}
+cnb_output::libcnb_buildpack_error!(NodejsBuildpackError);
 
 #[cfg(test)]
 mod tests {
@@ -242,12 +207,13 @@ mod tests {
             body.starts_with("`node` is not on PATH (\"/nonexistent\")."),
             "{body}"
         );
-        assert!(
-            body.contains("the image extension paketo-community/ubi-nodejs-extension installs"),
-            "{body}"
-        );
-        assert!(body.contains("the extension did not run"), "{body}");
-        assert!(body.contains("order-extensions"), "{body}");
+        for needle in [
+            "the image extension paketo-community/ubi-nodejs-extension installs",
+            "the extension did not run",
+            "order-extensions",
+        ] {
+            assert!(body.contains(needle), "{needle}: {body}");
+        }
     }
 
     #[test]
@@ -424,16 +390,9 @@ mod tests {
             ),
             (
                 "exec_d_program_missing",
-                NodejsBuildpackError::ExecDProgramMissing {
+                NodejsBuildpackError::ExecD(InstallError::Missing {
                     path: PathBuf::from("/cnb/buildpacks/ubi-nodejs-buildpack/bin/optimize-memory"),
-                },
-            ),
-            (
-                "write_layer_file",
-                NodejsBuildpackError::WriteLayerFile {
-                    path: PathBuf::from("/layers/paketo-community_ubi-nodejs-buildpack/node-env"),
-                    source: std::io::Error::from(std::io::ErrorKind::StorageFull),
-                },
+                }),
             ),
             (
                 "sbom",

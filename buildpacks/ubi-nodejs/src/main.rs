@@ -33,11 +33,8 @@ use crate::layers::node_env::{
 };
 use crate::package_json::{PACKAGE_JSON, read_package_json};
 use crate::process::select_web_process;
-use crate::runtime::{
-    HAND_OFF_FILE, NodeRuntime, check_request, find_node_runtime, major_mismatch, npm_version,
-    read_hand_off,
-};
-use crate::sbom_components::{RuntimeComponent, cyclonedx_json};
+use crate::runtime::{NodeRuntime, check_request, find_node_runtime, major_mismatch, npm_version};
+use crate::sbom_components::RuntimeComponent;
 use crate::settings::Settings;
 use cnb_output::Log;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
@@ -47,8 +44,10 @@ use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::sbom::Sbom;
 use libcnb::{Buildpack, Platform, buildpack_main};
+use sbom::cyclonedx::Document;
 use sbom::rpm::owning_package as owning_rpm;
 use std::path::Path;
+use ubi_companion_contract::nodejs::{HAND_OFF_FILE, NodejsRuntime};
 
 pub(crate) struct UbiNodejsBuildpack;
 
@@ -161,7 +160,8 @@ fn resolve_runtime(
     let mut log = Log::stdout();
     log.step("Resolving Node.js");
     // The plan's node entries, highest priority first, as the extension ranks them.
-    let candidates = nodejs_version::candidates(&context.buildpack_plan)?;
+    let candidates = nodejs_version::candidates(&context.buildpack_plan)
+        .map_err(NodejsBuildpackError::PlanValue)?;
     let requested = candidates.len();
     if requested == 0 {
         log.detail("node is no longer requested by the build plan: an image extension provided it");
@@ -172,7 +172,7 @@ fn resolve_runtime(
              ubi-nodejs-extension did not run; using the node on PATH if it serves the request"
         ));
     }
-    let hand_off = match read_hand_off(Path::new(HAND_OFF_FILE)) {
+    let hand_off = match ubi_companion_contract::read::<NodejsRuntime>(Path::new(HAND_OFF_FILE)) {
         Ok(Some(hand_off)) => {
             log.detail(&format!(
                 "The ubi-nodejs-extension installed Node.js {} ({})",
@@ -267,12 +267,10 @@ fn runtime_sbom(
     }
 
     let buildpack = &context.buildpack_descriptor.buildpack;
-    let json = cyclonedx_json(
-        &components,
-        buildpack.id.as_str(),
-        &buildpack.version.to_string(),
-    )
-    .map_err(|error| NodejsBuildpackError::Sbom(error.to_string()))?;
+    let json = Document::new(buildpack.id.as_str(), &buildpack.version.to_string())
+        .with_components(components.iter().map(RuntimeComponent::cyclonedx))
+        .to_json()
+        .map_err(|error| NodejsBuildpackError::Sbom(error.to_string()))?;
     Ok(Sbom::from_bytes(SbomFormat::CycloneDxJson, json))
 }
 

@@ -31,7 +31,9 @@ pub(crate) fn read_package_json(
     app_dir: &Path,
     relative: &Path,
 ) -> Result<Option<PackageJson>, NodejsBuildpackError> {
-    match read_app_text(app_dir, relative, PACKAGE_JSON_LIMIT)? {
+    match read_app_text(app_dir, relative, PACKAGE_JSON_LIMIT)
+        .map_err(NodejsBuildpackError::AppFile)?
+    {
         Some(text) => parse_package_json(app_dir.join(relative), &text).map(Some),
         None => Ok(None),
     }

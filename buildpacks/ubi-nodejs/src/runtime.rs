@@ -9,14 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use untrusted_input::quoted;
 
-pub(crate) use ubi_companion_contract::nodejs::{HAND_OFF_FILE, NodejsRuntime};
-
-/// Reads the hand-off file the ubi-nodejs-extension's build.Dockerfile writes: `Ok(None)` when
-/// it does not exist (the extension did not run), `Err` with a one-line reason when it exists
-/// but cannot be read or parsed.
-pub(crate) fn read_hand_off(path: &Path) -> Result<Option<NodejsRuntime>, String> {
-    ubi_companion_contract::read(path)
-}
+use ubi_companion_contract::nodejs::NodejsRuntime;
 
 /// A Node.js version as `node --version` prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,6 +170,7 @@ pub(crate) fn npm_version(npm: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cnb_harness::files::write_executable;
     use cnb_output::HeaderAndBody;
 
     fn candidate(source: &str, constraint: &str) -> Candidate {
@@ -306,34 +300,6 @@ mod tests {
     }
 
     #[test]
-    fn hand_off_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("runtime.toml");
-        assert_eq!(read_hand_off(&path), Ok(None));
-
-        std::fs::write(
-            &path,
-            "major = 20\nstack = \"io.buildpacks.stacks.ubi8\"\nfuture-key = 1\n",
-        )
-        .unwrap();
-        assert_eq!(
-            read_hand_off(&path),
-            Ok(Some(NodejsRuntime {
-                major: 20,
-                stack: "io.buildpacks.stacks.ubi8".into()
-            }))
-        );
-
-        std::fs::write(&path, "major = \"twenty\"\n").unwrap();
-        let message = read_hand_off(&path).unwrap_err();
-        assert!(
-            message.starts_with(&format!("invalid {}: ", path.display())),
-            "{message}"
-        );
-        assert!(!message.contains('\n'), "{message}");
-    }
-
-    #[test]
     fn major_mismatch_is_a_warning() {
         let hand_off = NodejsRuntime {
             major: 22,
@@ -365,9 +331,7 @@ mod tests {
 
         // A node without npm.
         let node = empty.path().join("node");
-        std::fs::write(&node, "#!/bin/sh\necho v20.11.1\n").unwrap();
-        std::fs::set_permissions(&node, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
+        write_executable(&node, "#!/bin/sh\necho v20.11.1\n");
         assert!(matches!(
             find_node_runtime(Some(&path), false),
             Err(NodejsBuildpackError::NpmNotFound { node: found, .. }) if found == node
@@ -378,10 +342,7 @@ mod tests {
     fn a_node_that_prints_no_version_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         for (name, script) in [("node", "#!/bin/sh\necho hello\n"), ("npm", "#!/bin/sh\n")] {
-            let path = dir.path().join(name);
-            std::fs::write(&path, script).unwrap();
-            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-                .unwrap();
+            write_executable(&dir.path().join(name), script);
         }
         let error =
             find_node_runtime(Some(&dir.path().as_os_str().to_os_string()), false).unwrap_err();

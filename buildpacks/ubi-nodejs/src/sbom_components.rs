@@ -6,7 +6,7 @@
 //! The document, the purls and the `rpm` query are the `sbom` crate's, which the other buildpacks
 //! use too.
 
-use sbom::cyclonedx::{Component, ComponentType, Document, Property};
+use sbom::cyclonedx::{Component, ComponentType, Property};
 use sbom::purl::Purl;
 use sbom::rpm::Package as RpmPackage;
 
@@ -37,53 +37,35 @@ impl RuntimeComponent {
             |rpm| rpm.purl(None).to_string(),
         )
     }
-}
 
-/// The `CycloneDX` 1.5 JSON document listing `components`, made by `tool_name` `tool_version`.
-pub(crate) fn cyclonedx_json(
-    components: &[RuntimeComponent],
-    tool_name: &str,
-    tool_version: &str,
-) -> Result<Vec<u8>, serde_json::Error> {
-    let mut document = Document::new(tool_name, tool_version);
-    document.components = components
-        .iter()
-        .map(|runtime| {
-            let mut component = Component::with_purl(
-                ComponentType::Application,
-                runtime.purl(),
-                runtime.name.to_string(),
-            );
-            component.version = Some(runtime.version.clone());
-            if let Some(rpm) = &runtime.rpm {
-                component.licenses = rpm.license.iter().cloned().collect();
-                component.properties = vec![Property::new("rpm:package", &rpm.nvra())];
-            }
-            component
-        })
-        .collect();
-    document.to_json()
+    /// The `CycloneDX` component: an application, with the RPM's license and name when known.
+    pub(crate) fn cyclonedx(&self) -> Component {
+        let mut component = Component::with_purl(
+            ComponentType::Application,
+            self.purl(),
+            self.name.to_string(),
+        );
+        component.version = Some(self.version.clone());
+        if let Some(rpm) = &self.rpm {
+            component.licenses = rpm.license.iter().cloned().collect();
+            component.properties = vec![Property::new("rpm:package", &rpm.nvra())];
+        }
+        component
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sbom::cyclonedx::Document;
 
+    /// The UBI 8 `nodejs` package, as the rpm query prints it.
     fn nodejs_rpm() -> RpmPackage {
-        RpmPackage {
-            name: "nodejs".into(),
-            epoch: Some("1".into()),
-            version: "20.11.1".into(),
-            release: "1.module+el8.9.0+21380+12032667".into(),
-            arch: "x86_64".into(),
-            vendor: Some("Red Hat, Inc.".into()),
-            license: Some("MIT and ASL 2.0 and ISC and BSD".into()),
-        }
-    }
-
-    /// The module's version, as its buildpack.toml declares it.
-    fn version() -> String {
-        cnb_harness::descriptor_version(include_str!("../buildpack.toml"))
+        sbom::rpm::parse_query(
+            "nodejs\t1\t20.11.1\t1.module+el8.9.0+21380+12032667\tx86_64\tRed Hat, Inc.\t\
+             MIT and ASL 2.0 and ISC and BSD\n",
+        )
+        .remove(0)
     }
 
     #[test]
@@ -117,12 +99,11 @@ mod tests {
                 rpm: None,
             },
         ];
-        let json = cyclonedx_json(
-            &components,
-            "paketo-community/ubi-nodejs-buildpack",
-            &version(),
-        )
-        .unwrap();
+        let version = cnb_harness::descriptor_version(include_str!("../buildpack.toml"));
+        let json = Document::new("paketo-community/ubi-nodejs-buildpack", &version)
+            .with_components(components.iter().map(RuntimeComponent::cyclonedx))
+            .to_json()
+            .unwrap();
         assert!(json.ends_with(b"}\n"));
         let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
         let expected = serde_json::json!({
@@ -134,7 +115,7 @@ mod tests {
                     "components": [{
                         "type": "application",
                         "name": "paketo-community/ubi-nodejs-buildpack",
-                        "version": version()
+                        "version": version
                     }]
                 }
             },

@@ -9,22 +9,18 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use cnb_harness::{DetectorOutcome, Lifecycle, Module, Outcome, assert_contains, workspace_root};
-use std::path::PathBuf;
+use cnb_harness::fixtures::fixture_module;
+use cnb_harness::{DetectorOutcome, Lifecycle, Module, Outcome, assert_contains, fixture_app};
 
 /// The exit code of the detector when no group passes (platform spec).
 const FAILED_DETECTION: i32 = 20;
-
-fn fixture(path: &str) -> PathBuf {
-    workspace_root().join("tests/fixtures").join(path)
-}
 
 fn buildpack() -> Module {
     Module::package("buildpacks/ubi-nodejs")
 }
 
 fn extension() -> Module {
-    Module::from_dir(fixture("extensions/provides-node"))
+    fixture_module("extensions/provides-node")
 }
 
 fn detect(app: &str, with_extension: bool) -> DetectorOutcome {
@@ -43,7 +39,7 @@ fn detect(app: &str, with_extension: bool) -> DetectorOutcome {
         run = run.module(&extension);
     }
     run.order(&order)
-        .app(fixture("apps").join(app))
+        .app(fixture_app(app))
         .analyzed("[run-image]\nreference = \"localhost/run:1\"\nimage = \"localhost/run:1\"\n")
         .run_toml("[[images]]\nimage = \"localhost/run:1\"\n")
         .run()

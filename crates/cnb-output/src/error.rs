@@ -74,6 +74,63 @@ pub fn print_error(error: &(impl HeaderAndBody + ?Sized)) {
     let _ = write_error(&mut io::stderr().lock(), error);
 }
 
+/// `Display` as `<header>: <body>` and `std::error::Error`, for an error type that implements
+/// [`HeaderAndBody`]: what every module's error type writes alike.
+///
+/// ```
+/// use cnb_output::{HeaderAndBody, display_as_header_and_body};
+///
+/// #[derive(Debug)]
+/// struct NoNode;
+///
+/// impl HeaderAndBody for NoNode {
+///     fn header(&self) -> String {
+///         "No node".to_string()
+///     }
+///     fn body(&self) -> String {
+///         "`node` is not on PATH.".to_string()
+///     }
+/// }
+///
+/// display_as_header_and_body!(NoNode);
+///
+/// assert_eq!(NoNode.to_string(), "No node: `node` is not on PATH.");
+/// ```
+#[macro_export]
+macro_rules! display_as_header_and_body {
+    ($error:ty) => {
+        impl ::std::fmt::Display for $error {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::write!(
+                    f,
+                    "{}: {}",
+                    $crate::HeaderAndBody::header(self),
+                    $crate::HeaderAndBody::body(self)
+                )
+            }
+        }
+
+        impl ::std::error::Error for $error {}
+    };
+}
+
+/// A libcnb buildpack's error type: [`display_as_header_and_body!`], and `From<$error>` for
+/// `libcnb::Error<$error>` (its `BuildpackError`), so that `?` turns the buildpack's errors into
+/// libcnb's in `detect` and `build`. The buildpack depends on `libcnb` itself.
+#[cfg(feature = "libcnb")]
+#[macro_export]
+macro_rules! libcnb_buildpack_error {
+    ($error:ty) => {
+        $crate::display_as_header_and_body!($error);
+
+        impl ::std::convert::From<$error> for ::libcnb::Error<$error> {
+            fn from(error: $error) -> Self {
+                Self::BuildpackError(error)
+            }
+        }
+    };
+}
+
 /// libcnb's errors: the buildpack's own error as it says, libcnb's (a bad CNB environment, an
 /// unwritable file) with libcnb's message.
 #[cfg(feature = "libcnb")]

@@ -46,6 +46,13 @@ impl Document {
         }
     }
 
+    /// The document with `components` added.
+    #[must_use]
+    pub fn with_components(mut self, components: impl IntoIterator<Item = Component>) -> Self {
+        self.components.extend(components);
+        self
+    }
+
     /// The document as pretty-printed JSON, with a final newline.
     ///
     /// # Errors

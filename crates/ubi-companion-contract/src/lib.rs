@@ -267,5 +267,10 @@ stack = \"x\"\nfuture = 1\n",
             major: 22,
             stack: "a\"\nmajor = 1 # é".to_string(),
         });
+        // A key that a newer extension writes is ignored.
+        let runtime: nodejs::NodejsRuntime =
+            from_toml("major = 20\nstack = \"io.buildpacks.stacks.ubi8\"\nfuture-key = 1\n")
+                .unwrap();
+        assert_eq!(runtime.major, 20);
     }
 }

@@ -28,11 +28,16 @@
 
 mod bench_rows;
 pub mod command;
+pub mod detect;
+pub mod exec_d;
+pub mod files;
+pub mod fixtures;
 mod lifecycle;
 mod module;
 pub mod oci;
 pub mod outcome;
 mod podman;
+pub mod processes;
 mod rootfs;
 mod run;
 pub mod ubi_extension;

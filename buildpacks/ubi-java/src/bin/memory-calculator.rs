@@ -9,13 +9,9 @@
 
 use cnb_output::Log;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::process::ExitCode;
 use ubi_java_buildpack::memory_calculator::exec_d::run;
 use ubi_java_buildpack::memory_calculator::system::System;
-
-/// The exec.d output file descriptor.
-const OUTPUT: &str = "/dev/fd/3";
 
 fn main() -> ExitCode {
     let env: BTreeMap<String, String> = std::env::vars_os()
@@ -46,17 +42,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .open(OUTPUT)
-        .and_then(|mut file| file.write_all(toml.as_bytes()));
-    match written {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!(
-                "ERROR: memory-calculator: cannot write to {OUTPUT} (it runs as an exec.d program of the CNB launcher, which opens it): {error}"
-            );
-            ExitCode::FAILURE
-        }
+    if let Err(error) = exec_d::write_output(&toml) {
+        eprintln!(
+            "ERROR: memory-calculator: cannot write to {} (it runs as an exec.d program of the CNB launcher, which opens it): {error}",
+            exec_d::OUTPUT
+        );
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }

@@ -1,12 +1,11 @@
 //! The `class-path` layer (launch only): `CLASSPATH` for an exploded executable JAR, as Paketo's
 //! executable-jar buildpack sets it: the app directory, then the manifest's `Class-Path`.
 
-use super::{EnvFile, write_env};
+use super::{EnvFile, LAUNCH_ONLY, write_env_layer};
 use crate::UbiJavaBuildpack;
 use crate::errors::UbiJavaBuildpackError;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::UncachedLayerDefinition;
 use libcnb::layer_env::{ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
 
@@ -39,16 +38,14 @@ pub(crate) fn handle_class_path_layer(
     context: &BuildContext<UbiJavaBuildpack>,
     metadata: &ClassPathLayerMetadata,
 ) -> libcnb::Result<Vec<EnvFile>, UbiJavaBuildpackError> {
-    let layer = context.uncached_layer(
-        layer_name!("class-path"),
-        UncachedLayerDefinition {
-            build: false,
-            launch: true,
-        },
-    )?;
-    layer.write_metadata(metadata)?;
     let files = env_files(metadata);
-    write_env(&layer, &files)?;
+    write_env_layer(
+        context,
+        layer_name!("class-path"),
+        LAUNCH_ONLY,
+        metadata,
+        &files,
+    )?;
     Ok(files)
 }
 

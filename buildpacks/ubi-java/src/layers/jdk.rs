@@ -1,14 +1,13 @@
 //! The `jdk` layer (build only): `JAVA_HOME` of the build image's JDK for the buildpacks after
 //! this one (Maven, Gradle), and the JDK's SBOM.
 
-use super::{EnvFile, write_env};
+use super::{BUILD_ONLY, EnvFile, write_env_layer};
 use crate::UbiJavaBuildpack;
 use crate::errors::UbiJavaBuildpackError;
 use crate::jdk::Jdk;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
 use libcnb::data::sbom::SbomFormat;
-use libcnb::layer::UncachedLayerDefinition;
 use libcnb::layer_env::{ModificationBehavior, Scope};
 use libcnb::sbom::Sbom;
 use serde::{Deserialize, Serialize};
@@ -47,16 +46,9 @@ pub(crate) fn handle_jdk_layer(
     jdk: &Jdk,
     sbom: Vec<u8>,
 ) -> libcnb::Result<Vec<EnvFile>, UbiJavaBuildpackError> {
-    let layer = context.uncached_layer(
-        layer_name!("jdk"),
-        UncachedLayerDefinition {
-            build: true,
-            launch: false,
-        },
-    )?;
-    layer.write_metadata(JdkLayerMetadata::new(jdk))?;
     let files = env_files(jdk);
-    write_env(&layer, &files)?;
+    let metadata = JdkLayerMetadata::new(jdk);
+    let layer = write_env_layer(context, layer_name!("jdk"), BUILD_ONLY, &metadata, &files)?;
     layer.write_sboms(&[Sbom::from_bytes(SbomFormat::CycloneDxJson, sbom)])?;
     Ok(files)
 }

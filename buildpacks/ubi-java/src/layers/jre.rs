@@ -7,12 +7,11 @@
 //! RPM JRE's layout, `/usr/lib/jvm/jre-<major>` (`jre-1.8.0` for Java 8), a link the
 //! `java-<major>-openjdk-headless` package installs.
 
-use super::{EnvFile, write_env};
+use super::{EnvFile, LAUNCH_ONLY, write_env_layer};
 use crate::UbiJavaBuildpack;
 use crate::errors::UbiJavaBuildpackError;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::UncachedLayerDefinition;
 use libcnb::layer_env::{ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
 use ubi_java_buildpack::memory_calculator::exec_d::{
@@ -76,16 +75,8 @@ pub(crate) fn handle_jre_layer(
     context: &BuildContext<UbiJavaBuildpack>,
     metadata: &JreLayerMetadata,
 ) -> libcnb::Result<Vec<EnvFile>, UbiJavaBuildpackError> {
-    let layer = context.uncached_layer(
-        layer_name!("jre"),
-        UncachedLayerDefinition {
-            build: false,
-            launch: true,
-        },
-    )?;
-    layer.write_metadata(metadata)?;
     let files = env_files(metadata);
-    write_env(&layer, &files)?;
+    write_env_layer(context, layer_name!("jre"), LAUNCH_ONLY, metadata, &files)?;
     Ok(files)
 }
 

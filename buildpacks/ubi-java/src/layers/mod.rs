@@ -11,8 +11,23 @@ pub(crate) mod memory_calculator;
 
 use crate::UbiJavaBuildpack;
 use crate::errors::UbiJavaBuildpackError;
-use libcnb::layer::LayerRef;
+use libcnb::build::BuildContext;
+use libcnb::data::layer::LayerName;
+use libcnb::layer::{LayerRef, UncachedLayerDefinition};
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
+use serde::Serialize;
+
+/// A layer for the build of the buildpacks after this one only.
+pub(crate) const BUILD_ONLY: UncachedLayerDefinition = UncachedLayerDefinition {
+    build: true,
+    launch: false,
+};
+
+/// A layer for the app's launch only.
+pub(crate) const LAUNCH_ONLY: UncachedLayerDefinition = UncachedLayerDefinition {
+    build: false,
+    launch: true,
+};
 
 /// One environment file a layer writes, for the log: `env.launch/JAVA_HOME.default = ...`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +72,22 @@ impl EnvFile {
     }
 }
 
+/// Creates the uncached layer `name` with `metadata` and the environment `files`.
+pub(crate) fn write_env_layer(
+    context: &BuildContext<UbiJavaBuildpack>,
+    name: LayerName,
+    definition: UncachedLayerDefinition,
+    metadata: &impl Serialize,
+    files: &[EnvFile],
+) -> libcnb::Result<LayerRef<UbiJavaBuildpack, (), ()>, UbiJavaBuildpackError> {
+    let layer = context.uncached_layer(name, definition)?;
+    layer.write_metadata(metadata)?;
+    write_env(&layer, files)?;
+    Ok(layer)
+}
+
 /// Writes `files` as the layer's environment.
-pub(crate) fn write_env(
+fn write_env(
     layer: &LayerRef<UbiJavaBuildpack, (), ()>,
     files: &[EnvFile],
 ) -> libcnb::Result<(), UbiJavaBuildpackError> {

@@ -3,11 +3,12 @@
 
 use crate::common::{buildpack, java_home};
 use crate::support::{
-    compile_hello, env_files, header, layer_toml, prebuilt_jar_app, read, requirements, run_exec_d,
-    toml,
+    compile_hello, env_files, header, layer_toml, prebuilt_jar_app, read, requirements, toml,
 };
 use cnb_harness::command::run_ok;
-use cnb_harness::{ModuleRun, Outcome, assert_contains, fixture_app};
+use cnb_harness::exec_d::run_exec_d;
+use cnb_harness::processes::process_of_type;
+use cnb_harness::{ModuleRun, Outcome, Process, assert_contains, fixture_app};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -125,8 +126,8 @@ fn the_exec_d_program_sizes_the_jvm_memory() {
         .iter()
         .map(|(file, value)| (file.trim_end_matches(".default").to_string(), value.clone()))
         .collect();
-    let (code, output, stderr) = run_exec_d(&program, &env);
-    assert_eq!(code, 0, "{stderr}");
+    let (process, output) = run_exec_d(&program, &[], &env);
+    process.assert_success();
     let output = toml(&output);
     let options = output["JAVA_TOOL_OPTIONS"].as_str().unwrap();
     assert!(
@@ -143,20 +144,21 @@ fn the_exec_d_program_sizes_the_jvm_memory() {
     }
     assert_eq!(output.len(), 1, "{output:?}");
     assert_contains!(
-        stderr,
+        process.stderr,
         "Calculated JVM Memory Configuration: -XX:MaxDirectMemorySize=10M -Xmx"
     );
     // Its warnings are written as every module's (cnb-output), without a header at launch.
     let mut deprecated = env.clone();
     deprecated.insert("BPL_JVM_HEADROOM".to_string(), "5".to_string());
-    let (code, _, stderr) = run_exec_d(&program, &deprecated);
-    assert_eq!(code, 0, "{stderr}");
+    let (process, _) = run_exec_d(&program, &[], &deprecated);
+    process.assert_success();
     assert!(
-        stderr.starts_with(
+        process.stderr.starts_with(
             "WARNING: BPL_JVM_HEADROOM is deprecated and will be removed, please switch to \
              BPL_JVM_HEAD_ROOM\nCalculated JVM Memory Configuration: "
         ),
-        "{stderr}"
+        "{}",
+        process.stderr
     );
 }
 
@@ -171,8 +173,13 @@ fn memory_calculator_fails_clearly_when_memory_is_too_small() {
         ("BPI_JVM_CLASS_COUNT".to_string(), "25000".to_string()),
         ("BPL_JVM_THREAD_COUNT".to_string(), "100000".to_string()),
     ]);
-    let (code, output, stderr) = run_exec_d(&program, &env);
-    assert_eq!(code, 1);
+    let (
+        Process {
+            exit_code, stderr, ..
+        },
+        output,
+    ) = run_exec_d(&program, &[], &env);
+    assert_eq!(exit_code, 1, "{stderr}");
     assert_eq!(output, "");
     assert!(
         stderr.starts_with(
@@ -243,8 +250,8 @@ fn build_of_an_exploded_jar_sets_the_process_and_class_path() {
         .into_iter()
         .map(|(file, value)| (file.trim_end_matches(".default").to_string(), value))
         .collect();
-    let (code, output, stderr) = run_exec_d(&program, &env);
-    assert_eq!(code, 0, "{stderr}");
+    let (process, output) = run_exec_d(&program, &[], &env);
+    process.assert_success();
     env.insert(
         "JAVA_TOOL_OPTIONS".to_string(),
         toml(&output)["JAVA_TOOL_OPTIONS"]
@@ -294,14 +301,7 @@ fn build_of_a_root_jar_runs_it_with_java_jar() {
 
     let outcome = ModuleRun::new(&buildpack(), app.path()).build();
     outcome.assert_success();
-    let processes = outcome.launch.as_ref().unwrap()["processes"]
-        .as_array()
-        .unwrap()
-        .clone();
-    let web = processes
-        .iter()
-        .find(|process| process["type"].as_str() == Some("web"))
-        .unwrap();
+    let web = process_of_type(outcome.launch.as_ref().unwrap(), "web");
     assert_eq!(
         web["args"],
         toml::Value::Array(vec![

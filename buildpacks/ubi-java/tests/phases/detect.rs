@@ -3,6 +3,8 @@
 
 use crate::common::buildpack;
 use crate::support::{ID, exploded_jar_plan, requirements};
+use cnb_harness::detect::assert_not_detected;
+use cnb_harness::files::dir_with_files;
 use cnb_harness::{
     ModuleRun, Outcome, Process, assert_contains, fixture_app, mkfifo, workspace_root,
 };
@@ -70,8 +72,7 @@ fn detect_bp_jvm_version_wins() {
 
 #[test]
 fn detect_without_a_version_requires_jdk_and_jre_without_one() {
-    let app = tempfile::tempdir().unwrap();
-    std::fs::write(app.path().join("pom.xml"), "<project/>").unwrap();
+    let app = dir_with_files(&[("pom.xml", "<project/>")]);
     let outcome = ModuleRun::new(&buildpack(), app.path()).detect();
     outcome.assert_success();
     assert_eq!(outcome.plan, Some(requirements(None)));
@@ -83,13 +84,10 @@ fn detect_without_a_version_requires_jdk_and_jre_without_one() {
 
 #[test]
 fn detect_fails_for_other_apps() {
-    let outcome = ModuleRun::new(&buildpack(), fixture_app("empty-app")).detect();
-    outcome.assert_exit(100);
-    assert_eq!(
-        outcome.process.stdout,
-        "No JVM application: none of pom.xml, build.gradle, build.gradle.kts, META-INF/MANIFEST.MF or a *.jar at the app root\n"
+    assert_not_detected(
+        &ModuleRun::new(&buildpack(), fixture_app("empty-app")).detect(),
+        "No JVM application: none of pom.xml, build.gradle, build.gradle.kts, META-INF/MANIFEST.MF or a *.jar at the app root",
     );
-    assert_eq!(outcome.plan, None);
 }
 
 #[test]
@@ -146,19 +144,16 @@ fn detect_fails_clearly_on_app_files_that_are_fifos() {
 /// version, gives an error: detect now gives that error (`jvm_version`'s, the extension's).
 #[test]
 fn detect_errors_on_a_jvm_app_file_that_is_no_regular_file() {
-    for (file, directory) in [
-        ("pom.xml", false),
-        ("pom.xml", true),
-        ("build.gradle.kts", false),
-        ("META-INF/MANIFEST.MF", false),
+    let directory: fn(&Path) = |path| std::fs::create_dir(path).unwrap();
+    for (file, make) in [
+        ("pom.xml", mkfifo as fn(&Path)),
+        ("pom.xml", directory),
+        ("build.gradle.kts", mkfifo),
+        ("META-INF/MANIFEST.MF", mkfifo),
     ] {
         let app = tempfile::tempdir().unwrap();
         let path = app.path().join(file);
-        if directory {
-            std::fs::create_dir(&path).unwrap();
-        } else {
-            mkfifo(&path);
-        }
+        make(&path);
         let stderr = detect_error(app.path());
         let extension_error = jvm_version::requested_version(app.path(), None)
             .unwrap_err()
@@ -196,8 +191,7 @@ fn detect_fails_on_a_pom_expansion_bomb() {
 
 #[test]
 fn detect_quotes_a_long_java_version_cut_and_refuses_a_huge_one() {
-    let app = tempfile::tempdir().unwrap();
-    std::fs::write(app.path().join("pom.xml"), "<project/>").unwrap();
+    let app = dir_with_files(&[("pom.xml", "<project/>")]);
     std::fs::write(app.path().join(".java-version"), "1".repeat(60_000)).unwrap();
     let stderr = detect_error(app.path());
     assert_contains!(stderr, "… (cut, 60000 bytes in all)");
@@ -214,8 +208,7 @@ fn detect_quotes_a_long_java_version_cut_and_refuses_a_huge_one() {
 fn detect_refuses_a_java_version_linked_out_of_the_app() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("shadow"), "root:secret-hash:19000\n").unwrap();
-    let app = tempfile::tempdir().unwrap();
-    std::fs::write(app.path().join("pom.xml"), "<project/>").unwrap();
+    let app = dir_with_files(&[("pom.xml", "<project/>")]);
     std::os::unix::fs::symlink(
         outside.path().join("shadow"),
         app.path().join(".java-version"),

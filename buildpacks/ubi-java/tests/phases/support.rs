@@ -102,21 +102,3 @@ pub(crate) fn env_files(dir: &Path) -> BTreeMap<String, String> {
         })
         .collect()
 }
-
-/// Runs an exec.d program as the launcher does (output on fd 3), with `env` only.
-pub(crate) fn run_exec_d(program: &Path, env: &BTreeMap<String, String>) -> (i32, String, String) {
-    let out = tempfile::NamedTempFile::new().unwrap();
-    let output = Command::new("bash")
-        .args(["-c", "exec \"$0\" 3>\"$1\""])
-        .arg(program)
-        .arg(out.path())
-        .env_clear()
-        .envs(env)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        read(out.path()),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}

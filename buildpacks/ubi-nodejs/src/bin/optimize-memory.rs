@@ -20,14 +20,10 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const MIB: u64 = 1024 * 1024;
-/// The exec.d output: the file descriptor the launcher reads the TOML from.
-const EXEC_D_OUTPUT: &str = "/dev/fd/3";
 
 fn main() -> ExitCode {
     let cgroup_root = std::env::args_os()
@@ -44,20 +40,15 @@ fn main() -> ExitCode {
     let Some(output) = output else {
         return ExitCode::SUCCESS;
     };
-    let written = OpenOptions::new()
-        .write(true)
-        .open(EXEC_D_OUTPUT)
-        .and_then(|mut fd3| fd3.write_all(output.as_bytes()));
-    match written {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!(
-                "optimize-memory: cannot write to {EXEC_D_OUTPUT} ({error}): this exec.d program \
-                 is run by the CNB launcher, which opens file descriptor 3"
-            );
-            ExitCode::FAILURE
-        }
+    if let Err(error) = exec_d::write_output(&output) {
+        eprintln!(
+            "optimize-memory: cannot write to {} ({error}): this exec.d program is run by the \
+             CNB launcher, which opens file descriptor 3",
+            exec_d::OUTPUT
+        );
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
 /// The TOML to write to fd 3, `None` when there is nothing to change.
@@ -114,16 +105,7 @@ fn node_options_with_heap(existing: Option<&str>, heap_mib: u64) -> Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn cgroup(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let root = tempfile::tempdir().unwrap();
-        for (file, content) in files {
-            let path = root.path().join(file);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, content).unwrap();
-        }
-        root
-    }
+    use cnb_harness::files::dir_with_files as cgroup;
 
     #[test]
     fn heap_is_75_percent_of_the_limit_in_mib() {

@@ -11,7 +11,6 @@ use libcnb::data::layer_name;
 use libcnb::layer::UncachedLayerDefinition;
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use serde::{Deserialize, Serialize};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The exec.d program: a second binary of this crate, packaged at `bin/optimize-memory`.
@@ -112,22 +111,13 @@ pub(crate) fn handle_node_env_layer(
     if !metadata.optimize_memory {
         return Ok(None);
     }
-    let program = context
-        .buildpack_dir
-        .join("bin")
-        .join(OPTIMIZE_MEMORY_PROGRAM);
-    if !program.is_file() {
-        return Err(NodejsBuildpackError::ExecDProgramMissing { path: program }.into());
-    }
-    layer.write_exec_d_programs([(OPTIMIZE_MEMORY_PROGRAM, program)])?;
-    let installed = layer.path().join("exec.d").join(OPTIMIZE_MEMORY_PROGRAM);
-    std::fs::set_permissions(&installed, std::fs::Permissions::from_mode(0o755)).map_err(
-        |source| NodejsBuildpackError::WriteLayerFile {
-            path: installed.clone(),
-            source,
-        },
-    )?;
-    Ok(Some(installed))
+    exec_d::install(
+        context,
+        &layer,
+        OPTIMIZE_MEMORY_PROGRAM,
+        NodejsBuildpackError::ExecD,
+    )
+    .map(Some)
 }
 
 /// The log lines describing the exec.d program.

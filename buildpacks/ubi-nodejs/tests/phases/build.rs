@@ -3,9 +3,10 @@
 use crate::support::{
     NOT_INSTALLED, buildpack, machine_node_version, mode, toml_text, version, web_process,
 };
-use cnb_harness::{ModuleRun, Outcome, Process, assert_contains, fixture_app};
+use cnb_harness::exec_d::run_exec_d;
+use cnb_harness::files::dir_with_files;
+use cnb_harness::{ModuleRun, Outcome, assert_contains, fixture_app};
 use std::path::Path;
-use std::process::Command;
 
 /// Issue 13 (16): with the extension absent, the node on PATH was used whatever the plan asked
 /// for (a warning only). Now the build fails naming the request, its source and the node found.
@@ -198,8 +199,7 @@ fn build_in_the_project_path_sets_the_working_directory() {
 
 #[test]
 fn build_without_a_process_logs_it() {
-    let app = tempfile::tempdir().unwrap();
-    std::fs::write(app.path().join("package.json"), "{\"name\": \"library\"}").unwrap();
+    let app = dir_with_files(&[("package.json", "{\"name\": \"library\"}")]);
     let outcome = ModuleRun::new(&buildpack(), app.path()).build();
     outcome.assert_success();
     assert!(outcome.launch.is_none());
@@ -299,34 +299,23 @@ fn optimize_memory_installs_the_exec_d_program() {
     // Run as the launcher runs it: the TOML goes to file descriptor 3.
     let cgroup = tempfile::tempdir().unwrap();
     std::fs::write(cgroup.path().join("memory.max"), "134217728\n").unwrap();
-    let fd3 = cgroup.path().join("fd3.toml");
-    let output = Command::new("sh")
-        .args(["-c", "exec \"$0\" \"$1\" 3>\"$2\""])
-        .arg(&program)
-        .arg(cgroup.path())
-        .arg(&fd3)
-        .env_clear()
-        .env("NODE_OPTIONS", "--use-openssl-ca")
-        .output()
-        .unwrap();
-    Process::from(output).assert_success();
+    let cgroup_root = [cgroup.path().as_os_str()];
+    let (process, output) = run_exec_d(
+        &program,
+        &cgroup_root,
+        [("NODE_OPTIONS", "--use-openssl-ca")],
+    );
+    process.assert_success();
     assert_eq!(
-        std::fs::read_to_string(&fd3).unwrap(),
+        output,
         "NODE_OPTIONS = \"--use-openssl-ca --max_old_space_size=96\"\n"
     );
 
     // No limit: nothing written.
     std::fs::write(cgroup.path().join("memory.max"), "max\n").unwrap();
-    let output = Command::new("sh")
-        .args(["-c", "exec \"$0\" \"$1\" 3>\"$2\""])
-        .arg(&program)
-        .arg(cgroup.path())
-        .arg(&fd3)
-        .env_clear()
-        .output()
-        .unwrap();
-    Process::from(output).assert_success();
-    assert_eq!(std::fs::read_to_string(&fd3).unwrap(), "");
+    let (process, output) = run_exec_d(&program, &cgroup_root, std::iter::empty::<(&str, &str)>());
+    process.assert_success();
+    assert_eq!(output, "");
 }
 
 #[test]

@@ -1,31 +1,21 @@
 //! Detect: the plan each app gets, and the app files it refuses.
 
 use crate::support::{buildpack, detect_plan, expected_plan};
+use cnb_harness::detect::assert_not_detected;
 use cnb_harness::{ModuleRun, Outcome, assert_contains, fixture_app, mkfifo};
 use std::os::unix::fs::symlink;
 
 #[test]
-fn detect_requires_node_from_package_json_engines() {
-    let plan = detect_plan(&ModuleRun::new(
-        &buildpack(),
-        fixture_app("node-npm-engines"),
-    ));
-    assert_eq!(plan, expected_plan(&[(">=20 <21", "package.json")]));
-}
-
-#[test]
-fn detect_passes_nvmrc_through_verbatim() {
-    let plan = detect_plan(&ModuleRun::new(&buildpack(), fixture_app("node-nvmrc")));
-    assert_eq!(plan, expected_plan(&[("v20.11.1", ".nvmrc")]));
-}
-
-#[test]
-fn detect_reads_node_version() {
-    let plan = detect_plan(&ModuleRun::new(
-        &buildpack(),
-        fixture_app("node-node-version"),
-    ));
-    assert_eq!(plan, expected_plan(&[("22", ".node-version")]));
+fn detect_requires_node_from_the_apps_version_source() {
+    for (app, request) in [
+        ("node-npm-engines", (">=20 <21", "package.json")),
+        // Passed through verbatim: the extension resolves it.
+        ("node-nvmrc", ("v20.11.1", ".nvmrc")),
+        ("node-node-version", ("22", ".node-version")),
+    ] {
+        let plan = detect_plan(&ModuleRun::new(&buildpack(), fixture_app(app)));
+        assert_eq!(plan, expected_plan(&[request]), "{app}");
+    }
 }
 
 #[test]
@@ -43,11 +33,9 @@ fn detect_puts_bp_node_version_first() {
 #[test]
 fn detect_in_bp_node_project_path() {
     let run = ModuleRun::new(&buildpack(), fixture_app("node-project-path"));
-    let outcome = run.detect();
-    outcome.assert_exit(100);
-    assert_eq!(
-        outcome.process.stdout,
-        "No package.json in the app root: not a Node.js app\n"
+    assert_not_detected(
+        &run.detect(),
+        "No package.json in the app root: not a Node.js app",
     );
 
     let plan = detect_plan(&run.platform_env("BP_NODE_PROJECT_PATH", "./api"));
@@ -60,11 +48,9 @@ fn detect_in_bp_node_project_path() {
 #[test]
 fn detect_fails_for_a_non_node_app() {
     let outcome = ModuleRun::new(&buildpack(), fixture_app("empty-app")).detect();
-    outcome.assert_exit(100);
-    assert_eq!(outcome.plan, None);
-    assert_eq!(
-        outcome.process.stdout,
-        "No package.json in the app root: not a Node.js app\n"
+    assert_not_detected(
+        &outcome,
+        "No package.json in the app root: not a Node.js app",
     );
     assert_eq!(outcome.process.stderr, "");
 }

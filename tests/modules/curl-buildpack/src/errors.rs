@@ -1,7 +1,6 @@
 //! This buildpack's errors and how they are shown.
 
 use cnb_output::HeaderAndBody;
-use std::fmt;
 use std::path::PathBuf;
 
 /// Everything that can go wrong in this buildpack.
@@ -47,19 +46,7 @@ impl HeaderAndBody for CurlBuildpackError {
     }
 }
 
-impl fmt::Display for CurlBuildpackError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.header(), self.body())
-    }
-}
-
-impl std::error::Error for CurlBuildpackError {}
-
-impl From<CurlBuildpackError> for libcnb::Error<CurlBuildpackError> {
-    fn from(error: CurlBuildpackError) -> Self {
-        Self::BuildpackError(error)
-    }
-}
+cnb_output::libcnb_buildpack_error!(CurlBuildpackError);
 
 #[cfg(test)]
 mod tests {

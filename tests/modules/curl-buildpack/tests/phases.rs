@@ -5,8 +5,8 @@
 // Required due to: https://github.com/rust-lang/rust/issues/95513
 #![allow(unused_crate_dependencies)]
 
+use cnb_harness::files::write_executable;
 use cnb_harness::{Outcome, Process};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
@@ -80,34 +80,29 @@ impl Fixture {
     /// Puts an executable `curl` script on the fixture's `PATH`.
     fn install_fake_curl(&self) -> PathBuf {
         let curl = self.path("tools").join("curl");
-        std::fs::write(&curl, "#!/bin/sh\necho curl 8.5.0\n").unwrap();
-        std::fs::set_permissions(&curl, std::fs::Permissions::from_mode(0o755)).unwrap();
+        write_executable(&curl, "#!/bin/sh\necho curl 8.5.0\n");
         curl
     }
 }
 
 #[test]
-fn detect_requires_curl_for_launch() {
-    let fixture = Fixture::new();
-    let (output, plan) = fixture.detect();
-    output.assert_success();
-    let expected: toml::Table =
-        toml::from_str("[[requires]]\nname = \"curl\"\n[requires.metadata]\nlaunch = true\n")
-            .unwrap();
-    assert_eq!(plan, expected);
-}
-
-#[test]
-fn detect_passes_the_requested_curl_version() {
-    let fixture = Fixture::new();
-    std::fs::write(fixture.path("app").join(".curl-version"), "8.5.0\n").unwrap();
-    let (output, plan) = fixture.detect();
-    output.assert_success();
-    let expected: toml::Table = toml::from_str(
-        "[[requires]]\nname = \"curl\"\n[requires.metadata]\nversion = \"8.5.0\"\nlaunch = true\n",
-    )
-    .unwrap();
-    assert_eq!(plan, expected);
+fn detect_requires_curl_for_launch_with_the_requested_version() {
+    for (curl_version, metadata) in [
+        (None, "launch = true"),
+        (Some("8.5.0\n"), "version = \"8.5.0\"\nlaunch = true"),
+    ] {
+        let fixture = Fixture::new();
+        if let Some(version) = curl_version {
+            std::fs::write(fixture.path("app").join(".curl-version"), version).unwrap();
+        }
+        let (output, plan) = fixture.detect();
+        output.assert_success();
+        let expected: toml::Table = toml::from_str(&format!(
+            "[[requires]]\nname = \"curl\"\n[requires.metadata]\n{metadata}\n"
+        ))
+        .unwrap();
+        assert_eq!(plan, expected, ".curl-version: {curl_version:?}");
+    }
 }
 
 #[test]
