@@ -2,10 +2,10 @@
 //! `tests/fixtures/buildpacks/*`): stand-ins for the modules a test's group needs around the
 //! module under test.
 
-use crate::{Module, workspace_root};
+use crate::{Module, fixture};
 
 /// The fixture module at `tests/fixtures/<path>`, e.g. `extensions/provides-node`.
 #[must_use]
 pub fn fixture_module(path: &str) -> Module {
-    Module::from_dir(workspace_root().join("tests/fixtures").join(path))
+    Module::from_dir(fixture(path))
 }

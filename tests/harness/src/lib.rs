@@ -44,6 +44,7 @@ pub mod ubi_extension;
 
 pub use bench_rows::BenchRows;
 pub use command::spawn_retrying;
+pub use files::write_executable;
 pub use lifecycle::{
     BuilderInputs, BuilderOutcome, BuilderRun, DetectorInputs, DetectorOutcome, DetectorRun,
     Lifecycle, PLATFORM_API, PhaseRun,
@@ -96,15 +97,6 @@ pub fn mkfifo(path: &std::path::Path) {
         .status()
         .unwrap_or_else(|error| panic!("cannot run mkfifo: {error}"));
     assert!(status.success(), "mkfifo {} failed", path.display());
-}
-
-/// Writes `script` to `path` as an executable file (mode 755): the stand-in programs of tests
-/// (a lifecycle, a credential helper, a module's `bin/detect`).
-pub fn write_executable(path: &std::path::Path, script: &str) {
-    std::fs::write(path, script)
-        .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
-    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .unwrap_or_else(|error| panic!("cannot make {} executable: {error}", path.display()));
 }
 
 /// Every path under `root` (not `root` itself) with its file type, depth first: symbolic links
