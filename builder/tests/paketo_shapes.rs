@@ -14,6 +14,8 @@
 
 #[path = "support/registry.rs"]
 mod fixtures;
+#[path = "support/platforms.rs"]
+mod platforms;
 
 use cnb_harness::workspace_root;
 use cnb_package::buildpackage::{BUILDPACK_LAYERS_LABEL, METADATA_LABEL, write_buildpackage};
@@ -39,10 +41,15 @@ fn fixtures() -> Vec<PathBuf> {
 }
 
 /// The fixture with its Docker Hub images named in the test registry and the lifecycle
-/// version of the one installed here.
+/// version of the one installed here (the lifecycle release's URL its image there, as
+/// [`platforms::push_two_platform_lifecycle`] pushes it: the packager downloads no URL).
 fn in_registry(fixture: &Path, host: &str, dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(fixture)
         .unwrap()
+        .replace(
+            "https://github.com/buildpacks/lifecycle/releases/download/v0.21.17/lifecycle-v0.21.17+linux.x86-64.tgz",
+            &format!("docker://{host}/buildpacksio/lifecycle:{LIFECYCLE_VERSION}"),
+        )
         .replace("\"index.docker.io/", &format!("\"{host}/"))
         .replace("docker://docker.io/", &format!("docker://{host}/"))
         .replace("\"docker.io/", &format!("\"{host}/"))
@@ -126,6 +133,8 @@ fn paketo_shaped_definitions_are_checked_and_made() {
     let layout = build_image(work.path());
     push_stack(&registry, &layout, false);
     push_buildpackages(&registry, work.path(), false);
+    // The arm64 builder of targets-lifecycle-uri takes its lifecycle from `[lifecycle] uri`.
+    platforms::push_two_platform_lifecycle(&registry, work.path(), platforms::ARM64_LIFECYCLE);
     push_extension(
         &registry,
         work.path(),
