@@ -55,7 +55,7 @@ fn create(config: &Path, args: &[&str], registry: &TestRegistry, cache: &Path) -
 /// `procfile` by `docker://` without an id, the lifecycle by version, `targets` (os/arch each).
 fn definition(dir: &Path, host: &str, name: &str, targets: &[&str]) -> PathBuf {
     let mut text = format!(
-        r#"description = "Paketo-shaped builder for {targets:?}"
+        r#"description = "Paketo-shaped builder for {}"
 
 [[buildpacks]]
 uri = "docker://{host}/paketobuildpacks/java:22.1.0"
@@ -83,7 +83,8 @@ id = "io.buildpacks.stacks.ubi8"
 
 [lifecycle]
 version = "{LIFECYCLE_VERSION}"
-"#
+"#,
+        targets.join(", ")
     );
     for target in targets {
         let (os, arch) = target.split_once('/').unwrap();
