@@ -148,8 +148,13 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
     let mut images = Vec::new();
     let mut made: Vec<PlatformBuilder> = Vec::new();
     for platform in &platforms {
-        let (image, builder) = platform_builder(options, &registry, platform)
-            .with_context(|| format!("the {} builder", platform_name(platform)))?;
+        let made_one = platform_builder(options, &registry, platform);
+        // With several platforms, an error names the one it is about.
+        let (image, builder) = if platforms.len() > 1 {
+            made_one.with_context(|| format!("the {} builder", platform_name(platform)))?
+        } else {
+            made_one?
+        };
         images.push((platform.clone(), image));
         made.push(builder);
     }
