@@ -4,7 +4,9 @@
 //! image index of their manifests; `--output` writes the same index into the layout. A
 //! platform an input lacks is an error naming the image and the platforms it has; our own
 //! modules, built for linux/amd64 only, are refused for linux/arm64, naming the module and the
-//! platform. One target (or none) gives a plain image manifest, as pack does.
+//! platform. One target (or none) gives a plain image manifest, as pack does. The arm64
+//! builder's lifecycle, built from the same Go module with `GOARCH=arm64`, answers `-version`
+//! under `qemu-aarch64-static` (run directly: no binfmt handler is registered).
 
 // Helpers outside #[test] functions are test code too (clippy.toml allows unwrap in tests).
 #![allow(clippy::unwrap_used)]
@@ -16,14 +18,14 @@ mod fixtures;
 #[path = "support/platforms.rs"]
 mod platforms;
 
+use cnb_harness::{Outcome, Process, assert_contains};
 use fixtures::{LIFECYCLE_VERSION, TestRegistry, lifecycle_binary, our_packages, run};
 use oci_layout::PlatformImages;
 use platforms::{
-    ARCHITECTURES, ARM64_LIFECYCLE, buildpackage_image, layer_files, push_index,
+    ARCHITECTURES, arm64_lifecycle_binary, buildpackage_image, layer_files, push_index,
     push_two_platform_buildpackages, push_two_platform_lifecycle, push_two_platform_stack,
     two_platform_buildpack,
 };
-use cnb_harness::{Outcome, Process, assert_contains};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -88,7 +90,9 @@ version = "{LIFECYCLE_VERSION}"
     );
     for target in targets {
         let (os, arch) = target.split_once('/').unwrap();
-        text.push_str(&format!("\n[[targets]]\nos = \"{os}\"\narch = \"{arch}\"\n"));
+        text.push_str(&format!(
+            "\n[[targets]]\nos = \"{os}\"\narch = \"{arch}\"\n"
+        ));
     }
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).unwrap();
@@ -124,7 +128,7 @@ fn registry_with_stand_ins(work: &Path) -> (TestRegistry, BTreeMap<&'static str,
     let registry = TestRegistry::start(false);
     push_two_platform_stack(&registry, work, BUILD_IMAGE, RUN_IMAGE);
     let procfile_layers = push_two_platform_buildpackages(&registry, &work.join("buildpacks"));
-    push_two_platform_lifecycle(&registry, work, ARM64_LIFECYCLE);
+    push_two_platform_lifecycle(&registry, work);
     (registry, procfile_layers)
 }
 
@@ -168,7 +172,10 @@ fn two_targets_are_published_and_written_as_an_index_of_each_platforms_builder()
     let layout_index = json(&std::fs::read(layout.join("index.json")).unwrap());
     let entry = &layout_index["manifests"][0];
     assert_eq!(entry["digest"], digests[0]);
-    assert_eq!(entry["mediaType"], "application/vnd.oci.image.index.v1+json");
+    assert_eq!(
+        entry["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
     assert_eq!(
         entry["annotations"]["org.opencontainers.image.ref.name"],
         "latest"
@@ -176,13 +183,19 @@ fn two_targets_are_published_and_written_as_an_index_of_each_platforms_builder()
     let index_bytes = blob(&layout, digests[0]);
     assert_eq!(raw_manifest(&builder), index_bytes);
     let index = json(&index_bytes);
-    assert_eq!(index["mediaType"], "application/vnd.oci.image.index.v1+json");
+    assert_eq!(
+        index["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
     let entries = index["manifests"].as_array().unwrap();
     assert_eq!(entries.len(), 2, "{index}");
 
     // Each entry is its platform's builder, from its platform's inputs.
-    let amd64_lifecycle = std::fs::read(lifecycle_binary()).unwrap();
-    for (entry, arch) in entries.iter().zip(ARCHITECTURES) {
+    let lifecycles = [
+        std::fs::read(lifecycle_binary()).unwrap(),
+        std::fs::read(arm64_lifecycle_binary()).unwrap(),
+    ];
+    for ((entry, arch), lifecycle) in entries.iter().zip(ARCHITECTURES).zip(&lifecycles) {
         assert_eq!(
             entry["platform"],
             serde_json::json!({"architecture": arch, "os": "linux"}),
@@ -200,8 +213,14 @@ fn two_targets_are_published_and_written_as_an_index_of_each_platforms_builder()
             blob(&layout, digest)
         );
         let manifest = json(&blob(&layout, digest));
-        let config = json(&blob(&layout, manifest["config"]["digest"].as_str().unwrap()));
-        assert_eq!(config["architecture"], arch, "the {arch} build image's config");
+        let config = json(&blob(
+            &layout,
+            manifest["config"]["digest"].as_str().unwrap(),
+        ));
+        assert_eq!(
+            config["architecture"], arch,
+            "the {arch} build image's config"
+        );
         let labels = &config["config"]["Labels"];
         let layers_label = json(
             labels["io.buildpacks.buildpack.layers"]
@@ -219,7 +238,10 @@ fn two_targets_are_published_and_written_as_an_index_of_each_platforms_builder()
             "paketo-buildpacks/bellsoft-liberica",
             "paketo-buildpacks/maven",
         ] {
-            assert!(layers_label.get(id).is_some(), "{arch}: {id} in {layers_label}");
+            assert!(
+                layers_label.get(id).is_some(),
+                "{arch}: {id} in {layers_label}"
+            );
         }
         let files: BTreeMap<String, Vec<u8>> = manifest["layers"]
             .as_array()
@@ -227,13 +249,8 @@ fn two_targets_are_published_and_written_as_an_index_of_each_platforms_builder()
             .iter()
             .flat_map(|layer| layer_files(&blob(&layout, layer["digest"].as_str().unwrap())))
             .collect();
-        let expected_lifecycle = if arch == "amd64" {
-            amd64_lifecycle.as_slice()
-        } else {
-            ARM64_LIFECYCLE
-        };
         assert!(
-            files["cnb/lifecycle/lifecycle"] == expected_lifecycle,
+            files["cnb/lifecycle/lifecycle"] == *lifecycle,
             "{arch}: the lifecycle is its platform's entry of the lifecycle image"
         );
         let build = &files["cnb/buildpacks/paketo-buildpacks_procfile/5.13.4/bin/build"];
@@ -249,6 +266,18 @@ fn two_targets_are_published_and_written_as_an_index_of_each_platforms_builder()
                 .as_bytes(),
         );
         assert_eq!(metadata["lifecycle"]["version"], LIFECYCLE_VERSION);
+        if arch == "arm64" {
+            // The arm64 builder's lifecycle is an aarch64 program: run by qemu-aarch64-static
+            // directly (no binfmt handler is registered), it answers its version.
+            let binary = work.path().join("arm64-lifecycle");
+            std::fs::write(&binary, &files["cnb/lifecycle/lifecycle"]).unwrap();
+            std::fs::set_permissions(&binary, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .unwrap();
+            let version = run(Command::new("qemu-aarch64-static")
+                .arg(&binary)
+                .arg("-version"));
+            assert_eq!(version.trim(), LIFECYCLE_VERSION);
+        }
     }
 }
 

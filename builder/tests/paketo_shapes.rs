@@ -134,7 +134,7 @@ fn paketo_shaped_definitions_are_checked_and_made() {
     push_stack(&registry, &layout, false);
     push_buildpackages(&registry, work.path(), false);
     // The arm64 builder of targets-lifecycle-uri takes its lifecycle from `[lifecycle] uri`.
-    platforms::push_two_platform_lifecycle(&registry, work.path(), platforms::ARM64_LIFECYCLE);
+    platforms::push_two_platform_lifecycle(&registry, work.path());
     push_extension(
         &registry,
         work.path(),

@@ -316,7 +316,10 @@ fn write_and_push(
             Some(output) => index.write_layout(output, tag)?,
             None => index.documents()?.index.descriptor()?,
         };
-        let pushed = options.publish.as_ref().map(|to| registry.push_index(&index, to));
+        let pushed = options
+            .publish
+            .as_ref()
+            .map(|to| registry.push_index(&index, to));
         (written, pushed.transpose()?)
     };
     if let (Some(reference), Some(digest)) = (&options.publish, pushed)

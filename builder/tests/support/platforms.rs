@@ -5,9 +5,10 @@
 //! each pushed as an image index: the build image, the run image, Paketo-shaped buildpackages
 //! (a composite among them) and the lifecycle image. Each platform's content says which
 //! platform it is for: the build image's config, a file of each buildpack, the lifecycle
-//! binary (the one installed here for amd64, a stand-in for arm64).
+//! binary (built from the same Go module for both: `tests/install-lifecycle.sh`).
 
 use crate::fixtures::{LIFECYCLE_VERSION, TestRegistry, build_image, lifecycle_binary, push};
+use cnb_harness::workspace_root;
 use cnb_package::buildpackage::{METADATA_LABEL, ModuleDetails, ModuleLayers, module_layer};
 use oci_layout::{Image, LayerBlob, LayerBuilder, Owner, Platform, PlatformImages, platform};
 use std::collections::BTreeMap;
@@ -17,8 +18,16 @@ use std::path::{Path, PathBuf};
 /// The two architectures of the stand-ins, in the order of their indexes' entries.
 pub(crate) const ARCHITECTURES: [&str; 2] = ["amd64", "arm64"];
 
-/// What the arm64 lifecycle stand-in holds (the amd64 one is the lifecycle installed here).
-pub(crate) const ARM64_LIFECYCLE: &[u8] = b"stand-in lifecycle for linux/arm64\n";
+/// The linux/arm64 lifecycle `tests/install-lifecycle.sh` builds (`GOARCH=arm64`).
+pub(crate) fn arm64_lifecycle_binary() -> PathBuf {
+    let binary = workspace_root().join("target/tools/linux-arm64/lifecycle");
+    assert!(
+        binary.is_file(),
+        "{} is missing: run tests/install-lifecycle.sh",
+        binary.display()
+    );
+    binary
+}
 
 /// The build image (an index of linux/arm64 and linux/amd64, their configs naming their
 /// architectures) pushed as `build`, and the same as the run image `run`.
@@ -64,12 +73,18 @@ pub(crate) fn two_platform_buildpack(
     );
     if order.is_empty() {
         for target in ARCHITECTURES {
-            let _ = write!(descriptor, "[[targets]]\nos = \"linux\"\narch = \"{target}\"\n");
+            let _ = write!(
+                descriptor,
+                "[[targets]]\nos = \"linux\"\narch = \"{target}\"\n"
+            );
         }
         for phase in ["detect", "build"] {
             let path = module.join("bin").join(phase);
-            std::fs::write(&path, format!("#!/bin/sh\n# built for linux/{arch}\nexit 0\n"))
-                .unwrap();
+            std::fs::write(
+                &path,
+                format!("#!/bin/sh\n# built for linux/{arch}\nexit 0\n"),
+            )
+            .unwrap();
             std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
                 .unwrap();
         }
@@ -142,8 +157,13 @@ pub(crate) fn push_two_platform_buildpackages(
     let mut procfile_layers = BTreeMap::new();
     for arch in ARCHITECTURES {
         let dir = dir.join(arch);
-        let liberica =
-            two_platform_buildpack(&dir, "paketo-buildpacks/bellsoft-liberica", "11.0.0", arch, &[]);
+        let liberica = two_platform_buildpack(
+            &dir,
+            "paketo-buildpacks/bellsoft-liberica",
+            "11.0.0",
+            arch,
+            &[],
+        );
         let maven = two_platform_buildpack(&dir, "paketo-buildpacks/maven", "6.19.0", arch, &[]);
         let composite = two_platform_buildpack(
             &dir,
@@ -159,7 +179,8 @@ pub(crate) fn push_two_platform_buildpackages(
             linux(arch),
             buildpackage_image(&composite, &[liberica, maven], arch),
         ));
-        let single = two_platform_buildpack(&dir, "paketo-buildpacks/procfile", "5.13.4", arch, &[]);
+        let single =
+            two_platform_buildpack(&dir, "paketo-buildpacks/procfile", "5.13.4", arch, &[]);
         let image = buildpackage_image(&single, &[], arch);
         procfile_layers.insert(arch, image.layers[0].diff_id.clone());
         procfile.push((linux(arch), image));
@@ -180,13 +201,14 @@ pub(crate) fn push_two_platform_buildpackages(
 }
 
 /// The lifecycle image `buildpacksio/lifecycle:<LIFECYCLE_VERSION>` for both platforms: one
-/// layer holding `/cnb/lifecycle/lifecycle` (the lifecycle installed here for amd64, `arm64`'s
-/// bytes for arm64) and a stand-in launcher, the version label.
-pub(crate) fn push_two_platform_lifecycle(registry: &TestRegistry, dir: &Path, arm64: &[u8]) {
+/// layer holding `/cnb/lifecycle/lifecycle` (the lifecycle installed here, and its linux/arm64
+/// build) and a stand-in launcher, the version label.
+pub(crate) fn push_two_platform_lifecycle(registry: &TestRegistry, dir: &Path) {
     let amd64 = std::fs::read(lifecycle_binary()).unwrap();
+    let arm64 = std::fs::read(arm64_lifecycle_binary()).unwrap();
     let images = ARCHITECTURES
         .iter()
-        .zip([amd64.as_slice(), arm64])
+        .zip([amd64.as_slice(), arm64.as_slice()])
         .map(|(arch, binary)| {
             let mut layer = LayerBuilder::new();
             layer.dir("/cnb/lifecycle", 0o755, Owner::ROOT).unwrap();
@@ -236,7 +258,12 @@ pub(crate) fn layer_files(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
             if entry.header().entry_type() != tar::EntryType::Regular {
                 continue;
             }
-            let path = entry.path().unwrap().to_string_lossy().trim_start_matches('/').to_string();
+            let path = entry
+                .path()
+                .unwrap()
+                .to_string_lossy()
+                .trim_start_matches('/')
+                .to_string();
             let mut data = Vec::new();
             std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
             files.insert(path, data);

@@ -38,11 +38,11 @@ impl PlatformImages {
         let mut images = Vec::new();
         let mut entries = Vec::new();
         for (index, (platform, image)) in self.images.iter().enumerate() {
-            if self.images[..index].iter().any(|(other, _)| other == platform) {
-                bail!(
-                    "an image index lists {} twice",
-                    platform_name(platform)
-                );
+            if self.images[..index]
+                .iter()
+                .any(|(other, _)| other == platform)
+            {
+                bail!("an image index lists {} twice", platform_name(platform));
             }
             let (config, manifest) = image.config_and_manifest()?;
             let mut entry = manifest.descriptor()?;
@@ -147,9 +147,8 @@ mod tests {
                 "annotations": {"org.opencontainers.image.ref.name": "v1"},
             }])
         );
-        let blob = |digest: &str| {
-            std::fs::read(layout.join("blobs/sha256").join(&digest[7..])).unwrap()
-        };
+        let blob =
+            |digest: &str| std::fs::read(layout.join("blobs/sha256").join(&digest[7..])).unwrap();
         let index: serde_json::Value =
             serde_json::from_slice(&blob(&descriptor.digest().to_string())).unwrap();
         let documents = images.documents().unwrap();
@@ -174,7 +173,9 @@ mod tests {
         );
         // Two layers of each platform, one shared: 3 layers, 2 configs, 2 manifests, 1 index.
         assert_eq!(
-            std::fs::read_dir(layout.join("blobs/sha256")).unwrap().count(),
+            std::fs::read_dir(layout.join("blobs/sha256"))
+                .unwrap()
+                .count(),
             8
         );
         // A layout's index is read as its linux/amd64 image.
@@ -194,8 +195,14 @@ mod tests {
         let shared = shared.into_layer().unwrap();
         let twice = PlatformImages {
             images: vec![
-                (platform("linux", "arm64", None), image("arm64", b"1", &shared)),
-                (platform("linux", "arm64", None), image("arm64", b"2", &shared)),
+                (
+                    platform("linux", "arm64", None),
+                    image("arm64", b"1", &shared),
+                ),
+                (
+                    platform("linux", "arm64", None),
+                    image("arm64", b"2", &shared),
+                ),
             ],
         };
         assert_eq!(
