@@ -27,6 +27,7 @@ use platforms::{
     two_platform_buildpack,
 };
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -90,9 +91,7 @@ version = "{LIFECYCLE_VERSION}"
     );
     for target in targets {
         let (os, arch) = target.split_once('/').unwrap();
-        text.push_str(&format!(
-            "\n[[targets]]\nos = \"{os}\"\narch = \"{arch}\"\n"
-        ));
+        let _ = write!(text, "\n[[targets]]\nos = \"{os}\"\narch = \"{arch}\"\n");
     }
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).unwrap();
@@ -345,7 +344,7 @@ fn a_platform_an_input_lacks_is_an_error_naming_the_image_and_its_platforms() {
         &registry,
         work.path(),
         amd64_only,
-        PlatformImages {
+        &PlatformImages {
             images: vec![(
                 oci_layout::platform("linux", "amd64", None),
                 buildpackage_image(&module, &[], "amd64"),

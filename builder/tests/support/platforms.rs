@@ -43,7 +43,7 @@ pub(crate) fn push_two_platform_stack(registry: &TestRegistry, dir: &Path, build
 }
 
 /// `images` (one per platform) written as an image index and pushed as `name`.
-pub(crate) fn push_index(registry: &TestRegistry, dir: &Path, name: &str, images: PlatformImages) {
+pub(crate) fn push_index(registry: &TestRegistry, dir: &Path, name: &str, images: &PlatformImages) {
     let layout = dir.join(format!("index-{}", name.replace(['/', ':'], "_")));
     images.write_layout(&layout, "multi").unwrap();
     push(
@@ -113,7 +113,7 @@ pub(crate) fn buildpackage_image(main: &Path, children: &[PathBuf], arch: &str) 
         let layer = module_layer(dir, &details).unwrap();
         layers_label
             .entry(details.info.id.clone())
-            .or_insert_with(BTreeMap::new)
+            .or_default()
             .insert(
                 details.info.version.clone(),
                 details.layer_info(&layer.diff_id),
@@ -189,13 +189,13 @@ pub(crate) fn push_two_platform_buildpackages(
         registry,
         dir,
         "paketobuildpacks/java:22.1.0",
-        PlatformImages { images: java },
+        &PlatformImages { images: java },
     );
     push_index(
         registry,
         dir,
         "paketobuildpacks/procfile:5.13.4",
-        PlatformImages { images: procfile },
+        &PlatformImages { images: procfile },
     );
     procfile_layers
 }
@@ -243,7 +243,7 @@ pub(crate) fn push_two_platform_lifecycle(registry: &TestRegistry, dir: &Path) {
         registry,
         dir,
         &format!("buildpacksio/lifecycle:{LIFECYCLE_VERSION}"),
-        PlatformImages { images },
+        &PlatformImages { images },
     );
 }
 

@@ -150,7 +150,7 @@ mod tests {
         let blob =
             |digest: &str| std::fs::read(layout.join("blobs/sha256").join(&digest[7..])).unwrap();
         let index: serde_json::Value =
-            serde_json::from_slice(&blob(&descriptor.digest().to_string())).unwrap();
+            serde_json::from_slice(&blob(descriptor.digest().as_ref())).unwrap();
         let documents = images.documents().unwrap();
         let platforms: Vec<(&str, &serde_json::Value)> = index["manifests"]
             .as_array()
