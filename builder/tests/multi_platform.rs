@@ -19,7 +19,9 @@ mod fixtures;
 mod platforms;
 
 use cnb_harness::{Outcome, Process, assert_contains};
-use fixtures::{LIFECYCLE_VERSION, TestRegistry, lifecycle_binary, our_packages, run};
+use fixtures::{
+    LIFECYCLE_VERSION, TestRegistry, lifecycle_binary, our_packages, run, with_test_registry,
+};
 use oci_layout::PlatformImages;
 use platforms::{
     ARCHITECTURES, arm64_lifecycle_binary, buildpackage_image, layer_files, push_index,
@@ -37,21 +39,19 @@ const RUN_IMAGE: &str = "paketobuildpacks/run-ubi8-base:latest";
 /// `packager builder create --config <config>` with `args`, the test registry's options (no
 /// auth file of the machine's) and the lifecycle image of the test registry.
 fn create(config: &Path, args: &[&str], registry: &TestRegistry, cache: &Path) -> Process {
-    Command::new(env!("CARGO_BIN_EXE_packager"))
-        .args(["builder", "create", "--config"])
-        .arg(config)
-        .args(args)
-        .args(["--insecure-registry", &registry.host, "--cache"])
-        .arg(cache)
-        .arg("--lifecycle-repository")
-        .arg(registry.image("buildpacksio/lifecycle"))
-        .env("REGISTRY_AUTH_FILE", "/dev/null/none")
-        .env("HOME", cache)
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("DOCKER_CONFIG")
-        .output()
-        .unwrap()
-        .into()
+    with_test_registry(
+        Command::new(env!("CARGO_BIN_EXE_packager"))
+            .args(["builder", "create", "--config"])
+            .arg(config)
+            .args(args)
+            .arg("--lifecycle-repository")
+            .arg(registry.image("buildpacksio/lifecycle")),
+        registry,
+        cache,
+    )
+    .output()
+    .unwrap()
+    .into()
 }
 
 /// A Paketo-shaped definition of the registry's stand-ins: the composite `java` and
@@ -120,6 +120,18 @@ fn blob(layout: &Path, digest: &str) -> Vec<u8> {
 
 fn json(bytes: &[u8]) -> serde_json::Value {
     serde_json::from_slice(bytes).unwrap()
+}
+
+const PROCFILE: &str = "paketo-buildpacks/procfile";
+
+/// The `io.buildpacks.buildpack.layers` label of a builder's config, as JSON.
+fn layers_label(config: &serde_json::Value) -> serde_json::Value {
+    json(
+        config["config"]["Labels"]["io.buildpacks.buildpack.layers"]
+            .as_str()
+            .unwrap()
+            .as_bytes(),
+    )
 }
 
 /// The stand-ins of both platforms in a registry of the test's own.
@@ -221,15 +233,9 @@ fn two_targets_are_published_and_written_as_an_index_of_each_platforms_builder()
             "the {arch} build image's config"
         );
         let labels = &config["config"]["Labels"];
-        let layers_label = json(
-            labels["io.buildpacks.buildpack.layers"]
-                .as_str()
-                .unwrap()
-                .as_bytes(),
-        );
+        let layers_label = layers_label(&config);
         assert_eq!(
-            layers_label["paketo-buildpacks/procfile"]["5.13.4"]["layerDiffID"],
-            procfile_layers[arch],
+            layers_label[PROCFILE]["5.13.4"]["layerDiffID"], procfile_layers[arch],
             "{arch}: procfile's layer is its platform's"
         );
         for id in [
@@ -311,14 +317,8 @@ fn one_target_is_published_as_an_image_manifest_as_pack_does() {
             .as_bytes(),
         );
         assert_eq!(config["architecture"], arch, "{name}");
-        let layers_label = json(
-            config["config"]["Labels"]["io.buildpacks.buildpack.layers"]
-                .as_str()
-                .unwrap()
-                .as_bytes(),
-        );
         assert_eq!(
-            layers_label["paketo-buildpacks/procfile"]["5.13.4"]["layerDiffID"],
+            layers_label(&config)[PROCFILE]["5.13.4"]["layerDiffID"],
             procfile_layers[arch],
             "{name}"
         );

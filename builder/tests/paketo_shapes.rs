@@ -64,16 +64,13 @@ fn in_registry(fixture: &Path, host: &str, dir: &Path) -> PathBuf {
 
 /// The packager with the test registry's options (no auth file of the machine's).
 fn packager(args: &[&str], registry: &TestRegistry, cache: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_packager"))
-        .args(args)
-        .args(["--insecure-registry", &registry.host, "--cache"])
-        .arg(cache)
-        .env("REGISTRY_AUTH_FILE", "/dev/null/none")
-        .env("HOME", cache)
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("DOCKER_CONFIG")
-        .output()
-        .unwrap()
+    fixtures::with_test_registry(
+        Command::new(env!("CARGO_BIN_EXE_packager")).args(args),
+        registry,
+        cache,
+    )
+    .output()
+    .unwrap()
 }
 
 fn text(output: &Output) -> String {

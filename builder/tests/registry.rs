@@ -59,21 +59,19 @@ fn blob_data(registry: &TestRegistry, digest: &str) -> PathBuf {
 
 /// `packager builder create` with the test's registry options; `extra` after them.
 fn create(config: &Path, registry: &TestRegistry, cache: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_packager"))
-        .args(["builder", "create", "--config"])
-        .arg(config)
-        .arg("--lifecycle")
-        .arg(lifecycle_binary())
-        .args(["--insecure-registry", &registry.host, "--cache"])
-        .arg(cache)
-        // No auth file of the machine's: an empty one unless the test passes its own.
-        .env("REGISTRY_AUTH_FILE", "/dev/null/none")
-        .env("HOME", cache)
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("DOCKER_CONFIG")
-        .args(extra)
-        .output()
-        .unwrap()
+    // No auth file of the machine's: an empty one unless the test passes its own.
+    fixtures::with_test_registry(
+        Command::new(env!("CARGO_BIN_EXE_packager"))
+            .args(["builder", "create", "--config"])
+            .arg(config)
+            .arg("--lifecycle")
+            .arg(lifecycle_binary()),
+        registry,
+        cache,
+    )
+    .args(extra)
+    .output()
+    .unwrap()
 }
 
 fn text(output: &Output) -> String {

@@ -7,12 +7,13 @@
 //! platform it is for: the build image's config, a file of each buildpack, the lifecycle
 //! binary (built from the same Go module for both: `tests/install-lifecycle.sh`).
 
-use crate::fixtures::{LIFECYCLE_VERSION, TestRegistry, build_image, lifecycle_binary, push};
+use crate::fixtures::{
+    LIFECYCLE_VERSION, TestRegistry, build_image, buildpack_dir, lifecycle_binary, push,
+};
 use cnb_harness::workspace_root;
 use cnb_package::buildpackage::{METADATA_LABEL, ModuleDetails, ModuleLayers, module_layer};
 use oci_layout::{Image, LayerBlob, LayerBuilder, Owner, Platform, PlatformImages, platform};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The two architectures of the stand-ins, in the order of their indexes' entries.
@@ -57,8 +58,9 @@ fn linux(arch: &str) -> Platform {
     platform("linux", arch, None)
 }
 
-/// A stand-in buildpack for `arch`, for both platforms by its targets: `bin/detect` and
-/// `bin/build` that succeed and name the architecture; a composite (`order`) has no binaries.
+/// A stand-in buildpack for `arch` ([`buildpack_dir`]'s, in `<dir>/<arch>`), for both
+/// platforms by its targets, its `bin/detect` and `bin/build` naming the architecture; a
+/// composite (`order`) has no binaries.
 pub(crate) fn two_platform_buildpack(
     dir: &Path,
     id: &str,
@@ -66,38 +68,25 @@ pub(crate) fn two_platform_buildpack(
     arch: &str,
     order: &[(&str, &str)],
 ) -> PathBuf {
-    let module = dir.join(format!("{}-{version}-{arch}", id.replace('/', "_")));
-    std::fs::create_dir_all(module.join("bin")).unwrap();
-    let mut descriptor = format!(
-        "api = \"0.10\"\n[buildpack]\nid = \"{id}\"\nversion = \"{version}\"\nname = \"Stand-in {id}\"\n"
-    );
+    let module = buildpack_dir(&dir.join(arch), id, version, order);
     if order.is_empty() {
-        for target in ARCHITECTURES {
-            let _ = write!(
-                descriptor,
-                "[[targets]]\nos = \"linux\"\narch = \"{target}\"\n"
-            );
-        }
+        let descriptor = module.join("buildpack.toml");
+        let text = std::fs::read_to_string(&descriptor).unwrap();
+        let both = ARCHITECTURES
+            .map(|target| format!("[[targets]]\nos = \"linux\"\narch = \"{target}\"\n"))
+            .concat();
+        let amd64 = "[[targets]]\nos = \"linux\"\narch = \"amd64\"\n";
+        assert!(text.contains(amd64), "{text}");
+        std::fs::write(&descriptor, text.replace(amd64, &both)).unwrap();
         for phase in ["detect", "build"] {
-            let path = module.join("bin").join(phase);
+            // Written over in place: the mode stays.
             std::fs::write(
-                &path,
+                module.join("bin").join(phase),
                 format!("#!/bin/sh\n# built for linux/{arch}\nexit 0\n"),
             )
             .unwrap();
-            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-                .unwrap();
-        }
-    } else {
-        descriptor.push_str("[[order]]\n");
-        for (child, child_version) in order {
-            let _ = write!(
-                descriptor,
-                "[[order.group]]\nid = \"{child}\"\nversion = \"{child_version}\"\n"
-            );
         }
     }
-    std::fs::write(module.join("buildpack.toml"), descriptor).unwrap();
     module
 }
 
@@ -156,17 +145,16 @@ pub(crate) fn push_two_platform_buildpackages(
     let mut procfile = Vec::new();
     let mut procfile_layers = BTreeMap::new();
     for arch in ARCHITECTURES {
-        let dir = dir.join(arch);
         let liberica = two_platform_buildpack(
-            &dir,
+            dir,
             "paketo-buildpacks/bellsoft-liberica",
             "11.0.0",
             arch,
             &[],
         );
-        let maven = two_platform_buildpack(&dir, "paketo-buildpacks/maven", "6.19.0", arch, &[]);
+        let maven = two_platform_buildpack(dir, "paketo-buildpacks/maven", "6.19.0", arch, &[]);
         let composite = two_platform_buildpack(
-            &dir,
+            dir,
             "paketo-buildpacks/java",
             "22.1.0",
             arch,
@@ -179,8 +167,7 @@ pub(crate) fn push_two_platform_buildpackages(
             linux(arch),
             buildpackage_image(&composite, &[liberica, maven], arch),
         ));
-        let single =
-            two_platform_buildpack(&dir, "paketo-buildpacks/procfile", "5.13.4", arch, &[]);
+        let single = two_platform_buildpack(dir, "paketo-buildpacks/procfile", "5.13.4", arch, &[]);
         let image = buildpackage_image(&single, &[], arch);
         procfile_layers.insert(arch, image.layers[0].diff_id.clone());
         procfile.push((linux(arch), image));

@@ -100,6 +100,22 @@ pub(crate) fn push(source: &str, destination: &str, creds: bool) {
     run(command.arg(source).arg(format!("docker://{destination}")));
 }
 
+/// `command` (the packager, with its arguments) given the test registry's options (plain
+/// HTTP, the blob cache `cache`) and no auth file of the machine's.
+pub(crate) fn with_test_registry<'a>(
+    command: &'a mut Command,
+    registry: &TestRegistry,
+    cache: &Path,
+) -> &'a mut Command {
+    command
+        .args(["--insecure-registry", &registry.host, "--cache"])
+        .arg(cache)
+        .env("REGISTRY_AUTH_FILE", "/dev/null/none")
+        .env("HOME", cache)
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("DOCKER_CONFIG")
+}
+
 pub(crate) fn lifecycle_binary() -> PathBuf {
     // Panics with how to install it when it is missing.
     let _ = Lifecycle::locate();

@@ -97,10 +97,15 @@ mod tests {
     use super::*;
     use crate::{LayerBuilder, Owner, platform, read_layout};
 
-    fn image(arch: &str, content: &[u8], shared: &crate::LayerBlob) -> Image {
+    /// A layer of one file.
+    fn layer_of(path: &str, content: &[u8]) -> crate::LayerBlob {
         let mut layer = LayerBuilder::new();
-        layer.file("/arch", 0o644, Owner::ROOT, content).unwrap();
-        let layer = layer.into_layer().unwrap();
+        layer.file(path, 0o644, Owner::ROOT, content).unwrap();
+        layer.into_layer().unwrap()
+    }
+
+    fn image(arch: &str, content: &[u8], shared: &crate::LayerBlob) -> Image {
+        let layer = layer_of("/arch", content);
         Image {
             config: serde_json::json!({
                 "architecture": arch,
@@ -116,9 +121,7 @@ mod tests {
     /// back as its own image.
     #[test]
     fn an_index_of_two_platforms_is_written_into_a_layout() {
-        let mut shared = LayerBuilder::new();
-        shared.file("/shared", 0o644, Owner::ROOT, b"both").unwrap();
-        let shared = shared.into_layer().unwrap();
+        let shared = layer_of("/shared", b"both");
         let images = PlatformImages {
             images: vec![
                 (
@@ -190,9 +193,7 @@ mod tests {
             empty.documents().unwrap_err().to_string(),
             "an image index needs at least one image"
         );
-        let mut shared = LayerBuilder::new();
-        shared.dir("/a", 0o755, Owner::ROOT).unwrap();
-        let shared = shared.into_layer().unwrap();
+        let shared = layer_of("/a", b"");
         let twice = PlatformImages {
             images: vec![
                 (
