@@ -23,6 +23,11 @@
 //! `io.buildpacks.buildpack.order-extensions`, `io.buildpacks.buildpack.layers` and
 //! `io.buildpacks.extension.layers`.
 //!
+//! A definition with several `[[targets]]` makes one such builder per platform, each from that
+//! platform's entry of every image index it pulls (the build image, image modules, the lifecycle
+//! image), written and pushed as an OCI image index of their manifests; one target, or none
+//! (linux/amd64), makes one builder image, as pack does.
+//!
 //! Its parts: `modules` (the modules loaded and checked), `layers` (the other layers) and
 //! `metadata` (the labels, the config files and the image config).
 
@@ -71,8 +76,9 @@ pub struct CreateOptions {
     /// `None`: the definition's build image, pulled from its registry.
     pub build_image: Option<PathBuf>,
     pub build_image_tag: Option<String>,
-    /// The lifecycle binary (one binary for every phase, as `go install` builds it);
-    /// `None`: the one `[lifecycle]` names ([`lifecycle`](self::lifecycle)).
+    /// The lifecycle binary (one binary for every phase, as `go install` builds it) of the
+    /// builders of this machine's platform (its `-version` is run); `None`, and for other
+    /// platforms: the one `[lifecycle]` names ([`lifecycle`](self::lifecycle)), their entry.
     pub lifecycle: Option<PathBuf>,
     /// A launcher binary beside `lifecycle`; without it, `/cnb/lifecycle/launcher` links to
     /// the lifecycle.
@@ -140,7 +146,11 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
             "{}: the build image {} is one image, and the definition asks for {}: leave --build-image out, and each platform's build image is pulled from its registry's index",
             options.config.display(),
             dir.display(),
-            names(&platforms)
+            platforms
+                .iter()
+                .map(platform_name)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     // No network until an image reference is pulled or pushed.
@@ -159,34 +169,27 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
         made.push(builder);
     }
     let manifest = write_and_push(options, &registry, images)?;
-    let distinct = |values: &mut dyn Iterator<Item = &String>| -> Vec<String> {
-        let mut seen: Vec<String> = Vec::new();
-        for value in values {
-            if !seen.contains(value) {
-                seen.push(value.clone());
-            }
-        }
-        seen
-    };
     Ok(CreatedBuilder {
         manifest,
         platforms: platforms.iter().map(platform_name).collect(),
-        lifecycle_version: distinct(&mut made.iter().map(|b| &b.lifecycle_version)).join(", "),
-        modules: distinct(&mut made.iter().flat_map(|b| &b.modules)),
+        lifecycle_version: distinct(made.iter().map(|b| &b.lifecycle_version)).join(", "),
+        modules: distinct(made.iter().flat_map(|b| &b.modules)),
         added_layers: made.first().map_or(0, |b| b.added_layers),
-        warnings: distinct(&mut made.iter().flat_map(|b| &b.warnings)),
+        warnings: distinct(made.iter().flat_map(|b| &b.warnings)),
         pulled: made.into_iter().flat_map(|b| b.pulled).collect(),
         transfer: registry.transfer(),
     })
 }
 
-/// `os/arch[, ...]`.
-fn names(platforms: &[Platform]) -> String {
-    platforms
-        .iter()
-        .map(platform_name)
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Each value once, in the order first seen.
+fn distinct<'a>(values: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for value in values {
+        if !seen.contains(value) {
+            seen.push(value.clone());
+        }
+    }
+    seen
 }
 
 /// The builder of one platform, and what it is made of.
