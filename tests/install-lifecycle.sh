@@ -6,6 +6,10 @@
 #                                                           detector and builder on the host)
 #   target/tools/lifecycle-v0.21.0+linux.x86-64.tgz         the release tarball, as `pack builder
 #                                                           create` takes it in `[lifecycle] uri`
+#   target/tools/linux-arm64/lifecycle                      the same for linux/arm64 (pure Go:
+#                                                           GOARCH=arm64), the multi-platform
+#                                                           tests' lifecycle image's arm64 entry,
+#                                                           checked with qemu-aarch64-static
 #
 # Both binaries are static (CGO_ENABLED=0) and stripped (-s -w), as the lifecycle's own release
 # builds: they run inside build and run images, and the launcher goes into every app image.
@@ -57,4 +61,16 @@ version = "$LIFECYCLE_VERSION"
 TOML
   tar -C "$work" --owner=0 --group=0 --numeric-owner -czf "$tarball" lifecycle.toml lifecycle
 fi
-echo "lifecycle $LIFECYCLE_VERSION installed at $binary and $tarball" >&2
+arm64="$root/target/tools/linux-arm64/lifecycle"
+# Run directly by qemu-aarch64-static (Debian's qemu-user-static): no binfmt handler is
+# registered, the machine's configuration stays as it is.
+if ! { [[ -x "$arm64" && ! "$arm64" -ot "$binary" ]] \
+  && qemu-aarch64-static "$arm64" -version 2>/dev/null | grep -qx "$LIFECYCLE_VERSION"; }; then
+  mkdir -p "$(dirname "$arm64")"
+  (cd "$root/tests/lifecycle" && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -o "$arm64" \
+    -ldflags "-s -w -X github.com/buildpacks/lifecycle/cmd.Version=$LIFECYCLE_VERSION" \
+    github.com/buildpacks/lifecycle/cmd/lifecycle)
+  installed="$(qemu-aarch64-static "$arm64" -version)"
+  [[ "$installed" == "$LIFECYCLE_VERSION" ]] || { echo "install-lifecycle: the arm64 lifecycle is version $installed" >&2; exit 1; }
+fi
+echo "lifecycle $LIFECYCLE_VERSION installed at $binary, $tarball and (linux/arm64) $arm64" >&2

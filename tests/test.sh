@@ -6,7 +6,8 @@
 # - setpriv (util-linux), and podman, buildah, runc, skopeo and umoci (container builds and OCI
 #   layouts without a Docker daemon), debootstrap, rpmbuild (rpm) and createrepo_c (the
 #   end-to-end stack, tests/e2e), Maven and docker-registry (the end-to-end suite's loopback
-#   registry) are installed with apt-get when missing. Node.js with npm and a JDK (javac) must be
+#   registry), qemu-user-static (the arm64 lifecycle's check, run directly: no binfmt handler is
+#   registered) are installed with apt-get when missing. Node.js with npm and a JDK (javac) must be
 #   on PATH: the end-to-end stack packages them as RPMs.
 # - Podman reads the project's tests/containers.conf (CONTAINERS_CONF, exported here), not the
 #   machine's /etc/containers/containers.conf; the end-to-end suite gives the podman API service
@@ -56,7 +57,8 @@ version_at_least "$go_version" 1.26 || fail "Go 1.26 or later is required, found
 missing_packages=()
 for pair in setpriv:util-linux podman:podman buildah:buildah runc:runc skopeo:skopeo umoci:umoci \
   debootstrap:debootstrap rpmbuild:rpm createrepo_c:createrepo-c mvn:maven \
-  docker-registry:docker-registry openssl:openssl python3:python3; do
+  docker-registry:docker-registry openssl:openssl python3:python3 \
+  qemu-aarch64-static:qemu-user-static; do
   command -v "${pair%%:*}" >/dev/null || missing_packages+=("${pair#*:}")
 done
 for tool in node npm javac jar; do

@@ -11,6 +11,8 @@
 
 #[path = "support/paketo.rs"]
 mod paketo;
+#[path = "support/platforms.rs"]
+mod platforms;
 #[path = "support/registry.rs"]
 mod registry;
 

@@ -14,6 +14,8 @@
 
 #[path = "support/paketo.rs"]
 mod paketo;
+#[path = "support/platforms.rs"]
+mod platforms;
 #[path = "support/registry.rs"]
 mod registry;
 

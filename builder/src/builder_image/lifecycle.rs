@@ -1,5 +1,6 @@
 //! The lifecycle a builder gets, as pack finds it (`pkg/client/create_builder.go`
-//! `fetchLifecycle`): the `--lifecycle` binary when given (an override); else `[lifecycle] uri`
+//! `fetchLifecycle`): the `--lifecycle` binary when given (an override, for the builders of
+//! this machine's platform, whose binaries run here); else `[lifecycle] uri`
 //! (`docker://<image>`: the image's last layer, `/cnb/lifecycle/...`; a path or `file://`: a
 //! lifecycle archive, `lifecycle.toml` and `lifecycle/...`); else the image
 //! `<repository>:<version>` of `[lifecycle] version` (pack's default version without one),

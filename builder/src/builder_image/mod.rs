@@ -23,6 +23,11 @@
 //! `io.buildpacks.buildpack.order-extensions`, `io.buildpacks.buildpack.layers` and
 //! `io.buildpacks.extension.layers`.
 //!
+//! A definition with several `[[targets]]` makes one such builder per platform, each from that
+//! platform's entry of every image index it pulls (the build image, image modules, the lifecycle
+//! image), written and pushed as an OCI image index of their manifests; one target, or none
+//! (linux/amd64), makes one builder image, as pack does.
+//!
 //! Its parts: `modules` (the modules loaded and checked), `layers` (the other layers) and
 //! `metadata` (the labels, the config files and the image config).
 
@@ -43,7 +48,7 @@ use anyhow::{Context, bail};
 use layers::{build_env_layer, dirs_layer, lifecycle_layer, single_file_layer};
 use metadata::{builder_config, config_files_and_labels, lifecycle_toml};
 use modules::{check_modules_against, load_modules};
-use oci_layout::{Image, Owner, Platform};
+use oci_layout::{Image, Owner, Platform, PlatformImages, platform_name};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -72,8 +77,9 @@ pub struct CreateOptions {
     /// `None`: the definition's build image, pulled from its registry.
     pub build_image: Option<PathBuf>,
     pub build_image_tag: Option<String>,
-    /// The lifecycle binary (one binary for every phase, as `go install` builds it);
-    /// `None`: the one `[lifecycle]` names ([`lifecycle`](self::lifecycle)).
+    /// The lifecycle binary (one binary for every phase, as `go install` builds it) of the
+    /// builders of this machine's platform (its `-version` is run); `None`, and for other
+    /// platforms: the one `[lifecycle]` names ([`lifecycle`](self::lifecycle)), their entry.
     pub lifecycle: Option<PathBuf>,
     /// A launcher binary beside `lifecycle`; without it, `/cnb/lifecycle/launcher` links to
     /// the lifecycle.
@@ -93,11 +99,15 @@ pub struct CreateOptions {
 /// A builder written by [`create_builder`].
 #[derive(Debug, Clone)]
 pub struct CreatedBuilder {
+    /// The builder's manifest, or with several platforms the image index of their builders.
     pub manifest: oci_layout::Descriptor,
+    /// The platforms made (`os/arch[/variant]`), in the definition's order.
+    pub platforms: Vec<String>,
+    /// The lifecycle's version (each distinct one, when platforms got different ones).
     pub lifecycle_version: String,
-    /// `id@version` of every module in the builder.
+    /// `id@version` of every module in the builder (of any platform).
     pub modules: Vec<String>,
-    /// The number of layers added to the build image's.
+    /// The number of layers added to the build image's (of the first platform's builder).
     pub added_layers: usize,
     /// What the user should know (e.g. the launcher is a link).
     pub warnings: Vec<String>,
@@ -107,21 +117,89 @@ pub struct CreatedBuilder {
     pub transfer: Transfer,
 }
 
-/// Creates the builder (see the module documentation).
+/// What one platform's builder is made of.
+struct PlatformBuilder {
+    lifecycle_version: String,
+    modules: Vec<String>,
+    added_layers: usize,
+    warnings: Vec<String>,
+    pulled: Vec<(String, String)>,
+}
+
+/// Creates the builder (see the module documentation): one per platform of the definition's
+/// `[[targets]]` (linux/amd64 without any), each from that platform's entry of every image
+/// index it pulls; one platform's is written and pushed as an image manifest, several as an
+/// image index of theirs (as `pack builder create --publish` does).
 ///
 /// # Errors
 /// The builder.toml's problems; modules of this workspace named by id only, or fetched by URL
 /// (they are all named); an image reference that cannot be pulled or pushed (the reference
-/// named, with what failed); a build image without `CNB_USER_ID` / `CNB_GROUP_ID`, or with
+/// named, with what failed, a platform its index lacks among them); `--build-image` for
+/// several platforms; a build image without `CNB_USER_ID` / `CNB_GROUP_ID`, or with
 /// one that is not an id from 0 to [`MAX_CNB_ID`]; a
 /// lifecycle whose version differs from `[lifecycle] version`; a module whose Buildpack API or
 /// targets the lifecycle or the build image do not support; I/O errors.
 pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder> {
-    // Offline first: its problems need no network, and its targets give the platform.
-    let platform = target_platform(&check_file(&options.config)?);
+    // Offline first: its problems need no network, and its targets give the platforms.
+    let platforms = target_platforms(&check_file(&options.config)?);
+    if let (Some(dir), [_, _, ..]) = (&options.build_image, platforms.as_slice()) {
+        bail!(
+            "{}: the build image {} is one image, and the definition asks for {}: leave --build-image out, and each platform's build image is pulled from its registry's index",
+            options.config.display(),
+            dir.display(),
+            platforms
+                .iter()
+                .map(platform_name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     // No network until an image reference is pulled or pushed.
     let registry = Registry::new(&options.registry)?;
-    let (checked, images) = check_against_images(&options.config, &registry, &platform)?;
+    let mut images = Vec::new();
+    let mut made: Vec<PlatformBuilder> = Vec::new();
+    for platform in &platforms {
+        let made_one = platform_builder(options, &registry, platform);
+        // With several platforms, an error names the one it is about.
+        let (image, builder) = if platforms.len() > 1 {
+            made_one.with_context(|| format!("the {} builder", platform_name(platform)))?
+        } else {
+            made_one?
+        };
+        images.push((platform.clone(), image));
+        made.push(builder);
+    }
+    let manifest = write_and_push(options, &registry, images)?;
+    Ok(CreatedBuilder {
+        manifest,
+        platforms: platforms.iter().map(platform_name).collect(),
+        lifecycle_version: distinct(made.iter().map(|b| &b.lifecycle_version)).join(", "),
+        modules: distinct(made.iter().flat_map(|b| &b.modules)),
+        added_layers: made.first().map_or(0, |b| b.added_layers),
+        warnings: distinct(made.iter().flat_map(|b| &b.warnings)),
+        pulled: made.into_iter().flat_map(|b| b.pulled).collect(),
+        transfer: registry.transfer(),
+    })
+}
+
+/// Each value once, in the order first seen.
+fn distinct<'a>(values: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for value in values {
+        if !seen.contains(value) {
+            seen.push(value.clone());
+        }
+    }
+    seen
+}
+
+/// The builder of one platform, and what it is made of.
+fn platform_builder(
+    options: &CreateOptions,
+    registry: &Registry,
+    platform: &Platform,
+) -> anyhow::Result<(Image, PlatformBuilder)> {
+    let (checked, images) = check_against_images(&options.config, registry, platform)?;
     let mut pulled: Vec<(String, String)> = images
         .values()
         .map(|image| (image.reference.clone(), image.pinned.clone()))
@@ -136,16 +214,17 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
             dir.display().to_string(),
         )
     } else {
-        let image = registry.pull(&checked.build_image, &platform)?;
+        let image = registry.pull(&checked.build_image, platform)?;
         pulled.push((image.reference.clone(), image.pinned.clone()));
         // As pack does when it publishes; a local build image means working offline.
-        run_images::check_run_images(&checked, &registry, &platform, &mut pulled, &mut warnings)?;
+        run_images::check_run_images(&checked, registry, platform, &mut pulled, &mut warnings)?;
         (image.image, checked.build_image.clone())
     };
     let owner = cnb_owner(&base, &build_image_name)?;
 
     let lifecycle = match &options.lifecycle {
-        Some(binary) => {
+        // The binary's version is checked by running it: it is this machine's platform's.
+        Some(binary) if runs_here(platform) => {
             // One file for the version check and the layer: a name without a slash is a file
             // of the current directory (as every path argument), never a program looked up on
             // PATH.
@@ -153,19 +232,30 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
                 .with_context(|| format!("cannot resolve the lifecycle {}", binary.display()))?;
             if checked.config.lifecycle.uri.is_some() {
                 warnings.push(format!(
-                    "[lifecycle] uri is ignored: the lifecycle is {}",
+                    "[lifecycle] uri is ignored for {}: the lifecycle is {}",
+                    platform_name(platform),
                     binary.display()
                 ));
             }
             from_binary(binary, options.launcher.as_deref(), lifecycle_version)?
         }
-        None => fetch_lifecycle(
-            &checked,
-            &registry,
-            &platform,
-            &options.lifecycle_repository,
-            &mut pulled,
-        )?,
+        given => {
+            if let Some(binary) = given {
+                warnings.push(format!(
+                    "the lifecycle {} is for {} (this machine's platform): the {} builder gets the one [lifecycle] names",
+                    binary.display(),
+                    platform_name(&host_platform()),
+                    platform_name(platform)
+                ));
+            }
+            fetch_lifecycle(
+                &checked,
+                registry,
+                platform,
+                &options.lifecycle_repository,
+                &mut pulled,
+            )?
+        }
     };
     let lifecycle_version = checked_lifecycle_version(&checked, &lifecycle)?;
     check_modules_against(&modules, &base, &build_image_name)?;
@@ -194,31 +284,59 @@ pub fn create_builder(options: &CreateOptions) -> anyhow::Result<CreatedBuilder>
         config,
         layers: image_layers,
     };
-    let manifest = match &options.output {
-        Some(output) => {
-            registry.fetch_all(&image)?;
-            image.write_layout(output, &options.output_tag)?.manifest
-        }
-        None => image.documents(&options.output_tag)?.1.descriptor()?,
-    };
-    if let Some(reference) = &options.publish {
-        let digest = registry.push(&image, reference)?;
-        if digest != manifest.digest().to_string() {
-            bail!(
-                "{reference}: pushed as {digest}, but the builder is {}",
-                manifest.digest()
-            );
-        }
-    }
-    Ok(CreatedBuilder {
-        manifest,
+    let made = PlatformBuilder {
         lifecycle_version,
         modules: modules.iter().map(|m| m.details.full_name()).collect(),
         added_layers: layers.len(),
         warnings,
         pulled,
-        transfer: registry.transfer(),
-    })
+    };
+    Ok((image, made))
+}
+
+/// Writes (`--output`) and pushes (`--publish`) the builder: one platform's as its image
+/// manifest, several as an image index of theirs; returns the manifest's or the index's
+/// descriptor.
+fn write_and_push(
+    options: &CreateOptions,
+    registry: &Registry,
+    mut images: Vec<(Platform, Image)>,
+) -> anyhow::Result<oci_layout::Descriptor> {
+    if options.output.is_some() {
+        for (_, image) in &images {
+            registry.fetch_all(image)?;
+        }
+    }
+    let tag = &options.output_tag;
+    let (written, pushed) = if let [_] = images.as_slice() {
+        let (_, image) = images.remove(0);
+        let written = match &options.output {
+            Some(output) => image.write_layout(output, tag)?.manifest,
+            None => image.config_and_manifest()?.1.descriptor()?,
+        };
+        let pushed = options.publish.as_ref().map(|to| registry.push(&image, to));
+        (written, pushed.transpose()?)
+    } else {
+        let index = PlatformImages { images };
+        let written = match &options.output {
+            Some(output) => index.write_layout(output, tag)?,
+            None => index.documents()?.index.descriptor()?,
+        };
+        let pushed = options
+            .publish
+            .as_ref()
+            .map(|to| registry.push_index(&index, to));
+        (written, pushed.transpose()?)
+    };
+    if let (Some(reference), Some(digest)) = (&options.publish, pushed)
+        && digest != written.digest().to_string()
+    {
+        bail!(
+            "{reference}: pushed as {digest}, but the builder is {}",
+            written.digest()
+        );
+    }
+    Ok(written)
 }
 
 /// The lifecycle's version: the one `[lifecycle] version` asks for, if any, and a 0.21 one
@@ -273,23 +391,46 @@ pub fn check_against_images(
     Ok((checked, images))
 }
 
-/// The builder's platform: its first `[[targets]]` entry, else linux/amd64 (what our module
-/// binaries are built for). Images are chosen from indexes by it.
+/// The builder's platforms: one per `[[targets]]` entry, else linux/amd64 (what our module
+/// binaries are built for). Images are chosen from indexes by them.
 #[must_use]
-pub fn target_platform(checked: &CheckedBuilder) -> Platform {
-    let target = checked.config.targets.first();
-    let field = |value: Option<&String>, default: &'static str| -> String {
-        value
-            .filter(|value| !value.is_empty())
-            .map_or_else(|| default.to_string(), Clone::clone)
+pub fn target_platforms(checked: &CheckedBuilder) -> Vec<Platform> {
+    let field = |value: &str, default: &str| -> String {
+        if value.is_empty() { default } else { value }.to_string()
     };
-    oci_layout::platform(
-        &field(target.map(|t| &t.os), "linux"),
-        &field(target.map(|t| &t.arch), "amd64"),
-        target
-            .map(|t| t.variant.as_str())
-            .filter(|variant| !variant.is_empty()),
-    )
+    let platforms: Vec<Platform> = checked
+        .config
+        .targets
+        .iter()
+        .map(|target| {
+            oci_layout::platform(
+                &field(&target.os, "linux"),
+                &field(&target.arch, "amd64"),
+                Some(target.variant.as_str()).filter(|variant| !variant.is_empty()),
+            )
+        })
+        .collect();
+    if platforms.is_empty() {
+        vec![oci_layout::platform("linux", "amd64", None)]
+    } else {
+        platforms
+    }
+}
+
+/// The platform of this machine, whose binaries the packager can run (linux/amd64 here).
+fn host_platform() -> Platform {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    oci_layout::platform(std::env::consts::OS, arch, None)
+}
+
+/// Whether binaries of `platform` run on this machine.
+fn runs_here(platform: &Platform) -> bool {
+    let host = host_platform();
+    platform.os() == host.os() && platform.architecture() == host.architecture()
 }
 
 /// The largest `CNB_USER_ID` / `CNB_GROUP_ID` taken: 2^31 - 1.

@@ -20,7 +20,8 @@ pub enum BuilderCommand {
     /// (`--publish`): the build image's layers, then the lifecycle, the modules of the
     /// builder.toml (local .cnb files or module directories, and images pulled from their
     /// registries, composites with every module they hold), order.toml, stack.toml, run.toml and
-    /// the labels pack writes.
+    /// the labels pack writes. With several `[[targets]]`, one builder per platform (each from
+    /// that platform's entry of every image index pulled), written and pushed as an image index.
     Create(CreateArgs),
 }
 
@@ -36,7 +37,8 @@ pub struct CreateArgs {
     pub build_image: Option<String>,
     /// The lifecycle binary (one binary for every phase, e.g. target/tools/bin/lifecycle; a name
     /// without a slash is a file of the current directory, never looked up on PATH), an
-    /// override of `[lifecycle]` [default: what `[lifecycle]` names: `uri` (docker://<image>
+    /// override of `[lifecycle]` for the builders of this machine's platform (its `-version`
+    /// is run) [default: what `[lifecycle]` names, each platform's: `uri` (docker://<image>
     /// or a local lifecycle archive), else the image `<LIFECYCLE_REPOSITORY>:<version>`]
     #[arg(long, value_name = "FILE")]
     pub lifecycle: Option<PathBuf>,
@@ -179,7 +181,8 @@ fn create(args: &CreateArgs) -> anyhow::Result<()> {
         );
     }
     eprintln!(
-        "    lifecycle {}, {} module(s): {}; {} layer(s) added in {:.2} s",
+        "    {}: lifecycle {}, {} module(s): {}; {} layer(s) added in {:.2} s",
+        created.platforms.join(", "),
         created.lifecycle_version,
         created.modules.len(),
         created

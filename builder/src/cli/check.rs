@@ -2,11 +2,12 @@
 //!
 //! Offline by default: a module named by image is taken with the `id` and `version` it declares
 //! (either may be missing, as pack reads them from the image), and a warning names each such
-//! reference. `--verify` pulls each image's manifest and config (no layer) and checks the
-//! definition against what its labels say, as `builder create` does.
+//! reference. `--verify` pulls each image's manifest and config (no layer), for each platform
+//! of the definition's `[[targets]]`, and checks the definition against what its labels say,
+//! as `builder create` does.
 
 use super::builder::RegistryArgs;
-use crate::builder_image::{check_against_images, target_platform};
+use crate::builder_image::{check_against_images, target_platforms};
 use crate::builder_toml::{CheckedBuilder, check_file};
 use crate::registry::Registry;
 use anyhow::bail;
@@ -59,8 +60,13 @@ pub(super) fn run(args: &CheckArgs) -> anyhow::Result<()> {
 
 fn check_one(file: &Path, registry: Option<&Registry>) -> anyhow::Result<CheckedBuilder> {
     let checked = check_file(file)?;
-    match registry {
-        Some(registry) => Ok(check_against_images(file, registry, &target_platform(&checked))?.0),
-        None => Ok(checked),
+    let Some(registry) = registry else {
+        return Ok(checked);
+    };
+    // Each platform's images: every one must have an entry for it.
+    let mut verified = checked;
+    for platform in target_platforms(&verified) {
+        verified = check_against_images(file, registry, &platform)?.0;
     }
+    Ok(verified)
 }

@@ -21,8 +21,9 @@ pub struct PackageArgs {
     /// `<PREFIX>/<name>:latest` (e.g. `ghcr.io/me`)
     #[arg(long, value_name = "PREFIX")]
     pub publish: Option<String>,
-    /// The lifecycle binary the published builders get (its version must be the definitions'
-    /// `[lifecycle] version`)
+    /// The lifecycle binary the published builders of this machine's platform get (its
+    /// version must be the definitions' `[lifecycle] version`); other platforms' builders get
+    /// the lifecycle image of that version, their platform's entry
     #[arg(long, value_name = "FILE", requires = "publish")]
     pub lifecycle: Option<PathBuf>,
     #[command(flatten)]

@@ -57,7 +57,8 @@ fn publish_buildpackages(
 }
 
 /// Creates each builder from its rendered definition (`<builders dir>/<name>/builder.toml`)
-/// and pushes it as `<prefix>/<name>:latest`.
+/// and pushes it as `<prefix>/<name>:latest`: an image index of one builder per platform when
+/// the definition has several `[[targets]]`.
 fn publish_builders(
     definitions: &[Definition],
     builders_dir: &Path,
@@ -86,7 +87,8 @@ fn publish_builders(
         }
         let transfer = created.transfer;
         eprintln!(
-            "    {} module(s); {} blob(s) downloaded ({} bytes), {} from the cache; {} uploaded ({} bytes), {} already there, {} mounted",
+            "    {}: {} module(s); {} blob(s) downloaded ({} bytes), {} from the cache; {} uploaded ({} bytes), {} already there, {} mounted",
+            created.platforms.join(", "),
             created.modules.len(),
             transfer.blobs_downloaded,
             transfer.bytes_downloaded,

@@ -1,12 +1,13 @@
 //! Pushing an image: every blob the repository lacks (mounted from the repository it was pulled
-//! from when that is on the same registry, else uploaded), then the manifest. The tag points at
-//! the image only once all of its blobs are there: nothing is half-published.
+//! from when that is on the same registry, else uploaded), then the manifest; an image index:
+//! every platform's blobs (each once), each platform's manifest by digest, then the index. The
+//! tag points at the image only once all of it is there: nothing is half-published.
 
 use super::http::{Auth, Step, location};
 use super::{Registry, parse_reference};
 use anyhow::{Context, bail};
 use oci_client::Reference;
-use oci_layout::{Blob, Image, MediaType};
+use oci_layout::{Blob, Image, PlatformImages};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use std::time::Duration;
@@ -18,34 +19,89 @@ impl Registry {
     /// # Errors
     /// The reference named, with what failed (see [`Registry::pull`]).
     pub fn push(&self, image: &Image, reference: &str) -> anyhow::Result<String> {
+        let (parsed, tag, auth) = self.push_target(reference)?;
+        let (config, manifest) = image.config_and_manifest()?;
+        let mut blobs: Vec<&Blob> = image.layers.iter().map(|layer| &layer.blob).collect();
+        blobs.push(&config);
+        self.push_blobs(&parsed, &auth, blobs, reference)?;
+        self.put_manifest(&parsed, &auth, &tag, &manifest)?;
+        Ok(manifest.digest)
+    }
+
+    /// Pushes `images` as one image index tagged as `reference` says (`latest` when it names
+    /// none) and returns the index's digest: every blob of every platform first (each once),
+    /// then each platform's manifest by its digest, then the index under the tag, so that
+    /// the tag names nothing until everything it points at is there.
+    ///
+    /// # Errors
+    /// The reference named, with what failed (see [`Registry::pull`]).
+    pub fn push_index(&self, images: &PlatformImages, reference: &str) -> anyhow::Result<String> {
+        let (parsed, tag, auth) = self.push_target(reference)?;
+        let documents = images.documents()?;
+        let blobs: Vec<&Blob> = images
+            .images
+            .iter()
+            .flat_map(|(_, image)| image.layers.iter().map(|layer| &layer.blob))
+            .chain(documents.images.iter().map(|(config, _)| config))
+            .collect();
+        self.push_blobs(&parsed, &auth, blobs, reference)?;
+        for (_, manifest) in &documents.images {
+            self.put_manifest(&parsed, &auth, &manifest.digest, manifest)?;
+        }
+        self.put_manifest(&parsed, &auth, &tag, &documents.index)?;
+        Ok(documents.index.digest)
+    }
+
+    /// The reference to push to, its tag (`latest` when it names none) and the push's
+    /// authorization.
+    fn push_target(&self, reference: &str) -> anyhow::Result<(Reference, String, Auth)> {
         let parsed = parse_reference(reference)?;
         let tag = parsed.tag().unwrap_or("latest").to_string();
         let auth = self.authorization(&parsed, true)?;
-        let (config, manifest, _) = image.documents(&tag)?;
-        let mut blobs: Vec<&Blob> = image.layers.iter().map(|layer| &layer.blob).collect();
-        blobs.push(&config);
+        Ok((parsed, tag, auth))
+    }
+
+    /// Pushes each of `blobs` once (sorted by digest).
+    fn push_blobs(
+        &self,
+        target: &Reference,
+        auth: &Auth,
+        mut blobs: Vec<&Blob>,
+        reference: &str,
+    ) -> anyhow::Result<()> {
         blobs.sort_by(|a, b| a.digest.cmp(&b.digest));
         blobs.dedup_by(|a, b| a.digest == b.digest);
         for blob in blobs {
-            self.push_blob(&parsed, &auth, blob)
+            self.push_blob(target, auth, blob)
                 .with_context(|| format!("{reference}: cannot push the blob {}", blob.digest))?;
         }
-        let body = manifest.bytes()?.into_owned();
+        Ok(())
+    }
+
+    /// `PUT`s a manifest or an index (`document`, its media type the content type) as
+    /// `manifests/<name>` (a tag or its digest).
+    fn put_manifest(
+        &self,
+        target: &Reference,
+        auth: &Auth,
+        name: &str,
+        document: &Blob,
+    ) -> anyhow::Result<()> {
         let step = Step {
-            reference: &parsed,
-            what: format!("PUT the manifest {tag}"),
+            reference: target,
+            what: format!("PUT the manifest {name}"),
         };
-        let url = self.http.url(&parsed, &format!("manifests/{tag}"))?;
-        let content_type = HeaderValue::from_str(MediaType::ImageManifest.as_ref())?;
+        let url = self.http.url(target, &format!("manifests/{name}"))?;
+        let content_type = HeaderValue::from_str(document.media_type.as_ref())?;
+        let body = document.bytes()?.into_owned();
         self.put(
-            &parsed,
-            &auth,
+            target,
+            auth,
             url,
             (content_type, body),
-            &manifest.digest,
+            &document.digest,
             &step,
-        )?;
-        Ok(manifest.digest)
+        )
     }
 
     fn push_blob(&self, target: &Reference, auth: &Auth, blob: &Blob) -> anyhow::Result<()> {

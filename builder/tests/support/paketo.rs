@@ -4,6 +4,7 @@
 //! The Paketo-shaped definitions of `tests/fixtures/paketo/`, their images' stand-ins in a
 //! test registry ([`paketo_registry`]), and the packager run against that registry.
 
+use super::platforms::push_two_platform_lifecycle;
 use super::registry::{
     LIFECYCLE_VERSION, TestRegistry, outcome, packager_with_registry, push, registry_with_stand_ins,
 };
@@ -23,10 +24,12 @@ pub(crate) fn fixture_name(fixture: &Path) -> String {
 
 /// A registry holding the stand-ins of every image the fixtures name: builder-ubi8-base's
 /// ([`registry_with_stand_ins`]: the build image an index of linux/amd64 and linux/arm64, the
-/// run images, Paketo's buildpackages, composites among them) and two extensions; and the
-/// scratch directory they were made in.
+/// run images, Paketo's buildpackages, composites among them), the lifecycle image for both
+/// platforms and two extensions; and the scratch directory they were made in.
 pub(crate) fn paketo_registry() -> (TestRegistry, tempfile::TempDir) {
     let (registry, work) = registry_with_stand_ins(false);
+    // The lifecycle of `[lifecycle] uri` for the builders of both platforms.
+    push_two_platform_lifecycle(&registry, work.path());
     for (id, version) in [
         ("paketo-community/ubi-nodejs-extension", "0.1.0"),
         ("paketo-community/ubi-java-extension", "0.2.0"),
@@ -58,11 +61,16 @@ fn push_extension(registry: &TestRegistry, dir: &Path, id: &str, version: &str) 
     );
 }
 
-/// The fixture with its Docker Hub and gcr.io images named in the test registry and the
-/// lifecycle version of the one installed here, written to `dir`.
+/// The fixture with its Docker Hub and gcr.io images named in the test registry, the lifecycle
+/// version of the one installed here, and the lifecycle release's URL its image in the test
+/// registry ([`push_two_platform_lifecycle`]: the packager downloads no URL), written to `dir`.
 pub(crate) fn in_registry(fixture: &Path, host: &str, dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(fixture)
         .unwrap()
+        .replace(
+            "https://github.com/buildpacks/lifecycle/releases/download/v0.21.17/lifecycle-v0.21.17+linux.x86-64.tgz",
+            &format!("docker://{host}/buildpacksio/lifecycle:{LIFECYCLE_VERSION}"),
+        )
         .replace("\"index.docker.io/", &format!("\"{host}/"))
         .replace("docker://docker.io/", &format!("docker://{host}/"))
         .replace("\"docker.io/", &format!("\"{host}/"))

@@ -2,7 +2,7 @@
 //! index documents) and an image read ([`LoadedImage`]).
 
 use crate::manifest::{diff_ids, platform};
-use crate::{Blob, Descriptor, LayerBlob, MediaType, REF_NAME_ANNOTATION};
+use crate::{Blob, Descriptor, LayerBlob, MediaType, Platform, REF_NAME_ANNOTATION};
 use anyhow::bail;
 use oci_spec::image::{ImageIndexBuilder, ImageManifestBuilder};
 use std::collections::HashMap;
@@ -30,6 +30,16 @@ impl Image {
     /// # Errors
     /// If the config's `rootfs.diff_ids` do not list the layers.
     pub fn documents(&self, tag: &str) -> anyhow::Result<(Blob, Blob, Vec<u8>)> {
+        let (config, manifest) = self.config_and_manifest()?;
+        let index = layout_index(&manifest, Some(self.platform()), tag)?;
+        Ok((config, manifest, index))
+    }
+
+    /// The config and manifest blobs.
+    ///
+    /// # Errors
+    /// If the config's `rootfs.diff_ids` do not list the layers.
+    pub fn config_and_manifest(&self) -> anyhow::Result<(Blob, Blob)> {
         let layer_ids: Vec<&str> = self.layers.iter().map(|l| l.diff_id.as_str()).collect();
         if diff_ids(&self.config) != layer_ids {
             bail!("the image config's rootfs.diff_ids do not list the image's layers");
@@ -47,33 +57,52 @@ impl Image {
             )
             .build()?;
         let manifest = Blob::memory(MediaType::ImageManifest, serde_json::to_vec(&manifest)?);
-        let mut entry = manifest.descriptor()?;
-        entry.set_annotations(Some(HashMap::from([(
-            REF_NAME_ANNOTATION.to_string(),
-            tag.to_string(),
-        )])));
-        entry.set_platform(Some(platform(
+        Ok((config, manifest))
+    }
+
+    /// The platform its config names (linux/amd64 when it names none).
+    fn platform(&self) -> Platform {
+        platform(
             json_str(&self.config, "/os").unwrap_or("linux"),
             json_str(&self.config, "/architecture").unwrap_or("amd64"),
             json_str(&self.config, "/variant"),
-        )));
-        let index = ImageIndexBuilder::default()
-            .schema_version(2_u32)
-            .media_type(MediaType::ImageIndex)
-            .manifests(vec![entry])
-            .build()?;
-        Ok((config, manifest, serde_json::to_vec(&index)?))
+        )
     }
 
-    /// All blobs, sorted by digest, without duplicates.
-    pub(super) fn all_blobs<'a>(&'a self, config: &'a Blob, manifest: &'a Blob) -> Vec<&'a Blob> {
+    /// All blobs (layers, `documents`), sorted by digest, without duplicates.
+    pub(super) fn all_blobs<'a>(&'a self, documents: &[&'a Blob]) -> Vec<&'a Blob> {
         let mut blobs: Vec<&Blob> = self.layers.iter().map(|l| &l.blob).collect();
-        blobs.push(config);
-        blobs.push(manifest);
-        blobs.sort_by(|a, b| a.digest.cmp(&b.digest));
-        blobs.dedup_by(|a, b| a.digest == b.digest);
-        blobs
+        blobs.extend(documents);
+        sorted_unique(blobs)
     }
+}
+
+/// `blobs` sorted by digest, each once.
+pub(super) fn sorted_unique(mut blobs: Vec<&Blob>) -> Vec<&Blob> {
+    blobs.sort_by(|a, b| a.digest.cmp(&b.digest));
+    blobs.dedup_by(|a, b| a.digest == b.digest);
+    blobs
+}
+
+/// A layout's `index.json` listing `entry` (an image manifest with its `platform`, or an
+/// image index) tagged `tag`.
+pub(super) fn layout_index(
+    entry: &Blob,
+    platform: Option<Platform>,
+    tag: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let mut descriptor = entry.descriptor()?;
+    descriptor.set_annotations(Some(HashMap::from([(
+        REF_NAME_ANNOTATION.to_string(),
+        tag.to_string(),
+    )])));
+    descriptor.set_platform(platform);
+    let index = ImageIndexBuilder::default()
+        .schema_version(2_u32)
+        .media_type(MediaType::ImageIndex)
+        .manifests(vec![descriptor])
+        .build()?;
+    Ok(serde_json::to_vec(&index)?)
 }
 
 fn json_str<'a>(value: &'a serde_json::Value, pointer: &str) -> Option<&'a str> {

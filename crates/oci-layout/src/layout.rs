@@ -29,70 +29,11 @@ impl Image {
     /// `index.json` cannot be read ([`read_index`]), or a file cannot be written.
     pub fn write_layout(&self, dir: &Path, tag: &str) -> anyhow::Result<WrittenImage> {
         let (config, manifest, index) = self.documents(tag)?;
-        let written = WrittenImage {
+        write_layout_files(dir, tag, &self.all_blobs(&[&config, &manifest]), &index)?;
+        Ok(WrittenImage {
             manifest: manifest.descriptor()?,
             config: config.descriptor()?,
-        };
-        if dir.join("oci-layout").is_file() {
-            let mut existing = read_index(dir)?;
-            let entries = existing
-                .get_mut("manifests")
-                .and_then(serde_json::Value::as_array_mut)
-                .with_context(|| {
-                    format!("{} has no manifests list", dir.join("index.json").display())
-                })?;
-            let ours: serde_json::Value = serde_json::from_slice(&index)?;
-            entries.retain(|entry| {
-                entry
-                    .pointer(&format!(
-                        "/annotations/{}",
-                        REF_NAME_ANNOTATION.replace('/', "~1")
-                    ))
-                    .and_then(serde_json::Value::as_str)
-                    != Some(tag)
-            });
-            entries.extend(ours["manifests"].as_array().into_iter().flatten().cloned());
-            let blobs_dir = dir.join("blobs/sha256");
-            fs::create_dir_all(&blobs_dir)
-                .with_context(|| format!("cannot create {}", blobs_dir.display()))?;
-            for blob in self.all_blobs(&config, &manifest) {
-                blob.write_to(&blobs_dir.join(digest_hex(&blob.digest)?))?;
-            }
-            let index = Blob::memory(MediaType::ImageIndex, serde_json::to_vec(&existing)?);
-            index.write_to(&dir.join("index.json"))?;
-            return Ok(written);
-        }
-        if dir.exists() && !is_empty_dir(dir) {
-            bail!(
-                "{} exists and is not an OCI image layout (no oci-layout file): choose another output or remove it",
-                dir.display()
-            );
-        }
-        let parent = dir
-            .parent()
-            .filter(|parent| !parent.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-        let staging = tempfile::Builder::new()
-            .prefix(".oci-layout.")
-            .tempdir_in(parent)
-            .with_context(|| format!("cannot create a directory in {}", parent.display()))?;
-        fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))?;
-        let blobs_dir = staging.path().join("blobs/sha256");
-        fs::create_dir_all(&blobs_dir)?;
-        for blob in self.all_blobs(&config, &manifest) {
-            blob.write_to(&blobs_dir.join(digest_hex(&blob.digest)?))?;
-        }
-        fs::write(staging.path().join("index.json"), &index)?;
-        fs::write(staging.path().join("oci-layout"), OCI_LAYOUT)?;
-        // Over an empty directory, rename replaces it.
-        let staged = staging.keep();
-        fs::rename(&staged, dir).with_context(|| {
-            let _ = fs::remove_dir_all(&staged);
-            format!("cannot move {} to {}", staged.display(), dir.display())
-        })?;
-        Ok(written)
+        })
     }
 
     /// Writes the image as an OCI image layout in an uncompressed tar (a `.cnb` file), tagged
@@ -108,7 +49,7 @@ impl Image {
         tar.file("index.json", 0o644, Owner::ROOT, &index)?;
         tar.dir("blobs", 0o755, Owner::ROOT)?;
         tar.dir("blobs/sha256", 0o755, Owner::ROOT)?;
-        for blob in self.all_blobs(&config, &manifest) {
+        for blob in self.all_blobs(&[&config, &manifest]) {
             let name = format!("blobs/sha256/{}", digest_hex(&blob.digest)?);
             tar.file(&name, 0o644, Owner::ROOT, &blob.bytes()?)?;
         }
@@ -138,6 +79,77 @@ impl Image {
 }
 
 const OCI_LAYOUT: &str = "{\"imageLayoutVersion\":\"1.0.0\"}";
+
+/// Writes `blobs` and the `index.json` `index` (whose one entry is tagged `tag`) into the OCI
+/// image layout directory `dir`, as [`Image::write_layout`] describes: into an existing layout,
+/// the blobs, then `index.json` with the entries tagged `tag` replaced by `index`'s; a new or
+/// empty `dir` assembled beside it and renamed into place.
+pub(crate) fn write_layout_files(
+    dir: &Path,
+    tag: &str,
+    blobs: &[&Blob],
+    index: &[u8],
+) -> anyhow::Result<()> {
+    if dir.join("oci-layout").is_file() {
+        let mut existing = read_index(dir)?;
+        let entries = existing
+            .get_mut("manifests")
+            .and_then(serde_json::Value::as_array_mut)
+            .with_context(|| {
+                format!("{} has no manifests list", dir.join("index.json").display())
+            })?;
+        let ours: serde_json::Value = serde_json::from_slice(index)?;
+        entries.retain(|entry| {
+            entry
+                .pointer(&format!(
+                    "/annotations/{}",
+                    REF_NAME_ANNOTATION.replace('/', "~1")
+                ))
+                .and_then(serde_json::Value::as_str)
+                != Some(tag)
+        });
+        entries.extend(ours["manifests"].as_array().into_iter().flatten().cloned());
+        let blobs_dir = dir.join("blobs/sha256");
+        fs::create_dir_all(&blobs_dir)
+            .with_context(|| format!("cannot create {}", blobs_dir.display()))?;
+        for blob in blobs {
+            blob.write_to(&blobs_dir.join(digest_hex(&blob.digest)?))?;
+        }
+        let index = Blob::memory(MediaType::ImageIndex, serde_json::to_vec(&existing)?);
+        index.write_to(&dir.join("index.json"))?;
+        return Ok(());
+    }
+    if dir.exists() && !is_empty_dir(dir) {
+        bail!(
+            "{} exists and is not an OCI image layout (no oci-layout file): choose another output or remove it",
+            dir.display()
+        );
+    }
+    let parent = dir
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".oci-layout.")
+        .tempdir_in(parent)
+        .with_context(|| format!("cannot create a directory in {}", parent.display()))?;
+    fs::set_permissions(staging.path(), fs::Permissions::from_mode(0o755))?;
+    let blobs_dir = staging.path().join("blobs/sha256");
+    fs::create_dir_all(&blobs_dir)?;
+    for blob in blobs {
+        blob.write_to(&blobs_dir.join(digest_hex(&blob.digest)?))?;
+    }
+    fs::write(staging.path().join("index.json"), index)?;
+    fs::write(staging.path().join("oci-layout"), OCI_LAYOUT)?;
+    // Over an empty directory, rename replaces it.
+    let staged = staging.keep();
+    fs::rename(&staged, dir).with_context(|| {
+        let _ = fs::remove_dir_all(&staged);
+        format!("cannot move {} to {}", staged.display(), dir.display())
+    })?;
+    Ok(())
+}
 
 fn is_empty_dir(dir: &Path) -> bool {
     fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())

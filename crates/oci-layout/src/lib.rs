@@ -13,16 +13,19 @@
 //! - [`layer`](self::layer): normalized tar layers and gzip, and the check that a layer's bytes
 //!   are compressed as its media type declares;
 //! - [`image`](self::image): an image to write (config and layers) and an image read;
+//! - [`index`](self::index): images of several platforms written as one image index;
 //! - [`layout`](self::layout): OCI image layout directories and `.cnb` archives, written and read.
 
 mod blob;
 mod image;
+mod index;
 mod layer;
 mod layout;
 mod manifest;
 
 pub use blob::{Blob, BlobData, check_file_digest, digest_hex, sha256_digest};
 pub use image::{Image, LoadedImage, WrittenImage};
+pub use index::{IndexDocuments, PlatformImages};
 pub use layer::{
     GZIP_LEVEL, LayerBlob, LayerBuilder, NORMALIZED_MTIME, NORMALIZED_TIME, Owner,
     check_layer_compression, gzip,

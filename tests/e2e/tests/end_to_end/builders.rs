@@ -333,7 +333,10 @@ fn packager_makes_what_pack_made(
 }
 
 /// The packager's copy of a rendered definition, next to it: the definitions name a lifecycle
-/// release that is not built here, the suite's lifecycle (v[`LIFECYCLE_VERSION`]) goes in.
+/// release that is not built here, the suite's lifecycle (v[`LIFECYCLE_VERSION`]) goes in; and
+/// its first `[[targets]]` only: the suite's stand-ins are linux/amd64 images, as pack (without
+/// `--publish`) makes the daemon's platform only. Builders of several platforms, made from
+/// stand-ins of both, are `builder/tests/multi_platform.rs`'s.
 fn with_suite_lifecycle(rendered: &Path) -> PathBuf {
     let mut table: toml::Table =
         toml::from_str(&std::fs::read_to_string(rendered).unwrap()).unwrap();
@@ -341,6 +344,9 @@ fn with_suite_lifecycle(rendered: &Path) -> PathBuf {
         "lifecycle".to_string(),
         toml::Table::from_iter([("version".to_string(), LIFECYCLE_VERSION.into())]).into(),
     );
+    if let Some(targets) = table.get_mut("targets").and_then(toml::Value::as_array_mut) {
+        targets.truncate(1);
+    }
     let path = rendered.with_file_name("packager-builder.toml");
     std::fs::write(&path, toml::to_string(&table).unwrap()).unwrap();
     path
