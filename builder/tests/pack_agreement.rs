@@ -55,6 +55,78 @@ fn inspect(home: &Path, image: &str) -> String {
     kept.join("\n")
 }
 
+/// `skopeo inspect --raw` of `image` (`--config`: the image's config) in the plain-HTTP test
+/// registry, for `arch` when given.
+fn skopeo_raw(image: &str, config: bool, arch: Option<&str>) -> serde_json::Value {
+    let mut command = Command::new("skopeo");
+    command.args(["inspect", "--tls-verify=false", "--raw"]);
+    if config {
+        command.arg("--config");
+    }
+    if let Some(arch) = arch {
+        command.args(["--override-os", "linux", "--override-arch", arch]);
+    }
+    let inspected = outcome(command.arg(format!("docker://{image}")));
+    inspected.assert_success();
+    serde_json::from_str(&inspected.stdout)
+        .unwrap_or_else(|error| panic!("skopeo inspect of {image}: {error}\n{inspected}"))
+}
+
+/// What each platform's builder of `image` tells the lifecycle and pack, by `os/arch`: its
+/// config's platform, stack id, order labels and builder metadata (its creator left out).
+/// One entry for an image manifest, one per entry of an image index.
+fn platform_builders(image: &str) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let stored = skopeo_raw(image, false, None);
+    let architectures: Vec<Option<String>> = match stored["manifests"].as_array() {
+        Some(entries) => entries
+            .iter()
+            .map(|entry| {
+                Some(
+                    entry["platform"]["architecture"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                )
+            })
+            .collect(),
+        None => vec![None],
+    };
+    architectures
+        .into_iter()
+        .map(|arch| {
+            let config = skopeo_raw(image, true, arch.as_deref());
+            let labels = &config["config"]["Labels"];
+            let label = |name: &str| -> serde_json::Value {
+                labels[name]
+                    .as_str()
+                    .map_or(serde_json::Value::Null, |text| {
+                        serde_json::from_str(text).unwrap()
+                    })
+            };
+            let mut metadata = label("io.buildpacks.builder.metadata");
+            metadata.as_object_mut().unwrap().remove("createdBy");
+            let platform = format!(
+                "{}/{}",
+                config["os"].as_str().unwrap(),
+                config["architecture"].as_str().unwrap()
+            );
+            if let Some(arch) = arch {
+                assert!(
+                    platform.ends_with(&format!("/{arch}")),
+                    "{image}: the {arch} entry is {platform}"
+                );
+            }
+            let view = serde_json::json!({
+                "stack": labels["io.buildpacks.stack.id"],
+                "order": label("io.buildpacks.buildpack.order"),
+                "order-extensions": label("io.buildpacks.buildpack.order-extensions"),
+                "metadata": metadata,
+            });
+            (platform, view)
+        })
+        .collect()
+}
+
 /// Both tools make `name` from `config`: pack's builder, then the packager's.
 fn create_both(
     home: &Path,
@@ -118,6 +190,7 @@ fn paketo_shaped_definitions_inspect_the_same_made_by_pack_and_by_the_packager()
         pack_config(&in_registry(fixture, &registry.host, &dir))
     };
     let mut warned = 0;
+    let mut platforms_seen = 0;
     for fixture in &fixtures {
         let name = fixture_name(fixture);
         let config = config_of(fixture, &name);
@@ -139,7 +212,27 @@ fn paketo_shaped_definitions_inspect_the_same_made_by_pack_and_by_the_packager()
             "{name}: pack builder inspect of the packager's builder (left) and pack's (right)"
         );
         assert_contains!(pack_view, "Lifecycle:", "{name}");
+        // Every platform's builder (pack inspects this machine's): the same platforms, and for
+        // each the same labels.
+        let (pack_platforms, packager_platforms) =
+            (platform_builders(&by_pack), platform_builders(&by_packager));
+        assert_eq!(
+            packager_platforms.keys().collect::<Vec<_>>(),
+            pack_platforms.keys().collect::<Vec<_>>(),
+            "{name}: the platforms of the packager's builder (left) and pack's (right)"
+        );
+        for (platform, pack_labels) in &pack_platforms {
+            assert_eq!(
+                &packager_platforms[platform], pack_labels,
+                "{name}: {platform}: the packager's builder (left) and pack's (right)"
+            );
+        }
+        platforms_seen += pack_platforms.len();
     }
+    assert_eq!(
+        platforms_seen, 6,
+        "four single-platform builders and one of two platforms"
+    );
     assert_eq!(warned, 2, "the two fixtures with a mirror on gcr.io");
 
     // A run image of another stack than the definition's: both refuse it.

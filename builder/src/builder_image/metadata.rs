@@ -93,8 +93,23 @@ pub(super) fn config_files_and_labels(
         description: &checked.config.description,
         buildpacks: listed_modules(modules, ModuleKind::Buildpack),
         extensions: listed_modules(modules, ModuleKind::Extension),
+        // pack's: with a `[stack] id`, the first run image (pack merges `[stack]` and
+        // `[[run.images]]`), else an empty one.
         stack: StackMetadata {
-            run_image: default_run_image,
+            run_image: if checked
+                .config
+                .stack
+                .id
+                .as_deref()
+                .is_some_and(|id| !id.is_empty())
+            {
+                default_run_image
+            } else {
+                RunImageMetadata {
+                    image: String::new(),
+                    mirrors: None,
+                }
+            },
         },
         lifecycle: LifecycleMetadata {
             version: lifecycle_version.to_string(),
@@ -326,7 +341,9 @@ struct RunToml<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunImageMetadata {
     pub image: String,
-    pub mirrors: Vec<String>,
+    /// `null` in the label when the definition leaves the mirrors out, as pack writes them;
+    /// left out of `run.toml` and `stack.toml` (TOML has no null).
+    pub mirrors: Option<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -395,6 +412,32 @@ struct LifecycleInfo<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Mirrors left out are `null` in the labels (pack's Go encoding of a nil list) and left out
+    /// of `run.toml`; mirrors written, even none, are a list in both.
+    #[test]
+    fn mirrors_left_out_and_mirrors_written_as_pack_writes_them() {
+        let images = [
+            RunImageMetadata {
+                image: "r/a".to_string(),
+                mirrors: None,
+            },
+            RunImageMetadata {
+                image: "r/b".to_string(),
+                mirrors: Some(Vec::new()),
+            },
+        ];
+        assert_eq!(
+            serde_json::to_string(&images).unwrap(),
+            r#"[{"image":"r/a","mirrors":null},{"image":"r/b","mirrors":[]}]"#
+        );
+        assert_eq!(
+            toml::to_string(&RunToml { images: &images }).unwrap(),
+            "[[images]]\nimage = \"r/a\"\n\n[[images]]\nimage = \"r/b\"\nmirrors = []\n"
+        );
+        assert_eq!(go_list_json::<u8>(&[]).unwrap(), "null");
+        assert_eq!(go_list_json(&[1]).unwrap(), "[1]");
+    }
 
     #[test]
     fn lifecycle_toml_lists_the_apis() {

@@ -1,10 +1,11 @@
 //! The run images and their mirrors, checked as `pack builder create --publish` checks them:
-//! each is pulled (manifest and config) for the builder's platform; one that does not exist is
-//! a warning, one that cannot be asked for an error; each one pulled must carry the
-//! definition's stack id, when it has one.
+//! each is pulled (manifest and config) for the builder's platform (a single image of another
+//! platform as it is, an index's entry of that platform); one that does not exist is a warning,
+//! one that cannot be asked for an error; each one pulled must carry the definition's stack
+//! id, when it has one.
 
 use crate::builder_toml::CheckedBuilder;
-use crate::registry::{Registry, is_no_such_image};
+use crate::registry::{OtherPlatform, Registry, is_no_such_image};
 use anyhow::bail;
 use oci_layout::Platform;
 
@@ -34,9 +35,17 @@ pub(super) fn check_run_images(
     let references = checked
         .run_images
         .iter()
-        .flat_map(|run| std::iter::once(&run.image).chain(&run.mirrors));
+        .flat_map(|run| std::iter::once(&run.image).chain(run.mirrors.iter().flatten()));
     for reference in references {
-        let image = match registry.pull(reference, platform) {
+        // pack takes a single run image of another platform as it is (only an index must
+        // have the platform's entry).
+        let pulled_image = registry
+            .pull(reference, platform)
+            .or_else(|error| match error.downcast_ref::<OtherPlatform>() {
+                Some(other) => registry.pull(reference, &other.platform.clone()),
+                None => Err(error),
+            });
+        let image = match pulled_image {
             Ok(image) => image,
             Err(error) if is_no_such_image(&error) => {
                 warnings.push(format!("run image {reference} is not accessible"));

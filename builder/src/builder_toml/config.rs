@@ -59,8 +59,8 @@ pub struct StackConfig {
     pub id: Option<String>,
     pub build_image: Option<String>,
     pub run_image: Option<String>,
-    #[serde(default)]
-    pub run_image_mirrors: Vec<String>,
+    /// `None` when the file leaves it out (pack writes that as `null`, an empty list as `[]`).
+    pub run_image_mirrors: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -80,8 +80,8 @@ pub struct RunConfig {
 pub struct RunImageConfig {
     #[serde(default)]
     pub image: String,
-    #[serde(default)]
-    pub mirrors: Vec<String>,
+    /// `None` when the file leaves it out (pack writes that as `null`, an empty list as `[]`).
+    pub mirrors: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -50,7 +50,7 @@ pub(super) fn check_run_images(
             return Vec::new();
         };
         check_image_reference(problems, &KeyPath::parse("stack.run-image"), image);
-        for (index, mirror) in stack.run_image_mirrors.iter().enumerate() {
+        for (index, mirror) in stack.run_image_mirrors.iter().flatten().enumerate() {
             check_image_reference(
                 problems,
                 &KeyPath::parse("stack.run-image-mirrors").index(index),
@@ -69,7 +69,7 @@ pub(super) fn check_run_images(
         } else {
             check_image_reference(problems, &key.key("image"), &run_image.image);
         }
-        for (mirror_index, mirror) in run_image.mirrors.iter().enumerate() {
+        for (mirror_index, mirror) in run_image.mirrors.iter().flatten().enumerate() {
             check_image_reference(problems, &key.key("mirrors").index(mirror_index), mirror);
         }
     }

@@ -36,7 +36,7 @@ pub use http::{
     BLOB_LIMIT, CONFIG_LIMIT, DEFAULT_ATTEMPTS, DEFAULT_DEADLINE, DEFAULT_TIMEOUT,
     ERROR_BODY_LIMIT, MANIFEST_LIMIT, Retries, TOKEN_LIMIT, Timeouts,
 };
-pub use pull::PulledImage;
+pub use pull::{OtherPlatform, PulledImage};
 
 /// How to reach registries.
 #[derive(Debug, Clone, Default)]

@@ -343,19 +343,41 @@ fn check_platform(
         if let Some(actual) = field(name)
             && actual != wanted
         {
-            bail!(
-                "{reference}: the image is {}, not {}",
-                bounded(&platform_name(&oci_layout::platform(
-                    field("os").unwrap_or("?"),
-                    field("architecture").unwrap_or("?"),
-                    field("variant")
-                ))),
-                platform_name(platform)
+            let image_platform = oci_layout::platform(
+                field("os").unwrap_or("?"),
+                field("architecture").unwrap_or("?"),
+                field("variant"),
             );
+            return Err(OtherPlatform {
+                message: format!(
+                    "{reference}: the image is {}, not {}",
+                    bounded(&platform_name(&image_platform)),
+                    platform_name(platform)
+                ),
+                platform: image_platform,
+            }
+            .into());
         }
     }
     Ok(())
 }
+
+/// A single image (not an index) of another platform than the one asked for: its platform, and
+/// the message naming both.
+#[derive(Debug)]
+pub struct OtherPlatform {
+    message: String,
+    /// The image's platform, from its config.
+    pub platform: Platform,
+}
+
+impl std::fmt::Display for OtherPlatform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for OtherPlatform {}
 
 #[cfg(test)]
 mod tests {
