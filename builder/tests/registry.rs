@@ -18,7 +18,7 @@ mod fixtures;
 
 use base64::Engine;
 use cnb_harness::oci::json_label;
-use cnb_harness::{Outcome, Process, assert_contains, assert_not_contains, workspace_root};
+use cnb_harness::{Outcome, Process, assert_contains, assert_not_contains};
 use fixtures::{
     LIFECYCLE_VERSION, PASSWORD, RUN_IMAGES, STACK_ID, TestRegistry, USER, build_image,
     builder_create, lifecycle_binary, module_names, our_packages, outcome, pack_binary,
@@ -454,39 +454,4 @@ fn a_definition_of_local_inputs_stays_offline() {
     output.assert_success();
     assert_not_contains!(output.text(), "registry:");
     assert!(!cache.exists(), "no registry was contacted");
-}
-
-#[test]
-fn the_main_command_publishes_every_buildpackage() {
-    let registry = TestRegistry::start(false);
-    let work = tempfile::tempdir().unwrap();
-    let prefix = registry.image("modules");
-    let output = outcome(
-        Command::new(env!("CARGO_BIN_EXE_packager"))
-            .current_dir(workspace_root())
-            .args(["package", "--out"])
-            .arg(work.path().join("cnb"))
-            .args(["--publish", &prefix, "--insecure-registry", &registry.host])
-            .env("REGISTRY_AUTH_FILE", "/dev/null/none"),
-    );
-    output.assert_success();
-    let pushed: Vec<(&str, &str)> = output
-        .stdout
-        .lines()
-        .filter(|line| line.starts_with(&prefix))
-        .map(|line| line.split_once(' ').unwrap())
-        .collect();
-    let modules = cnb_package::workspace::discover_modules(&workspace_root()).unwrap();
-    assert_eq!(pushed.len(), modules.len(), "{output}");
-    for (reference, digest) in pushed {
-        let inspected = inspect(reference, false, false).unwrap();
-        assert_eq!(inspected["Digest"], digest, "{reference}");
-        let metadata = json_label(&inspected, "io.buildpacks.buildpackage.metadata");
-        let version = reference.rsplit(':').next().unwrap();
-        assert_eq!(metadata["version"], version, "{reference}");
-        assert_contains!(
-            reference,
-            metadata["id"].as_str().unwrap().replace('/', "_")
-        );
-    }
 }

@@ -3,7 +3,7 @@
 //! build image as pack checks them.
 
 use super::BUILDPACK_APIS;
-use crate::builder_toml::{CheckedBuilder, ModuleSource, is_image_reference};
+use crate::builder_toml::{CheckedBuilder, ModuleSource, ResolvedModule, is_image_reference};
 use crate::registry::PulledImage;
 use anyhow::{Context, bail};
 use cnb_package::buildpackage::{self, ModuleDetails};
@@ -58,13 +58,11 @@ pub(super) fn load_modules(
     let loaded_modules = checked.modules.iter().enumerate().map(
         |(entry, module)| -> anyhow::Result<Vec<BuilderModule>> {
             Ok(match &module.source {
+                // A buildpackage, file or image, brings every module it holds, as pack reads
+                // them: their info from the layers label (id, name, version, homepage).
                 ModuleSource::Cnb(path) => {
-                    let package = buildpackage::read_buildpackage(path)?;
-                    vec![BuilderModule {
-                        details: package.details,
-                        layer: package.layer,
-                        listed_at: (entry, 0),
-                    }]
+                    let image = oci_layout::read_archive(path, None)?;
+                    package_modules(&image, module, entry, &path.display().to_string())?
                 }
                 ModuleSource::Dir(dir) => {
                     let details = ModuleDetails::read(dir)?;
@@ -79,33 +77,7 @@ pub(super) fn load_modules(
                     let image = images
                         .get(reference)
                         .with_context(|| format!("{}: {reference} was not pulled", module.key))?;
-                    let found =
-                        buildpackage::modules_of_image(&image.image).with_context(|| {
-                            format!("{}: {reference} is not a buildpackage", module.key)
-                        })?;
-                    if !found.iter().any(|(details, _)| {
-                        details.info.id == module.id && details.info.version == module.version
-                    }) {
-                        bail!(
-                            "{}: {reference} holds {}, not {}@{} as the entry declares",
-                            module.key,
-                            names_from_image(found.iter().map(|(details, _)| details)),
-                            module.id,
-                            module.version
-                        );
-                    }
-                    found
-                        .into_iter()
-                        .map(|(details, layer)| {
-                            let own = details.info.id == module.id
-                                && details.info.version == module.version;
-                            BuilderModule {
-                                details,
-                                layer,
-                                listed_at: (entry, u8::from(!own)),
-                            }
-                        })
-                        .collect()
+                    package_modules(&image.image, module, entry, reference)?
                 }
                 ModuleSource::Workspace(_) => Vec::new(),
             })
@@ -132,6 +104,42 @@ pub(super) fn load_modules(
         }
     }
     Ok(modules.into_values().collect())
+}
+
+/// The modules of the buildpackage `image` (`source`: its file or reference), which must hold
+/// the definition entry `module` (the `entry`th): the entry's own module listed first, the
+/// others after it ([`BuilderModule::listed_at`]).
+fn package_modules(
+    image: &oci_layout::LoadedImage,
+    module: &ResolvedModule,
+    entry: usize,
+    source: &str,
+) -> anyhow::Result<Vec<BuilderModule>> {
+    let found = buildpackage::modules_of_image(image)
+        .with_context(|| format!("{}: {source} is not a buildpackage", module.key))?;
+    if !found
+        .iter()
+        .any(|(details, _)| details.info.id == module.id && details.info.version == module.version)
+    {
+        bail!(
+            "{}: {source} holds {}, not {}@{} as the entry declares",
+            module.key,
+            names_from_image(found.iter().map(|(details, _)| details)),
+            module.id,
+            module.version
+        );
+    }
+    Ok(found
+        .into_iter()
+        .map(|(details, layer)| {
+            let own = details.info.id == module.id && details.info.version == module.version;
+            BuilderModule {
+                details,
+                layer,
+                listed_at: (entry, u8::from(!own)),
+            }
+        })
+        .collect())
 }
 
 /// pack's checks of the modules against the lifecycle (Buildpack API) and the build image

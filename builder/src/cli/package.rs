@@ -16,16 +16,21 @@ pub struct PackageArgs {
     /// [default: <workspace root>/target/cnb]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Push every module's buildpackage as `<PREFIX>/<id with / replaced by _>:<version>` and,
-    /// with `--lifecycle`, make every builder definition (its images pulled) and push it as
-    /// `<PREFIX>/<name>:latest` (e.g. `ghcr.io/me`)
+    /// Push every module's buildpackage as `<PREFIX>/<id with / replaced by _>:<version>`, then
+    /// make every builder definition (its images pulled, an image index of a builder per
+    /// platform for several `[[targets]]`) and push it as `<PREFIX>/<name>:latest` (e.g.
+    /// `ghcr.io/me`)
     #[arg(long, value_name = "PREFIX")]
     pub publish: Option<String>,
-    /// The lifecycle binary the published builders of this machine's platform get (its
-    /// version must be the definitions' `[lifecycle] version`); other platforms' builders get
-    /// the lifecycle image of that version, their platform's entry
+    /// An override of the definitions' `[lifecycle]` for the published builders of this
+    /// machine's platform: a lifecycle binary (its version must be the definitions' `[lifecycle]
+    /// version`) [default: what `[lifecycle]` names, each platform's: the image
+    /// `<LIFECYCLE_REPOSITORY>:<version>`, or `uri`]
     #[arg(long, value_name = "FILE", requires = "publish")]
     pub lifecycle: Option<PathBuf>,
+    /// Where lifecycle images are pulled from by `[lifecycle] version`
+    #[arg(long, value_name = "REPOSITORY", default_value = crate::builder_image::DEFAULT_LIFECYCLE_REPOSITORY, requires = "publish")]
+    pub lifecycle_repository: String,
     #[command(flatten)]
     pub registry: super::RegistryArgs,
 }
@@ -98,6 +103,7 @@ pub(super) fn run(args: &PackageArgs) -> anyhow::Result<()> {
         super::publish::publish(
             prefix,
             args.lifecycle.as_deref(),
+            &args.lifecycle_repository,
             &args.registry.options(),
             &buildpackages,
             &definitions,

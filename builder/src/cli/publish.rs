@@ -1,17 +1,18 @@
-//! `packager package --publish <prefix>`: every module's buildpackage pushed as an image, and
-//! with `--lifecycle`, every builder definition made from its rendered file (its images pulled)
-//! and pushed.
+//! `packager package --publish <prefix>`: every module's buildpackage pushed as an image, then
+//! every builder definition made from its rendered file (its images pulled, the lifecycle the
+//! one `[lifecycle]` names unless `--lifecycle` overrides it) and pushed.
 
 use crate::builder_image::{CreateOptions, create_builder};
 use crate::builders::{Definition, PackagedCnb};
 use crate::registry::{Registry, RegistryOptions};
 use oci_layout::{Image, read_archive};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Pushes the buildpackages, then (given a lifecycle) makes and pushes the builders.
+/// Pushes the buildpackages, then makes and pushes the builders.
 pub(super) fn publish(
     prefix: &str,
     lifecycle: Option<&Path>,
+    lifecycle_repository: &str,
     registry: &RegistryOptions,
     packages: &[PackagedCnb],
     definitions: &[Definition],
@@ -19,14 +20,18 @@ pub(super) fn publish(
 ) -> anyhow::Result<()> {
     eprintln!("Publishing {} buildpackage(s) to {prefix}", packages.len());
     publish_buildpackages(packages, prefix, registry)?;
-    if let Some(lifecycle) = lifecycle {
-        eprintln!(
-            "Making and publishing {} builder(s) to {prefix}",
-            definitions.len()
-        );
-        publish_builders(definitions, builders_dir, prefix, lifecycle, registry)?;
-    }
-    Ok(())
+    eprintln!(
+        "Making and publishing {} builder(s) to {prefix}",
+        definitions.len()
+    );
+    publish_builders(
+        definitions,
+        builders_dir,
+        prefix,
+        lifecycle,
+        lifecycle_repository,
+        registry,
+    )
 }
 
 /// `<prefix>/<id with / replaced by _>:<version>` for each buildpackage.
@@ -63,20 +68,24 @@ fn publish_builders(
     definitions: &[Definition],
     builders_dir: &Path,
     prefix: &str,
-    lifecycle: &Path,
+    lifecycle: Option<&Path>,
+    lifecycle_repository: &str,
     registry: &RegistryOptions,
 ) -> anyhow::Result<()> {
+    // A launcher beside an overriding lifecycle binary goes with it, as `builder create` takes it.
+    let launcher = lifecycle
+        .map(|lifecycle| lifecycle.with_file_name("launcher"))
+        .filter(|launcher| launcher.is_file());
     for definition in definitions {
         let reference = format!("{prefix}/{}:latest", definition.name);
         eprintln!("==> {} as {reference}", definition.name);
-        let launcher: PathBuf = lifecycle.with_file_name("launcher");
         let created = create_builder(&CreateOptions {
             config: builders_dir.join(&definition.name).join("builder.toml"),
             build_image: None,
             build_image_tag: None,
-            lifecycle: Some(lifecycle.to_path_buf()),
-            launcher: launcher.is_file().then_some(launcher),
-            lifecycle_repository: crate::builder_image::DEFAULT_LIFECYCLE_REPOSITORY.to_string(),
+            lifecycle: lifecycle.map(Path::to_path_buf),
+            launcher: launcher.clone(),
+            lifecycle_repository: lifecycle_repository.to_string(),
             output: None,
             output_tag: "latest".to_string(),
             publish: Some(reference.clone()),

@@ -6,7 +6,8 @@
 
 use super::platforms::push_two_platform_lifecycle;
 use super::registry::{
-    LIFECYCLE_VERSION, TestRegistry, outcome, packager_with_registry, push, registry_with_stand_ins,
+    LIFECYCLE_VERSION, TestRegistry, docker_hub_in_registry, outcome, packager_with_registry, push,
+    registry_with_stand_ins,
 };
 use cnb_harness::Process;
 use cnb_package::buildpackage::write_buildpackage;
@@ -65,15 +66,11 @@ fn push_extension(registry: &TestRegistry, dir: &Path, id: &str, version: &str) 
 /// version of the one installed here, and the lifecycle release's URL its image in the test
 /// registry ([`push_two_platform_lifecycle`]: the packager downloads no URL), written to `dir`.
 pub(crate) fn in_registry(fixture: &Path, host: &str, dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(fixture)
-        .unwrap()
+    let text = docker_hub_in_registry(&std::fs::read_to_string(fixture).unwrap(), host)
         .replace(
             "https://github.com/buildpacks/lifecycle/releases/download/v0.21.17/lifecycle-v0.21.17+linux.x86-64.tgz",
             &format!("docker://{host}/buildpacksio/lifecycle:{LIFECYCLE_VERSION}"),
         )
-        .replace("\"index.docker.io/", &format!("\"{host}/"))
-        .replace("docker://docker.io/", &format!("docker://{host}/"))
-        .replace("\"docker.io/", &format!("\"{host}/"))
         .replace("\"gcr.io/", &format!("\"{host}/gcr.io/"))
         .replace(
             "version = \"0.21.17\"",

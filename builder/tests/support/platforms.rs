@@ -187,21 +187,57 @@ pub(crate) fn push_two_platform_buildpackages(
     procfile_layers
 }
 
-/// The lifecycle image `buildpacksio/lifecycle:<LIFECYCLE_VERSION>` for both platforms: one
-/// layer holding `/cnb/lifecycle/lifecycle` (the lifecycle installed here, and its linux/arm64
-/// build) and a stand-in launcher, the version label.
+/// The lifecycle image `buildpacksio/lifecycle:<LIFECYCLE_VERSION>` for both platforms, laid
+/// out as the lifecycle's own image tool lays out a release (pack reads it so): one layer of
+/// `/cnb/lifecycle.toml` and `/cnb/lifecycle/` (`lifecycle`, the lifecycle installed here or
+/// its linux/arm64 build; a stand-in `launcher`; the phases as links to `lifecycle`), the
+/// version and APIs labels.
 pub(crate) fn push_two_platform_lifecycle(registry: &TestRegistry, dir: &Path) {
+    push_two_platform_lifecycle_as(registry, dir, LIFECYCLE_VERSION);
+}
+
+/// [`push_two_platform_lifecycle`]'s image as `buildpacksio/lifecycle:<version>`, labelled
+/// `version`: a stand-in for a release that is not built here (its binaries are
+/// `LIFECYCLE_VERSION`'s).
+pub(crate) fn push_two_platform_lifecycle_as(registry: &TestRegistry, dir: &Path, version: &str) {
     let amd64 = std::fs::read(lifecycle_binary()).unwrap();
     let arm64 = std::fs::read(arm64_lifecycle_binary()).unwrap();
+    let (buildpack_apis, platform_apis) = (
+        packager::builder_image::BUILDPACK_APIS,
+        packager::builder_image::PLATFORM_APIS,
+    );
+    let apis = serde_json::json!({
+        "buildpack": {"deprecated": [], "supported": buildpack_apis},
+        "platform": {"deprecated": [], "supported": platform_apis},
+    });
+    let descriptor = format!(
+        "[apis.buildpack]\ndeprecated = []\nsupported = {buildpack_apis:?}\n\
+         [apis.platform]\ndeprecated = []\nsupported = {platform_apis:?}\n\
+         [lifecycle]\nversion = \"{version}\"\n"
+    );
     let images = ARCHITECTURES
         .iter()
         .zip([amd64.as_slice(), arm64.as_slice()])
         .map(|(arch, binary)| {
             let mut layer = LayerBuilder::new();
+            layer.dir("/cnb", 0o755, Owner::ROOT).unwrap();
+            layer
+                .file(
+                    "/cnb/lifecycle.toml",
+                    0o644,
+                    Owner::ROOT,
+                    descriptor.as_bytes(),
+                )
+                .unwrap();
             layer.dir("/cnb/lifecycle", 0o755, Owner::ROOT).unwrap();
             layer
                 .file("/cnb/lifecycle/lifecycle", 0o755, Owner::ROOT, binary)
                 .unwrap();
+            for phase in packager::builder_image::LIFECYCLE_PHASES {
+                layer
+                    .symlink(&format!("/cnb/lifecycle/{phase}"), "lifecycle")
+                    .unwrap();
+            }
             layer
                 .file(
                     "/cnb/lifecycle/launcher",
@@ -214,7 +250,10 @@ pub(crate) fn push_two_platform_lifecycle(registry: &TestRegistry, dir: &Path) {
             let config = serde_json::json!({
                 "architecture": arch,
                 "os": "linux",
-                "config": {"Labels": {"io.buildpacks.lifecycle.version": LIFECYCLE_VERSION}},
+                "config": {"Labels": {
+                    "io.buildpacks.lifecycle.version": version,
+                    "io.buildpacks.lifecycle.apis": apis.to_string(),
+                }},
                 "rootfs": {"type": "layers", "diff_ids": [layer.diff_id]},
             });
             (
@@ -229,7 +268,7 @@ pub(crate) fn push_two_platform_lifecycle(registry: &TestRegistry, dir: &Path) {
     push_index(
         registry,
         dir,
-        &format!("buildpacksio/lifecycle:{LIFECYCLE_VERSION}"),
+        &format!("buildpacksio/lifecycle:{version}"),
         &PlatformImages { images },
     );
 }

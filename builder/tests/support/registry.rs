@@ -187,8 +187,13 @@ pub(crate) fn pack_binary() -> PathBuf {
 /// index `multi`: a linux/arm64 entry first (the same layers, another config), then the
 /// linux/amd64 image.
 pub(crate) fn build_image(dir: &Path) -> PathBuf {
-    let layout = dir.join("build-image");
-    BuildImage::new(STACK_ID, "rhel", "8.10")
+    stack_image(&dir.join("build-image"), STACK_ID)
+}
+
+/// [`build_image`]'s layout at `layout`, of the stack `stack_id`.
+pub(crate) fn stack_image(layout: &Path, stack_id: &str) -> PathBuf {
+    let layout = layout.to_path_buf();
+    BuildImage::new(stack_id, "rhel", "8.10")
         .libraries_of(&lifecycle_binary())
         .write(&layout, "latest");
     let read = |digest: &str| -> Vec<u8> {
@@ -438,11 +443,7 @@ pub(crate) fn ubi8_definition(dir: &Path, host: &str) -> PathBuf {
         &dir.join("builders"),
     )
     .unwrap();
-    let text = std::fs::read_to_string(&rendered).unwrap();
-    let text = text
-        .replace("\"index.docker.io/", &format!("\"{host}/"))
-        .replace("docker://docker.io/", &format!("docker://{host}/"))
-        .replace("\"docker.io/", &format!("\"{host}/"));
+    let text = docker_hub_in_registry(&std::fs::read_to_string(&rendered).unwrap(), host);
     cnb_harness::assert_not_contains!(text, "docker.io", "every image is in the registry");
     let mut table: toml::Table = toml::from_str(&text).unwrap();
     table["lifecycle"]["version"] = LIFECYCLE_VERSION.into();
@@ -450,10 +451,17 @@ pub(crate) fn ubi8_definition(dir: &Path, host: &str) -> PathBuf {
     rendered
 }
 
+/// A definition's text with its Docker Hub images (`docker.io/`, `index.docker.io/`, as
+/// `image` or `docker://` module) named in the registry `host` instead.
+pub(crate) fn docker_hub_in_registry(text: &str, host: &str) -> String {
+    text.replace("\"index.docker.io/", &format!("\"{host}/"))
+        .replace("docker://docker.io/", &format!("docker://{host}/"))
+        .replace("\"docker.io/", &format!("\"{host}/"))
+}
+
 /// pack's copy of the definition, next to it: the lifecycle tarball tests/install-lifecycle.sh
 /// made, instead of a version pack would download; image modules as `image`.
 pub(crate) fn pack_config(config: &Path) -> PathBuf {
-    let mut table: toml::Table = toml::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
     let tarball = workspace_root().join(format!(
         "target/tools/lifecycle-v{LIFECYCLE_VERSION}+linux.x86-64.tgz"
     ));
@@ -462,11 +470,17 @@ pub(crate) fn pack_config(config: &Path) -> PathBuf {
         "{} is missing: run tests/install-lifecycle.sh",
         tarball.display()
     );
-    table["lifecycle"] = toml::Table::from_iter([(
-        "uri".to_string(),
-        toml::Value::from(format!("file://{}", tarball.display())),
-    )])
-    .into();
+    pack_config_with_lifecycle(config, &format!("file://{}", tarball.display()))
+}
+
+/// pack's copy of the definition, next to it: `[lifecycle] uri = "<lifecycle>"` instead of a
+/// version pack would download; image modules as `image`.
+pub(crate) fn pack_config_with_lifecycle(config: &Path, lifecycle: &str) -> PathBuf {
+    let mut table: toml::Table = toml::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
+    table.insert(
+        "lifecycle".to_string(),
+        toml::Table::from_iter([("uri".to_string(), toml::Value::from(lifecycle))]).into(),
+    );
     // pack (v0.38.2) reads `docker://<host>:<port>/...` as a URL with an unknown scheme: the
     // same references as `image`.
     for key in ["buildpacks", "extensions"] {

@@ -401,7 +401,7 @@ fn buildpackage_of_image(image: &LoadedImage, path: &Path) -> anyhow::Result<Bui
 /// composite buildpack and every buildpack of its order for a composite buildpackage (such as
 /// Paketo's language families). Their details are what the layers label says, as pack reads a
 /// buildpackage image into a builder (the main module's id, name, version and homepage the
-/// same; keywords and licenses are in no label).
+/// same; its description, keywords and licenses are in no label).
 ///
 /// # Errors
 /// If the image has no buildpackage labels, or a module's layer is missing.
