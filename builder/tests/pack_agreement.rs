@@ -18,10 +18,10 @@ mod platforms;
 #[path = "support/registry.rs"]
 mod registry;
 
-use cnb_harness::Outcome;
-use pack::{assert_builders_agree, create_both, pack_home};
+use cnb_harness::{Outcome, assert_contains};
+use pack::{assert_builders_agree, create_both, inspect, pack_home, platform_builders};
 use paketo::{fixture_name, fixtures, in_registry, paketo_registry};
-use registry::pack_config;
+use registry::{LIFECYCLE_VERSION, STACK_ID, buildpack_dir, pack_config, pack_package};
 use std::path::Path;
 
 /// The run images a tool said are not there, from its `run image <name> is not accessible`
@@ -91,4 +91,68 @@ fn paketo_shaped_definitions_inspect_the_same_made_by_pack_and_by_the_packager()
         1,
         "is incompatible with stack \"io.buildpacks.stacks.ubi8\" from run image",
     );
+}
+
+/// A composite buildpackage file (`pack buildpack package --format file` of a composite and
+/// its two buildpacks) named by `uri`: both tools put every module it holds into the builder,
+/// listed as pack reads a buildpackage (id, name, version and homepage from its layers label:
+/// the description its descriptor has is in no label).
+#[test]
+fn a_composite_buildpackage_file_brings_every_module_as_in_pack() {
+    let (registry, work) = paketo_registry();
+    let home = pack_home(work.path());
+    let cache = work.path().join("cache");
+    let dir = work.path().join("composite-file");
+    let children: Vec<_> = [("example/jdk", "1.2.0"), ("example/maven", "3.4.0")]
+        .iter()
+        .map(|(id, version)| pack_package(&dir, &buildpack_dir(&dir, id, version, &[]), &[]))
+        .collect();
+    let composite = buildpack_dir(
+        &dir,
+        "example/java",
+        "2.0.0",
+        &[("example/jdk", "1.2.0"), ("example/maven", "3.4.0")],
+    );
+    let descriptor = composite.join("buildpack.toml");
+    let text = std::fs::read_to_string(&descriptor).unwrap();
+    std::fs::write(
+        &descriptor,
+        text.replace(
+            "name = \"Stand-in example/java\"\n",
+            "name = \"Stand-in example/java\"\ndescription = \"A composite\"\nhomepage = \"https://example.com/java\"\n",
+        ),
+    )
+    .unwrap();
+    let cnb = pack_package(&dir, &composite, &children);
+    let host = &registry.host;
+    let definition = dir.join("builder.toml");
+    std::fs::write(
+        &definition,
+        format!(
+            "[build]\nimage = \"{host}/paketobuildpacks/build-ubi8-base:0.0.121\"\n\n\
+             [[run.images]]\nimage = \"{host}/paketobuildpacks/run-ubi8-base:latest\"\n\n\
+             [stack]\nid = \"{STACK_ID}\"\n\n[lifecycle]\nversion = \"{LIFECYCLE_VERSION}\"\n\n\
+             [[buildpacks]]\nuri = \"{}\"\n\n\
+             [[order]]\n[[order.group]]\nid = \"example/java\"\n",
+            cnb.file_name().unwrap().to_string_lossy()
+        ),
+    )
+    .unwrap();
+    let config = pack_config(&definition);
+    let (by_pack, pack_created, by_packager, created) =
+        create_both(&home, &registry, &cache, &config, "composite-file");
+    pack_created.assert_success();
+    created.assert_success();
+    assert_builders_agree(&home, "composite-file", &by_pack, &by_packager);
+    let inspected = inspect(&home, &by_packager);
+    for module in ["example/java", "example/jdk", "example/maven"] {
+        assert_contains!(inspected, module);
+    }
+    let labels = platform_builders(&by_packager);
+    let listed = &labels["linux/amd64"]["metadata"]["buildpacks"];
+    assert_eq!(
+        listed[0]["homepage"], "https://example.com/java",
+        "{listed}"
+    );
+    assert!(listed[0].get("description").is_none(), "{listed}");
 }
