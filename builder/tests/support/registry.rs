@@ -450,10 +450,9 @@ pub(crate) fn ubi8_definition(dir: &Path, host: &str) -> PathBuf {
     rendered
 }
 
-/// pack's copy of the definition, next to it: the lifecycle tarball tests/install-lifecycle.sh
-/// made, instead of a version pack would download; image modules as `image`.
-pub(crate) fn pack_config(config: &Path) -> PathBuf {
-    let mut table: toml::Table = toml::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
+/// The lifecycle's release tarball tests/install-lifecycle.sh made (`lifecycle.toml`,
+/// `lifecycle/...`), as pack reads a `[lifecycle] uri`.
+pub(crate) fn lifecycle_tarball() -> PathBuf {
     let tarball = workspace_root().join(format!(
         "target/tools/lifecycle-v{LIFECYCLE_VERSION}+linux.x86-64.tgz"
     ));
@@ -462,6 +461,14 @@ pub(crate) fn pack_config(config: &Path) -> PathBuf {
         "{} is missing: run tests/install-lifecycle.sh",
         tarball.display()
     );
+    tarball
+}
+
+/// pack's copy of the definition, next to it: the lifecycle tarball tests/install-lifecycle.sh
+/// made, instead of a version pack would download; image modules as `image`.
+pub(crate) fn pack_config(config: &Path) -> PathBuf {
+    let mut table: toml::Table = toml::from_str(&std::fs::read_to_string(config).unwrap()).unwrap();
+    let tarball = lifecycle_tarball();
     table["lifecycle"] = toml::Table::from_iter([(
         "uri".to_string(),
         toml::Value::from(format!("file://{}", tarball.display())),
