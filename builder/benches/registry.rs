@@ -33,8 +33,8 @@ mod registry;
 use cnb_harness::BenchRows;
 use platforms::{definition, raw_manifest, two_platform_registry};
 use registry::{
-    LIFECYCLE_VERSION, builder_create, pack_binary, pack_config, packager_with_registry, run,
-    registry_with_stand_ins, ubi8_definition,
+    LIFECYCLE_VERSION, builder_create, pack_binary, pack_config, packager_with_registry,
+    registry_with_stand_ins, run, ubi8_definition,
 };
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

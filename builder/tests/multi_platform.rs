@@ -21,8 +21,8 @@ mod registry;
 use cnb_harness::{Outcome, Process, assert_contains};
 use oci_layout::PlatformImages;
 use platforms::{
-    ARCHITECTURES, arm64_lifecycle_binary, buildpackage_image, definition, layer_files,
-    push_index, raw_manifest, two_platform_buildpack, two_platform_registry,
+    ARCHITECTURES, arm64_lifecycle_binary, buildpackage_image, definition, layer_files, push_index,
+    raw_manifest, two_platform_buildpack, two_platform_registry,
 };
 use registry::{
     LIFECYCLE_VERSION, TestRegistry, lifecycle_binary, our_packages, outcome,
