@@ -129,40 +129,37 @@ fn pack_home(dir: &Path) -> PathBuf {
     home
 }
 
-/// The four runs of a definition, measured through `proxy`: the packager cold, then warm, pack
-/// twice. Each printed and written as a row `<scenario>: <run>`; with `images` (the packager's
-/// builder and pack's, as the registry names them), what the run left under the tag is added
-/// ([`index_figures`]).
+/// The four runs of a definition, measured through `proxy`: `packager` cold, then warm, then
+/// pack twice with its copy of the definition `pack_toml`, publishing `pack_image`. Each printed
+/// and written as a row `<scenario>: <run>`; with `images` (the packager's builder and pack's,
+/// as the registry names them), what the run left under the tag is added ([`index_figures`]).
 fn measure_runs(
     rows: &mut BenchRows,
     proxy: &CountingProxy,
     scenario: &str,
-    (packager, pack): (&dyn Fn(), &dyn Fn()),
+    packager: &dyn Fn(),
+    (pack_toml, pack_image): (&Path, &str),
     images: Option<(&str, &str)>,
 ) {
+    let home = pack_home(pack_toml.parent().unwrap());
+    let pack = &|| {
+        run(&mut pack_builder_create(&home, pack_toml, pack_image));
+    };
     println!("== builder create --publish of {scenario}");
-    for (figure, tool, image) in [
+    for (figure, by_packager) in [
         (
             "`packager builder create --publish`, cold (empty blob cache)",
-            packager,
-            images.map(|(by_packager, _)| by_packager),
+            true,
         ),
-        (
-            "`packager builder create --publish`, warm",
-            packager,
-            images.map(|(by_packager, _)| by_packager),
-        ),
-        (
-            "`pack builder create --publish`, first",
-            pack,
-            images.map(|(_, by_pack)| by_pack),
-        ),
-        (
-            "`pack builder create --publish`, again",
-            pack,
-            images.map(|(_, by_pack)| by_pack),
-        ),
+        ("`packager builder create --publish`, warm", true),
+        ("`pack builder create --publish`, first", false),
+        ("`pack builder create --publish`, again", false),
     ] {
+        let (tool, image) = if by_packager {
+            (packager, images.map(|(by_packager, _)| by_packager))
+        } else {
+            (pack as &dyn Fn(), images.map(|(_, by_pack)| by_pack))
+        };
         let (seconds, down, up) = proxy.measure(tool);
         let mut value = format!(
             "{seconds:.2} s; {:.2} MiB down, {:.2} MiB up ({down} / {up} bytes)",
@@ -254,16 +251,15 @@ fn ubi8_shape(rows: &mut BenchRows) {
             &format!("{}/builders/packager:latest", proxy.host),
         ]));
     };
-    let (pack_toml, home) = (pack_config(&config), pack_home(work.path()));
-    let pack_image = format!("{}/builders/pack:latest", proxy.host);
-    let pack = || {
-        run(&mut pack_builder_create(&home, &pack_toml, &pack_image));
-    };
     measure_runs(
         rows,
         &proxy,
         "builder-ubi8-base shape, loopback registry",
-        (&packager, &pack),
+        &packager,
+        (
+            &pack_config(&config),
+            &format!("{}/builders/pack:latest", proxy.host),
+        ),
         None,
     );
 }
@@ -306,17 +302,13 @@ fn two_platforms(rows: &mut BenchRows) {
     )])
     .into();
     std::fs::write(&pack_toml, toml::to_string(&table).unwrap()).unwrap();
-    let home = pack_home(work.path());
     let by_pack = "builders/two-platforms-pack:latest";
-    let pack_image = format!("{}/{by_pack}", proxy.host);
-    let pack = || {
-        run(&mut pack_builder_create(&home, &pack_toml, &pack_image));
-    };
     measure_runs(
         rows,
         &proxy,
         "two platforms, Paketo shape with composites, loopback registry",
-        (&packager, &pack),
+        &packager,
+        (&pack_toml, &format!("{}/{by_pack}", proxy.host)),
         Some((&registry.image(by_packager), &registry.image(by_pack))),
     );
 }
