@@ -5,13 +5,15 @@
 //!
 //! - the builder-ubi8-base-shaped definition of the registry tests (stand-ins of its build
 //!   image, ten run images and Paketo's four buildpackages, two of them composites), one
-//!   platform, the lifecycle installed here (pack: its release archive);
+//!   platform, the lifecycle installed here (pack: the release archive `tests/install-lifecycle.sh`
+//!   made of it);
 //! - the two-platform Paketo shape of `tests/multi_platform.rs` (the composite `java` and
 //!   `procfile` by `docker://` without an id, linux/amd64 and linux/arm64, on the stand-ins of
 //!   `tests/support/platforms.rs`), the lifecycle as the stand-in lifecycle image of both
 //!   platforms (the packager by `[lifecycle] version` from that repository, pack by
 //!   `[lifecycle] uri = "docker://..."`); for each run also the image index left under the
-//!   tag: per platform its layers and its size (compressed layers and config).
+//!   tag: per platform its layers and its size (compressed layers and config), and how many
+//!   layers are the same blob on every platform.
 //!
 //! Time, and bytes over the wire in each direction, counted by a TCP proxy in front of the
 //! registry that both tools go through. The packager is the `packager` binary of the bench
@@ -176,7 +178,7 @@ fn measure_runs(
 
 /// What `image` is in the registry, per platform of its index (or of its one manifest): the
 /// number of layers and the image's size, its compressed layers and its config, as the
-/// manifests give them.
+/// manifests give them; and how many layers are the same blob on every platform.
 fn index_figures(image: &str) -> String {
     let json = |bytes: Vec<u8>| -> serde_json::Value { serde_json::from_slice(&bytes).unwrap() };
     let stored = json(raw_manifest(image));
