@@ -12,10 +12,11 @@
 # - `cargo bench -p packager --bench packaging`: `packager package` from a warm cargo cache
 #   (median of 3), the `.cnb` sizes, `packager builder create` (median of 3) and the layers the
 #   builder adds over the build image;
-# - `cargo bench -p packager --bench registry`: `packager builder create --publish` of a
-#   builder-ubi8-base-shaped definition against a loopback registry, cold (empty blob cache)
-#   and warm, beside `pack builder create --publish` of the same definition (twice): time and
-#   bytes over the wire each way;
+# - `cargo bench -p packager --bench registry`: `packager builder create --publish` against a
+#   loopback registry, cold (empty blob cache) and warm, beside `pack builder create --publish`
+#   of the same definition (twice): time and bytes over the wire each way, for a
+#   builder-ubi8-base-shaped definition, and for a Paketo shape with composites for linux/amd64
+#   and linux/arm64 (with each platform's layers and image size in the index each run left);
 # - the main command (`cargo run --release -p packager -- package`) cold, in a fresh
 #   CARGO_TARGET_DIR (target/bench/main-command-target, removed after), and warm (the same again):
 #   wall and CPU time (GNU time), with the load average before and after;

@@ -21,21 +21,16 @@ mod registry;
 use cnb_harness::{Outcome, Process, assert_contains};
 use oci_layout::PlatformImages;
 use platforms::{
-    ARCHITECTURES, arm64_lifecycle_binary, buildpackage_image, layer_files, push_index,
-    push_two_platform_buildpackages, push_two_platform_lifecycle, push_two_platform_stack,
-    two_platform_buildpack,
+    ARCHITECTURES, arm64_lifecycle_binary, buildpackage_image, definition, layer_files, push_index,
+    raw_manifest, two_platform_buildpack, two_platform_registry,
 };
 use registry::{
     LIFECYCLE_VERSION, TestRegistry, lifecycle_binary, our_packages, outcome,
     packager_with_registry, run,
 };
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-const BUILD_IMAGE: &str = "paketobuildpacks/build-ubi8-base:0.0.121";
-const RUN_IMAGE: &str = "paketobuildpacks/run-ubi8-base:latest";
 
 /// `packager builder create --config <config>` with `args`, the test registry's options (no
 /// auth file of the machine's) and the lifecycle image of the test registry.
@@ -46,61 +41,6 @@ fn create(config: &Path, args: &[&str], registry: &TestRegistry, cache: &Path) -
     all.extend_from_slice(args);
     all.extend_from_slice(&["--lifecycle-repository", &lifecycles]);
     outcome(&mut packager_with_registry(&all, &registry.host, cache))
-}
-
-/// A Paketo-shaped definition of the registry's stand-ins: the composite `java` and
-/// `procfile` by `docker://` without an id, the lifecycle by version, `targets` (os/arch each).
-fn definition(dir: &Path, host: &str, name: &str, targets: &[&str]) -> PathBuf {
-    let mut text = format!(
-        r#"description = "Paketo-shaped builder for {}"
-
-[[buildpacks]]
-uri = "docker://{host}/paketobuildpacks/java:22.1.0"
-
-[[buildpacks]]
-uri = "docker://{host}/paketobuildpacks/procfile:5.13.4"
-version = "5.13.4"
-
-[[order]]
-[[order.group]]
-id = "paketo-buildpacks/java"
-
-[[order]]
-[[order.group]]
-id = "paketo-buildpacks/procfile"
-
-[build]
-image = "{host}/{BUILD_IMAGE}"
-
-[[run.images]]
-image = "{host}/{RUN_IMAGE}"
-
-[stack]
-id = "io.buildpacks.stacks.ubi8"
-
-[lifecycle]
-version = "{LIFECYCLE_VERSION}"
-"#,
-        targets.join(", ")
-    );
-    for target in targets {
-        let (os, arch) = target.split_once('/').unwrap();
-        let _ = write!(text, "\n[[targets]]\nos = \"{os}\"\narch = \"{arch}\"\n");
-    }
-    let path = dir.join(format!("{name}.toml"));
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// `skopeo inspect --raw` of a reference in the plain-HTTP registry: its manifest or index.
-fn raw_manifest(reference: &str) -> Vec<u8> {
-    run(Command::new("skopeo").args([
-        "inspect",
-        "--raw",
-        "--tls-verify=false",
-        &format!("docker://{reference}"),
-    ]))
-    .into_bytes()
 }
 
 fn blob(layout: &Path, digest: &str) -> Vec<u8> {
@@ -128,20 +68,11 @@ fn layers_label(config: &serde_json::Value) -> serde_json::Value {
     )
 }
 
-/// The stand-ins of both platforms in a registry of the test's own.
-fn registry_with_stand_ins(work: &Path) -> (TestRegistry, BTreeMap<&'static str, String>) {
-    let registry = TestRegistry::start(false);
-    push_two_platform_stack(&registry, work, BUILD_IMAGE, RUN_IMAGE);
-    let procfile_layers = push_two_platform_buildpackages(&registry, &work.join("buildpacks"));
-    push_two_platform_lifecycle(&registry, work);
-    (registry, procfile_layers)
-}
-
 #[test]
 #[allow(clippy::too_many_lines)] // one index checked platform by platform
 fn two_targets_are_published_and_written_as_an_index_of_each_platforms_builder() {
     let work = tempfile::tempdir().unwrap();
-    let (registry, procfile_layers) = registry_with_stand_ins(work.path());
+    let (registry, procfile_layers) = two_platform_registry(work.path());
     let cache = work.path().join("cache");
     let config = definition(
         work.path(),
@@ -286,7 +217,7 @@ fn two_targets_are_published_and_written_as_an_index_of_each_platforms_builder()
 #[test]
 fn one_target_is_published_as_an_image_manifest_as_pack_does() {
     let work = tempfile::tempdir().unwrap();
-    let (registry, procfile_layers) = registry_with_stand_ins(work.path());
+    let (registry, procfile_layers) = two_platform_registry(work.path());
     let cache = work.path().join("cache");
     for (name, targets, arch) in [
         ("arm64-only", &["linux/arm64"][..], "arm64"),
@@ -324,7 +255,7 @@ fn one_target_is_published_as_an_image_manifest_as_pack_does() {
 #[test]
 fn a_platform_an_input_lacks_is_an_error_naming_the_image_and_its_platforms() {
     let work = tempfile::tempdir().unwrap();
-    let (registry, _) = registry_with_stand_ins(work.path());
+    let (registry, _) = two_platform_registry(work.path());
     // procfile for linux/amd64 only (its descriptor names both platforms).
     let module = two_platform_buildpack(
         work.path(),

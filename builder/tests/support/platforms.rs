@@ -8,16 +8,88 @@
 //! binary (built from the same Go module for both: `tests/install-lifecycle.sh`).
 
 use crate::registry::{
-    LIFECYCLE_VERSION, TestRegistry, build_image, buildpack_dir, lifecycle_binary, push,
+    LIFECYCLE_VERSION, TestRegistry, build_image, buildpack_dir, lifecycle_binary, push, run,
 };
 use cnb_harness::workspace_root;
 use cnb_package::buildpackage::{METADATA_LABEL, ModuleDetails, ModuleLayers, module_layer};
 use oci_layout::{Image, LayerBlob, LayerBuilder, Owner, Platform, PlatformImages, platform};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The two architectures of the stand-ins, in the order of their indexes' entries.
 pub(crate) const ARCHITECTURES: [&str; 2] = ["amd64", "arm64"];
+
+pub(crate) const BUILD_IMAGE: &str = "paketobuildpacks/build-ubi8-base:0.0.121";
+pub(crate) const RUN_IMAGE: &str = "paketobuildpacks/run-ubi8-base:latest";
+
+/// A registry of the caller's own holding the stand-ins of both platforms (the stack, the
+/// buildpackages, the lifecycle image), made in `work`; and, per architecture, the diff id of
+/// procfile's layer ([`push_two_platform_buildpackages`]).
+pub(crate) fn two_platform_registry(work: &Path) -> (TestRegistry, BTreeMap<&'static str, String>) {
+    let registry = TestRegistry::start(false);
+    push_two_platform_stack(&registry, work, BUILD_IMAGE, RUN_IMAGE);
+    let procfile_layers = push_two_platform_buildpackages(&registry, &work.join("buildpacks"));
+    push_two_platform_lifecycle(&registry, work);
+    (registry, procfile_layers)
+}
+
+/// A Paketo-shaped definition of the stand-ins in the registry at `host`: the composite `java`
+/// and `procfile` by `docker://` without an id, the lifecycle by version, `targets` (os/arch
+/// each); written to `<dir>/<name>.toml`.
+pub(crate) fn definition(dir: &Path, host: &str, name: &str, targets: &[&str]) -> PathBuf {
+    let mut text = format!(
+        r#"description = "Paketo-shaped builder for {}"
+
+[[buildpacks]]
+uri = "docker://{host}/paketobuildpacks/java:22.1.0"
+
+[[buildpacks]]
+uri = "docker://{host}/paketobuildpacks/procfile:5.13.4"
+version = "5.13.4"
+
+[[order]]
+[[order.group]]
+id = "paketo-buildpacks/java"
+
+[[order]]
+[[order.group]]
+id = "paketo-buildpacks/procfile"
+
+[build]
+image = "{host}/{BUILD_IMAGE}"
+
+[[run.images]]
+image = "{host}/{RUN_IMAGE}"
+
+[stack]
+id = "io.buildpacks.stacks.ubi8"
+
+[lifecycle]
+version = "{LIFECYCLE_VERSION}"
+"#,
+        targets.join(", ")
+    );
+    for target in targets {
+        let (os, arch) = target.split_once('/').unwrap();
+        let _ = write!(text, "\n[[targets]]\nos = \"{os}\"\narch = \"{arch}\"\n");
+    }
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `skopeo inspect --raw` of a reference in the plain-HTTP registry: its manifest or index.
+pub(crate) fn raw_manifest(reference: &str) -> Vec<u8> {
+    run(Command::new("skopeo").args([
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{reference}"),
+    ]))
+    .into_bytes()
+}
 
 /// The linux/arm64 lifecycle `tests/install-lifecycle.sh` builds (`GOARCH=arm64`).
 pub(crate) fn arm64_lifecycle_binary() -> PathBuf {

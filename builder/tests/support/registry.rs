@@ -459,9 +459,9 @@ pub(crate) fn docker_hub_in_registry(text: &str, host: &str) -> String {
         .replace("\"docker.io/", &format!("\"{host}/"))
 }
 
-/// pack's copy of the definition, next to it: the lifecycle tarball tests/install-lifecycle.sh
-/// made, instead of a version pack would download; image modules as `image`.
-pub(crate) fn pack_config(config: &Path) -> PathBuf {
+/// The lifecycle's release tarball tests/install-lifecycle.sh made (`lifecycle.toml`,
+/// `lifecycle/...`), as pack reads a `[lifecycle] uri`.
+pub(crate) fn lifecycle_tarball() -> PathBuf {
     let tarball = workspace_root().join(format!(
         "target/tools/lifecycle-v{LIFECYCLE_VERSION}+linux.x86-64.tgz"
     ));
@@ -470,7 +470,13 @@ pub(crate) fn pack_config(config: &Path) -> PathBuf {
         "{} is missing: run tests/install-lifecycle.sh",
         tarball.display()
     );
-    pack_config_with_lifecycle(config, &format!("file://{}", tarball.display()))
+    tarball
+}
+
+/// pack's copy of the definition, next to it: the lifecycle tarball tests/install-lifecycle.sh
+/// made, instead of a version pack would download; image modules as `image`.
+pub(crate) fn pack_config(config: &Path) -> PathBuf {
+    pack_config_with_lifecycle(config, &format!("file://{}", lifecycle_tarball().display()))
 }
 
 /// pack's copy of the definition, next to it: `[lifecycle] uri = "<lifecycle>"` instead of a
