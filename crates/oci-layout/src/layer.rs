@@ -12,7 +12,9 @@ use std::path::Path;
 pub const NORMALIZED_MTIME: u64 = 315_532_801;
 /// [`NORMALIZED_MTIME`] in RFC 3339, for the `created` fields of image configs.
 pub const NORMALIZED_TIME: &str = "1980-01-01T00:00:01Z";
-/// The gzip compression level of layers (the default level, as pack uses).
+/// The gzip compression level of layers: gzip's default (pack, through go-containerregistry,
+/// compresses at level 1, `BestSpeed`: its layers are larger, e.g. the lifecycle 9.90 MB against
+/// 8.71 MB here).
 pub const GZIP_LEVEL: u32 = 6;
 
 /// gzip of `data` with a fixed header (no file name, mtime 0) at [`GZIP_LEVEL`].
